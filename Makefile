@@ -1,0 +1,92 @@
+# genesis-auto — top-level build.
+#
+# `make` builds build/libgenesis_auto.so (the LD_PRELOAD library) and the helper programs.
+# Each area may add its own rules in mk/<area>.mk; they are included at the end and can use
+# the variables defined here. Targets: all test bench demo install asan tsan clean.
+
+VERSION    := 0.1.0
+BUILD      ?= build
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+CC         ?= cc
+PKGS       := libprotobuf-c zlib
+
+# Strict warnings; new warnings are errors. SANFLAGS is set by the asan/tsan targets.
+WARN       := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+              -Wno-unused-parameter -Wpointer-arith -Wformat=2
+OPT        ?= -O2 -g
+CFLAGS_COMMON := -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -DGA_VERSION=\"$(VERSION)\" \
+              -fno-strict-aliasing -I. -I$(BUILD)/gen $(SANFLAGS)
+LIB_CFLAGS := $(CFLAGS_COMMON) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+              -fno-omit-frame-pointer $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIB_LDLIBS := -ldl -lpthread $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIB        := $(BUILD)/libgenesis_auto.so
+CORE_A     := $(BUILD)/libgenesis_core.a
+
+# Library sources: everything under preload/ hooks/ exporter/ protocols/.
+LIB_SRCS   := $(wildcard preload/*.c hooks/*.c exporter/*.c protocols/*.c)
+# The core archive (for unit tests) holds everything but the interposed hooks.
+CORE_SRCS  := $(filter-out hooks/%,$(LIB_SRCS))
+GEN_SRCS   :=
+LIB_OBJS    = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS) $(GEN_SRCS))
+CORE_OBJS   = $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRCS) $(GEN_SRCS))
+
+PY         := /usr/bin/python3
+ALL_TARGETS = $(LIB) $(CORE_A)
+
+.PHONY: all test unit integration bench demo install deps asan tsan clean
+all: build-all
+
+# mk/*.mk fragments append to ALL_TARGETS, GEN_SRCS, UNIT_TESTS, ... before build-all expands.
+include $(sort $(wildcard mk/*.mk))
+
+.PHONY: build-all
+build-all: $(ALL_TARGETS)
+
+$(LIB): $(LIB_OBJS) preload/exports.map
+	$(CC) -shared -o $@ $(LIB_OBJS) -Wl,--version-script=preload/exports.map \
+	    -Wl,-z,now -Wl,-z,relro $(SANFLAGS) $(LIB_LDLIBS)
+
+$(CORE_A): $(CORE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LIB_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+deps:
+	@scripts/install-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory build-all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+demo: deps
+	@$(MAKE) --no-print-directory build-all
+	@scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory build-all
+	@scripts/bench.sh
+
+# Sanitizer builds live in their own build trees so they never mix with the normal objects.
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g" \
+	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" build-all
+tsan:
+	@$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g" SANFLAGS="-fsanitize=thread" build-all
+
+install: build-all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgenesis_auto.so
+	sed 's|@GENESIS_LIB@|$(PREFIX)/lib/libgenesis_auto.so|' scripts/genesis-run \
+	    > $(DESTDIR)$(PREFIX)/bin/genesis-run
+	chmod 0755 $(DESTDIR)$(PREFIX)/bin/genesis-run
+	for t in $(INSTALL_BINS); do install -m 0755 $$t $(DESTDIR)$(PREFIX)/bin/; done
+
+clean:
+	rm -rf build build-asan build-tsan

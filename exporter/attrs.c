@@ -1,0 +1,148 @@
+/* attrs.c — record TLV → semantic-convention attributes and span names (see attrs.h). */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "exporter/attrs.h"
+
+const char *ga_errno_name(int err, char *buf, size_t cap)
+{
+    const char *n = strerrorname_np(err);
+    if (n != NULL)
+        return n;
+    snprintf(buf, cap, "errno_%d", err);
+    return buf;
+}
+
+void ga_addr_format(const ga_addr *a, char *buf, size_t cap)
+{
+    if (a->family == AF_INET)
+        inet_ntop(AF_INET, a->addr, buf, (socklen_t)cap);
+    else if (a->family == AF_INET6)
+        inet_ntop(AF_INET6, a->addr, buf, (socklen_t)cap);
+    else
+        snprintf(buf, cap, "%s", "");
+}
+
+static char *ga__scratch(ga_attr_scratch *sc, size_t n)
+{
+    if (sc->used + n > sizeof sc->buf)
+        return NULL;
+    char *p = sc->buf + sc->used;
+    sc->used += n;
+    return p;
+}
+
+static int ga__str(ga_attr *out, int n, int max, const char *key, const char *s, size_t len)
+{
+    if (n >= max)
+        return n;
+    out[n] = (ga_attr){ .key = key, .type = GA_V_STR, .s = s, .slen = len };
+    return n + 1;
+}
+
+static int ga__int(ga_attr *out, int n, int max, const char *key, int64_t v)
+{
+    if (n >= max)
+        return n;
+    out[n] = (ga_attr){ .key = key, .type = GA_V_INT, .i = v };
+    return n + 1;
+}
+
+/* A peer address becomes network.peer.address, network.peer.port and network.type. */
+static int ga__peer(ga_attr *out, int n, int max, const ga_addr *a, ga_attr_scratch *sc)
+{
+    if (a->family != AF_INET && a->family != AF_INET6)
+        return n;
+    char *p = ga__scratch(sc, 48);
+    if (p == NULL)
+        return n;
+    ga_addr_format(a, p, 48);
+    n = ga__str(out, n, max, "network.peer.address", p, strlen(p));
+    n = ga__int(out, n, max, "network.peer.port", a->port);
+    const char *t = a->family == AF_INET ? "ipv4" : "ipv6";
+    return ga__str(out, n, max, "network.type", t, 4);
+}
+
+int ga_rec_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
+{
+    int n = 0, family = 0;
+    size_t off = 0, len;
+    uint8_t key, type;
+    const uint8_t *v;
+    sc->used = 0;
+    while (ga_rec_next(r, &off, &key, &type, &v, &len)) {
+        int64_t iv = 0;
+        if (type == GA_AT_INT && len == sizeof iv)
+            memcpy(&iv, v, sizeof iv);
+        switch (key) {
+        case GA_A_PEER:
+            if (type == GA_AT_ADDR && len == sizeof(ga_addr)) {
+                ga_addr a;
+                memcpy(&a, v, sizeof a);
+                family = a.family;
+                n = ga__peer(out, n, max, &a, sc);
+            }
+            break;
+        case GA_A_UNIX_PATH:
+            n = ga__str(out, n, max, "network.peer.address", (const char *)v, len);
+            break;
+        case GA_A_TRANSPORT: {
+            const char *t = family == AF_UNIX ? "unix" : iv == SOCK_DGRAM ? "udp" : "tcp";
+            n = ga__str(out, n, max, "network.transport", t, strlen(t));
+            break;
+        }
+        case GA_A_ERRNO: {
+            char *p = ga__scratch(sc, 32);
+            if (p != NULL) {
+                const char *name = ga_errno_name((int)iv, p, 32);
+                n = ga__str(out, n, max, "error.type", name, strlen(name));
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    return n;
+}
+
+/* Find one attribute of the record by key (first match). */
+static int ga__find(const ga_rec *r, uint8_t want, const uint8_t **val, size_t *len)
+{
+    size_t off = 0;
+    uint8_t key, type;
+    while (ga_rec_next(r, &off, &key, &type, val, len))
+        if (key == want)
+            return 1;
+    return 0;
+}
+
+void ga_rec_span_name(const ga_rec *r, char *buf, size_t cap)
+{
+    const uint8_t *v;
+    size_t len;
+    switch (r->h.op) {
+    case GA_OP_CONNECT:
+        if (ga__find(r, GA_A_UNIX_PATH, &v, &len)) {
+            snprintf(buf, cap, "connect %.*s", (int)len, (const char *)v);
+        } else if (ga__find(r, GA_A_PEER, &v, &len) && len == sizeof(ga_addr)) {
+            ga_addr a;
+            char host[48];
+            memcpy(&a, v, sizeof a);
+            ga_addr_format(&a, host, sizeof host);
+            if (a.family == AF_INET6)
+                snprintf(buf, cap, "connect [%s]:%u", host, a.port);
+            else if (a.family == AF_INET)
+                snprintf(buf, cap, "connect %s:%u", host, a.port);
+            else
+                snprintf(buf, cap, "connect");
+        } else {
+            snprintf(buf, cap, "connect");
+        }
+        break;
+    default:
+        snprintf(buf, cap, "genesis.op.%u", r->h.op);
+        break;
+    }
+}

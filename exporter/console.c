@@ -1,0 +1,180 @@
+/* console.c — the console span exporter (OTEL_TRACES_EXPORTER=console): one JSON object
+ * per span, per line, to stderr or GENESIS_CONSOLE_FILE (`%p` → pid). Lines are batched
+ * and written whole with raw syscalls, so nothing here is observed and a line is never
+ * split between processes appending to the same file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include "exporter/exporter.h"
+#include "exporter/attrs.h"
+#include "exporter/buf.h"
+#include "exporter/resource.h"
+#include "preload/config.h"
+#include "preload/context.h"
+#include "preload/fdtable.h"
+#include "preload/log.h"
+
+static int ga__con_fd = -1;
+static ga_buf ga__con_buf;
+static ga_buf ga__con_res;          /* the resource object, rendered once */
+
+/* Expand `%p` in the configured path to our pid. */
+static void ga__con_path(char *out, size_t cap)
+{
+    const char *in = ga_cfg.console_file;
+    size_t o = 0;
+    for (size_t i = 0; in[i] && o + 1 < cap; i++) {
+        if (in[i] == '%' && in[i + 1] == 'p') {
+            int n = snprintf(out + o, cap - o, "%d", (int)getpid());
+            o += n > 0 ? (size_t)n : 0;
+            i++;
+        } else {
+            out[o++] = in[i];
+        }
+    }
+    out[o < cap ? o : cap - 1] = '\0';
+}
+
+static void ga__json_attrs(ga_buf *b, const ga_attr *a, int n)
+{
+    ga_buf_puts(b, "{");
+    for (int i = 0; i < n; i++) {
+        if (i)
+            ga_buf_puts(b, ",");
+        ga_json_str(b, a[i].key, strlen(a[i].key));
+        ga_buf_puts(b, ":");
+        switch (a[i].type) {
+        case GA_V_STR:    ga_json_str(b, a[i].s, a[i].slen); break;
+        case GA_V_INT:    ga_buf_printf(b, "%lld", (long long)a[i].i); break;
+        case GA_V_DOUBLE: ga_buf_printf(b, "%.17g", a[i].d); break;
+        case GA_V_BOOL:   ga_buf_puts(b, a[i].i ? "true" : "false"); break;
+        default:          ga_buf_puts(b, "null"); break;
+        }
+    }
+    ga_buf_puts(b, "}");
+}
+
+static int ga__con_open(void)
+{
+    ga_buf_reset(&ga__con_res);
+    ga__json_attrs(&ga__con_res, ga_res.attrs, ga_res.n);
+    if (ga_cfg.console_file[0] == '\0') {
+        ga__con_fd = 2;
+        return 0;
+    }
+    char path[600];
+    ga__con_path(path, sizeof path);
+    int saved = errno;
+    ga__con_fd = (int)syscall(SYS_openat, AT_FDCWD, path,
+                              O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    errno = saved;
+    if (ga__con_fd < 0) {
+        ga_warn(GA_LK_CONSOLE, "cannot open GENESIS_CONSOLE_FILE=%s; console output dropped", path);
+        return -1;
+    }
+    ga_fd_mark_internal(ga__con_fd);
+    return 0;
+}
+
+static const char *ga__kind_name(int k)
+{
+    static const char *const names[] = {"UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"};
+    return k >= 0 && k < 6 ? names[k] : "UNSPECIFIED";
+}
+
+static void ga__con_span(const ga_rec *r)
+{
+    ga_buf *b = &ga__con_buf;
+    char name[256], hex[33];
+    ga_rec_span_name(r, name, sizeof name);
+    ga_buf_puts(b, "{\"type\":\"span\",\"name\":");
+    ga_json_str(b, name, strlen(name));
+    ga_buf_printf(b, ",\"kind\":\"%s\"", ga__kind_name(r->h.kind));
+    ga_hex(r->h.trace_id, 16, hex);
+    ga_buf_printf(b, ",\"trace_id\":\"%s\"", hex);
+    ga_hex(r->h.span_id, 8, hex);
+    ga_buf_printf(b, ",\"span_id\":\"%s\"", hex);
+    if (r->h.has_parent) {
+        ga_hex(r->h.parent_id, 8, hex);
+        ga_buf_printf(b, ",\"parent_span_id\":\"%s\",\"parent_remote\":%s", hex,
+                      r->h.parent_remote ? "true" : "false");
+    }
+    ga_buf_printf(b, ",\"trace_flags\":\"%02x\",\"start_time_unix_nano\":%llu,\"end_time_unix_nano\":%llu",
+                  r->h.trace_flags, (unsigned long long)r->h.start_ns, (unsigned long long)r->h.end_ns);
+    static const char *const codes[] = {"UNSET", "OK", "ERROR"};
+    ga_buf_printf(b, ",\"status\":{\"code\":\"%s\"}", codes[r->h.status <= 2 ? r->h.status : 0]);
+    ga_attr attrs[GA_MAX_ATTRS];
+    ga_attr_scratch sc;
+    int n = ga_rec_attrs(r, attrs, GA_MAX_ATTRS, &sc);
+    ga_buf_puts(b, ",\"attributes\":");
+    ga__json_attrs(b, attrs, n);
+    ga_buf_puts(b, ",\"resource\":");
+    ga_buf_put(b, ga__con_res.data, ga__con_res.len);
+    ga_buf_puts(b, "}\n");
+}
+
+/* Write the whole buffer; short writes are retried, errors drop the batch. */
+static void ga__con_write(const char *p, size_t n)
+{
+    int saved = errno;
+    while (n > 0 && ga__con_fd >= 0) {
+        ssize_t w = syscall(SYS_write, ga__con_fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            ga_self.export_failures++;
+            break;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    errno = saved;
+}
+
+static void ga__con_self_line(void)
+{
+    ga_buf *b = &ga__con_buf;
+    ga_buf_printf(b, "{\"type\":\"self\",\"pid\":%d,\"operations\":%llu,\"spans_exported\":%llu,"
+                  "\"spans_sampled_out\":%llu,\"dropped_queue_full\":%llu,\"export_failures\":%llu}\n",
+                  (int)getpid(), (unsigned long long)ga_self.operations,
+                  (unsigned long long)ga_self.spans_exported, (unsigned long long)ga_self.spans_sampled_out,
+                  (unsigned long long)ga_self.dropped_queue_full, (unsigned long long)ga_self.export_failures);
+}
+
+static void ga__con_flush(int final)
+{
+    if (final)
+        ga__con_self_line();
+    if (ga__con_buf.failed)
+        ga_self.export_failures++;
+    else if (ga__con_buf.len)
+        ga__con_write(ga__con_buf.data, ga__con_buf.len);
+    ga_buf_reset(&ga__con_buf);
+}
+
+static void ga__con_span_counted(const ga_rec *r)
+{
+    ga__con_span(r);
+    if (ga__con_buf.len > 60000)
+        ga__con_flush(0);
+}
+
+/* The parent's buffers may have been mid-update at fork time: leak them, start clean.
+ * The parent's file descriptor was closed by the fd table's fork handler. */
+static void ga__con_after_fork(void)
+{
+    ga__con_fd = -1;
+    ga__con_buf = (ga_buf){0};
+    ga__con_res = (ga_buf){0};
+}
+
+const ga_span_sink ga_console_sink = {
+    .name = "console",
+    .open = ga__con_open,
+    .span = ga__con_span_counted,
+    .flush = ga__con_flush,
+    .after_fork = ga__con_after_fork,
+};

@@ -1,0 +1,69 @@
+/* hook.h — what every hook shares: the order of work around the real call, and the
+ * per-I/O observation that must stay a few nanoseconds for files, pipes and ttys.
+ *
+ * Every hook: resolve the real function (NULL → raw syscall), refuse our own threads
+ * access to application descriptors, call the real function, then — only if observing —
+ * record what actually happened, leaving errno exactly as the real call set it. */
+#ifndef GA_HOOK_H
+#define GA_HOOK_H
+
+#include <errno.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include "preload/ga.h"
+#include "preload/real.h"
+#include "preload/fdtable.h"
+#include "preload/emit.h"
+
+/* Our exporter thread must never read, write or close an application descriptor (one
+ * that replaced a socket of ours after the application closed it). */
+#define GA_INTERNAL_GUARD(fd, fail)                                   \
+    do {                                                              \
+        if (ga_unlikely(ga_tls_internal) && !ga_fd_internal_may_use(fd)) { \
+            errno = EBADF;                                            \
+            return (fail);                                            \
+        }                                                             \
+    } while (0)
+
+/* True when this call should be observed: library on, not inside the library already,
+ * not one of our own threads. */
+static inline int ga_observing(void)
+{
+    return ga_enabled && !(ga_tls_busy | ga_tls_internal);
+}
+
+static inline void ga_count(_Atomic uint64_t *c, uint64_t n)
+{
+    /* Racy but tear-free: no lock prefix on the hot path; a lost update between two threads
+     * writing the same socket at the same instant only loses telemetry. */
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
+}
+
+/* After an I/O on fd returned r (bytes, 0, or -1 with errno). `out` = data sent;
+ * `consumed` = 0 for MSG_PEEK (seen, not taken). */
+static inline void ga_io_done(int fd, ssize_t r, int out, int consumed)
+{
+    if (!ga_observing())
+        return;
+    ga_fd *e;
+    if (ga_likely(r > 0)) {
+        e = ga_fd_socket(fd);
+        if (e == NULL)
+            return;
+        if (consumed)
+            ga_count(out ? &e->bytes_out : &e->bytes_in, (uint64_t)r);
+    } else {
+        e = ga_fd_peek(fd);
+        if (e == NULL || ga_fd_state(e) != GA_FD_SOCKET)
+            return;
+    }
+    if (ga_unlikely(atomic_load_explicit(&e->pending, memory_order_relaxed))) {
+        int saved = errno;
+        ga_tls_busy = 1;
+        ga_connect_check_pending(fd, e, r >= 0, r < 0 ? saved : 0);
+        ga_tls_busy = 0;
+        errno = saved;
+    }
+}
+
+#endif

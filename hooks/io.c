@@ -1,0 +1,236 @@
+/* io.c — hooks on data transfer: send/recv families (incl. msg, mmsg and the fortified
+ * variants), read/write, readv/writev, sendfile. Each passes the call through unchanged and
+ * then notes what was actually transferred (hook.h: ga_io_done). */
+#include <sys/sendfile.h>
+#include "hooks/hook.h"
+
+GA_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+    ga_send_fn f = GA_REAL(send);
+    if (ga_unlikely(f == NULL))
+        return syscall(SYS_sendto, fd, buf, n, flags, NULL, 0);
+    GA_INTERNAL_GUARD(fd, -1);
+    ssize_t r = f(fd, buf, n, flags);
+    ga_io_done(fd, r, 1, 1);
+    return r;
+}
+
+GA_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
+                         const struct sockaddr *to, socklen_t tolen)
+{
+    ga_sendto_fn f = GA_REAL(sendto);
+    if (ga_unlikely(f == NULL))
+        return syscall(SYS_sendto, fd, buf, n, flags, to, tolen);
+    GA_INTERNAL_GUARD(fd, -1);
+    ssize_t r = f(fd, buf, n, flags, to, tolen);
+    ga_io_done(fd, r, 1, 1);
+    return r;
+}
+
+GA_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+    ga_sendmsg_fn f = GA_REAL(sendmsg);
+    if (ga_unlikely(f == NULL))
+        return syscall(SYS_sendmsg, fd, msg, flags);
+    GA_INTERNAL_GUARD(fd, -1);
+    ssize_t r = f(fd, msg, flags);
+    ga_io_done(fd, r, 1, 1);
+    return r;
+}
+
+/* Total bytes of the first `n` messages of an mmsg vector. */
+static ssize_t ga__mmsg_bytes(const struct mmsghdr *v, int n)
+{
+    ssize_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += v[i].msg_len;
+    return n < 0 ? -1 : total;
+}
+
+GA_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+    ga_sendmmsg_fn f = GA_REAL(sendmmsg);
+    if (ga_unlikely(f == NULL))
+        return (int)syscall(SYS_sendmmsg, fd, vec, vlen, flags);
+    GA_INTERNAL_GUARD(fd, -1);
+    int r = f(fd, vec, vlen, flags);
+    if (ga_observing())
+        ga_io_done(fd, ga__mmsg_bytes(vec, r), 1, 1);
+    return r;
+}
+
+GA_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+    ga_recv_fn f = GA_REAL(recv);
+    if (ga_unlikely(f == NULL))
+        return syscall(SYS_recvfrom, fd, buf, n, flags, NULL, NULL);
+    GA_INTERNAL_GUARD(fd, -1);
+    ssize_t r = f(fd, buf, n, flags);
+    ga_io_done(fd, r, 0, !(flags & MSG_PEEK));
+    return r;
+}
+
+GA_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags,
+                           struct sockaddr *from, socklen_t *fromlen)
+{
+    ga_recvfrom_fn f = GA_REAL(recvfrom);
+    if (ga_unlikely(f == NULL))
+        return syscall(SYS_recvfrom, fd, buf, n, flags, from, fromlen);
+    GA_INTERNAL_GUARD(fd, -1);
+    ssize_t r = f(fd, buf, n, flags, from, fromlen);
+    ga_io_done(fd, r, 0, !(flags & MSG_PEEK));
+    return r;
+}
+
+/* Descriptors passed with SCM_RIGHTS arrive without a hook seeing them created: forget
+ * what we knew about those numbers so they are classified afresh on first use. */
+static void ga__received_fds(const struct msghdr *msg)
+{
+    if (msg->msg_controllen == 0 || !ga_observing())
+        return;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)msg); c != NULL;
+         c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        const int *fds = (const int *)CMSG_DATA(c);
+        for (size_t i = 0; i < n; i++) {
+            int fd;
+            memcpy(&fd, fds + i, sizeof fd);
+            ga_fd *e = ga_fd_peek(fd);
+            if (e != NULL && ga_fd_state(e) != GA_FD_STOLEN)
+                atomic_store_explicit(&e->state, GA_FD_UNKNOWN, memory_order_relaxed);
+        }
+    }
+}
+
+GA_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    ga_recvmsg_fn f = GA_REAL(recvmsg);
+    if (ga_unlikely(f == NULL))
+        return syscall(SYS_recvmsg, fd, msg, flags);
+    GA_INTERNAL_GUARD(fd, -1);
+    ssize_t r = f(fd, msg, flags);
+    if (r >= 0 && msg != NULL)
+        ga__received_fds(msg);
+    ga_io_done(fd, r, 0, !(flags & MSG_PEEK));
+    return r;
+}
+
+GA_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+                       struct timespec *timeout)
+{
+    ga_recvmmsg_fn f = GA_REAL(recvmmsg);
+    if (ga_unlikely(f == NULL))
+        return (int)syscall(SYS_recvmmsg, fd, vec, vlen, flags, timeout);
+    GA_INTERNAL_GUARD(fd, -1);
+    int r = f(fd, vec, vlen, flags, timeout);
+    if (ga_observing()) {
+        for (int i = 0; i < r; i++)
+            ga__received_fds(&vec[i].msg_hdr);
+        ga_io_done(fd, ga__mmsg_bytes(vec, r), 0, !(flags & MSG_PEEK));
+    }
+    return r;
+}
+
+GA_EXPORT ssize_t read(int fd, void *buf, size_t n)
+{
+    ga_read_fn f = GA_REAL(read);
+    if (ga_unlikely(f == NULL))
+        return syscall(SYS_read, fd, buf, n);
+    GA_INTERNAL_GUARD(fd, -1);
+    ssize_t r = f(fd, buf, n);
+    ga_io_done(fd, r, 0, 1);
+    return r;
+}
+
+GA_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+    ga_write_fn f = GA_REAL(write);
+    if (ga_unlikely(f == NULL))
+        return syscall(SYS_write, fd, buf, n);
+    GA_INTERNAL_GUARD(fd, -1);
+    ssize_t r = f(fd, buf, n);
+    ga_io_done(fd, r, 1, 1);
+    return r;
+}
+
+GA_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
+{
+    ga_readv_fn f = GA_REAL(readv);
+    if (ga_unlikely(f == NULL))
+        return syscall(SYS_readv, fd, iov, cnt);
+    GA_INTERNAL_GUARD(fd, -1);
+    ssize_t r = f(fd, iov, cnt);
+    ga_io_done(fd, r, 0, 1);
+    return r;
+}
+
+GA_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+    ga_writev_fn f = GA_REAL(writev);
+    if (ga_unlikely(f == NULL))
+        return syscall(SYS_writev, fd, iov, cnt);
+    GA_INTERNAL_GUARD(fd, -1);
+    ssize_t r = f(fd, iov, cnt);
+    ga_io_done(fd, r, 1, 1);
+    return r;
+}
+
+GA_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t n)
+{
+    ga_sendfile_fn f = GA_REAL(sendfile);
+    if (ga_unlikely(f == NULL))
+        return syscall(SYS_sendfile, out, in, off, n);
+    GA_INTERNAL_GUARD(out, -1);
+    ssize_t r = f(out, in, off, n);
+    ga_io_done(out, r, 1, 1);
+    return r;
+}
+
+GA_EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t n)
+{
+    ga_sendfile64_fn f = GA_REAL(sendfile64);
+    if (ga_unlikely(f == NULL))
+        return syscall(SYS_sendfile, out, in, off, n);
+    GA_INTERNAL_GUARD(out, -1);
+    ssize_t r = f(out, in, off, n);
+    ga_io_done(out, r, 1, 1);
+    return r;
+}
+
+/* Fortified variants (_FORTIFY_SOURCE): the real ones check the buffer size and abort on
+ * overflow exactly as without us; the syscall fallback only runs during symbol lookup. */
+GA_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+{
+    ga___recv_chk_fn f = GA_REAL(__recv_chk);
+    if (ga_unlikely(f == NULL))
+        return syscall(SYS_recvfrom, fd, buf, n < buflen ? n : buflen, flags, NULL, NULL);
+    GA_INTERNAL_GUARD(fd, -1);
+    ssize_t r = f(fd, buf, n, buflen, flags);
+    ga_io_done(fd, r, 0, !(flags & MSG_PEEK));
+    return r;
+}
+
+GA_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
+                                 struct sockaddr *from, socklen_t *fromlen)
+{
+    ga___recvfrom_chk_fn f = GA_REAL(__recvfrom_chk);
+    if (ga_unlikely(f == NULL))
+        return syscall(SYS_recvfrom, fd, buf, n < buflen ? n : buflen, flags, from, fromlen);
+    GA_INTERNAL_GUARD(fd, -1);
+    ssize_t r = f(fd, buf, n, buflen, flags, from, fromlen);
+    ga_io_done(fd, r, 0, !(flags & MSG_PEEK));
+    return r;
+}
+
+GA_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+    ga___read_chk_fn f = GA_REAL(__read_chk);
+    if (ga_unlikely(f == NULL))
+        return syscall(SYS_read, fd, buf, n < buflen ? n : buflen);
+    GA_INTERNAL_GUARD(fd, -1);
+    ssize_t r = f(fd, buf, n, buflen);
+    ga_io_done(fd, r, 0, 1);
+    return r;
+}

@@ -1,0 +1,206 @@
+/* context.c — span identity, sampling and traceparent handling (contracts in context.h). */
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <errno.h>
+#include "preload/context.h"
+#include "preload/config.h"
+
+GA_TLS ga_span_ctx ga_tls_active;
+
+/* Per-thread xoshiro256** state; `gen` is the fork generation it was seeded in. */
+static GA_TLS uint64_t ga__rng[4];
+static GA_TLS uint32_t ga__rng_gen = UINT32_MAX;
+
+static uint64_t ga__splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* Seed from getrandom (raw syscall, non-blocking); if that fails (early boot, seccomp)
+ * mix time, pid, tid and a stack address so two threads never share a sequence. */
+static void ga__rng_seed(void)
+{
+    uint64_t seed[4] = {0};
+    int saved = errno;
+    long n = syscall(SYS_getrandom, seed, sizeof seed, 0x1 /* GRND_NONBLOCK */);
+    errno = saved;
+    if (n != (long)sizeof seed) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32)
+                   ^ ((uint64_t)syscall(SYS_gettid) << 16) ^ (uint64_t)(uintptr_t)&ts;
+        for (int i = 0; i < 4; i++)
+            seed[i] = ga__splitmix(&x);
+    }
+    memcpy(ga__rng, seed, sizeof seed);
+    if ((ga__rng[0] | ga__rng[1] | ga__rng[2] | ga__rng[3]) == 0)
+        ga__rng[0] = 1;
+    ga__rng_gen = atomic_load_explicit(&ga_fork_generation, memory_order_relaxed);
+}
+
+static inline uint64_t ga__rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t ga__rng_next(void)
+{
+    if (ga_unlikely(ga__rng_gen != atomic_load_explicit(&ga_fork_generation, memory_order_relaxed)))
+        ga__rng_seed();
+    uint64_t *s = ga__rng;
+    uint64_t r = ga__rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t; s[3] = ga__rotl(s[3], 45);
+    return r;
+}
+
+void ga_random_trace_id(uint8_t id[16])
+{
+    uint64_t a, b;
+    do { a = ga__rng_next(); b = ga__rng_next(); } while ((a | b) == 0);
+    memcpy(id, &a, 8);
+    memcpy(id + 8, &b, 8);
+}
+
+void ga_random_span_id(uint8_t id[8])
+{
+    uint64_t a;
+    do { a = ga__rng_next(); } while (a == 0);
+    memcpy(id, &a, 8);
+}
+
+void ga_context_after_fork(void)
+{
+    atomic_fetch_add(&ga_fork_generation, 1);
+    memset(&ga_tls_active, 0, sizeof ga_tls_active);
+}
+
+int ga_ratio_sample(const uint8_t trace_id[16], double ratio)
+{
+    if (ratio >= 1.0)
+        return 1;
+    if (ratio <= 0.0)
+        return 0;
+    uint64_t r = 0;
+    for (int i = 9; i < 16; i++)
+        r = (r << 8) | trace_id[i];
+    const double two56 = 72057594037927936.0;
+    uint64_t threshold = (uint64_t)((1.0 - ratio) * two56);
+    return r >= threshold;
+}
+
+int ga_sample(const uint8_t trace_id[16], const ga_span_ctx *parent)
+{
+    switch (ga_cfg.sampler) {
+    case GA_SAMPLER_ALWAYS_ON:  return 1;
+    case GA_SAMPLER_ALWAYS_OFF: return 0;
+    case GA_SAMPLER_RATIO:      return ga_ratio_sample(trace_id, ga_cfg.sampler_ratio);
+    case GA_SAMPLER_PB_ALWAYS_ON:
+        return parent ? (parent->flags & GA_TF_SAMPLED) != 0 : 1;
+    case GA_SAMPLER_PB_ALWAYS_OFF:
+        return parent ? (parent->flags & GA_TF_SAMPLED) != 0 : 0;
+    case GA_SAMPLER_PB_RATIO:
+        return parent ? (parent->flags & GA_TF_SAMPLED) != 0
+                      : ga_ratio_sample(trace_id, ga_cfg.sampler_ratio);
+    }
+    return 1;
+}
+
+void ga_span_start(ga_span_ids *out, const ga_span_ctx *parent)
+{
+    if (parent == NULL || !parent->valid)
+        parent = ga_tls_active.valid ? &ga_tls_active
+               : ga_cfg.env_parent.valid ? &ga_cfg.env_parent : NULL;
+    if (parent != NULL) {
+        memcpy(out->trace_id, parent->trace_id, 16);
+        memcpy(out->parent_id, parent->span_id, 8);
+        out->has_parent = 1;
+        out->parent_remote = parent->remote;
+    } else {
+        ga_random_trace_id(out->trace_id);
+        memset(out->parent_id, 0, 8);
+        out->has_parent = 0;
+        out->parent_remote = 0;
+    }
+    ga_random_span_id(out->span_id);
+    out->flags = ga_sample(out->trace_id, parent) ? GA_TF_SAMPLED : 0;
+}
+
+/* ---- W3C traceparent ---- */
+
+static int ga__hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;   /* uppercase is invalid per W3C (HEXDIGLC) */
+}
+
+/* Decode 2n lowercase hex chars; -1 on a bad char. */
+static int ga__unhex(const char *s, uint8_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int hi = ga__hexval(s[2 * i]), lo = ga__hexval(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+static int ga__all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
+int ga_traceparent_parse(const char *s, size_t len, ga_span_ctx *out)
+{
+    while (len > 0 && (*s == ' ' || *s == '\t')) { s++; len--; }
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
+    if (len < 55 || s[2] != '-' || s[35] != '-' || s[52] != '-')
+        return -1;
+    uint8_t version;
+    if (ga__unhex(s, &version, 1) < 0 || version == 0xff)
+        return -1;
+    if (version == 0 && len != 55)
+        return -1;          /* version 00 allows no trailing data */
+    if (version != 0 && len > 55 && s[55] != '-')
+        return -1;          /* future versions: flags followed by end or '-' */
+    ga_span_ctx c = {0};
+    if (ga__unhex(s + 3, c.trace_id, 16) < 0 || ga__all_zero(c.trace_id, 16))
+        return -1;
+    if (ga__unhex(s + 36, c.span_id, 8) < 0 || ga__all_zero(c.span_id, 8))
+        return -1;
+    if (ga__unhex(s + 53, &c.flags, 1) < 0)
+        return -1;
+    c.flags &= 0x03;        /* sampled + random; other bits reserved, zeroed outgoing */
+    c.valid = 1;
+    c.remote = 1;
+    *out = c;
+    return 0;
+}
+
+void ga_hex(const uint8_t *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+int ga_traceparent_format(const uint8_t trace_id[16], const uint8_t span_id[8],
+                          uint8_t flags, char *buf)
+{
+    memcpy(buf, "00-", 3);
+    ga_hex(trace_id, 16, buf + 3);
+    buf[35] = '-';
+    ga_hex(span_id, 8, buf + 36);
+    buf[52] = '-';
+    ga_hex(&flags, 1, buf + 53);
+    return 55;
+}

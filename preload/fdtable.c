@@ -1,0 +1,206 @@
+/* fdtable.c — the per-descriptor table (contract in fdtable.h). */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include "preload/fdtable.h"
+#include "preload/log.h"
+#include "preload/emit.h"
+
+ga_fd *_Atomic ga_fd_chunks[GA_FD_TOP];
+static _Atomic unsigned ga__top_used;     /* highest chunk index allocated + 1 */
+
+ga_fd *ga_fd_get(int fd)
+{
+    if ((unsigned)fd >= GA_FD_MAX)
+        return NULL;
+    ga_fd *e = ga_fd_peek(fd);
+    if (e != NULL)
+        return e;
+    size_t bytes = GA_FD_CHUNK * sizeof(ga_fd);
+    void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        ga_error(GA_LK_FDTABLE, "cannot map the descriptor table; some sockets are not observed");
+        return NULL;
+    }
+    ga_fd *expected = NULL;
+    unsigned top = (unsigned)fd >> GA_FD_CHUNK_BITS;
+    if (!atomic_compare_exchange_strong(&ga_fd_chunks[top], &expected, (ga_fd *)m))
+        munmap(m, bytes);       /* another thread installed it first */
+    unsigned used = atomic_load(&ga__top_used);
+    while (used < top + 1 && !atomic_compare_exchange_weak(&ga__top_used, &used, top + 1))
+        ;
+    return ga_fd_peek(fd);
+}
+
+void ga_addr_from_sockaddr(ga_addr *out, const struct sockaddr *sa, socklen_t len)
+{
+    memset(out, 0, sizeof *out);
+    if (sa == NULL)
+        return;
+    if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        out->family = AF_INET;
+        out->port = ntohs(in->sin_port);
+        memcpy(out->addr, &in->sin_addr, 4);
+    } else if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        out->family = AF_INET6;
+        out->port = ntohs(in6->sin6_port);
+        memcpy(out->addr, &in6->sin6_addr, 16);
+    } else if (sa->sa_family == AF_UNIX) {
+        out->family = AF_UNIX;
+    }
+}
+
+static void ga__reset(ga_fd *e, int state, int family, int socktype, int role)
+{
+    atomic_store_explicit(&e->pending, 0, memory_order_relaxed);
+    e->family = (uint8_t)family;
+    e->socktype = (uint8_t)socktype;
+    e->role = (uint8_t)role;
+    memset(&e->peer, 0, sizeof e->peer);
+    memset(&e->local, 0, sizeof e->local);
+    atomic_store_explicit(&e->bytes_in, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->bytes_out, 0, memory_order_relaxed);
+    atomic_fetch_add_explicit(&e->gen, 1, memory_order_relaxed);
+    atomic_store_explicit(&e->state, (uint8_t)state, memory_order_release);
+}
+
+ga_fd *ga_fd_new_socket(int fd, int family, int socktype, int role)
+{
+    ga_fd *e = ga_fd_get(fd);
+    if (e != NULL)
+        ga__reset(e, ga_tls_internal ? GA_FD_INTERNAL : GA_FD_SOCKET, family, socktype, role);
+    return e;
+}
+
+/* First successful use of a descriptor we have not seen created: one fstat decides, plus
+ * two getsockopt for sockets inherited across exec (e.g. a listener from a supervisor). */
+ga_fd *ga_fd_classify(int fd)
+{
+    ga_fd *e = ga_fd_get(fd);
+    if (e == NULL || ga_fd_state(e) != GA_FD_UNKNOWN)
+        return e && ga_fd_state(e) == GA_FD_SOCKET ? e : NULL;
+    int saved = errno;
+    struct stat st;
+    int is_sock = syscall(SYS_fstat, fd, &st) == 0 && S_ISSOCK(st.st_mode);
+    if (!is_sock) {
+        errno = saved;
+        uint8_t unknown = GA_FD_UNKNOWN;
+        atomic_compare_exchange_strong(&e->state, &unknown, GA_FD_OTHER);
+        return NULL;
+    }
+    int family = 0, type = 0;
+    socklen_t l = sizeof family;
+    syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &family, &l);
+    l = sizeof type;
+    syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &l);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    errno = saved;
+    ga__reset(e, GA_FD_SOCKET, family, type, GA_ROLE_NONE);
+    if (syscall(SYS_getpeername, fd, &ss, &sl) == 0)
+        ga_addr_from_sockaddr(&e->peer, (struct sockaddr *)&ss, sl);
+    errno = saved;
+    return e;
+}
+
+void ga_fd_closed(int fd)
+{
+    ga_fd *e = ga_fd_peek(fd);
+    if (e == NULL)
+        return;
+    int st = ga_fd_state(e), next;
+    switch (st) {
+    case GA_FD_SOCKET:
+        if (atomic_load_explicit(&e->pending, memory_order_relaxed))
+            ga_connect_finish_on_close(fd, e);
+        next = GA_FD_OTHER;
+        break;
+    case GA_FD_INTERNAL:            /* ours, closed by the application: no longer ours */
+        next = ga_tls_internal ? GA_FD_OTHER : GA_FD_STOLEN;
+        break;
+    case GA_FD_STOLEN:              /* off-limits to us until the application closes it */
+        next = ga_tls_internal ? GA_FD_STOLEN : GA_FD_OTHER;
+        break;
+    default:                        /* any later socket on this number comes through a hook */
+        next = GA_FD_OTHER;
+        break;
+    }
+    ga__reset(e, next, 0, 0, GA_ROLE_NONE);
+}
+
+void ga_fd_duped(int oldfd, int newfd)
+{
+    if (oldfd == newfd)
+        return;
+    ga_fd_closed(newfd);            /* dup2/dup3 silently close the target first */
+    ga_fd *src = ga_fd_peek(oldfd);
+    int st = src ? ga_fd_state(src) : GA_FD_UNKNOWN;
+    if (st == GA_FD_UNKNOWN) {
+        ga_fd *dst = ga_fd_peek(newfd);
+        if (dst && ga_fd_state(dst) != GA_FD_STOLEN)
+            ga__reset(dst, GA_FD_UNKNOWN, 0, 0, GA_ROLE_NONE);
+        return;
+    }
+    ga_fd *dst = ga_fd_get(newfd);
+    if (dst == NULL)
+        return;
+    if (st == GA_FD_INTERNAL && !ga_tls_internal)
+        st = GA_FD_OTHER;           /* the application's copy of one of ours: ignore it */
+    ga__reset(dst, st, src->family, src->socktype, src->role);
+    dst->peer = src->peer;
+    dst->local = src->local;
+}
+
+void ga_fd_mark_internal(int fd)
+{
+    ga_fd *e = ga_fd_get(fd);
+    if (e != NULL)
+        ga__reset(e, GA_FD_INTERNAL, 0, 0, GA_ROLE_NONE);
+}
+
+int ga_fd_internal_may_use(int fd)
+{
+    ga_fd *e = ga_fd_peek(fd);
+    int st = e ? ga_fd_state(e) : GA_FD_UNKNOWN;
+    return st != GA_FD_SOCKET && st != GA_FD_STOLEN;
+}
+
+void ga_fd_closed_range(unsigned first, unsigned last)
+{
+    if (last >= GA_FD_MAX)
+        last = GA_FD_MAX - 1;
+    unsigned used = atomic_load(&ga__top_used);
+    for (unsigned top = first >> GA_FD_CHUNK_BITS; top <= last >> GA_FD_CHUNK_BITS && top < used; top++) {
+        if (atomic_load_explicit(&ga_fd_chunks[top], memory_order_acquire) == NULL)
+            continue;
+        unsigned lo = top << GA_FD_CHUNK_BITS, hi = lo + GA_FD_CHUNK - 1;
+        for (unsigned fd = lo < first ? first : lo; fd <= hi && fd <= last; fd++)
+            ga_fd_closed((int)fd);
+    }
+}
+
+void ga_fd_after_fork(void)
+{
+    unsigned used = atomic_load(&ga__top_used);
+    for (unsigned top = 0; top < used; top++) {
+        ga_fd *c = atomic_load_explicit(&ga_fd_chunks[top], memory_order_relaxed);
+        if (c == NULL)
+            continue;
+        for (unsigned i = 0; i < GA_FD_CHUNK; i++) {
+            if (ga_fd_state(&c[i]) == GA_FD_INTERNAL) {
+                int saved = errno;
+                syscall(SYS_close, (int)(top * GA_FD_CHUNK + i));
+                errno = saved;
+                ga__reset(&c[i], GA_FD_OTHER, 0, 0, GA_ROLE_NONE);
+            }
+            atomic_store_explicit(&c[i].pending, 0, memory_order_relaxed);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+/* fdtable.h — what the library knows about each file descriptor.
+ *
+ * A two-level array indexed by fd: a static top level of chunk pointers covering fds up to
+ * GA_FD_MAX, chunks of 256 entries mmap'd on first use and never freed (so a racing reader
+ * never touches freed memory). Lookup is two loads and a branch, which is all a hook on a
+ * file, pipe or tty pays.
+ *
+ * States: an fd starts UNKNOWN and is classified once (fstat) the first time a hook sees
+ * it succeed; sockets made through our hooks (socket/accept/socketpair) are SOCKET from
+ * birth; close marks the entry OTHER, because any socket later created on that number will
+ * come through a hook again. INTERNAL entries belong to our own threads; STOLEN entries
+ * were ours until the application closed or replaced them, so our threads must never
+ * touch that number again (it may now be an application file). */
+#ifndef GA_FDTABLE_H
+#define GA_FDTABLE_H
+
+#include <sys/socket.h>
+#include "preload/ga.h"
+#include "preload/record.h"
+#include "preload/context.h"
+
+#define GA_FD_CHUNK_BITS 8
+#define GA_FD_CHUNK      (1u << GA_FD_CHUNK_BITS)
+#define GA_FD_TOP        65536u
+#define GA_FD_MAX        (GA_FD_TOP * GA_FD_CHUNK)      /* 16M descriptors */
+
+enum ga_fd_state { GA_FD_UNKNOWN = 0, GA_FD_OTHER, GA_FD_SOCKET, GA_FD_INTERNAL, GA_FD_STOLEN };
+enum ga_fd_role  { GA_ROLE_NONE = 0, GA_ROLE_CLIENT, GA_ROLE_SERVER, GA_ROLE_LISTENER };
+
+/* A connect() that returned EINPROGRESS: its span is finished by whoever sees the outcome
+ * first (I/O, getsockopt(SO_ERROR), close); `pending` is the claim flag. */
+typedef struct ga_pending_connect {
+    uint64_t start_ns;
+    ga_span_ids ids;
+} ga_pending_connect;
+
+typedef struct ga_fd {
+    _Atomic uint8_t state;          /* enum ga_fd_state */
+    _Atomic uint8_t pending;        /* 1 while a non-blocking connect is in flight */
+    uint8_t family;                 /* AF_* */
+    uint8_t socktype;               /* SOCK_STREAM, SOCK_DGRAM, ... */
+    uint8_t role;                   /* enum ga_fd_role */
+    uint8_t pad[3];
+    _Atomic uint32_t gen;           /* bumped whenever the number is reused */
+    uint32_t pad2;
+    ga_addr peer;
+    ga_addr local;
+    _Atomic uint64_t bytes_in;
+    _Atomic uint64_t bytes_out;
+    ga_pending_connect pc;
+} ga_fd;
+
+extern ga_fd *_Atomic ga_fd_chunks[GA_FD_TOP];
+
+/* The entry for fd if its chunk exists, else NULL. Never allocates. */
+static inline ga_fd *ga_fd_peek(int fd)
+{
+    if (ga_unlikely((unsigned)fd >= GA_FD_MAX))
+        return NULL;
+    ga_fd *c = atomic_load_explicit(&ga_fd_chunks[(unsigned)fd >> GA_FD_CHUNK_BITS],
+                                    memory_order_acquire);
+    return c ? &c[(unsigned)fd & (GA_FD_CHUNK - 1)] : NULL;
+}
+
+/* The entry for fd, allocating its chunk if needed; NULL if fd is out of range or memory
+ * could not be mapped (the fd is then simply not observed). */
+ga_fd *ga_fd_get(int fd);
+
+static inline int ga_fd_state(const ga_fd *e)
+{
+    return atomic_load_explicit(&e->state, memory_order_relaxed);
+}
+
+/* The socket entry for an fd the application just used successfully: classifies UNKNOWN
+ * fds once (fstat), returns NULL for anything that is not an application socket. */
+static inline ga_fd *ga_fd_socket(int fd);
+ga_fd *ga_fd_classify(int fd);
+
+static inline ga_fd *ga_fd_socket(int fd)
+{
+    ga_fd *e = ga_fd_peek(fd);
+    if (ga_likely(e != NULL)) {
+        int st = ga_fd_state(e);
+        if (st == GA_FD_SOCKET)
+            return e;
+        if (st != GA_FD_UNKNOWN)
+            return NULL;
+    }
+    return ga_fd_classify(fd);
+}
+
+/* A new socket from socket()/accept()/socketpair(): reset the entry for this generation.
+ * Sockets created by our own threads become INTERNAL. */
+ga_fd *ga_fd_new_socket(int fd, int family, int socktype, int role);
+
+/* The application (or we) closed fd: finish what was pending, mark the number free. */
+void ga_fd_closed(int fd);
+
+/* newfd now refers to the same open file as oldfd (dup, dup2, dup3, F_DUPFD). */
+void ga_fd_duped(int oldfd, int newfd);
+
+/* Mark an fd created by our own threads (eventfd, console file, listener). */
+void ga_fd_mark_internal(int fd);
+
+/* May one of our threads use fd? No for application sockets and for numbers the
+ * application took from us. */
+int ga_fd_internal_may_use(int fd);
+
+/* Child after fork: close the parent's internal descriptors (exporter sockets, listener). */
+void ga_fd_after_fork(void);
+
+/* Iterate allocated entries in [first, last] (close_range). */
+void ga_fd_closed_range(unsigned first, unsigned last);
+
+#endif

@@ -1,0 +1,38 @@
+/* ga.h — common definitions for every part of genesis-auto: visibility, branch hints,
+ * thread-local storage model, the per-thread flags every hook consults.
+ *
+ * Naming: public hook symbols keep their libc names; everything else is `ga_` (module
+ * internals `ga__`). Nothing but the hooks is exported (see preload/exports.map). */
+#ifndef GA_H
+#define GA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdatomic.h>
+
+#define GA_EXPORT   __attribute__((visibility("default")))
+#define GA_HIDDEN   __attribute__((visibility("hidden")))
+#define GA_TLS      __thread __attribute__((tls_model("initial-exec")))
+#define ga_likely(x)   __builtin_expect(!!(x), 1)
+#define ga_unlikely(x) __builtin_expect(!!(x), 0)
+#define GA_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#ifndef GA_VERSION
+#define GA_VERSION "0.0.0"
+#endif
+#define GA_SDK_NAME "genesis-auto"
+
+/* Per-thread flags. `ga_tls_internal` marks our own threads (exporter): their sockets are
+ * never observed. `ga_tls_busy` is the reentrancy guard: set while library code runs on
+ * an application thread, so a hook entered from inside the library passes straight through. */
+extern GA_TLS int ga_tls_internal;
+extern GA_TLS int ga_tls_busy;
+
+/* Process-wide switch, written only by the constructor and the fork handler.
+ * 0 = pass-through (disabled, excluded, or not yet initialised), 1 = observing. */
+extern int ga_enabled;
+
+/* Incremented in every forked child; per-thread state compares against it to reseed. */
+extern _Atomic uint32_t ga_fork_generation;
+
+#endif

@@ -1,0 +1,58 @@
+/* lifecycle.c — the library's life in a process: the constructor (read the environment,
+ * resolve the real symbols, nothing else), the fork handler, and the bounded flush at exit.
+ *
+ * Nothing starts here: no thread, no allocation, no socket. The exporter thread is started
+ * by the first record (exporter/thread.c), so the many short-lived children that inherit
+ * LD_PRELOAD and never touch a socket pay only this constructor. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include "preload/ga.h"
+#include "preload/config.h"
+#include "preload/context.h"
+#include "preload/fdtable.h"
+#include "preload/real.h"
+#include "preload/ring.h"
+#include "exporter/exporter.h"
+
+GA_TLS int ga_tls_internal;
+GA_TLS int ga_tls_busy;
+int ga_enabled;
+_Atomic uint32_t ga_fork_generation;
+
+extern char *program_invocation_short_name;
+
+/* Child after fork (not vfork, not posix_spawn: those never run atfork handlers). The
+ * child has only the forking thread; the parent's exporter thread and its data stay with
+ * the parent. */
+static void ga__after_fork_child(void)
+{
+    int saved = errno;
+    ga_context_after_fork();
+    ga_fd_after_fork();
+    ga_ring_after_fork();
+    ga_exporter_after_fork();
+    errno = saved;
+}
+
+/* Runs after the application's own atexit handlers (ours was registered first). Bounded
+ * by GENESIS_EXIT_FLUSH_MS; _exit() and fatal signals skip it, losing only telemetry. */
+static void ga__at_exit(void)
+{
+    int saved = errno;
+    ga_exporter_flush_at_exit(ga_cfg.exit_flush_ms);
+    errno = saved;
+}
+
+__attribute__((constructor)) static void ga__init(void)
+{
+    int saved = errno;
+    ga_config_load(&ga_cfg, program_invocation_short_name);
+    ga_real_init();
+    if (!ga_cfg.disabled) {
+        pthread_atfork(NULL, NULL, ga__after_fork_child);
+        atexit(ga__at_exit);
+        ga_enabled = 1;
+    }
+    errno = saved;
+}

@@ -1,0 +1,79 @@
+/* real.h — the table of the real libc functions behind our hooks.
+ *
+ * Each hook calls GA_REAL(name). The pointer is resolved with dlsym(RTLD_NEXT) in the
+ * constructor, or lazily on first use if a hook runs before it. While a lookup is in
+ * progress on this thread (dlsym itself may read files) or if the lookup fails or finds
+ * our own symbol, GA_REAL yields NULL and the hook falls back to a raw syscall():
+ * we never call NULL and never recurse into ourselves. */
+#ifndef GA_REAL_H
+#define GA_REAL_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include "preload/ga.h"
+
+#define GA_REAL_SYMBOLS(X) \
+    X(socket,      int,     (int, int, int)) \
+    X(socketpair,  int,     (int, int, int, int *)) \
+    X(connect,     int,     (int, const struct sockaddr *, socklen_t)) \
+    X(accept,      int,     (int, struct sockaddr *, socklen_t *)) \
+    X(accept4,     int,     (int, struct sockaddr *, socklen_t *, int)) \
+    X(close,       int,     (int)) \
+    X(close_range, int,     (unsigned, unsigned, int)) \
+    X(dup,         int,     (int)) \
+    X(dup2,        int,     (int, int)) \
+    X(dup3,        int,     (int, int, int)) \
+    X(fcntl,       int,     (int, int, ...)) \
+    X(fcntl64,     int,     (int, int, ...)) \
+    X(getsockopt,  int,     (int, int, int, void *, socklen_t *)) \
+    X(send,        ssize_t, (int, const void *, size_t, int)) \
+    X(sendto,      ssize_t, (int, const void *, size_t, int, const struct sockaddr *, socklen_t)) \
+    X(sendmsg,     ssize_t, (int, const struct msghdr *, int)) \
+    X(sendmmsg,    int,     (int, struct mmsghdr *, unsigned int, int)) \
+    X(recv,        ssize_t, (int, void *, size_t, int)) \
+    X(recvfrom,    ssize_t, (int, void *, size_t, int, struct sockaddr *, socklen_t *)) \
+    X(recvmsg,     ssize_t, (int, struct msghdr *, int)) \
+    X(recvmmsg,    int,     (int, struct mmsghdr *, unsigned int, int, struct timespec *)) \
+    X(read,        ssize_t, (int, void *, size_t)) \
+    X(write,       ssize_t, (int, const void *, size_t)) \
+    X(readv,       ssize_t, (int, const struct iovec *, int)) \
+    X(writev,      ssize_t, (int, const struct iovec *, int)) \
+    X(sendfile,    ssize_t, (int, int, off_t *, size_t)) \
+    X(sendfile64,  ssize_t, (int, int, off64_t *, size_t)) \
+    X(__recv_chk,     ssize_t, (int, void *, size_t, size_t, int)) \
+    X(__recvfrom_chk, ssize_t, (int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *)) \
+    X(__read_chk,     ssize_t, (int, void *, size_t, size_t))
+
+/* The fortified variants are only declared by glibc under _FORTIFY_SOURCE. */
+ssize_t __recv_chk(int, void *, size_t, size_t, int);
+ssize_t __recvfrom_chk(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
+ssize_t __read_chk(int, void *, size_t, size_t);
+int fcntl64(int, int, ...);
+
+#define GA_REAL_ENUM(name, ret, args) GA_SYM_##name,
+enum ga_sym { GA_REAL_SYMBOLS(GA_REAL_ENUM) GA_SYM_COUNT };
+
+#define GA_REAL_TYPEDEF(name, ret, args) typedef ret (*ga_##name##_fn) args;
+GA_REAL_SYMBOLS(GA_REAL_TYPEDEF)
+
+/* Resolved pointers, indexed by enum ga_sym. NULL = not (yet) resolved. */
+extern void *_Atomic ga_real_table[GA_SYM_COUNT];
+
+/* Resolve one symbol now. Returns NULL while this thread is already inside a lookup,
+ * or when the symbol cannot be found (or resolves to our own hook). Never blocks on
+ * another thread. */
+void *ga_real_resolve(enum ga_sym sym);
+
+/* Resolve the whole table (constructor). Idempotent. */
+void ga_real_init(void);
+
+static inline void *ga_real_get(enum ga_sym sym)
+{
+    void *p = atomic_load_explicit(&ga_real_table[sym], memory_order_relaxed);
+    return ga_likely(p != NULL) ? p : ga_real_resolve(sym);
+}
+
+#define GA_REAL(name) ((ga_##name##_fn)ga_real_get(GA_SYM_##name))
+
+#endif

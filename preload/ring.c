@@ -1,0 +1,157 @@
+/* ring.c — bounded MPSC record queue (contract in ring.h). */
+#include <string.h>
+#include <sys/mman.h>
+#include "preload/ring.h"
+#include "preload/config.h"
+#include "preload/log.h"
+
+typedef struct ga_slot {
+    _Atomic uint64_t seq;
+    ga_rec rec;
+} ga_slot;
+
+_Static_assert(sizeof(ga_slot) == 512, "a slot is 512 bytes: 8 of sequence, 504 of record");
+
+typedef struct ga_ring {
+    uint32_t mask;
+    uint32_t cap;
+    char pad0[56];
+    _Atomic uint64_t head;           /* next slot producers claim */
+    char pad1[56];
+    _Atomic uint64_t tail;           /* next slot the consumer reads */
+    char pad2[56];
+    ga_slot slots[];
+} ga_ring;
+
+static ga_ring *_Atomic ga__ring;
+static _Atomic uint64_t ga__dropped;
+static _Atomic int ga__alloc_failed;
+
+static size_t ga__ring_bytes(uint32_t cap)
+{
+    return sizeof(ga_ring) + (size_t)cap * sizeof(ga_slot);
+}
+
+/* Allocate on first use. mmap: async-signal-safe, outside malloc, and untouched pages cost
+ * no RSS. A racing allocation loses the CAS and unmaps its copy. */
+static ga_ring *ga__ring_get(void)
+{
+    ga_ring *r = atomic_load_explicit(&ga__ring, memory_order_acquire);
+    if (ga_likely(r != NULL))
+        return r;
+    if (atomic_load_explicit(&ga__alloc_failed, memory_order_relaxed))
+        return NULL;
+    uint32_t cap = ga_cfg.queue_size ? ga_cfg.queue_size : 4096;
+    size_t bytes = ga__ring_bytes(cap);
+    void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        atomic_store(&ga__alloc_failed, 1);
+        ga_error(GA_LK_RING, "cannot allocate the record queue (%zu bytes); telemetry is dropped", bytes);
+        return NULL;
+    }
+    ga_ring *nr = m;
+    nr->cap = cap;
+    nr->mask = cap - 1;
+    for (uint32_t i = 0; i < cap; i++)
+        atomic_store_explicit(&nr->slots[i].seq, i, memory_order_relaxed);
+    ga_ring *expected = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&ga__ring, &expected, nr,
+                                                 memory_order_acq_rel, memory_order_acquire)) {
+        munmap(m, bytes);
+        return expected;
+    }
+    return nr;
+}
+
+ga_rec *ga_ring_reserve(void)
+{
+    ga_ring *r = ga__ring_get();
+    if (r == NULL) {
+        atomic_fetch_add_explicit(&ga__dropped, 1, memory_order_relaxed);
+        return NULL;
+    }
+    uint64_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
+    for (;;) {
+        ga_slot *s = &r->slots[pos & r->mask];
+        uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+        int64_t diff = (int64_t)(seq - pos);
+        if (diff == 0) {
+            if (atomic_compare_exchange_weak_explicit(&r->head, &pos, pos + 1,
+                                                      memory_order_relaxed, memory_order_relaxed)) {
+                memset(&s->rec.h, 0, sizeof s->rec.h);
+                return &s->rec;
+            }
+        } else if (diff < 0) {
+            atomic_fetch_add_explicit(&ga__dropped, 1, memory_order_relaxed);
+            return NULL;                         /* full: drop the newest */
+        } else {
+            pos = atomic_load_explicit(&r->head, memory_order_relaxed);
+        }
+    }
+}
+
+static ga_slot *ga__slot_of(ga_rec *rec)
+{
+    return (ga_slot *)((char *)rec - offsetof(ga_slot, rec));
+}
+
+void ga_ring_commit(ga_rec *rec)
+{
+    ga_slot *s = ga__slot_of(rec);
+    uint64_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
+    atomic_store_explicit(&s->seq, seq + 1, memory_order_release);
+}
+
+ga_rec *ga_ring_peek(void)
+{
+    ga_ring *r = atomic_load_explicit(&ga__ring, memory_order_acquire);
+    if (r == NULL)
+        return NULL;
+    uint64_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    ga_slot *s = &r->slots[pos & r->mask];
+    uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+    return seq == pos + 1 ? &s->rec : NULL;
+}
+
+void ga_ring_release(ga_rec *rec)
+{
+    ga_ring *r = atomic_load_explicit(&ga__ring, memory_order_relaxed);
+    ga_slot *s = ga__slot_of(rec);
+    uint64_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    atomic_store_explicit(&s->seq, pos + r->cap, memory_order_release);
+    atomic_store_explicit(&r->tail, pos + 1, memory_order_relaxed);
+}
+
+uint32_t ga_ring_depth(void)
+{
+    ga_ring *r = atomic_load_explicit(&ga__ring, memory_order_acquire);
+    if (r == NULL)
+        return 0;
+    uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+    uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    return h > t ? (uint32_t)(h - t) : 0;
+}
+
+uint64_t ga_ring_dropped(void)
+{
+    return atomic_load_explicit(&ga__dropped, memory_order_relaxed);
+}
+
+uint32_t ga_ring_capacity(void)
+{
+    ga_ring *r = atomic_load_explicit(&ga__ring, memory_order_acquire);
+    return r ? r->cap : 0;
+}
+
+/* The child has one thread, which is inside fork(), not inside the ring: unmapping the
+ * parent's ring is safe, and records other parent threads were filling at fork time are
+ * gone with it. A fresh ring is mapped on first use, so a pre-forked worker that never
+ * touches a socket costs nothing, and one that does never re-exports the parent's data. */
+void ga_ring_after_fork(void)
+{
+    ga_ring *r = atomic_load_explicit(&ga__ring, memory_order_relaxed);
+    atomic_store(&ga__dropped, 0);
+    atomic_store(&ga__ring, NULL);
+    if (r != NULL)
+        munmap(r, ga__ring_bytes(r->cap));
+}

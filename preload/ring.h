@@ -1,0 +1,38 @@
+/* ring.h — the bounded lock-free multi-producer single-consumer queue of records between
+ * application threads and the exporter thread.
+ *
+ * Producers reserve a slot, fill the record in place and commit; when the ring is full the
+ * newest record is dropped and counted (the application never waits). The single consumer
+ * (exporter thread) takes committed records in order. Memory is mmap'd on first use, so a
+ * process that never touches a socket pays nothing. Algorithm: Vyukov's bounded queue,
+ * one sequence number per slot. */
+#ifndef GA_RING_H
+#define GA_RING_H
+
+#include "preload/record.h"
+
+/* Reserve a slot for a new record. Returns NULL when the ring is full (the drop is
+ * counted) or could not be allocated. The returned record is zeroed in its header. */
+ga_rec *ga_ring_reserve(void);
+
+/* Publish a record obtained from ga_ring_reserve(). Must be called exactly once. */
+void ga_ring_commit(ga_rec *r);
+
+/* Consumer side: the oldest committed record or NULL; release it with ga_ring_release()
+ * before taking the next one. */
+ga_rec *ga_ring_peek(void);
+void ga_ring_release(ga_rec *r);
+
+/* Number of records waiting (approximate; for the queue-depth self-metric). */
+uint32_t ga_ring_depth(void);
+
+/* Records dropped because the ring was full, since process start (or since fork). */
+uint64_t ga_ring_dropped(void);
+
+/* Child after fork: forget everything in flight (the parent exports its own records). */
+void ga_ring_after_fork(void);
+
+/* For tests: the capacity in slots (0 before first use). */
+uint32_t ga_ring_capacity(void);
+
+#endif

@@ -125,7 +125,7 @@ static void ga__con_write(const char *p, size_t n)
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            ga_self.export_failures++;
+            ga_self_export_failed(GA_FAIL_OTHER);
             break;
         }
         p += w;
@@ -144,12 +144,13 @@ static void ga__con_self_line(void)
                   (unsigned long long)ga_self.dropped_queue_full, (unsigned long long)ga_self.export_failures);
 }
 
-static void ga__con_flush(int final)
+static void ga__con_flush(int final, uint64_t deadline_ms)
 {
+    (void)deadline_ms;
     if (final)
         ga__con_self_line();
     if (ga__con_buf.failed)
-        ga_self.export_failures++;
+        ga_self_export_failed(GA_FAIL_ENCODE);
     else if (ga__con_buf.len)
         ga__con_write(ga__con_buf.data, ga__con_buf.len);
     ga_buf_reset(&ga__con_buf);
@@ -159,7 +160,7 @@ static void ga__con_span_counted(const ga_rec *r)
 {
     ga__con_span(r);
     if (ga__con_buf.len > 60000)
-        ga__con_flush(0);
+        ga__con_flush(0, 0);
 }
 
 /* The parent's buffers may have been mid-update at fork time: leak them, start clean.
@@ -171,9 +172,15 @@ static void ga__con_after_fork(void)
     ga__con_res = (ga_buf){0};
 }
 
-const ga_span_sink ga_console_sink = {
+/* Only when OTEL_TRACES_EXPORTER names console. */
+static int ga__con_open_if_wanted(void)
+{
+    return (ga_cfg.traces_exporters & GA_EXP_CONSOLE) ? ga__con_open() : -1;
+}
+
+const ga_component ga_console_component = {
     .name = "console",
-    .open = ga__con_open,
+    .open = ga__con_open_if_wanted,
     .span = ga__con_span_counted,
     .flush = ga__con_flush,
     .after_fork = ga__con_after_fork,

@@ -19,24 +19,52 @@ void ga_exporter_flush_at_exit(unsigned ms);
 void ga_exporter_after_fork(void);
 
 /* Self-metrics, owned by the exporter thread (read by it or after it has parked). */
+enum ga_fail_reason {
+    GA_FAIL_CONNECT,            /* could not connect / connection dropped */
+    GA_FAIL_TIMEOUT,            /* no answer within the export timeout */
+    GA_FAIL_HTTP_4XX,           /* permanent rejection (400, 413, ...) */
+    GA_FAIL_HTTP_5XX,           /* server errors after the retries ran out */
+    GA_FAIL_THROTTLED,          /* 429/503 after the retries ran out */
+    GA_FAIL_ENCODE,             /* could not encode (memory) */
+    GA_FAIL_UNAVAILABLE,        /* transport not loadable (libcurl missing) */
+    GA_FAIL_OTHER,
+    GA_FAIL_COUNT
+};
+
 typedef struct ga_self_stats {
     uint64_t operations;        /* records drained + records dropped */
-    uint64_t spans_exported;    /* spans handed successfully to a span exporter */
+    uint64_t spans_exported;    /* spans handed to a span exporter */
     uint64_t spans_sampled_out;
-    uint64_t dropped_queue_full;
-    uint64_t export_failures;
+    uint64_t dropped_queue_full;    /* ring full: dropped on the application thread */
+    uint64_t spans_dropped_batch_full; /* exporter's own span queue (OTEL_BSP_MAX_QUEUE_SIZE) */
+    uint64_t spans_dropped_export;  /* spans in batches that failed for good */
+    uint64_t spans_rejected;        /* partial_success rejected_spans */
+    uint64_t export_failures;       /* total of the array below */
+    uint64_t export_failures_by[GA_FAIL_COUNT];
 } ga_self_stats;
 
-/* A span exporter: gets each sampled record, then a flush at the end of a drain cycle. */
-typedef struct ga_span_sink {
-    const char *name;
-    int  (*open)(void);                         /* on the exporter thread; <0 = unusable */
-    void (*span)(const ga_rec *r);
-    void (*flush)(int final);                   /* final=1 at exit */
-    void (*after_fork)(void);                   /* child: forget the parent's state */
-} ga_span_sink;
+/* Count one failed export attempt that will not be retried. */
+void ga_self_export_failed(enum ga_fail_reason why);
 
-extern const ga_span_sink ga_console_sink;
+/* A part of the exporter thread: span exporters (console, OTLP), metrics, the Prometheus
+ * listener. Every hook is optional (NULL) and runs on the exporter thread only. */
+struct pollfd;
+typedef struct ga_component {
+    const char *name;
+    int  (*open)(void);                         /* at thread start; <0 = leave it out */
+    void (*record)(const ga_rec *r);            /* every drained record (metrics) */
+    void (*span)(const ga_rec *r);              /* every sampled span record */
+    int  (*pollfds)(struct pollfd *p, int max); /* descriptors to wait on; returns count */
+    void (*events)(const struct pollfd *p, int n); /* after poll, with the same entries */
+    int  (*tick)(uint64_t now_ms);              /* periodic work; returns ms until next (-1: none) */
+    void (*flush)(int final, uint64_t deadline_ms); /* end of a drain cycle / at exit */
+    void (*after_fork)(void);                   /* child: forget the parent's state */
+} ga_component;
+
+/* CLOCK_MONOTONIC in ms, for deadlines on the exporter thread. */
+uint64_t ga_mono_ms(void);
+
+extern const ga_component ga_console_component;
 extern ga_self_stats ga_self;
 
 #endif

@@ -3,7 +3,8 @@
  *
  * The thread blocks every signal (the host's handlers never run on it), marks itself
  * internal (its own I/O is never observed) and never holds a lock an application thread
- * could wait for: the application only ever touches the ring and two atomics. */
+ * could wait for: the application only ever touches the ring and two atomics. The work is
+ * done by components (exporter.h): this file only schedules them. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include "exporter/exporter.h"
+#include "exporter/components.h"
 #include "exporter/resource.h"
 #include "preload/config.h"
 #include "preload/fdtable.h"
@@ -22,25 +24,41 @@
 #include "preload/ring.h"
 
 enum { GA_EXP_NONE = 0, GA_EXP_RUNNING, GA_EXP_FAILED, GA_EXP_PARKED };
+#define GA_MAX_POLL 16
+#define GA_IDLE_MAX_MS 100
 
 ga_self_stats ga_self;
 static _Atomic int ga__state;
 static _Atomic int ga__flush_req;
+static _Atomic unsigned ga__flush_ms;
 static int ga__wake_fd = -1;
 static sem_t ga__flush_done;
 
-static const ga_span_sink *ga__sinks[4];
-static int ga__nsinks;
+static const ga_component *ga__comp[GA_MAX_COMPONENTS];
+static int ga__ncomp;
 static uint64_t ga__drained;
 
-static void ga__open_sinks(void)
+void ga_self_export_failed(enum ga_fail_reason why)
 {
-    ga__nsinks = 0;
-    if ((ga_cfg.traces_exporters & GA_EXP_CONSOLE) && ga_console_sink.open() == 0)
-        ga__sinks[ga__nsinks++] = &ga_console_sink;
-    if (ga_cfg.traces_exporters & GA_EXP_OTLP)
-        ga_log(GA_LOG_INFO, GA_LK_OTLP, "the OTLP span exporter is not part of this build; "
-               "use OTEL_TRACES_EXPORTER=console");
+    ga_self.export_failures++;
+    ga_self.export_failures_by[why < GA_FAIL_COUNT ? why : GA_FAIL_OTHER]++;
+}
+
+uint64_t ga_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void ga__open_components(void)
+{
+    ga__ncomp = 0;
+    for (int i = 0; i < GA_MAX_COMPONENTS && ga__ncomp < GA_MAX_COMPONENTS; i++) {
+        const ga_component *c = ga_all_components[i];
+        if (c != NULL && (c->open == NULL || c->open() == 0))
+            ga__comp[ga__ncomp++] = c;
+    }
 }
 
 /* Take every committed record off the ring. Returns how many. */
@@ -50,14 +68,20 @@ static uint64_t ga__drain(void)
     ga_rec *r;
     while ((r = ga_ring_peek()) != NULL) {
         n++;
-        if (r->h.trace_flags & GA_TF_SAMPLED) {
-            for (int i = 0; i < ga__nsinks; i++)
-                ga__sinks[i]->span(r);
-            if (ga__nsinks > 0)
-                ga_self.spans_exported++;
-        } else {
-            ga_self.spans_sampled_out++;
+        int is_span = ga_op_is_span(r->h.op);
+        int sampled = is_span && (r->h.trace_flags & GA_TF_SAMPLED) != 0, took = 0;
+        for (int i = 0; i < ga__ncomp; i++) {
+            if (ga__comp[i]->record)
+                ga__comp[i]->record(r);
+            if (sampled && ga__comp[i]->span) {
+                ga__comp[i]->span(r);
+                took = 1;
+            }
         }
+        if (is_span && !sampled)
+            ga_self.spans_sampled_out++;
+        else if (took)
+            ga_self.spans_exported++;
         ga_ring_release(r);
     }
     ga__drained += n;
@@ -66,21 +90,69 @@ static uint64_t ga__drain(void)
     return n;
 }
 
-static void ga__flush_sinks(int final)
+static void ga__flush(int final, uint64_t deadline_ms)
 {
-    for (int i = 0; i < ga__nsinks; i++)
-        ga__sinks[i]->flush(final);
+    for (int i = 0; i < ga__ncomp; i++)
+        if (ga__comp[i]->flush)
+            ga__comp[i]->flush(final, deadline_ms);
 }
 
-/* Sleep until woken or `ms` passed. The eventfd is only written at exit, so the loop
- * otherwise polls the ring: hooks never pay a syscall to wake us. */
-static void ga__sleep(int ms)
+/* Periodic work of every component; returns the ms until the earliest next tick. */
+static int ga__tick(int wait_ms)
 {
-    struct pollfd p = { .fd = ga__wake_fd, .events = POLLIN };
-    if (poll(&p, 1, ms) > 0) {
+    uint64_t now = ga_mono_ms();
+    for (int i = 0; i < ga__ncomp; i++) {
+        if (ga__comp[i]->tick == NULL)
+            continue;
+        int next = ga__comp[i]->tick(now);
+        if (next >= 0 && next < wait_ms)
+            wait_ms = next;
+    }
+    return wait_ms;
+}
+
+/* Sleep until woken, a component's descriptor is ready, or `ms` passed. The eventfd is
+ * only written at exit, so the loop otherwise polls the ring: hooks never pay a syscall. */
+static void ga__wait(int ms)
+{
+    struct pollfd p[GA_MAX_POLL];
+    int n = 0, owner[GA_MAX_POLL], first[GA_MAX_COMPONENTS];
+    if (ga__wake_fd >= 0 && !ga_fd_internal_may_use(ga__wake_fd))
+        ga__wake_fd = -1;               /* the application closed it under us */
+    if (ga__wake_fd >= 0)
+        p[n++] = (struct pollfd){ .fd = ga__wake_fd, .events = POLLIN };
+    for (int i = 0; i < ga__ncomp; i++) {
+        first[i] = n;
+        int k = ga__comp[i]->pollfds ? ga__comp[i]->pollfds(p + n, GA_MAX_POLL - n) : 0;
+        for (int j = 0; j < k; j++)
+            owner[n + j] = i;
+        n += k;
+    }
+    if (poll(p, (nfds_t)n, ms) <= 0)
+        return;
+    if (ga__wake_fd >= 0 && p[0].fd == ga__wake_fd && (p[0].revents & POLLIN)) {
         uint64_t v;
         (void)!read(ga__wake_fd, &v, sizeof v);
     }
+    for (int i = 0; i < ga__ncomp; i++) {
+        int k = 0;
+        while (first[i] + k < n && owner[first[i] + k] == i)
+            k++;
+        if (k > 0 && ga__comp[i]->events)
+            ga__comp[i]->events(p + first[i], k);
+    }
+}
+
+static void ga__park(void)
+{
+    unsigned ms = atomic_load(&ga__flush_ms);
+    uint64_t deadline = ga_mono_ms() + ms;
+    ga__drain();
+    ga__flush(1, deadline);
+    atomic_store(&ga__state, GA_EXP_PARKED);
+    sem_post(&ga__flush_done);
+    for (;;)
+        poll(NULL, 0, -1);              /* parked until the process ends */
 }
 
 static void *ga__main(void *arg)
@@ -89,25 +161,19 @@ static void *ga__main(void *arg)
     ga_tls_internal = 1;
     pthread_setname_np(pthread_self(), "genesis-export");
     ga_resource_build(&ga_res);
-    ga__open_sinks();
+    ga__open_components();
     int idle_ms = 1;
     for (;;) {
         uint64_t n = ga__drain();
-        if (atomic_load(&ga__flush_req)) {
-            ga__drain();
-            ga__flush_sinks(1);
-            atomic_store(&ga__state, GA_EXP_PARKED);
-            sem_post(&ga__flush_done);
-            for (;;)
-                poll(NULL, 0, -1);      /* parked until the process ends */
-        }
+        if (atomic_load(&ga__flush_req))
+            ga__park();
         if (n > 0) {
-            ga__flush_sinks(0);
+            ga__flush(0, 0);
             idle_ms = 1;
-        } else if (idle_ms < 100) {
+        } else if (idle_ms < GA_IDLE_MAX_MS) {
             idle_ms *= 2;
         }
-        ga__sleep(idle_ms);
+        ga__wait(ga__tick(idle_ms));
     }
     return NULL;
 }
@@ -146,6 +212,7 @@ void ga_exporter_flush_at_exit(unsigned ms)
 {
     if (atomic_load(&ga__state) != GA_EXP_RUNNING)
         return;
+    atomic_store(&ga__flush_ms, ms);
     atomic_store(&ga__flush_req, 1);
     uint64_t one = 1;
     if (ga__wake_fd >= 0)
@@ -173,8 +240,8 @@ void ga_exporter_after_fork(void)
     ga__wake_fd = -1;                   /* closed by ga_fd_after_fork */
     ga__drained = 0;
     memset(&ga_self, 0, sizeof ga_self);
-    for (int i = 0; i < ga__nsinks; i++)
-        if (ga__sinks[i]->after_fork)
-            ga__sinks[i]->after_fork();
-    ga__nsinks = 0;
+    for (int i = 0; i < GA_MAX_COMPONENTS; i++)
+        if (ga_all_components[i] != NULL && ga_all_components[i]->after_fork)
+            ga_all_components[i]->after_fork();
+    ga__ncomp = 0;
 }

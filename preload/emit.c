@@ -149,3 +149,26 @@ void ga_connect_finish_on_close(int fd, ga_fd *e)
     int err = (r == 0 && soerr != 0) ? soerr : (connected == 0 ? 0 : ECONNABORTED);
     ga__emit_connect(e, &e->pc.ids, e->pc.start_ns, ga_now_ns(), err, NULL, 0);
 }
+
+void ga_conn_closed(int fd, const ga_fd *e)
+{
+    uint64_t in = atomic_load_explicit(&e->bytes_in, memory_order_relaxed);
+    uint64_t out = atomic_load_explicit(&e->bytes_out, memory_order_relaxed);
+    if ((in | out) == 0 || (e->peer.family != AF_INET && e->peer.family != AF_INET6))
+        return;
+    ga_exporter_ensure();
+    ga_rec *r = ga_ring_reserve();
+    if (r == NULL)
+        return;
+    r->h.op = GA_OP_CONN_CLOSE;
+    r->h.tid = ga__gettid();
+    r->h.start_ns = r->h.end_ns = ga_now_ns();
+    ga_rec_put_addr(r, GA_A_PEER, &e->peer);
+    ga_rec_put_int(r, GA_A_TRANSPORT, e->socktype);
+    ga_rec_put_int(r, GA_A_BYTES_IN, (int64_t)in);
+    ga_rec_put_int(r, GA_A_BYTES_OUT, (int64_t)out);
+    ga_rec_put_int(r, GA_A_FD, fd);
+    ga_rec_put_int(r, GA_A_FD_GEN, atomic_load_explicit(&e->gen, memory_order_relaxed));
+    ga_rec_put_int(r, GA_A_ROLE, e->role);
+    ga_ring_commit(r);
+}

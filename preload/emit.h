@@ -23,6 +23,9 @@ void ga_connect_check_pending(int fd, ga_fd *e, int ok, int err);
 /* getsockopt(SO_ERROR) returned `soerr` on a socket with a pending connect. */
 void ga_connect_so_error(int fd, ga_fd *e, int soerr);
 
+/* An application socket with traffic is being closed: hand its byte totals over. */
+void ga_conn_closed(int fd, const ga_fd *e);
+
 /* The socket is being closed with its connect still pending. */
 void ga_connect_finish_on_close(int fd, ga_fd *e);
 

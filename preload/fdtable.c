@@ -120,6 +120,8 @@ void ga_fd_closed(int fd)
     case GA_FD_SOCKET:
         if (atomic_load_explicit(&e->pending, memory_order_relaxed))
             ga_connect_finish_on_close(fd, e);
+        if (!ga_tls_internal)
+            ga_conn_closed(fd, e);
         next = GA_FD_OTHER;
         break;
     case GA_FD_INTERNAL:            /* ours, closed by the application: no longer ours */

@@ -18,9 +18,13 @@
 enum ga_op {
     GA_OP_NONE = 0,
     GA_OP_CONNECT,          /* outbound connect(): INTERNAL span `connect {peer}` */
-    GA_OP_CONN_CLOSE,       /* connection closed: byte counters for the peer metrics */
+    GA_OP_FIRST_NONSPAN = 64,
+    GA_OP_CONN_CLOSE = GA_OP_FIRST_NONSPAN, /* socket closed: final byte totals (no span) */
     GA_OP_COUNT
 };
+
+/* Span records become spans (when sampled); the others only feed metrics. */
+static inline int ga_op_is_span(int op) { return op > GA_OP_NONE && op < GA_OP_FIRST_NONSPAN; }
 
 /* OTLP SpanKind and StatusCode values. */
 enum { GA_KIND_INTERNAL = 1, GA_KIND_SERVER = 2, GA_KIND_CLIENT = 3 };
@@ -42,6 +46,9 @@ enum ga_attr_key {
     GA_A_BYTES_IN,          /* int */
     GA_A_BYTES_OUT,         /* int */
     GA_A_TRACESTATE,        /* str */
+    GA_A_FD,                /* int: descriptor number (CONN_CLOSE) */
+    GA_A_FD_GEN,            /* int: its generation, to pair with live scans of the table */
+    GA_A_ROLE,              /* int: enum ga_fd_role */
     GA_A_KEY_COUNT
 };
 

@@ -1,0 +1,176 @@
+/* test_context.c — trace context: W3C traceparent parsing (the W3C test-suite cases),
+ * formatting round trip, the deterministic ratio sampler, parent-based sampling and id
+ * generation (non-zero, distinct, new sequence after a fork generation bump). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include "preload/context.h"
+#include "preload/config.h"
+
+static const char *valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+static int parse(const char *s, ga_span_ctx *c) { return ga_traceparent_parse(s, strlen(s), c); }
+
+static void test_parse_valid(void **state)
+{
+    (void)state;
+    ga_span_ctx c;
+    assert_int_equal(parse(valid, &c), 0);
+    assert_true(c.valid && c.remote);
+    assert_int_equal(c.flags, 1);
+    assert_int_equal(c.trace_id[0], 0x4b);
+    assert_int_equal(c.trace_id[15], 0x36);
+    assert_int_equal(c.span_id[7], 0xb7);
+    assert_int_equal(parse(" \t00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00 ", &c), 0);
+    assert_int_equal(c.flags, 0);
+}
+
+static void test_parse_invalid(void **state)
+{
+    (void)state;
+    ga_span_ctx c;
+    const char *bad[] = {
+        "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",   /* uppercase trace id */
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00F067AA0BA902B7-01",   /* uppercase span id */
+        "00-00000000000000000000000000000000-00f067aa0ba902b7-01",   /* zero trace id */
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",   /* zero span id */
+        "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",   /* forbidden version */
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-xyz", /* v00 extra field */
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01.",  /* v00 trailing data */
+        "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",    /* short trace id */
+        "0g-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",   /* bad version char */
+        "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",   /* bad separator */
+        "",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        c.valid = 0;
+        assert_int_equal(parse(bad[i], &c), -1);
+        assert_int_equal(c.valid, 0);
+    }
+}
+
+static void test_parse_future_version(void **state)
+{
+    (void)state;
+    ga_span_ctx c;
+    assert_int_equal(parse("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-the-future", &c), 0);
+    assert_int_equal(parse("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", &c), 0);
+    assert_int_equal(parse("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x", &c), -1);
+}
+
+static void test_format_roundtrip(void **state)
+{
+    (void)state;
+    ga_span_ctx c, d;
+    char buf[64];
+    assert_int_equal(parse(valid, &c), 0);
+    assert_int_equal(ga_traceparent_format(c.trace_id, c.span_id, c.flags, buf), 55);
+    buf[55] = '\0';
+    assert_string_equal(buf, valid);
+    assert_int_equal(parse(buf, &d), 0);
+    assert_memory_equal(c.trace_id, d.trace_id, 16);
+}
+
+static void test_ratio_sampler(void **state)
+{
+    (void)state;
+    uint8_t id[16] = {0};
+    assert_int_equal(ga_ratio_sample(id, 0.0), 0);
+    assert_int_equal(ga_ratio_sample(id, 1.0), 1);
+    memset(id + 9, 0xff, 7);                     /* maximal randomness: sampled by any p > 0 */
+    assert_int_equal(ga_ratio_sample(id, 0.0001), 1);
+    memset(id + 9, 0x00, 7);                     /* minimal: only p = 1 samples it */
+    assert_int_equal(ga_ratio_sample(id, 0.9999), 0);
+    /* Monotone: whatever a lower ratio samples, a higher ratio samples too. */
+    int n_low = 0, n_high = 0;
+    for (int i = 0; i < 20000; i++) {
+        ga_random_trace_id(id);
+        int lo = ga_ratio_sample(id, 0.25), hi = ga_ratio_sample(id, 0.5);
+        assert_true(!lo || hi);
+        n_low += lo;
+        n_high += hi;
+    }
+    assert_in_range(n_low, 4500, 5500);
+    assert_in_range(n_high, 9400, 10600);
+}
+
+static void test_parent_based(void **state)
+{
+    (void)state;
+    ga_span_ctx parent = { .valid = 1, .remote = 1, .flags = 0 };
+    uint8_t id[16];
+    ga_random_trace_id(id);
+    ga_cfg.sampler = GA_SAMPLER_PB_ALWAYS_ON;
+    assert_int_equal(ga_sample(id, NULL), 1);
+    assert_int_equal(ga_sample(id, &parent), 0);
+    parent.flags = GA_TF_SAMPLED;
+    assert_int_equal(ga_sample(id, &parent), 1);
+    ga_cfg.sampler = GA_SAMPLER_PB_ALWAYS_OFF;
+    assert_int_equal(ga_sample(id, NULL), 0);
+    assert_int_equal(ga_sample(id, &parent), 1);
+    ga_cfg.sampler = GA_SAMPLER_ALWAYS_OFF;
+    assert_int_equal(ga_sample(id, &parent), 0);
+    ga_cfg.sampler = GA_SAMPLER_ALWAYS_ON;
+    parent.flags = 0;
+    assert_int_equal(ga_sample(id, &parent), 1);
+}
+
+static void test_span_start_parents(void **state)
+{
+    (void)state;
+    ga_cfg.sampler = GA_SAMPLER_PB_ALWAYS_ON;
+    memset(&ga_cfg.env_parent, 0, sizeof ga_cfg.env_parent);
+    memset(&ga_tls_active, 0, sizeof ga_tls_active);
+    ga_span_ids ids;
+    ga_span_start(&ids, NULL);                  /* root */
+    assert_int_equal(ids.has_parent, 0);
+    assert_int_equal(ids.flags, GA_TF_SAMPLED);
+    assert_int_equal(parse(valid, &ga_cfg.env_parent), 0);
+    ga_span_start(&ids, NULL);                  /* child of TRACEPARENT */
+    assert_int_equal(ids.has_parent, 1);
+    assert_int_equal(ids.parent_remote, 1);
+    assert_memory_equal(ids.trace_id, ga_cfg.env_parent.trace_id, 16);
+    assert_memory_equal(ids.parent_id, ga_cfg.env_parent.span_id, 8);
+    ga_random_trace_id(ga_tls_active.trace_id); /* the thread's active span wins */
+    ga_random_span_id(ga_tls_active.span_id);
+    ga_tls_active.valid = 1;
+    ga_tls_active.flags = 0;
+    ga_span_start(&ids, NULL);
+    assert_memory_equal(ids.trace_id, ga_tls_active.trace_id, 16);
+    assert_int_equal(ids.parent_remote, 0);
+    assert_int_equal(ids.flags, 0);             /* parent not sampled */
+    memset(&ga_tls_active, 0, sizeof ga_tls_active);
+    memset(&ga_cfg.env_parent, 0, sizeof ga_cfg.env_parent);
+}
+
+static void test_ids_distinct_and_reseeded(void **state)
+{
+    (void)state;
+    uint8_t a[8], b[8];
+    ga_random_span_id(a);
+    ga_random_span_id(b);
+    assert_memory_not_equal(a, b, 8);
+    uint8_t zero[16] = {0}, t[16];
+    ga_random_trace_id(t);
+    assert_memory_not_equal(t, zero, 16);
+    ga_context_after_fork();                    /* new generation: reseeded sequence */
+    ga_random_span_id(b);
+    assert_memory_not_equal(a, b, 8);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_valid),
+        cmocka_unit_test(test_parse_invalid),
+        cmocka_unit_test(test_parse_future_version),
+        cmocka_unit_test(test_format_roundtrip),
+        cmocka_unit_test(test_ratio_sampler),
+        cmocka_unit_test(test_parent_based),
+        cmocka_unit_test(test_span_start_parents),
+        cmocka_unit_test(test_ids_distinct_and_reseeded),
+    };
+    return cmocka_run_group_tests_name("context", tests, NULL, NULL);
+}

@@ -68,7 +68,7 @@ void ga_resource_build(ga_resource *res)
 {
     int saved = errno;
     memset(res, 0, sizeof *res);
-    char exe[512] = "", base[256] = "", tmp[512];
+    char exe[512] = "", base[512] = "", tmp[600];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     exe[n > 0 ? (size_t)n : 0] = '\0';
     const char *slash = strrchr(exe, '/');

@@ -25,6 +25,12 @@ static uint32_t ga__gettid(void)
     return ga__tid;
 }
 
+/* Connection attempts still under way: the outcome comes later. */
+static int ga__in_progress(int err)
+{
+    return err == EINPROGRESS || err == EINTR || err == EAGAIN || err == EALREADY || err == ENOTCONN;
+}
+
 /* Write one connect span record. `unix_path` is non-NULL for AF_UNIX peers. */
 static void ga__emit_connect(const ga_fd *e, const ga_span_ids *ids, uint64_t start,
                              uint64_t end, int err, const char *unix_path, size_t path_len)
@@ -54,12 +60,6 @@ static void ga__emit_connect(const ga_fd *e, const ga_span_ids *ids, uint64_t st
     ga_ring_commit(r);
 }
 
-/* Connection attempts still under way: the outcome comes later. */
-static int ga__in_progress(int err)
-{
-    return err == EINPROGRESS || err == EINTR || err == EAGAIN || err == EALREADY || err == ENOTCONN;
-}
-
 void ga_connect_done(int fd, const struct sockaddr *sa, socklen_t len,
                      uint64_t start, int ret, int err)
 {
@@ -68,12 +68,16 @@ void ga_connect_done(int fd, const struct sockaddr *sa, socklen_t len,
     ga_fd *e = ga_fd_socket(fd);
     if (e == NULL)
         return;
-    if (ret < 0 && err == EALREADY)
-        return;                     /* a second connect() on a pending socket */
-    if (ret < 0 && err == EISCONN) {
-        ga_connect_check_pending(fd, e, 1, 0);
+    if (atomic_load_explicit(&e->pending, memory_order_relaxed)) {
+        /* connect() again on a pending socket is how some clients (hiredis) poll for the
+         * outcome: 0 or EISCONN = connected, EALREADY = still going, else the failure. */
+        int ok = ret == 0 || err == EISCONN;
+        if (ok || !ga__in_progress(err))
+            ga_connect_check_pending(fd, e, ok, ok ? 0 : err);
         return;
     }
+    if (ret < 0 && (err == EALREADY || err == EISCONN))
+        return;                     /* not a new connection attempt */
     e->role = GA_ROLE_CLIENT;
     ga_addr_from_sockaddr(&e->peer, sa, len);
     if (e->socktype != SOCK_STREAM)

@@ -45,7 +45,7 @@ build-all: $(ALL_TARGETS)
 
 $(LIB): $(LIB_OBJS) preload/exports.map
 	$(CC) -shared -o $@ $(LIB_OBJS) -Wl,--version-script=preload/exports.map \
-	    -Wl,-z,now -Wl,-z,relro $(SANFLAGS) $(LIB_LDLIBS)
+	    -Wl,-z,now -Wl,-z,relro -Wl,-z,defs $(SANFLAGS) $(LIB_LDLIBS)
 
 $(CORE_A): $(CORE_OBJS)
 	@rm -f $@

@@ -4,6 +4,21 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "exporter/attrs.h"
+#include "exporter/ops.h"
+
+extern const ga_op_desc ga_ops_http[] __attribute__((weak));
+extern const ga_op_desc ga_ops_resp[] __attribute__((weak));
+extern const ga_op_desc ga_ops_mysql[] __attribute__((weak));
+
+const ga_op_desc *ga_op_find(uint8_t op)
+{
+    const ga_op_desc *const tables[] = { ga_ops_http, ga_ops_resp, ga_ops_mysql };
+    for (size_t t = 0; t < GA_ARRAY_LEN(tables); t++)
+        for (const ga_op_desc *d = tables[t]; d != NULL && d->op != 0; d++)
+            if (d->op == op)
+                return d;
+    return NULL;
+}
 
 const char *ga_errno_name(int err, char *buf, size_t cap)
 {
@@ -70,6 +85,7 @@ int ga_rec_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
     size_t off = 0, len;
     uint8_t key, type;
     const uint8_t *v;
+    const ga_op_desc *desc = ga_op_find(r->h.op);
     sc->used = 0;
     while (ga_rec_next(r, &off, &key, &type, &v, &len)) {
         int64_t iv = 0;
@@ -101,6 +117,8 @@ int ga_rec_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
             break;
         }
         default:
+            if (key >= GA_A_HTTP_FIRST && desc != NULL && desc->attr != NULL)
+                n = desc->attr(r, key, type, v, len, out, n, max, sc);
             break;
         }
     }
@@ -141,8 +159,13 @@ void ga_rec_span_name(const ga_rec *r, char *buf, size_t cap)
             snprintf(buf, cap, "connect");
         }
         break;
-    default:
-        snprintf(buf, cap, "genesis.op.%u", r->h.op);
+    default: {
+        const ga_op_desc *d = ga_op_find(r->h.op);
+        if (d != NULL && d->name != NULL)
+            d->name(r, buf, cap);
+        else
+            snprintf(buf, cap, "genesis.op.%u", r->h.op);
         break;
+    }
     }
 }

@@ -14,6 +14,7 @@
 #include "preload/real.h"
 #include "preload/fdtable.h"
 #include "preload/emit.h"
+#include "preload/proto.h"
 
 /* Our exporter thread must never read, write or close an application descriptor (one
  * that replaced a socket of ours after the application closed it). */
@@ -39,9 +40,29 @@ static inline void ga_count(_Atomic uint64_t *c, uint64_t n)
     atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
 }
 
+/* The slow part of ga_io_done: a pending connect to finish, bytes for a protocol parser. */
+static inline void ga__io_slow(int fd, ga_fd *e, ssize_t r, int out, int consumed,
+                               const void *buf, const struct iovec *iov, int cnt)
+{
+    int saved = errno;
+    ga_tls_busy = 1;
+    if (atomic_load_explicit(&e->pending, memory_order_relaxed))
+        ga_connect_check_pending(fd, e, r >= 0, r < 0 ? saved : 0);
+    if (r > 0 && consumed) {
+        if (iov != NULL)
+            ga_proto_data_iov(fd, e, out, iov, cnt, (size_t)r);
+        else
+            ga_proto_data(fd, e, out, buf, (size_t)r);
+    }
+    ga_tls_busy = 0;
+    errno = saved;
+}
+
 /* After an I/O on fd returned r (bytes, 0, or -1 with errno). `out` = data sent;
- * `consumed` = 0 for MSG_PEEK (seen, not taken). */
-static inline void ga_io_done(int fd, ssize_t r, int out, int consumed)
+ * `consumed` = 0 for MSG_PEEK (seen, not taken). The data is in `buf`, or in the iovec
+ * array (iov, cnt) when buf is NULL; both NULL = invisible bytes (sendfile). */
+static inline void ga_io_done_data(int fd, ssize_t r, int out, int consumed,
+                                   const void *buf, const struct iovec *iov, int cnt)
 {
     if (!ga_observing())
         return;
@@ -57,13 +78,21 @@ static inline void ga_io_done(int fd, ssize_t r, int out, int consumed)
         if (e == NULL || ga_fd_state(e) != GA_FD_SOCKET)
             return;
     }
-    if (ga_unlikely(atomic_load_explicit(&e->pending, memory_order_relaxed))) {
-        int saved = errno;
-        ga_tls_busy = 1;
-        ga_connect_check_pending(fd, e, r >= 0, r < 0 ? saved : 0);
-        ga_tls_busy = 0;
-        errno = saved;
-    }
+    int proto = atomic_load_explicit(&e->proto, memory_order_relaxed);
+    if (ga_unlikely(atomic_load_explicit(&e->pending, memory_order_relaxed)) ||
+        (r > 0 && consumed && proto != GA_PROTO_NONE && proto != GA_PROTO_TLS))
+        ga__io_slow(fd, e, r, out, consumed, buf, iov, cnt);
+}
+
+static inline void ga_io_done(int fd, ssize_t r, int out, int consumed, const void *buf)
+{
+    ga_io_done_data(fd, r, out, consumed, buf, NULL, 0);
+}
+
+static inline void ga_io_done_iov(int fd, ssize_t r, int out, int consumed,
+                                  const struct iovec *iov, int cnt)
+{
+    ga_io_done_data(fd, r, out, consumed, NULL, iov, cnt);
 }
 
 #endif

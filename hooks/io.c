@@ -11,7 +11,7 @@ GA_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
         return syscall(SYS_sendto, fd, buf, n, flags, NULL, 0);
     GA_INTERNAL_GUARD(fd, -1);
     ssize_t r = f(fd, buf, n, flags);
-    ga_io_done(fd, r, 1, 1);
+    ga_io_done(fd, r, 1, 1, buf);
     return r;
 }
 
@@ -23,7 +23,7 @@ GA_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
         return syscall(SYS_sendto, fd, buf, n, flags, to, tolen);
     GA_INTERNAL_GUARD(fd, -1);
     ssize_t r = f(fd, buf, n, flags, to, tolen);
-    ga_io_done(fd, r, 1, 1);
+    ga_io_done(fd, r, 1, 1, buf);
     return r;
 }
 
@@ -34,17 +34,22 @@ GA_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
         return syscall(SYS_sendmsg, fd, msg, flags);
     GA_INTERNAL_GUARD(fd, -1);
     ssize_t r = f(fd, msg, flags);
-    ga_io_done(fd, r, 1, 1);
+    if (r > 0)
+        ga_io_done_iov(fd, r, 1, 1, msg->msg_iov, (int)msg->msg_iovlen);
+    else
+        ga_io_done(fd, r, 1, 1, NULL);
     return r;
 }
 
-/* Total bytes of the first `n` messages of an mmsg vector. */
-static ssize_t ga__mmsg_bytes(const struct mmsghdr *v, int n)
+/* Each of the first `n` messages of an mmsg vector, in order (or the failure when n < 0). */
+static void ga__mmsg_done(int fd, const struct mmsghdr *v, int n, int out, int consumed)
 {
-    ssize_t total = 0;
+    if (n < 0) {
+        ga_io_done(fd, -1, out, consumed, NULL);
+        return;
+    }
     for (int i = 0; i < n; i++)
-        total += v[i].msg_len;
-    return n < 0 ? -1 : total;
+        ga_io_done_iov(fd, v[i].msg_len, out, consumed, v[i].msg_hdr.msg_iov, (int)v[i].msg_hdr.msg_iovlen);
 }
 
 GA_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
@@ -55,7 +60,7 @@ GA_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags
     GA_INTERNAL_GUARD(fd, -1);
     int r = f(fd, vec, vlen, flags);
     if (ga_observing())
-        ga_io_done(fd, ga__mmsg_bytes(vec, r), 1, 1);
+        ga__mmsg_done(fd, vec, r, 1, 1);
     return r;
 }
 
@@ -66,7 +71,7 @@ GA_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
         return syscall(SYS_recvfrom, fd, buf, n, flags, NULL, NULL);
     GA_INTERNAL_GUARD(fd, -1);
     ssize_t r = f(fd, buf, n, flags);
-    ga_io_done(fd, r, 0, !(flags & MSG_PEEK));
+    ga_io_done(fd, r, 0, !(flags & MSG_PEEK), buf);
     return r;
 }
 
@@ -78,7 +83,7 @@ GA_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags,
         return syscall(SYS_recvfrom, fd, buf, n, flags, from, fromlen);
     GA_INTERNAL_GUARD(fd, -1);
     ssize_t r = f(fd, buf, n, flags, from, fromlen);
-    ga_io_done(fd, r, 0, !(flags & MSG_PEEK));
+    ga_io_done(fd, r, 0, !(flags & MSG_PEEK), buf);
     return r;
 }
 
@@ -113,7 +118,10 @@ GA_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
     ssize_t r = f(fd, msg, flags);
     if (r >= 0 && msg != NULL)
         ga__received_fds(msg);
-    ga_io_done(fd, r, 0, !(flags & MSG_PEEK));
+    if (r > 0)
+        ga_io_done_iov(fd, r, 0, !(flags & MSG_PEEK), msg->msg_iov, (int)msg->msg_iovlen);
+    else
+        ga_io_done(fd, r, 0, !(flags & MSG_PEEK), NULL);
     return r;
 }
 
@@ -128,7 +136,7 @@ GA_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags
     if (ga_observing()) {
         for (int i = 0; i < r; i++)
             ga__received_fds(&vec[i].msg_hdr);
-        ga_io_done(fd, ga__mmsg_bytes(vec, r), 0, !(flags & MSG_PEEK));
+        ga__mmsg_done(fd, vec, r, 0, !(flags & MSG_PEEK));
     }
     return r;
 }
@@ -140,7 +148,7 @@ GA_EXPORT ssize_t read(int fd, void *buf, size_t n)
         return syscall(SYS_read, fd, buf, n);
     GA_INTERNAL_GUARD(fd, -1);
     ssize_t r = f(fd, buf, n);
-    ga_io_done(fd, r, 0, 1);
+    ga_io_done(fd, r, 0, 1, buf);
     return r;
 }
 
@@ -151,7 +159,7 @@ GA_EXPORT ssize_t write(int fd, const void *buf, size_t n)
         return syscall(SYS_write, fd, buf, n);
     GA_INTERNAL_GUARD(fd, -1);
     ssize_t r = f(fd, buf, n);
-    ga_io_done(fd, r, 1, 1);
+    ga_io_done(fd, r, 1, 1, buf);
     return r;
 }
 
@@ -162,7 +170,7 @@ GA_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
         return syscall(SYS_readv, fd, iov, cnt);
     GA_INTERNAL_GUARD(fd, -1);
     ssize_t r = f(fd, iov, cnt);
-    ga_io_done(fd, r, 0, 1);
+    ga_io_done_iov(fd, r, 0, 1, iov, cnt);
     return r;
 }
 
@@ -173,7 +181,7 @@ GA_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
         return syscall(SYS_writev, fd, iov, cnt);
     GA_INTERNAL_GUARD(fd, -1);
     ssize_t r = f(fd, iov, cnt);
-    ga_io_done(fd, r, 1, 1);
+    ga_io_done_iov(fd, r, 1, 1, iov, cnt);
     return r;
 }
 
@@ -184,7 +192,7 @@ GA_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t n)
         return syscall(SYS_sendfile, out, in, off, n);
     GA_INTERNAL_GUARD(out, -1);
     ssize_t r = f(out, in, off, n);
-    ga_io_done(out, r, 1, 1);
+    ga_io_done(out, r, 1, 1, NULL);
     return r;
 }
 
@@ -195,7 +203,7 @@ GA_EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t n)
         return syscall(SYS_sendfile, out, in, off, n);
     GA_INTERNAL_GUARD(out, -1);
     ssize_t r = f(out, in, off, n);
-    ga_io_done(out, r, 1, 1);
+    ga_io_done(out, r, 1, 1, NULL);
     return r;
 }
 
@@ -208,7 +216,7 @@ GA_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int fla
         return syscall(SYS_recvfrom, fd, buf, n < buflen ? n : buflen, flags, NULL, NULL);
     GA_INTERNAL_GUARD(fd, -1);
     ssize_t r = f(fd, buf, n, buflen, flags);
-    ga_io_done(fd, r, 0, !(flags & MSG_PEEK));
+    ga_io_done(fd, r, 0, !(flags & MSG_PEEK), buf);
     return r;
 }
 
@@ -220,7 +228,7 @@ GA_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int
         return syscall(SYS_recvfrom, fd, buf, n < buflen ? n : buflen, flags, from, fromlen);
     GA_INTERNAL_GUARD(fd, -1);
     ssize_t r = f(fd, buf, n, buflen, flags, from, fromlen);
-    ga_io_done(fd, r, 0, !(flags & MSG_PEEK));
+    ga_io_done(fd, r, 0, !(flags & MSG_PEEK), buf);
     return r;
 }
 
@@ -231,6 +239,6 @@ GA_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
         return syscall(SYS_read, fd, buf, n < buflen ? n : buflen);
     GA_INTERNAL_GUARD(fd, -1);
     ssize_t r = f(fd, buf, n, buflen);
-    ga_io_done(fd, r, 0, 1);
+    ga_io_done(fd, r, 0, 1, buf);
     return r;
 }

@@ -10,6 +10,7 @@
 #include "preload/fdtable.h"
 #include "preload/log.h"
 #include "preload/emit.h"
+#include "preload/proto.h"
 
 ga_fd *_Atomic ga_fd_chunks[GA_FD_TOP];
 static _Atomic unsigned ga__top_used;     /* highest chunk index allocated + 1 */
@@ -59,6 +60,10 @@ void ga_addr_from_sockaddr(ga_addr *out, const struct sockaddr *sa, socklen_t le
 
 static void ga__reset(ga_fd *e, int state, int family, int socktype, int role)
 {
+    struct ga_conn *c = atomic_exchange_explicit(&e->conn, NULL, memory_order_acq_rel);
+    if (c != NULL)
+        ga_proto_closed(c);
+    atomic_store_explicit(&e->proto, GA_PROTO_UNKNOWN, memory_order_relaxed);
     atomic_store_explicit(&e->pending, 0, memory_order_relaxed);
     e->family = (uint8_t)family;
     e->socktype = (uint8_t)socktype;
@@ -203,6 +208,9 @@ void ga_fd_after_fork(void)
                 ga__reset(&c[i], GA_FD_OTHER, 0, 0, GA_ROLE_NONE);
             }
             atomic_store_explicit(&c[i].pending, 0, memory_order_relaxed);
+            /* The parent's parser states may be locked by threads that do not exist here. */
+            atomic_store_explicit(&c[i].conn, NULL, memory_order_relaxed);
+            atomic_store_explicit(&c[i].proto, GA_PROTO_NONE, memory_order_relaxed);
         }
     }
 }

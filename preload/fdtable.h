@@ -40,7 +40,8 @@ typedef struct ga_fd {
     uint8_t family;                 /* AF_* */
     uint8_t socktype;               /* SOCK_STREAM, SOCK_DGRAM, ... */
     uint8_t role;                   /* enum ga_fd_role */
-    uint8_t pad[3];
+    _Atomic uint8_t proto;          /* enum ga_proto: what the bytes turned out to be */
+    uint8_t pad[2];
     _Atomic uint32_t gen;           /* bumped whenever the number is reused */
     uint32_t pad2;
     ga_addr peer;
@@ -48,7 +49,13 @@ typedef struct ga_fd {
     _Atomic uint64_t bytes_in;
     _Atomic uint64_t bytes_out;
     ga_pending_connect pc;
+    struct ga_conn *_Atomic conn;   /* protocol parser state, NULL until a protocol is found */
 } ga_fd;
+
+/* What a connection's bytes turned out to be. UNKNOWN until its first data; NONE once no
+ * protocol claimed it (it is then only counted). */
+enum ga_proto { GA_PROTO_UNKNOWN = 0, GA_PROTO_NONE, GA_PROTO_HTTP, GA_PROTO_RESP,
+                GA_PROTO_MYSQL, GA_PROTO_TLS, GA_PROTO_COUNT };
 
 extern ga_fd *_Atomic ga_fd_chunks[GA_FD_TOP];
 

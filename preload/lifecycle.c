@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include "preload/ga.h"
 #include "preload/config.h"
+#include "preload/conn.h"
 #include "preload/context.h"
 #include "preload/fdtable.h"
 #include "preload/real.h"
@@ -31,6 +32,7 @@ static void ga__after_fork_child(void)
     ga_context_after_fork();
     ga_fd_after_fork();
     ga_ring_after_fork();
+    ga_conn_after_fork();
     ga_exporter_after_fork();
     errno = saved;
 }

@@ -15,9 +15,13 @@
 #define GA_REC_SIZE 504     /* + 8 bytes of ring sequence = one 512-byte slot */
 
 /* Which operation a record describes: decides the span name and the metric it feeds. */
+/* Ranges: 1-15 core, 16-31 HTTP, 32-47 Redis, 48-63 MySQL (protocol modules own theirs). */
 enum ga_op {
     GA_OP_NONE = 0,
     GA_OP_CONNECT,          /* outbound connect(): INTERNAL span `connect {peer}` */
+    GA_OP_HTTP_FIRST = 16,
+    GA_OP_RESP_FIRST = 32,
+    GA_OP_MYSQL_FIRST = 48,
     GA_OP_FIRST_NONSPAN = 64,
     GA_OP_CONN_CLOSE = GA_OP_FIRST_NONSPAN, /* socket closed: final byte totals (no span) */
     GA_OP_COUNT
@@ -37,7 +41,10 @@ typedef struct ga_addr {
     uint8_t  addr[16];      /* IPv4 in the first 4 bytes */
 } ga_addr;
 
-/* Attribute keys carried in the TLV area; names in exporter/attrs.c. */
+/* Attribute keys carried in the TLV area. Core keys (< 32) are decoded by exporter/attrs.c;
+ * protocol modules own the ranges below and decode them in their op descriptors
+ * (exporter/ops.h). */
+enum { GA_A_HTTP_FIRST = 32, GA_A_RESP_FIRST = 64, GA_A_MYSQL_FIRST = 96, GA_A_DB_FIRST = 128 };
 enum ga_attr_key {
     GA_A_PEER = 1,          /* ga_addr: network.peer.address/port, network.type */
     GA_A_UNIX_PATH,         /* str: network.peer.address for AF_UNIX */

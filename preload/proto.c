@@ -1,0 +1,137 @@
+/* proto.c — protocol detection and dispatch on the application thread (see proto.h). */
+#include <errno.h>
+#include "preload/proto.h"
+
+extern const ga_proto_handler ga_http_handler __attribute__((weak));
+extern const ga_proto_handler ga_resp_handler __attribute__((weak));
+extern const ga_proto_handler ga_mysql_handler __attribute__((weak));
+
+/* Detection order: the most specific first bytes first. */
+static const ga_proto_handler *const ga__handlers[] = {
+    &ga_mysql_handler, &ga_http_handler, &ga_resp_handler,
+};
+
+static const ga_proto_handler *ga__handler_of(int proto)
+{
+    for (size_t i = 0; i < GA_ARRAY_LEN(ga__handlers); i++)
+        if (ga__handlers[i] != NULL && ga__handlers[i]->proto == proto)
+            return ga__handlers[i];
+    return NULL;
+}
+
+/* TLS records and the HTTP/2 preface are recognised here so no parser mistakes them. */
+static int ga__is_tls(const uint8_t *p, size_t n)
+{
+    return n >= 3 && p[0] == 0x16 && p[1] == 0x03 && p[2] <= 0x04;
+}
+
+/* Decide the protocol from the first non-empty chunk of a connection. */
+static int ga__detect(ga_fd *e, int out, const uint8_t *p, size_t n)
+{
+    if (ga__is_tls(p, n))
+        return GA_PROTO_TLS;
+    for (size_t i = 0; i < GA_ARRAY_LEN(ga__handlers); i++) {
+        const ga_proto_handler *h = ga__handlers[i];
+        if (h != NULL && h->detect != NULL && h->detect(e, out, p, n))
+            return h->proto;
+    }
+    return GA_PROTO_NONE;
+}
+
+/* The locked state of the connection, allocating it on first use; NULL = do not parse. */
+static ga_conn *ga__conn(int fd, ga_fd *e, int proto, uint32_t gen)
+{
+    ga_conn *c = atomic_load_explicit(&e->conn, memory_order_acquire);
+    if (c == NULL) {
+        ga_conn *nc = ga_conn_alloc(fd, gen, (uint8_t)proto);
+        if (nc == NULL) {
+            atomic_store_explicit(&e->proto, GA_PROTO_NONE, memory_order_relaxed);
+            return NULL;
+        }
+        if (!atomic_compare_exchange_strong(&e->conn, &c, nc))
+            ga_conn_release(nc);            /* another thread installed one first: use it */
+        else
+            c = nc;
+    }
+    return ga_conn_lock(c, fd, gen) ? c : NULL;
+}
+
+static const ga_proto_handler *ga__prepare(ga_fd *e, int out, const uint8_t *p, size_t n)
+{
+    int proto = atomic_load_explicit(&e->proto, memory_order_relaxed);
+    if (ga_likely(proto == GA_PROTO_NONE || proto == GA_PROTO_TLS))
+        return NULL;
+    if (proto == GA_PROTO_UNKNOWN) {
+        if (n == 0 || p == NULL || e->socktype != SOCK_STREAM)
+            return NULL;
+        proto = ga__detect(e, out, p, n);
+        atomic_store_explicit(&e->proto, (uint8_t)proto, memory_order_relaxed);
+    }
+    return ga__handler_of(proto);
+}
+
+void ga_proto_data(int fd, ga_fd *e, int out, const void *buf, size_t n)
+{
+    const ga_proto_handler *h = ga__prepare(e, out, buf, n);
+    if (h == NULL || h->data == NULL)
+        return;
+    uint32_t gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
+    ga_conn *c = ga__conn(fd, e, h->proto, gen);
+    if (c == NULL)
+        return;
+    int saved = errno;
+    h->data(fd, e, c, out, buf, n);
+    errno = saved;
+    ga_conn_unlock(c);
+}
+
+void ga_proto_data_iov(int fd, ga_fd *e, int out, const struct iovec *iov, int cnt, size_t n)
+{
+    int first = 0;
+    while (first < cnt && iov[first].iov_len == 0)
+        first++;
+    if (first == cnt)
+        return;
+    const ga_proto_handler *h = ga__prepare(e, out, iov[first].iov_base,
+                                            iov[first].iov_len < n ? iov[first].iov_len : n);
+    if (h == NULL || h->data == NULL)
+        return;
+    uint32_t gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
+    ga_conn *c = ga__conn(fd, e, h->proto, gen);
+    if (c == NULL)
+        return;
+    int saved = errno;
+    for (int i = first; i < cnt && n > 0; i++) {
+        size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
+        if (k > 0)
+            h->data(fd, e, c, out, iov[i].iov_base, k);
+        n -= k;
+    }
+    errno = saved;
+    ga_conn_unlock(c);
+}
+
+void ga_proto_closed(ga_conn *c)
+{
+    if (ga_tls_parsing) {
+        /* A signal handler closed a socket while this thread holds a parser flag: never
+         * spin on our own thread. If the flag is ours, leave the slot to the interrupted
+         * code (it will unlock it; the slot is lost to the pool, a bounded leak). */
+        if (!ga_conn_trylock(c, c->fd, c->fd_gen))
+            return;
+        ga_conn_unlock(c);
+        ga_tls_parsing = 1;         /* the interrupted code still holds its own flag */
+        ga_conn_release(c);
+        return;
+    }
+    if (ga_conn_lock(c, c->fd, c->fd_gen)) {
+        const ga_proto_handler *h = ga__handler_of(c->proto);
+        if (h != NULL && h->closed != NULL) {
+            int saved = errno;
+            h->closed(c);
+            errno = saved;
+        }
+        ga_conn_unlock(c);
+    }
+    ga_conn_release(c);
+}

@@ -1,0 +1,39 @@
+/* genesis-view: short aliases for the protobuf-c generated OTLP types (build/gen headers). */
+#ifndef GV_PB_H
+#define GV_PB_H
+
+#include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "google/rpc/status.pb-c.h"
+#include "proto/otlp_optional.h"
+
+typedef Opentelemetry__Proto__Common__V1__AnyValue PbAnyValue;
+typedef Opentelemetry__Proto__Common__V1__KeyValue PbKeyValue;
+typedef Opentelemetry__Proto__Common__V1__InstrumentationScope PbScope;
+typedef Opentelemetry__Proto__Resource__V1__Resource PbResource;
+
+typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest PbTraceReq;
+typedef Opentelemetry__Proto__Trace__V1__ResourceSpans PbResourceSpans;
+typedef Opentelemetry__Proto__Trace__V1__ScopeSpans PbScopeSpans;
+typedef Opentelemetry__Proto__Trace__V1__Span PbSpan;
+typedef Opentelemetry__Proto__Trace__V1__Span__Event PbSpanEvent;
+typedef Opentelemetry__Proto__Trace__V1__Span__Link PbSpanLink;
+
+typedef Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest PbMetricsReq;
+typedef Opentelemetry__Proto__Metrics__V1__ResourceMetrics PbResourceMetrics;
+typedef Opentelemetry__Proto__Metrics__V1__ScopeMetrics PbScopeMetrics;
+typedef Opentelemetry__Proto__Metrics__V1__Metric PbMetric;
+typedef Opentelemetry__Proto__Metrics__V1__NumberDataPoint PbNumberPoint;
+typedef Opentelemetry__Proto__Metrics__V1__HistogramDataPoint PbHistPoint;
+typedef Opentelemetry__Proto__Metrics__V1__ExponentialHistogramDataPoint PbExpHistPoint;
+typedef Opentelemetry__Proto__Metrics__V1__ExponentialHistogramDataPoint__Buckets PbExpBuckets;
+typedef Opentelemetry__Proto__Metrics__V1__SummaryDataPoint PbSummaryPoint;
+typedef Opentelemetry__Proto__Metrics__V1__Exemplar PbExemplar;
+
+typedef Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest PbLogsReq;
+typedef Opentelemetry__Proto__Logs__V1__ResourceLogs PbResourceLogs;
+typedef Opentelemetry__Proto__Logs__V1__ScopeLogs PbScopeLogs;
+typedef Opentelemetry__Proto__Logs__V1__LogRecord PbLogRecord;
+
+#endif

@@ -1,0 +1,12 @@
+/* genesis-view: one-glance stdout summaries of received metrics and log records. */
+#ifndef GV_SUMMARY_H
+#define GV_SUMMARY_H
+
+#include <stdio.h>
+
+#include "tools/genesis-view/pb.h"
+
+void gv_summary_metrics(FILE *out, const PbMetricsReq *req);
+void gv_summary_logs(FILE *out, const PbLogsReq *req);
+
+#endif

@@ -8,6 +8,15 @@
 
 #include "exporter/attrs.h"
 
+/* The semantic-convention histograms protocol records feed (value = span duration in s). */
+enum ga_proto_metric {
+    GA_PM_NONE = 0,
+    GA_PM_HTTP_SERVER_DURATION,     /* http.server.request.duration */
+    GA_PM_HTTP_CLIENT_DURATION,     /* http.client.request.duration */
+    GA_PM_DB_CLIENT_DURATION,       /* db.client.operation.duration */
+    GA_PM_COUNT
+};
+
 typedef struct ga_op_desc {
     uint8_t op;                     /* enum ga_op; 0 ends the array */
     /* The span name into buf (NUL-terminated, at most cap bytes). */
@@ -16,6 +25,10 @@ typedef struct ga_op_desc {
      * May use sc for formatted strings. NULL = keys are skipped. */
     int (*attr)(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
                 ga_attr *out, int n, int max, ga_attr_scratch *sc);
+    /* Which histogram every record of this op feeds (sampled or not), and the attributes of
+     * its series: the semconv metric attributes only, never raw paths, ids or literals. */
+    int metric;                     /* enum ga_proto_metric */
+    int (*metric_attrs)(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc);
 } ga_op_desc;
 
 /* The descriptor for op, or NULL. */

@@ -34,7 +34,7 @@ CORE_OBJS   = $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRCS) $(GEN_SRCS))
 PY         := /usr/bin/python3
 ALL_TARGETS = $(LIB) $(CORE_A)
 
-.PHONY: all test unit integration bench demo install deps asan tsan clean
+.PHONY: all test unit fuzz integration bench demo install deps asan tsan clean
 all: build-all
 
 # mk/*.mk fragments append to ALL_TARGETS, GEN_SRCS, UNIT_TESTS, ... before build-all expands.
@@ -60,10 +60,15 @@ $(BUILD)/obj/%.o: %.c
 deps:
 	@scripts/install-deps.sh
 
+# Unit tests, bounded fuzz runs (FUZZ_TARGETS from mk/*.mk), then the integration suite,
+# whose pytest summary is the last line printed.
 test: deps
 	@$(MAKE) --no-print-directory build-all
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory integration
+
+fuzz: $(FUZZ_TARGETS)
 
 demo: deps
 	@$(MAKE) --no-print-directory build-all

@@ -116,9 +116,12 @@ static void ga__con_span(const ga_rec *r)
     ga_buf_puts(b, "}\n");
 }
 
-/* Write the whole buffer; short writes are retried, errors drop the batch. */
+/* Write the whole buffer; short writes are retried, errors drop the batch. Bracketed so
+ * that the process exiting never leaves half a line in the file. */
 static void ga__con_write(const char *p, size_t n)
 {
+    if (!ga_exporter_io_begin())
+        return;
     int saved = errno;
     while (n > 0 && ga__con_fd >= 0) {
         ssize_t w = syscall(SYS_write, ga__con_fd, p, n);
@@ -132,6 +135,7 @@ static void ga__con_write(const char *p, size_t n)
         n -= (size_t)w;
     }
     errno = saved;
+    ga_exporter_io_end();
 }
 
 static void ga__con_self_line(void)

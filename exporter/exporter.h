@@ -61,6 +61,12 @@ typedef struct ga_component {
     void (*after_fork)(void);                   /* child: forget the parent's state */
 } ga_component;
 
+/* Components bracket every write that must not be cut in half by the process exiting
+ * (a console line, an HTTP request) with these. ga_exporter_io_begin() returns 0 once the
+ * process is exiting and the flush time is over: the component must then drop the output. */
+int ga_exporter_io_begin(void);
+void ga_exporter_io_end(void);
+
 /* CLOCK_MONOTONIC in ms, for deadlines on the exporter thread. */
 uint64_t ga_mono_ms(void);
 

@@ -31,12 +31,40 @@ ga_self_stats ga_self;
 static _Atomic int ga__state;
 static _Atomic int ga__flush_req;
 static _Atomic unsigned ga__flush_ms;
+static _Atomic int ga__closing;        /* exit flush over: start no new output */
+static _Atomic int ga__in_io;          /* the exporter is inside an output write */
 static int ga__wake_fd = -1;
 static sem_t ga__flush_done;
 
 static const ga_component *ga__comp[GA_MAX_COMPONENTS];
 static int ga__ncomp;
 static uint64_t ga__drained;
+
+int ga_exporter_io_begin(void)
+{
+    atomic_store(&ga__in_io, 1);
+    if (atomic_load(&ga__closing)) {
+        atomic_store(&ga__in_io, 0);
+        return 0;
+    }
+    return 1;
+}
+
+void ga_exporter_io_end(void)
+{
+    atomic_store(&ga__in_io, 0);
+}
+
+/* Once the flush time is over, no new output starts; one already under way is given a
+ * short grace so that exit never cuts a line or a request in half (bounded: 200 ms). */
+static void ga__close_output(void)
+{
+    atomic_store(&ga__closing, 1);
+    for (int i = 0; i < 200 && atomic_load(&ga__in_io); i++) {
+        struct timespec ts = { 0, 1000000 };
+        nanosleep(&ts, NULL);
+    }
+}
 
 void ga_self_export_failed(enum ga_fail_reason why)
 {
@@ -231,12 +259,15 @@ void ga_exporter_flush_at_exit(unsigned ms)
     if (rc < 0)
         ga_warn(GA_LK_FLUSH, "exit flush did not finish within GENESIS_EXIT_FLUSH_MS=%u; "
                 "unsent telemetry dropped", ms);
+    ga__close_output();
 }
 
 void ga_exporter_after_fork(void)
 {
     atomic_store(&ga__state, GA_EXP_NONE);
     atomic_store(&ga__flush_req, 0);
+    atomic_store(&ga__closing, 0);
+    atomic_store(&ga__in_io, 0);
     ga__wake_fd = -1;                   /* closed by ga_fd_after_fork */
     ga__drained = 0;
     memset(&ga_self, 0, sizeof ga_self);

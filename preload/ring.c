@@ -5,8 +5,11 @@
 #include "preload/config.h"
 #include "preload/log.h"
 
+/* A slot's sequence is stored minus its index, so a freshly mapped (zero) page already
+ * holds the initial sequence (= index) of every slot in it: the ring needs no
+ * initialisation pass and a slot's memory is touched only when the ring reaches it. */
 typedef struct ga_slot {
-    _Atomic uint64_t seq;
+    _Atomic uint64_t seq_rel;
     ga_rec rec;
 } ga_slot;
 
@@ -26,14 +29,27 @@ typedef struct ga_ring {
 static ga_ring *_Atomic ga__ring;
 static _Atomic uint64_t ga__dropped;
 static _Atomic int ga__alloc_failed;
+static _Atomic int ga__allocating;
+
+static inline uint64_t ga__seq_load(ga_ring *r, uint64_t pos, memory_order mo)
+{
+    ga_slot *s = &r->slots[pos & r->mask];
+    return atomic_load_explicit(&s->seq_rel, mo) + (pos & r->mask);
+}
+
+static inline void ga__seq_store(ga_ring *r, ga_slot *s, uint64_t seq, memory_order mo)
+{
+    atomic_store_explicit(&s->seq_rel, seq - (uint64_t)(s - r->slots), mo);
+}
 
 static size_t ga__ring_bytes(uint32_t cap)
 {
     return sizeof(ga_ring) + (size_t)cap * sizeof(ga_slot);
 }
 
-/* Allocate on first use. mmap: async-signal-safe, outside malloc, and untouched pages cost
- * no RSS. A racing allocation loses the CAS and unmaps its copy. */
+/* Allocate on first use, by one thread: the others drop their record (counted) until the
+ * ring is published, rather than each mapping a ring of its own. mmap: async-signal-safe,
+ * outside malloc, and untouched pages cost no RSS. */
 static ga_ring *ga__ring_get(void)
 {
     ga_ring *r = atomic_load_explicit(&ga__ring, memory_order_acquire);
@@ -41,26 +57,26 @@ static ga_ring *ga__ring_get(void)
         return r;
     if (atomic_load_explicit(&ga__alloc_failed, memory_order_relaxed))
         return NULL;
-    uint32_t cap = ga_cfg.queue_size ? ga_cfg.queue_size : 4096;
-    size_t bytes = ga__ring_bytes(cap);
-    void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED) {
-        atomic_store(&ga__alloc_failed, 1);
-        ga_error(GA_LK_RING, "cannot allocate the record queue (%zu bytes); telemetry is dropped", bytes);
-        return NULL;
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&ga__allocating, &expected, 1))
+        return atomic_load_explicit(&ga__ring, memory_order_acquire);   /* NULL while mapping */
+    r = atomic_load_explicit(&ga__ring, memory_order_acquire);
+    if (r == NULL) {
+        uint32_t cap = ga_cfg.queue_size ? ga_cfg.queue_size : 4096;
+        size_t bytes = ga__ring_bytes(cap);
+        void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) {
+            atomic_store(&ga__alloc_failed, 1);
+            ga_error(GA_LK_RING, "cannot allocate the record queue (%zu bytes); telemetry is dropped", bytes);
+        } else {
+            r = m;
+            r->cap = cap;
+            r->mask = cap - 1;
+            atomic_store_explicit(&ga__ring, r, memory_order_release);
+        }
     }
-    ga_ring *nr = m;
-    nr->cap = cap;
-    nr->mask = cap - 1;
-    for (uint32_t i = 0; i < cap; i++)
-        atomic_store_explicit(&nr->slots[i].seq, i, memory_order_relaxed);
-    ga_ring *expected = NULL;
-    if (!atomic_compare_exchange_strong_explicit(&ga__ring, &expected, nr,
-                                                 memory_order_acq_rel, memory_order_acquire)) {
-        munmap(m, bytes);
-        return expected;
-    }
-    return nr;
+    atomic_store(&ga__allocating, 0);
+    return r;
 }
 
 ga_rec *ga_ring_reserve(void)
@@ -73,7 +89,7 @@ ga_rec *ga_ring_reserve(void)
     uint64_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
     for (;;) {
         ga_slot *s = &r->slots[pos & r->mask];
-        uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+        uint64_t seq = ga__seq_load(r, pos, memory_order_acquire);
         int64_t diff = (int64_t)(seq - pos);
         if (diff == 0) {
             if (atomic_compare_exchange_weak_explicit(&r->head, &pos, pos + 1,
@@ -98,8 +114,8 @@ static ga_slot *ga__slot_of(ga_rec *rec)
 void ga_ring_commit(ga_rec *rec)
 {
     ga_slot *s = ga__slot_of(rec);
-    uint64_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
-    atomic_store_explicit(&s->seq, seq + 1, memory_order_release);
+    uint64_t rel = atomic_load_explicit(&s->seq_rel, memory_order_relaxed);
+    atomic_store_explicit(&s->seq_rel, rel + 1, memory_order_release);
 }
 
 ga_rec *ga_ring_peek(void)
@@ -109,7 +125,7 @@ ga_rec *ga_ring_peek(void)
         return NULL;
     uint64_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
     ga_slot *s = &r->slots[pos & r->mask];
-    uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+    uint64_t seq = ga__seq_load(r, pos, memory_order_acquire);
     return seq == pos + 1 ? &s->rec : NULL;
 }
 
@@ -118,7 +134,7 @@ void ga_ring_release(ga_rec *rec)
     ga_ring *r = atomic_load_explicit(&ga__ring, memory_order_relaxed);
     ga_slot *s = ga__slot_of(rec);
     uint64_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    atomic_store_explicit(&s->seq, pos + r->cap, memory_order_release);
+    ga__seq_store(r, s, pos + r->cap, memory_order_release);
     atomic_store_explicit(&r->tail, pos + 1, memory_order_relaxed);
 }
 
@@ -151,6 +167,7 @@ void ga_ring_after_fork(void)
 {
     ga_ring *r = atomic_load_explicit(&ga__ring, memory_order_relaxed);
     atomic_store(&ga__dropped, 0);
+    atomic_store(&ga__allocating, 0);
     atomic_store(&ga__ring, NULL);
     if (r != NULL)
         munmap(r, ga__ring_bytes(r->cap));

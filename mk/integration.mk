@@ -1,0 +1,21 @@
+# mk/integration.mk — integration test programs and `make integration`.
+#
+# Every tests/progs/<name>.c becomes $(BUILD)/tests/progs/<name> (built by `make` through
+# ALL_TARGETS, so sanitizer trees get their own copies). `make integration` runs the pytest suite in
+# tests/integration against $(LIB); the suite finds the library and the programs through
+# GENESIS_LIB and GENESIS_BUILD.
+
+PROG_SRCS := $(sort $(wildcard tests/progs/*.c))
+PROG_BINS := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(PROG_SRCS))
+ALL_TARGETS += $(PROG_BINS)
+
+# Per-program extra flags. errno_check must reach the fortified __recv_chk/__read_chk/
+# __recvfrom_chk entry points: -O2 and _FORTIFY_SOURCE=2 (Debian's gcc does not define it).
+PROG_CFLAGS_errno_check := -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
+
+$(BUILD)/tests/progs/%: tests/progs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(PROG_CFLAGS_$*) -o $@ $< -lpthread
+
+integration: $(LIB) $(PROG_BINS)
+	GENESIS_LIB=$(abspath $(LIB)) GENESIS_BUILD=$(abspath $(BUILD)) $(PY) -m pytest -q tests/integration

@@ -10,8 +10,8 @@ PROG_BINS := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(PROG_SRCS))
 ALL_TARGETS += $(PROG_BINS)
 
 # Per-program extra flags (PROG_CFLAGS_<name>, before the source) and libraries
-# (PROG_LIBS_<name>, after it), set here or in another area's mk/*.mk. errno_check must reach the fortified __recv_chk/__read_chk/
-# __recvfrom_chk entry points: -O2 and _FORTIFY_SOURCE=2 (Debian's gcc does not define it).
+# (PROG_LIBS_<name>, after it), set here or in another area's mk/*.mk.
+# errno_check must reach the fortified __recv_chk/__read_chk/__recvfrom_chk entry points: -O2 and _FORTIFY_SOURCE=2 (Debian's gcc does not define it).
 PROG_CFLAGS_errno_check := -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
 
 $(BUILD)/tests/progs/%: tests/progs/%.c

@@ -24,7 +24,7 @@
 #include "preload/ring.h"
 
 enum { GA_EXP_NONE = 0, GA_EXP_RUNNING, GA_EXP_FAILED, GA_EXP_PARKED };
-#define GA_MAX_POLL 16
+#define GA_MAX_POLL 32
 #define GA_IDLE_MAX_MS 100
 
 ga_self_stats ga_self;

@@ -105,8 +105,10 @@ int ga_conn_lock(ga_conn *c, int fd, uint32_t gen)
 {
     int expected = 0;
     while (!atomic_compare_exchange_weak_explicit(&c->lock, &expected, 1,
-                                                  memory_order_acquire, memory_order_relaxed))
+                                                  memory_order_acquire, memory_order_relaxed)) {
         expected = 0;
+        ga_cpu_relax();
+    }
     if (c->dead || c->fd != fd || c->fd_gen != gen) {
         atomic_store_explicit(&c->lock, 0, memory_order_release);
         return 0;
@@ -125,8 +127,10 @@ void ga_conn_release(ga_conn *c)
 {
     int expected = 0;
     while (!atomic_compare_exchange_weak_explicit(&c->lock, &expected, 1,
-                                                  memory_order_acquire, memory_order_relaxed))
+                                                  memory_order_acquire, memory_order_relaxed)) {
         expected = 0;
+        ga_cpu_relax();
+    }
     if (c->dead) {
         atomic_store_explicit(&c->lock, 0, memory_order_release);
         return;

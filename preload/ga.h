@@ -17,6 +17,16 @@
 #define ga_unlikely(x) __builtin_expect(!!(x), 0)
 #define GA_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Spin-wait hint for the few bounded busy-waits the library does. */
+static inline void ga_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #ifndef GA_VERSION
 #define GA_VERSION "0.0.0"
 #endif

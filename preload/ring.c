@@ -58,8 +58,17 @@ static ga_ring *ga__ring_get(void)
     if (atomic_load_explicit(&ga__alloc_failed, memory_order_relaxed))
         return NULL;
     int expected = 0;
-    if (!atomic_compare_exchange_strong(&ga__allocating, &expected, 1))
-        return atomic_load_explicit(&ga__ring, memory_order_acquire);   /* NULL while mapping */
+    if (!atomic_compare_exchange_strong(&ga__allocating, &expected, 1)) {
+        /* Another thread is mapping it: an mmap takes microseconds, so wait a bounded
+         * moment (no syscall) rather than drop; give up if that thread was preempted. */
+        for (int i = 0; i < 20000; i++) {
+            r = atomic_load_explicit(&ga__ring, memory_order_acquire);
+            if (r != NULL || !atomic_load_explicit(&ga__allocating, memory_order_acquire))
+                return r;
+            ga_cpu_relax();
+        }
+        return NULL;
+    }
     r = atomic_load_explicit(&ga__ring, memory_order_acquire);
     if (r == NULL) {
         uint32_t cap = ga_cfg.queue_size ? ga_cfg.queue_size : 4096;

@@ -120,6 +120,11 @@ static void ga__con_span(const ga_rec *r)
  * that the process exiting never leaves half a line in the file. */
 static void ga__con_write(const char *p, size_t n)
 {
+    if (ga__con_fd != 2 && ga__con_fd >= 0 && !ga_fd_internal_may_use(ga__con_fd)) {
+        ga__con_fd = -1;            /* the application closed our file and took the number */
+        ga_self_export_failed(GA_FAIL_OTHER);
+        return;
+    }
     if (!ga_exporter_io_begin())
         return;
     int saved = errno;
@@ -140,12 +145,23 @@ static void ga__con_write(const char *p, size_t n)
 
 static void ga__con_self_line(void)
 {
+    static const char *const reasons[GA_FAIL_COUNT] = {
+        "connect", "timeout", "http_4xx", "http_5xx", "throttled", "encode", "unavailable", "other" };
     ga_buf *b = &ga__con_buf;
     ga_buf_printf(b, "{\"type\":\"self\",\"pid\":%d,\"operations\":%llu,\"spans_exported\":%llu,"
-                  "\"spans_sampled_out\":%llu,\"dropped_queue_full\":%llu,\"export_failures\":%llu}\n",
+                  "\"spans_sampled_out\":%llu,\"dropped_queue_full\":%llu,\"spans_dropped_batch_full\":%llu,"
+                  "\"spans_dropped_export\":%llu,\"spans_rejected\":%llu,\"export_failures\":%llu,"
+                  "\"export_failures_by\":{",
                   (int)getpid(), (unsigned long long)ga_self.operations,
                   (unsigned long long)ga_self.spans_exported, (unsigned long long)ga_self.spans_sampled_out,
-                  (unsigned long long)ga_self.dropped_queue_full, (unsigned long long)ga_self.export_failures);
+                  (unsigned long long)ga_self.dropped_queue_full,
+                  (unsigned long long)ga_self.spans_dropped_batch_full,
+                  (unsigned long long)ga_self.spans_dropped_export,
+                  (unsigned long long)ga_self.spans_rejected, (unsigned long long)ga_self.export_failures);
+    for (int i = 0; i < GA_FAIL_COUNT; i++)
+        ga_buf_printf(b, "%s\"%s\":%llu", i ? "," : "", reasons[i],
+                      (unsigned long long)ga_self.export_failures_by[i]);
+    ga_buf_puts(b, "}}\n");
 }
 
 static void ga__con_flush(int final, uint64_t deadline_ms)

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +24,8 @@
 #include "preload/log.h"
 #include "preload/ring.h"
 
+extern void ga_otlp_http_exit_barrier(void) __attribute__((weak));
+
 enum { GA_EXP_NONE = 0, GA_EXP_RUNNING, GA_EXP_FAILED, GA_EXP_PARKED };
 #define GA_MAX_POLL 32
 #define GA_IDLE_MAX_MS 100
@@ -31,6 +34,7 @@ ga_self_stats ga_self;
 static _Atomic int ga__state;
 static _Atomic int ga__flush_req;
 static _Atomic unsigned ga__flush_ms;
+static _Atomic uint64_t ga__flush_deadline_ms;  /* CLOCK_MONOTONIC ms, set by the exiting thread */
 static _Atomic int ga__closing;        /* exit flush over: start no new output */
 static _Atomic int ga__in_io;          /* the exporter is inside an output write */
 static int ga__wake_fd = -1;
@@ -173,8 +177,9 @@ static void ga__wait(int ms)
 
 static void ga__park(void)
 {
-    unsigned ms = atomic_load(&ga__flush_ms);
-    uint64_t deadline = ga_mono_ms() + ms;
+    uint64_t deadline = atomic_load(&ga__flush_deadline_ms);
+    if (deadline == 0)
+        deadline = ga_mono_ms() + atomic_load(&ga__flush_ms);
     ga__drain();
     ga__flush(1, deadline);
     atomic_store(&ga__state, GA_EXP_PARKED);
@@ -229,6 +234,11 @@ void ga_exporter_ensure(void)
     int rc = pthread_create(&t, &a, ga__main, NULL);
     pthread_attr_destroy(&a);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    /* The OTLP transport's exit barrier must run before the host's OpenSSL cleanup, so it is
+     * registered now, by the application thread, not later by the exporter thread. */
+    if (rc == 0 && ga_otlp_http_exit_barrier != NULL &&
+        ((ga_cfg.traces_exporters | ga_cfg.metrics_exporters) & GA_EXP_OTLP))
+        atexit(ga_otlp_http_exit_barrier);
     if (rc != 0) {
         atomic_store(&ga__state, GA_EXP_FAILED);
         ga_error(GA_LK_THREAD, "cannot start the exporter thread (%s); telemetry is dropped", strerror(rc));
@@ -241,6 +251,7 @@ void ga_exporter_flush_at_exit(unsigned ms)
     if (atomic_load(&ga__state) != GA_EXP_RUNNING)
         return;
     atomic_store(&ga__flush_ms, ms);
+    atomic_store(&ga__flush_deadline_ms, ga_mono_ms() + ms);
     atomic_store(&ga__flush_req, 1);
     uint64_t one = 1;
     if (ga__wake_fd >= 0)
@@ -268,6 +279,7 @@ void ga_exporter_after_fork(void)
     atomic_store(&ga__flush_req, 0);
     atomic_store(&ga__closing, 0);
     atomic_store(&ga__in_io, 0);
+    atomic_store(&ga__flush_deadline_ms, 0);
     ga__wake_fd = -1;                   /* closed by ga_fd_after_fork */
     ga__drained = 0;
     memset(&ga_self, 0, sizeof ga_self);

@@ -8,7 +8,9 @@ enum ga_log_level { GA_LOG_OFF, GA_LOG_ERROR, GA_LOG_WARN, GA_LOG_INFO, GA_LOG_D
 
 /* Each distinct problem has a kind, so that it is reported once, not once per occurrence. */
 enum ga_log_kind {
-    GA_LK_CONFIG_FIRST = 0,           /* 0..31: one per configuration variable */
+    GA_LK_CONFIG_FIRST = 0,           /* 0..31: one per configuration variable: 0-12
+                                       * preload/config.c, 15-16 Redis, 17 MySQL, 18-22
+                                       * exporter/metrics_conf.c, 23-31 exporter/otlp_config.h */
     GA_LK_THREAD = 32,                /* exporter thread could not start */
     GA_LK_RING,                       /* ring could not be allocated */
     GA_LK_FDTABLE,                    /* fd table chunk could not be allocated */
@@ -19,6 +21,7 @@ enum ga_log_kind {
     GA_LK_PROM,                       /* Prometheus listener */
     GA_LK_FLUSH,                      /* exit flush timed out */
     GA_LK_DEBUG,                      /* debug lines are never deduplicated */
+    GA_LK_PROTO_FIRST = 48,           /* 48..63: protocol modules (56: MySQL compression) */
     GA_LK_COUNT = 64
 };
 

@@ -1,0 +1,94 @@
+/* metrics.h — metric aggregation on the exporter thread: instruments (explicit-bucket
+ * histograms, monotonic counters, gauges) holding one series per distinct attribute set,
+ * interned with uthash.
+ *
+ * Contracts:
+ * - Exporter thread only (or a single test thread): nothing here locks.
+ * - Temporality is cumulative: a series only grows from the instrument's start time until
+ *   the process (or forked child) ends; readers (Prometheus, OTLP) never reset anything.
+ * - Memory is bounded: an instrument holds at most `max_series` series; observations with a
+ *   new attribute set beyond that land in one overflow series whose only attribute is
+ *   `otel.metric.overflow=true` (OTel SDK cardinality-limit rule). String values longer
+ *   than GA_MVAL_MAX bytes are truncated; at most GA_SERIES_MAX_ATTRS attributes.
+ * - Histogram buckets are upper-inclusive: bucket i counts bounds[i-1] < v <= bounds[i],
+ *   the last one v > bounds[n-1] (OTLP and Prometheus `le` semantics).
+ * - Allocation failure drops the observation (counted in ga_metrics_dropped). */
+#ifndef GA_METRICS_H
+#define GA_METRICS_H
+
+#include <stdint.h>
+#include <uthash.h>
+#include "exporter/attrs.h"
+
+#define GA_SERIES_MAX_ATTRS 8
+#define GA_MVAL_MAX 255
+
+enum ga_mkind { GA_MK_HISTOGRAM = 1, GA_MK_COUNTER, GA_MK_GAUGE };
+
+/* The latest exemplar of one histogram bucket. */
+typedef struct ga_exemplar {
+    uint64_t time_ns;
+    double value;
+    uint8_t trace_id[16];
+    uint8_t span_id[8];
+    int set;
+} ga_exemplar;
+
+typedef struct ga_series {
+    UT_hash_handle hh;
+    char *key;                      /* canonical attribute encoding; owns the strings below */
+    size_t klen;
+    int nattrs;
+    ga_attr attrs[GA_SERIES_MAX_ATTRS]; /* sorted by key; .key and .s point into `key` */
+    int64_t value;                  /* counter / gauge */
+    uint64_t count;                 /* histogram */
+    double sum, min, max;
+    uint64_t *buckets;              /* nbounds + 1 per-bucket (not cumulative) counts */
+    ga_exemplar *ex;                /* nbounds + 1, allocated with the first exemplar */
+} ga_series;
+
+typedef struct ga_instrument {
+    const char *name;               /* OTel name, e.g. "genesis.network.connect.duration" */
+    const char *description;
+    const char *unit;               /* UCUM: "s", "By", "{span}" */
+    int kind;                       /* enum ga_mkind */
+    const double *bounds;           /* histogram: strictly increasing */
+    int nbounds;
+    int max_series;                 /* cardinality limit, overflow series excluded */
+    int nseries;                    /* in `map` */
+    ga_series *map;                 /* uthash head; iteration = creation order */
+    ga_series *overflow;            /* NULL until the limit was hit */
+} ga_instrument;
+
+extern uint64_t ga_metrics_dropped;     /* observations lost to allocation failure */
+
+/* The series for this attribute set (order of `a` does not matter), created on first use;
+ * the overflow series when the instrument is full; NULL when memory ran out. */
+ga_series *ga_series_get(ga_instrument *m, const ga_attr *a, int n);
+
+/* Index of the bucket v falls in: first i with v <= bounds[i], else n (upper-inclusive). */
+int ga_hist_bucket(const double *bounds, int n, double v);
+
+/* Record one histogram value (count, sum, min, max, bucket). Returns the bucket index. */
+int ga_hist_observe(const ga_instrument *m, ga_series *s, double v);
+
+/* Keep (trace_id, span_id, v, t) as the latest exemplar of bucket b. */
+void ga_hist_exemplar(const ga_instrument *m, ga_series *s, int b, double v, uint64_t t_ns,
+                      const uint8_t trace_id[16], const uint8_t span_id[8]);
+
+static inline void ga_counter_add(ga_series *s, uint64_t v) { if (s) s->value += (int64_t)v; }
+static inline void ga_series_set(ga_series *s, int64_t v) { if (s) s->value = v; }
+
+/* Iterate series in creation order, the overflow series last:
+ *     for (ga_series *s = ga_series_first(m); s; s = ga_series_next(m, s)) */
+ga_series *ga_series_first(const ga_instrument *m);
+ga_series *ga_series_next(const ga_instrument *m, const ga_series *s);
+
+/* Free every series (the instrument definition stays). */
+void ga_instrument_clear(ga_instrument *m);
+
+/* Forget every series without freeing (child after fork: the parent thread may have been
+ * mid-update, so its memory is left alone). */
+void ga_instrument_forget(ga_instrument *m);
+
+#endif

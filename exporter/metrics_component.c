@@ -1,0 +1,79 @@
+/* metrics_component.c — the metrics aggregation as an exporter-thread component: every
+ * drained record feeds the instruments (metrics_reg.h) when OTEL_METRICS_EXPORTER names
+ * otlp or prometheus; with otlp, the instruments are pushed to /v1/metrics every
+ * OTEL_METRIC_EXPORT_INTERVAL ms (between starts of attempts) and once more at exit.
+ * Listed first in exporter/components.c, so the Prometheus component finds it open. */
+#include "exporter/exporter.h"
+#include "exporter/metrics_conf.h"
+#include "exporter/metrics_push.h"
+#include "exporter/metrics_reg.h"
+#include "preload/config.h"
+
+static int ga__push_on;
+static uint64_t ga__next_push_ms;
+
+static int ga__metrics_open(void)
+{
+    unsigned ex = ga_cfg.metrics_exporters;
+    if (!(ex & (GA_EXP_OTLP | GA_EXP_PROMETHEUS)))
+        return -1;
+    ga_metrics_conf_load(&ga_mconf, NULL);
+    ga_metrics_start();
+    ga__push_on = (ex & GA_EXP_OTLP) && ga_metrics_push_open() == 0;
+    ga__next_push_ms = ga_mono_ms() + ga_mconf.interval_ms;
+    return 0;
+}
+
+static int ga__metrics_tick(uint64_t now_ms)
+{
+    ga_bytes_tick();
+    if (!ga__push_on)
+        return -1;
+    if (now_ms >= ga__next_push_ms) {
+        ga__next_push_ms = now_ms + ga_mconf.interval_ms;
+        ga_metrics_push_start(now_ms + ga_metrics_push_timeout_ms());
+    }
+    int next = ga_metrics_push_tick(ga_mono_ms());
+    uint64_t now = ga_mono_ms();
+    uint64_t left = ga__next_push_ms > now ? ga__next_push_ms - now : 0;
+    int due = left > 0x7fffffff ? 0x7fffffff : (int)left;
+    return next >= 0 && next < due ? next : due;
+}
+
+static int ga__metrics_pollfds(struct pollfd *p, int max)
+{
+    return ga__push_on ? ga_metrics_push_pollfds(p, max) : 0;
+}
+
+/* At exit, one last push; it leaves half of the remaining time to the span exporter that
+ * flushes after it when OTLP traces are on too. */
+static void ga__metrics_flush(int final, uint64_t deadline_ms)
+{
+    if (!final || !ga__push_on)
+        return;
+    uint64_t now = ga_mono_ms();
+    if (deadline_ms <= now)
+        return;
+    if (ga_cfg.traces_exporters & GA_EXP_OTLP)
+        deadline_ms = now + (deadline_ms - now) / 2;
+    ga_metrics_push_final(deadline_ms);
+}
+
+/* Child: a new process for telemetry (new resource, new start time, empty series). */
+static void ga__metrics_after_fork(void)
+{
+    ga_metrics_after_fork();
+    ga_metrics_push_after_fork();
+    ga__push_on = 0;
+}
+
+const ga_component ga_metrics_component = {
+    .name = "metrics",
+    .open = ga__metrics_open,
+    .record = ga_metrics_on_record,
+    .pollfds = ga__metrics_pollfds,
+    .events = ga_metrics_push_events,
+    .tick = ga__metrics_tick,
+    .flush = ga__metrics_flush,
+    .after_fork = ga__metrics_after_fork,
+};

@@ -1,0 +1,166 @@
+/* metrics_reg.c — instrument definitions, connect spans → duration histogram, and the
+ * self-metrics refreshed at each collection (contract in metrics_reg.h). */
+#include <string.h>
+#include "exporter/exporter.h"
+#include "exporter/metrics_conf.h"
+#include "exporter/metrics_reg.h"
+#include "exporter/ops.h"
+#include "preload/emit.h"
+#include "preload/ring.h"
+
+/* Connect latency spans loopback (a few µs) to remote timeouts (seconds): 1-2.5-5 steps. */
+static const double ga__connect_bounds[] = {
+    0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+    0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+};
+
+/* Semantic-convention advisory buckets (SPECS §5.2, §5.4). */
+static const double ga__http_bounds[] = {
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+};
+static const double ga__db_bounds[] = { 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10 };
+
+#define GA_HIST(n, d, u, b, max) { .name = n, .description = d, .unit = u, .kind = GA_MK_HISTOGRAM, \
+    .bounds = b, .nbounds = (int)GA_ARRAY_LEN(b), .max_series = max }
+#define GA_COUNTER(n, d, u, max) { .name = n, .description = d, .unit = u, .kind = GA_MK_COUNTER, \
+    .max_series = max }
+#define GA_GAUGE(n, d, u) { .name = n, .description = d, .unit = u, .kind = GA_MK_GAUGE, .max_series = 4 }
+
+ga_instrument ga_minst[GA_MI_COUNT] = {
+    [GA_MI_HTTP_SERVER_DURATION] = GA_HIST("http.server.request.duration",
+        "Duration of HTTP server requests.", "s", ga__http_bounds, 512),
+    [GA_MI_HTTP_CLIENT_DURATION] = GA_HIST("http.client.request.duration",
+        "Duration of HTTP client requests.", "s", ga__http_bounds, 512),
+    [GA_MI_DB_CLIENT_DURATION] = GA_HIST("db.client.operation.duration",
+        "Duration of database client operations.", "s", ga__db_bounds, 512),
+    [GA_MI_CONNECT_DURATION] = GA_HIST("genesis.network.connect.duration",
+        "Duration of outbound connect() calls, until the connection was established or failed.",
+        "s", ga__connect_bounds, 256),
+    [GA_MI_NET_IO] = GA_COUNTER("genesis.network.io",
+        "Bytes sent and received on the application's sockets, by peer.", "By", 512),
+    [GA_MI_SDK_OPS] = GA_COUNTER("genesis.sdk.operations",
+        "Operations observed by genesis-auto (exported, sampled out or dropped).", "{operation}", 4),
+    [GA_MI_SDK_EXPORTED] = GA_COUNTER("genesis.sdk.spans.exported",
+        "Sampled spans handed to a span exporter.", "{span}", 4),
+    [GA_MI_SDK_SAMPLED_OUT] = GA_COUNTER("genesis.sdk.spans.sampled_out",
+        "Spans not recorded because the sampler dropped them.", "{span}", 4),
+    [GA_MI_SDK_DROPPED] = GA_COUNTER("genesis.sdk.spans.dropped",
+        "Spans and operations lost, by reason.", "{span}", 8),
+    [GA_MI_SDK_EXPORT_FAILURES] = GA_COUNTER("genesis.sdk.export.failures",
+        "Export attempts that failed for good, by error type.", "{failure}", 16),
+    [GA_MI_SDK_QUEUE_DEPTH] = GA_GAUGE("genesis.sdk.queue.depth",
+        "Operations waiting in the queue between the application and the exporter.", "{operation}"),
+    [GA_MI_SDK_QUEUE_CAPACITY] = GA_GAUGE("genesis.sdk.queue.capacity",
+        "Capacity of that queue (GENESIS_QUEUE_SIZE).", "{operation}"),
+};
+
+uint64_t ga_metrics_start_ns;
+int ga_metrics_on;
+
+void ga_metrics_start(void)
+{
+    ga_metrics_start_ns = ga_now_ns();
+    ga_metrics_on = 1;
+}
+
+static int ga__want_exemplar(const ga_rec *r)
+{
+    switch (ga_mconf.exemplar_filter) {
+    case GA_EXF_ALWAYS_ON:  return 1;
+    case GA_EXF_ALWAYS_OFF: return 0;
+    default:                return (r->h.trace_flags & GA_TF_SAMPLED) != 0;
+    }
+}
+
+/* The span's duration (s) into histogram idx, series by attributes a. */
+static void ga__duration(int idx, const ga_rec *r, const ga_attr *a, int n)
+{
+    ga_instrument *m = &ga_minst[idx];
+    ga_series *s = ga_series_get(m, a, n);
+    double v = r->h.end_ns > r->h.start_ns ? (double)(r->h.end_ns - r->h.start_ns) / 1e9 : 0.0;
+    int b = ga_hist_observe(m, s, v);
+    if (b >= 0 && ga__want_exemplar(r))
+        ga_hist_exemplar(m, s, b, v, r->h.end_ns, r->h.trace_id, r->h.span_id);
+}
+
+void ga_metrics_observe_op(const ga_rec *r, const ga_op_desc *d)
+{
+    static const int idx[GA_PM_COUNT] = {
+        [GA_PM_HTTP_SERVER_DURATION] = GA_MI_HTTP_SERVER_DURATION,
+        [GA_PM_HTTP_CLIENT_DURATION] = GA_MI_HTTP_CLIENT_DURATION,
+        [GA_PM_DB_CLIENT_DURATION] = GA_MI_DB_CLIENT_DURATION,
+    };
+    if (d == NULL || d->metric <= GA_PM_NONE || d->metric >= GA_PM_COUNT || d->metric_attrs == NULL)
+        return;
+    ga_attr a[GA_MAX_ATTRS];
+    ga_attr_scratch sc = { .used = 0 };
+    int n = d->metric_attrs(r, a, GA_MAX_ATTRS, &sc);
+    ga__duration(idx[d->metric], r, a, n);
+}
+
+void ga_metrics_on_record(const ga_rec *r)
+{
+    if (!ga_metrics_on)
+        return;
+    if (r->h.op == GA_OP_CONNECT) {
+        ga_attr a[GA_MAX_ATTRS];
+        ga_attr_scratch sc;
+        int n = ga_rec_attrs(r, a, GA_MAX_ATTRS, &sc);
+        ga__duration(GA_MI_CONNECT_DURATION, r, a, n);
+    } else if (r->h.op == GA_OP_CONN_CLOSE) {
+        ga_bytes_on_close(r);
+    } else if (ga_op_is_span(r->h.op)) {
+        ga_metrics_observe_op(r, ga_op_find(r->h.op));
+    }
+}
+
+/* Set the value of the series {key=val} (or the attribute-less series when key is NULL). */
+static void ga__set(int idx, const char *key, const char *val, uint64_t v)
+{
+    ga_attr a = { .key = key, .type = GA_V_STR, .s = val, .slen = val ? strlen(val) : 0 };
+    ga_series_set(ga_series_get(&ga_minst[idx], &a, key ? 1 : 0), (int64_t)v);
+}
+
+static void ga__collect_self(void)
+{
+    static const char *const fail_names[GA_FAIL_COUNT] = {
+        [GA_FAIL_CONNECT] = "connect", [GA_FAIL_TIMEOUT] = "timeout", [GA_FAIL_HTTP_4XX] = "http_4xx",
+        [GA_FAIL_HTTP_5XX] = "http_5xx", [GA_FAIL_THROTTLED] = "throttled", [GA_FAIL_ENCODE] = "encode",
+        [GA_FAIL_UNAVAILABLE] = "unavailable", [GA_FAIL_OTHER] = "other",
+    };
+    ga__set(GA_MI_SDK_OPS, NULL, NULL, ga_self.operations);
+    ga__set(GA_MI_SDK_EXPORTED, NULL, NULL, ga_self.spans_exported);
+    ga__set(GA_MI_SDK_SAMPLED_OUT, NULL, NULL, ga_self.spans_sampled_out);
+    ga__set(GA_MI_SDK_DROPPED, "reason", "queue_full", ga_self.dropped_queue_full);
+    ga__set(GA_MI_SDK_DROPPED, "reason", "batch_queue_full", ga_self.spans_dropped_batch_full);
+    ga__set(GA_MI_SDK_DROPPED, "reason", "export_failed", ga_self.spans_dropped_export);
+    ga__set(GA_MI_SDK_DROPPED, "reason", "rejected", ga_self.spans_rejected);
+    for (int i = 0; i < GA_FAIL_COUNT; i++)
+        ga__set(GA_MI_SDK_EXPORT_FAILURES, "error.type", fail_names[i], ga_self.export_failures_by[i]);
+    ga__set(GA_MI_SDK_QUEUE_DEPTH, NULL, NULL, ga_ring_depth());
+    ga__set(GA_MI_SDK_QUEUE_CAPACITY, NULL, NULL, ga_ring_capacity());
+}
+
+void ga_metrics_collect(void)
+{
+    if (!ga_metrics_on)
+        return;
+    ga_bytes_scan();
+    ga__collect_self();
+}
+
+void ga_metrics_clear(void)
+{
+    for (int i = 0; i < GA_MI_COUNT; i++)
+        ga_instrument_clear(&ga_minst[i]);
+    ga_bytes_clear(1);
+    ga_metrics_on = 0;
+}
+
+void ga_metrics_after_fork(void)
+{
+    for (int i = 0; i < GA_MI_COUNT; i++)
+        ga_instrument_forget(&ga_minst[i]);
+    ga_bytes_clear(0);
+    ga_metrics_on = 0;
+}

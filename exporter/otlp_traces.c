@@ -1,0 +1,316 @@
+/* otlp_traces.c — the OTLP traces exporter component (OTEL_TRACES_EXPORTER=otlp): a batch
+ * span processor on the exporter thread.
+ *
+ * Sampled span records are copied into a bounded queue (OTEL_BSP_MAX_QUEUE_SIZE; beyond it
+ * they are dropped and counted in spans_dropped_batch_full). A batch of up to
+ * OTEL_BSP_MAX_EXPORT_BATCH_SIZE spans is encoded as one ExportTraceServiceRequest and handed
+ * to the transport when the batch is full or the oldest queued span has waited
+ * OTEL_BSP_SCHEDULE_DELAY; one request is in flight at a time and the transport never blocks
+ * the drain loop. At exit, what is left is sent within the flush deadline; the rest is counted
+ * as dropped. After fork the child forgets (never frees) the parent's queue and transport. */
+#include <stdlib.h>
+#include <string.h>
+#include "exporter/exporter.h"
+#include "exporter/attrs.h"
+#include "exporter/otlp_common.h"
+#include "exporter/otlp_config.h"
+#include "exporter/otlp_http.h"
+#include "exporter/resource.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "preload/config.h"
+#include "preload/context.h"
+#include "preload/log.h"
+
+typedef Opentelemetry__Proto__Trace__V1__Span ga_pb_span;
+typedef Opentelemetry__Proto__Trace__V1__ScopeSpans ga_pb_scope_spans;
+typedef Opentelemetry__Proto__Trace__V1__ResourceSpans ga_pb_resource_spans;
+typedef Opentelemetry__Proto__Trace__V1__Status ga_pb_status;
+typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest ga_pb_trace_req;
+typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse ga_pb_trace_resp;
+
+static struct {
+    int on;                         /* opened: OTEL_TRACES_EXPORTER names otlp */
+    ga_bsp_cfg bsp;
+    ga_otlp_cfg cfg;
+    ga_rec *q;                      /* ring of bsp.max_queue_size records, made on first use */
+    unsigned head, count;
+    uint64_t oldest_ms;             /* when the oldest queued span arrived */
+    ga_otlp_http *http;
+    unsigned inflight;              /* spans in the request being sent */
+    ga_pb_arena arena;
+    ga_buf body;
+} T;
+
+/* ---- encoding -------------------------------------------------------------------------------- */
+
+/* W3C tracestate of the span: its record's, else TRACESTATE when the span belongs to the
+ * trace the process continues from TRACEPARENT. NULL when none. */
+static char *ga__trace_state(ga_pb_arena *a, const ga_rec *r)
+{
+    size_t off = 0, len;
+    uint8_t key, type;
+    const uint8_t *v;
+    while (ga_rec_next(r, &off, &key, &type, &v, &len))
+        if (key == GA_A_TRACESTATE && type == GA_AT_STR && len > 0)
+            return ga_otlp_str(a, (const char *)v, len);
+    if (ga_cfg.tracestate[0] && ga_cfg.env_parent.valid &&
+        memcmp(ga_cfg.env_parent.trace_id, r->h.trace_id, 16) == 0)
+        return ga_otlp_str(a, ga_cfg.tracestate, strlen(ga_cfg.tracestate));
+    return NULL;
+}
+
+/* One Span from a record; ids point into the record (it stays queued until packed). */
+static ga_pb_span *ga__span(ga_pb_arena *a, const ga_rec *r)
+{
+    ga_pb_span *s = ga_pb_alloc(a, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    opentelemetry__proto__trace__v1__span__init(s);
+    s->trace_id = ga_otlp_bytes(r->h.trace_id, 16);
+    s->span_id = ga_otlp_bytes(r->h.span_id, 8);
+    if (r->h.has_parent)
+        s->parent_span_id = ga_otlp_bytes(r->h.parent_id, 8);
+    s->flags = r->h.trace_flags | GA_SF_HAS_IS_REMOTE |
+               (r->h.has_parent && r->h.parent_remote ? GA_SF_IS_REMOTE : 0);
+    s->trace_state = ga__trace_state(a, r);
+    char name[256];
+    ga_rec_span_name(r, name, sizeof name);
+    s->name = ga_otlp_str(a, name, strlen(name));
+    s->kind = r->h.kind ? r->h.kind : GA_KIND_INTERNAL;
+    s->start_time_unix_nano = r->h.start_ns;
+    s->end_time_unix_nano = r->h.end_ns;
+    ga_attr at[GA_MAX_ATTRS];
+    ga_attr_scratch sc;
+    int n = ga_rec_attrs(r, at, GA_MAX_ATTRS, &sc);
+    s->attributes = ga_otlp_kvs(a, at, n, &s->n_attributes);
+    if (r->h.status != GA_STATUS_UNSET) {
+        ga_pb_status *st = ga_pb_alloc(a, sizeof *st);
+        if (st != NULL) {
+            opentelemetry__proto__trace__v1__status__init(st);
+            st->code = r->h.status <= GA_STATUS_ERROR ? r->h.status : GA_STATUS_UNSET;
+            s->status = st;
+        }
+    }
+    return a->failed ? NULL : s;
+}
+
+/* The request for the n oldest queued spans into T.body. 0, or -1 (memory, size limit). */
+static int ga__encode(unsigned n)
+{
+    ga_pb_arena *a = &T.arena;
+    ga_pb_arena_reset(a);
+    ga_pb_span **spans = ga_pb_alloc(a, n * sizeof *spans);
+    ga_pb_scope_spans *ss = ga_pb_alloc(a, sizeof *ss);
+    ga_pb_resource_spans *rs = ga_pb_alloc(a, sizeof *rs);
+    if (spans == NULL || ss == NULL || rs == NULL)
+        return -1;
+    for (unsigned i = 0; i < n; i++)
+        if ((spans[i] = ga__span(a, &T.q[(T.head + i) % T.bsp.max_queue_size])) == NULL)
+            return -1;
+    opentelemetry__proto__trace__v1__scope_spans__init(ss);
+    ss->scope = ga_otlp_scope(a, GA_SDK_NAME, GA_VERSION);
+    ss->n_spans = n;
+    ss->spans = spans;
+    opentelemetry__proto__trace__v1__resource_spans__init(rs);
+    rs->resource = ga_otlp_resource(a, ga_res.attrs, ga_res.n);
+    rs->n_scope_spans = 1;
+    rs->scope_spans = &ss;
+    ga_pb_trace_req req = OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_SERVICE_REQUEST__INIT;
+    req.n_resource_spans = 1;
+    req.resource_spans = &rs;
+    if (a->failed)
+        return -1;
+    return ga_otlp_pack(&req.base, &T.body);
+}
+
+/* ---- the batch processor --------------------------------------------------------------------- */
+
+static void ga__dequeue(unsigned n)
+{
+    T.head = (T.head + n) % T.bsp.max_queue_size;
+    T.count -= n;
+    if (T.count > 0)
+        T.oldest_ms = ga_mono_ms();     /* the next batch waits at most one more delay */
+}
+
+static void ga__dropped(unsigned n, enum ga_fail_reason why)
+{
+    ga_self_export_failed(why);
+    ga_self.spans_dropped_export += n;
+}
+
+/* A 2xx answer may still reject some spans (partial success): count them, say it once. */
+static void ga__partial_success(const ga_otlp_result *res)
+{
+    ProtobufCAllocator al = ga_pb_allocator(&T.arena);
+    ga_pb_arena_reset(&T.arena);
+    ga_pb_trace_resp *r = opentelemetry__proto__collector__trace__v1__export_trace_service_response__unpack(
+        &al, res->body_len, res->body);
+    if (r == NULL || r->partial_success == NULL)
+        return;                         /* empty body, or not protobuf: full success */
+    const char *msg = r->partial_success->error_message ? r->partial_success->error_message : "";
+    int64_t rejected = r->partial_success->rejected_spans;
+    if (rejected > 0)
+        ga_self.spans_rejected += (uint64_t)rejected;
+    char url[256];
+    if (rejected > 0 || msg[0])
+        ga_warn(GA_LK_EXPORT_REJECT, "OTLP collector at %s rejected %lld of the spans sent: %.200s",
+                ga_otlp_url_redacted(T.cfg.url, url, sizeof url), (long long)(rejected > 0 ? rejected : 0),
+                msg);
+}
+
+/* Take the outcome of the request in flight, if it has finished. */
+static void ga__collect(void)
+{
+    ga_otlp_result res;
+    if (T.http == NULL || !ga_otlp_http_result(T.http, &res))
+        return;
+    if (res.ok)
+        ga__partial_success(&res);
+    else
+        ga__dropped(T.inflight, res.why);
+    T.inflight = 0;
+}
+
+/* Encode and send the next batch; all attempts end by `deadline_ms` when not 0, and within
+ * OTEL_BSP_EXPORT_TIMEOUT (as well as the transport's OTEL_EXPORTER_OTLP_TIMEOUT). */
+static void ga__export(uint64_t deadline_ms)
+{
+    unsigned n = T.count < T.bsp.max_export_batch_size ? T.count : T.bsp.max_export_batch_size;
+    if (n == 0)
+        return;
+    if (T.bsp.export_timeout_ms) {
+        uint64_t bsp_end = ga_mono_ms() + T.bsp.export_timeout_ms;
+        if (deadline_ms == 0 || bsp_end < deadline_ms)
+            deadline_ms = bsp_end;
+    }
+    if (T.http == NULL)
+        T.http = ga_otlp_http_new(&T.cfg, "traces");
+    if (T.http == NULL || ga__encode(n) < 0) {
+        ga__dequeue(n);
+        ga__dropped(n, GA_FAIL_ENCODE);
+        return;
+    }
+    ga__dequeue(n);
+    T.inflight = n;
+    ga_otlp_http_send(T.http, &T.body, deadline_ms);
+    ga__collect();                      /* it may have failed at once (no libcurl) */
+}
+
+static int ga__idle(void)
+{
+    return T.http == NULL || !ga_otlp_http_busy(T.http);
+}
+
+/* ---- component hooks ------------------------------------------------------------------------- */
+
+static int ga__tr_open(void)
+{
+    if (!(ga_cfg.traces_exporters & GA_EXP_OTLP))
+        return -1;
+    ga_bsp_cfg_load(&T.bsp);
+    ga_otlp_cfg_load(GA_OTLP_TRACES, &T.cfg);
+    (void)ga_otlp_http_prepare();       /* now, not at exit: see otlp_http.h */
+    T.on = 1;
+    return 0;
+}
+
+static void ga__tr_span(const ga_rec *r)
+{
+    if (T.q == NULL && (T.q = calloc(T.bsp.max_queue_size, sizeof *T.q)) == NULL) {
+        ga_self.spans_dropped_batch_full++;
+        return;
+    }
+    if (T.count == T.bsp.max_queue_size) {
+        ga_self.spans_dropped_batch_full++;
+        return;
+    }
+    ga_rec *slot = &T.q[(T.head + T.count) % T.bsp.max_queue_size];
+    size_t attr_len = r->h.attr_len <= GA_REC_ATTR_CAP ? r->h.attr_len : 0;
+    memcpy(&slot->h, &r->h, sizeof r->h);
+    memcpy(slot->attrs, r->attrs, attr_len);
+    slot->h.attr_len = (uint16_t)attr_len;
+    if (T.count++ == 0)
+        T.oldest_ms = ga_mono_ms();
+    if (T.count >= T.bsp.max_export_batch_size && ga__idle())
+        ga__export(0);
+}
+
+static int ga__tr_tick(uint64_t now)
+{
+    if (!T.on)
+        return -1;
+    int next = T.http ? ga_otlp_http_tick(T.http, now) : -1;
+    ga__collect();
+    if (T.count == 0 || !ga__idle())
+        return next;
+    uint64_t due = T.oldest_ms + T.bsp.schedule_delay_ms;
+    if (T.count >= T.bsp.max_export_batch_size || now >= due) {
+        ga__export(0);
+        return T.http ? ga_otlp_http_tick(T.http, ga_mono_ms()) : -1;
+    }
+    int wait = due - now > 60000 ? 60000 : (int)(due - now);
+    return next < 0 || wait < next ? wait : next;
+}
+
+static int ga__tr_pollfds(struct pollfd *p, int max)
+{
+    return T.http ? ga_otlp_http_pollfds(T.http, p, max) : 0;
+}
+
+static void ga__tr_events(const struct pollfd *p, int n)
+{
+    if (T.http == NULL)
+        return;
+    ga_otlp_http_events(T.http, p, n);
+    ga__collect();
+}
+
+/* At exit: send what is left, stopping a little before the deadline so the thread is out of
+ * libcurl before the process goes on to run its destructors. */
+static void ga__tr_final(uint64_t deadline)
+{
+    uint64_t now = ga_mono_ms();
+    uint64_t margin = deadline > now ? (deadline - now) / 8 : 0;
+    uint64_t end = deadline > now ? deadline - (margin > 50 ? 50 : margin) : now;
+    for (;;) {
+        if (T.http && ga_otlp_http_busy(T.http))
+            ga_otlp_http_wait(T.http, end);
+        ga__collect();
+        if (T.count == 0 || ga_mono_ms() >= end)
+            break;
+        ga__export(end);
+    }
+    if (T.count > 0) {
+        ga__dropped(T.count, GA_FAIL_TIMEOUT);
+        T.count = 0;
+    }
+}
+
+static void ga__tr_flush(int final, uint64_t deadline_ms)
+{
+    if (!T.on)
+        return;
+    if (final)
+        ga__tr_final(deadline_ms);
+    else if (T.count >= T.bsp.max_export_batch_size && ga__idle())
+        ga__export(0);
+}
+
+/* The parent's queue, transport and buffers may have been mid-use: forget, never free. */
+static void ga__tr_after_fork(void)
+{
+    memset(&T, 0, sizeof T);
+    ga_otlp_http_after_fork();
+}
+
+const ga_component ga_otlp_traces_component = {
+    .name = "otlp-traces",
+    .open = ga__tr_open,
+    .span = ga__tr_span,
+    .pollfds = ga__tr_pollfds,
+    .events = ga__tr_events,
+    .tick = ga__tr_tick,
+    .flush = ga__tr_flush,
+    .after_fork = ga__tr_after_fork,
+};

@@ -1,0 +1,233 @@
+/* prom_server.c — the Prometheus endpoint as an exporter-thread component
+ * (OTEL_METRICS_EXPORTER=prometheus): a non-blocking listener on
+ * OTEL_EXPORTER_PROMETHEUS_HOST:PORT served from the thread's poll loop, no extra thread.
+ *
+ * Contracts:
+ * - Never stalls the loop: every socket is non-blocking; at most GA_PROM_MAX_CLIENTS
+ *   connections (the listener is not polled while they are all busy); a request must be
+ *   complete within GA_PROM_READ_MS and at most GA_PROM_REQ_MAX bytes, else it is dropped or
+ *   answered 400; a response not taken within GA_PROM_WRITE_MS is dropped.
+ * - One response per connection (`Connection: close`); then the write side is shut and the
+ *   socket drained briefly so unread request bytes never turn the close into a reset.
+ * - Port in use or bad host: one `genesis:` warning, no endpoint, the host is unaffected.
+ * - Our sockets are created on the exporter thread, so the hooks mark them internal; a
+ *   number the application closed under us is forgotten, never closed again.
+ * - Fork: the child never serves the parent's listener (the fd table closed it) and never
+ *   binds if its parent tried to. A forked child whose parent never started the endpoint
+ *   may bind (pre-forking servers whose master never observed anything); losing that race
+ *   to a sibling is silent. See docs/metrics.md. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include "exporter/exporter.h"
+#include "exporter/metrics_conf.h"
+#include "exporter/metrics_reg.h"
+#include "exporter/prom.h"
+#include "exporter/prom_server.h"
+#include "preload/config.h"
+#include "preload/fdtable.h"
+#include "preload/log.h"
+
+int ga_prom_lfd = -1;
+ga_prom_client ga_prom_cl[GA_PROM_MAX_CLIENTS];
+static int ga__tried, ga__forbidden, ga__is_child;
+static ga_buf ga__body;
+
+int ga_prom_port(void)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (ga_prom_lfd < 0 || getsockname(ga_prom_lfd, (struct sockaddr *)&ss, &sl) != 0)
+        return -1;
+    return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                          : ((struct sockaddr_in *)&ss)->sin_port);
+}
+
+void ga_prom_release(int fd)
+{
+    if (fd >= 0 && ga_fd_internal_may_use(fd))
+        close(fd);
+}
+
+void ga_prom_drop(ga_prom_client *c)
+{
+    ga_prom_release(c->fd);
+    c->fd = -1;
+    c->state = GA_CL_FREE;
+    c->inlen = c->off = 0;
+    ga_buf_free(&c->out);
+}
+
+/* Fill `ss` with the listen address: "localhost" means 127.0.0.1; IPv4 and IPv6 literals
+ * (also "[::1]"); anything else is resolved (getaddrinfo, first answer). */
+static int ga__resolve(const char *host, int port, struct sockaddr_storage *ss, socklen_t *sl)
+{
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *in = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    char h[256];
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']')
+        snprintf(h, sizeof h, "%.*s", (int)(n - 2), host + 1);
+    else
+        snprintf(h, sizeof h, "%s", strcmp(host, "localhost") == 0 ? "127.0.0.1" : host);
+    if (inet_pton(AF_INET, h, &in->sin_addr) == 1) {
+        in->sin_family = AF_INET;
+        in->sin_port = htons((uint16_t)port);
+        *sl = sizeof *in;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, h, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)port);
+        *sl = sizeof *in6;
+        return 0;
+    }
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *res = NULL;
+    if (getaddrinfo(h, NULL, &hints, &res) != 0 || res == NULL)
+        return -1;
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *sl = res->ai_addrlen;
+    freeaddrinfo(res);
+    if (ss->ss_family == AF_INET)
+        in->sin_port = htons((uint16_t)port);
+    else
+        in6->sin6_port = htons((uint16_t)port);
+    return 0;
+}
+
+/* One warning (a forked child losing the port to a sibling only says so at debug level). */
+static void ga__bind_failed(const char *what, int err)
+{
+    if (ga__is_child && err == EADDRINUSE)
+        ga_debug("prometheus endpoint %s:%d already served by another process", ga_mconf.prom_host,
+                 ga_mconf.prom_port);
+    else
+        ga_warn(GA_LK_PROM, "prometheus endpoint %s:%d not available (%s: %s); metrics are not served",
+                ga_mconf.prom_host, ga_mconf.prom_port, what, err ? strerror(err) : "unknown host");
+}
+
+static int ga__listen(void)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    if (ga__resolve(ga_mconf.prom_host, ga_mconf.prom_port, &ss, &sl) < 0) {
+        ga__bind_failed("resolve", 0);
+        return -1;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        ga__bind_failed("socket", errno);
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 16) != 0) {
+        int err = errno;
+        ga_prom_release(fd);
+        ga__bind_failed("bind", err);
+        return -1;
+    }
+    return fd;
+}
+
+static int ga__prom_open(void)
+{
+    if (!(ga_cfg.metrics_exporters & GA_EXP_PROMETHEUS) || !ga_metrics_on || ga__forbidden)
+        return -1;
+    ga__tried = 1;
+    for (int i = 0; i < GA_PROM_MAX_CLIENTS; i++)
+        ga_prom_cl[i].fd = -1;
+    ga_prom_lfd = ga__listen();
+    return ga_prom_lfd >= 0 ? 0 : -1;
+}
+
+/* Queue the whole response (status line, headers, body unless HEAD) for writing. */
+static void ga__respond(ga_prom_client *c, int code, const char *ctype, const ga_buf *body, int head)
+{
+    static const char *const reasons[] = {[0] = "OK", [1] = "Bad Request", [2] = "Not Found",
+                                          [3] = "Method Not Allowed"};
+    int r = code == 200 ? 0 : code == 400 ? 1 : code == 404 ? 2 : 3;
+    ga_buf_reset(&c->out);
+    ga_buf_printf(&c->out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
+                  "Connection: close\r\n\r\n", code, reasons[r], ctype, body->len,
+                  code == 405 ? "Allow: GET, HEAD\r\n" : "");
+    if (!head)
+        ga_buf_put(&c->out, body->data, body->len);
+    if (c->out.failed) {
+        ga_prom_drop(c);                    /* out of memory: this scrape fails, nothing else */
+        return;
+    }
+    c->state = GA_CL_WRITE;
+    c->off = 0;
+    c->deadline_ms = ga_mono_ms() + GA_PROM_WRITE_MS;
+}
+
+void ga_prom_error(ga_prom_client *c, int code)
+{
+    ga_buf b = {0};
+    ga_buf_puts(&b, code == 400 ? "bad request\n" : code == 404 ? "not found: try /metrics\n"
+                                                                : "method not allowed\n");
+    ga__respond(c, code, "text/plain; charset=utf-8", &b, 0);
+    ga_buf_free(&b);
+}
+
+void ga_prom_serve(ga_prom_client *c, const ga_prom_req *req)
+{
+    if (req->method == GA_PROM_OTHER) {
+        ga_prom_error(c, 405);
+        return;
+    }
+    if (!req->path_ok) {
+        ga_prom_error(c, 404);
+        return;
+    }
+    ga_metrics_collect();
+    ga_buf_reset(&ga__body);
+    ga_prom_render(&ga__body, req->om);
+    if (ga__body.failed) {
+        ga_prom_drop(c);                    /* out of memory: this scrape fails, nothing else */
+        return;
+    }
+    ga__respond(c, 200, req->om ? GA_PROM_CT_OM : GA_PROM_CT_TEXT, &ga__body, req->method == GA_PROM_HEAD);
+}
+
+/* At exit: close the endpoint, so a scrape during the last moments fails fast instead of
+ * waiting on a parked thread. */
+static void ga__prom_flush(int final, uint64_t deadline_ms)
+{
+    (void)deadline_ms;
+    if (final) {
+        ga_prom_close_all();
+        ga_buf_free(&ga__body);
+    }
+}
+
+/* Child: the fd table already closed the parent's listener and connections here. Their
+ * buffers may be mid-update: leak them. Never bind if the parent tried to. */
+static void ga__prom_after_fork(void)
+{
+    ga_prom_lfd = -1;
+    memset(ga_prom_cl, 0, sizeof ga_prom_cl);
+    for (int i = 0; i < GA_PROM_MAX_CLIENTS; i++)
+        ga_prom_cl[i].fd = -1;
+    ga__body = (ga_buf){0};
+    ga__forbidden = ga__forbidden || ga__tried;
+    ga__is_child = 1;
+}
+
+const ga_component ga_prom_component = {
+    .name = "prometheus",
+    .open = ga__prom_open,
+    .pollfds = ga_prom_pollfds,
+    .events = ga_prom_events,
+    .tick = ga_prom_tick,
+    .flush = ga__prom_flush,
+    .after_fork = ga__prom_after_fork,
+};

@@ -1,4 +1,5 @@
 /* ring.c — bounded MPSC record queue (contract in ring.h). */
+#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "preload/ring.h"
@@ -61,11 +62,14 @@ static ga_ring *ga__ring_get(void)
     if (!atomic_compare_exchange_strong(&ga__allocating, &expected, 1)) {
         /* Another thread is mapping it: an mmap takes microseconds, so wait a bounded
          * moment (no syscall) rather than drop; give up if that thread was preempted. */
-        for (int i = 0; i < 20000; i++) {
+        for (int i = 0; i < 22000; i++) {
             r = atomic_load_explicit(&ga__ring, memory_order_acquire);
             if (r != NULL || !atomic_load_explicit(&ga__allocating, memory_order_acquire))
                 return r;
-            ga_cpu_relax();
+            if (i < 20000)
+                ga_cpu_relax();
+            else
+                sched_yield();      /* once per process: let a preempted mapper finish */
         }
         return NULL;
     }

@@ -15,6 +15,7 @@
 #include "preload/fdtable.h"
 #include "preload/emit.h"
 #include "preload/proto.h"
+#include "protocols/http_inject.h"
 
 /* Our exporter thread must never read, write or close an application descriptor (one
  * that replaced a socket of ours after the application closed it). */
@@ -93,6 +94,38 @@ static inline void ga_io_done_iov(int fd, ssize_t r, int out, int consumed,
                                   const struct iovec *iov, int cnt)
 {
     ga_io_done_data(fd, r, out, consumed, NULL, iov, cnt);
+}
+
+/* The pre-send step (protocols/http_inject.h): trace-context injection into outgoing
+ * HTTP requests. Referenced weakly, so a build without the HTTP module has no such step. */
+extern int ga_http_send(int fd, ga_fd *e, const struct msghdr *m, int flags, int use_msg,
+                        ssize_t *ret) __attribute__((weak));
+extern int ga_http_propagate __attribute__((weak));
+
+/* The entry of a client socket whose next write must go through ga_http_send(), or NULL.
+ * Files, pipes, server sockets: the fd-table lookup, one load and a branch. */
+static inline ga_fd *ga_presend_entry(int fd)
+{
+    ga_fd *e = ga_fd_peek(fd);
+    if (ga_likely(e == NULL || e->role != GA_ROLE_CLIENT))
+        return NULL;
+    if (ga_http_send == NULL || !ga_http_presend_proto(e) || !ga_observing() ||
+        ga_fd_state(e) != GA_FD_SOCKET)
+        return NULL;
+    return e;
+}
+
+/* Offer a send of iov[0..cnt) (to/tolen: sendto's address) to the pre-send step; 1 = it
+ * was made there and *r is the application's result, 0 = the caller makes its own call. */
+static inline int ga_presend(int fd, const struct iovec *iov, size_t cnt, int flags,
+                             const struct sockaddr *to, socklen_t tolen, int use_msg, ssize_t *r)
+{
+    ga_fd *e = ga_presend_entry(fd);
+    if (ga_likely(e == NULL))
+        return 0;
+    struct msghdr m = { .msg_name = (void *)to, .msg_namelen = tolen,
+                        .msg_iov = (struct iovec *)iov, .msg_iovlen = cnt };
+    return ga_http_send(fd, e, &m, flags, use_msg, r);
 }
 
 #endif

@@ -1,6 +1,9 @@
 /* io.c — hooks on data transfer: send/recv families (incl. msg, mmsg and the fortified
  * variants), read/write, readv/writev, sendfile. Each passes the call through unchanged and
- * then notes what was actually transferred (hook.h: ga_io_done). */
+ * then notes what was actually transferred (hook.h: ga_io_done). On client sockets that
+ * speak (or may speak) HTTP, send/sendto/sendmsg/write/writev first offer the bytes to the
+ * pre-send step (hook.h: ga_presend), which may add a traceparent header on the way. */
+#include <limits.h>
 #include <sys/sendfile.h>
 #include "hooks/hook.h"
 
@@ -10,7 +13,10 @@ GA_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
     if (ga_unlikely(f == NULL))
         return syscall(SYS_sendto, fd, buf, n, flags, NULL, 0);
     GA_INTERNAL_GUARD(fd, -1);
-    ssize_t r = f(fd, buf, n, flags);
+    ssize_t r;
+    struct iovec v = { (void *)buf, n };
+    if (!ga_presend(fd, &v, 1, flags, NULL, 0, 1, &r))
+        r = f(fd, buf, n, flags);
     ga_io_done(fd, r, 1, 1, buf);
     return r;
 }
@@ -22,7 +28,10 @@ GA_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
     if (ga_unlikely(f == NULL))
         return syscall(SYS_sendto, fd, buf, n, flags, to, tolen);
     GA_INTERNAL_GUARD(fd, -1);
-    ssize_t r = f(fd, buf, n, flags, to, tolen);
+    ssize_t r;
+    struct iovec v = { (void *)buf, n };
+    if (!ga_presend(fd, &v, 1, flags, to, tolen, 1, &r))
+        r = f(fd, buf, n, flags, to, tolen);
     ga_io_done(fd, r, 1, 1, buf);
     return r;
 }
@@ -33,7 +42,10 @@ GA_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
     if (ga_unlikely(f == NULL))
         return syscall(SYS_sendmsg, fd, msg, flags);
     GA_INTERNAL_GUARD(fd, -1);
-    ssize_t r = f(fd, msg, flags);
+    ssize_t r;
+    ga_fd *pe = msg != NULL ? ga_presend_entry(fd) : NULL;
+    if (ga_likely(pe == NULL) || !ga_http_send(fd, pe, msg, flags, 1, &r))
+        r = f(fd, msg, flags);
     if (r > 0)
         ga_io_done_iov(fd, r, 1, 1, msg->msg_iov, (int)msg->msg_iovlen);
     else
@@ -158,7 +170,10 @@ GA_EXPORT ssize_t write(int fd, const void *buf, size_t n)
     if (ga_unlikely(f == NULL))
         return syscall(SYS_write, fd, buf, n);
     GA_INTERNAL_GUARD(fd, -1);
-    ssize_t r = f(fd, buf, n);
+    ssize_t r;
+    struct iovec v = { (void *)buf, n };
+    if (!ga_presend(fd, &v, 1, 0, NULL, 0, 0, &r))
+        r = f(fd, buf, n);
     ga_io_done(fd, r, 1, 1, buf);
     return r;
 }
@@ -180,7 +195,9 @@ GA_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
     if (ga_unlikely(f == NULL))
         return syscall(SYS_writev, fd, iov, cnt);
     GA_INTERNAL_GUARD(fd, -1);
-    ssize_t r = f(fd, iov, cnt);
+    ssize_t r;
+    if (cnt <= 0 || cnt > IOV_MAX || !ga_presend(fd, iov, (size_t)cnt, 0, NULL, 0, 0, &r))
+        r = f(fd, iov, cnt);
     ga_io_done_iov(fd, r, 1, 1, iov, cnt);
     return r;
 }

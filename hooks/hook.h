@@ -17,6 +17,18 @@
 #include "preload/proto.h"
 #include "protocols/http_inject.h"
 
+/* Files, pipes and ttys (fd table state OTHER) go straight to the real call: the exported
+ * hook is only this test and a tail call; everything else is in a separate function
+ * (ga__full_<name>) so the fast path needs no stack frame. `f` may be NULL (not resolved
+ * yet): the full path then resolves it or falls back to the raw syscall. */
+#define GA_FAST_PATH_OTHER(fd, f, call)                               \
+    do {                                                              \
+        ga_fd *ga__e0 = ga_fd_peek(fd);                               \
+        if (ga_likely((f) != NULL && ga__e0 != NULL) &&            \
+            (ga_fd_state(ga__e0) == GA_FD_OTHER || ga_fd_state(ga__e0) == GA_FD_QUIET)) \
+            return (call);                                            \
+    } while (0)
+
 /* Our exporter thread must never read, write or close an application descriptor (one
  * that replaced a socket of ours after the application closed it). */
 #define GA_INTERNAL_GUARD(fd, fail)                                   \
@@ -49,7 +61,9 @@ static inline void ga__io_slow(int fd, ga_fd *e, ssize_t r, int out, int consume
     ga_tls_busy = 1;
     if (atomic_load_explicit(&e->pending, memory_order_relaxed))
         ga_connect_check_pending(fd, e, r >= 0, r < 0 ? saved : 0);
-    if (r > 0 && consumed) {
+    if (r == 0 && !out && consumed && buf != NULL) {
+        ga_proto_data(fd, e, 0, buf, 0);        /* end of stream (HTTP read-until-close) */
+    } else if (r > 0 && consumed) {
         if (iov != NULL)
             ga_proto_data_iov(fd, e, out, iov, cnt, (size_t)r);
         else
@@ -57,6 +71,18 @@ static inline void ga__io_slow(int fd, ga_fd *e, ssize_t r, int out, int consume
     }
     ga_tls_busy = 0;
     errno = saved;
+}
+
+/* A unix socket that no protocol claimed and with no connect pending has nothing left to
+ * observe (bytes of unix peers feed no metric): send it down the fast path from now on. */
+static inline void ga__maybe_quiet(ga_fd *e)
+{
+    if (e->family == AF_UNIX &&
+        atomic_load_explicit(&e->proto, memory_order_relaxed) == GA_PROTO_NONE &&
+        !atomic_load_explicit(&e->pending, memory_order_relaxed)) {
+        uint8_t sock = GA_FD_SOCKET;
+        atomic_compare_exchange_strong(&e->state, &sock, GA_FD_QUIET);
+    }
 }
 
 /* After an I/O on fd returned r (bytes, 0, or -1 with errno). `out` = data sent;
@@ -81,8 +107,11 @@ static inline void ga_io_done_data(int fd, ssize_t r, int out, int consumed,
     }
     int proto = atomic_load_explicit(&e->proto, memory_order_relaxed);
     if (ga_unlikely(atomic_load_explicit(&e->pending, memory_order_relaxed)) ||
-        (r > 0 && consumed && proto != GA_PROTO_NONE && proto != GA_PROTO_TLS))
+        (r > 0 && consumed && proto != GA_PROTO_NONE && proto != GA_PROTO_TLS) ||
+        (r == 0 && !out && consumed && proto == GA_PROTO_HTTP)) {
         ga__io_slow(fd, e, r, out, consumed, buf, iov, cnt);
+        ga__maybe_quiet(e);
+    }
 }
 
 static inline void ga_io_done(int fd, ssize_t r, int out, int consumed, const void *buf)

@@ -7,7 +7,7 @@
 #include <sys/sendfile.h>
 #include "hooks/hook.h"
 
-GA_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+static __attribute__((noinline)) ssize_t ga__full_send(int fd, const void *buf, size_t n, int flags)
 {
     ga_send_fn f = GA_REAL(send);
     if (ga_unlikely(f == NULL))
@@ -21,7 +21,14 @@ GA_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
     return r;
 }
 
-GA_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
+GA_EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags)
+{
+    ga_send_fn f = GA_REAL_LOADED(send);
+    GA_FAST_PATH_OTHER(fd, f, f(fd, buf, n, flags));
+    return ga__full_send(fd, buf, n, flags);
+}
+
+static __attribute__((noinline)) ssize_t ga__full_sendto(int fd, const void *buf, size_t n, int flags,
                          const struct sockaddr *to, socklen_t tolen)
 {
     ga_sendto_fn f = GA_REAL(sendto);
@@ -36,7 +43,15 @@ GA_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
     return r;
 }
 
-GA_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+GA_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
+                         const struct sockaddr *to, socklen_t tolen)
+{
+    ga_sendto_fn f = GA_REAL_LOADED(sendto);
+    GA_FAST_PATH_OTHER(fd, f, f(fd, buf, n, flags, to, tolen));
+    return ga__full_sendto(fd, buf, n, flags, to, tolen);
+}
+
+static __attribute__((noinline)) ssize_t ga__full_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
     ga_sendmsg_fn f = GA_REAL(sendmsg);
     if (ga_unlikely(f == NULL))
@@ -53,6 +68,13 @@ GA_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
     return r;
 }
 
+GA_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+    ga_sendmsg_fn f = GA_REAL_LOADED(sendmsg);
+    GA_FAST_PATH_OTHER(fd, f, f(fd, msg, flags));
+    return ga__full_sendmsg(fd, msg, flags);
+}
+
 /* Each of the first `n` messages of an mmsg vector, in order (or the failure when n < 0). */
 static void ga__mmsg_done(int fd, const struct mmsghdr *v, int n, int out, int consumed)
 {
@@ -64,7 +86,7 @@ static void ga__mmsg_done(int fd, const struct mmsghdr *v, int n, int out, int c
         ga_io_done_iov(fd, v[i].msg_len, out, consumed, v[i].msg_hdr.msg_iov, (int)v[i].msg_hdr.msg_iovlen);
 }
 
-GA_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+static __attribute__((noinline)) int ga__full_sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
     ga_sendmmsg_fn f = GA_REAL(sendmmsg);
     if (ga_unlikely(f == NULL))
@@ -76,7 +98,14 @@ GA_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags
     return r;
 }
 
-GA_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+GA_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
+{
+    ga_sendmmsg_fn f = GA_REAL_LOADED(sendmmsg);
+    GA_FAST_PATH_OTHER(fd, f, f(fd, vec, vlen, flags));
+    return ga__full_sendmmsg(fd, vec, vlen, flags);
+}
+
+static __attribute__((noinline)) ssize_t ga__full_recv(int fd, void *buf, size_t n, int flags)
 {
     ga_recv_fn f = GA_REAL(recv);
     if (ga_unlikely(f == NULL))
@@ -87,7 +116,14 @@ GA_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
     return r;
 }
 
-GA_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags,
+GA_EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags)
+{
+    ga_recv_fn f = GA_REAL_LOADED(recv);
+    GA_FAST_PATH_OTHER(fd, f, f(fd, buf, n, flags));
+    return ga__full_recv(fd, buf, n, flags);
+}
+
+static __attribute__((noinline)) ssize_t ga__full_recvfrom(int fd, void *buf, size_t n, int flags,
                            struct sockaddr *from, socklen_t *fromlen)
 {
     ga_recvfrom_fn f = GA_REAL(recvfrom);
@@ -97,6 +133,14 @@ GA_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags,
     ssize_t r = f(fd, buf, n, flags, from, fromlen);
     ga_io_done(fd, r, 0, !(flags & MSG_PEEK), buf);
     return r;
+}
+
+GA_EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags,
+                           struct sockaddr *from, socklen_t *fromlen)
+{
+    ga_recvfrom_fn f = GA_REAL_LOADED(recvfrom);
+    GA_FAST_PATH_OTHER(fd, f, f(fd, buf, n, flags, from, fromlen));
+    return ga__full_recvfrom(fd, buf, n, flags, from, fromlen);
 }
 
 /* Descriptors passed with SCM_RIGHTS arrive without a hook seeing them created: forget
@@ -121,7 +165,7 @@ static void ga__received_fds(const struct msghdr *msg)
     }
 }
 
-GA_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+static __attribute__((noinline)) ssize_t ga__full_recvmsg(int fd, struct msghdr *msg, int flags)
 {
     ga_recvmsg_fn f = GA_REAL(recvmsg);
     if (ga_unlikely(f == NULL))
@@ -137,7 +181,14 @@ GA_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
     return r;
 }
 
-GA_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+GA_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+    ga_recvmsg_fn f = GA_REAL_LOADED(recvmsg);
+    GA_FAST_PATH_OTHER(fd, f, f(fd, msg, flags));
+    return ga__full_recvmsg(fd, msg, flags);
+}
+
+static __attribute__((noinline)) int ga__full_recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
                        struct timespec *timeout)
 {
     ga_recvmmsg_fn f = GA_REAL(recvmmsg);
@@ -153,7 +204,15 @@ GA_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags
     return r;
 }
 
-GA_EXPORT ssize_t read(int fd, void *buf, size_t n)
+GA_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
+                       struct timespec *timeout)
+{
+    ga_recvmmsg_fn f = GA_REAL_LOADED(recvmmsg);
+    GA_FAST_PATH_OTHER(fd, f, f(fd, vec, vlen, flags, timeout));
+    return ga__full_recvmmsg(fd, vec, vlen, flags, timeout);
+}
+
+static __attribute__((noinline)) ssize_t ga__full_read(int fd, void *buf, size_t n)
 {
     ga_read_fn f = GA_REAL(read);
     if (ga_unlikely(f == NULL))
@@ -164,7 +223,14 @@ GA_EXPORT ssize_t read(int fd, void *buf, size_t n)
     return r;
 }
 
-GA_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+GA_EXPORT ssize_t read(int fd, void *buf, size_t n)
+{
+    ga_read_fn f = GA_REAL_LOADED(read);
+    GA_FAST_PATH_OTHER(fd, f, f(fd, buf, n));
+    return ga__full_read(fd, buf, n);
+}
+
+static __attribute__((noinline)) ssize_t ga__full_write(int fd, const void *buf, size_t n)
 {
     ga_write_fn f = GA_REAL(write);
     if (ga_unlikely(f == NULL))
@@ -178,7 +244,14 @@ GA_EXPORT ssize_t write(int fd, const void *buf, size_t n)
     return r;
 }
 
-GA_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
+GA_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+    ga_write_fn f = GA_REAL_LOADED(write);
+    GA_FAST_PATH_OTHER(fd, f, f(fd, buf, n));
+    return ga__full_write(fd, buf, n);
+}
+
+static __attribute__((noinline)) ssize_t ga__full_readv(int fd, const struct iovec *iov, int cnt)
 {
     ga_readv_fn f = GA_REAL(readv);
     if (ga_unlikely(f == NULL))
@@ -189,7 +262,14 @@ GA_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
     return r;
 }
 
-GA_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+GA_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
+{
+    ga_readv_fn f = GA_REAL_LOADED(readv);
+    GA_FAST_PATH_OTHER(fd, f, f(fd, iov, cnt));
+    return ga__full_readv(fd, iov, cnt);
+}
+
+static __attribute__((noinline)) ssize_t ga__full_writev(int fd, const struct iovec *iov, int cnt)
 {
     ga_writev_fn f = GA_REAL(writev);
     if (ga_unlikely(f == NULL))
@@ -202,7 +282,14 @@ GA_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
     return r;
 }
 
-GA_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t n)
+GA_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+    ga_writev_fn f = GA_REAL_LOADED(writev);
+    GA_FAST_PATH_OTHER(fd, f, f(fd, iov, cnt));
+    return ga__full_writev(fd, iov, cnt);
+}
+
+static __attribute__((noinline)) ssize_t ga__full_sendfile(int out, int in, off_t *off, size_t n)
 {
     ga_sendfile_fn f = GA_REAL(sendfile);
     if (ga_unlikely(f == NULL))
@@ -213,7 +300,14 @@ GA_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t n)
     return r;
 }
 
-GA_EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t n)
+GA_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t n)
+{
+    ga_sendfile_fn f = GA_REAL_LOADED(sendfile);
+    GA_FAST_PATH_OTHER(out, f, f(out, in, off, n));
+    return ga__full_sendfile(out, in, off, n);
+}
+
+static __attribute__((noinline)) ssize_t ga__full_sendfile64(int out, int in, off64_t *off, size_t n)
 {
     ga_sendfile64_fn f = GA_REAL(sendfile64);
     if (ga_unlikely(f == NULL))
@@ -224,9 +318,16 @@ GA_EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t n)
     return r;
 }
 
+GA_EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t n)
+{
+    ga_sendfile64_fn f = GA_REAL_LOADED(sendfile64);
+    GA_FAST_PATH_OTHER(out, f, f(out, in, off, n));
+    return ga__full_sendfile64(out, in, off, n);
+}
+
 /* Fortified variants (_FORTIFY_SOURCE): the real ones check the buffer size and abort on
  * overflow exactly as without us; the syscall fallback only runs during symbol lookup. */
-GA_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+static __attribute__((noinline)) ssize_t ga__full___recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
 {
     ga___recv_chk_fn f = GA_REAL(__recv_chk);
     if (ga_unlikely(f == NULL))
@@ -237,7 +338,14 @@ GA_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int fla
     return r;
 }
 
-GA_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
+GA_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+{
+    ga___recv_chk_fn f = GA_REAL_LOADED(__recv_chk);
+    GA_FAST_PATH_OTHER(fd, f, f(fd, buf, n, buflen, flags));
+    return ga__full___recv_chk(fd, buf, n, buflen, flags);
+}
+
+static __attribute__((noinline)) ssize_t ga__full___recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
                                  struct sockaddr *from, socklen_t *fromlen)
 {
     ga___recvfrom_chk_fn f = GA_REAL(__recvfrom_chk);
@@ -249,7 +357,15 @@ GA_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int
     return r;
 }
 
-GA_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+GA_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
+                                 struct sockaddr *from, socklen_t *fromlen)
+{
+    ga___recvfrom_chk_fn f = GA_REAL_LOADED(__recvfrom_chk);
+    GA_FAST_PATH_OTHER(fd, f, f(fd, buf, n, buflen, flags, from, fromlen));
+    return ga__full___recvfrom_chk(fd, buf, n, buflen, flags, from, fromlen);
+}
+
+static __attribute__((noinline)) ssize_t ga__full___read_chk(int fd, void *buf, size_t n, size_t buflen)
 {
     ga___read_chk_fn f = GA_REAL(__read_chk);
     if (ga_unlikely(f == NULL))
@@ -258,4 +374,11 @@ GA_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
     ssize_t r = f(fd, buf, n, buflen);
     ga_io_done(fd, r, 0, 1, buf);
     return r;
+}
+
+GA_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+    ga___read_chk_fn f = GA_REAL_LOADED(__read_chk);
+    GA_FAST_PATH_OTHER(fd, f, f(fd, buf, n, buflen));
+    return ga__full___read_chk(fd, buf, n, buflen);
 }

@@ -176,7 +176,7 @@ int ga_fd_internal_may_use(int fd)
 {
     ga_fd *e = ga_fd_peek(fd);
     int st = e ? ga_fd_state(e) : GA_FD_UNKNOWN;
-    return st != GA_FD_SOCKET && st != GA_FD_STOLEN;
+    return st != GA_FD_SOCKET && st != GA_FD_STOLEN && st != GA_FD_QUIET;
 }
 
 void ga_fd_closed_range(unsigned first, unsigned last)

@@ -8,7 +8,7 @@
  * States: an fd starts UNKNOWN and is classified once (fstat) the first time a hook sees
  * it succeed; sockets made through our hooks (socket/accept/socketpair) are SOCKET from
  * birth; close marks the entry OTHER, because any socket later created on that number will
- * come through a hook again. INTERNAL entries belong to our own threads; STOLEN entries
+ * come through a hook again (QUIET: see below). INTERNAL entries belong to our own threads; STOLEN entries
  * were ours until the application closed or replaced them, so our threads must never
  * touch that number again (it may now be an application file). */
 #ifndef GA_FDTABLE_H
@@ -24,7 +24,12 @@
 #define GA_FD_TOP        65536u
 #define GA_FD_MAX        (GA_FD_TOP * GA_FD_CHUNK)      /* 16M descriptors */
 
-enum ga_fd_state { GA_FD_UNKNOWN = 0, GA_FD_OTHER, GA_FD_SOCKET, GA_FD_INTERNAL, GA_FD_STOLEN };
+enum ga_fd_state { GA_FD_UNKNOWN = 0, GA_FD_OTHER, GA_FD_SOCKET, GA_FD_INTERNAL, GA_FD_STOLEN,
+                   GA_FD_QUIET };
+
+/* QUIET: an application socket with nothing left to observe (a unix socket whose bytes no
+ * protocol claimed, no connect pending): its I/O takes the same fast path as a file. It is
+ * still the application's (our threads may not touch it) and close still resets it. */
 enum ga_fd_role  { GA_ROLE_NONE = 0, GA_ROLE_CLIENT, GA_ROLE_SERVER, GA_ROLE_LISTENER };
 
 /* A connect() that returned EINPROGRESS: its span is finished by whoever sees the outcome

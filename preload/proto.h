@@ -24,7 +24,9 @@ typedef struct ga_proto_handler {
      * this protocol's; 0 otherwise. Pure; must not keep pointers. */
     int (*detect)(const ga_fd *e, int out, const uint8_t *p, size_t n);
     /* The next `n` bytes in direction `out`; c->state is the handler's, zeroed at first.
-     * p == NULL: n bytes moved that the library could not see (sendfile). */
+     * p == NULL: n bytes moved that the library could not see (sendfile). n == 0 (HTTP
+     * only): the peer closed its side (a read returned 0). A handler that finds the
+     * connection is not its protocol after all may set e->proto = GA_PROTO_NONE. */
     void (*data)(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_t n);
     /* The connection is closing (c is locked): finish or drop what is in flight. */
     void (*closed)(ga_conn *c);

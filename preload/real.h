@@ -75,5 +75,8 @@ static inline void *ga_real_get(enum ga_sym sym)
 }
 
 #define GA_REAL(name) ((ga_##name##_fn)ga_real_get(GA_SYM_##name))
+/* The pointer if already resolved, else NULL (never resolves: for the fast paths). */
+#define GA_REAL_LOADED(name) \
+    ((ga_##name##_fn)atomic_load_explicit(&ga_real_table[GA_SYM_##name], memory_order_relaxed))
 
 #endif

@@ -41,10 +41,12 @@ done
 tmp=$(mktemp -d -t genesis-demo.XXXXXX)
 http_pid=
 redis_pid=
+view_pid=
 
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    ga_stop "$view_pid" TERM 3
     ga_stop "$http_pid" TERM 3
     ga_stop "$redis_pid" TERM 3
     if [[ $keep -eq 1 ]]; then
@@ -62,6 +64,7 @@ trap 'exit 143' TERM
 # shows spans. A short exit flush keeps each client's exit quick.
 export OTEL_METRICS_EXPORTER=none
 export GENESIS_EXIT_FLUSH_MS=300
+export OTEL_BSP_SCHEDULE_DELAY=200     # spans reach the viewer within 0.2 s
 unset OTEL_SERVICE_NAME OTEL_TRACES_SAMPLER OTEL_TRACES_SAMPLER_ARG OTEL_SDK_DISABLED \
     GENESIS_DISABLED GENESIS_INCLUDE GENESIS_EXCLUDE TRACEPARENT TRACESTATE
 
@@ -74,7 +77,7 @@ sources=$tmp/sources.tsv
 launch() {
     local id=$1 service=$2
     shift 2
-    local args=(--lib "$lib" --console-file "$tmp/$id.jsonl")
+    local args=(--lib "$lib" --console-file "$tmp/$id.jsonl" --endpoint "$view_url")
     [[ $service == - ]] || args+=(--service "$service")
     exec "$launcher" "${args[@]}" -- "$@"
 }
@@ -93,6 +96,16 @@ printf 'hello from genesis-auto\n' >"$tmp/www/hello.txt"
 
 echo "genesis-auto demo — library: $lib"
 echo
+
+# The embedded default viewer: an OTLP/HTTP receiver printing each trace as a waterfall.
+view_port=$(ga_free_port)
+view_url=http://127.0.0.1:$view_port
+"$root/build/genesis-view" --port "$view_port" --settle-ms 400 --jsonl "$tmp/view.jsonl" \
+    >"$tmp/view.out" 2>"$tmp/view.err" &
+view_pid=$!
+ga_wait_for_line "$tmp/view.err" "listening" 10 "$view_pid" ||
+    ga_die "genesis-view did not start: $(tail -n 5 "$tmp/view.err" 2>/dev/null)"
+echo "started  genesis-view (OTLP receiver and viewer) on $view_url (pid $view_pid)"
 
 # http.server, with SIGTERM turned into a normal exit so the library flushes its spans at exit.
 # (A background job of a script ignores SIGINT, and Python's default SIGTERM skips atexit.)
@@ -144,7 +157,7 @@ client() {
     id=$(printf 'c%02d' "$step")
     [[ $shown != - ]] || shown=$(show_cmd "$@")
     describe "$id" "$shown"
-    local args=(--lib "$lib" --console-file "$tmp/$id.jsonl")
+    local args=(--lib "$lib" --console-file "$tmp/$id.jsonl" --endpoint "$view_url")
     [[ $service == - ]] || args+=(--service "$service")
     local rc=0
     timeout 15 "$launcher" "${args[@]}" -- "$@" >"$tmp/$id.out" 2>&1 </dev/null || rc=$?
@@ -188,6 +201,13 @@ ga_stop "$http_pid" TERM 5
 ga_stop "$redis_pid" TERM 5
 http_pid=
 redis_pid=
+sleep 0.6                               # the viewer prints a trace 0.4 s after its last span
+ga_stop "$view_pid" INT 5
+view_pid=
+echo "trace waterfalls, as the OTLP receiver genesis-view got them over OTLP/HTTP:"
+echo
+cat "$tmp/view.out"
+echo
 
 # ------------------------------------------------------------------------------------ report
 "$GA_PY" - "$tmp" "$first_joined" "$last_joined" "$trace_id" <<'PYEOF'

@@ -39,7 +39,7 @@ void ga_addr_format(const ga_addr *a, char *buf, size_t cap)
         snprintf(buf, cap, "%s", "");
 }
 
-static char *ga__scratch(ga_attr_scratch *sc, size_t n)
+char *ga_attr_scratch_get(ga_attr_scratch *sc, size_t n)
 {
     if (sc->used + n > sizeof sc->buf)
         return NULL;
@@ -48,15 +48,15 @@ static char *ga__scratch(ga_attr_scratch *sc, size_t n)
     return p;
 }
 
-static int ga__str(ga_attr *out, int n, int max, const char *key, const char *s, size_t len)
+int ga_attr_add_str(ga_attr *out, int n, int max, const char *key, const char *s, size_t len)
 {
-    if (n >= max)
+    if (n >= max || s == NULL)
         return n;
     out[n] = (ga_attr){ .key = key, .type = GA_V_STR, .s = s, .slen = len };
     return n + 1;
 }
 
-static int ga__int(ga_attr *out, int n, int max, const char *key, int64_t v)
+int ga_attr_add_int(ga_attr *out, int n, int max, const char *key, int64_t v)
 {
     if (n >= max)
         return n;
@@ -69,14 +69,14 @@ static int ga__peer(ga_attr *out, int n, int max, const ga_addr *a, ga_attr_scra
 {
     if (a->family != AF_INET && a->family != AF_INET6)
         return n;
-    char *p = ga__scratch(sc, 48);
+    char *p = ga_attr_scratch_get(sc, 48);
     if (p == NULL)
         return n;
     ga_addr_format(a, p, 48);
-    n = ga__str(out, n, max, "network.peer.address", p, strlen(p));
-    n = ga__int(out, n, max, "network.peer.port", a->port);
+    n = ga_attr_add_str(out, n, max, "network.peer.address", p, strlen(p));
+    n = ga_attr_add_int(out, n, max, "network.peer.port", a->port);
     const char *t = a->family == AF_INET ? "ipv4" : "ipv6";
-    return ga__str(out, n, max, "network.type", t, 4);
+    return ga_attr_add_str(out, n, max, "network.type", t, 4);
 }
 
 int ga_rec_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
@@ -101,18 +101,18 @@ int ga_rec_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
             }
             break;
         case GA_A_UNIX_PATH:
-            n = ga__str(out, n, max, "network.peer.address", (const char *)v, len);
+            n = ga_attr_add_str(out, n, max, "network.peer.address", (const char *)v, len);
             break;
         case GA_A_TRANSPORT: {
             const char *t = family == AF_UNIX ? "unix" : iv == SOCK_DGRAM ? "udp" : "tcp";
-            n = ga__str(out, n, max, "network.transport", t, strlen(t));
+            n = ga_attr_add_str(out, n, max, "network.transport", t, strlen(t));
             break;
         }
         case GA_A_ERRNO: {
-            char *p = ga__scratch(sc, 32);
+            char *p = ga_attr_scratch_get(sc, 32);
             if (p != NULL) {
                 const char *name = ga_errno_name((int)iv, p, 32);
-                n = ga__str(out, n, max, "error.type", name, strlen(name));
+                n = ga_attr_add_str(out, n, max, "error.type", name, strlen(name));
             }
             break;
         }

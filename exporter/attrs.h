@@ -26,6 +26,14 @@ typedef struct ga_attr_scratch {
     size_t used;
 } ga_attr_scratch;
 
+/* n bytes of the scratch area, or NULL when it is full. */
+char *ga_attr_scratch_get(ga_attr_scratch *sc, size_t n);
+
+/* Append a string / integer attribute to out[n] (when n < max); return the new count.
+ * ga_attr_add_str ignores a NULL string. */
+int ga_attr_add_str(ga_attr *out, int n, int max, const char *key, const char *s, size_t len);
+int ga_attr_add_int(ga_attr *out, int n, int max, const char *key, int64_t v);
+
 /* Expand the record's TLV area into `out` (at most `max`); returns the count. */
 int ga_rec_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc);
 

@@ -92,40 +92,15 @@ static void ga__name(const ga_rec *r, char *buf, size_t cap)
         snprintf(buf, cap, "%s", m);
 }
 
-static char *ga__scratch(ga_attr_scratch *sc, size_t n)
-{
-    if (sc->used + n > sizeof sc->buf)
-        return NULL;
-    char *p = sc->buf + sc->used;
-    sc->used += n;
-    return p;
-}
-
-static int ga__s(ga_attr *out, int n, int max, const char *k, const char *s, size_t len)
-{
-    if (n >= max || s == NULL)
-        return n;
-    out[n] = (ga_attr){ .key = k, .type = GA_V_STR, .s = s, .slen = len };
-    return n + 1;
-}
-
-static int ga__i(ga_attr *out, int n, int max, const char *k, int64_t v)
-{
-    if (n >= max)
-        return n;
-    out[n] = (ga_attr){ .key = k, .type = GA_V_INT, .i = v };
-    return n + 1;
-}
-
 /* error.type: the status code for errors (5xx; 4xx on clients), else the transport failure. */
 static int ga__error_type(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
 {
     if (h->status >= 500 || (!h->server && h->status >= 400)) {
-        char *p = ga__scratch(sc, 8);
+        char *p = ga_attr_scratch_get(sc, 8);
         if (p != NULL)
-            n = ga__s(out, n, max, "error.type", p, (size_t)snprintf(p, 8, "%d", h->status));
+            n = ga_attr_add_str(out, n, max, "error.type", p, (size_t)snprintf(p, 8, "%d", h->status));
     } else if (h->err == GA_HTTP_ERR_CLOSED) {
-        n = ga__s(out, n, max, "error.type", "connection_closed", 17);
+        n = ga_attr_add_str(out, n, max, "error.type", "connection_closed", 17);
     }
     return n;
 }
@@ -134,12 +109,12 @@ static int ga__error_type(const ga__hr *h, ga_attr *out, int n, int max, ga_attr
 static int ga__common(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
 {
     const char *m = ga_h1_method_name(h->method);
-    n = ga__s(out, n, max, "http.request.method", m, strlen(m));
+    n = ga_attr_add_str(out, n, max, "http.request.method", m, strlen(m));
     if (h->status)
-        n = ga__i(out, n, max, "http.response.status_code", h->status);
-    n = ga__s(out, n, max, "network.protocol.name", "http", 4);
+        n = ga_attr_add_int(out, n, max, "http.response.status_code", h->status);
+    n = ga_attr_add_str(out, n, max, "network.protocol.name", "http", 4);
     if (h->version)
-        n = ga__s(out, n, max, "network.protocol.version", h->version == 10 ? "1.0" : "1.1", 3);
+        n = ga_attr_add_str(out, n, max, "network.protocol.version", h->version == 10 ? "1.0" : "1.1", 3);
     return ga__error_type(h, out, n, max, sc);
 }
 
@@ -150,17 +125,17 @@ static int ga__server_addr(const ga__hr *h, ga_attr *out, int n, int max, ga_att
     size_t hl;
     int port;
     if (h->host && ga_http_host_port(h->host, h->host_n, &host, &hl, &port, 80)) {
-        n = ga__s(out, n, max, "server.address", host, hl);
-        return ga__i(out, n, max, "server.port", port);
+        n = ga_attr_add_str(out, n, max, "server.address", host, hl);
+        return ga_attr_add_int(out, n, max, "server.port", port);
     }
     if (h->server || !h->has_peer)
         return n;
-    char *p = ga__scratch(sc, 48);
+    char *p = ga_attr_scratch_get(sc, 48);
     if (p == NULL)
         return n;
     ga_addr_format(&h->peer, p, 48);
-    n = ga__s(out, n, max, "server.address", p, strlen(p));
-    return ga__i(out, n, max, "server.port", h->peer.port);
+    n = ga_attr_add_str(out, n, max, "server.address", p, strlen(p));
+    return ga_attr_add_int(out, n, max, "server.port", h->peer.port);
 }
 
 static int ga__server_attrs(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
@@ -168,24 +143,24 @@ static int ga__server_attrs(const ga__hr *h, ga_attr *out, int n, int max, ga_at
     const char *path, *q, *route;
     size_t pl, ql, rl;
     ga_http_split_target(h->target ? h->target : "", h->target_n, &path, &pl, &q, &ql);
-    n = ga__s(out, n, max, "url.path", path, pl);
-    char *rq = ql ? ga__scratch(sc, 160) : NULL;
+    n = ga_attr_add_str(out, n, max, "url.path", path, pl);
+    char *rq = ql ? ga_attr_scratch_get(sc, 160) : NULL;
     if (rq != NULL)
-        n = ga__s(out, n, max, "url.query", rq, ga_http_redact_query(q, ql, rq, 160));
-    n = ga__s(out, n, max, "url.scheme", "http", 4);
+        n = ga_attr_add_str(out, n, max, "url.query", rq, ga_http_redact_query(q, ql, rq, 160));
+    n = ga_attr_add_str(out, n, max, "url.scheme", "http", 4);
     if (ga__route(h, &route, &rl))
-        n = ga__s(out, n, max, "http.route", route, rl);
+        n = ga_attr_add_str(out, n, max, "http.route", route, rl);
     if (h->xff != NULL) {
         const char *comma = memchr(h->xff, ',', h->xff_n);
         size_t l = comma ? (size_t)(comma - h->xff) : h->xff_n;
         while (l > 0 && h->xff[l - 1] == ' ')
             l--;
-        n = ga__s(out, n, max, "client.address", h->xff, l);
+        n = ga_attr_add_str(out, n, max, "client.address", h->xff, l);
     } else if (h->has_peer) {
-        char *p = ga__scratch(sc, 48);
+        char *p = ga_attr_scratch_get(sc, 48);
         if (p != NULL) {
             ga_addr_format(&h->peer, p, 48);
-            n = ga__s(out, n, max, "client.address", p, strlen(p));
+            n = ga_attr_add_str(out, n, max, "client.address", p, strlen(p));
         }
     }
     return n;
@@ -204,9 +179,9 @@ static int ga__client_attrs(const ga__hr *h, ga_attr *out, int n, int max, ga_at
         a = auth;
         al = k > 0 && (size_t)k < sizeof auth ? (size_t)k : 0;
     }
-    char *u = ga__scratch(sc, 200);
+    char *u = ga_attr_scratch_get(sc, 200);
     if (u != NULL && h->target != NULL)
-        n = ga__s(out, n, max, "url.full", u, ga_http_url_full(h->target, h->target_n, a ? a : "", al, u, 200));
+        n = ga_attr_add_str(out, n, max, "url.full", u, ga_http_url_full(h->target, h->target_n, a ? a : "", al, u, 200));
     return n;
 }
 
@@ -220,15 +195,15 @@ static int ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v
     ga__read(r, &h);
     n = ga__common(&h, out, n, max, sc);
     if (h.morig != NULL)
-        n = ga__s(out, n, max, "http.request.method_original", h.morig, h.morig_n);
+        n = ga_attr_add_str(out, n, max, "http.request.method_original", h.morig, h.morig_n);
     n = ga__server_addr(&h, out, n, max, sc);
     n = h.server ? ga__server_attrs(&h, out, n, max, sc) : ga__client_attrs(&h, out, n, max, sc);
     if (h.ua != NULL)
-        n = ga__s(out, n, max, "user_agent.original", h.ua, h.ua_n);
+        n = ga_attr_add_str(out, n, max, "user_agent.original", h.ua, h.ua_n);
     if (h.req_body >= 0)
-        n = ga__i(out, n, max, "http.request.body.size", h.req_body);
+        n = ga_attr_add_int(out, n, max, "http.request.body.size", h.req_body);
     if (h.resp_body >= 0)
-        n = ga__i(out, n, max, "http.response.body.size", h.resp_body);
+        n = ga_attr_add_int(out, n, max, "http.response.body.size", h.resp_body);
     return n;
 }
 
@@ -243,9 +218,9 @@ static int ga__metric_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scra
     sc->used = 0;
     int n = ga__common(&h, out, 0, max, sc);
     if (h.server) {
-        n = ga__s(out, n, max, "url.scheme", "http", 4);
+        n = ga_attr_add_str(out, n, max, "url.scheme", "http", 4);
         if (ga__route(&h, &route, &rl))
-            n = ga__s(out, n, max, "http.route", route, rl);
+            n = ga_attr_add_str(out, n, max, "http.route", route, rl);
     } else {
         n = ga__server_addr(&h, out, n, max, sc);
     }

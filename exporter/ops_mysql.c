@@ -127,22 +127,6 @@ static void ga__name(const ga_rec *r, char *buf, size_t cap)
         snprintf(buf, cap, "%s", op != NULL ? op : "mysql");
 }
 
-static int ga__str(ga_attr *out, int n, int max, const char *key, const char *s, size_t len)
-{
-    if (n >= max)
-        return n;
-    out[n] = (ga_attr){ .key = key, .type = GA_V_STR, .s = s, .slen = len };
-    return n + 1;
-}
-
-static int ga__intattr(ga_attr *out, int n, int max, const char *key, int64_t v)
-{
-    if (n >= max)
-        return n;
-    out[n] = (ga_attr){ .key = key, .type = GA_V_INT, .i = v };
-    return n + 1;
-}
-
 /* server.address / server.port from the peer, when the application did not name them. */
 static int ga__server_from_peer(const ga_rec *r, ga_attr *out, int n, int max)
 {
@@ -157,10 +141,10 @@ static int ga__server_from_peer(const ga_rec *r, ga_attr *out, int n, int max)
         return n;
     if (!ga__find(r, GA_A_MY_HOST, &v, &len)) {
         ga_addr_format(&a, addr, sizeof addr);
-        n = ga__str(out, n, max, "server.address", addr, strlen(addr));
+        n = ga_attr_add_str(out, n, max, "server.address", addr, strlen(addr));
     }
     if (!ga__find(r, GA_A_MY_PORT, &v, &len))
-        n = ga__intattr(out, n, max, "server.port", a.port);
+        n = ga_attr_add_int(out, n, max, "server.port", a.port);
     return n;
 }
 
@@ -168,15 +152,15 @@ static int ga__server_from_peer(const ga_rec *r, ga_attr *out, int n, int max)
 static int ga__info(const ga_rec *r, int64_t info, ga_attr *out, int n, int max)
 {
     const char *sys = (info & GA_MY_I_MARIADB) ? "mariadb" : "mysql";
-    n = ga__str(out, n, max, "db.system.name", sys, strlen(sys));
+    n = ga_attr_add_str(out, n, max, "db.system.name", sys, strlen(sys));
     const char *op = ga__operation(r);
     if (op != NULL)
-        n = ga__str(out, n, max, "db.operation.name", op, strlen(op));
+        n = ga_attr_add_str(out, n, max, "db.operation.name", op, strlen(op));
     n = ga__server_from_peer(r, out, n, max);
     const uint8_t *v;
     size_t len;
     if ((info & GA_MY_I_CLOSED) && !ga__find(r, GA_A_MY_ERROR, &v, &len))
-        n = ga__str(out, n, max, "error.type", "connection_closed", 17);
+        n = ga_attr_add_str(out, n, max, "error.type", "connection_closed", 17);
     return n;
 }
 
@@ -189,15 +173,15 @@ static int ga__text(const ga_rec *r, const uint8_t *v, size_t len, ga_attr *out,
     if (!metric && mode != GA_SQL_NONE) {
         if (mode == GA_SQL_SANITIZED && r->h.op == GA_OP_MYSQL_QUERY) {
             size_t k = ga_sql_sanitize((const char *)v, len, text, sizeof text);
-            n = ga__str(out, n, max, "db.query.text", text, k);
+            n = ga_attr_add_str(out, n, max, "db.query.text", text, k);
         } else {
-            n = ga__str(out, n, max, "db.query.text", (const char *)v, len);
+            n = ga_attr_add_str(out, n, max, "db.query.text", (const char *)v, len);
         }
     }
     if (r->h.op == GA_OP_MYSQL_QUERY || r->h.op == GA_OP_MYSQL_EXECUTE) {
         size_t k = ga_sql_summary((const char *)v, len, sum, sizeof sum);
         if (k > 0)
-            n = ga__str(out, n, max, "db.query.summary", sum, k);
+            n = ga_attr_add_str(out, n, max, "db.query.summary", sum, k);
     }
     return n;
 }
@@ -214,15 +198,15 @@ static int ga__decode(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t 
         return ga__info(r, iv, out, n, max);
     case GA_A_MY_ERROR: {
         int k = snprintf(code, sizeof code, "%lld", (long long)iv);
-        n = ga__str(out, n, max, "db.response.status_code", code, (size_t)k);
-        return ga__str(out, n, max, "error.type", code, (size_t)k);
+        n = ga_attr_add_str(out, n, max, "db.response.status_code", code, (size_t)k);
+        return ga_attr_add_str(out, n, max, "error.type", code, (size_t)k);
     }
     case GA_A_MY_DB:
-        return ga__str(out, n, max, "db.namespace", (const char *)v, len);
+        return ga_attr_add_str(out, n, max, "db.namespace", (const char *)v, len);
     case GA_A_MY_HOST:
-        return ga__str(out, n, max, "server.address", (const char *)v, len);
+        return ga_attr_add_str(out, n, max, "server.address", (const char *)v, len);
     case GA_A_MY_PORT:
-        return ga__intattr(out, n, max, "server.port", iv);
+        return ga_attr_add_int(out, n, max, "server.port", iv);
     case GA_A_MY_TEXT:
         return ga__text(r, v, len, out, n, max, metric);
     default:

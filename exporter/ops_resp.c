@@ -81,40 +81,15 @@ static void ga__name(const ga_rec *r, char *buf, size_t cap)
     ga__opname(&x, buf, cap);
 }
 
-static char *ga__scratch(ga_attr_scratch *sc, size_t n)
-{
-    if (sc->used + n > sizeof sc->buf)
-        return NULL;
-    char *p = sc->buf + sc->used;
-    sc->used += n;
-    return p;
-}
-
-static int ga__str(ga_attr *out, int n, int max, const char *key, const char *s, size_t len)
-{
-    if (n >= max || s == NULL)
-        return n;
-    out[n] = (ga_attr){ .key = key, .type = GA_V_STR, .s = s, .slen = len };
-    return n + 1;
-}
-
-static int ga__int(ga_attr *out, int n, int max, const char *key, int64_t v)
-{
-    if (n >= max)
-        return n;
-    out[n] = (ga_attr){ .key = key, .type = GA_V_INT, .i = v };
-    return n + 1;
-}
-
 /* A formatted string in scratch memory as one attribute. */
 static int ga__fmt(ga_attr *out, int n, int max, ga_attr_scratch *sc, const char *key, const char *s)
 {
     size_t l = strlen(s);
-    char *p = ga__scratch(sc, l + 1);
+    char *p = ga_attr_scratch_get(sc, l + 1);
     if (p == NULL)
         return n;
     memcpy(p, s, l + 1);
-    return ga__str(out, n, max, key, p, l);
+    return ga_attr_add_str(out, n, max, key, p, l);
 }
 
 static const char *ga__hookerr_name(int64_t e)
@@ -129,7 +104,7 @@ static const char *ga__hookerr_name(int64_t e)
 static int ga__common(const ga__resp *x, ga_attr *out, int n, int max, ga_attr_scratch *sc)
 {
     char b[128];
-    n = ga__str(out, n, max, "db.system.name", "redis", 5);
+    n = ga_attr_add_str(out, n, max, "db.system.name", "redis", 5);
     ga__opname(x, b, sizeof b);
     n = ga__fmt(out, n, max, sc, "db.operation.name", b);
     if (GA_RESP_INFO_SRC(x->info) != GA_RESP_SRC_HOOK) {   /* the hook alone cannot follow SELECT */
@@ -137,18 +112,18 @@ static int ga__common(const ga__resp *x, ga_attr *out, int n, int max, ga_attr_s
         n = ga__fmt(out, n, max, sc, "db.namespace", b);
     }
     if (x->host_len > 0) {
-        n = ga__str(out, n, max, "server.address", x->host, x->host_len);
+        n = ga_attr_add_str(out, n, max, "server.address", x->host, x->host_len);
     } else if (x->peer.family == AF_INET || x->peer.family == AF_INET6) {
         ga_addr_format(&x->peer, b, sizeof b);
         n = ga__fmt(out, n, max, sc, "server.address", b);
     }
     int port = x->port ? (int)x->port : (x->peer.family == AF_INET || x->peer.family == AF_INET6) ? x->peer.port : 0;
     if (port > 0)
-        n = ga__int(out, n, max, "server.port", port);
+        n = ga_attr_add_int(out, n, max, "server.port", port);
     int fl = GA_RESP_INFO_FLAGS(x->info);
     if ((fl & GA_RESP_GF_ERROR) && x->code_len > 0) {
-        n = ga__str(out, n, max, "db.response.status_code", x->code, x->code_len);
-        n = ga__str(out, n, max, "error.type", x->code, x->code_len);
+        n = ga_attr_add_str(out, n, max, "db.response.status_code", x->code, x->code_len);
+        n = ga_attr_add_str(out, n, max, "error.type", x->code, x->code_len);
     } else if (x->hookerr) {
         n = ga__fmt(out, n, max, sc, "error.type", ga__hookerr_name(x->hookerr));
     } else if (fl & GA_RESP_GF_CLOSED) {
@@ -195,25 +170,25 @@ static int ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v
     ga__read(r, &x);
     n = ga__common(&x, out, n, max, sc);
     if (x.peer.family == AF_INET || x.peer.family == AF_INET6)
-        n = ga__str(out, n, max, "network.transport", "tcp", 3);
+        n = ga_attr_add_str(out, n, max, "network.transport", "tcp", 3);
     else if (x.peer.family == AF_UNIX)
-        n = ga__str(out, n, max, "network.transport", "unix", 4);
+        n = ga_attr_add_str(out, n, max, "network.transport", "unix", 4);
     int kind = GA_RESP_INFO_KIND(x.info);
     if ((kind == GA_RESP_GK_BATCH && x.ncmds >= 2) ||
         (kind == GA_RESP_GK_MULTI && (x.ncmds >= 2 || x.ncmds == 0)))
-        n = ga__int(out, n, max, "db.operation.batch.size", x.ncmds);
+        n = ga_attr_add_int(out, n, max, "db.operation.batch.size", x.ncmds);
     static const char *const src[] = { "wire", "hiredis+wire", "hiredis" };
     int s = GA_RESP_INFO_SRC(x.info);
-    n = ga__str(out, n, max, "genesis.redis.source", src[s <= 2 ? s : 0], strlen(src[s <= 2 ? s : 0]));
+    n = ga_attr_add_str(out, n, max, "genesis.redis.source", src[s <= 2 ? s : 0], strlen(src[s <= 2 ? s : 0]));
     if (x.caller)
         n = ga__caller(&x, out, n, max, sc);
     size_t room = sizeof sc->buf - sc->used;
     size_t cap = room > 64 + GA_RESP_QUERY_CAP ? GA_RESP_QUERY_CAP : room > 64 ? room - 64 : 0;
-    char *q = cap ? ga__scratch(sc, cap) : NULL;     /* 64 bytes left for the peer address */
+    char *q = cap ? ga_attr_scratch_get(sc, cap) : NULL;     /* 64 bytes left for the peer address */
     if (q != NULL && x.text_len > 0) {
         size_t l = ga_resp_text_render(x.text, x.text_len, GA_RESP_INFO_MODE(x.info),
                                        (GA_RESP_INFO_FLAGS(x.info) & GA_RESP_GF_TRUNC) != 0, q, cap);
-        n = ga__str(out, n, max, "db.query.text", q, l);
+        n = ga_attr_add_str(out, n, max, "db.query.text", q, l);
     }
     return n;
 }

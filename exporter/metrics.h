@@ -23,7 +23,9 @@
 #define GA_SERIES_MAX_ATTRS 8
 #define GA_MVAL_MAX 255
 
-enum ga_mkind { GA_MK_HISTOGRAM = 1, GA_MK_COUNTER, GA_MK_GAUGE };
+/* GA_MK_UPDOWN: a cumulative non-monotonic sum (OTel UpDownCounter): OTLP Sum with
+ * is_monotonic false, a Prometheus gauge. */
+enum ga_mkind { GA_MK_HISTOGRAM = 1, GA_MK_COUNTER, GA_MK_GAUGE, GA_MK_UPDOWN };
 
 /* The latest exemplar of one histogram bucket. */
 typedef struct ga_exemplar {

@@ -82,7 +82,7 @@ static void *ga__number_point(ga_pb_arena *ar, const ga_instrument *m, const ga_
     if (dp == NULL)
         return NULL;
     dp->attributes = ga_otlp_kvs(ar, s->attrs, s->nattrs, &dp->n_attributes);
-    if (m->kind == GA_MK_COUNTER)
+    if (m->kind == GA_MK_COUNTER || m->kind == GA_MK_UPDOWN)
         dp->start_time_unix_nano = ga_metrics_start_ns;
     dp->time_unix_nano = now;
     dp->value_case = OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__VALUE_AS_INT;
@@ -127,14 +127,14 @@ static int ga__data(ga_pb_arena *ar, PbMetric *pm, const ga_instrument *m, void 
         pm->histogram->n_data_points = (size_t)n;
         pm->histogram->data_points = (PbHdp **)pts;
         pm->histogram->aggregation_temporality = GA__CUMULATIVE;
-    } else if (m->kind == GA_MK_COUNTER) {
+    } else if (m->kind == GA_MK_COUNTER || m->kind == GA_MK_UPDOWN) {
         if ((pm->sum = ga__new_PbSum(ar)) == NULL)
             return -1;
         pm->data_case = OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_SUM;
         pm->sum->n_data_points = (size_t)n;
         pm->sum->data_points = (PbNdp **)pts;
         pm->sum->aggregation_temporality = GA__CUMULATIVE;
-        pm->sum->is_monotonic = 1;
+        pm->sum->is_monotonic = m->kind == GA_MK_COUNTER;
     } else {
         if ((pm->gauge = ga__new_PbGauge(ar)) == NULL)
             return -1;

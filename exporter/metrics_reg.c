@@ -4,6 +4,7 @@
 #include "exporter/exporter.h"
 #include "exporter/metrics_conf.h"
 #include "exporter/metrics_reg.h"
+#include "protocols/http_active.h"
 #include "exporter/ops.h"
 #include "preload/emit.h"
 #include "preload/ring.h"
@@ -33,6 +34,9 @@ ga_instrument ga_minst[GA_MI_COUNT] = {
         "Duration of HTTP client requests.", "s", ga__http_bounds, 512),
     [GA_MI_DB_CLIENT_DURATION] = GA_HIST("db.client.operation.duration",
         "Duration of database client operations.", "s", ga__db_bounds, 512),
+    [GA_MI_HTTP_SERVER_ACTIVE] = { .name = "http.server.active_requests",
+        .description = "Number of active HTTP server requests.", .unit = "{request}",
+        .kind = GA_MK_UPDOWN, .max_series = 16 },
     [GA_MI_CONNECT_DURATION] = GA_HIST("genesis.network.connect.duration",
         "Duration of outbound connect() calls, until the connection was established or failed.",
         "s", ga__connect_bounds, 256),
@@ -121,6 +125,43 @@ static void ga__set(int idx, const char *key, const char *val, uint64_t v)
     ga_series_set(ga_series_get(&ga_minst[idx], &a, key ? 1 : 0), (int64_t)v);
 }
 
+/* The series for attribute set a if it exists (never creates one). */
+static ga_series *ga__series_find(ga_instrument *m, const ga_attr *a, int n)
+{
+    for (ga_series *s = ga_series_first(m); s; s = ga_series_next(m, s)) {
+        if (s->nattrs != n)
+            continue;
+        int same = 1;
+        for (int i = 0; i < n && same; i++) {
+            const ga_attr *x = NULL;
+            for (int j = 0; j < s->nattrs; j++)
+                if (strcmp(s->attrs[j].key, a[i].key) == 0)
+                    x = &s->attrs[j];
+            same = x && x->slen == a[i].slen && memcmp(x->s, a[i].s, a[i].slen) == 0;
+        }
+        if (same)
+            return s;
+    }
+    return NULL;
+}
+
+/* http.server.active_requests from the HTTP module's in-flight counters: a series per
+ * method once that method was seen (a request that ends brings it back to 0, kept). */
+static void ga__collect_http_active(void)
+{
+    for (int m = GA_H1_M_NONE + 1; m < GA_H1_M_COUNT; m++) {
+        const char *name = ga_h1_method_name(m);
+        int64_t v = atomic_load_explicit(&ga_http_active[m], memory_order_relaxed);
+        ga_attr a[2] = {
+            { .key = "http.request.method", .type = GA_V_STR, .s = name, .slen = strlen(name) },
+            { .key = "url.scheme", .type = GA_V_STR, .s = "http", .slen = 4 },
+        };
+        ga_instrument *inst = &ga_minst[GA_MI_HTTP_SERVER_ACTIVE];
+        ga_series *s = v != 0 ? ga_series_get(inst, a, 2) : ga__series_find(inst, a, 2);
+        ga_series_set(s, v);
+    }
+}
+
 static void ga__collect_self(void)
 {
     static const char *const fail_names[GA_FAIL_COUNT] = {
@@ -147,6 +188,7 @@ void ga_metrics_collect(void)
         return;
     ga_bytes_scan();
     ga__collect_self();
+    ga__collect_http_active();
 }
 
 void ga_metrics_clear(void)

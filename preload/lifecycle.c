@@ -22,6 +22,7 @@ int ga_enabled;
 _Atomic uint32_t ga_fork_generation;
 
 extern char *program_invocation_short_name;
+extern void ga_http_active_after_fork(void) __attribute__((weak));
 
 /* Child after fork (not vfork, not posix_spawn: those never run atfork handlers). The
  * child has only the forking thread; the parent's exporter thread and its data stay with
@@ -33,6 +34,8 @@ static void ga__after_fork_child(void)
     ga_fd_after_fork();
     ga_ring_after_fork();
     ga_conn_after_fork();
+    if (ga_http_active_after_fork != NULL)
+        ga_http_active_after_fork();
     ga_exporter_after_fork();
     errno = saved;
 }

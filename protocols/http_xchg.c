@@ -4,6 +4,7 @@
  * Runs on the application thread with the connection locked (hot-path rules). */
 #include <string.h>
 #include "protocols/http_xchg.h"
+#include "protocols/http_active.h"
 #include "protocols/http_keys.h"
 #include "protocols/http_tp.h"
 #include "preload/emit.h"
@@ -186,10 +187,12 @@ static void ga__rq_head(void *ctx, ga_h1_parser *ps)
         for (int f = GA_HT_HOST; f < GA_HT_COUNT; f++)
             x->t_len[f] = (uint8_t)ga__trim(ga_http_txt(x, f), x->t_len[f]);
     }
-    if (st->side == GA_HTTP_SIDE_CLIENT)
+    if (st->side == GA_HTTP_SIDE_CLIENT) {
         ga__client_head(st, x, ps);
-    else if (x != NULL)
+    } else if (x != NULL) {
         ga__server_head(st, x, ps);
+        ga_http_active_add(x->method, 1);       /* undone in ga_http_pop */
+    }
     if (x != NULL)
         x->has_ids = 1;
 }
@@ -238,6 +241,8 @@ void ga_http_pop(ga_http_state *st, int err, uint64_t resp_body)
     if (slot < 0)
         return;
     ga_http_xchg *x = ga_http_slot(st, slot);
+    if (st->side == GA_HTTP_SIDE_SERVER && x->has_ids)
+        ga_http_active_add(x->method, -1);
     if (!x->has_ids)
         ga_http_server_ids(&x->ids, NULL);      /* closed before its head was complete */
     ga_http_emit(st, x, ga_now_ns(), err, resp_body);

@@ -33,6 +33,9 @@ unset LD_PRELOAD
 # Every preloaded run: spans really exported (console JSON to /dev/null), no network needed.
 PRE_ENV=(OTEL_TRACES_EXPORTER=console GENESIS_CONSOLE_FILE=/dev/null OTEL_METRICS_EXPORTER=none)
 OFF_ENV=("${PRE_ENV[@]}" OTEL_TRACES_SAMPLER=always_off)
+# A dead collector: OTLP traces and metrics to a loopback port nobody listens on.
+DEAD_ENV=(OTEL_TRACES_EXPORTER=otlp OTEL_METRICS_EXPORTER=otlp GENESIS_LOG_LEVEL=off
+          OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:9)
 
 say() { printf '%s\n' "$*"; }
 
@@ -113,6 +116,7 @@ cmd_for() {
     case $variant in
         pre) envs=("${PRE_ENV[@]}") ;;
         off) envs=("${OFF_ENV[@]}") ;;
+        dead) envs=("${DEAD_ENV[@]}") ;;
     esac
     case $bench in
         write)    CMD=("$B/bench_write" "${WRITE_ARGS[@]}") ;;
@@ -174,7 +178,7 @@ LIB_STAMP0=$(lib_stamp)
 t_start=$SECONDS
 bench_rounds write    "$ROUNDS" bare pre
 bench_rounds sendrecv "$ROUNDS" bare pre
-bench_rounds connect  "$ROUNDS" bare pre off
+bench_rounds connect  "$ROUNDS" bare pre off dead
 bench_rounds spawn    "$ROUNDS" bare pre
 bench_rounds rss      "$RSS_ROUNDS" bare pre
 
@@ -262,6 +266,7 @@ row "write() 1 B to /dev/null, per call"      write    pre ns  added 3
 row "send+recv 64 B AF_UNIX pair, per pair"   sendrecv pre ns  added 20
 row "socket+connect+close TCP lo, console"    connect  pre ns  none
 row "  same, OTEL_TRACES_SAMPLER=always_off"  connect  off ns  none
+row "  same, OTLP collector down"             connect  dead ns ratio 1.03
 row "/bin/true start-up, per run"             spawn    pre us  ratio 1.05
 row "peak RSS of the connect benchmark"       rss      pre KiB added 8
 say ""

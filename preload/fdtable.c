@@ -58,8 +58,13 @@ void ga_addr_from_sockaddr(ga_addr *out, const struct sockaddr *sa, socklen_t le
     }
 }
 
+/* Give an entry a new life. Two resets of one entry are ordered by the kernel (a close
+ * happens before the socket() that reuses the number), which a race detector cannot see: the
+ * acquire load of `gen` here pairs with the release increment at the end of the previous
+ * reset, making that order explicit. */
 static void ga__reset(ga_fd *e, int state, int family, int socktype, int role)
 {
+    (void)atomic_load_explicit(&e->gen, memory_order_acquire);
     struct ga_conn *c = atomic_exchange_explicit(&e->conn, NULL, memory_order_acq_rel);
     if (c != NULL)
         ga_proto_closed(c);
@@ -72,8 +77,8 @@ static void ga__reset(ga_fd *e, int state, int family, int socktype, int role)
     memset(&e->local, 0, sizeof e->local);
     atomic_store_explicit(&e->bytes_in, 0, memory_order_relaxed);
     atomic_store_explicit(&e->bytes_out, 0, memory_order_relaxed);
-    atomic_fetch_add_explicit(&e->gen, 1, memory_order_relaxed);
     atomic_store_explicit(&e->state, (uint8_t)state, memory_order_release);
+    atomic_fetch_add_explicit(&e->gen, 1, memory_order_release);
 }
 
 ga_fd *ga_fd_new_socket(int fd, int family, int socktype, int role)

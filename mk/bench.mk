@@ -7,6 +7,6 @@ ALL_TARGETS += $(BENCH_BINS)
 .PHONY: bench-progs
 bench-progs: $(BENCH_BINS)
 
-$(BENCH_BINS): $(BUILD)/tests/bench/%: tests/bench/%.c mk/bench.mk
+$(BENCH_BINS): $(BUILD)/tests/bench/%: tests/bench/%.c tests/bench/bench_util.h mk/bench.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) -o $@ $< -lpthread

@@ -10,33 +10,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench_util.h"
 
 #define MSG_LEN 64
-
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static long arg_long(int argc, char **argv, int i, long dflt)
-{
-    if (argc <= i)
-        return dflt;
-    long v = strtol(argv[i], NULL, 10);
-    if (v <= 0) {
-        fprintf(stderr, "bench_sendrecv: bad argument '%s'\n", argv[i]);
-        exit(1);
-    }
-    return v;
-}
 
 static int run_batch(const int sv[2], long n)
 {

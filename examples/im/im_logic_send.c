@@ -1,0 +1,150 @@
+/* im_logic_send.c — im-logic's POST /send: store the message (MySQL), push it on the recipient's
+ * recent-history cache (Redis), find the comet node holding the recipient (Redis), queue the
+ * message for it and ask it to push (HTTP); keep an offline copy when that fails (MySQL). */
+#include <stdio.h>
+
+#include "im_logic.h"
+#include "im_util.h"
+
+/* from, to and text; 0, or -1 with a 400 in resp. */
+static int send_args(const im_http_req *req, im_http_resp *resp, const char **from,
+                     const char **to, const char **text)
+{
+    *from = im_params_get(&req->params, "from");
+    *to = im_params_get(&req->params, "to");
+    *text = im_params_get(&req->params, "text");
+    im_http_what(resp, "from=%s to=%s", *from ? *from : "-", *to ? *to : "-");
+    if (!*from || !*to || !*text || !**text) {
+        im_http_json_error(resp, 400, "from, to and text are required");
+        return -1;
+    }
+    if (!im_user_valid(*from) || !im_user_valid(*to)) {
+        im_http_json_error(resp, 400, "user names are 1-64 characters of [A-Za-z0-9_.-]");
+        return -1;
+    }
+    return 0;
+}
+
+/* a) INSERT INTO messages; *id. 0 or -1. */
+static int send_store(im_logic *L, const char *from, const char *to, const char *text,
+                      unsigned long long *id)
+{
+    im_buf sql;
+    im_buf_init(&sql);
+    im_buf_puts(&sql, "INSERT INTO messages (from_user,to_user,body) VALUES (");
+    int rc = im_mysql_quote(&L->db, &sql, from);
+    im_buf_puts(&sql, ",");
+    rc |= im_mysql_quote(&L->db, &sql, to);
+    im_buf_puts(&sql, ",");
+    rc |= im_mysql_quote(&L->db, &sql, text);
+    im_buf_puts(&sql, ")");
+    if (rc == 0 && !sql.oom)
+        rc = im_mysql_exec(&L->db, &sql);
+    *id = rc == 0 ? im_mysql_insert_id(&L->db) : 0;
+    im_buf_free(&sql);
+    return rc == 0 && *id ? 0 : -1;
+}
+
+/* b) the recipient's recent-history cache: LPUSH, then LTRIM to the last 50. */
+static void send_cache(im_logic *L, const char *to, const im_buf *msg)
+{
+    if (im_redis_do(&L->redis, "LPUSH im:history:%s %b", to, msg->data, msg->len) != 0 ||
+        im_redis_do(&L->redis, "LTRIM im:history:%s 0 %d", to, IM_HISTORY_KEEP - 1) != 0)
+        im_log("history cache of %s not updated", to);
+}
+
+/* c) GET im:online:<to>: 1 with the comet node's URL, 0 when offline (or unknown). */
+static int send_lookup(im_logic *L, const char *to, im_url *comet)
+{
+    redisReply *r = im_redis_cmd(&L->redis, "GET im:online:%s", to);
+    int online = 0;
+    if (r && r->type == REDIS_REPLY_STRING) {
+        online = im_url_parse(r->str, comet) == 0;
+        if (!online)
+            im_log("im:online:%s holds a bad URL: %s", to, r->str);
+        im_url_strip_slash(comet);
+    }
+    if (r)
+        freeReplyObject(r);
+    return online;
+}
+
+/* d) RPUSH im:push:<to>, then POST <comet>/notify?user=<to>. 1 if delivered (2xx). */
+static int send_deliver(im_logic *L, const char *to, const im_url *comet, const im_buf *msg,
+                        char *why, size_t whylen)
+{
+    im_http_result res;
+    im_buf target;
+    if (im_redis_do(&L->redis, "RPUSH im:push:%s %b", to, msg->data, msg->len) != 0) {
+        snprintf(why, whylen, "push queue failed");
+        return 0;
+    }
+    im_buf_init(&target);
+    im_buf_printf(&target, "%s/notify?user=", comet->path);
+    im_form_encode(&target, to);
+    int rc = target.oom ? IM_HTTP_ENOMEM
+                        : im_http_call(&comet->addr, "POST", target.data, NULL, "", 0, &res);
+    im_buf_free(&target);
+    if (rc != IM_HTTP_OK) {
+        snprintf(why, whylen, "comet %s:%u: %s", comet->addr.host, comet->addr.port,
+                 im_http_strerror(rc));
+        return 0;
+    }
+    snprintf(why, whylen, "comet answered %d", res.status);
+    im_buf_free(&res.body);
+    return res.status >= 200 && res.status < 300;
+}
+
+/* e) INSERT INTO offline_messages. 0 or -1. */
+static int send_offline(im_logic *L, unsigned long long id, const char *to)
+{
+    im_buf sql;
+    im_buf_init(&sql);
+    im_buf_printf(&sql, "INSERT INTO offline_messages (msg_id,to_user) VALUES (%llu,", id);
+    int rc = im_mysql_quote(&L->db, &sql, to);
+    im_buf_puts(&sql, ")");
+    if (rc == 0 && sql.oom)
+        rc = -1;
+    if (rc == 0)
+        rc = im_mysql_exec(&L->db, &sql);
+    im_buf_free(&sql);
+    return rc;
+}
+
+void im_logic_send(void *ctx, const im_http_req *req, im_http_resp *resp)
+{
+    im_logic *L = ctx;
+    const char *from, *to, *text;
+    unsigned long long id;
+    char idstr[24], why[160] = "offline";
+    im_url comet;
+    if (send_args(req, resp, &from, &to, &text) != 0)
+        return;
+    if (send_store(L, from, to, text, &id) != 0) {
+        im_http_json_error(resp, 500, "store failed");
+        return;
+    }
+    im_buf msg;
+    im_buf_init(&msg);
+    snprintf(idstr, sizeof idstr, "%llu", id);
+    im_logic_msg_json(&msg, idstr, from, to, text);
+    if (msg.oom) {
+        im_buf_free(&msg);
+        im_http_json_error(resp, 500, "out of memory");
+        return;
+    }
+    send_cache(L, to, &msg);
+    int online = send_lookup(L, to, &comet);
+    int delivered = online && send_deliver(L, to, &comet, &msg, why, sizeof why);
+    im_buf_free(&msg);
+    if (!delivered && send_offline(L, id, to) != 0) {
+        im_http_json_error(resp, 500, "store failed");
+        im_http_note(resp, "id=%llu (offline copy not stored)", id);
+        return;
+    }
+    resp->status = 200;
+    im_buf_printf(&resp->body, "{\"id\":%llu,\"delivered\":%s,\"online\":%s}", id,
+                  delivered ? "true" : "false", online ? "true" : "false");
+    im_http_note(resp, "id=%llu delivered=%d online=%d%s%s", id, delivered, online,
+                 delivered ? "" : " ", delivered ? "" : why);
+}

@@ -15,7 +15,7 @@ PACKAGES=(
     libcmocka-dev
     # integration tests, demo, benchmarks: real servers and clients
     redis-server redis-tools mariadb-server mariadb-client nginx-light wrk prometheus curl
-    python3-redis python3-pymysql python3-mysqldb python3-pytest python3-protobuf
+    python3-redis python3-pymysql python3-mysqldb python3-pytest python3-protobuf python3-yaml
     strace valgrind hyperfine procps
 )
 # Node.js: only when no `node` is on PATH (a newer one from elsewhere is fine as it is).

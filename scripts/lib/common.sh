@@ -6,6 +6,7 @@
 #   ga_note MSG...                      print "<script>: MSG" on stderr
 #   ga_alive PID                        true while PID runs (zombies count as exited)
 #   ga_free_port                        print a free TCP port on 127.0.0.1
+#   ga_free_ports N                     print N distinct free TCP ports on 127.0.0.1, one a line
 #   ga_wait_for_line FILE TEXT SECS [PID]
 #                                       wait until FILE contains TEXT (fixed string); fail early
 #                                       when PID has exited; return 1 on timeout
@@ -40,6 +41,14 @@ s = socket.socket()
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])
 s.close()'
+}
+
+ga_free_ports() {
+    "$GA_PY" -c 'import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))    # all bound at once: the ports are distinct
+print("\n".join(str(s.getsockname()[1]) for s in socks))' "$1"
 }
 
 ga_wait_for_line() {

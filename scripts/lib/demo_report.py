@@ -1,0 +1,273 @@
+#!/usr/bin/python3
+"""demo_report.py DIR — the report printed at the end of scripts/demo.sh.
+
+Reads what the demo left in DIR: view.jsonl (every span and metric point genesis-view decoded
+from the OTLP/HTTP requests the processes pushed), view.out (genesis-view's waterfalls),
+steps.tsv (step number, label), ports.tsv (process, port), prom-<service>.txt / prom-im-logic.om (Prometheus scrapes) and
+promtool.txt (service, verdict). Prints the waterfalls of the interesting traces, a RED summary
+per service, the database and HTTP dependencies per service, a Prometheus excerpt with an
+exemplar, and where each piece came from. Exits 1 when the delivered send's trace does not cross
+every process (the demo then did not show what it promises)."""
+import json
+import os
+import re
+import shutil
+import sys
+
+SERVICES = ("im-gateway", "im-logic", "im-comet", "im-device")
+# steps of scripts/demo.sh whose trace is shown, and what each shows
+SHOWN = ((3, "one send crossing every process"),
+         (4, "a send whose delivery failed: where did the message go?"),
+         (6, "a history read that missed the Redis cache and ran the slow query"))
+MAIN_STEP = 3
+
+
+def load(path):
+    """Spans and metric points of view.jsonl, as two lists of dicts."""
+    spans, points = [], []
+    with open(path, errors="replace") as f:
+        for line in f:
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if obj.get("signal") == "span":
+                spans.append(obj)
+            elif obj.get("signal") == "metric":
+                points.append(obj)
+    return spans, points
+
+
+def service(obj):
+    return str((obj.get("resource") or {}).get("service.name", "?"))
+
+
+def step_traces(spans):
+    """{step number: trace id} from curl's root CLIENT span tagged demo.step=N."""
+    out = {}
+    for s in spans:
+        step = (s.get("resource") or {}).get("demo.step")
+        if step is not None and s.get("kind") == "CLIENT" and not s.get("parent_span_id"):
+            out.setdefault(int(step), s["trace_id"])
+    return out
+
+
+def waterfall(view_out, trace_id, width):
+    """genesis-view's printed block for one trace (its lines cut to the terminal width)."""
+    lines, inside = [], False
+    for line in view_out:
+        if line.startswith("trace " + trace_id):
+            inside = True
+        elif inside and not line.strip():
+            break
+        if inside:
+            lines.append(line if len(line) <= width else line[:width - 1] + "…")
+    return lines
+
+
+def crossing(spans, trace_id):
+    """Services of one trace in the order they first appear."""
+    first = {}
+    for s in spans:
+        if s["trace_id"] == trace_id:
+            t = int(s["start_time_unix_nano"])
+            svc = service(s)
+            first[svc] = min(t, first.get(svc, t))
+    return sorted(first, key=first.get)
+
+
+def latest(points, name):
+    """Last cumulative point per (service, attribute set) of metric `name`."""
+    out = {}
+    for p in points:
+        if p.get("name") != name:
+            continue
+        key = (service(p), json.dumps(p.get("attributes") or {}, sort_keys=True))
+        if key not in out or int(p["time_unix_nano"]) >= int(out[key]["time_unix_nano"]):
+            out[key] = p
+    return list(out.values())
+
+
+def quantile(bounds, counts, q):
+    """Upper bound of the bucket holding quantile q (None past the last bound)."""
+    total = sum(counts)
+    if total == 0:
+        return None
+    need, seen = q * total, 0
+    for i, c in enumerate(counts):
+        seen += c
+        if seen >= need:
+            return bounds[i] if i < len(bounds) else None
+    return None
+
+
+def ms(seconds):
+    if seconds is None:
+        return "> max"
+    return "%.1f ms" % (seconds * 1e3) if seconds >= 0.001 else "%d µs" % round(seconds * 1e6)
+
+
+def merge(pts):
+    """count, error count, sum, max, bucket counts, bounds, window seconds of histogram points."""
+    count = errors = 0
+    total = peak = 0.0
+    buckets, bounds, window = [], [], 0.0
+    for p in pts:
+        attrs = p.get("attributes") or {}
+        count += int(p["count"])
+        if "error.type" in attrs:
+            errors += int(p["count"])
+        total += float(p.get("sum", 0.0))
+        peak = max(peak, float(p.get("max", 0.0)))
+        bounds = p.get("explicit_bounds") or bounds
+        bc = [int(c) for c in p.get("bucket_counts") or []]
+        buckets = [a + b for a, b in zip(buckets, bc)] if buckets else bc
+        window = max(window, (int(p["time_unix_nano"]) - int(p["start_time_unix_nano"])) / 1e9)
+    return count, errors, total, peak, buckets, bounds, window
+
+
+def table(head, rows):
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
+    print("  " + "  ".join(str(h).ljust(w) for h, w in zip(head, widths)).rstrip())
+    for r in rows:
+        print("  " + "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def red_summary(points):
+    print("RED per service — http.server.request.duration, pushed over OTLP every second:")
+    rows = []
+    for svc in SERVICES:
+        pts = [p for p in latest(points, "http.server.request.duration") if service(p) == svc]
+        if not pts:
+            rows.append((svc, "no data", "", "", "", "", ""))
+            continue
+        count, errors, total, peak, buckets, bounds, window = merge(pts)
+        rows.append((svc, count, "%.2f/s" % (count / window if window > 0 else 0), errors,
+                     "≤ " + ms(quantile(bounds, buckets, 0.5)), "≤ " + ms(quantile(bounds, buckets, 0.95)),
+                     ms(total / count if count else 0)))
+    table(("SERVICE", "REQUESTS", "RATE", "ERRORS", "P50", "P95", "MEAN"), rows)
+    print()
+
+
+def dependencies(points, ports):
+    """What each service waits on: its outgoing HTTP calls and database operations; `ports` maps
+    a listening port to the name of the process behind it."""
+    rows = []
+    for name, label in (("db.client.operation.duration", "db"), ("http.client.request.duration", "http")):
+        groups = {}
+        for p in latest(points, name):
+            a = p.get("attributes") or {}
+            if label == "db":
+                # Redis series carry the command; MySQL ones the query summary ("SELECT messages")
+                what = "%s %s" % (a.get("db.system.name", "?"),
+                                  a.get("db.operation.name") or a.get("db.query.summary", "?"))
+            else:
+                port = str(a.get("server.port", "?"))
+                what = "HTTP %s %s:%s%s" % (a.get("http.request.method", "?"), a.get("server.address", "?"),
+                                            port, " (%s)" % ports[port] if port in ports else "")
+            groups.setdefault((service(p), what), []).append(p)
+        for (svc, what), pts in groups.items():
+            if svc not in SERVICES:
+                continue
+            count, errors, total, peak, _, _, _ = merge(pts)
+            rows.append((svc, what, count, errors, ms(total / count if count else 0), ms(peak)))
+    for p in latest(points, "genesis.network.connect.duration"):   # failed connects only
+        a = p.get("attributes") or {}
+        port = str(a.get("network.peer.port", "?"))
+        if "error.type" in a and service(p) in SERVICES:
+            rows.append((service(p), "connect %s:%s%s %s" % (a.get("network.peer.address", "?"), port,
+                                                           " (%s)" % ports[port] if port in ports else "",
+                                                           a["error.type"]),
+                         p["count"], p["count"], "", ""))
+    rows.sort(key=lambda r: (SERVICES.index(r[0]), r[1]))
+    print("what each service waits on — db.client.operation.duration, http.client.request.duration,")
+    print("and the connects that failed (genesis.network.connect.duration):")
+    table(("SERVICE", "OPERATION", "COUNT", "ERRORS", "MEAN", "MAX"), rows)
+    print()
+
+
+def prometheus_excerpt(d, shown_traces):
+    om = os.path.join(d, "prom-im-logic.om")
+    with open(om, errors="replace") as f:
+        lines = f.read().splitlines()
+    family = "http_server_request_duration_seconds"
+    picked = [l for l in lines if l.startswith("# TYPE " + family) or l.startswith("# UNIT " + family)]
+    exemplar = None
+    for l in lines:
+        if l.startswith(family + "_bucket") and " # {" in l:
+            m = re.search(r'trace_id="([0-9a-f]{32})"', l)
+            if m and (exemplar is None or m.group(1) in shown_traces.values()):
+                exemplar = (l, m.group(1))
+    if exemplar:
+        # the exemplar's bucket, then that series' count and sum
+        series = exemplar[0].split("{", 1)[1].split("le=")[0].rstrip(",")
+        picked.append(exemplar[0])
+        picked += [l for l in lines if l.startswith((family + "_count{", family + "_sum{")) and series in l]
+    print("im-logic's Prometheus endpoint (OpenMetrics), an excerpt:")
+    for l in picked:
+        print("  " + l)
+    if exemplar:
+        where = [str(s) for s, t in shown_traces.items() if t == exemplar[1]]
+        print("  → the exemplar links this latency bucket to trace %s%s" % (
+            exemplar[1], " (step %s above)" % where[0] if where else ""))
+    else:
+        print("  (no exemplar in this scrape)")
+    with open(os.path.join(d, "promtool.txt")) as f:
+        verdicts = [l.rstrip("\n").split("\t", 1) for l in f if l.strip()]
+    print("promtool check metrics: " + ", ".join("%s %s" % (s, v) for s, v in verdicts))
+    print()
+
+
+def sources():
+    print("""where each piece came from:
+  - waterfalls: genesis-view, the embedded OTLP/HTTP receiver, printing the spans that every
+    process's exporter thread pushed to /v1/traces (W3C traceparent was spliced into each HTTP
+    request by the library, so the processes' spans share one trace id);
+  - RED and dependency tables: the cumulative histograms the processes pushed to /v1/metrics,
+    computed from every operation (sampled or not);
+  - Prometheus excerpt: GET /metrics on im-logic's own endpoint (OTEL_METRICS_EXPORTER=otlp,prometheus);
+  - none of it is in the IM code: examples/im has no tracing code at all.""")
+
+
+def main():
+    d = sys.argv[1]
+    spans, points = load(os.path.join(d, "view.jsonl"))
+    with open(os.path.join(d, "view.out"), errors="replace") as f:
+        view_out = f.read().splitlines()
+    labels = {}
+    with open(os.path.join(d, "steps.tsv")) as f:
+        for line in f:
+            n, text = line.rstrip("\n").split("\t", 1)
+            labels[int(n)] = text
+    width = max(100, shutil.get_terminal_size((160, 40)).columns)
+    traces = step_traces(spans)
+    shown = {}
+    for n, what in SHOWN:
+        if n not in traces:
+            print("step %d (%s): no trace received" % (n, labels.get(n, "?")))
+            continue
+        shown[n] = traces[n]
+        print("[%d] %s — %s" % (n, labels.get(n, "?"), what))
+        print("    crosses: " + " → ".join(crossing(spans, traces[n])))
+        for line in waterfall(view_out, traces[n], width):
+            print("    " + line)
+        print()
+    red_summary(points)
+    ports = {}
+    with open(os.path.join(d, "ports.tsv")) as f:
+        for line in f:
+            name, port = line.split()
+            ports[port] = name
+    dependencies(points, ports)
+    prometheus_excerpt(d, shown)
+    sources()
+    main_trace = traces.get(MAIN_STEP)
+    missing = set(("curl",) + SERVICES) - set(crossing(spans, main_trace) if main_trace else ())
+    if missing:
+        print("\nFAILED: the delivered send's trace lacks " + ", ".join(sorted(missing)))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""`make demo` as a smoke test: scripts/demo.sh runs the IM example (examples/im) under the library
+against a real redis-server and mariadbd, and this checks what genesis-view decoded from the OTLP
+protobuf the processes pushed (view.jsonl), the Prometheus scrapes (promtool, exemplars), and that
+the demo stops every process it started — also when it is interrupted."""
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import BUILD, LIB, ROOT, clean_env, tool
+
+DEMO = ROOT / "scripts" / "demo.sh"
+IM_SERVICES = ("im-gateway", "im-logic", "im-comet")
+
+
+def demo_env():
+    env = clean_env({"GENESIS_LIB": str(LIB), "BUILD": os.path.relpath(BUILD, ROOT)})
+    for k in ("OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER"):
+        env.pop(k)
+    return env
+
+
+def processes_in(path):
+    """The processes the demo started in `path` (it lists their pids in path/pids) still alive."""
+    out = []
+    for pid in (path / "pids").read_text().split():
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if state != "Z":
+            out.append((int(pid), cmd))
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    d = tmp_path_factory.mktemp("demo") / "run"
+    t0 = time.monotonic()
+    p = subprocess.run(["bash", str(DEMO), "--dir", str(d)], cwd=ROOT, env=demo_env(),
+                       capture_output=True, text=True, timeout=240)
+    elapsed = time.monotonic() - t0
+    assert p.returncode == 0, f"demo failed ({p.returncode}):\n{p.stdout[-4000:]}\n{p.stderr[-4000:]}"
+    spans, points = [], []
+    with open(d / "view.jsonl") as f:
+        for line in f:
+            obj = json.loads(line)
+            (spans if obj["signal"] == "span" else points if obj["signal"] == "metric" else []).append(obj)
+    return {"dir": d, "stdout": p.stdout, "spans": spans, "points": points, "elapsed": elapsed}
+
+
+def svc(obj):
+    return obj["resource"].get("service.name")
+
+
+def step_trace(spans, step):
+    roots = [s for s in spans if str(s["resource"].get("demo.step")) == str(step)
+             and s["kind"] == "CLIENT" and "parent_span_id" not in s]
+    assert len(roots) == 1, f"step {step}: curl's CLIENT root span: {roots}"
+    return roots[0], [s for s in spans if s["trace_id"] == roots[0]["trace_id"]]
+
+
+def only(spans, **kw):
+    found = [s for s in spans if all((svc(s) if k == "service" else s.get(k)) == v for k, v in kw.items())]
+    assert len(found) == 1, f"expected one span {kw}, got {[(svc(s), s['name']) for s in found]}"
+    return found[0]
+
+
+def children(spans, parent):
+    return [s for s in spans if s.get("parent_span_id") == parent["span_id"]]
+
+
+def db_system(span):
+    return span["attributes"].get("db.system.name")
+
+
+def test_one_send_is_one_trace_across_every_process(demo):
+    root, trace = step_trace(demo["spans"], 3)
+    assert svc(root) == "curl" and root["attributes"]["url.full"].endswith("/send")
+    assert {"curl", "im-gateway", "im-logic", "im-comet", "im-device"} <= {svc(s) for s in trace}
+    # the chain of HTTP hops: each SERVER span is the child of the previous process's CLIENT span
+    gw = only(children(trace, root), service="im-gateway", kind="SERVER")
+    gw_out = only(children(trace, gw), service="im-gateway", kind="CLIENT")
+    logic = only(children(trace, gw_out), service="im-logic", kind="SERVER")
+    assert logic["attributes"]["http.request.method"] == "POST"
+    under_logic = children(trace, logic)
+    mysql = [s for s in under_logic if db_system(s) in ("mysql", "mariadb")]
+    redis = [s for s in under_logic if db_system(s) == "redis"]
+    assert any(s["kind"] == "CLIENT" and "INSERT" in s["name"] for s in mysql), [s["name"] for s in mysql]
+    assert {"LPUSH", "LTRIM", "GET", "RPUSH"} <= {s["attributes"].get("db.operation.name") for s in redis}
+    logic_out = only([s for s in under_logic if s["kind"] == "CLIENT" and "url.full" in s["attributes"]],
+                     service="im-logic")
+    comet = only(children(trace, logic_out), service="im-comet", kind="SERVER")
+    comet_redis = [s for s in children(trace, comet) if db_system(s) == "redis"]
+    assert {"HGET", "LPOP"} <= {s["attributes"].get("db.operation.name") for s in comet_redis}
+    comet_out = only([s for s in children(trace, comet) if "url.full" in s["attributes"]], kind="CLIENT")
+    device = only(children(trace, comet_out), service="im-device", kind="SERVER")
+    assert device["attributes"]["http.response.status_code"] == 200
+    assert all(s["status"]["code"] != "ERROR" for s in trace), [s["name"] for s in trace
+                                                                if s["status"]["code"] == "ERROR"]
+
+
+def test_failed_delivery_shows_where_the_message_went(demo):
+    _, trace = step_trace(demo["spans"], 4)
+    comet = only(trace, service="im-comet", kind="SERVER")
+    assert comet["attributes"]["http.response.status_code"] == 502
+    errors = [s for s in trace if svc(s) == "im-comet" and s["status"]["code"] == "ERROR"]
+    assert errors, "the failed push to carol's phone is not an error span"
+    logic = only(trace, service="im-logic", kind="SERVER")
+    inserts = [s for s in children(trace, logic) if db_system(s) in ("mysql", "mariadb")
+               and "offline_messages" in s["attributes"].get("db.query.text", "")]
+    assert len(inserts) == 1, "the offline copy's INSERT is not under im-logic's span"
+
+
+def test_cache_miss_runs_the_query_and_the_hit_does_not(demo):
+    _, miss = step_trace(demo["spans"], 6)
+    _, hit = step_trace(demo["spans"], 7)
+    selects = [s for s in miss if db_system(s) in ("mysql", "mariadb") and "SELECT" in s["name"]]
+    assert len(selects) == 1 and svc(selects[0]) == "im-logic"
+    assert not [s for s in hit if db_system(s) in ("mysql", "mariadb")]
+    assert [s for s in hit if db_system(s) == "redis" and s["attributes"].get("db.operation.name") == "LRANGE"]
+
+
+def latest_points(points, name):
+    last = {}
+    for p in points:
+        if p["name"] == name:
+            key = (svc(p), json.dumps(p["attributes"], sort_keys=True))
+            if key not in last or int(p["time_unix_nano"]) >= int(last[key]["time_unix_nano"]):
+                last[key] = p
+    return list(last.values())
+
+
+def test_red_metrics_for_every_service(demo):
+    server = latest_points(demo["points"], "http.server.request.duration")
+    requests = {s: sum(int(p["count"]) for p in server if svc(p) == s) for s in IM_SERVICES}
+    # gateway: 3 sends, 2 history reads, 1 bad request; comet: 2 connects, 2 notifies
+    assert requests["im-gateway"] == 6 and requests["im-comet"] == 4, requests
+    assert requests["im-logic"] == 5, requests      # the bad request never reaches logic
+    status = {(svc(p), p["attributes"].get("http.response.status_code")) for p in server}
+    assert ("im-gateway", 400) in status and ("im-comet", 502) in status
+    db = latest_points(demo["points"], "db.client.operation.duration")
+    systems = {(svc(p), p["attributes"].get("db.system.name")) for p in db}
+    assert {("im-logic", "redis"), ("im-comet", "redis")} <= systems
+    assert ("im-logic", "mariadb") in systems or ("im-logic", "mysql") in systems
+    client = latest_points(demo["points"], "http.client.request.duration")
+    assert {"im-gateway", "im-logic", "im-comet"} <= {svc(p) for p in client}
+
+
+def test_prometheus_scrapes_pass_promtool_and_carry_exemplars(demo):
+    d = demo["dir"]
+    for s in IM_SERVICES:
+        text = (d / f"prom-{s}.txt").read_text()
+        assert "http_server_request_duration_seconds_bucket{" in text
+        p = subprocess.run([tool("promtool"), "check", "metrics"], input=text, capture_output=True,
+                           text=True, timeout=30)
+        assert p.returncode == 0, f"{s}: {p.stdout}{p.stderr}"
+    om = (d / "prom-im-logic.om").read_text()
+    assert om.rstrip().endswith("# EOF")
+    traces = {s["trace_id"] for s in demo["spans"]}
+    exemplars = re.findall(r'^http_server_request_duration_seconds_bucket\{.*# \{.*trace_id="([0-9a-f]{32})"',
+                           om, re.M)
+    assert exemplars and set(exemplars) <= traces
+
+
+def test_report_and_cleanup(demo):
+    out = demo["stdout"]
+    for text in ("one send crossing every process", "RED per service", "promtool check metrics",
+                 "the exemplar links this latency bucket", "where each piece came from"):
+        assert text in out, text
+    assert "FAILED" not in out
+    assert processes_in(demo["dir"]) == []
+    assert demo["elapsed"] < 120, demo["elapsed"]   # generous: the demo takes ~20 s here
+
+
+def test_interrupted_demo_stops_everything(tmp_path):
+    d = tmp_path / "run"
+    p = subprocess.Popen(["bash", str(DEMO), "--dir", str(d)], cwd=ROOT, env=demo_env(),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         start_new_session=True)
+    seen = ""
+    deadline = time.monotonic() + 120
+    while "sending with curl" not in seen and time.monotonic() < deadline:
+        line = p.stdout.readline()
+        if not line:
+            break
+        seen += line
+    assert "sending with curl" in seen, seen
+    assert len(processes_in(d)) == 7, "genesis-view, redis, mariadbd, phone, comet, logic, gateway"
+    os.killpg(p.pid, signal.SIGINT)    # Ctrl-C: the whole foreground process group
+    rest, _ = p.communicate(timeout=60)
+    assert p.returncode != 0
+    time.sleep(0.5)
+    assert processes_in(d) == [], seen + rest

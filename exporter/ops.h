@@ -34,4 +34,8 @@ typedef struct ga_op_desc {
 /* The descriptor for op, or NULL. */
 const ga_op_desc *ga_op_find(uint8_t op);
 
+/* (Re)read GENESIS_HTTP_ROUTES. The library's constructor does it once, while the process is
+ * still single-threaded; calling it again is only for tests, with no exporter thread running. */
+void ga_http_routes_load(void);
+
 #endif

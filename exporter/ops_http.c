@@ -56,17 +56,21 @@ static void ga__read(const ga_rec *r, ga__hr *h)
     }
 }
 
-/* GENESIS_HTTP_ROUTES, read once on this thread. */
-static const char *ga__routes(void)
+/* GENESIS_HTTP_ROUTES, copied by the constructor below: the exporter thread that matches routes
+ * must never call getenv(), which races a setenv() of the application. */
+static char *ga__routes_copy;
+
+void ga_http_routes_load(void)
 {
-    static int loaded;
-    static const char *routes;
-    if (!loaded) {
-        loaded = 1;
-        const char *v = getenv("GENESIS_HTTP_ROUTES");
-        routes = v && *v ? strdup(v) : NULL;
-    }
-    return routes;
+    const char *v = getenv("GENESIS_HTTP_ROUTES");
+    char *old = ga__routes_copy;
+    ga__routes_copy = v && *v ? strdup(v) : NULL;   /* no memory: no routes */
+    free(old);
+}
+
+__attribute__((constructor)) static void ga__routes_init(void)
+{
+    ga_http_routes_load();
 }
 
 static int ga__route(const ga__hr *h, const char **route, size_t *rlen)
@@ -76,7 +80,7 @@ static int ga__route(const ga__hr *h, const char **route, size_t *rlen)
     if (!h->server || h->target == NULL)
         return 0;
     ga_http_split_target(h->target, h->target_n, &path, &pl, &q, &ql);
-    return ga_http_route_match(ga__routes(), path, pl, route, rlen);
+    return ga_http_route_match(ga__routes_copy, path, pl, route, rlen);
 }
 
 static void ga__name(const ga_rec *r, char *buf, size_t cap)

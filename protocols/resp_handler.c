@@ -8,7 +8,8 @@
  * dropped at its first answer without a span. A connection that stops parsing is handed back
  * to the bridge as GA_PROTO_NONE, so its later bytes cost nothing.
  *
- * Configuration is read lazily on first use (getenv, no allocation): GENESIS_REDIS_ARGS =
+ * Configuration is read by a constructor, or on first use by a hook that runs before it (getenv,
+ * no allocation): GENESIS_REDIS_ARGS =
  * none|keys|all (default keys), GENESIS_REDIS_PORTS = comma-separated ports. Bad values fall
  * back to the defaults; the warning is printed by the exporter thread (ops_resp.c). */
 #include <stdlib.h>
@@ -87,6 +88,14 @@ static int ga__cfg_ready(void)
     ga__cfg_load();
     atomic_store_explicit(&ga__cfg_state, 2, memory_order_release);
     return 1;
+}
+
+/* Read the variables while the process is still single-threaded: a later getenv() on an
+ * application thread would race its setenv(). The lazy path above stays for hooks that run
+ * before this constructor. */
+__attribute__((constructor)) static void ga__cfg_init(void)
+{
+    (void)ga__cfg_ready();
 }
 
 int ga_resp_cfg_problems(void)

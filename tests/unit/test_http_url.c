@@ -8,6 +8,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
+#include "exporter/ops.h"
 #include "protocols/http_url.h"
 #include "protocols/http_keys.h"
 #include "protocols/http1.h"
@@ -132,6 +133,7 @@ static void test_server_record(void **state)
 {
     (void)state;
     setenv("GENESIS_HTTP_ROUTES", "/users/{id}", 1);
+    ga_http_routes_load();          /* the constructor read it before main() */
     ga_rec r;
     server_record(&r, 503);
     ga_attr a[GA_MAX_ATTRS];

@@ -189,6 +189,11 @@ def test_service_name_from_environment_kept(lib):
     assert env["OTEL_SERVICE_NAME"] == "billing"
 
 
+def test_console_keeps_a_chosen_metrics_exporter(lib):
+    env, _ = child_env(["--lib", lib, "--console"], env=clean_env(OTEL_METRICS_EXPORTER="otlp"))
+    assert env["OTEL_METRICS_EXPORTER"] == "otlp"
+
+
 def test_service_option_wins(lib):
     env, _ = child_env(["--lib", lib, "--service", "im-logic"],
                        env=clean_env(OTEL_SERVICE_NAME="billing"))
@@ -196,15 +201,18 @@ def test_service_option_wins(lib):
 
 
 @pytest.mark.parametrize("args, expected, absent", [
-    (["--console"], {"OTEL_TRACES_EXPORTER": "console"}, ["GENESIS_CONSOLE_FILE"]),
+    (["--console"], {"OTEL_TRACES_EXPORTER": "console", "OTEL_METRICS_EXPORTER": "none"},
+     ["GENESIS_CONSOLE_FILE"]),
     (["--console-file", "/tmp/spans-%p.jsonl"],
-     {"OTEL_TRACES_EXPORTER": "console", "GENESIS_CONSOLE_FILE": "/tmp/spans-%p.jsonl"}, []),
+     {"OTEL_TRACES_EXPORTER": "console", "GENESIS_CONSOLE_FILE": "/tmp/spans-%p.jsonl",
+      "OTEL_METRICS_EXPORTER": "none"}, []),
+    (["--console", "--prometheus-port", "9464"], {"OTEL_METRICS_EXPORTER": "prometheus"}, []),
     (["--console-file=/tmp/x.jsonl"], {"GENESIS_CONSOLE_FILE": "/tmp/x.jsonl"}, []),
     (["--endpoint", "http://127.0.0.1:4318"],
      {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, ["OTEL_TRACES_EXPORTER"]),
     (["--console", "--endpoint", "https://collector:4318/base/"],
      {"OTEL_TRACES_EXPORTER": "console,otlp",
-      "OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector:4318/base/"}, []),
+      "OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector:4318/base/"}, ["OTEL_METRICS_EXPORTER"]),
     (["--prometheus-port", "9464"],
      {"OTEL_METRICS_EXPORTER": "prometheus", "OTEL_EXPORTER_PROMETHEUS_PORT": "9464"}, []),
     (["--sampler", "parentbased_traceidratio:0.25"],

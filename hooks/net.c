@@ -57,35 +57,47 @@ GA_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
     return r;
 }
 
-/* A new server-side connection from a listener. */
-static void ga__accepted(int lfd, int fd, const struct sockaddr *addr, const socklen_t *len)
+/* A new server-side connection from a listener. The peer comes from the caller's buffer when
+ * it holds the whole address (cap: its size before the call), else — accept(fd, NULL, NULL), or a
+ * buffer too small — from getpeername(): one extra system call, so that server spans still
+ * carry client.address and the connection's bytes are counted per peer. */
+static void ga__accepted(int lfd, int fd, const struct sockaddr *addr, const socklen_t *len,
+                         socklen_t cap)
 {
     int saved = errno;
     ga_fd *l = ga_fd_peek(lfd);
-    int family = (l && l->family) ? l->family : (addr ? addr->sa_family : 0);
+    int family = (l && l->family) ? l->family : (addr && cap ? addr->sa_family : 0);
     if (l && ga_fd_state(l) == GA_FD_SOCKET)
         l->role = GA_ROLE_LISTENER;
     ga_fd *e = ga_fd_new_socket(fd, family, SOCK_STREAM, GA_ROLE_SERVER);
-    if (e && addr && len)
+    if (e && addr && len && *len <= cap) {
         ga_addr_from_sockaddr(&e->peer, addr, *len);
+    } else if (e && !ga_tls_internal) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        if (syscall(SYS_getpeername, fd, (struct sockaddr *)&ss, &sl) == 0 && sl <= sizeof ss)
+            ga_addr_from_sockaddr(&e->peer, (struct sockaddr *)&ss, sl);
+    }
     errno = saved;
 }
 
 GA_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
     ga_accept_fn f = GA_REAL(accept);
+    socklen_t cap = (addr && len) ? *len : 0;
     int r = f ? f(fd, addr, len) : (int)syscall(SYS_accept4, fd, addr, len, 0);
     if (r >= 0 && (ga_enabled || ga_tls_internal))
-        ga__accepted(fd, r, addr, len);
+        ga__accepted(fd, r, addr, len, cap);
     return r;
 }
 
 GA_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
     ga_accept4_fn f = GA_REAL(accept4);
+    socklen_t cap = (addr && len) ? *len : 0;
     int r = f ? f(fd, addr, len, flags) : (int)syscall(SYS_accept4, fd, addr, len, flags);
     if (r >= 0 && (ga_enabled || ga_tls_internal))
-        ga__accepted(fd, r, addr, len);
+        ga__accepted(fd, r, addr, len, cap);
     return r;
 }
 

@@ -87,6 +87,7 @@ def test_one_send_is_one_trace_across_every_process(demo):
     assert {"curl", "im-gateway", "im-logic", "im-comet", "im-device"} <= {svc(s) for s in trace}
     # the chain of HTTP hops: each SERVER span is the child of the previous process's CLIENT span
     gw = only(children(trace, root), service="im-gateway", kind="SERVER")
+    assert gw["attributes"].get("client.address") == "127.0.0.1"   # accept4(fd, NULL, NULL)
     gw_out = only(children(trace, gw), service="im-gateway", kind="CLIENT")
     logic = only(children(trace, gw_out), service="im-logic", kind="SERVER")
     assert logic["attributes"]["http.request.method"] == "POST"

@@ -20,6 +20,12 @@ CFLAGS_COMMON := -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -DGA_VERSION=\"$(VERSIO
 LIB_CFLAGS := $(CFLAGS_COMMON) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
               -fno-omit-frame-pointer $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIB_LDLIBS := -ldl -lpthread $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The preloaded library carries its own private copies of protobuf-c and zlib (static, symbols
+# hidden): a host without libprotobuf-c.so.1 or libz.so.1 must still start (the dynamic loader
+# refuses to run a program whose preloaded library lacks a dependency), and a host with its own
+# zlib or protobuf-c never shares state with ours. libcurl stays dlopen'ed (otlp_curl.c).
+LIB_SO_LDLIBS := -ldl -lpthread -Wl,-Bstatic $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
+              -Wl,-Bdynamic -Wl,--exclude-libs,ALL
 LIB        := $(BUILD)/libgenesis_auto.so
 CORE_A     := $(BUILD)/libgenesis_core.a
 
@@ -45,7 +51,7 @@ build-all: $(ALL_TARGETS)
 
 $(LIB): $(LIB_OBJS) preload/exports.map
 	$(CC) -shared -o $@ $(LIB_OBJS) -Wl,--version-script=preload/exports.map \
-	    -Wl,-z,now -Wl,-z,relro -Wl,-z,defs $(SANFLAGS) $(LIB_LDLIBS)
+	    -Wl,-z,now -Wl,-z,relro -Wl,-z,defs $(SANFLAGS) $(LIB_SO_LDLIBS)
 
 $(CORE_A): $(CORE_OBJS)
 	@rm -f $@

@@ -6,6 +6,8 @@
 #include "exporter/metrics_reg.h"
 #include "protocols/http_active.h"
 #include "exporter/ops.h"
+#include "exporter/metrics.h"
+#include "preload/conn.h"
 #include "preload/emit.h"
 #include "preload/ring.h"
 
@@ -56,6 +58,11 @@ ga_instrument ga_minst[GA_MI_COUNT] = {
         "Operations waiting in the queue between the application and the exporter.", "{operation}"),
     [GA_MI_SDK_QUEUE_CAPACITY] = GA_GAUGE("genesis.sdk.queue.capacity",
         "Capacity of that queue (GENESIS_QUEUE_SIZE).", "{operation}"),
+    [GA_MI_SDK_UNPARSED] = GA_COUNTER("genesis.sdk.connections.unparsed",
+        "Connections whose protocol was not followed because all 4096 parser states were in use.",
+        "{connection}", 4),
+    [GA_MI_SDK_METRIC_DROPPED] = GA_COUNTER("genesis.sdk.metric_observations.dropped",
+        "Metric observations lost because a new series could not be allocated.", "{observation}", 4),
 };
 
 uint64_t ga_metrics_start_ns;
@@ -180,6 +187,8 @@ static void ga__collect_self(void)
         ga__set(GA_MI_SDK_EXPORT_FAILURES, "error.type", fail_names[i], ga_self.export_failures_by[i]);
     ga__set(GA_MI_SDK_QUEUE_DEPTH, NULL, NULL, ga_ring_depth());
     ga__set(GA_MI_SDK_QUEUE_CAPACITY, NULL, NULL, ga_ring_capacity());
+    ga__set(GA_MI_SDK_UNPARSED, NULL, NULL, ga_conn_refused());
+    ga__set(GA_MI_SDK_METRIC_DROPPED, NULL, NULL, ga_metrics_dropped);
 }
 
 void ga_metrics_collect(void)

@@ -290,13 +290,17 @@ static void ga__load_scalar(int signal, ga_otlp_cfg *out, int opt)
         if (opt == O_TIMEOUT) {
             long t = ga__uint(v, 0, INT_MAX);
             if (t >= 0) { out->timeout_ms = (unsigned)t; return; }
-            ga__warn_bad(kind, slot, v, "is not a number of milliseconds; using 10000");
+            ga__warn_bad(kind, slot, v, scope ? "is not a number of milliseconds; ignored "
+                         "(OTEL_EXPORTER_OTLP_TIMEOUT or 10000 applies)"
+                         : "is not a number of milliseconds; using 10000");
         } else if (opt == O_COMPRESSION) {
             if (strcasecmp(v, "gzip") == 0 || strcasecmp(v, "none") == 0) {
                 out->gzip = strcasecmp(v, "gzip") == 0;
                 return;
             }
-            ga__warn_bad(kind, slot, v, "is not gzip or none; using none");
+            ga__warn_bad(kind, slot, v, scope ? "is not gzip or none; ignored "
+                         "(OTEL_EXPORTER_OTLP_COMPRESSION or none applies)"
+                         : "is not gzip or none; using none");
         } else {
             if (strcasecmp(v, "http/protobuf") == 0)
                 return;

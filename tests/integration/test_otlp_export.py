@@ -364,3 +364,18 @@ def test_https_export(gen, http_server, receiver):
     lines = genesis_lines(pre.stderr)
     assert pre.rc == 0 and len(lines) == 1 and "certificate" in lines[0], lines
     assert len(rcv.requests) == 2
+
+
+def test_bad_per_signal_values_fall_back_to_the_generic_ones(gen, http_server, receiver):
+    """A bad OTEL_EXPORTER_OTLP_TRACES_COMPRESSION is ignored in favour of the generic variable, and
+    the warning says so (it does not claim the default is used)."""
+    rcv = receiver([{"status": 200, "body": EMPTY_OK}])
+    env = otlp_env(rcv.url(), OTEL_EXPORTER_OTLP_TRACES_COMPRESSION="zstd",
+                   OTEL_EXPORTER_OTLP_COMPRESSION="gzip")
+    res = gen.run([PY, "-c", CLIENT, str(http_server.port), "1"], env=env)
+    assert res.rc == 0, res.describe()
+    reqs = rcv.wait_requests(1)
+    assert reqs and reqs[0].headers.get("content-encoding") == "gzip", [r.headers for r in reqs]
+    assert genesis_lines(res.stderr) == [
+        "genesis: OTEL_EXPORTER_OTLP_TRACES_COMPRESSION=zstd is not gzip or none; ignored "
+        "(OTEL_EXPORTER_OTLP_COMPRESSION or none applies)"]

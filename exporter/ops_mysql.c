@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include "exporter/ops.h"
 #include "protocols/mysql.h"
+#include "protocols/mysql_hook.h"
 #include "protocols/mysql_rec.h"
 #include "protocols/mysql_summary.h"
 #include "protocols/sql_sanitize.h"
@@ -22,6 +23,7 @@
 
 enum { GA_SQL_SANITIZED = 0, GA_SQL_RAW, GA_SQL_NONE };
 #define GA_LK_SQL_TEXT (GA_LK_CONFIG_FIRST + 17)   /* preload/log.h kind of GENESIS_SQL_TEXT */
+#define GA_LK_SQLC (GA_LK_CONFIG_FIRST + 14)       /* ... and of GENESIS_SQLCOMMENTER */
 
 static char ga__sql_env[16];        /* snapshot taken while the process is single-threaded */
 static int ga__sql_mode = -1;
@@ -45,6 +47,9 @@ static int ga__mode(void)
     else if (ga__sql_env[0] != '\0' && strcasecmp(ga__sql_env, "sanitized") != 0)
         ga_warn(GA_LK_SQL_TEXT, "GENESIS_SQL_TEXT=%s is not sanitized|raw|none; using sanitized",
                 ga__sql_env);
+    if (ga_my_sqlc_invalid[0] != '\0')
+        ga_warn(GA_LK_SQLC, "GENESIS_SQLCOMMENTER=%s is not true/false; the commenter stays off",
+                ga_my_sqlc_invalid);
     return ga__sql_mode;
 }
 

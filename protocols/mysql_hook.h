@@ -80,4 +80,9 @@ void ga_my_hook_resume_done(const void *m, int error);
  * ends with `;` or holds a line comment the appended comment could fall into). */
 size_t ga_my_sqlcommenter(const char *text, size_t len, char *buf, size_t cap);
 
+/* GENESIS_SQLCOMMENTER as read before main when it is not a boolean (1/true/yes/on,
+ * 0/false/no/off; then the commenter stays off), else "". The exporter thread warns about it
+ * (exporter/ops_mysql.c), so that the warning follows GENESIS_LOG_LEVEL. */
+extern char ga_my_sqlc_invalid[16];
+
 #endif

@@ -3,8 +3,10 @@
  * span of mysql_send_query open until mysql_read_query_result, the per-handle memory of what
  * mysql_real_connect was given, and the optional SQL commenter. Application thread: no
  * allocation, no lock (the handle table is claimed slot by slot with compare-and-swap). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "protocols/mysql_hook.h"
 #include "protocols/mysql_handler.h"
 #include "preload/emit.h"
@@ -39,10 +41,21 @@ static ga__stmt ga__stmts[GA__STMTS];
 static _Atomic unsigned ga__stmt_next;
 static int ga__sqlc;                        /* GENESIS_SQLCOMMENTER */
 
+char ga_my_sqlc_invalid[16];
+
 __attribute__((constructor)) static void ga__sqlc_env(void)
 {
+    static const char *const on[] = {"1", "true", "yes", "on"}, *const off[] = {"0", "false", "no", "off"};
     const char *v = getenv("GENESIS_SQLCOMMENTER");
-    ga__sqlc = v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+    if (v == NULL || *v == '\0')
+        return;
+    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
+        if (strcasecmp(v, on[i]) == 0)
+            ga__sqlc = 1;
+        if (strcasecmp(v, on[i]) == 0 || strcasecmp(v, off[i]) == 0)
+            return;
+    }
+    snprintf(ga_my_sqlc_invalid, sizeof ga_my_sqlc_invalid, "%s", v);
 }
 
 static ga__handle *ga__find(const void *m)

@@ -111,6 +111,18 @@ def test_sqlcommenter_carries_the_span(gen, mariadb):
     assert (m.group(1), m.group(2)) == (span["trace_id"], span["span_id"])
 
 
+def test_sqlcommenter_values(gen, mariadb):
+    """Booleans in any usual spelling; anything else leaves the commenter off with one warning."""
+    pre = gen.run(c_client(mariadb, "send"), env={"GENESIS_SQLCOMMENTER": "ON", "GENESIS_SQL_TEXT": "raw"})
+    assert "/*traceparent='" in db_spans(pre)[0]["attributes"]["db.query.text"]
+    assert b"genesis:" not in pre.stderr
+    pre = gen.run(c_client(mariadb, "send"), env={"GENESIS_SQLCOMMENTER": "maybe", "GENESIS_SQL_TEXT": "raw"})
+    assert pre.rc == 0, pre.describe()
+    assert "traceparent" not in db_spans(pre)[0]["attributes"]["db.query.text"]
+    assert [ln for ln in pre.stderr.decode().splitlines() if ln.startswith("genesis:")] == [
+        "genesis: GENESIS_SQLCOMMENTER=maybe is not true/false; the commenter stays off"]
+
+
 def test_mariadb_cli(gen, mariadb):
     script = (f"SELECT body FROM messages WHERE body = '{LITERAL}';\nSELEC 1;\nSELECT * FROM nosuch;\n"
               "USE other;\nSELECT DATABASE();\n").encode()

@@ -29,10 +29,13 @@ LIB_SO_LDLIBS := -ldl -lpthread -Wl,-Bstatic $(shell pkg-config --libs $(PKGS) 2
 LIB        := $(BUILD)/libgenesis_auto.so
 CORE_A     := $(BUILD)/libgenesis_core.a
 
-# Library sources: everything under preload/ hooks/ exporter/ protocols/.
-LIB_SRCS   := $(wildcard preload/*.c hooks/*.c exporter/*.c protocols/*.c)
-# The core archive (for unit tests) holds everything but the interposed hooks.
-CORE_SRCS  := $(filter-out hooks/%,$(LIB_SRCS))
+# Library sources: the core (preload/), the libc hooks (hooks/), the exporter (exporter/), the
+# pure parsers (protocols/<parser>/) and one folder per protocol plug-in (plugins/<name>/).
+LIB_SRCS   := $(wildcard preload/*.c hooks/*.c exporter/*.c protocols/*/*.c plugins/*/*.c)
+# The core archive (for unit tests) holds everything but the interposed symbols: hooks/ and
+# the plug-ins' library hooks (plugins/<name>/hook_*.c).
+CORE_SRCS  := $(filter-out hooks/% plugins/%,$(LIB_SRCS)) \
+              $(filter-out $(wildcard plugins/*/hook_*.c),$(filter plugins/%,$(LIB_SRCS)))
 GEN_SRCS   :=
 LIB_OBJS    = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS) $(GEN_SRCS))
 CORE_OBJS   = $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRCS) $(GEN_SRCS))
@@ -45,12 +48,24 @@ all: build-all
 
 # mk/*.mk fragments append to ALL_TARGETS, GEN_SRCS, UNIT_TESTS, ... before build-all expands.
 include $(sort $(wildcard mk/*.mk))
+# Each pure parser's fuzz target, each plug-in's own build rules (if any).
+include $(sort $(wildcard protocols/*/fuzz.mk plugins/*/plugin.mk))
 
 .PHONY: build-all
 build-all: $(ALL_TARGETS)
 
-$(LIB): $(LIB_OBJS) preload/exports.map
-	$(CC) -shared -o $@ $(LIB_OBJS) -Wl,--version-script=preload/exports.map \
+# The version script: the core's libc hooks plus each plug-in's exported library hooks
+# (plugins/<name>/exports.sym, one line of `symbol;` entries).
+EXPORT_SYMS := $(sort $(wildcard plugins/*/exports.sym))
+$(BUILD)/exports.map: preload/exports.map $(EXPORT_SYMS)
+	@mkdir -p $(dir $@)
+	sed -n '1,/^ *local:/{/^ *local:/!p}' preload/exports.map > $@.tmp
+	for f in $(EXPORT_SYMS); do sed 's/^/    /' $$f >> $@.tmp; done
+	sed -n '/^ *local:/,$$p' preload/exports.map >> $@.tmp
+	mv $@.tmp $@
+
+$(LIB): $(LIB_OBJS) $(BUILD)/exports.map
+	$(CC) -shared -o $@ $(LIB_OBJS) -Wl,--version-script=$(BUILD)/exports.map \
 	    -Wl,-z,now -Wl,-z,relro -Wl,-z,defs $(SANFLAGS) $(LIB_SO_LDLIBS)
 
 $(CORE_A): $(CORE_OBJS)
@@ -66,7 +81,7 @@ $(BUILD)/obj/%.o: %.c
 deps:
 	@scripts/install-deps.sh
 
-# Unit tests, bounded fuzz runs (FUZZ_TARGETS from mk/*.mk), then the integration suite,
+# Unit tests, bounded fuzz runs (FUZZ_TARGETS from protocols/*/fuzz.mk), then the integration suite,
 # whose pytest summary is the last line printed.
 test: deps
 	@$(MAKE) --no-print-directory build-all

@@ -4,7 +4,7 @@
 #include "exporter/exporter.h"
 #include "exporter/metrics_conf.h"
 #include "exporter/metrics_reg.h"
-#include "protocols/http_active.h"
+#include "plugins/http/http_active.h"
 #include "exporter/ops.h"
 #include "exporter/metrics.h"
 #include "preload/conn.h"

@@ -15,7 +15,7 @@
 #include "preload/fdtable.h"
 #include "preload/emit.h"
 #include "preload/proto.h"
-#include "protocols/http_inject.h"
+#include "plugins/http/http_inject.h"
 
 /* Files, pipes and ttys (fd table state OTHER) go straight to the real call: the exported
  * hook is only this test and a tail call; everything else is in a separate function

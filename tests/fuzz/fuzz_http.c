@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "protocols/http1.h"
+#include "protocols/http1/http1.h"
 
 typedef struct digest {
     uint64_t h;

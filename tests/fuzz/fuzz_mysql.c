@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "protocols/mysql.h"
+#include "protocols/mysql/mysql.h"
 
 static unsigned ga__sum;
 static int ga__begun, ga__ended;

@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "protocols/resp.h"
-#include "protocols/resp_sess.h"
-#include "protocols/resp_text.h"
+#include "protocols/resp/resp.h"
+#include "protocols/resp/resp_sess.h"
+#include "protocols/resp/resp_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "protocols/sql_sanitize.h"
-#include "protocols/mysql_summary.h"
+#include "protocols/sql/sql_sanitize.h"
+#include "protocols/sql/sql_summary.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

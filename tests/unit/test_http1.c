@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "protocols/http1.h"
+#include "protocols/http1/http1.h"
 
 /* ---- an event log: what the callbacks saw, in a comparable text form ---- */
 

@@ -16,8 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "protocols/http_inject.h"
-#include "protocols/http_state.h"
+#include "plugins/http/http_inject.h"
+#include "plugins/http/http_state.h"
 #include "preload/proto.h"
 
 /* ---- a socket that accepts what its schedule says ---- */

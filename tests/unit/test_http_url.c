@@ -9,10 +9,10 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 #include "exporter/ops.h"
-#include "protocols/http_url.h"
-#include "protocols/http_keys.h"
-#include "protocols/http1.h"
-#include "protocols/http_tp.h"
+#include "protocols/http1/http_url.h"
+#include "plugins/http/http_rec.h"
+#include "protocols/http1/http1.h"
+#include "protocols/w3c/tp_fast.h"
 #include "exporter/ops.h"
 
 static void test_split(void **state)
@@ -221,7 +221,7 @@ static void test_tp_fast_path(void **state)
         ga_span_ctx a, b;
         memset(&a, 0x5a, sizeof a);
         memset(&b, 0x5a, sizeof b);
-        int ra = ga_http_tp_parse(s, n, &a), rb = ga_traceparent_parse(s, n, &b);
+        int ra = ga_tp_parse(s, n, &a), rb = ga_traceparent_parse(s, n, &b);
         assert_int_equal(ra, rb);
         if (ra == 0)
             assert_memory_equal(&a, &b, sizeof a);
@@ -231,7 +231,7 @@ static void test_tp_fast_path(void **state)
     assert_int_equal(ga_traceparent_parse(base, 55, &c), 0);
     memcpy(ids.trace_id, c.trace_id, 16);
     memcpy(ids.span_id, c.span_id, 8);
-    ga_http_tp_format(&ids, s);
+    ga_tp_format(&ids, s);
     assert_memory_equal(s, base, 55);
 }
 

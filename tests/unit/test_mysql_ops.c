@@ -9,8 +9,8 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 #include "exporter/ops.h"
-#include "protocols/mysql.h"
-#include "protocols/mysql_rec.h"
+#include "protocols/mysql/mysql.h"
+#include "plugins/mysql/mysql_rec.h"
 
 extern const ga_op_desc ga_ops_mysql[];
 

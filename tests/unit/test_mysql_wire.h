@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "protocols/mysql.h"
+#include "protocols/mysql/mysql.h"
 
 /* A conversation: packets in order, each from one side. */
 typedef struct wire_msg { int client; uint8_t *p; size_t n; } wire_msg;

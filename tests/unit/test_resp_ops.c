@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include "exporter/ops.h"
-#include "protocols/resp_emit.h"
-#include "protocols/resp_ids.h"
+#include "plugins/redis/resp_emit.h"
+#include "plugins/redis/resp_rec.h"
 
 extern const ga_op_desc ga_ops_resp[];
 

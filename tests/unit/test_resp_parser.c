@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "protocols/resp.h"
+#include "protocols/resp/resp.h"
 
 /* ------------------------------------------------------------------ request events as text */
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "protocols/resp_sess.h"
-#include "protocols/resp_text.h"
+#include "protocols/resp/resp_sess.h"
+#include "protocols/resp/resp_text.h"
 
 typedef struct op_rec {
     char name[64], code[32], text[512];

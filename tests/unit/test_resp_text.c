@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "protocols/resp_cmd.h"
-#include "protocols/resp_sess.h"
-#include "protocols/resp_text.h"
+#include "protocols/resp/resp_cmd.h"
+#include "protocols/resp/resp_sess.h"
+#include "protocols/resp/resp_text.h"
 
 typedef struct blob {
     uint8_t b[1024];

@@ -5,8 +5,8 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "protocols/sql_sanitize.h"
-#include "protocols/mysql_summary.h"
+#include "protocols/sql/sql_sanitize.h"
+#include "protocols/sql/sql_summary.h"
 
 static void check_sanitized(const char *in, const char *want)
 {

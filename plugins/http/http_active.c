@@ -1,0 +1,10 @@
+/* http_active.c — the in-flight server request counters (see http_active.h). */
+#include "plugins/http/http_active.h"
+
+_Atomic int64_t ga_http_active[GA_H1_M_COUNT];
+
+void ga_http_active_after_fork(void)
+{
+    for (int i = 0; i < GA_H1_M_COUNT; i++)
+        atomic_store_explicit(&ga_http_active[i], 0, memory_order_relaxed);
+}

@@ -1,0 +1,114 @@
+/* http_handler.c — the HTTP/1.x protocol handler plugged into preload/proto.c: detection
+ * of a request stream on a connection's first bytes, dispatch of each direction's bytes to
+ * its parser, and the end of whatever is in flight when the connection closes.
+ *
+ * Client sockets (connect()ed) write requests and read responses; server sockets
+ * (accept()ed) the reverse. A socket of unknown role is a client if its first request bytes
+ * go out. TLS records and the HTTP/2 preface are never claimed (the first is recognised by
+ * proto.c, the second is not a method we know). */
+#include <string.h>
+#include "preload/proto.h"
+#include "plugins/http/http_state.h"
+#include "plugins/http/http_xchg.h"
+#include "plugins/http/http_rec.h"
+
+static int ga__detect(const ga_fd *e, int out, const uint8_t *p, size_t n)
+{
+    if ((e->role == GA_ROLE_SERVER && out) || (e->role == GA_ROLE_CLIENT && !out))
+        return 0;                   /* the first bytes must be a request */
+    return ga_h1_request_prefix(p, n);
+}
+
+void ga_http_state_init(ga_http_state *st, int side, const ga_addr *peer, int fd, uint32_t gen)
+{
+    st->init = 1;
+    st->fd = fd;
+    st->fd_gen = gen;
+    st->side = (uint8_t)side;
+    st->cur = 0xff;
+    st->ts_slot = 0xff;
+    st->peer = *peer;
+    ga_h1_init(&st->rq, GA_H1_REQ);
+    ga_h1_init(&st->rs, GA_H1_RESP);
+    atomic_store_explicit(&st->quiet, 0, memory_order_relaxed);
+}
+
+static int ga__owes(const ga_http_state *st)
+{
+    return st->side == GA_HTTP_SIDE_CLIENT && st->u.inj.owe_off < st->u.inj.owe_len;
+}
+
+void ga_http_update_quiet(ga_http_state *st)
+{
+    uint64_t q = ga__owes(st) ? 0 : st->dead ? UINT64_MAX : ga_h1_quiet(&st->rq);
+    atomic_store_explicit(&st->quiet, q, memory_order_relaxed);
+}
+
+void ga_http_give_up(ga_http_state *st, ga_fd *e)
+{
+    st->dead = 1;
+    if (!ga__owes(st))
+        atomic_store_explicit(&e->proto, GA_PROTO_NONE, memory_order_relaxed);
+    ga_http_update_quiet(st);
+}
+
+static void ga__data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_t n)
+{
+    ga_http_state *st = ga_http_st(c);
+    if (!st->init)
+        ga_http_state_init(st, (e->role == GA_ROLE_CLIENT || (e->role != GA_ROLE_SERVER && out))
+                               ? GA_HTTP_SIDE_CLIENT : GA_HTTP_SIDE_SERVER, &e->peer, fd, c->fd_gen);
+    if (st->dead)
+        return;
+    int request = (st->side == GA_HTTP_SIDE_CLIENT) == (out != 0);
+    if (p != NULL && n == 0) {      /* end of stream (when the hooks report it) */
+        if (!request)
+            ga_http_response_eof(st);
+        return;
+    }
+    ga_http_feed(st, request, p, n);
+    st->send_ns = 0;
+    int a = ga_h1_phase(&st->rq), b = ga_h1_phase(&st->rs);
+    if (a == GA_H1_ERROR || a == GA_H1_STOPPED || b == GA_H1_ERROR || b == GA_H1_STOPPED)
+        ga_http_give_up(st, e);
+    else
+        ga_http_update_quiet(st);
+}
+
+void ga_http_state_free(ga_http_state *st)
+{
+    if (st->ext != NULL)
+        ga_conn_release(st->ext);
+    st->ext = NULL;
+}
+
+/* A read-until-close response ends here; anything else in flight failed. */
+static void ga__finish(ga_http_state *st)
+{
+    uint64_t body = ga_h1_phase(&st->rs) == GA_H1_BODY ? st->rs.body : 0;
+    if (ga_http_response_eof(st))
+        body = 0;                   /* that response is complete; the rest got none */
+    while (st->q_len > 0) {
+        ga_http_pop(st, GA_HTTP_ERR_CLOSED, body);
+        body = 0;
+    }
+}
+
+/* The connection is closing (c locked). */
+static void ga__closed(ga_conn *c)
+{
+    ga_http_state *st = ga_http_st(c);
+    if (!st->init)
+        return;
+    if (!st->dead)
+        ga__finish(st);
+    ga_http_state_free(st);
+}
+
+const ga_proto_handler ga_http_handler = {
+    .proto = GA_PROTO_HTTP,
+    .name = "http",
+    .detect = ga__detect,
+    .data = ga__data,
+    .closed = ga__closed,
+};

@@ -1,0 +1,261 @@
+/* http_inject_plan.c — planning and accounting of one injecting send (contracts in
+ * http_inject_int.h; the reasoning in docs/http.md "Injection").
+ *
+ * Stream offsets: the request parser's `off` counts the app bytes it has been fed, which
+ * are exactly the app bytes the application was told went out. A header is due before the
+ * blank line at offset p of that stream if the request has no traceparent of its own and
+ * p >= next_ok (no header was put there already). A traceparent value that is the one the
+ * thread's active server request came with (a proxy forwarding it) is overwritten with ours,
+ * byte for byte: the stream keeps its length, so those bytes count as the app's. */
+#include <string.h>
+#include "plugins/http/http_inject_int.h"
+#include "protocols/w3c/tp_fast.h"
+
+typedef struct ga__finder {
+    ga_inj_plan *pl;
+    uint64_t next_ok;
+    size_t tp_before;               /* traceparent value bytes of this request before here */
+    const uint8_t *seg;             /* the segment being fed, at call offset seg_off */
+    size_t seg_off;
+} ga__finder;
+
+static void ga__blank(void *ctx, ga_h1_parser *ps, uint64_t off)
+{
+    ga__finder *f = ctx;
+    ga_inj_plan *pl = f->pl;
+    if ((ps->flags & GA_H1_F_TP) || off < f->next_ok || pl->nh >= GA_HTTP_INJ_POINTS)
+        return;
+    ga_inj_hdr *h = &pl->h[pl->nh++];
+    h->at = (size_t)(off - pl->base);
+    h->with_ts = !(ps->flags & GA_H1_F_TS);     /* never a second tracestate field */
+}
+
+static void ga__begin(void *ctx, ga_h1_parser *ps)
+{
+    (void)ps;
+    ((ga__finder *)ctx)->tp_before = 0;
+}
+
+/* The start of a traceparent value: overwrite it if it is a forwarded one, whole here. */
+static void ga__piece(void *ctx, ga_h1_parser *ps, int field, const uint8_t *p, size_t n)
+{
+    ga__finder *f = ctx;
+    (void)ps;
+    if (field != GA_H1_FLD_TRACEPARENT)
+        return;
+    size_t before = f->tp_before;
+    f->tp_before += n;
+    if (before > 0 || f->pl->rep || n < GA_INJ_TP_VAL)
+        return;
+    for (size_t i = GA_INJ_TP_VAL; i < n; i++)
+        if (p[i] != ' ' && p[i] != '\t')
+            return;                 /* a longer value: not the one we forward */
+    if (!ga_http_forwarded_tp(p))
+        return;
+    f->pl->rep = 2;
+    f->pl->rep_pos = f->pl->base + f->seg_off + (size_t)(p - f->seg);
+}
+
+/* Copy the debt and an overwrite still under way; dry-run the rest. */
+int ga_inj_find(ga_http_state *st, const struct iovec *iov, size_t cnt, ga_inj_plan *pl)
+{
+    ga_http_inj *in = &st->u.inj;
+    pl->owe_len = in->owe_off < in->owe_len ? (size_t)(in->owe_len - in->owe_off) : 0;
+    memcpy(pl->owe, in->owe + in->owe_off, pl->owe_len);
+    pl->base = st->rq.off;
+    pl->nh = 0;
+    pl->rep = 0;
+    if (in->rep_on && pl->base >= in->rep_pos + GA_INJ_TP_VAL)
+        in->rep_on = 0;
+    if (in->rep_on) {
+        pl->rep = 1;
+        pl->rep_pos = in->rep_pos;
+        pl->rep_ids = in->rep_ids;
+    }
+    if (!st->dead) {
+        ga_h1_parser dry = st->rq;              /* a copy: the real one sees only what is sent */
+        ga__finder f = { pl, in->next_ok, ga_h1_phase(&dry) == GA_H1_HEAD ? st->tp_len : 0, NULL, 0 };
+        ga_h1_cb cb = { .ctx = &f, .begin = ga__begin, .piece = ga__piece, .blank = ga__blank };
+        for (size_t i = 0; i < cnt && pl->nh < GA_HTTP_INJ_POINTS; i++) {
+            f.seg = iov[i].iov_base;
+            if (ga_h1_feed(&dry, iov[i].iov_base, iov[i].iov_len, &cb) >= GA_H1_PAUSED)
+                break;
+            f.seg_off += iov[i].iov_len;
+        }
+    }
+    return pl->owe_len > 0 || pl->nh > 0 || pl->rep;
+}
+
+/* A new client span's traceparent value (55 bytes) into out. */
+static void ga__value(ga_span_ids *ids, char *out, int fresh)
+{
+    if (fresh)
+        ga_span_start(ids, NULL);
+    ga_tp_format(ids, out);
+}
+
+static int ga__add(ga_inj_plan *pl, const void *p, size_t n, int kind)
+{
+    if (n == 0)
+        return 1;
+    if (pl->nv >= GA_INJ_MAXV)
+        return 0;
+    pl->v[pl->nv] = (struct iovec){ (void *)p, n };
+    pl->kind[pl->nv++] = (int8_t)kind;
+    return 1;
+}
+
+/* Header j: its line(s); 0 when the plan is full. */
+static int ga__add_header(ga_inj_plan *pl, int j)
+{
+    if (pl->nv + 2 > GA_INJ_MAXV)
+        return 0;
+    ga__add(pl, pl->h[j].tp, GA_INJ_TP_LEN, j);
+    if (pl->h[j].with_ts)
+        ga__add(pl, pl->ts_line, pl->ts_line_len, j);
+    return 1;
+}
+
+/* Texts: the shared tracestate line, each header line, the overwriting value. */
+static void ga__texts(ga_inj_plan *pl)
+{
+    const char *ts;
+    size_t tl = pl->nh ? ga_http_outgoing_tracestate(&ts) : 0;
+    pl->ts_line_len = 0;
+    if (tl > 0) {
+        memcpy(pl->ts_line, "tracestate: ", 12);
+        memcpy(pl->ts_line + 12, ts, tl);
+        memcpy(pl->ts_line + 12 + tl, "\r\n", 2);
+        pl->ts_line_len = 14 + tl;
+    }
+    for (int j = 0; j < pl->nh; j++) {
+        memcpy(pl->h[j].tp, "traceparent: ", 13);
+        ga__value(&pl->h[j].ids, pl->h[j].tp + 13, 1);
+        memcpy(pl->h[j].tp + 68, "\r\n", 2);
+    }
+    if (pl->rep)
+        ga__value(&pl->rep_ids, pl->rep_val, pl->rep == 2);
+}
+
+/* One app segment b[0..len) at call offset pos: app bytes, with the headers due inside it
+ * inserted (header j goes before call offset h[j].at) and the overwritten range
+ * [r0, r1) (call offsets) taken from rep_val. Returns 0 when the plan is full. */
+static int ga__segment(ga_inj_plan *pl, const uint8_t *b, size_t len, size_t pos, int *j,
+                       int64_t r0, int64_t r1)
+{
+    size_t s = 0;
+    while (s < len) {
+        int64_t cur = (int64_t)(pos + s);
+        if (*j < pl->nh && pl->h[*j].at == (size_t)cur) {
+            if (!ga__add_header(pl, *j))
+                return 0;
+            (*j)++;
+            continue;
+        }
+        size_t next = len;
+        if (pl->rep && cur >= r0 && cur < r1) {
+            size_t k = (size_t)(r1 - cur) < len - s ? (size_t)(r1 - cur) : len - s;
+            if (!ga__add(pl, pl->rep_val + (cur - r0), k, GA_INJ_REP))
+                return 0;
+            s += k;
+            continue;
+        }
+        if (*j < pl->nh && pl->h[*j].at - pos < next)
+            next = pl->h[*j].at - pos;
+        if (pl->rep && r0 > cur && (size_t)(r0 - (int64_t)pos) < next)
+            next = (size_t)(r0 - (int64_t)pos);
+        if (!ga__add(pl, b + s, next - s, GA_INJ_APP))
+            return 0;
+        s = next;
+    }
+    return 1;
+}
+
+void ga_inj_compose(ga_inj_plan *pl, const struct iovec *iov, size_t cnt)
+{
+    ga__texts(pl);
+    pl->nv = 0;
+    ga__add(pl, pl->owe, pl->owe_len, GA_INJ_OWED);
+    int64_t r0 = (int64_t)pl->rep_pos - (int64_t)pl->base, r1 = r0 + GA_INJ_TP_VAL;
+    size_t pos = 0;
+    int j = 0;
+    for (size_t i = 0; i < cnt; i++) {
+        if (!ga__segment(pl, iov[i].iov_base, iov[i].iov_len, pos, &j, r0, r1))
+            break;
+        pos += iov[i].iov_len;
+    }
+    pl->nh = j;                                 /* headers beyond a full plan wait */
+    pl->app_total = 0;
+    for (int k = 0; k < pl->nv; k++)
+        if (pl->kind[k] == GA_INJ_APP || pl->kind[k] == GA_INJ_REP)
+            pl->app_total += pl->v[k].iov_len;
+}
+
+/* The unsent rest of header j from v[k] + `sent` on becomes the new debt. */
+static void ga__owe_rest(ga_http_inj *in, const ga_inj_plan *pl, int k, size_t sent)
+{
+    size_t n = 0;
+    for (int j = pl->kind[k]; k < pl->nv && pl->kind[k] == j; k++, sent = 0) {
+        size_t len = pl->v[k].iov_len - sent;
+        if (n + len > sizeof in->owe)
+            len = sizeof in->owe - n;           /* cannot happen: a header fits the buffer */
+        memcpy(in->owe + n, (const uint8_t *)pl->v[k].iov_base + sent, len);
+        n += len;
+    }
+    in->owe_off = 0;
+    in->owe_len = (uint16_t)n;
+}
+
+static void ga__injected(ga_http_inj *in, uint64_t pos, const ga_span_ids *ids)
+{
+    if (in->n_injected == GA_HTTP_INJ_WAIT) {    /* cannot happen: at most one waits */
+        in->n_injected--;
+        memmove(&in->injected[0], &in->injected[1], in->n_injected * sizeof in->injected[0]);
+    }
+    in->injected[in->n_injected].pos = pos;
+    in->injected[in->n_injected++].ids = *ids;
+}
+
+/* Some bytes of our own went out at v[k]: remember what the stream now carries. */
+static void ga__ours_sent(ga_http_inj *in, const ga_inj_plan *pl, int k, size_t take, int *last_hdr)
+{
+    int kind = pl->kind[k];
+    if (kind == GA_INJ_OWED) {
+        in->owe_off = (uint16_t)(in->owe_off + take);
+        if (in->owe_off >= in->owe_len)
+            in->owe_off = in->owe_len = 0;
+    } else if (kind == GA_INJ_REP) {
+        if (pl->rep == 2 && !in->rep_on) {      /* a new overwrite has begun */
+            in->rep_on = 1;
+            in->rep_pos = pl->rep_pos;
+            in->rep_ids = pl->rep_ids;
+            ga__injected(in, pl->rep_pos, &pl->rep_ids);
+        }
+    } else if (kind != *last_hdr) {             /* header `kind` has begun */
+        ga__injected(in, pl->base + pl->h[kind].at, &pl->h[kind].ids);
+        in->next_ok = pl->base + pl->h[kind].at + 1;
+        *last_hdr = kind;
+    }
+}
+
+size_t ga_inj_account(ga_http_state *st, const ga_inj_plan *pl, size_t w)
+{
+    ga_http_inj *in = st != NULL ? &st->u.inj : NULL;
+    size_t app = 0;
+    int last_hdr = -1;
+    for (int k = 0; k < pl->nv; k++) {
+        size_t len = pl->v[k].iov_len, take = w < len ? w : len;
+        int kind = pl->kind[k];
+        w -= take;
+        if (kind == GA_INJ_APP || kind == GA_INJ_REP)
+            app += take;
+        if (in != NULL && kind != GA_INJ_APP && (take > 0 || kind == last_hdr))
+            ga__ours_sent(in, pl, k, take, &last_hdr);
+        if (take < len) {
+            if (in != NULL && kind >= 0 && kind == last_hdr)
+                ga__owe_rest(in, pl, k, take);   /* header cut short: the rest is owed */
+            break;
+        }
+    }
+    return app;
+}

@@ -1,0 +1,240 @@
+/* ops_http.c — HTTP records → spans and metric series, on the exporter thread (ops.h):
+ * span names (`GET`, `GET {route}` with GENESIS_HTTP_ROUTES, `HTTP` for unknown methods),
+ * the semantic-convention attributes of server and client spans (url.path/url.query or
+ * url.full, redacted), and the attributes of http.server/client.request.duration series.
+ * All derived attributes are produced when the method key is met (it is always first). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "exporter/ops.h"
+#include "protocols/http1/http1.h"
+#include "plugins/http/http_rec.h"
+#include "protocols/http1/http_url.h"
+
+/* The raw facts of one HTTP record. */
+typedef struct ga__hr {
+    int server, method, status, version, err;
+    int64_t req_body, resp_body;
+    const char *morig, *target, *host, *ua, *xff;
+    size_t morig_n, target_n, host_n, ua_n, xff_n;
+    ga_addr peer;
+    int has_peer;
+} ga__hr;
+
+static void ga__read(const ga_rec *r, ga__hr *h)
+{
+    size_t off = 0, len;
+    uint8_t key, type;
+    const uint8_t *v;
+    memset(h, 0, sizeof *h);
+    h->server = r->h.op == GA_OP_HTTP_SERVER;
+    h->req_body = h->resp_body = -1;
+    while (ga_rec_next(r, &off, &key, &type, &v, &len)) {
+        int64_t iv = 0;
+        if (type == GA_AT_INT && len == sizeof iv)
+            memcpy(&iv, v, sizeof iv);
+        switch (key) {
+        case GA_A_HTTP_METHOD:      h->method = (int)iv; break;
+        case GA_A_HTTP_STATUS:      h->status = (int)iv; break;
+        case GA_A_HTTP_VERSION:     h->version = (int)iv; break;
+        case GA_A_HTTP_ERROR:       h->err = (int)iv; break;
+        case GA_A_HTTP_REQ_BODY:    h->req_body = iv; break;
+        case GA_A_HTTP_RESP_BODY:   h->resp_body = iv; break;
+        case GA_A_HTTP_METHOD_ORIG: h->morig = (const char *)v; h->morig_n = len; break;
+        case GA_A_HTTP_TARGET:      h->target = (const char *)v; h->target_n = len; break;
+        case GA_A_HTTP_HOST:        h->host = (const char *)v; h->host_n = len; break;
+        case GA_A_HTTP_UA:          h->ua = (const char *)v; h->ua_n = len; break;
+        case GA_A_HTTP_XFF:         h->xff = (const char *)v; h->xff_n = len; break;
+        case GA_A_PEER:
+            if (type == GA_AT_ADDR && len == sizeof h->peer) {
+                memcpy(&h->peer, v, sizeof h->peer);
+                h->has_peer = h->peer.family != 0;
+            }
+            break;
+        default: break;
+        }
+    }
+}
+
+/* GENESIS_HTTP_ROUTES, copied by the constructor below: the exporter thread that matches routes
+ * must never call getenv(), which races a setenv() of the application. */
+static char *ga__routes_copy;
+
+void ga_http_routes_load(void)
+{
+    const char *v = getenv("GENESIS_HTTP_ROUTES");
+    char *old = ga__routes_copy;
+    ga__routes_copy = v && *v ? strdup(v) : NULL;   /* no memory: no routes */
+    free(old);
+}
+
+__attribute__((constructor)) static void ga__routes_init(void)
+{
+    ga_http_routes_load();
+}
+
+static int ga__route(const ga__hr *h, const char **route, size_t *rlen)
+{
+    const char *path, *q;
+    size_t pl, ql;
+    if (!h->server || h->target == NULL)
+        return 0;
+    ga_http_split_target(h->target, h->target_n, &path, &pl, &q, &ql);
+    return ga_http_route_match(ga__routes_copy, path, pl, route, rlen);
+}
+
+static void ga__name(const ga_rec *r, char *buf, size_t cap)
+{
+    ga__hr h;
+    const char *route;
+    size_t rl;
+    ga__read(r, &h);
+    const char *m = h.method == GA_H1_M_OTHER ? "HTTP" : ga_h1_method_name(h.method);
+    if (ga__route(&h, &route, &rl))
+        snprintf(buf, cap, "%s %.*s", m, (int)rl, route);
+    else
+        snprintf(buf, cap, "%s", m);
+}
+
+/* error.type: the status code for errors (5xx; 4xx on clients), else the transport failure. */
+static int ga__error_type(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+{
+    if (h->status >= 500 || (!h->server && h->status >= 400)) {
+        char *p = ga_attr_scratch_get(sc, 8);
+        if (p != NULL)
+            n = ga_attr_add_str(out, n, max, "error.type", p, (size_t)snprintf(p, 8, "%d", h->status));
+    } else if (h->err == GA_HTTP_ERR_CLOSED) {
+        n = ga_attr_add_str(out, n, max, "error.type", "connection_closed", 17);
+    }
+    return n;
+}
+
+/* Attributes both the span and its metric series carry. */
+static int ga__common(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+{
+    const char *m = ga_h1_method_name(h->method);
+    n = ga_attr_add_str(out, n, max, "http.request.method", m, strlen(m));
+    if (h->status)
+        n = ga_attr_add_int(out, n, max, "http.response.status_code", h->status);
+    n = ga_attr_add_str(out, n, max, "network.protocol.name", "http", 4);
+    if (h->version)
+        n = ga_attr_add_str(out, n, max, "network.protocol.version", h->version == 10 ? "1.0" : "1.1", 3);
+    return ga__error_type(h, out, n, max, sc);
+}
+
+/* server.address / server.port: the Host field, else (clients) the peer. */
+static int ga__server_addr(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+{
+    const char *host;
+    size_t hl;
+    int port;
+    if (h->host && ga_http_host_port(h->host, h->host_n, &host, &hl, &port, 80)) {
+        n = ga_attr_add_str(out, n, max, "server.address", host, hl);
+        return ga_attr_add_int(out, n, max, "server.port", port);
+    }
+    if (h->server || !h->has_peer)
+        return n;
+    char *p = ga_attr_scratch_get(sc, 48);
+    if (p == NULL)
+        return n;
+    ga_addr_format(&h->peer, p, 48);
+    n = ga_attr_add_str(out, n, max, "server.address", p, strlen(p));
+    return ga_attr_add_int(out, n, max, "server.port", h->peer.port);
+}
+
+static int ga__server_attrs(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+{
+    const char *path, *q, *route;
+    size_t pl, ql, rl;
+    ga_http_split_target(h->target ? h->target : "", h->target_n, &path, &pl, &q, &ql);
+    n = ga_attr_add_str(out, n, max, "url.path", path, pl);
+    char *rq = ql ? ga_attr_scratch_get(sc, 160) : NULL;
+    if (rq != NULL)
+        n = ga_attr_add_str(out, n, max, "url.query", rq, ga_http_redact_query(q, ql, rq, 160));
+    n = ga_attr_add_str(out, n, max, "url.scheme", "http", 4);
+    if (ga__route(h, &route, &rl))
+        n = ga_attr_add_str(out, n, max, "http.route", route, rl);
+    if (h->xff != NULL) {
+        const char *comma = memchr(h->xff, ',', h->xff_n);
+        size_t l = comma ? (size_t)(comma - h->xff) : h->xff_n;
+        while (l > 0 && h->xff[l - 1] == ' ')
+            l--;
+        n = ga_attr_add_str(out, n, max, "client.address", h->xff, l);
+    } else if (h->has_peer) {
+        char *p = ga_attr_scratch_get(sc, 48);
+        if (p != NULL) {
+            ga_addr_format(&h->peer, p, 48);
+            n = ga_attr_add_str(out, n, max, "client.address", p, strlen(p));
+        }
+    }
+    return n;
+}
+
+static int ga__client_attrs(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+{
+    char auth[64];
+    const char *a = h->host;
+    size_t al = h->host_n;
+    if (a == NULL && h->has_peer) {
+        char ip[48];
+        ga_addr_format(&h->peer, ip, sizeof ip);
+        int k = snprintf(auth, sizeof auth, h->peer.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+                         ip, h->peer.port);
+        a = auth;
+        al = k > 0 && (size_t)k < sizeof auth ? (size_t)k : 0;
+    }
+    char *u = ga_attr_scratch_get(sc, 200);
+    if (u != NULL && h->target != NULL)
+        n = ga_attr_add_str(out, n, max, "url.full", u, ga_http_url_full(h->target, h->target_n, a ? a : "", al, u, 200));
+    return n;
+}
+
+static int ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
+                    ga_attr *out, int n, int max, ga_attr_scratch *sc)
+{
+    (void)type; (void)v; (void)len;
+    if (key != GA_A_HTTP_METHOD)
+        return n;                   /* everything is derived at the method key */
+    ga__hr h;
+    ga__read(r, &h);
+    n = ga__common(&h, out, n, max, sc);
+    if (h.morig != NULL)
+        n = ga_attr_add_str(out, n, max, "http.request.method_original", h.morig, h.morig_n);
+    n = ga__server_addr(&h, out, n, max, sc);
+    n = h.server ? ga__server_attrs(&h, out, n, max, sc) : ga__client_attrs(&h, out, n, max, sc);
+    if (h.ua != NULL)
+        n = ga_attr_add_str(out, n, max, "user_agent.original", h.ua, h.ua_n);
+    if (h.req_body >= 0)
+        n = ga_attr_add_int(out, n, max, "http.request.body.size", h.req_body);
+    if (h.resp_body >= 0)
+        n = ga_attr_add_int(out, n, max, "http.response.body.size", h.resp_body);
+    return n;
+}
+
+/* http.server.request.duration: method, scheme, status, route, protocol, error.type.
+ * http.client.request.duration: method, server address/port, status, protocol, error.type. */
+static int ga__metric_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
+{
+    ga__hr h;
+    const char *route;
+    size_t rl;
+    ga__read(r, &h);
+    sc->used = 0;
+    int n = ga__common(&h, out, 0, max, sc);
+    if (h.server) {
+        n = ga_attr_add_str(out, n, max, "url.scheme", "http", 4);
+        if (ga__route(&h, &route, &rl))
+            n = ga_attr_add_str(out, n, max, "http.route", route, rl);
+    } else {
+        n = ga__server_addr(&h, out, n, max, sc);
+    }
+    return n;
+}
+
+const ga_op_desc ga_ops_http[] = {
+    { .op = GA_OP_HTTP_SERVER, .name = ga__name, .attr = ga__attr,
+      .metric = GA_PM_HTTP_SERVER_DURATION, .metric_attrs = ga__metric_attrs },
+    { .op = GA_OP_HTTP_CLIENT, .name = ga__name, .attr = ga__attr,
+      .metric = GA_PM_HTTP_CLIENT_DURATION, .metric_attrs = ga__metric_attrs },
+    { .op = 0 },
+};

@@ -1,0 +1,20 @@
+# protocols/http1/fuzz.mk — the HTTP/1.x parser's fuzz target (template: mk/fuzz.mk).
+# Input of tests/fuzz/fuzz_http.c: byte 0 = direction/method, byte 1 = split step, then the stream.
+
+HTTP_PARSER_SRCS := protocols/http1/http1.c protocols/http1/http1_body.c \
+                    protocols/http1/http1_names.c protocols/http1/http1_fast.c
+
+FUZZ_HTTP_SEEDS := \
+  '\000\003GET /a?b=1 HTTP/1.1\r\nHost: h:1\r\ntraceparent: x\r\n\r\n' \
+  '\000\007POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;e\r\nhello\r\n0\r\nT: 1\r\n\r\n' \
+  '\000\001PUT / HTTP/1.0\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\nabcGET / HTTP/1.1\n\n' \
+  '\007\005HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok' \
+  '\007\002HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n' \
+  '\011\004HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nHTTP/1.1 304 X\r\n\r\n' \
+  '\003\011HTTP/1.0 200 OK\r\nServer: x\r\n\r\nuntil close' \
+  '\003\001HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\201\005hello'
+
+FUZZ_PREP_http = @i=0; for s in $(FUZZ_HTTP_SEEDS); do i=$$((i+1)); printf "$$s" > $(1)/corpus/seed$$i; done
+FUZZ_ARGS_http := -max_len=4096
+
+$(eval $(call ga_fuzz_target,http,tests/fuzz/fuzz_http.c $(HTTP_PARSER_SRCS),$(wildcard protocols/http1/*.h),20))

@@ -43,7 +43,7 @@ CORE_OBJS   = $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRCS) $(GEN_SRCS))
 PY         := /usr/bin/python3
 ALL_TARGETS = $(LIB) $(CORE_A)
 
-.PHONY: all test unit fuzz integration bench demo install deps asan tsan clean
+.PHONY: all test unit fuzz walls integration bench demo install deps asan tsan clean
 all: build-all
 
 # mk/*.mk fragments append to ALL_TARGETS, GEN_SRCS, UNIT_TESTS, ... before build-all expands.
@@ -81,15 +81,21 @@ $(BUILD)/obj/%.o: %.c
 deps:
 	@scripts/install-deps.sh
 
-# Unit tests, bounded fuzz runs (FUZZ_TARGETS from protocols/*/fuzz.mk), then the integration suite,
+# The include walls, unit tests, bounded fuzz runs (FUZZ_TARGETS from protocols/*/fuzz.mk), then
+# the integration suite,
 # whose pytest summary is the last line printed.
 test: deps
+	@$(MAKE) --no-print-directory walls
 	@$(MAKE) --no-print-directory build-all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory integration
 
 fuzz: $(FUZZ_TARGETS)
+
+# The include walls between the core, the hooks, the parsers, the plug-ins and the exporter.
+walls:
+	@$(PY) scripts/check-walls.py
 
 demo: deps
 	@$(MAKE) --no-print-directory build-all

@@ -5,19 +5,14 @@
 #include <sys/socket.h>
 #include "exporter/attrs.h"
 #include "exporter/ops.h"
+#include "preload/plugin.h"
 
-extern const ga_op_desc ga_ops_http[] __attribute__((weak));
-extern const ga_op_desc ga_ops_resp[] __attribute__((weak));
-extern const ga_op_desc ga_ops_mysql[] __attribute__((weak));
-
-const ga_op_desc *ga_op_find(uint8_t op)
+const ga_op_desc *ga_op_find(const ga_rec *r)
 {
-    const ga_op_desc *const tables[] = { ga_ops_http, ga_ops_resp, ga_ops_mysql };
-    for (size_t t = 0; t < GA_ARRAY_LEN(tables); t++)
-        for (const ga_op_desc *d = tables[t]; d != NULL && d->op != 0; d++)
-            if (d->op == op)
-                return d;
-    return NULL;
+    const ga_plugin *p = ga_plugin_get(r->h.proto);
+    if (p == NULL || p->exp == NULL || r->h.op == 0 || r->h.op > p->exp->nops)
+        return NULL;
+    return &p->exp->ops[r->h.op - 1];
 }
 
 const char *ga_errno_name(int err, char *buf, size_t cap)
@@ -85,7 +80,7 @@ int ga_rec_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
     size_t off = 0, len;
     uint8_t key, type;
     const uint8_t *v;
-    const ga_op_desc *desc = ga_op_find(r->h.op);
+    const ga_op_desc *desc = ga_op_find(r);
     sc->used = 0;
     while (ga_rec_next(r, &off, &key, &type, &v, &len)) {
         int64_t iv = 0;
@@ -117,7 +112,7 @@ int ga_rec_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
             break;
         }
         default:
-            if (key >= GA_A_HTTP_FIRST && desc != NULL && desc->attr != NULL)
+            if (key >= GA_A_PLUGIN_FIRST && desc != NULL && desc->attr != NULL)
                 n = desc->attr(r, key, type, v, len, out, n, max, sc);
             break;
         }
@@ -140,7 +135,12 @@ void ga_rec_span_name(const ga_rec *r, char *buf, size_t cap)
 {
     const uint8_t *v;
     size_t len;
-    switch (r->h.op) {
+    const ga_op_desc *d = ga_op_find(r);
+    if (d != NULL && d->name != NULL) {
+        d->name(r, buf, cap);
+        return;
+    }
+    switch (r->h.proto == GA_PROTO_CORE ? r->h.op : GA_OP_NONE) {
     case GA_OP_CONNECT:
         if (ga__find(r, GA_A_UNIX_PATH, &v, &len)) {
             snprintf(buf, cap, "connect %.*s", (int)len, (const char *)v);
@@ -159,13 +159,8 @@ void ga_rec_span_name(const ga_rec *r, char *buf, size_t cap)
             snprintf(buf, cap, "connect");
         }
         break;
-    default: {
-        const ga_op_desc *d = ga_op_find(r->h.op);
-        if (d != NULL && d->name != NULL)
-            d->name(r, buf, cap);
-        else
-            snprintf(buf, cap, "genesis.op.%u", r->h.op);
+    default:
+        snprintf(buf, cap, "genesis.op.%u.%u", r->h.proto, r->h.op);
         break;
-    }
     }
 }

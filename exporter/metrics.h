@@ -68,6 +68,9 @@ extern uint64_t ga_metrics_dropped;     /* observations lost to allocation failu
  * the overflow series when the instrument is full; NULL when memory ran out. */
 ga_series *ga_series_get(ga_instrument *m, const ga_attr *a, int n);
 
+/* The series for this attribute set if it exists (never creates one), else NULL. */
+ga_series *ga_series_find(const ga_instrument *m, const ga_attr *a, int n);
+
 /* Index of the bucket v falls in: first i with v <= bounds[i], else n (upper-inclusive). */
 int ga_hist_bucket(const double *bounds, int n, double v);
 

@@ -113,6 +113,15 @@ static ga_series *ga__overflow(ga_instrument *m)
     return m->overflow;
 }
 
+ga_series *ga_series_find(const ga_instrument *m, const ga_attr *a, int n)
+{
+    char buf[GA_KEY_MAX];
+    size_t klen = ga__encode(a, n, buf);
+    ga_series *s = NULL;
+    HASH_FIND(hh, m->map, buf, klen, s);
+    return s;
+}
+
 ga_series *ga_series_get(ga_instrument *m, const ga_attr *a, int n)
 {
     char buf[GA_KEY_MAX];

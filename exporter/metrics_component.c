@@ -17,7 +17,7 @@ static int ga__metrics_open(void)
     unsigned ex = ga_cfg.metrics_exporters;
     if (!(ex & (GA_EXP_OTLP | GA_EXP_PROMETHEUS)))
         return -1;
-    ga_metrics_conf_load(&ga_mconf, NULL);
+    ga_metrics_conf_load(&ga_mconf);
     ga_metrics_start();
     ga__push_on = (ex & GA_EXP_OTLP) && ga_metrics_push_open() == 0;
     ga__next_push_ms = ga_mono_ms() + ga_mconf.interval_ms;

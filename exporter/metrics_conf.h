@@ -2,10 +2,9 @@
  * OTEL_METRIC_EXPORT_INTERVAL, OTEL_METRIC_EXPORT_TIMEOUT, OTEL_METRICS_EXEMPLAR_FILTER,
  * OTEL_EXPORTER_PROMETHEUS_HOST, OTEL_EXPORTER_PROMETHEUS_PORT.
  *
- * The raw values are copied by a constructor (single-threaded, getenv only, no allocation)
- * so the exporter thread never calls getenv while the application may be calling setenv;
- * they are parsed when the metrics component opens, where a bad value produces one
- * `genesis:` warning and the default. */
+ * The values come from the configuration table (preload/env.h: read by the constructor, so
+ * the exporter thread never calls getenv); they are parsed when the metrics component opens,
+ * where a bad value produces one `genesis:` warning and the default. */
 #ifndef GA_METRICS_CONF_H
 #define GA_METRICS_CONF_H
 
@@ -21,8 +20,7 @@ typedef struct ga_metrics_conf {
 
 extern ga_metrics_conf ga_mconf;
 
-/* Parse the settings; `get(name)` returns a variable's value or NULL (empty = unset).
- * With get == NULL the constructor's snapshot of the environment is used. */
-void ga_metrics_conf_load(ga_metrics_conf *c, const char *(*get)(const char *name));
+/* Parse the settings from the configuration table. */
+void ga_metrics_conf_load(ga_metrics_conf *c);
 
 #endif

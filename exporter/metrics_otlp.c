@@ -162,11 +162,11 @@ static PbMetric *ga__metric(ga_pb_arena *ar, const ga_instrument *m, uint64_t no
 /* Request → ResourceMetrics → ScopeMetrics → metrics, all in the arena. */
 static int ga__build(ga_pb_arena *ar, uint64_t now, Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest *req)
 {
-    PbMetric **metrics = ga_pb_alloc(ar, sizeof *metrics * GA_MI_COUNT);
+    PbMetric **metrics = ga_pb_alloc(ar, sizeof *metrics * (size_t)ga_minst_count);
     int nm = 0, npoints = 0;
     if (metrics == NULL)
         return -1;
-    for (int i = 0; i < GA_MI_COUNT; i++) {
+    for (int i = 0; i < ga_minst_count; i++) {
         if (ga_series_first(&ga_minst[i]) == NULL)
             continue;
         if ((metrics[nm] = ga__metric(ar, &ga_minst[i], now, &npoints)) == NULL)

@@ -4,11 +4,11 @@
 #include "exporter/exporter.h"
 #include "exporter/metrics_conf.h"
 #include "exporter/metrics_reg.h"
-#include "plugins/http/http_active.h"
 #include "exporter/ops.h"
 #include "exporter/metrics.h"
 #include "preload/conn.h"
 #include "preload/emit.h"
+#include "preload/plugin.h"
 #include "preload/ring.h"
 
 /* Connect latency spans loopback (a few µs) to remote timeouts (seconds): 1-2.5-5 steps. */
@@ -17,28 +17,13 @@ static const double ga__connect_bounds[] = {
     0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 };
 
-/* Semantic-convention advisory buckets (SPECS §5.2, §5.4). */
-static const double ga__http_bounds[] = {
-    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
-};
-static const double ga__db_bounds[] = { 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10 };
-
 #define GA_HIST(n, d, u, b, max) { .name = n, .description = d, .unit = u, .kind = GA_MK_HISTOGRAM, \
     .bounds = b, .nbounds = (int)GA_ARRAY_LEN(b), .max_series = max }
 #define GA_COUNTER(n, d, u, max) { .name = n, .description = d, .unit = u, .kind = GA_MK_COUNTER, \
     .max_series = max }
 #define GA_GAUGE(n, d, u) { .name = n, .description = d, .unit = u, .kind = GA_MK_GAUGE, .max_series = 4 }
 
-ga_instrument ga_minst[GA_MI_COUNT] = {
-    [GA_MI_HTTP_SERVER_DURATION] = GA_HIST("http.server.request.duration",
-        "Duration of HTTP server requests.", "s", ga__http_bounds, 512),
-    [GA_MI_HTTP_CLIENT_DURATION] = GA_HIST("http.client.request.duration",
-        "Duration of HTTP client requests.", "s", ga__http_bounds, 512),
-    [GA_MI_DB_CLIENT_DURATION] = GA_HIST("db.client.operation.duration",
-        "Duration of database client operations.", "s", ga__db_bounds, 512),
-    [GA_MI_HTTP_SERVER_ACTIVE] = { .name = "http.server.active_requests",
-        .description = "Number of active HTTP server requests.", .unit = "{request}",
-        .kind = GA_MK_UPDOWN, .max_series = 16 },
+ga_instrument ga_minst[GA_MI_MAX] = {
     [GA_MI_CONNECT_DURATION] = GA_HIST("genesis.network.connect.duration",
         "Duration of outbound connect() calls, until the connection was established or failed.",
         "s", ga__connect_bounds, 256),
@@ -65,8 +50,33 @@ ga_instrument ga_minst[GA_MI_COUNT] = {
         "Metric observations lost because a new series could not be allocated.", "{observation}", 4),
 };
 
+int ga_minst_count = GA_MI_COUNT;
 uint64_t ga_metrics_start_ns;
 int ga_metrics_on;
+
+ga_instrument *ga_metrics_instrument(const ga_instrument *def)
+{
+    for (int i = 0; i < ga_minst_count; i++)
+        if (ga_minst[i].name == def->name || strcmp(ga_minst[i].name, def->name) == 0)
+            return &ga_minst[i];
+    if (ga_minst_count == GA_MI_MAX)
+        return NULL;
+    ga_instrument *m = &ga_minst[ga_minst_count++];
+    *m = *def;
+    m->nseries = 0;
+    m->map = m->overflow = NULL;
+    return m;
+}
+
+ga_series *ga_metrics_series(const ga_instrument *def, const ga_attr *a, int n, int create)
+{
+    ga_instrument *m = ga_metrics_instrument(def);
+    if (m == NULL)
+        return NULL;
+    if (create)
+        return ga_series_get(m, a, n);
+    return ga_series_find(m, a, n);
+}
 
 void ga_metrics_start(void)
 {
@@ -83,10 +93,11 @@ static int ga__want_exemplar(const ga_rec *r)
     }
 }
 
-/* The span's duration (s) into histogram idx, series by attributes a. */
-static void ga__duration(int idx, const ga_rec *r, const ga_attr *a, int n)
+/* The span's duration (s) into histogram m, series by attributes a. */
+static void ga__duration(ga_instrument *m, const ga_rec *r, const ga_attr *a, int n)
 {
-    ga_instrument *m = &ga_minst[idx];
+    if (m == NULL)
+        return;
     ga_series *s = ga_series_get(m, a, n);
     double v = r->h.end_ns > r->h.start_ns ? (double)(r->h.end_ns - r->h.start_ns) / 1e9 : 0.0;
     int b = ga_hist_observe(m, s, v);
@@ -96,32 +107,27 @@ static void ga__duration(int idx, const ga_rec *r, const ga_attr *a, int n)
 
 void ga_metrics_observe_op(const ga_rec *r, const ga_op_desc *d)
 {
-    static const int idx[GA_PM_COUNT] = {
-        [GA_PM_HTTP_SERVER_DURATION] = GA_MI_HTTP_SERVER_DURATION,
-        [GA_PM_HTTP_CLIENT_DURATION] = GA_MI_HTTP_CLIENT_DURATION,
-        [GA_PM_DB_CLIENT_DURATION] = GA_MI_DB_CLIENT_DURATION,
-    };
-    if (d == NULL || d->metric <= GA_PM_NONE || d->metric >= GA_PM_COUNT || d->metric_attrs == NULL)
+    if (d == NULL || d->metric == NULL || d->metric_attrs == NULL)
         return;
     ga_attr a[GA_MAX_ATTRS];
     ga_attr_scratch sc = { .used = 0 };
     int n = d->metric_attrs(r, a, GA_MAX_ATTRS, &sc);
-    ga__duration(idx[d->metric], r, a, n);
+    ga__duration(ga_metrics_instrument(d->metric), r, a, n);
 }
 
 void ga_metrics_on_record(const ga_rec *r)
 {
     if (!ga_metrics_on)
         return;
-    if (r->h.op == GA_OP_CONNECT) {
+    if (r->h.proto != GA_PROTO_CORE) {
+        ga_metrics_observe_op(r, ga_op_find(r));
+    } else if (r->h.op == GA_OP_CONNECT) {
         ga_attr a[GA_MAX_ATTRS];
         ga_attr_scratch sc;
         int n = ga_rec_attrs(r, a, GA_MAX_ATTRS, &sc);
-        ga__duration(GA_MI_CONNECT_DURATION, r, a, n);
+        ga__duration(&ga_minst[GA_MI_CONNECT_DURATION], r, a, n);
     } else if (r->h.op == GA_OP_CONN_CLOSE) {
         ga_bytes_on_close(r);
-    } else if (ga_op_is_span(r->h.op)) {
-        ga_metrics_observe_op(r, ga_op_find(r->h.op));
     }
 }
 
@@ -130,43 +136,6 @@ static void ga__set(int idx, const char *key, const char *val, uint64_t v)
 {
     ga_attr a = { .key = key, .type = GA_V_STR, .s = val, .slen = val ? strlen(val) : 0 };
     ga_series_set(ga_series_get(&ga_minst[idx], &a, key ? 1 : 0), (int64_t)v);
-}
-
-/* The series for attribute set a if it exists (never creates one). */
-static ga_series *ga__series_find(ga_instrument *m, const ga_attr *a, int n)
-{
-    for (ga_series *s = ga_series_first(m); s; s = ga_series_next(m, s)) {
-        if (s->nattrs != n)
-            continue;
-        int same = 1;
-        for (int i = 0; i < n && same; i++) {
-            const ga_attr *x = NULL;
-            for (int j = 0; j < s->nattrs; j++)
-                if (strcmp(s->attrs[j].key, a[i].key) == 0)
-                    x = &s->attrs[j];
-            same = x && x->slen == a[i].slen && memcmp(x->s, a[i].s, a[i].slen) == 0;
-        }
-        if (same)
-            return s;
-    }
-    return NULL;
-}
-
-/* http.server.active_requests from the HTTP module's in-flight counters: a series per
- * method once that method was seen (a request that ends brings it back to 0, kept). */
-static void ga__collect_http_active(void)
-{
-    for (int m = GA_H1_M_NONE + 1; m < GA_H1_M_COUNT; m++) {
-        const char *name = ga_h1_method_name(m);
-        int64_t v = atomic_load_explicit(&ga_http_active[m], memory_order_relaxed);
-        ga_attr a[2] = {
-            { .key = "http.request.method", .type = GA_V_STR, .s = name, .slen = strlen(name) },
-            { .key = "url.scheme", .type = GA_V_STR, .s = "http", .slen = 4 },
-        };
-        ga_instrument *inst = &ga_minst[GA_MI_HTTP_SERVER_ACTIVE];
-        ga_series *s = v != 0 ? ga_series_get(inst, a, 2) : ga__series_find(inst, a, 2);
-        ga_series_set(s, v);
-    }
 }
 
 static void ga__collect_self(void)
@@ -197,12 +166,14 @@ void ga_metrics_collect(void)
         return;
     ga_bytes_scan();
     ga__collect_self();
-    ga__collect_http_active();
+    ga_foreach_plugin(p)
+        if (p != NULL && p->exp != NULL && p->exp->collect != NULL)
+            p->exp->collect();
 }
 
 void ga_metrics_clear(void)
 {
-    for (int i = 0; i < GA_MI_COUNT; i++)
+    for (int i = 0; i < ga_minst_count; i++)
         ga_instrument_clear(&ga_minst[i]);
     ga_bytes_clear(1);
     ga_metrics_on = 0;
@@ -210,7 +181,7 @@ void ga_metrics_clear(void)
 
 void ga_metrics_after_fork(void)
 {
-    for (int i = 0; i < GA_MI_COUNT; i++)
+    for (int i = 0; i < ga_minst_count; i++)
         ga_instrument_forget(&ga_minst[i]);
     ga_bytes_clear(0);
     ga_metrics_on = 0;

@@ -1,12 +1,12 @@
 /* metrics_reg.h — the process's instruments and how records feed them.
  *
  * Instruments (docs/metrics.md has the full reference):
- *   http.server.request.duration,     histogram  s          records of protocol ops whose
- *   http.client.request.duration,                           descriptor (exporter/ops.h) names
- *   db.client.operation.duration                            the metric, with its attributes
  *   genesis.network.connect.duration  histogram  s          every connect span (sampled or not)
  *   genesis.network.io                counter    By         bytes per peer and direction
  *   genesis.sdk.*                     counters/gauges       self-metrics from ga_self and the ring
+ *   the plug-ins' instruments         (http.*, db.*, ...)   registered on first use: records of
+ *                                                           ops whose descriptor (exporter/ops.h)
+ *                                                           names one, and the plug-ins' collect()
  *
  * Readers (Prometheus scrape, OTLP push) call ga_metrics_collect() first: it brings the byte
  * counters of still-open sockets and the self-metrics up to date. Everything runs on the
@@ -19,18 +19,23 @@
 
 #define GA_METRICS_SCOPE_NAME "genesis-auto"
 
+/* The core's instruments; plug-in instruments follow them, up to GA_MI_MAX. */
 enum {
-    GA_MI_HTTP_SERVER_DURATION, GA_MI_HTTP_CLIENT_DURATION, GA_MI_DB_CLIENT_DURATION,
-    GA_MI_HTTP_SERVER_ACTIVE,
     GA_MI_CONNECT_DURATION, GA_MI_NET_IO,
     GA_MI_SDK_OPS, GA_MI_SDK_EXPORTED, GA_MI_SDK_SAMPLED_OUT, GA_MI_SDK_DROPPED,
     GA_MI_SDK_EXPORT_FAILURES, GA_MI_SDK_QUEUE_DEPTH, GA_MI_SDK_QUEUE_CAPACITY,
     GA_MI_SDK_UNPARSED, GA_MI_SDK_METRIC_DROPPED,
     GA_MI_COUNT
 };
+#define GA_MI_MAX 48
 
-/* Every instrument, in exposition order. */
-extern ga_instrument ga_minst[GA_MI_COUNT];
+/* Every instrument, in exposition order: ga_minst[0 .. ga_minst_count). */
+extern ga_instrument ga_minst[GA_MI_MAX];
+extern int ga_minst_count;
+
+/* The instrument with def's name, registered (a copy of def) on first use; NULL when the
+ * table is full. */
+ga_instrument *ga_metrics_instrument(const ga_instrument *def);
 
 /* Start time of every cumulative series (CLOCK_REALTIME ns): when aggregation began in this
  * process (or in this forked child). */
@@ -46,8 +51,8 @@ void ga_metrics_start(void);
  * semantic-convention histogram; others are ignored. */
 void ga_metrics_on_record(const ga_rec *r);
 
-/* A protocol op record into the semantic-convention histogram its descriptor names
- * (exporter/ops.h; nothing when d is NULL or names none). Called by ga_metrics_on_record. */
+/* A plug-in op record into the histogram its descriptor names (exporter/ops.h; nothing when
+ * d is NULL or names none). Called by ga_metrics_on_record. */
 struct ga_op_desc;
 void ga_metrics_observe_op(const ga_rec *r, const struct ga_op_desc *d);
 

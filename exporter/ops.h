@@ -1,41 +1,49 @@
-/* ops.h — how the exporter turns a protocol's records into spans: the span name and the
- * attributes of the keys the protocol owns (record.h ranges). Protocol modules define a
- * `const ga_op_desc ga_ops_<proto>[]` (terminated by op 0) in their own exporter-side file;
- * exporter/attrs.c finds them through weak references, so a build without a protocol still
- * links. Runs on the exporter thread only: formatting, sanitising and allocation are fine. */
+/* ops.h — the exporter side of a protocol plug-in: how the exporter turns the plug-in's records
+ * into spans (the span name, the attributes of the keys the plug-in owns) and metric points.
+ *
+ * A plug-in defines one `const struct ga_plugin_exp` in its <name>_ops.c and points its
+ * descriptor (preload/plugin.h) at it; the exporter finds it through the record's protocol id,
+ * so the exporter knows no protocol by name. Runs on the exporter thread only: formatting,
+ * sanitising and allocation are fine here. */
 #ifndef GA_OPS_H
 #define GA_OPS_H
 
 #include "exporter/attrs.h"
-
-/* The semantic-convention histograms protocol records feed (value = span duration in s). */
-enum ga_proto_metric {
-    GA_PM_NONE = 0,
-    GA_PM_HTTP_SERVER_DURATION,     /* http.server.request.duration */
-    GA_PM_HTTP_CLIENT_DURATION,     /* http.client.request.duration */
-    GA_PM_DB_CLIENT_DURATION,       /* db.client.operation.duration */
-    GA_PM_COUNT
-};
+#include "exporter/metrics.h"
 
 typedef struct ga_op_desc {
-    uint8_t op;                     /* enum ga_op; 0 ends the array */
     /* The span name into buf (NUL-terminated, at most cap bytes). */
     void (*name)(const ga_rec *r, char *buf, size_t cap);
-    /* Decode one TLV entry with a protocol-owned key into out[n...]; returns the new n.
-     * May use sc for formatted strings. NULL = keys are skipped. */
+    /* Decode one TLV entry with a plug-in key (>= GA_A_PLUGIN_FIRST) into out[n...]; returns
+     * the new n. May use sc for formatted strings. NULL = keys are skipped. */
     int (*attr)(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
                 ga_attr *out, int n, int max, ga_attr_scratch *sc);
-    /* Which histogram every record of this op feeds (sampled or not), and the attributes of
-     * its series: the semconv metric attributes only, never raw paths, ids or literals. */
-    int metric;                     /* enum ga_proto_metric */
+    /* The histogram every record of this op feeds with its duration (sampled or not), or NULL;
+     * and the attributes of its series: the semconv metric attributes only, never raw paths,
+     * ids or literals. Instruments are matched by name, so two plug-ins may feed one. */
+    const ga_instrument *metric;
     int (*metric_attrs)(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc);
 } ga_op_desc;
 
-/* The descriptor for op, or NULL. */
-const ga_op_desc *ga_op_find(uint8_t op);
+struct ga_plugin_exp {
+    const ga_op_desc *ops;          /* record op i (1 .. nops) is ops[i - 1] */
+    int nops;
+    /* Before the instruments are read (a scrape, a push): bring the plug-in's own gauges up
+     * to date (ga_metrics_series() below). NULL = nothing to do. */
+    void (*collect)(void);
+};
 
-/* (Re)read GENESIS_HTTP_ROUTES. The library's constructor does it once, while the process is
- * still single-threaded; calling it again is only for tests, with no exporter thread running. */
-void ga_http_routes_load(void);
+/* The descriptor of a plug-in record's op, or NULL (core records, unknown ops). */
+const ga_op_desc *ga_op_find(const ga_rec *r);
+
+/* The series of the instrument defined by `def` for attribute set a[0..n), registering the
+ * instrument on first use; with create == 0 only an existing series (else NULL). For a
+ * plug-in's collect(). */
+ga_series *ga_metrics_series(const ga_instrument *def, const ga_attr *a, int n, int create);
+
+/* Semantic-convention instruments that several plug-ins feed (exporter/instruments.c). */
+extern const ga_instrument ga_inst_http_server_duration;   /* http.server.request.duration */
+extern const ga_instrument ga_inst_http_client_duration;   /* http.client.request.duration */
+extern const ga_instrument ga_inst_db_client_duration;     /* db.client.operation.duration */
 
 #endif

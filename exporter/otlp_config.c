@@ -1,9 +1,6 @@
-/* otlp_config.c — OTEL_EXPORTER_OTLP_*, OTEL_BSP_* and GENESIS_LIBCURL (see otlp_config.h).
- *
- * Two steps: a snapshot of the raw strings taken by a constructor while the process is still
- * single-threaded (getenv is not safe against a concurrent setenv), and the parsing, done
- * later on the exporter thread so that its warnings respect GENESIS_LOG_LEVEL (read by the
- * main constructor, whose order relative to ours is not defined). */
+/* otlp_config.c — OTEL_EXPORTER_OTLP_*, OTEL_BSP_* and GENESIS_LIBCURL (see otlp_config.h),
+ * parsed from the configuration table (preload/env.h): the constructor read the environment;
+ * this runs whenever a component needs its settings, warning once per variable. */
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,81 +9,13 @@
 #include <strings.h>
 #include "exporter/otlp_config.h"
 #include "preload/log.h"
+#include "preload/vars.h"
 
-/* The OTLP options; each exists as OTEL_EXPORTER_OTLP_<OPT> and ..._<SIGNAL>_<OPT>. */
+/* The OTLP options, in the order of GA_OTLP_OPTION_VARS (preload/vars.h); each exists as
+ * OTEL_EXPORTER_OTLP_<OPT> (scope 0) and OTEL_EXPORTER_OTLP_<SIGNAL>_<OPT> (scope 1 + signal). */
 enum { O_ENDPOINT, O_HEADERS, O_TIMEOUT, O_COMPRESSION, O_PROTOCOL, O_CERT, O_KEY, O_CLIENT_CERT,
        O_COUNT };
-static const char *const ga__opt[O_COUNT] = {
-    "ENDPOINT", "HEADERS", "TIMEOUT", "COMPRESSION", "PROTOCOL", "CERTIFICATE", "CLIENT_KEY",
-    "CLIENT_CERTIFICATE",
-};
-static const char *const ga__sig[GA_OTLP_NSIG] = {"TRACES", "METRICS", "LOGS"};
-
-/* Snapshot slots: the OTLP options for scope 0 (generic) .. 3 (logs), then the others. */
-#define GA__SCOPES (GA_OTLP_NSIG + 1)
-enum { S_BSP_DELAY = O_COUNT * GA__SCOPES, S_BSP_TIMEOUT, S_BSP_QUEUE, S_BSP_BATCH, S_LIBCURL,
-       S_COUNT };
-static const char *const ga__other[] = {
-    "OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT", "OTEL_BSP_MAX_QUEUE_SIZE",
-    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "GENESIS_LIBCURL",
-};
-
-enum { V_UNSET, V_SET, V_TOO_LONG };
-static struct { unsigned short off; unsigned char state; } ga__snap[S_COUNT];
-static char ga__snap_buf[16384];
-
-static void ga__var_name(int slot, char *out, size_t cap)
-{
-    if (slot >= S_BSP_DELAY) {
-        snprintf(out, cap, "%s", ga__other[slot - S_BSP_DELAY]);
-        return;
-    }
-    int opt = slot % O_COUNT, scope = slot / O_COUNT;
-    if (scope == 0)
-        snprintf(out, cap, "OTEL_EXPORTER_OTLP_%s", ga__opt[opt]);
-    else
-        snprintf(out, cap, "OTEL_EXPORTER_OTLP_%s_%s", ga__sig[scope - 1], ga__opt[opt]);
-}
-
-void ga_otlp_env_snapshot(void)
-{
-    size_t used = 0;
-    char name[64];
-    for (int i = 0; i < S_COUNT; i++) {
-        ga__var_name(i, name, sizeof name);
-        const char *v = getenv(name);
-        ga__snap[i].state = V_UNSET;
-        if (v == NULL || *v == '\0')
-            continue;                       /* empty means unset */
-        size_t n = strlen(v) + 1;
-        if (used + n > sizeof ga__snap_buf) {
-            ga__snap[i].state = V_TOO_LONG;
-            continue;
-        }
-        memcpy(ga__snap_buf + used, v, n);
-        ga__snap[i].off = (unsigned short)used;
-        ga__snap[i].state = V_SET;
-        used += n;
-    }
-}
-
-__attribute__((constructor)) static void ga__otlp_snapshot_at_load(void)
-{
-    ga_otlp_env_snapshot();
-}
-
-/* The value of a slot, or NULL (unset, or too long: warned under `kind`). */
-static const char *ga__get(int slot, int kind)
-{
-    if (ga__snap[slot].state == V_SET)
-        return ga__snap_buf + ga__snap[slot].off;
-    if (ga__snap[slot].state == V_TOO_LONG) {
-        char name[64];
-        ga__var_name(slot, name, sizeof name);
-        ga_warn(kind, "%s is too long; ignored", name);
-    }
-    return NULL;
-}
+_Static_assert(O_COUNT == GA_OTLP_NOPTS, "the options of preload/vars.h");
 
 /* ---- URLs -------------------------------------------------------------------------------- */
 
@@ -226,33 +155,34 @@ int ga_otlp_parse_headers(const char *s, ga_otlp_cfg *out)
 
 /* ---- per-option parsing ---------------------------------------------------------------- */
 
-/* The per-signal slot first, then the generic one. */
-static int ga__slot(int opt, int scope) { return scope * O_COUNT + opt; }
+/* The variable of option opt in scope (0 = generic, 1 + signal). */
+static ga_var *ga__var(int opt, int scope) { return ga_otlp_var(opt, scope); }
 
-static void ga__warn_bad(int kind, int slot, const char *v, const char *what)
+/* What applies instead of a bad per-signal value: the generic variable's value when it is
+ * good (`<value> (<generic name>)`), else the default. */
+static const char *ga__instead(ga_var *generic, int generic_ok, const char *def, char *buf, size_t cap)
 {
-    char name[64];
-    ga__var_name(slot, name, sizeof name);
-    if (v != NULL)
-        ga_warn(kind, "%s=%.200s %s", name, v, what);
-    else
-        ga_warn(kind, "%s %s", name, what);
+    if (!generic_ok)
+        return def;
+    snprintf(buf, cap, "%.64s (%s)", generic->val, generic->name);
+    return buf;
 }
 
 static void ga__load_url(int signal, ga_otlp_cfg *out)
 {
-    int ss = ga__slot(O_ENDPOINT, signal + 1), gs = ga__slot(O_ENDPOINT, 0);
-    const char *sv = ga__get(ss, GA_LK_OTLP_ENDPOINT);
-    if (sv && ga_otlp_url(sv, NULL, signal, out->url, sizeof out->url) == 0)
+    ga_var *sv = ga__var(O_ENDPOINT, signal + 1), *gv = ga__var(O_ENDPOINT, 0);
+    if (sv->val && ga_otlp_url(sv->val, NULL, signal, out->url, sizeof out->url) == 0)
         return;
-    if (sv)
-        ga__warn_bad(GA_LK_OTLP_ENDPOINT, ss, sv, "is not an http:// or https:// URL; ignored");
-    const char *gv = ga__get(gs, GA_LK_OTLP_ENDPOINT);
-    if (gv && ga_otlp_url(NULL, gv, signal, out->url, sizeof out->url) == 0)
+    if (sv->val) {
+        char buf[128];
+        int g_ok = gv->val != NULL && ga_otlp_url_valid(gv->val);
+        ga_var_warn(sv, "an http:// or https:// URL",
+                    ga__instead(gv, g_ok, GA_OTLP_DEFAULT_BASE, buf, sizeof buf));
+    }
+    if (gv->val && ga_otlp_url(NULL, gv->val, signal, out->url, sizeof out->url) == 0)
         return;
-    if (gv)
-        ga__warn_bad(GA_LK_OTLP_ENDPOINT, gs, gv, "is not an http:// or https:// URL; using "
-                     GA_OTLP_DEFAULT_BASE);
+    if (gv->val)
+        ga_var_warn(gv, "an http:// or https:// URL", GA_OTLP_DEFAULT_BASE);
     ga_otlp_url(NULL, GA_OTLP_DEFAULT_BASE, signal, out->url, sizeof out->url);
 }
 
@@ -260,14 +190,14 @@ static void ga__load_headers(int signal, ga_otlp_cfg *out)
 {
     out->n_headers = 0;
     for (int scope = signal + 1; scope >= 0; scope = scope ? 0 : -1) {
-        int slot = ga__slot(O_HEADERS, scope);
-        const char *v = ga__get(slot, GA_LK_OTLP_HEADERS);
-        if (v == NULL)
+        ga_var *v = ga__var(O_HEADERS, scope);
+        if (v->val == NULL)
             continue;
-        if (ga_otlp_parse_headers(v, out) == 0)
+        if (ga_otlp_parse_headers(v->val, out) == 0)
             return;
         /* Never echo the value: headers usually carry credentials. */
-        ga__warn_bad(GA_LK_OTLP_HEADERS, slot, NULL, "is malformed (want name=value,...); ignored");
+        ga_var_warn_hidden(v, "well formed (want name=value,...)",
+                           scope ? "OTEL_EXPORTER_OTLP_HEADERS or none" : "no extra headers");
     }
 }
 
@@ -279,36 +209,58 @@ static long ga__uint(const char *v, long lo, long hi)
     return (end == v || *end != '\0' || x < lo || x > hi) ? -1 : x;
 }
 
-static void ga__load_scalar(int signal, ga_otlp_cfg *out, int opt)
+static void ga__load_timeout(int signal, ga_otlp_cfg *out)
+{
+    ga_var *g = ga__var(O_TIMEOUT, 0);
+    int g_ok = g->val != NULL && ga__uint(g->val, 0, INT_MAX) >= 0;
+    for (int scope = signal + 1; scope >= 0; scope = scope ? 0 : -1) {
+        ga_var *v = ga__var(O_TIMEOUT, scope);
+        if (v->val == NULL)
+            continue;
+        long t = ga__uint(v->val, 0, INT_MAX);
+        if (t >= 0) {
+            out->timeout_ms = (unsigned)t;
+            return;
+        }
+        char buf[128];
+        ga_var_warn(v, "a number of milliseconds", ga__instead(g, scope && g_ok, "10000", buf, sizeof buf));
+    }
+}
+
+static int ga__compression_ok(const char *v)
+{
+    return v != NULL && (strcasecmp(v, "gzip") == 0 || strcasecmp(v, "none") == 0);
+}
+
+static void ga__load_compression(int signal, ga_otlp_cfg *out)
+{
+    ga_var *g = ga__var(O_COMPRESSION, 0);
+    for (int scope = signal + 1; scope >= 0; scope = scope ? 0 : -1) {
+        ga_var *v = ga__var(O_COMPRESSION, scope);
+        if (v->val == NULL)
+            continue;
+        if (ga__compression_ok(v->val)) {
+            out->gzip = strcasecmp(v->val, "gzip") == 0;
+            return;
+        }
+        char buf[128];
+        ga_var_warn(v, "gzip or none",
+                    ga__instead(g, scope && ga__compression_ok(g->val), "none", buf, sizeof buf));
+    }
+}
+
+/* Only http/protobuf exists; a bad per-signal value does not fall back to the generic one. */
+static void ga__load_protocol(int signal)
 {
     for (int scope = signal + 1; scope >= 0; scope = scope ? 0 : -1) {
-        int slot = ga__slot(opt, scope), kind = opt == O_TIMEOUT ? GA_LK_OTLP_TIMEOUT
-                 : opt == O_COMPRESSION ? GA_LK_OTLP_COMPRESSION : GA_LK_OTLP_PROTOCOL;
-        const char *v = ga__get(slot, kind);
-        if (v == NULL)
+        ga_var *v = ga__var(O_PROTOCOL, scope);
+        if (v->val == NULL)
             continue;
-        if (opt == O_TIMEOUT) {
-            long t = ga__uint(v, 0, INT_MAX);
-            if (t >= 0) { out->timeout_ms = (unsigned)t; return; }
-            ga__warn_bad(kind, slot, v, scope ? "is not a number of milliseconds; ignored "
-                         "(OTEL_EXPORTER_OTLP_TIMEOUT or 10000 applies)"
-                         : "is not a number of milliseconds; using 10000");
-        } else if (opt == O_COMPRESSION) {
-            if (strcasecmp(v, "gzip") == 0 || strcasecmp(v, "none") == 0) {
-                out->gzip = strcasecmp(v, "gzip") == 0;
-                return;
-            }
-            ga__warn_bad(kind, slot, v, scope ? "is not gzip or none; ignored "
-                         "(OTEL_EXPORTER_OTLP_COMPRESSION or none applies)"
-                         : "is not gzip or none; using none");
-        } else {
-            if (strcasecmp(v, "http/protobuf") == 0)
-                return;
-            ga__warn_bad(kind, slot, v, strcasecmp(v, "grpc") == 0 || strcasecmp(v, "http/json") == 0
-                         ? "is not supported by genesis-auto; using http/protobuf"
-                         : "is not grpc, http/protobuf or http/json; using http/protobuf");
-            return;     /* a bad per-signal value does not fall back to the generic one */
-        }
+        if (strcasecmp(v->val, "http/protobuf") != 0)
+            ga_var_warn(v, strcasecmp(v->val, "grpc") == 0 || strcasecmp(v->val, "http/json") == 0
+                           ? "supported by genesis-auto (http/protobuf only)"
+                           : "grpc, http/protobuf or http/json", "http/protobuf");
+        return;
     }
 }
 
@@ -316,7 +268,7 @@ static void ga__load_path(int signal, int opt, char *out, size_t cap)
 {
     out[0] = '\0';
     for (int scope = signal + 1; scope >= 0; scope = scope ? 0 : -1) {
-        const char *v = ga__get(ga__slot(opt, scope), GA_LK_OTLP_ENDPOINT);
+        const char *v = ga__var(opt, scope)->val;
         if (v != NULL && strlen(v) < cap) {
             memcpy(out, v, strlen(v) + 1);
             return;
@@ -333,9 +285,9 @@ void ga_otlp_cfg_load(int signal, ga_otlp_cfg *out)
     out->timeout_ms = GA_OTLP_DEFAULT_TIMEOUT_MS;
     ga__load_url(signal, out);
     ga__load_headers(signal, out);
-    ga__load_scalar(signal, out, O_TIMEOUT);
-    ga__load_scalar(signal, out, O_COMPRESSION);
-    ga__load_scalar(signal, out, O_PROTOCOL);
+    ga__load_timeout(signal, out);
+    ga__load_compression(signal, out);
+    ga__load_protocol(signal);
     ga__load_path(signal, O_CERT, out->certificate, sizeof out->certificate);
     ga__load_path(signal, O_KEY, out->client_key, sizeof out->client_key);
     ga__load_path(signal, O_CLIENT_CERT, out->client_certificate, sizeof out->client_certificate);
@@ -343,46 +295,29 @@ void ga_otlp_cfg_load(int signal, ga_otlp_cfg *out)
 
 /* ---- OTEL_BSP_* ---------------------------------------------------------------------- */
 
-static unsigned ga__bsp(int slot, int kind, long lo, long def, int *given)
-{
-    const char *v = ga__get(slot, kind);
-    *given = 0;
-    if (v == NULL)
-        return (unsigned)def;
-    long x = ga__uint(v, lo, INT_MAX);
-    if (x < 0) {
-        char what[96];
-        snprintf(what, sizeof what, "is not an integer in [%ld, %d]; using %ld", lo, INT_MAX, def);
-        ga__warn_bad(kind, slot, v, what);
-        return (unsigned)def;
-    }
-    *given = 1;
-    return (unsigned)x;
-}
-
 void ga_bsp_cfg_load(ga_bsp_cfg *out)
 {
-    int given;
-    out->schedule_delay_ms = ga__bsp(S_BSP_DELAY, GA_LK_BSP_DELAY, 0, 5000, &given);
-    out->export_timeout_ms = ga__bsp(S_BSP_TIMEOUT, GA_LK_BSP_TIMEOUT, 0, 30000, &given);
-    out->max_queue_size = ga__bsp(S_BSP_QUEUE, GA_LK_BSP_QUEUE, 1, 2048, &given);
+    out->schedule_delay_ms = (unsigned)ga_var_int(GA_VAR(OTEL_BSP_SCHEDULE_DELAY));
+    out->export_timeout_ms = (unsigned)ga_var_int(GA_VAR(OTEL_BSP_EXPORT_TIMEOUT));
+    out->max_queue_size = (unsigned)ga_var_int(GA_VAR(OTEL_BSP_MAX_QUEUE_SIZE));
     if (out->max_queue_size > GA_BSP_QUEUE_LIMIT) {
-        ga_warn(GA_LK_BSP_QUEUE, "OTEL_BSP_MAX_QUEUE_SIZE=%u is above %u; using %u",
-                out->max_queue_size, GA_BSP_QUEUE_LIMIT, GA_BSP_QUEUE_LIMIT);
+        ga_var_warn(GA_VAR(OTEL_BSP_MAX_QUEUE_SIZE), "at most 65536", "65536");
         out->max_queue_size = GA_BSP_QUEUE_LIMIT;
     }
-    out->max_export_batch_size = ga__bsp(S_BSP_BATCH, GA_LK_BSP_BATCH, 1, 512, &given);
+    out->max_export_batch_size = (unsigned)ga_var_int(GA_VAR(OTEL_BSP_MAX_EXPORT_BATCH_SIZE));
     if (out->max_export_batch_size > out->max_queue_size) {
-        if (given)
-            ga_warn(GA_LK_BSP_BATCH, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=%u is above "
-                    "OTEL_BSP_MAX_QUEUE_SIZE=%u; using %u", out->max_export_batch_size,
-                    out->max_queue_size, out->max_queue_size);
+        if (ga_var_raw(GA_VAR(OTEL_BSP_MAX_EXPORT_BATCH_SIZE)) != NULL) {
+            char applied[32];
+            snprintf(applied, sizeof applied, "%u", out->max_queue_size);
+            ga_var_warn(GA_VAR(OTEL_BSP_MAX_EXPORT_BATCH_SIZE),
+                        "at most OTEL_BSP_MAX_QUEUE_SIZE", applied);
+        }
         out->max_export_batch_size = out->max_queue_size;
     }
 }
 
 const char *ga_otlp_libcurl_name(void)
 {
-    const char *v = ga__get(S_LIBCURL, GA_LK_OTLP);
+    const char *v = ga_var_raw(GA_VAR(GENESIS_LIBCURL));
     return v ? v : "libcurl.so.4";
 }

@@ -1,24 +1,16 @@
 /* otlp_config.h — configuration of the OTLP/HTTP exporters: OTEL_EXPORTER_OTLP_* (generic and
  * per signal: TRACES, METRICS, LOGS), OTEL_BSP_* (span batching) and GENESIS_LIBCURL.
  *
- * The environment is copied once when the library loads (a constructor: single-threaded, like
- * the rest of the configuration) and parsed later, on the exporter thread, by whichever
- * component needs it. Parsing follows SPECS §1.5 and §4: empty = unset; a per-signal variable
- * overrides the generic one; a bad value gives one `genesis:` warning (per option) and the
- * default (or the generic value) is used. Nothing here allocates. */
+ * The values come from the configuration table (preload/env.h, read by the constructor) and
+ * are parsed by whichever component needs them. Parsing follows SPECS §1.5 and §4: empty =
+ * unset; a per-signal variable overrides the generic one; a bad value gives one `genesis:`
+ * warning (per variable) and the default (or the generic value) is used. No allocation. */
 #ifndef GA_OTLP_CONFIG_H
 #define GA_OTLP_CONFIG_H
 
 #include <stddef.h>
 
 enum ga_otlp_signal { GA_OTLP_TRACES, GA_OTLP_METRICS, GA_OTLP_LOGS, GA_OTLP_NSIG };
-
-/* Log kinds of the options (once per option, whatever the signal). They live in the
- * configuration range of preload/log.h (0..31), from the top down, see docs/otlp.md. */
-enum {
-    GA_LK_OTLP_ENDPOINT = 23, GA_LK_OTLP_HEADERS, GA_LK_OTLP_TIMEOUT, GA_LK_OTLP_COMPRESSION,
-    GA_LK_OTLP_PROTOCOL, GA_LK_BSP_DELAY, GA_LK_BSP_TIMEOUT, GA_LK_BSP_QUEUE, GA_LK_BSP_BATCH
-};
 
 #define GA_OTLP_URL_MAX      1024
 #define GA_OTLP_MAX_HEADERS  32
@@ -55,9 +47,6 @@ typedef struct ga_bsp_cfg {
     unsigned max_export_batch_size; /* default 512 */
 } ga_bsp_cfg;
 
-/* Copy the relevant environment variables (done by a constructor at load; tests call it
- * again after setenv). Values too long to keep are remembered as such and warned about. */
-void ga_otlp_env_snapshot(void);
 
 /* The configuration of one signal's exporter, from the snapshot. Warns (once per option)
  * about bad values. Safe on any thread once the snapshot exists. */

@@ -114,7 +114,7 @@ static void ga__family(ga_buf *b, const ga_instrument *m, int om)
 void ga_prom_render(ga_buf *b, int om)
 {
     ga__target_info(b, om);
-    for (int i = 0; i < GA_MI_COUNT; i++)
+    for (int i = 0; i < ga_minst_count; i++)
         if (ga_series_first(&ga_minst[i]) != NULL)
             ga__family(b, &ga_minst[i], om);
     if (om)

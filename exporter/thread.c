@@ -100,7 +100,7 @@ static uint64_t ga__drain(void)
     ga_rec *r;
     while ((r = ga_ring_peek()) != NULL) {
         n++;
-        int is_span = ga_op_is_span(r->h.op);
+        int is_span = ga_rec_is_span(r);
         int sampled = is_span && (r->h.trace_flags & GA_TF_SAMPLED) != 0, took = 0;
         for (int i = 0; i < ga__ncomp; i++) {
             if (ga__comp[i]->record)

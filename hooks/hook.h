@@ -13,9 +13,9 @@
 #include "preload/ga.h"
 #include "preload/real.h"
 #include "preload/fdtable.h"
+#include "preload/connect.h"
 #include "preload/emit.h"
 #include "preload/proto.h"
-#include "plugins/http/http_inject.h"
 
 /* Files, pipes and ttys (fd table state OTHER) go straight to the real call: the exported
  * hook is only this test and a tail call; everything else is in a separate function
@@ -108,7 +108,7 @@ static inline void ga_io_done_data(int fd, ssize_t r, int out, int consumed,
     int proto = atomic_load_explicit(&e->proto, memory_order_relaxed);
     if (ga_unlikely(atomic_load_explicit(&e->pending, memory_order_relaxed)) ||
         (r > 0 && consumed && proto != GA_PROTO_NONE && proto != GA_PROTO_TLS) ||
-        (r == 0 && !out && consumed && proto == GA_PROTO_HTTP)) {
+        (r == 0 && !out && consumed && ga_proto_wants_eof(proto))) {
         ga__io_slow(fd, e, r, out, consumed, buf, iov, cnt);
         ga__maybe_quiet(e);
     }
@@ -125,22 +125,18 @@ static inline void ga_io_done_iov(int fd, ssize_t r, int out, int consumed,
     ga_io_done_data(fd, r, out, consumed, NULL, iov, cnt);
 }
 
-/* The pre-send step (protocols/http_inject.h): trace-context injection into outgoing
- * HTTP requests. Referenced weakly, so a build without the HTTP module has no such step. */
-extern int ga_http_send(int fd, ga_fd *e, const struct msghdr *m, int flags, int use_msg,
-                        ssize_t *ret) __attribute__((weak));
-extern int ga_http_propagate __attribute__((weak));
-
-/* The entry of a client socket whose next write must go through ga_http_send(), or NULL.
+/* The entry of a client socket whose next write must go through its plug-in's pre-send step
+ * (preload/proto.h: ga_presend_tab, trace-context injection), and that step; NULL when none.
  * Files, pipes, server sockets: the fd-table lookup, one load and a branch. */
-static inline ga_fd *ga_presend_entry(int fd)
+static inline ga_fd *ga_presend_entry(int fd, ga_presend_fn *fn)
 {
     ga_fd *e = ga_fd_peek(fd);
     if (ga_likely(e == NULL || e->role != GA_ROLE_CLIENT))
         return NULL;
-    if (ga_http_send == NULL || !ga_http_presend_proto(e) || !ga_observing() ||
-        ga_fd_state(e) != GA_FD_SOCKET)
+    ga_presend_fn f = ga_presend_tab[atomic_load_explicit(&e->proto, memory_order_relaxed)];
+    if (f == NULL || !ga_observing() || ga_fd_state(e) != GA_FD_SOCKET)
         return NULL;
+    *fn = f;
     return e;
 }
 
@@ -149,12 +145,13 @@ static inline ga_fd *ga_presend_entry(int fd)
 static inline int ga_presend(int fd, const struct iovec *iov, size_t cnt, int flags,
                              const struct sockaddr *to, socklen_t tolen, int use_msg, ssize_t *r)
 {
-    ga_fd *e = ga_presend_entry(fd);
+    ga_presend_fn f;
+    ga_fd *e = ga_presend_entry(fd, &f);
     if (ga_likely(e == NULL))
         return 0;
     struct msghdr m = { .msg_name = (void *)to, .msg_namelen = tolen,
                         .msg_iov = (struct iovec *)iov, .msg_iovlen = cnt };
-    return ga_http_send(fd, e, &m, flags, use_msg, r);
+    return f(fd, e, &m, flags, use_msg, r);
 }
 
 #endif

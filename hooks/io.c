@@ -58,8 +58,9 @@ static __attribute__((noinline)) ssize_t ga__full_sendmsg(int fd, const struct m
         return syscall(SYS_sendmsg, fd, msg, flags);
     GA_INTERNAL_GUARD(fd, -1);
     ssize_t r;
-    ga_fd *pe = msg != NULL ? ga_presend_entry(fd) : NULL;
-    if (ga_likely(pe == NULL) || !ga_http_send(fd, pe, msg, flags, 1, &r))
+    ga_presend_fn pf;
+    ga_fd *pe = msg != NULL ? ga_presend_entry(fd, &pf) : NULL;
+    if (ga_likely(pe == NULL) || !pf(fd, pe, msg, flags, 1, &r))
         r = f(fd, msg, flags);
     if (r > 0)
         ga_io_done_iov(fd, r, 1, 1, msg->msg_iov, (int)msg->msg_iovlen);

@@ -1,5 +1,5 @@
-/* config.c — reading the environment into ga_cfg (see config.h). Runs once in the
- * constructor, before any thread of ours exists; only getenv, no allocation. */
+/* config.c — the core variables of the configuration table into ga_cfg (see config.h). Runs
+ * once in the constructor, before any thread of ours exists; no allocation. */
 #include <ctype.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -8,82 +8,39 @@
 #include <strings.h>
 #include "preload/config.h"
 #include "preload/log.h"
+#include "preload/vars.h"
 
 ga_config ga_cfg;
 
-/* Each variable warns at most once: its index in this table is its log kind. */
-enum {
-    V_SDK_DISABLED, V_GA_DISABLED, V_SAMPLER, V_SAMPLER_ARG, V_TRACES_EXP, V_METRICS_EXP,
-    V_FLUSH, V_QUEUE, V_TRACEPARENT, V_RESOURCE, V_LOG_LEVEL, V_SERVICE, V_CONSOLE
-};
-
-static const char *ga__env(const char *name)
-{
-    const char *v = getenv(name);
-    return (v != NULL && *v != '\0') ? v : NULL;   /* empty means unset (OTel rule) */
-}
-
-static int ga__parse_bool(int var, const char *name, const char *v)
-{
-    if (v == NULL)
-        return 0;
-    if (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0)
-        return 1;
-    if (strcasecmp(v, "false") != 0 && strcmp(v, "0") != 0)
-        ga_warn(var, "%s=%s is not true/false; using false", name, v);
-    return 0;
-}
-
-/* Parse a non-negative integer in [lo, hi]; on failure warn and return `def`. */
-static long ga__parse_long(int var, const char *name, const char *v, long lo, long hi, long def)
-{
-    if (v == NULL)
-        return def;
-    char *end;
-    long x = strtol(v, &end, 10);
-    if (end == v || *end != '\0' || x < lo || x > hi) {
-        ga_warn(var, "%s=%s is not an integer in [%ld, %ld]; using %ld", name, v, lo, hi, def);
-        return def;
-    }
-    return x;
-}
+/* The raw value of a core variable, or NULL when unset. */
+#define ga__env(N) ga_var_raw(GA_VAR(N))
 
 static void ga__parse_sampler(ga_config *cfg)
 {
-    static const struct { const char *name; int sampler; } names[] = {
-        {"always_on", GA_SAMPLER_ALWAYS_ON}, {"always_off", GA_SAMPLER_ALWAYS_OFF},
-        {"traceidratio", GA_SAMPLER_RATIO}, {"parentbased_always_on", GA_SAMPLER_PB_ALWAYS_ON},
-        {"parentbased_always_off", GA_SAMPLER_PB_ALWAYS_OFF},
-        {"parentbased_traceidratio", GA_SAMPLER_PB_RATIO},
+    /* In the order of the variable's choices (preload/vars.h). */
+    static const int samplers[] = {
+        GA_SAMPLER_ALWAYS_ON, GA_SAMPLER_ALWAYS_OFF, GA_SAMPLER_RATIO, GA_SAMPLER_PB_ALWAYS_ON,
+        GA_SAMPLER_PB_ALWAYS_OFF, GA_SAMPLER_PB_RATIO,
     };
-    cfg->sampler = GA_SAMPLER_PB_ALWAYS_ON;
+    cfg->sampler = samplers[ga_var_enum(GA_VAR(OTEL_TRACES_SAMPLER))];
     cfg->sampler_ratio = 1.0;
-    const char *v = ga__env("OTEL_TRACES_SAMPLER");
-    if (v == NULL)
+    if (ga__env(OTEL_TRACES_SAMPLER) == NULL)
         return;            /* _ARG is only read when a sampler is set (spec) */
-    size_t i;
-    for (i = 0; i < GA_ARRAY_LEN(names); i++)
-        if (strcasecmp(v, names[i].name) == 0)
-            break;
-    if (i == GA_ARRAY_LEN(names)) {
-        ga_warn(V_SAMPLER, "OTEL_TRACES_SAMPLER=%s is not supported; using parentbased_always_on", v);
-        return;
-    }
-    cfg->sampler = names[i].sampler;
-    const char *arg = ga__env("OTEL_TRACES_SAMPLER_ARG");
+    const char *arg = ga__env(OTEL_TRACES_SAMPLER_ARG);
     if (arg != NULL && (cfg->sampler == GA_SAMPLER_RATIO || cfg->sampler == GA_SAMPLER_PB_RATIO)) {
         char *end;
         double r = strtod(arg, &end);
         if (end == arg || *end != '\0' || !(r >= 0.0 && r <= 1.0))
-            ga_warn(V_SAMPLER_ARG, "OTEL_TRACES_SAMPLER_ARG=%s is not a ratio in [0, 1]; using 1.0", arg);
+            ga_var_warn(GA_VAR(OTEL_TRACES_SAMPLER_ARG), "a ratio in [0, 1]", "1.0");
         else
             cfg->sampler_ratio = r;
     }
 }
 
 /* Comma list of exporter names into GA_EXP_* bits; unknown names warn and are ignored. */
-static unsigned ga__parse_exporters(int var, const char *name, const char *v, unsigned allowed)
+static unsigned ga__parse_exporters(ga_var *var, unsigned allowed)
 {
+    const char *v = ga_var_raw(var);
     if (v == NULL)
         return GA_EXP_OTLP;
     unsigned bits = 0;
@@ -98,7 +55,9 @@ static unsigned ga__parse_exporters(int var, const char *name, const char *v, un
                      : strcasecmp(tok, "prometheus") == 0 ? GA_EXP_PROMETHEUS
                      : strcasecmp(tok, "none") == 0 ? 0 : ~0u;
         if (bit == ~0u || (bit & ~allowed)) {
-            ga_warn(var, "%s: exporter '%s' is not supported; ignored", name, tok);
+            char what[96];
+            snprintf(what, sizeof what, "a list of supported exporters ('%.40s' is not one)", tok);
+            ga_var_warn(var, what, "the others");
             continue;
         }
         bits |= bit;
@@ -184,75 +143,64 @@ int ga_config_glob_match(const char *list, const char *name)
     return 0;
 }
 
+/* GENESIS_LOG_LEVEL, else OTEL_LOG_LEVEL (the warning names the one that was read). */
 static void ga__parse_log_level(void)
 {
-    static const char *const names[] = {"off", "error", "warn", "info", "debug"};
-    const char *v = ga__env("GENESIS_LOG_LEVEL");
-    if (v == NULL)
-        v = ga__env("OTEL_LOG_LEVEL");
-    ga_log_level = GA_LOG_WARN;
-    if (v == NULL)
-        return;
-    for (size_t i = 0; i < GA_ARRAY_LEN(names); i++)
-        if (strcasecmp(v, names[i]) == 0) {
-            ga_log_level = (int)i;
-            return;
-        }
-    if (strcasecmp(v, "warning") == 0 || strcasecmp(v, "none") == 0) {
-        ga_log_level = strcasecmp(v, "none") == 0 ? GA_LOG_OFF : GA_LOG_WARN;
-        return;
-    }
-    ga_warn(V_LOG_LEVEL, "GENESIS_LOG_LEVEL=%s is not off|error|warn|info|debug; using warn", v);
+    /* In the order of the variables' choices: off error warn info debug warning none. */
+    static const int levels[] = { GA_LOG_OFF, GA_LOG_ERROR, GA_LOG_WARN, GA_LOG_INFO,
+                                  GA_LOG_DEBUG, GA_LOG_WARN, GA_LOG_OFF };
+    ga_var *v = ga__env(GENESIS_LOG_LEVEL) != NULL ? GA_VAR(GENESIS_LOG_LEVEL) : GA_VAR(OTEL_LOG_LEVEL);
+    ga_log_level = GA_LOG_WARN;         /* so that a bad value is reported */
+    ga_log_level = levels[ga_var_enum(v)];
 }
 
 static void ga__parse_context(ga_config *cfg)
 {
-    const char *tp = ga__env("TRACEPARENT");
+    const char *tp = ga__env(TRACEPARENT);
     memset(&cfg->env_parent, 0, sizeof cfg->env_parent);
     cfg->tracestate[0] = '\0';
     if (tp == NULL)
         return;
     if (ga_traceparent_parse(tp, strlen(tp), &cfg->env_parent) < 0) {
-        ga_warn(V_TRACEPARENT, "TRACEPARENT=%s is not a valid W3C traceparent; ignored", tp);
+        ga_var_warn(GA_VAR(TRACEPARENT), "a valid W3C traceparent", "none");
         return;
     }
-    const char *ts = ga__env("TRACESTATE");
+    const char *ts = ga__env(TRACESTATE);
     if (ts != NULL && strlen(ts) < sizeof cfg->tracestate)
         strcpy(cfg->tracestate, ts);
 }
 
 void ga_config_load(ga_config *cfg, const char *exe)
 {
+    ga_env_read();
     memset(cfg, 0, sizeof *cfg);
     ga__parse_log_level();
-    cfg->disabled = ga__parse_bool(V_SDK_DISABLED, "OTEL_SDK_DISABLED", ga__env("OTEL_SDK_DISABLED"))
-                  | ga__parse_bool(V_GA_DISABLED, "GENESIS_DISABLED", ga__env("GENESIS_DISABLED"));
-    const char *inc = ga__env("GENESIS_INCLUDE"), *exc = ga__env("GENESIS_EXCLUDE");
+    cfg->disabled = ga_var_bool(GA_VAR(OTEL_SDK_DISABLED)) | ga_var_bool(GA_VAR(GENESIS_DISABLED));
+    const char *inc = ga__env(GENESIS_INCLUDE), *exc = ga__env(GENESIS_EXCLUDE);
     if (exe != NULL && ((inc && !ga_config_glob_match(inc, exe)) || (exc && ga_config_glob_match(exc, exe))))
         cfg->disabled = 1;
     if (cfg->disabled)
         return;
     ga__parse_sampler(cfg);
-    cfg->traces_exporters = ga__parse_exporters(V_TRACES_EXP, "OTEL_TRACES_EXPORTER",
-                                                ga__env("OTEL_TRACES_EXPORTER"), GA_EXP_OTLP | GA_EXP_CONSOLE);
-    cfg->metrics_exporters = ga__parse_exporters(V_METRICS_EXP, "OTEL_METRICS_EXPORTER",
-                                                 ga__env("OTEL_METRICS_EXPORTER"),
+    cfg->traces_exporters = ga__parse_exporters(GA_VAR(OTEL_TRACES_EXPORTER), GA_EXP_OTLP | GA_EXP_CONSOLE);
+    cfg->metrics_exporters = ga__parse_exporters(GA_VAR(OTEL_METRICS_EXPORTER),
                                                  GA_EXP_OTLP | GA_EXP_CONSOLE | GA_EXP_PROMETHEUS);
-    cfg->exit_flush_ms = (unsigned)ga__parse_long(V_FLUSH, "GENESIS_EXIT_FLUSH_MS",
-                                                  ga__env("GENESIS_EXIT_FLUSH_MS"), 0, 60000, 300);
-    long q = ga__parse_long(V_QUEUE, "GENESIS_QUEUE_SIZE", ga__env("GENESIS_QUEUE_SIZE"), 2, 1 << 22, 4096);
+    cfg->propagate = ga_var_bool(GA_VAR(GENESIS_PROPAGATE));
+    cfg->exit_flush_ms = (unsigned)ga_var_int(GA_VAR(GENESIS_EXIT_FLUSH_MS));
+    long q = ga_var_int(GA_VAR(GENESIS_QUEUE_SIZE));
     uint32_t cap = 2;
     while (cap < (uint32_t)q)
         cap <<= 1;
     cfg->queue_size = cap;
     ga__parse_context(cfg);
-    const char *svc = ga__env("OTEL_SERVICE_NAME");
+    const char *svc = ga__env(OTEL_SERVICE_NAME);
     if (svc != NULL)
         snprintf(cfg->service_name, sizeof cfg->service_name, "%s", svc);
-    const char *cf = ga__env("GENESIS_CONSOLE_FILE");
+    const char *cf = ga__env(GENESIS_CONSOLE_FILE);
     if (cf != NULL)
         snprintf(cfg->console_file, sizeof cfg->console_file, "%s", cf);
-    const char *ra = ga__env("OTEL_RESOURCE_ATTRIBUTES");
+    const char *ra = ga__env(OTEL_RESOURCE_ATTRIBUTES);
     if (ra != NULL && ga_config_parse_resource(cfg, ra) < 0)
-        ga_warn(V_RESOURCE, "OTEL_RESOURCE_ATTRIBUTES is malformed; the whole variable is ignored");
+        ga_var_warn_hidden(GA_VAR(OTEL_RESOURCE_ATTRIBUTES), "a list of key=value pairs",
+                           "no extra attributes (the whole variable is ignored)");
 }

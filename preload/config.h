@@ -1,4 +1,5 @@
-/* config.h — configuration read from the environment once, in the constructor.
+/* config.h — the core's configuration, parsed once in the constructor from the configuration
+ * table (preload/env.h, preload/vars.h).
  *
  * Standard OTEL_* variables first, GENESIS_* for what OpenTelemetry has no name for
  * (docs/configuration.md lists them all). A bad value produces one `genesis:` warning and
@@ -27,6 +28,7 @@ typedef struct ga_config {
     double sampler_ratio;
     unsigned traces_exporters;      /* GA_EXP_* */
     unsigned metrics_exporters;
+    int propagate;                  /* GENESIS_PROPAGATE: inject trace context (default on) */
     unsigned exit_flush_ms;
     uint32_t queue_size;            /* ring capacity, power of two */
     ga_span_ctx env_parent;         /* TRACEPARENT, valid=0 when absent/invalid */
@@ -40,7 +42,8 @@ typedef struct ga_config {
 
 extern ga_config ga_cfg;
 
-/* Fill `cfg` from the environment with defaults for anything unset or invalid.
+/* Read the environment into the configuration table (ga_env_read) and fill `cfg` from the
+ * core's variables, with defaults for anything unset or invalid (one warning each).
  * `exe` is the executable's short name, matched against GENESIS_INCLUDE/EXCLUDE. */
 void ga_config_load(ga_config *cfg, const char *exe);
 

@@ -1,32 +1,37 @@
-/* emit.h — turning what the hooks saw into records on the ring (application thread side).
+/* emit.h — the one door from the application thread to the exporter thread: every record
+ * (a plug-in's or the core's) is begun and committed here.
  *
- * Everything here runs on the application thread, inside a hook, after the real call:
- * no locks, no malloc, no stdio, no syscalls beyond the vDSO clock (and one getpeername
- * when a non-blocking connect is judged by getsockopt). */
+ * ga_emit_begin() reserves a ring slot and fills its header in one place: protocol and op,
+ * span kind, the span identity, times, and the writing thread's id (cached per thread, renewed
+ * after fork). The caller then sets the status, adds its attributes (record.h, ga_rec_put*)
+ * and commits. Application thread, hot path: no lock, no malloc, no syscall but a gettid once
+ * per thread. */
 #ifndef GA_EMIT_H
 #define GA_EMIT_H
 
-#include <sys/socket.h>
-#include "preload/fdtable.h"
+#include <stdint.h>
+#include "preload/record.h"
+#include "preload/plugins.h"
+#include "protocols/w3c/w3c.h"
 
 /* CLOCK_REALTIME in ns since the epoch (vDSO, no syscall). */
 uint64_t ga_now_ns(void);
 
-/* connect() returned `ret` with errno `err`; `start` was taken before the call. */
-void ga_connect_done(int fd, const struct sockaddr *sa, socklen_t len,
-                     uint64_t start, int ret, int err);
+/* Fill r's header (attributes emptied): proto/op (enum ga_proto; the plug-in's op), kind
+ * (GA_KIND_*; 0 = not a span, ids may then be NULL), the identity from ids, start and end
+ * (end is clamped to start), this thread's id. Pure but for the thread id: tests build
+ * records with it. */
+void ga_rec_init(ga_rec *r, uint8_t proto, uint8_t op, uint8_t kind, const ga_span_ids *ids,
+                 uint64_t start_ns, uint64_t end_ns);
 
-/* A successful or failed I/O on a socket with a pending non-blocking connect: finish the
- * connect span when the outcome is known (ok = data moved; err = a connection error). */
-void ga_connect_check_pending(int fd, ga_fd *e, int ok, int err);
+/* Begin a record: a ring slot initialised by ga_rec_init(), or NULL when there is no room
+ * (the drop is counted) — then there is nothing to commit. Starts the exporter thread on
+ * first use. */
+ga_rec *ga_emit_begin(uint8_t proto, uint8_t op, uint8_t kind, const ga_span_ids *ids,
+                      uint64_t start_ns, uint64_t end_ns);
 
-/* getsockopt(SO_ERROR) returned `soerr` on a socket with a pending connect. */
-void ga_connect_so_error(int fd, ga_fd *e, int soerr);
-
-/* An application socket with traffic is being closed: hand its byte totals over. */
-void ga_conn_closed(int fd, const ga_fd *e);
-
-/* The socket is being closed with its connect still pending. */
-void ga_connect_finish_on_close(int fd, ga_fd *e);
+/* Hand a begun record to the exporter thread. Exactly once per ga_emit_begin() that
+ * returned a record. */
+void ga_emit_commit(ga_rec *r);
 
 #endif

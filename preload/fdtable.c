@@ -9,7 +9,7 @@
 #include <netinet/in.h>
 #include "preload/fdtable.h"
 #include "preload/log.h"
-#include "preload/emit.h"
+#include "preload/connect.h"
 #include "preload/proto.h"
 
 ga_fd *_Atomic ga_fd_chunks[GA_FD_TOP];

@@ -18,6 +18,7 @@
 #include "preload/ga.h"
 #include "preload/record.h"
 #include "preload/context.h"
+#include "preload/plugins.h"
 
 #define GA_FD_CHUNK_BITS 8
 #define GA_FD_CHUNK      (1u << GA_FD_CHUNK_BITS)
@@ -45,7 +46,9 @@ typedef struct ga_fd {
     uint8_t family;                 /* AF_* */
     uint8_t socktype;               /* SOCK_STREAM, SOCK_DGRAM, ... */
     uint8_t role;                   /* enum ga_fd_role */
-    _Atomic uint8_t proto;          /* enum ga_proto: what the bytes turned out to be */
+    _Atomic uint8_t proto;          /* enum ga_proto (preload/plugins.h): what the bytes turned
+                                     * out to be; UNKNOWN until the first data, NONE once no
+                                     * protocol claimed it (it is then only counted) */
     uint8_t pad[2];
     _Atomic uint32_t gen;           /* bumped whenever the number is reused */
     uint32_t pad2;
@@ -57,10 +60,6 @@ typedef struct ga_fd {
     struct ga_conn *_Atomic conn;   /* protocol parser state, NULL until a protocol is found */
 } ga_fd;
 
-/* What a connection's bytes turned out to be. UNKNOWN until its first data; NONE once no
- * protocol claimed it (it is then only counted). */
-enum ga_proto { GA_PROTO_UNKNOWN = 0, GA_PROTO_NONE, GA_PROTO_HTTP, GA_PROTO_RESP,
-                GA_PROTO_MYSQL, GA_PROTO_TLS, GA_PROTO_COUNT };
 
 extern ga_fd *_Atomic ga_fd_chunks[GA_FD_TOP];
 

@@ -1,5 +1,6 @@
-/* lifecycle.c — the library's life in a process: the constructor (read the environment,
- * resolve the real symbols, nothing else), the fork handler, and the bounded flush at exit.
+/* lifecycle.c — the library's life in a process: the constructor (read the configuration
+ * table, resolve the real symbols, set up the plug-ins), the fork handler, and the bounded
+ * flush at exit.
  *
  * Nothing starts here: no thread, no allocation, no socket. The exporter thread is started
  * by the first record (exporter/thread.c), so the many short-lived children that inherit
@@ -12,6 +13,7 @@
 #include "preload/conn.h"
 #include "preload/context.h"
 #include "preload/fdtable.h"
+#include "preload/proto.h"
 #include "preload/real.h"
 #include "preload/ring.h"
 #include "exporter/exporter.h"
@@ -22,7 +24,6 @@ int ga_enabled;
 _Atomic uint32_t ga_fork_generation;
 
 extern char *program_invocation_short_name;
-extern void ga_http_active_after_fork(void) __attribute__((weak));
 
 /* Child after fork (not vfork, not posix_spawn: those never run atfork handlers). The
  * child has only the forking thread; the parent's exporter thread and its data stay with
@@ -34,8 +35,7 @@ static void ga__after_fork_child(void)
     ga_fd_after_fork();
     ga_ring_after_fork();
     ga_conn_after_fork();
-    if (ga_http_active_after_fork != NULL)
-        ga_http_active_after_fork();
+    ga_proto_after_fork();
     ga_exporter_after_fork();
     errno = saved;
 }
@@ -55,6 +55,7 @@ __attribute__((constructor)) static void ga__init(void)
     ga_config_load(&ga_cfg, program_invocation_short_name);
     ga_real_init();
     if (!ga_cfg.disabled) {
+        ga_proto_init(ga_cfg.propagate);
         pthread_atfork(NULL, NULL, ga__after_fork_child);
         atexit(ga__at_exit);
         ga_enabled = 1;

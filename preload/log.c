@@ -14,7 +14,7 @@ void ga_log(int level, int kind, const char *fmt, ...)
 {
     if (level > ga_log_level || level == GA_LOG_OFF)
         return;
-    if (kind != GA_LK_DEBUG) {
+    if (kind >= GA_LK_DEDUP_FIRST) {
         uint64_t bit = 1ull << ((unsigned)kind & 63);
         if (atomic_fetch_or(&ga__log_seen, bit) & bit)
             return;

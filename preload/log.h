@@ -1,29 +1,40 @@
 /* log.h — the library's own diagnostics: one line on stderr with a `genesis:` prefix,
  * at most once per kind per process (GENESIS_LOG_LEVEL=off silences everything).
- * Safe from any thread; never allocates; writes with a raw syscall so nothing is observed. */
+ * Safe from any thread; never allocates; writes with a raw syscall so nothing is observed.
+ *
+ * Three ways to say something once:
+ *  - configuration problems go through the configuration table (preload/env.h), which
+ *    remembers per variable what it already said;
+ *  - the core's and the exporter's recurring problems have a kind below;
+ *  - any other single place (a plug-in noticing something) uses ga_warn_once(), which keeps
+ *    its own flag at the call site: no numbering to keep in sync. */
 #ifndef GA_LOG_H
 #define GA_LOG_H
 
+#include <stdatomic.h>
+
 enum ga_log_level { GA_LOG_OFF, GA_LOG_ERROR, GA_LOG_WARN, GA_LOG_INFO, GA_LOG_DEBUG };
 
-/* Each distinct problem has a kind, so that it is reported once, not once per occurrence. */
-enum ga_log_kind {
-    GA_LK_CONFIG_FIRST = 0,           /* 0..31: one per configuration variable: 0-12
-                                       * preload/config.c, 15-16 Redis, 17 MySQL, 18-22
-                                       * exporter/metrics_conf.c, 23-31 exporter/otlp_config.h */
-    GA_LK_THREAD = 32,                /* exporter thread could not start */
-    GA_LK_RING,                       /* ring could not be allocated */
-    GA_LK_FDTABLE,                    /* fd table chunk could not be allocated */
-    GA_LK_CONSOLE,                    /* console file could not be opened */
-    GA_LK_EXPORT,                     /* an export failed */
-    GA_LK_EXPORT_REJECT,              /* partial success / permanent rejection */
-    GA_LK_OTLP,                       /* OTLP exporter unavailable */
-    GA_LK_PROM,                       /* Prometheus listener */
-    GA_LK_FLUSH,                      /* exit flush timed out */
-    GA_LK_DEBUG,                      /* debug lines are never deduplicated */
-    GA_LK_PROTO_FIRST = 48,           /* 48..63: protocol modules (56: MySQL compression) */
-    GA_LK_COUNT = 64
-};
+#define GA_LOG_KINDS(X)                                                    \
+    X(CONFIG)          /* deduplicated per variable by env.h, not here */  \
+    X(DEBUG)           /* never deduplicated */                            \
+    X(SITE)            /* deduplicated by the call site (ga_warn_once) */  \
+    X(THREAD)          /* exporter thread could not start */               \
+    X(RING)            /* ring could not be allocated */                   \
+    X(FDTABLE)         /* fd table chunk could not be allocated */         \
+    X(CONSOLE)         /* console file could not be opened */              \
+    X(EXPORT)          /* an export failed */                              \
+    X(EXPORT_REJECT)   /* partial success / permanent rejection */         \
+    X(OTLP)            /* OTLP exporter unavailable */                     \
+    X(PROM)            /* Prometheus listener */                           \
+    X(FLUSH)           /* exit flush timed out */
+
+#define GA__LK_ENUM(name) GA_LK_##name,
+enum ga_log_kind { GA_LOG_KINDS(GA__LK_ENUM) GA_LK_COUNT };
+_Static_assert(GA_LK_COUNT <= 64, "log kinds are bits of one word");
+
+/* Kinds below this one are not deduplicated by ga_log itself. */
+#define GA_LK_DEDUP_FIRST GA_LK_THREAD
 
 extern int ga_log_level;
 
@@ -34,5 +45,13 @@ void ga_log(int level, int kind, const char *fmt, ...)
 #define ga_warn(kind, ...)  ga_log(GA_LOG_WARN, (kind), __VA_ARGS__)
 #define ga_error(kind, ...) ga_log(GA_LOG_ERROR, (kind), __VA_ARGS__)
 #define ga_debug(...)       ga_log(GA_LOG_DEBUG, GA_LK_DEBUG, __VA_ARGS__)
+
+/* A warning said at most once per process from this call site. */
+#define ga_warn_once(...)                                                  \
+    do {                                                                   \
+        static _Atomic int ga__said;                                       \
+        if (!atomic_exchange_explicit(&ga__said, 1, memory_order_relaxed)) \
+            ga_log(GA_LOG_WARN, GA_LK_SITE, __VA_ARGS__);                  \
+    } while (0)
 
 #endif

@@ -1,22 +1,34 @@
 /* proto.c — protocol detection and dispatch on the application thread (see proto.h). */
 #include <errno.h>
 #include "preload/proto.h"
+#include "preload/plugin.h"
 
-extern const ga_proto_handler ga_http_handler __attribute__((weak));
-extern const ga_proto_handler ga_resp_handler __attribute__((weak));
-extern const ga_proto_handler ga_mysql_handler __attribute__((weak));
+ga_presend_fn ga_presend_tab[GA_PROTO_COUNT];
+uint32_t ga_proto_eof_mask;
 
-/* Detection order: the most specific first bytes first. */
-static const ga_proto_handler *const ga__handlers[] = {
-    &ga_mysql_handler, &ga_http_handler, &ga_resp_handler,
-};
-
-static const ga_proto_handler *ga__handler_of(int proto)
+void ga_proto_init(int propagate)
 {
-    for (size_t i = 0; i < GA_ARRAY_LEN(ga__handlers); i++)
-        if (ga__handlers[i] != NULL && ga__handlers[i]->proto == proto)
-            return ga__handlers[i];
-    return NULL;
+    ga_foreach_plugin(p) {
+        unsigned id = (unsigned)(p_it - ga_plugins);
+        if (p == NULL)
+            continue;
+        if (p->wants_eof)
+            ga_proto_eof_mask |= 1u << id;
+        if (propagate && p->presend != NULL) {
+            ga_presend_tab[id] = p->presend;
+            if (p->presend_unknown && ga_presend_tab[GA_PROTO_UNKNOWN] == NULL)
+                ga_presend_tab[GA_PROTO_UNKNOWN] = p->presend;
+        }
+        if (p->init != NULL)
+            p->init();
+    }
+}
+
+void ga_proto_after_fork(void)
+{
+    ga_foreach_plugin(p)
+        if (p != NULL && p->after_fork != NULL)
+            p->after_fork();
 }
 
 /* TLS records and the HTTP/2 preface are recognised here so no parser mistakes them. */
@@ -30,11 +42,9 @@ static int ga__detect(ga_fd *e, int out, const uint8_t *p, size_t n)
 {
     if (ga__is_tls(p, n))
         return GA_PROTO_TLS;
-    for (size_t i = 0; i < GA_ARRAY_LEN(ga__handlers); i++) {
-        const ga_proto_handler *h = ga__handlers[i];
+    ga_foreach_plugin(h)
         if (h != NULL && h->detect != NULL && h->detect(e, out, p, n))
-            return h->proto;
-    }
+            return (int)(h_it - ga_plugins);
     return GA_PROTO_NONE;
 }
 
@@ -56,7 +66,8 @@ static ga_conn *ga__conn(int fd, ga_fd *e, int proto, uint32_t gen)
     return ga_conn_lock(c, fd, gen) ? c : NULL;
 }
 
-static const ga_proto_handler *ga__prepare(ga_fd *e, int out, const uint8_t *p, size_t n)
+/* The plug-in that follows this connection (detecting it on its first bytes), or NULL. */
+static const ga_plugin *ga__prepare(ga_fd *e, int out, const uint8_t *p, size_t n)
 {
     int proto = atomic_load_explicit(&e->proto, memory_order_relaxed);
     if (ga_likely(proto == GA_PROTO_NONE || proto == GA_PROTO_TLS))
@@ -67,16 +78,16 @@ static const ga_proto_handler *ga__prepare(ga_fd *e, int out, const uint8_t *p, 
         proto = ga__detect(e, out, p, n);
         atomic_store_explicit(&e->proto, (uint8_t)proto, memory_order_relaxed);
     }
-    return ga__handler_of(proto);
+    return ga_plugin_get((unsigned)proto);
 }
 
 void ga_proto_data(int fd, ga_fd *e, int out, const void *buf, size_t n)
 {
-    const ga_proto_handler *h = ga__prepare(e, out, buf, n);
+    const ga_plugin *h = ga__prepare(e, out, buf, n);
     if (h == NULL || h->data == NULL)
         return;
     uint32_t gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
-    ga_conn *c = ga__conn(fd, e, h->proto, gen);
+    ga_conn *c = ga__conn(fd, e, atomic_load_explicit(&e->proto, memory_order_relaxed), gen);
     if (c == NULL)
         return;
     int saved = errno;
@@ -92,12 +103,12 @@ void ga_proto_data_iov(int fd, ga_fd *e, int out, const struct iovec *iov, int c
         first++;
     if (first == cnt)
         return;
-    const ga_proto_handler *h = ga__prepare(e, out, iov[first].iov_base,
-                                            iov[first].iov_len < n ? iov[first].iov_len : n);
+    const ga_plugin *h = ga__prepare(e, out, iov[first].iov_base,
+                                     iov[first].iov_len < n ? iov[first].iov_len : n);
     if (h == NULL || h->data == NULL)
         return;
     uint32_t gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
-    ga_conn *c = ga__conn(fd, e, h->proto, gen);
+    ga_conn *c = ga__conn(fd, e, atomic_load_explicit(&e->proto, memory_order_relaxed), gen);
     if (c == NULL)
         return;
     int saved = errno;
@@ -125,7 +136,7 @@ void ga_proto_closed(ga_conn *c)
         return;
     }
     if (ga_conn_lock(c, c->fd, c->fd_gen)) {
-        const ga_proto_handler *h = ga__handler_of(c->proto);
+        const ga_plugin *h = ga_plugin_get(c->proto);
         if (h != NULL && h->closed != NULL) {
             int saved = errno;
             h->closed(c);

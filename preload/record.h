@@ -14,21 +14,14 @@
 
 #define GA_REC_SIZE 504     /* + 8 bytes of ring sequence = one 512-byte slot */
 
-/* Which operation a record describes: decides the span name and the metric it feeds. */
-/* Ranges: 1-15 core, 16-31 HTTP, 32-47 Redis, 48-63 MySQL (protocol modules own theirs). */
-enum ga_op {
+/* Which operation a record describes: the pair (proto, op). `proto` is the plug-in that wrote
+ * it (enum ga_proto, preload/plugins.h) or GA_PROTO_CORE; each plug-in numbers its own ops
+ * from 1, so a new plug-in never renumbers anything. The core's ops: */
+enum ga_core_op {
     GA_OP_NONE = 0,
     GA_OP_CONNECT,          /* outbound connect(): INTERNAL span `connect {peer}` */
-    GA_OP_HTTP_FIRST = 16,
-    GA_OP_RESP_FIRST = 32,
-    GA_OP_MYSQL_FIRST = 48,
-    GA_OP_FIRST_NONSPAN = 64,
-    GA_OP_CONN_CLOSE = GA_OP_FIRST_NONSPAN, /* socket closed: final byte totals (no span) */
-    GA_OP_COUNT
+    GA_OP_CONN_CLOSE,       /* socket closed: final byte totals (no span) */
 };
-
-/* Span records become spans (when sampled); the others only feed metrics. */
-static inline int ga_op_is_span(int op) { return op > GA_OP_NONE && op < GA_OP_FIRST_NONSPAN; }
 
 /* OTLP SpanKind and StatusCode values. */
 enum { GA_KIND_INTERNAL = 1, GA_KIND_SERVER = 2, GA_KIND_CLIENT = 3 };
@@ -41,10 +34,11 @@ typedef struct ga_addr {
     uint8_t  addr[16];      /* IPv4 in the first 4 bytes */
 } ga_addr;
 
-/* Attribute keys carried in the TLV area. Core keys (< 32) are decoded by exporter/attrs.c;
- * protocol modules own the ranges below and decode them in their op descriptors
+/* Attribute keys carried in the TLV area. Core keys (< GA_A_PLUGIN_FIRST) mean the same in
+ * every record and are decoded by exporter/attrs.c; keys from GA_A_PLUGIN_FIRST up belong to
+ * the record's plug-in, which numbers its own and decodes them in its op descriptors
  * (exporter/ops.h). */
-enum { GA_A_HTTP_FIRST = 32, GA_A_RESP_FIRST = 64, GA_A_MYSQL_FIRST = 96, GA_A_DB_FIRST = 128 };
+#define GA_A_PLUGIN_FIRST 32
 enum ga_attr_key {
     GA_A_PEER = 1,          /* ga_addr: network.peer.address/port, network.type */
     GA_A_UNIX_PATH,         /* str: network.peer.address for AF_UNIX */
@@ -62,15 +56,17 @@ enum ga_attr_key {
 enum ga_attr_type { GA_AT_INT = 1, GA_AT_STR, GA_AT_ADDR, GA_AT_DOUBLE, GA_AT_BOOL };
 
 typedef struct ga_rec_hdr {
-    uint8_t  op;            /* enum ga_op */
-    uint8_t  kind;          /* GA_KIND_* */
+    uint8_t  proto;         /* enum ga_proto: the plug-in that wrote it, GA_PROTO_CORE = 0 */
+    uint8_t  op;            /* the plug-in's op (enum ga_core_op for the core) */
+    uint8_t  kind;          /* GA_KIND_*; 0 = not a span (feeds metrics only) */
     uint8_t  status;        /* GA_STATUS_* */
     uint8_t  trace_flags;   /* W3C flags; bit 0 = sampled */
     uint8_t  has_parent;
     uint8_t  parent_remote;
+    uint8_t  reserved;
     uint16_t attr_len;      /* bytes used in attrs[] */
-    uint32_t tid;
-    uint32_t reserved;
+    uint16_t reserved2;
+    uint32_t tid;           /* the writing thread (gettid) */
     uint64_t start_ns;      /* CLOCK_REALTIME, ns since the epoch */
     uint64_t end_ns;
     uint8_t  trace_id[16];
@@ -86,6 +82,9 @@ typedef struct ga_rec {
 } ga_rec;
 
 _Static_assert(sizeof(ga_rec) == GA_REC_SIZE, "record size");
+
+/* Span records become spans (when sampled); the others only feed metrics. */
+static inline int ga_rec_is_span(const ga_rec *r) { return r->h.kind != 0; }
 
 /* TLV entry: key (1), type (1), length (2, host order), value bytes. Values that do not
  * fit are truncated (strings) or dropped (fixed types): a record never overflows. */

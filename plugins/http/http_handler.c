@@ -1,4 +1,4 @@
-/* http_handler.c — the HTTP/1.x protocol handler plugged into preload/proto.c: detection
+/* http_handler.c — the HTTP/1.x plug-in's wire entry points (preload/plugin.h): detection
  * of a request stream on a connection's first bytes, dispatch of each direction's bytes to
  * its parser, and the end of whatever is in flight when the connection closes.
  *
@@ -7,12 +7,11 @@
  * go out. TLS records and the HTTP/2 preface are never claimed (the first is recognised by
  * proto.c, the second is not a method we know). */
 #include <string.h>
-#include "preload/proto.h"
 #include "plugins/http/http_state.h"
 #include "plugins/http/http_xchg.h"
 #include "plugins/http/http_rec.h"
 
-static int ga__detect(const ga_fd *e, int out, const uint8_t *p, size_t n)
+int ga_http_detect(const ga_fd *e, int out, const uint8_t *p, size_t n)
 {
     if ((e->role == GA_ROLE_SERVER && out) || (e->role == GA_ROLE_CLIENT && !out))
         return 0;                   /* the first bytes must be a request */
@@ -52,7 +51,7 @@ void ga_http_give_up(ga_http_state *st, ga_fd *e)
     ga_http_update_quiet(st);
 }
 
-static void ga__data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_t n)
+void ga_http_data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_t n)
 {
     ga_http_state *st = ga_http_st(c);
     if (!st->init)
@@ -95,7 +94,7 @@ static void ga__finish(ga_http_state *st)
 }
 
 /* The connection is closing (c locked). */
-static void ga__closed(ga_conn *c)
+void ga_http_closed(ga_conn *c)
 {
     ga_http_state *st = ga_http_st(c);
     if (!st->init)
@@ -104,11 +103,3 @@ static void ga__closed(ga_conn *c)
         ga__finish(st);
     ga_http_state_free(st);
 }
-
-const ga_proto_handler ga_http_handler = {
-    .proto = GA_PROTO_HTTP,
-    .name = "http",
-    .detect = ga__detect,
-    .data = ga__data,
-    .closed = ga__closed,
-};

@@ -13,19 +13,6 @@
 #include "preload/real.h"
 #include "preload/emit.h"
 
-int ga_http_propagate = 1;
-
-/* GENESIS_PROPAGATE=0|false|off|no turns injection off; read once when the library loads. */
-__attribute__((constructor)) static void ga__propagate_init(void)
-{
-    int saved = errno;
-    const char *v = getenv("GENESIS_PROPAGATE");
-    if (v != NULL && (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 ||
-                      strcasecmp(v, "off") == 0 || strcasecmp(v, "no") == 0))
-        ga_http_propagate = 0;
-    errno = saved;
-}
-
 static ssize_t ga__real_send(int fd, const struct msghdr *m, int flags, int use_msg)
 {
     if (!use_msg) {

@@ -5,29 +5,19 @@
  * reaches the wire as W: S with one `traceparent` (+ `tracestate`) header line inserted
  * before the blank line that ends each request's header section — unless the request
  * already carries a traceparent. The write hooks call ga_http_send() for client sockets
- * whose protocol is HTTP or not yet known; it either declines (0: the hook makes the
- * application's call unchanged) or makes the real call(s) itself (1) and returns, in *ret
- * and errno, exactly what the application must see: a count of its own bytes only.
+ * whose protocol is HTTP or not yet known (the plug-in's `presend` slot, preload/plugin.h);
+ * it either declines (0: the hook makes the application's call unchanged) or makes the real
+ * call(s) itself (1) and returns, in *ret and errno, exactly what the application must see:
+ * a count of its own bytes only. Installed only while propagation is on (GENESIS_PROPAGATE).
  *
- * Cost when nothing is due (inside a request body of known length, or a socket that is not
- * HTTP): ga_http_presend_proto() is two loads and a branch; ga_http_send() then compares the
- * write's length with the connection's `quiet` budget and declines. */
+ * Cost when nothing is due (inside a request body of known length): ga_http_send() compares
+ * the write's length with the connection's `quiet` budget and declines. */
 #ifndef GA_HTTP_INJECT_H
 #define GA_HTTP_INJECT_H
 
 #include <sys/socket.h>
 #include <sys/types.h>
 #include "preload/fdtable.h"
-
-/* 0 when GENESIS_PROPAGATE turns injection off (read once, at load). */
-extern int ga_http_propagate;
-
-/* May this client socket need the pre-send step? (HTTP or not yet known, injection on.) */
-static inline int ga_http_presend_proto(const ga_fd *e)
-{
-    int p = atomic_load_explicit(&e->proto, memory_order_relaxed);
-    return (p == GA_PROTO_HTTP || p == GA_PROTO_UNKNOWN) && ga_http_propagate;
-}
 
 /* The application asks to send the bytes of m->msg_iov[0..msg_iovlen) on client socket fd
  * (entry e): with sendmsg(fd, m, flags) when use_msg, else with writev(fd, iov, cnt) (write,

@@ -1,15 +1,18 @@
-/* ops_http.c — HTTP records → spans and metric series, on the exporter thread (ops.h):
+/* http_ops.c — HTTP records → spans and metric series, on the exporter thread (ops.h):
  * span names (`GET`, `GET {route}` with GENESIS_HTTP_ROUTES, `HTTP` for unknown methods),
  * the semantic-convention attributes of server and client spans (url.path/url.query or
  * url.full, redacted), and the attributes of http.server/client.request.duration series.
- * All derived attributes are produced when the method key is met (it is always first). */
+ * All derived attributes are produced when the method key is met (it is always first).
+ * http.server.active_requests is read from the plug-in's own in-flight counters. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "exporter/ops.h"
 #include "protocols/http1/http1.h"
-#include "plugins/http/http_rec.h"
 #include "protocols/http1/http_url.h"
+#include "plugins/http/http_active.h"
+#include "plugins/http/http_plugin.h"
+#include "plugins/http/http_rec.h"
 
 /* The raw facts of one HTTP record. */
 typedef struct ga__hr {
@@ -56,23 +59,6 @@ static void ga__read(const ga_rec *r, ga__hr *h)
     }
 }
 
-/* GENESIS_HTTP_ROUTES, copied by the constructor below: the exporter thread that matches routes
- * must never call getenv(), which races a setenv() of the application. */
-static char *ga__routes_copy;
-
-void ga_http_routes_load(void)
-{
-    const char *v = getenv("GENESIS_HTTP_ROUTES");
-    char *old = ga__routes_copy;
-    ga__routes_copy = v && *v ? strdup(v) : NULL;   /* no memory: no routes */
-    free(old);
-}
-
-__attribute__((constructor)) static void ga__routes_init(void)
-{
-    ga_http_routes_load();
-}
-
 static int ga__route(const ga__hr *h, const char **route, size_t *rlen)
 {
     const char *path, *q;
@@ -80,7 +66,7 @@ static int ga__route(const ga__hr *h, const char **route, size_t *rlen)
     if (!h->server || h->target == NULL)
         return 0;
     ga_http_split_target(h->target, h->target_n, &path, &pl, &q, &ql);
-    return ga_http_route_match(ga__routes_copy, path, pl, route, rlen);
+    return ga_http_route_match(ga_http_routes(), path, pl, route, rlen);
 }
 
 static void ga__name(const ga_rec *r, char *buf, size_t cap)
@@ -231,10 +217,31 @@ static int ga__metric_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scra
     return n;
 }
 
-const ga_op_desc ga_ops_http[] = {
-    { .op = GA_OP_HTTP_SERVER, .name = ga__name, .attr = ga__attr,
-      .metric = GA_PM_HTTP_SERVER_DURATION, .metric_attrs = ga__metric_attrs },
-    { .op = GA_OP_HTTP_CLIENT, .name = ga__name, .attr = ga__attr,
-      .metric = GA_PM_HTTP_CLIENT_DURATION, .metric_attrs = ga__metric_attrs },
-    { .op = 0 },
+/* http.server.active_requests from the plug-in's in-flight counters: a series per method
+ * once that method was seen (a request that ends brings it back to 0, kept). */
+static const ga_instrument ga__active = { .name = "http.server.active_requests",
+    .description = "Number of active HTTP server requests.", .unit = "{request}",
+    .kind = GA_MK_UPDOWN, .max_series = 16 };
+
+static void ga__collect(void)
+{
+    for (int m = GA_H1_M_NONE + 1; m < GA_H1_M_COUNT; m++) {
+        const char *name = ga_h1_method_name(m);
+        int64_t v = atomic_load_explicit(&ga_http_active[m], memory_order_relaxed);
+        ga_attr a[2] = {
+            { .key = "http.request.method", .type = GA_V_STR, .s = name, .slen = strlen(name) },
+            { .key = "url.scheme", .type = GA_V_STR, .s = "http", .slen = 4 },
+        };
+        ga_series_set(ga_metrics_series(&ga__active, a, 2, v != 0), v);
+    }
+}
+
+static const ga_op_desc ga__ops[GA_OP_HTTP_COUNT - 1] = {
+    [GA_OP_HTTP_SERVER - 1] = { .name = ga__name, .attr = ga__attr,
+        .metric = &ga_inst_http_server_duration, .metric_attrs = ga__metric_attrs },
+    [GA_OP_HTTP_CLIENT - 1] = { .name = ga__name, .attr = ga__attr,
+        .metric = &ga_inst_http_client_duration, .metric_attrs = ga__metric_attrs },
 };
+
+const struct ga_plugin_exp ga_http_exp = { .ops = ga__ops, .nops = GA_OP_HTTP_COUNT - 1,
+                                           .collect = ga__collect };

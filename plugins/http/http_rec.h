@@ -1,6 +1,5 @@
-/* http_keys.h — what HTTP records carry: the op ids (GA_OP_HTTP_FIRST..) and the attribute
- * keys (GA_A_HTTP_FIRST..) written on the application thread (protocols/http_span.c) and
- * decoded on the exporter thread (exporter/ops_http.c). Raw facts only: the exporter turns
+/* http_rec.h — what HTTP records carry: the plug-in's op ids and attribute keys, written on
+ * the application thread (http_span.c) and decoded on the exporter thread (http_ops.c). Raw facts only: the exporter turns
  * them into semantic-convention attributes (url.full, url.path/query, server.address...). */
 #ifndef GA_HTTP_KEYS_H
 #define GA_HTTP_KEYS_H
@@ -8,12 +7,13 @@
 #include "preload/record.h"
 
 enum ga_http_op {
-    GA_OP_HTTP_SERVER = GA_OP_HTTP_FIRST,   /* SERVER span: a request read on an accepted socket */
+    GA_OP_HTTP_SERVER = 1,                  /* SERVER span: a request read on an accepted socket */
     GA_OP_HTTP_CLIENT,                      /* CLIENT span: a request written on a connected socket */
+    GA_OP_HTTP_COUNT
 };
 
 enum ga_http_attr {
-    GA_A_HTTP_METHOD = GA_A_HTTP_FIRST, /* int: enum ga_h1_method */
+    GA_A_HTTP_METHOD = GA_A_PLUGIN_FIRST, /* int: enum ga_h1_method */
     GA_A_HTTP_METHOD_ORIG,  /* str: the method token, when it is not exactly a known method */
     GA_A_HTTP_TARGET,       /* str: the request-target as sent (may be truncated) */
     GA_A_HTTP_HOST,         /* str: the Host field value */

@@ -1,15 +1,12 @@
 /* http_span.c — HTTP span identity and records on the application thread: server span ids
  * from an incoming traceparent, the thread's active server span (and its tracestate) that
  * client spans started on the thread descend from, and the record of a finished request.
- * Only raw facts go into the record; exporter/ops_http.c makes attributes of them. */
+ * Only raw facts go into the record; http_ops.c makes attributes of them. */
 #include <string.h>
-#include <unistd.h>
-#include <sys/syscall.h>
 #include "plugins/http/http_state.h"
 #include "plugins/http/http_rec.h"
 #include "preload/config.h"
-#include "preload/ring.h"
-#include "exporter/exporter.h"
+#include "preload/emit.h"
 
 /* The tracestate of the thread's active server span, and which span it belongs to. */
 static GA_TLS char ga__ts[GA_HTTP_TS_CAP];
@@ -17,8 +14,6 @@ static GA_TLS uint16_t ga__ts_len;
 static GA_TLS uint8_t ga__ts_span[8];
 static GA_TLS char ga__tp_in[55];
 static GA_TLS uint8_t ga__tp_in_ok;
-static GA_TLS uint32_t ga__tid;
-static GA_TLS uint32_t ga__tid_fork = UINT32_MAX;
 
 void ga_http_server_ids(ga_span_ids *ids, const ga_span_ctx *in)
 {
@@ -129,28 +124,12 @@ static int ga__status(const ga_http_state *st, const ga_http_xchg *x, int err)
 void ga_http_emit(const ga_http_state *st, const ga_http_xchg *x, uint64_t end_ns,
                   int err, uint64_t resp_body)
 {
-    ga_exporter_ensure();
-    ga_rec *r = ga_ring_reserve();
+    int server = st->side == GA_HTTP_SIDE_SERVER;
+    ga_rec *r = ga_emit_begin(GA_PROTO_HTTP, server ? GA_OP_HTTP_SERVER : GA_OP_HTTP_CLIENT,
+                              server ? GA_KIND_SERVER : GA_KIND_CLIENT, &x->ids, x->start_ns, end_ns);
     if (r == NULL)
         return;
-    int server = st->side == GA_HTTP_SIDE_SERVER;
-    r->h.op = server ? GA_OP_HTTP_SERVER : GA_OP_HTTP_CLIENT;
-    r->h.kind = server ? GA_KIND_SERVER : GA_KIND_CLIENT;
     r->h.status = (uint8_t)ga__status(st, x, err);
-    r->h.trace_flags = x->ids.flags & GA_TF_SAMPLED;
-    r->h.has_parent = x->ids.has_parent;
-    r->h.parent_remote = x->ids.parent_remote;
-    uint32_t fg = atomic_load_explicit(&ga_fork_generation, memory_order_relaxed);
-    if (ga_unlikely(ga__tid_fork != fg)) {
-        ga__tid = (uint32_t)syscall(SYS_gettid);   /* once per thread (and per fork) */
-        ga__tid_fork = fg;
-    }
-    r->h.tid = ga__tid;
-    r->h.start_ns = x->start_ns;
-    r->h.end_ns = end_ns >= x->start_ns ? end_ns : x->start_ns;
-    memcpy(r->h.trace_id, x->ids.trace_id, 16);
-    memcpy(r->h.span_id, x->ids.span_id, 8);
-    memcpy(r->h.parent_id, x->ids.parent_id, 8);
     ga__attrs(r, st, x, err, resp_body);
-    ga_ring_commit(r);
+    ga_emit_commit(r);
 }

@@ -108,6 +108,11 @@ _Static_assert(offsetof(ga_http_state, quiet) == 0, "quiet is read at offset 0 b
 
 static inline ga_http_state *ga_http_st(ga_conn *c) { return (ga_http_state *)(void *)c->state; }
 
+/* The plug-in's wire entry points (http_handler.c; contracts in preload/plugin.h). */
+int ga_http_detect(const ga_fd *e, int out, const uint8_t *p, size_t n);
+void ga_http_data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_t n);
+void ga_http_closed(ga_conn *c);
+
 /* Set up a fresh state (zeroed memory) for one side of connection fd (generation gen). */
 void ga_http_state_init(ga_http_state *st, int side, const ga_addr *peer, int fd, uint32_t gen);
 

@@ -3,7 +3,7 @@
  * mysql_send_query + mysql_read_query_result, mysql_stmt_init (to know a statement's
  * connection), mysql_stmt_prepare, mysql_stmt_execute, mysql_close.
  *
- * One query, one span: the hook opens it (identity, start time: protocols/mysql_hook.h) and
+ * One query, one span: the hook opens it (identity, start time: plugins/mysql/mysql_hook.h) and
  * the wire parser, seeing the command go out on this thread, adopts and ends it — at the last
  * row of a result set. When the wire cannot be read (TLS, compression) the hook ends the span
  * itself when the call returns, with the error number the library reports. Calls made inside

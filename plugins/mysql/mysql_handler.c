@@ -1,16 +1,14 @@
-/* mysql_handler.c — MySQL/MariaDB in the protocol bridge (preload/proto.h): detection from the
- * server greeting a client reads, whatever the port; the connection's bytes to the parser
- * (protocols/mysql.h) whose events become spans (mysql_calls.c); in-flight commands ended at
- * close. Application thread, connection state locked by the bridge. */
+/* mysql_handler.c — the MySQL/MariaDB plug-in's wire entry points (preload/plugin.h):
+ * detection from the server greeting a client reads, whatever the port; the connection's bytes
+ * to the parser (protocols/mysql/mysql.h) whose events become spans (mysql_calls.c); in-flight
+ * commands ended at close. Application thread, connection state locked by the bridge. */
 #include <string.h>
 #include "plugins/mysql/mysql_handler.h"
+#include "plugins/mysql/mysql_plugin.h"
 #include "preload/log.h"
-#include "preload/proto.h"
-
-#define GA_LK_MYSQL_COMPRESS 56     /* preload/log.h kind (free range 43..63): said once */
 
 /* Only the client side of a connection is parsed: its first bytes are the greeting it reads. */
-static int ga__detect(const ga_fd *e, int out, const uint8_t *p, size_t n)
+int ga_my_detect(const ga_fd *e, int out, const uint8_t *p, size_t n)
 {
     if (out || e->role == GA_ROLE_SERVER || e->role == GA_ROLE_LISTENER)
         return 0;
@@ -24,12 +22,11 @@ static void ga__stopped(ga_fd *e, const ga_my_state *st)
     atomic_store_explicit(&e->proto, why == GA_MY_STOP_TLS ? GA_PROTO_TLS : GA_PROTO_NONE,
                           memory_order_relaxed);
     if (why == GA_MY_STOP_COMPRESS)
-        ga_warn(GA_LK_MYSQL_COMPRESS,
-               "MySQL compressed protocol in use: its queries are traced only "
-                "through libmariadb/libmysqlclient hooks");
+        ga_warn_once("MySQL compressed protocol in use: its queries are traced only "
+                     "through libmariadb/libmysqlclient hooks");
 }
 
-static void ga__data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_t n)
+void ga_my_data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_t n)
 {
     ga_my_state *st = (ga_my_state *)c->state;
     if (st->p.phase == 0 && st->peer.family == 0)
@@ -44,16 +41,8 @@ static void ga__data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, si
         ga__stopped(e, st);
 }
 
-static void ga__closed(ga_conn *c)
+void ga_my_closed(ga_conn *c)
 {
     ga_my_state *st = (ga_my_state *)c->state;
     ga_my_close(&st->p, &ga_my_span_sink, st);
 }
-
-const ga_proto_handler ga_mysql_handler = {
-    .proto = GA_PROTO_MYSQL,
-    .name = "mysql",
-    .detect = ga__detect,
-    .data = ga__data,
-    .closed = ga__closed,
-};

@@ -1,5 +1,5 @@
-/* mysql_hook.h — how a library-level hook (hooks/mysql.c) and the wire parser
- * (protocols/mysql_handler.c) share one span per query.
+/* mysql_hook.h — how a library-level hook (plugins/mysql/hook_libmysql.c) and the wire parser
+ * (plugins/mysql/mysql_handler.c) share one span per query.
  *
  * The hook runs first, on the application thread that calls mysql_real_query() & co.: it
  * gives the call a span identity and a start time and publishes them in ga_my_tls_op with the
@@ -39,7 +39,7 @@ typedef struct ga_my_hook_conn {
 extern GA_TLS ga_my_hook_op ga_my_tls_op;
 extern GA_TLS ga_my_hook_conn ga_my_tls_conn;
 
-/* The hooks' side (protocols/mysql_hookspan.c). `m` is the application's MYSQL handle, used
+/* The hooks' side (plugins/mysql/mysql_hookspan.c). `m` is the application's MYSQL handle, used
  * only as a key (never dereferenced); NULL when the call has none (statements). */
 
 /* A connection succeeded: remember what the application named, for spans the wire parser
@@ -79,10 +79,5 @@ void ga_my_hook_resume_done(const void *m, int error);
  * returns the new length, or 0 when the text must be sent unchanged (off, too long, or it
  * ends with `;` or holds a line comment the appended comment could fall into). */
 size_t ga_my_sqlcommenter(const char *text, size_t len, char *buf, size_t cap);
-
-/* GENESIS_SQLCOMMENTER as read before main when it is not a boolean (1/true/yes/on,
- * 0/false/no/off; then the commenter stays off), else "". The exporter thread warns about it
- * (exporter/ops_mysql.c), so that the warning follows GENESIS_LOG_LEVEL. */
-extern char ga_my_sqlc_invalid[16];
 
 #endif

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include "plugins/mysql/mysql_hook.h"
 #include "plugins/mysql/mysql_handler.h"
+#include "plugins/mysql/mysql_plugin.h"
 #include "preload/emit.h"
 
 #define GA__HANDLES 32
@@ -39,25 +40,6 @@ typedef struct ga__stmt {
 
 static ga__stmt ga__stmts[GA__STMTS];
 static _Atomic unsigned ga__stmt_next;
-static int ga__sqlc;                        /* GENESIS_SQLCOMMENTER */
-
-char ga_my_sqlc_invalid[16];
-
-__attribute__((constructor)) static void ga__sqlc_env(void)
-{
-    static const char *const on[] = {"1", "true", "yes", "on"}, *const off[] = {"0", "false", "no", "off"};
-    const char *v = getenv("GENESIS_SQLCOMMENTER");
-    if (v == NULL || *v == '\0')
-        return;
-    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
-        if (strcasecmp(v, on[i]) == 0)
-            ga__sqlc = 1;
-        if (strcasecmp(v, on[i]) == 0 || strcasecmp(v, off[i]) == 0)
-            return;
-    }
-    snprintf(ga_my_sqlc_invalid, sizeof ga_my_sqlc_invalid, "%s", v);
-}
-
 static ga__handle *ga__find(const void *m)
 {
     for (int i = 0; m != NULL && i < GA__HANDLES; i++)
@@ -241,7 +223,7 @@ size_t ga_my_sqlcommenter(const char *text, size_t len, char *buf, size_t cap)
     static const char pre[] = "/*traceparent='", post[] = "'*/";
     const ga_my_hook_op *o = &ga_my_tls_op;
     size_t add = sizeof pre - 1 + 55 + sizeof post - 1;
-    if (!ga__sqlc || o->want == 0 || text == NULL || len + add > cap || !ga__commentable(text, len))
+    if (!ga_my_cfg.sqlcommenter || o->want == 0 || text == NULL || len + add > cap || !ga__commentable(text, len))
         return 0;
     char tp[56];
     ga_traceparent_format(o->ids.trace_id, o->ids.span_id, o->ids.flags, tp);

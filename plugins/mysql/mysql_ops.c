@@ -1,5 +1,5 @@
-/* ops_mysql.c — MySQL/MariaDB records → spans and metric series, on the exporter thread
- * (exporter/ops.h; record layout in protocols/mysql_rec.h).
+/* mysql_ops.c — MySQL/MariaDB records → spans and metric series, on the exporter thread
+ * (exporter/ops.h; record layout in mysql_rec.h).
  *
  * Span name: db.query.summary when derivable (`SELECT messages`), else the operation
  * (`EXECUTE`, `PREPARE`, `PING`), else `mysql`; a prepare is named `PREPARE <summary>`.
@@ -19,39 +19,7 @@
 #include "plugins/mysql/mysql_rec.h"
 #include "protocols/sql/sql_summary.h"
 #include "protocols/sql/sql_sanitize.h"
-#include "preload/log.h"
-
-enum { GA_SQL_SANITIZED = 0, GA_SQL_RAW, GA_SQL_NONE };
-#define GA_LK_SQL_TEXT (GA_LK_CONFIG_FIRST + 17)   /* preload/log.h kind of GENESIS_SQL_TEXT */
-#define GA_LK_SQLC (GA_LK_CONFIG_FIRST + 14)       /* ... and of GENESIS_SQLCOMMENTER */
-
-static char ga__sql_env[16];        /* snapshot taken while the process is single-threaded */
-static int ga__sql_mode = -1;
-
-__attribute__((constructor)) static void ga__sql_snapshot(void)
-{
-    const char *v = getenv("GENESIS_SQL_TEXT");
-    if (v != NULL)
-        snprintf(ga__sql_env, sizeof ga__sql_env, "%s", v);
-}
-
-static int ga__mode(void)
-{
-    if (ga__sql_mode >= 0)
-        return ga__sql_mode;
-    ga__sql_mode = GA_SQL_SANITIZED;
-    if (strcasecmp(ga__sql_env, "raw") == 0)
-        ga__sql_mode = GA_SQL_RAW;
-    else if (strcasecmp(ga__sql_env, "none") == 0)
-        ga__sql_mode = GA_SQL_NONE;
-    else if (ga__sql_env[0] != '\0' && strcasecmp(ga__sql_env, "sanitized") != 0)
-        ga_warn(GA_LK_SQL_TEXT, "GENESIS_SQL_TEXT=%s is not sanitized|raw|none; using sanitized",
-                ga__sql_env);
-    if (ga_my_sqlc_invalid[0] != '\0')
-        ga_warn(GA_LK_SQLC, "GENESIS_SQLCOMMENTER=%s is not true/false; the commenter stays off",
-                ga_my_sqlc_invalid);
-    return ga__sql_mode;
-}
+#include "plugins/mysql/mysql_plugin.h"
 
 static int ga__find(const ga_rec *r, uint8_t want, const uint8_t **v, size_t *len)
 {
@@ -174,7 +142,7 @@ static int ga__text(const ga_rec *r, const uint8_t *v, size_t len, ga_attr *out,
                     int metric)
 {
     static char text[GA_REC_ATTR_CAP], sum[GA_SQL_SUMMARY_MAX + 1];
-    int mode = ga__mode();
+    int mode = ga_my_cfg.sql_text;
     if (!metric && mode != GA_SQL_NONE) {
         if (mode == GA_SQL_SANITIZED && r->h.op == GA_OP_MYSQL_QUERY) {
             size_t k = ga_sql_sanitize((const char *)v, len, text, sizeof text);
@@ -238,13 +206,14 @@ static int ga__metric_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scra
     return n;
 }
 
-#define GA__MYSQL_OP(o) { .op = (o), .name = ga__name, .attr = ga__attr, \
-    .metric = GA_PM_DB_CLIENT_DURATION, .metric_attrs = ga__metric_attrs }
+#define GA__MYSQL_OP(o) [(o) - 1] = { .name = ga__name, .attr = ga__attr, \
+    .metric = &ga_inst_db_client_duration, .metric_attrs = ga__metric_attrs }
 
-const ga_op_desc ga_ops_mysql[] = {
+static const ga_op_desc ga__ops[GA_OP_MYSQL_COUNT - 1] = {
     GA__MYSQL_OP(GA_OP_MYSQL_QUERY),
     GA__MYSQL_OP(GA_OP_MYSQL_PREPARE),
     GA__MYSQL_OP(GA_OP_MYSQL_EXECUTE),
     GA__MYSQL_OP(GA_OP_MYSQL_COMMAND),
-    { .op = 0 },
 };
+
+const struct ga_plugin_exp ga_mysql_exp = { .ops = ga__ops, .nops = GA_OP_MYSQL_COUNT - 1 };

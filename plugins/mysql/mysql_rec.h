@@ -1,11 +1,11 @@
-/* mysql_rec.h — the MySQL records: operation ids (record.h range 48..63), attribute keys
- * (96..127) and how a finished database call becomes one record on the ring.
+/* mysql_rec.h — the MySQL records: the plug-in's op ids and attribute keys, and how a
+ * finished database call becomes one record on the ring.
  *
- * Both producers — the wire parser's handler (protocols/mysql_handler.c) and the library hooks
- * when the wire is not visible (hooks/mysql.c: TLS connections) — describe the call as a
- * ga_my_span and hand it to ga_my_emit(). The application thread only copies raw facts
- * (bounded raw SQL bytes, numbers, names); exporter/ops_mysql.c decodes them, sanitising the
- * text and deriving db.query.summary and the span name on the exporter thread. */
+ * Both producers — the wire parser's handler (mysql_handler.c) and the library hooks when the
+ * wire is not visible (hook_libmysql.c: TLS connections) — describe the call as a ga_my_span
+ * and hand it to ga_my_emit(). The application thread only copies raw facts (bounded raw SQL
+ * bytes, numbers, names); mysql_ops.c decodes them, sanitising the text and deriving
+ * db.query.summary and the span name on the exporter thread. */
 #ifndef GA_MYSQL_REC_H
 #define GA_MYSQL_REC_H
 
@@ -15,14 +15,15 @@
 #include "preload/context.h"
 
 enum ga_my_op {
-    GA_OP_MYSQL_QUERY = GA_OP_MYSQL_FIRST,  /* COM_QUERY: text sanitised on export */
+    GA_OP_MYSQL_QUERY = 1,                  /* COM_QUERY: text sanitised on export */
     GA_OP_MYSQL_PREPARE,                    /* COM_STMT_PREPARE: text verbatim */
     GA_OP_MYSQL_EXECUTE,                    /* COM_STMT_EXECUTE: the prepared text verbatim */
     GA_OP_MYSQL_COMMAND,                    /* any other command with a response (PING, ...) */
+    GA_OP_MYSQL_COUNT
 };
 
 enum ga_my_key {
-    GA_A_MY_INFO = GA_A_MYSQL_FIRST,        /* int: GA_MY_I_* bits and the command byte */
+    GA_A_MY_INFO = GA_A_PLUGIN_FIRST,        /* int: GA_MY_I_* bits and the command byte */
     GA_A_MY_ERROR,                          /* int: MySQL/MariaDB error number */
     GA_A_MY_DB,                             /* str: db.namespace */
     GA_A_MY_HOST,                           /* str: server.address as the application named it */
@@ -57,11 +58,13 @@ typedef struct ga_my_span {
     size_t text_len;
 } ga_my_span;
 
-/* Fill a zeroed record from s (pure: no clock, no ring). The text is put last and cut to
- * what fits; the cut is flagged GA_MY_I_TRUNCATED. */
+/* Fill a begun record (ga_rec_init, preload/emit.h) from s: status and attributes (pure: no
+ * clock, no ring). The text is put last and cut to what fits; the cut is flagged
+ * GA_MY_I_TRUNCATED. */
 void ga_my_rec_fill(ga_rec *r, const ga_my_span *s);
 
-/* Reserve a ring slot, fill it, commit it (application thread; drops when the ring is full). */
+/* Begin a record through the emit door, fill it, commit it (application thread; dropped and
+ * counted when the ring is full). */
 void ga_my_emit(const ga_my_span *s);
 
 #endif

@@ -3,7 +3,7 @@
  * redisFree.
  *
  * One command, one span: the outermost hook announces the command on its thread (span identity,
- * caller, context; protocols/resp_link.h) and names the context whose I/O is under way; the
+ * caller, context; plugins/redis/resp_link.h) and names the context whose I/O is under way; the
  * wire session claims the announcement when the command is written and ends the span when the
  * reply is read. An announcement nobody claimed (the wire could not follow the bytes) is ended
  * here when hiredis hands the reply back. libhiredis calls its own exported functions through

@@ -1,6 +1,6 @@
 /* resp_emit.h — Redis operations into records on the ring (application thread): the raw facts
- * only (names, codes, the argument blob, addresses); the exporter renders them
- * (exporter/ops_resp.c). */
+ * only (names, codes, the argument blob, addresses); the exporter side renders them
+ * (resp_ops.c). */
 #ifndef GA_RESP_EMIT_H
 #define GA_RESP_EMIT_H
 
@@ -17,10 +17,14 @@ typedef struct ga_resp_where {
     int hookerr;
 } ga_resp_where;
 
-/* Fill a record whose header is zeroed (attr_len 0) from one operation. */
+/* The span identity of an operation: the hook's when a hook announced the command, else a new
+ * span in *fresh (a child of the thread's active span). */
+const ga_span_ids *ga_resp_ids(const ga_resp_op *op, ga_span_ids *fresh);
+
+/* Fill a begun record (ga_rec_init, preload/emit.h) from one operation: status, attributes. */
 void ga_resp_fill(ga_rec *r, const ga_resp_op *op, const ga_resp_where *w);
 
-/* Reserve, fill and commit one span record. Span identity comes from op->hook when a hook
+/* Begin (emit door), fill and commit one span record. Span identity comes from op->hook when a hook
  * announced the command, else a new span (child of the thread's active span). */
 void ga_resp_emit(const ga_resp_op *op, const ga_resp_where *w);
 

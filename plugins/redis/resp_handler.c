@@ -1,5 +1,5 @@
 /* resp_handler.c — Redis on the wire: detection, the per-connection session, spans
- * (the bridge contract is preload/proto.h; the session is protocols/resp_sess.h).
+ * (the plug-in's wire entry points, preload/plugin.h; the session is protocols/resp/resp_sess.h).
  *
  * Detection: the client side's first bytes are a RESP multibulk header (`*<n>\r\n$`), or an
  * inline command — a known command word, or any word on 6379 or a port listed in
@@ -8,13 +8,9 @@
  * dropped at its first answer without a span. A connection that stops parsing is handed back
  * to the bridge as GA_PROTO_NONE, so its later bytes cost nothing.
  *
- * Configuration is read by a constructor, or on first use by a hook that runs before it (getenv,
- * no allocation): GENESIS_REDIS_ARGS =
- * none|keys|all (default keys), GENESIS_REDIS_PORTS = comma-separated ports. Bad values fall
- * back to the defaults; the warning is printed by the exporter thread (ops_resp.c). */
-#include <stdlib.h>
+ * Configuration (redis_plugin.c): GENESIS_REDIS_ARGS = none|keys|all (default keys),
+ * GENESIS_REDIS_PORTS = comma-separated ports. */
 #include <string.h>
-#include "preload/proto.h"
 #include "preload/emit.h"
 #include "protocols/resp/resp_cmd.h"
 #include "plugins/redis/resp_emit.h"
@@ -31,92 +27,6 @@ typedef struct ga_resp_conn {
 } ga_resp_conn;
 
 _Static_assert(sizeof(ga_resp_conn) <= GA_CONN_STATE_SIZE, "RESP state must fit ga_conn.state");
-
-/* ------------------------------------------------------------------ configuration */
-
-#define GA_RESP_MAX_PORTS 16
-
-static _Atomic int ga__cfg_state;          /* 0 unread, 1 being read, 2 ready */
-static uint8_t ga__args_mode;
-static int ga__problems;
-static int ga__nports;
-static uint16_t ga__ports[GA_RESP_MAX_PORTS];
-
-/* 6379, then the listed ports. */
-static void ga__parse_ports(const char *v)
-{
-    ga__ports[0] = 6379;
-    ga__nports = 1;
-    while (v != NULL && *v != '\0') {
-        char *end;
-        long p = strtol(v, &end, 10);
-        if (end == v || p <= 0 || p > 65535 || (*end != ',' && *end != '\0')) {
-            ga__problems |= GA_RESP_BAD_PORTS;
-            return;
-        }
-        if (ga__nports < GA_RESP_MAX_PORTS)
-            ga__ports[ga__nports++] = (uint16_t)p;
-        v = *end == ',' ? end + 1 : end;
-    }
-}
-
-static void ga__cfg_load(void)
-{
-    const char *a = getenv("GENESIS_REDIS_ARGS");
-    ga__args_mode = GA_RESP_ARGS_KEYS;
-    if (a != NULL && *a != '\0') {
-        if (ga_resp_ieq(a, strlen(a), "NONE"))
-            ga__args_mode = GA_RESP_ARGS_NONE;
-        else if (ga_resp_ieq(a, strlen(a), "ALL"))
-            ga__args_mode = GA_RESP_ARGS_ALL;
-        else if (!ga_resp_ieq(a, strlen(a), "KEYS"))
-            ga__problems |= GA_RESP_BAD_ARGS;
-    }
-    ga__parse_ports(getenv("GENESIS_REDIS_PORTS"));
-}
-
-/* Read the environment once. A thread arriving while another reads it uses the defaults
- * for that one call (keys mode, no port hints): never a wait. */
-static int ga__cfg_ready(void)
-{
-    int st = atomic_load_explicit(&ga__cfg_state, memory_order_acquire);
-    if (ga_likely(st == 2))
-        return 1;
-    int expected = 0;
-    if (st != 0 || !atomic_compare_exchange_strong(&ga__cfg_state, &expected, 1))
-        return 0;
-    ga__cfg_load();
-    atomic_store_explicit(&ga__cfg_state, 2, memory_order_release);
-    return 1;
-}
-
-/* Read the variables while the process is still single-threaded: a later getenv() on an
- * application thread would race its setenv(). The lazy path above stays for hooks that run
- * before this constructor. */
-__attribute__((constructor)) static void ga__cfg_init(void)
-{
-    (void)ga__cfg_ready();
-}
-
-int ga_resp_cfg_problems(void)
-{
-    return atomic_load_explicit(&ga__cfg_state, memory_order_acquire) == 2 ? ga__problems : 0;
-}
-
-static int ga__args(void)
-{
-    return ga__cfg_ready() ? ga__args_mode : GA_RESP_ARGS_KEYS;
-}
-
-static int ga__hinted(uint16_t port)
-{
-    if (!ga__cfg_ready())
-        return 0;
-    for (int i = 0; i < ga__nports; i++)
-        if (ga__ports[i] == port)
-            return 1;
-    return 0;
-}
 
 /* ------------------------------------------------------------------ detection */
 
@@ -164,7 +74,15 @@ static int ga__inline(const uint8_t *p, size_t n, int hinted)
     return 0;
 }
 
-static int ga__detect(const ga_fd *e, int out, const uint8_t *p, size_t n)
+static int ga__hinted(uint16_t port)
+{
+    for (int i = 0; i < ga_redis_cfg.nports; i++)
+        if (ga_redis_cfg.ports[i] == port)
+            return 1;
+    return 0;
+}
+
+int ga_redis_detect(const ga_fd *e, int out, const uint8_t *p, size_t n)
 {
     if (!out || n == 0 || e->role == GA_ROLE_SERVER || e->role == GA_ROLE_LISTENER)
         return 0;
@@ -188,7 +106,7 @@ static void ga__emit(void *ud, const ga_resp_op *op)
     ga_resp_emit(op, &w);
 }
 
-static void ga__data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_t n)
+void ga_redis_data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_t n)
 {
     (void)fd;
     ga_resp_conn *rc = (ga_resp_conn *)c->state;
@@ -196,7 +114,7 @@ static void ga__data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, si
         rc->peer = e->peer;
         rc->socktype = e->socktype;
         rc->env = (ga_resp_env){ .ud = rc, .now = ga__now, .emit = ga__emit,
-                                 .claim = ga_resp_link_claim, .args_mode = (uint8_t)ga__args() };
+                                 .claim = ga_resp_link_claim, .args_mode = ga_redis_cfg.args_mode };
         rc->init = 1;
     }
     if (p == NULL)
@@ -207,7 +125,7 @@ static void ga__data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, si
         atomic_store_explicit(&e->proto, GA_PROTO_NONE, memory_order_relaxed);
 }
 
-static void ga__closed(ga_conn *c)
+void ga_redis_closed(ga_conn *c)
 {
     ga_resp_conn *rc = (ga_resp_conn *)c->state;
     if (!rc->init)
@@ -215,11 +133,3 @@ static void ga__closed(ga_conn *c)
     rc->env.claim = NULL;
     ga_resp_sess_close(&rc->s, &rc->env);
 }
-
-const ga_proto_handler ga_resp_handler = {
-    .proto = GA_PROTO_RESP,
-    .name = "redis",
-    .detect = ga__detect,
-    .data = ga__data,
-    .closed = ga__closed,
-};

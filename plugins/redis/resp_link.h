@@ -1,6 +1,6 @@
 /* resp_link.h — how a hiredis API hook and the wire parser share one span per command.
  *
- * The hook (hooks/hiredis.c) announces each command on its thread before it reaches the wire:
+ * The hook (plugins/redis/hook_hiredis.c) announces each command on its thread before it reaches the wire:
  * a pending op with the span identity, the caller and the redisContext. While the outermost
  * hook runs it names the context whose I/O is happening (`cur_ctx`). When the RESP session
  * sees a command written on this thread while a context is current, it claims the oldest op

@@ -1,4 +1,4 @@
-/* ops_resp.c — Redis records → spans and metric series (exporter thread; see exporter/ops.h).
+/* resp_ops.c — Redis records → spans and metric series (exporter thread; see exporter/ops.h).
  *
  * Span name and db.operation.name: the command as sent (`GET`, `CLIENT SETNAME`); pipelines
  * `PIPELINE <cmd>` / `PIPELINE`, transactions `MULTI <cmd>` / `MULTI` (semconv, Redis).
@@ -11,15 +11,11 @@
 #include <stdio.h>
 #include <string.h>
 #include "exporter/ops.h"
-#include "preload/log.h"
-#include "plugins/redis/resp_handler.h"
 #include "plugins/redis/resp_rec.h"
 #include "protocols/resp/resp_sess.h"
 #include "protocols/resp/resp_text.h"
 
 #define GA_RESP_QUERY_CAP 300       /* db.query.text bytes (scratch is shared: stay modest) */
-#define GA_LK_REDIS_ARGS  (GA_LK_CONFIG_FIRST + 15)
-#define GA_LK_REDIS_PORTS (GA_LK_CONFIG_FIRST + 16)
 
 /* The raw facts of one record. */
 typedef struct ga__resp {
@@ -148,16 +144,6 @@ static int ga__caller(const ga__resp *x, ga_attr *out, int n, int max, ga_attr_s
     return ga__fmt(out, n, max, sc, "code.function.name", b);
 }
 
-static void ga__warn_config(void)
-{
-    int p = ga_resp_cfg_problems();
-    if (p & GA_RESP_BAD_ARGS)
-        ga_warn(GA_LK_REDIS_ARGS, "GENESIS_REDIS_ARGS is not none|keys|all; using keys");
-    if (p & GA_RESP_BAD_PORTS)
-        ga_warn(GA_LK_REDIS_PORTS, "GENESIS_REDIS_PORTS is not a comma-separated list of ports; "
-                "using the ports before the first bad entry");
-}
-
 /* Everything is decoded once, at the INFO key (always present); the other keys add nothing. */
 static int ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
                     ga_attr *out, int n, int max, ga_attr_scratch *sc)
@@ -165,7 +151,6 @@ static int ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v
     (void)type; (void)v; (void)len;
     if (key != GA_A_RESP_INFO)
         return n;
-    ga__warn_config();
     ga__resp x;
     ga__read(r, &x);
     n = ga__common(&x, out, n, max, sc);
@@ -201,8 +186,9 @@ static int ga__metric_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scra
     return ga__common(&x, out, 0, max, sc);
 }
 
-const ga_op_desc ga_ops_resp[] = {
-    { .op = GA_OP_RESP, .name = ga__name, .attr = ga__attr,
-      .metric = GA_PM_DB_CLIENT_DURATION, .metric_attrs = ga__metric_attrs },
-    { .op = 0 },
+static const ga_op_desc ga__ops[GA_OP_RESP_COUNT - 1] = {
+    [GA_OP_RESP - 1] = { .name = ga__name, .attr = ga__attr,
+                         .metric = &ga_inst_db_client_duration, .metric_attrs = ga__metric_attrs },
 };
+
+const struct ga_plugin_exp ga_redis_exp = { .ops = ga__ops, .nops = GA_OP_RESP_COUNT - 1 };

@@ -1,15 +1,15 @@
-/* resp_ids.h — the Redis record format: the op id and the attribute keys the application
- * thread writes (protocols/resp_emit.c) and the exporter decodes (exporter/ops_resp.c). */
-#ifndef GA_RESP_IDS_H
-#define GA_RESP_IDS_H
+/* resp_rec.h — the Redis record format: the plug-in's op id and attribute keys, written on
+ * the application thread (resp_emit.c) and decoded on the exporter thread (resp_ops.c). */
+#ifndef GA_RESP_REC_H
+#define GA_RESP_REC_H
 
 #include "preload/record.h"
 
 /* One Redis operation: a command, a pipeline or a MULTI transaction (CLIENT span). */
-enum { GA_OP_RESP = GA_OP_RESP_FIRST };
+enum { GA_OP_RESP = 1, GA_OP_RESP_COUNT };
 
 enum ga_resp_attr_key {
-    GA_A_RESP_INFO = GA_A_RESP_FIRST,   /* int: see GA_RESP_INFO (always present) */
+    GA_A_RESP_INFO = GA_A_PLUGIN_FIRST,   /* int: see GA_RESP_INFO (always present) */
     GA_A_RESP_NAME,                     /* str: first (inner) command name as sent */
     GA_A_RESP_CODE,                     /* str: error code (`WRONGTYPE`) */
     GA_A_RESP_TEXT,                     /* str: argument blob (resp_sess.h), rendered by resp_text */

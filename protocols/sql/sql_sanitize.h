@@ -8,7 +8,7 @@
  * an unterminated literal still becomes `?`.
  *
  * Pure functions, no allocation; used on the exporter thread (and by the summary builder,
- * protocols/mysql_summary.h). */
+ * protocols/sql/sql_summary.h). */
 #ifndef GA_SQL_SANITIZE_H
 #define GA_SQL_SANITIZE_H
 

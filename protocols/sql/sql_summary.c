@@ -1,6 +1,6 @@
 /* mysql_summary.c — db.query.summary from SQL text (contract in mysql_summary.h).
  *
- * One pass over the tokens (protocols/sql_sanitize.h lexer). The DML operations SELECT,
+ * One pass over the tokens (protocols/sql/sql_sanitize.h lexer). The DML operations SELECT,
  * INSERT, UPDATE, DELETE, REPLACE are appended wherever they appear (subqueries included);
  * the names after FROM (a comma list), JOIN, INTO, UPDATE and the first name of INSERT /
  * REPLACE without INTO are appended as tables. A statement that starts with another keyword

@@ -1,4 +1,4 @@
-/* fuzz_mysql.c — libFuzzer target for the MySQL wire parser (protocols/mysql.h).
+/* fuzz_mysql.c — libFuzzer target for the MySQL wire parser (protocols/mysql/mysql.h).
  *
  * Input: byte 0 = flags (bit 0: start with a canned greeting + login + auth OK so the fuzzer
  * reaches the command phase at once; bits 1-4: capabilities of that login: DEPRECATE_EOF,

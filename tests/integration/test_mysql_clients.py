@@ -112,7 +112,8 @@ def test_sqlcommenter_carries_the_span(gen, mariadb):
 
 
 def test_sqlcommenter_values(gen, mariadb):
-    """Booleans in any usual spelling; anything else leaves the commenter off with one warning."""
+    """Booleans in any usual spelling; anything else leaves the commenter off with one warning
+    (the shared format: the variable read, its value, what applies instead)."""
     pre = gen.run(c_client(mariadb, "send"), env={"GENESIS_SQLCOMMENTER": "ON", "GENESIS_SQL_TEXT": "raw"})
     assert "/*traceparent='" in db_spans(pre)[0]["attributes"]["db.query.text"]
     assert b"genesis:" not in pre.stderr
@@ -120,7 +121,8 @@ def test_sqlcommenter_values(gen, mariadb):
     assert pre.rc == 0, pre.describe()
     assert "traceparent" not in db_spans(pre)[0]["attributes"]["db.query.text"]
     assert [ln for ln in pre.stderr.decode().splitlines() if ln.startswith("genesis:")] == [
-        "genesis: GENESIS_SQLCOMMENTER=maybe is not true/false; the commenter stays off"]
+        "genesis: GENESIS_SQLCOMMENTER=maybe is not a boolean (true/false, 1/0, yes/no, on/off); "
+        "using false"]
 
 
 def test_mariadb_cli(gen, mariadb):

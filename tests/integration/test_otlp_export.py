@@ -377,5 +377,5 @@ def test_bad_per_signal_values_fall_back_to_the_generic_ones(gen, http_server, r
     reqs = rcv.wait_requests(1)
     assert reqs and reqs[0].headers.get("content-encoding") == "gzip", [r.headers for r in reqs]
     assert genesis_lines(res.stderr) == [
-        "genesis: OTEL_EXPORTER_OTLP_TRACES_COMPRESSION=zstd is not gzip or none; ignored "
-        "(OTEL_EXPORTER_OTLP_COMPRESSION or none applies)"]
+        "genesis: OTEL_EXPORTER_OTLP_TRACES_COMPRESSION=zstd is not gzip or none; using "
+        "gzip (OTEL_EXPORTER_OTLP_COMPRESSION)"]

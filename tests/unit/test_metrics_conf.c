@@ -3,26 +3,28 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include "exporter/metrics_conf.h"
 #include "preload/log.h"
+#include "preload/env.h"
 
-static const char *const *env;      /* NULL-terminated name, value pairs */
+static const char *const names[] = {
+    "OTEL_METRIC_EXPORT_INTERVAL", "OTEL_METRIC_EXPORT_TIMEOUT", "OTEL_METRICS_EXEMPLAR_FILTER",
+    "OTEL_EXPORTER_PROMETHEUS_HOST", "OTEL_EXPORTER_PROMETHEUS_PORT",
+};
 
-static const char *get(const char *name)
-{
-    for (const char *const *p = env; p && *p; p += 2)
-        if (strcmp(p[0], name) == 0)
-            return p[1];
-    return NULL;
-}
-
+/* The settings with exactly these variables set (NULL-terminated name, value pairs). */
 static ga_metrics_conf load(const char *const *pairs)
 {
     ga_metrics_conf c;
-    env = pairs;
-    ga_metrics_conf_load(&c, get);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        unsetenv(names[i]);
+    for (const char *const *p = pairs; p && *p; p += 2)
+        setenv(p[0], p[1], 1);
+    ga_env_read();
+    ga_metrics_conf_load(&c);
     return c;
 }
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include "exporter/otlp_config.h"
 #include "preload/log.h"
+#include "preload/env.h"
 
 static const char *const sigs[] = {"", "TRACES_", "METRICS_", "LOGS_"};
 static const char *const opts[] = {"ENDPOINT", "HEADERS", "TIMEOUT", "COMPRESSION", "PROTOCOL",
@@ -31,13 +32,13 @@ static int clear_env(void **state)
     unsetenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE");
     unsetenv("GENESIS_LIBCURL");
     ga_log_level = GA_LOG_OFF;              /* keep the test output clean */
-    ga_otlp_env_snapshot();
+    ga_env_read();
     return 0;
 }
 
 static void load(int signal, ga_otlp_cfg *c)
 {
-    ga_otlp_env_snapshot();
+    ga_env_read();
     ga_otlp_cfg_load(signal, c);
 }
 
@@ -228,7 +229,7 @@ static void test_bsp(void **state)
     assert_int_equal(b.max_export_batch_size, 512);
     setenv("OTEL_BSP_SCHEDULE_DELAY", "100", 1);
     setenv("OTEL_BSP_MAX_QUEUE_SIZE", "64", 1);             /* the default batch is clamped */
-    ga_otlp_env_snapshot();
+    ga_env_read();
     ga_bsp_cfg_load(&b);
     assert_int_equal(b.schedule_delay_ms, 100);
     assert_int_equal(b.max_queue_size, 64);
@@ -236,19 +237,19 @@ static void test_bsp(void **state)
     setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1000", 1);    /* above the queue: clamped */
     setenv("OTEL_BSP_SCHEDULE_DELAY", "soon", 1);
     setenv("OTEL_BSP_EXPORT_TIMEOUT", "0", 1);
-    ga_otlp_env_snapshot();
+    ga_env_read();
     ga_bsp_cfg_load(&b);
     assert_int_equal(b.max_export_batch_size, 64);
     assert_int_equal(b.schedule_delay_ms, 5000);
     assert_int_equal(b.export_timeout_ms, 0);
     setenv("OTEL_BSP_MAX_QUEUE_SIZE", "0", 1);              /* must be positive */
     setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "10", 1);
-    ga_otlp_env_snapshot();
+    ga_env_read();
     ga_bsp_cfg_load(&b);
     assert_int_equal(b.max_queue_size, 2048);
     assert_int_equal(b.max_export_batch_size, 10);
     setenv("OTEL_BSP_MAX_QUEUE_SIZE", "99999999", 1);       /* memory bound */
-    ga_otlp_env_snapshot();
+    ga_env_read();
     ga_bsp_cfg_load(&b);
     assert_int_equal(b.max_queue_size, GA_BSP_QUEUE_LIMIT);
 }
@@ -256,10 +257,10 @@ static void test_bsp(void **state)
 static void test_libcurl_name(void **state)
 {
     (void)state;
-    ga_otlp_env_snapshot();
+    ga_env_read();
     assert_string_equal(ga_otlp_libcurl_name(), "libcurl.so.4");
     setenv("GENESIS_LIBCURL", "/opt/curl/lib/libcurl.so.4", 1);
-    ga_otlp_env_snapshot();
+    ga_env_read();
     assert_string_equal(ga_otlp_libcurl_name(), "/opt/curl/lib/libcurl.so.4");
 }
 

@@ -13,6 +13,7 @@
 #include "exporter/metrics_reg.h"
 #include "exporter/ops.h"
 #include "exporter/prom.h"
+#include "preload/plugins.h"
 #include "exporter/resource.h"
 
 #define T0 1700000000123000000ull
@@ -190,11 +191,12 @@ static int db_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
 static void test_semconv_histogram_from_op(void **state)
 {
     (void)state;
-    const ga_op_desc desc = { .op = GA_OP_RESP_FIRST, .metric = GA_PM_DB_CLIENT_DURATION, .metric_attrs = db_attrs };
-    const ga_op_desc none = { .op = GA_OP_RESP_FIRST, .metric = GA_PM_NONE, .metric_attrs = db_attrs };
+    const ga_op_desc desc = { .metric = &ga_inst_db_client_duration, .metric_attrs = db_attrs };
+    const ga_op_desc none = { .metric = NULL, .metric_attrs = db_attrs };
     ga_rec r;
     connect_rec(&r, 6379, 3000000, 0, 1, 0xee);      /* 3 ms */
-    r.h.op = GA_OP_RESP_FIRST;
+    r.h.proto = GA_PROTO_REDIS;
+    r.h.op = 1;
     ga_metrics_observe_op(&r, &desc);
     ga_metrics_observe_op(&r, &none);                 /* names no metric: ignored */
     ga_metrics_observe_op(&r, NULL);

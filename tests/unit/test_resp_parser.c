@@ -1,4 +1,4 @@
-/* test_resp_parser.c — the pure RESP parsers (protocols/resp.h): requests (multibulk, inline,
+/* test_resp_parser.c — the pure RESP parsers (protocols/resp/resp.h): requests (multibulk, inline,
  * pipelined, huge arguments never buffered), every RESP2/RESP3 reply type, nesting far below the
  * tracked stack, attributes, streamed values, and the same events whatever the split. */
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test_resp_sess.c — the RESP session (protocols/resp_sess.h): one operation per command,
+/* test_resp_sess.c — the RESP session (protocols/resp/resp_sess.h): one operation per command,
  * pipelines and MULTI as one operation, replies matched in order whatever the splits, pub/sub
  * and RESP3 pushes not taken as replies, SELECT, errors, CLIENT REPLY, hook claims, bounded
  * state when too much is in flight, secrets never in the state, closing mid-flight. */

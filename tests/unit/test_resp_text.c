@@ -1,7 +1,7 @@
-/* test_resp_text.c — db.query.text for Redis (protocols/resp_text.h): redis-cli quoting, the
+/* test_resp_text.c — db.query.text for Redis (protocols/resp/resp_text.h): redis-cli quoting, the
  * three GENESIS_REDIS_ARGS modes, key positions (ranges, numkeys, STREAMS, subcommands),
  * secrets, truncation, pipelines shown once or joined, and blobs cut short. Also the helpers
- * of protocols/resp_cmd.h. */
+ * of protocols/resp/resp_cmd.h. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

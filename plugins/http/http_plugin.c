@@ -1,0 +1,40 @@
+/* http_plugin.c — the HTTP/1.x plug-in: its descriptor (preload/plugin.h) and configuration
+ * entries.
+ *
+ * Wire: http_handler.c (detection, dispatch to the parser of protocols/http1/), http_xchg.c
+ * (requests and responses paired into exchanges), http_span.c (span identity, the thread's
+ * active server span, records), http_inject*.c (the pre-send step that carries traceparent),
+ * http_active.c (in-flight server requests). Exporter side: http_ops.c. */
+#include "preload/plugin.h"
+#include "plugins/http/http_active.h"
+#include "plugins/http/http_inject.h"
+#include "plugins/http/http_plugin.h"
+#include "plugins/http/http_state.h"
+
+enum { GA_HV_ROUTES };
+
+static ga_var ga__vars[] = {
+    [GA_HV_ROUTES] = GA_VAR_STR("GENESIS_HTTP_ROUTES", "",
+                                "route templates giving http.route and the server span name"),
+    { .name = NULL },
+};
+
+const char *ga_http_routes(void)
+{
+    return ga_var_raw(&ga__vars[GA_HV_ROUTES]);
+}
+
+extern const struct ga_plugin_exp ga_http_exp;
+
+const ga_plugin ga_plugin_http = {
+    .name = "http",
+    .detect = ga_http_detect,
+    .data = ga_http_data,
+    .closed = ga_http_closed,
+    .wants_eof = 1,
+    .presend = ga_http_send,
+    .presend_unknown = 1,
+    .after_fork = ga_http_active_after_fork,
+    .vars = ga__vars,
+    .exp = &ga_http_exp,
+};

@@ -1,0 +1,188 @@
+/* env.c — reading the environment into the configuration table, and the typed readers
+ * (contracts in env.h). The read runs in the constructor: one pass over `environ`, no
+ * allocation (values are copied into a fixed private area). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "preload/env.h"
+#include "preload/vars.h"
+#include "preload/plugin.h"
+#include "preload/log.h"
+
+extern char **environ;
+
+#define GA_ENV_AREA 16384
+static char ga__area[GA_ENV_AREA];
+static size_t ga__used;
+
+/* Call fn for every table: the core's, then each plug-in's (terminated by a NULL name). */
+static void ga__tables(void (*fn)(ga_var *tab, size_t n, void *ud), void *ud)
+{
+    fn(ga_vars, GA_V_COUNT, ud);
+    ga_foreach_plugin(p) {
+        if (p != NULL && p->vars != NULL) {
+            size_t n = 0;
+            while (p->vars[n].name != NULL)
+                n++;
+            fn(p->vars, n, ud);
+        }
+    }
+}
+
+typedef struct { const char *name; size_t nlen; ga_var *hit; } ga__find;
+
+static void ga__find_in(ga_var *tab, size_t n, void *ud)
+{
+    ga__find *f = ud;
+    for (size_t i = 0; i < n && f->hit == NULL; i++)
+        if (strncmp(tab[i].name, f->name, f->nlen) == 0 && tab[i].name[f->nlen] == '\0')
+            f->hit = &tab[i];
+}
+
+static void ga__clear(ga_var *tab, size_t n, void *ud)
+{
+    (void)ud;
+    for (size_t i = 0; i < n; i++) {
+        tab[i].val = NULL;
+        atomic_store(&tab[i].warned, 0);
+    }
+}
+
+/* Only names with these prefixes can be ours: everything else is skipped at once. */
+static int ga__candidate(const char *e)
+{
+    return strncmp(e, "OTEL_", 5) == 0 || strncmp(e, "GENESIS_", 8) == 0 ||
+           strncmp(e, "TRACE", 5) == 0;
+}
+
+void ga_env_read(void)
+{
+    ga__tables(ga__clear, NULL);
+    ga__used = 0;
+    for (char **ep = environ; ep != NULL && *ep != NULL; ep++) {
+        const char *e = *ep, *eq = strchr(e, '=');
+        if (eq == NULL || eq[1] == '\0' || !ga__candidate(e))
+            continue;                   /* empty means unset */
+        ga__find f = { e, (size_t)(eq - e), NULL };
+        ga__tables(ga__find_in, &f);
+        if (f.hit == NULL || f.hit->val != NULL)
+            continue;                   /* not ours, or a duplicate entry (getenv takes the first) */
+        size_t len = strlen(eq + 1) + 1;
+        if (ga__used + len > sizeof ga__area) {
+            ga_var_warn_hidden(f.hit, "short enough to keep (the library keeps 16 KiB of settings)",
+                               f.hit->def[0] ? f.hit->def : "nothing");
+            continue;
+        }
+        f.hit->val = memcpy(ga__area + ga__used, eq + 1, len);
+        ga__used += len;
+    }
+}
+
+/* ---- warnings ------------------------------------------------------------------------- */
+
+static int ga__first_warning(ga_var *v)
+{
+    return atomic_exchange(&v->warned, 1) == 0;
+}
+
+void ga_var_warn(ga_var *v, const char *expected, const char *applied)
+{
+    if (ga__first_warning(v))
+        ga_log(GA_LOG_WARN, GA_LK_CONFIG, "%s=%.200s is not %s; using %s", v->name,
+               v->val ? v->val : "", expected, applied);
+}
+
+void ga_var_warn_hidden(ga_var *v, const char *expected, const char *applied)
+{
+    if (ga__first_warning(v))
+        ga_log(GA_LOG_WARN, GA_LK_CONFIG, "%s is not %s; using %s", v->name, expected, applied);
+}
+
+/* ---- typed readers -------------------------------------------------------------------- */
+
+int ga_parse_bool(const char *s)
+{
+    static const char *const yes[] = { "1", "true", "yes", "on" }, *const no[] = { "0", "false", "no", "off" };
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(s, yes[i]) == 0)
+            return 1;
+        if (strcasecmp(s, no[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+int ga_var_bool(ga_var *v)
+{
+    int def = ga_parse_bool(v->def) == 1;
+    if (v->val == NULL)
+        return def;
+    int b = ga_parse_bool(v->val);
+    if (b < 0) {
+        ga_var_warn(v, "a boolean (true/false, 1/0, yes/no, on/off)", def ? "true" : "false");
+        return def;
+    }
+    return b;
+}
+
+long ga_var_int(ga_var *v)
+{
+    long def = strtol(v->def, NULL, 10);
+    if (v->val == NULL)
+        return def;
+    char *end;
+    long x = strtol(v->val, &end, 10);
+    if (end == v->val || *end != '\0' || x < v->lo || x > v->hi) {
+        char exp[64];
+        snprintf(exp, sizeof exp, "an integer in [%ld, %ld]", v->lo, v->hi);
+        ga_var_warn(v, exp, v->def);
+        return def;
+    }
+    return x;
+}
+
+/* Index of the choice that matches s[0..n) case-insensitively, or -1. */
+static int ga__choice(const char *choices, const char *s, size_t n)
+{
+    int i = 0;
+    for (const char *c = choices; *c; i++) {
+        size_t len = strcspn(c, "|");
+        if (len == n && strncasecmp(c, s, n) == 0)
+            return i;
+        c += len + (c[len] == '|');
+    }
+    return -1;
+}
+
+int ga_var_enum(ga_var *v)
+{
+    int def = ga__choice(v->choices, v->def, strlen(v->def));
+    if (v->val == NULL)
+        return def;
+    int i = ga__choice(v->choices, v->val, strlen(v->val));
+    if (i < 0) {
+        char exp[256];
+        snprintf(exp, sizeof exp, "one of %s", v->choices);
+        ga_var_warn(v, exp, v->def);
+        return def;
+    }
+    return i;
+}
+
+/* ---- enumeration ---------------------------------------------------------------------- */
+
+typedef struct { void (*fn)(ga_var *, void *); void *ud; } ga__each;
+
+static void ga__each_in(ga_var *tab, size_t n, void *ud)
+{
+    ga__each *e = ud;
+    for (size_t i = 0; i < n; i++)
+        e->fn(&tab[i], e->ud);
+}
+
+void ga_env_foreach(void (*fn)(ga_var *v, void *ud), void *ud)
+{
+    ga__each e = { fn, ud };
+    ga__tables(ga__each_in, &e);
+}

@@ -1,0 +1,82 @@
+/* vars.h — the core's and the exporter's entries of the configuration table (preload/env.h):
+ * one line per variable, X(NAME, TYPE, default, meaning[, type arguments]). Plug-ins declare
+ * theirs in their own folder. docs/configuration.md lists the same set; a unit test
+ * (tests/unit/test_config_doc.c) fails when the two disagree. */
+#ifndef GA_VARS_H
+#define GA_VARS_H
+
+#include "preload/env.h"
+
+/* The OTLP exporter options, generic (S empty) and per signal (S = _TRACES, ...). */
+#define GA_OTLP_OPTION_VARS(X, S)                                                              \
+    X(OTEL_EXPORTER_OTLP##S##_ENDPOINT, STR, "http://localhost:4318",                          \
+      "OTLP/HTTP endpoint: a base URL (generic) or the exact URL of one signal")               \
+    X(OTEL_EXPORTER_OTLP##S##_HEADERS, STR, "", "extra request headers, name=value,...")       \
+    X(OTEL_EXPORTER_OTLP##S##_TIMEOUT, INT, "10000", "ms for one export, retries included",    \
+      0, 2147483647)                                                                           \
+    X(OTEL_EXPORTER_OTLP##S##_COMPRESSION, ENUM, "none", "request body compression",         \
+      "none|gzip")                                                                             \
+    X(OTEL_EXPORTER_OTLP##S##_PROTOCOL, STR, "http/protobuf", "transport protocol")            \
+    X(OTEL_EXPORTER_OTLP##S##_CERTIFICATE, STR, "", "CA bundle for https")                     \
+    X(OTEL_EXPORTER_OTLP##S##_CLIENT_KEY, STR, "", "client key for mutual TLS")                \
+    X(OTEL_EXPORTER_OTLP##S##_CLIENT_CERTIFICATE, STR, "", "client certificate for mutual TLS")
+
+#define GA_CORE_VARS(X)                                                                        \
+    X(OTEL_SDK_DISABLED, BOOL, "false", "the library is a pure pass-through")                  \
+    X(GENESIS_DISABLED, BOOL, "false", "same as OTEL_SDK_DISABLED")                            \
+    X(GENESIS_INCLUDE, STR, "", "globs on the executable name: only these are observed")       \
+    X(GENESIS_EXCLUDE, STR, "", "globs on the executable name: these are not observed")        \
+    X(GENESIS_LOG_LEVEL, ENUM, "warn", "the library's own messages on stderr",                 \
+      "off|error|warn|info|debug|warning|none")                                                \
+    X(OTEL_LOG_LEVEL, ENUM, "warn", "used when GENESIS_LOG_LEVEL is unset",                    \
+      "off|error|warn|info|debug|warning|none")                                                \
+    X(OTEL_SERVICE_NAME, STR, "unknown_service:<exe>", "service.name")                         \
+    X(OTEL_RESOURCE_ATTRIBUTES, STR, "", "extra resource attributes, key=value,...")           \
+    X(OTEL_TRACES_SAMPLER, ENUM, "parentbased_always_on", "which spans are kept",              \
+      "always_on|always_off|traceidratio|parentbased_always_on|parentbased_always_off|"        \
+      "parentbased_traceidratio")                                                              \
+    X(OTEL_TRACES_SAMPLER_ARG, STR, "1.0", "ratio of the ratio samplers")                      \
+    X(OTEL_TRACES_EXPORTER, STR, "otlp", "where spans go: otlp, console, none")                \
+    X(OTEL_METRICS_EXPORTER, STR, "otlp", "where metrics go: otlp, prometheus, console, none") \
+    X(TRACEPARENT, STR, "", "parent of the process's root spans")                              \
+    X(TRACESTATE, STR, "", "tracestate of that parent")                                        \
+    X(GENESIS_PROPAGATE, BOOL, "true", "add trace context to outgoing requests")               \
+    X(GENESIS_EXIT_FLUSH_MS, INT, "300", "longest time spent exporting at exit, ms", 0, 60000) \
+    X(GENESIS_QUEUE_SIZE, INT, "4096", "operations queued for the exporter thread",            \
+      2, 4194304)                                                                              \
+    X(GENESIS_CONSOLE_FILE, STR, "", "where the console exporter writes (%p = pid)")           \
+    GA_OTLP_OPTION_VARS(X, )                                                                   \
+    GA_OTLP_OPTION_VARS(X, _TRACES)                                                            \
+    GA_OTLP_OPTION_VARS(X, _METRICS)                                                           \
+    GA_OTLP_OPTION_VARS(X, _LOGS)                                                              \
+    X(OTEL_BSP_SCHEDULE_DELAY, INT, "5000", "ms a span waits at most before it is sent",       \
+      0, 2147483647)                                                                           \
+    X(OTEL_BSP_EXPORT_TIMEOUT, INT, "30000", "ms bound of one span export", 0, 2147483647)     \
+    X(OTEL_BSP_MAX_QUEUE_SIZE, INT, "2048", "spans waiting to be sent", 1, 2147483647)         \
+    X(OTEL_BSP_MAX_EXPORT_BATCH_SIZE, INT, "512", "spans per request", 1, 2147483647)          \
+    X(GENESIS_LIBCURL, STR, "libcurl.so.4", "the libcurl the exporter thread loads")           \
+    X(OTEL_METRIC_EXPORT_INTERVAL, INT, "60000", "ms between two OTLP metrics pushes",         \
+      1, 2147483647)                                                                           \
+    X(OTEL_METRIC_EXPORT_TIMEOUT, INT, "30000", "ms bound of one metrics push", 0, 2147483647) \
+    X(OTEL_METRICS_EXEMPLAR_FILTER, ENUM, "trace_based", "which measurements keep exemplars",  \
+      "trace_based|always_on|always_off")                                                      \
+    X(OTEL_EXPORTER_PROMETHEUS_HOST, STR, "localhost", "listen address of the endpoint")       \
+    X(OTEL_EXPORTER_PROMETHEUS_PORT, INT, "9464", "listen port of the endpoint", 1, 65535)
+
+#define GA__VAR_ID(N, ...) GA_V_##N,
+enum ga_core_var { GA_CORE_VARS(GA__VAR_ID) GA_V_COUNT };
+
+/* The core's table, indexed by enum ga_core_var. */
+extern ga_var ga_vars[GA_V_COUNT + 1];
+
+#define GA_VAR(N) (&ga_vars[GA_V_##N])
+
+/* The OTLP option `opt` (0 = ENDPOINT .. 7 = CLIENT_CERTIFICATE) of scope 0 (generic) .. 3
+ * (logs), in the order GA_OTLP_OPTION_VARS declares them. */
+#define GA_OTLP_NOPTS 8
+static inline ga_var *ga_otlp_var(int opt, int scope)
+{
+    return &ga_vars[GA_V_OTEL_EXPORTER_OTLP_ENDPOINT + scope * GA_OTLP_NOPTS + opt];
+}
+
+#endif

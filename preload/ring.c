@@ -1,10 +1,10 @@
 /* ring.c — bounded MPSC record queue (contract in ring.h). */
-#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "preload/ring.h"
 #include "preload/config.h"
 #include "preload/log.h"
+#include "preload/map_once.h"
 
 /* A slot's sequence is stored minus its index, so a freshly mapped (zero) page already
  * holds the initial sequence (= index) of every slot in it: the ring needs no
@@ -27,10 +27,8 @@ typedef struct ga_ring {
     ga_slot slots[];
 } ga_ring;
 
-static ga_ring *_Atomic ga__ring;
+static ga_map_once ga__ring_map = { .what = "the record queue", .log_kind = GA_LK_RING };
 static _Atomic uint64_t ga__dropped;
-static _Atomic int ga__alloc_failed;
-static _Atomic int ga__allocating;
 
 static inline uint64_t ga__seq_load(ga_ring *r, uint64_t pos, memory_order mo)
 {
@@ -48,48 +46,23 @@ static size_t ga__ring_bytes(uint32_t cap)
     return sizeof(ga_ring) + (size_t)cap * sizeof(ga_slot);
 }
 
-/* Allocate on first use, by one thread: the others drop their record (counted) until the
- * ring is published, rather than each mapping a ring of its own. mmap: async-signal-safe,
- * outside malloc, and untouched pages cost no RSS. */
+static void ga__ring_init(void *region, void *arg)
+{
+    ga_ring *r = region;
+    r->cap = *(const uint32_t *)arg;
+    r->mask = r->cap - 1;
+}
+
+/* Mapped on first use (map_once.h): by one thread, the others arriving meanwhile wait for
+ * it rather than drop their record or map a ring each. mmap: async-signal-safe, outside
+ * malloc, and untouched pages cost no RSS. */
 static ga_ring *ga__ring_get(void)
 {
-    ga_ring *r = atomic_load_explicit(&ga__ring, memory_order_acquire);
+    ga_ring *r = atomic_load_explicit(&ga__ring_map.ptr, memory_order_acquire);
     if (ga_likely(r != NULL))
         return r;
-    if (atomic_load_explicit(&ga__alloc_failed, memory_order_relaxed))
-        return NULL;
-    int expected = 0;
-    if (!atomic_compare_exchange_strong(&ga__allocating, &expected, 1)) {
-        /* Another thread is mapping it: an mmap takes microseconds, so wait a bounded
-         * moment (no syscall) rather than drop; give up if that thread was preempted. */
-        for (int i = 0; i < 22000; i++) {
-            r = atomic_load_explicit(&ga__ring, memory_order_acquire);
-            if (r != NULL || !atomic_load_explicit(&ga__allocating, memory_order_acquire))
-                return r;
-            if (i < 20000)
-                ga_cpu_relax();
-            else
-                sched_yield();      /* once per process: let a preempted mapper finish */
-        }
-        return NULL;
-    }
-    r = atomic_load_explicit(&ga__ring, memory_order_acquire);
-    if (r == NULL) {
-        uint32_t cap = ga_cfg.queue_size ? ga_cfg.queue_size : 4096;
-        size_t bytes = ga__ring_bytes(cap);
-        void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (m == MAP_FAILED) {
-            atomic_store(&ga__alloc_failed, 1);
-            ga_error(GA_LK_RING, "cannot allocate the record queue (%zu bytes); telemetry is dropped", bytes);
-        } else {
-            r = m;
-            r->cap = cap;
-            r->mask = cap - 1;
-            atomic_store_explicit(&ga__ring, r, memory_order_release);
-        }
-    }
-    atomic_store(&ga__allocating, 0);
-    return r;
+    uint32_t cap = ga_cfg.queue_size ? ga_cfg.queue_size : 4096;
+    return ga_map_once_get(&ga__ring_map, ga__ring_bytes(cap), ga__ring_init, &cap);
 }
 
 ga_rec *ga_ring_reserve(void)
@@ -133,7 +106,7 @@ void ga_ring_commit(ga_rec *rec)
 
 ga_rec *ga_ring_peek(void)
 {
-    ga_ring *r = atomic_load_explicit(&ga__ring, memory_order_acquire);
+    ga_ring *r = atomic_load_explicit(&ga__ring_map.ptr, memory_order_acquire);
     if (r == NULL)
         return NULL;
     uint64_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
@@ -144,7 +117,7 @@ ga_rec *ga_ring_peek(void)
 
 void ga_ring_release(ga_rec *rec)
 {
-    ga_ring *r = atomic_load_explicit(&ga__ring, memory_order_relaxed);
+    ga_ring *r = atomic_load_explicit(&ga__ring_map.ptr, memory_order_relaxed);
     ga_slot *s = ga__slot_of(rec);
     uint64_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
     ga__seq_store(r, s, pos + r->cap, memory_order_release);
@@ -153,7 +126,7 @@ void ga_ring_release(ga_rec *rec)
 
 uint32_t ga_ring_depth(void)
 {
-    ga_ring *r = atomic_load_explicit(&ga__ring, memory_order_acquire);
+    ga_ring *r = atomic_load_explicit(&ga__ring_map.ptr, memory_order_acquire);
     if (r == NULL)
         return 0;
     uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
@@ -168,7 +141,7 @@ uint64_t ga_ring_dropped(void)
 
 uint32_t ga_ring_capacity(void)
 {
-    ga_ring *r = atomic_load_explicit(&ga__ring, memory_order_acquire);
+    ga_ring *r = atomic_load_explicit(&ga__ring_map.ptr, memory_order_acquire);
     return r ? r->cap : 0;
 }
 
@@ -178,10 +151,9 @@ uint32_t ga_ring_capacity(void)
  * touches a socket costs nothing, and one that does never re-exports the parent's data. */
 void ga_ring_after_fork(void)
 {
-    ga_ring *r = atomic_load_explicit(&ga__ring, memory_order_relaxed);
+    ga_ring *r = atomic_load_explicit(&ga__ring_map.ptr, memory_order_relaxed);
     atomic_store(&ga__dropped, 0);
-    atomic_store(&ga__allocating, 0);
-    atomic_store(&ga__ring, NULL);
+    ga_map_once_reset(&ga__ring_map);
     if (r != NULL)
         munmap(r, ga__ring_bytes(r->cap));
 }

@@ -48,6 +48,8 @@ def test_bad_value_many_threads_still_one_line(gen):
     assert bare.rc == 0
     _one_warning(bare, pre)
     assert len(pre.connect_spans()) == 16 * 50, pre.describe()
+    me = pre.self_line(pre.pid)
+    assert (me["operations"], me["spans_exported"], me["dropped_queue_full"]) == (800, 800, 0), me
 
 
 def test_two_bad_values_two_lines(gen, http_server):

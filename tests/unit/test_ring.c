@@ -110,12 +110,48 @@ static void test_concurrent(void **state)
     assert_null(ga_ring_peek());
 }
 
+/* Many threads whose first record arrives at once, while the ring is not mapped yet: one maps
+ * it, the others wait for it, and none drops its record. On a small machine the mapping
+ * thread is often preempted by the waiting ones, so each round is a real chance to lose. */
+#define RACERS 16
+#define ROUNDS 1000
+
+static pthread_barrier_t race_start;
+
+static void *first_record(void *arg)
+{
+    pthread_barrier_wait(&race_start);
+    put((uint32_t)(uintptr_t)arg, 0);
+    return NULL;
+}
+
+static void test_first_use_race(void **state)
+{
+    (void)state;
+    ga_cfg.queue_size = 64;
+    for (int round = 0; round < ROUNDS; round++) {
+        ga_ring_after_fork();                    /* back to "not mapped yet" */
+        pthread_barrier_init(&race_start, NULL, RACERS);
+        pthread_t t[RACERS];
+        for (uintptr_t i = 0; i < RACERS; i++)
+            assert_int_equal(pthread_create(&t[i], NULL, first_record, (void *)i), 0);
+        for (int i = 0; i < RACERS; i++)
+            pthread_join(t[i], NULL);
+        pthread_barrier_destroy(&race_start);
+        if (ga_ring_dropped() != 0)
+            fail_msg("round %d: %llu of %d first records dropped while the ring was mapped",
+                     round, (unsigned long long)ga_ring_dropped(), RACERS);
+        assert_int_equal(ga_ring_depth(), RACERS);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fifo_and_full),
         cmocka_unit_test(test_tlv),
         cmocka_unit_test(test_concurrent),
+        cmocka_unit_test(test_first_use_race),
     };
     return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
 }

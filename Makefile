@@ -66,7 +66,7 @@ $(BUILD)/exports.map: preload/exports.map $(EXPORT_SYMS)
 
 $(LIB): $(LIB_OBJS) $(BUILD)/exports.map
 	$(CC) -shared -o $@ $(LIB_OBJS) -Wl,--version-script=$(BUILD)/exports.map \
-	    -Wl,-z,now -Wl,-z,relro -Wl,-z,defs $(SANFLAGS) $(LIB_SO_LDLIBS)
+	    -Wl,-z,lazy -Wl,-z,relro -Wl,-z,defs $(SANFLAGS) $(LIB_SO_LDLIBS)
 
 $(CORE_A): $(CORE_OBJS)
 	@rm -f $@

@@ -9,9 +9,11 @@
 
 GA_TLS ga_span_ctx ga_tls_active;
 
-/* Per-thread xoshiro256** state; `gen` is the fork generation it was seeded in. */
-static GA_TLS uint64_t ga__rng[4];
-static GA_TLS uint32_t ga__rng_gen = UINT32_MAX;
+/* Per-thread generator state (wyrand: a Weyl sequence through one 64x64→128 multiply, a few
+ * instructions per 64 bits, passes BigCrush); `gen` is the fork generation + 1 it was seeded in
+ * (0 = never seeded). */
+static GA_TLS uint64_t ga__rng;
+static GA_TLS uint32_t ga__rng_gen;
 
 static uint64_t ga__splitmix(uint64_t *x)
 {
@@ -37,22 +39,17 @@ static void ga__rng_seed(void)
         for (int i = 0; i < 4; i++)
             seed[i] = ga__splitmix(&x);
     }
-    memcpy(ga__rng, seed, sizeof seed);
-    if ((ga__rng[0] | ga__rng[1] | ga__rng[2] | ga__rng[3]) == 0)
-        ga__rng[0] = 1;
-    ga__rng_gen = atomic_load_explicit(&ga_fork_generation, memory_order_relaxed);
+    ga__rng = seed[0] ^ seed[1] ^ seed[2] ^ seed[3];
+    ga__rng_gen = atomic_load_explicit(&ga_fork_generation, memory_order_relaxed) + 1;
 }
 
-static inline uint64_t ga__rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t ga__rng_next(void)
+static inline uint64_t ga__rng_next(void)
 {
-    if (ga_unlikely(ga__rng_gen != atomic_load_explicit(&ga_fork_generation, memory_order_relaxed)))
+    if (ga_unlikely(ga__rng_gen != atomic_load_explicit(&ga_fork_generation, memory_order_relaxed) + 1))
         ga__rng_seed();
-    uint64_t *s = ga__rng;
-    uint64_t r = ga__rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t; s[3] = ga__rotl(s[3], 45);
-    return r;
+    uint64_t s = (ga__rng += 0xa0761d6478bd642full);
+    __uint128_t m = (__uint128_t)s * (s ^ 0xe7037ed1a0b428dbull);
+    return (uint64_t)(m >> 64) ^ (uint64_t)m;
 }
 
 void ga_random_trace_id(uint8_t id[16])

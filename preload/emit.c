@@ -32,13 +32,9 @@ static uint32_t ga__gettid(void)
 void ga_rec_init(ga_rec *r, uint8_t proto, uint8_t op, uint8_t kind, const ga_span_ids *ids,
                  uint64_t start_ns, uint64_t end_ns)
 {
-    memset(&r->h, 0, sizeof r->h);
-    r->h.proto = proto;
-    r->h.op = op;
-    r->h.kind = kind;
-    r->h.tid = ga__gettid();
-    r->h.start_ns = start_ns;
-    r->h.end_ns = end_ns >= start_ns ? end_ns : start_ns;
+    /* Whole-header stores, no memset call: this runs once per traced operation. */
+    r->h = (ga_rec_hdr){ .proto = proto, .op = op, .kind = kind, .tid = ga__gettid(),
+                         .start_ns = start_ns, .end_ns = end_ns >= start_ns ? end_ns : start_ns };
     if (ids != NULL) {
         r->h.trace_flags = ids->flags;
         r->h.has_parent = ids->has_parent;

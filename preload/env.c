@@ -49,11 +49,20 @@ static void ga__clear(ga_var *tab, size_t n, void *ud)
     }
 }
 
+/* s starts with prefix p? Inline: the constructor avoids first calls into libc, each of which
+ * costs a lazy symbol binding. */
+static int ga__starts(const char *s, const char *p)
+{
+    while (*p && *s == *p)
+        s++, p++;
+    return *p == '\0';
+}
+
 /* Only names with these prefixes can be ours: everything else is skipped at once. */
 static int ga__candidate(const char *e)
 {
-    return strncmp(e, "OTEL_", 5) == 0 || strncmp(e, "GENESIS_", 8) == 0 ||
-           strncmp(e, "TRACE", 5) == 0;
+    return (e[0] == 'O' && ga__starts(e, "OTEL_")) || (e[0] == 'G' && ga__starts(e, "GENESIS_")) ||
+           (e[0] == 'T' && ga__starts(e, "TRACE"));
 }
 
 void ga_env_read(void)
@@ -61,8 +70,11 @@ void ga_env_read(void)
     ga__tables(ga__clear, NULL);
     ga__used = 0;
     for (char **ep = environ; ep != NULL && *ep != NULL; ep++) {
-        const char *e = *ep, *eq = strchr(e, '=');
-        if (eq == NULL || eq[1] == '\0' || !ga__candidate(e))
+        const char *e = *ep;
+        if (!ga__candidate(e))
+            continue;
+        const char *eq = strchr(e, '=');
+        if (eq == NULL || eq[1] == '\0')
             continue;                   /* empty means unset */
         ga__find f = { e, (size_t)(eq - e), NULL };
         ga__tables(ga__find_in, &f);
@@ -101,13 +113,24 @@ void ga_var_warn_hidden(ga_var *v, const char *expected, const char *applied)
 
 /* ---- typed readers -------------------------------------------------------------------- */
 
+/* a equals the lower-case word w, in any case? */
+static int ga__ieq(const char *a, size_t n, const char *w)
+{
+    size_t i = 0;
+    for (; i < n && w[i]; i++)
+        if ((a[i] | 0x20) != w[i])
+            return 0;
+    return i == n && w[i] == '\0';
+}
+
 int ga_parse_bool(const char *s)
 {
     static const char *const yes[] = { "1", "true", "yes", "on" }, *const no[] = { "0", "false", "no", "off" };
+    size_t n = strlen(s);
     for (size_t i = 0; i < 4; i++) {
-        if (strcasecmp(s, yes[i]) == 0)
+        if (ga__ieq(s, n, yes[i]))
             return 1;
-        if (strcasecmp(s, no[i]) == 0)
+        if (ga__ieq(s, n, no[i]))
             return 0;
     }
     return -1;
@@ -115,7 +138,7 @@ int ga_parse_bool(const char *s)
 
 int ga_var_bool(ga_var *v)
 {
-    int def = ga_parse_bool(v->def) == 1;
+    int def = v->def[0] == 't' || v->def[0] == '1';     /* defaults are written true/false */
     if (v->val == NULL)
         return def;
     int b = ga_parse_bool(v->val);
@@ -126,9 +149,18 @@ int ga_var_bool(ga_var *v)
     return b;
 }
 
+/* The default of an integer entry (written as plain decimal digits). */
+static long ga__int_def(const ga_var *v)
+{
+    long x = 0;
+    for (const char *p = v->def; *p >= '0' && *p <= '9'; p++)
+        x = x * 10 + (*p - '0');
+    return x;
+}
+
 long ga_var_int(ga_var *v)
 {
-    long def = strtol(v->def, NULL, 10);
+    long def = ga__int_def(v);
     if (v->val == NULL)
         return def;
     char *end;
@@ -142,24 +174,28 @@ long ga_var_int(ga_var *v)
     return x;
 }
 
-/* Index of the choice that matches s[0..n) case-insensitively, or -1. */
+/* Index of the choice (lower case, '|'-separated) that matches s[0..n) in any case, or -1. */
 static int ga__choice(const char *choices, const char *s, size_t n)
 {
     int i = 0;
     for (const char *c = choices; *c; i++) {
-        size_t len = strcspn(c, "|");
-        if (len == n && strncasecmp(c, s, n) == 0)
+        size_t k = 0;
+        while (k < n && c[k] != '|' && c[k] != '\0' && c[k] == (char)(s[k] | (s[k] >= 'A' && s[k] <= 'Z' ? 0x20 : 0)))
+            k++;
+        if (k == n && (c[k] == '|' || c[k] == '\0'))
             return i;
-        c += len + (c[len] == '|');
+        while (*c != '|' && *c != '\0')
+            c++;
+        c += *c == '|';
     }
     return -1;
 }
 
 int ga_var_enum(ga_var *v)
 {
+    if (v->val == NULL)             /* the default is one of the choices, by construction */
+        return ga__choice(v->choices, v->def, strlen(v->def));
     int def = ga__choice(v->choices, v->def, strlen(v->def));
-    if (v->val == NULL)
-        return def;
     int i = ga__choice(v->choices, v->val, strlen(v->val));
     if (i < 0) {
         char exp[256];

@@ -53,9 +53,14 @@ __attribute__((constructor)) static void ga__init(void)
 {
     int saved = errno;
     ga_config_load(&ga_cfg, program_invocation_short_name);
-    ga_real_init();
-    if (!ga_cfg.disabled) {
-        ga_proto_init(ga_cfg.propagate);
+    /* With every exporter `none` nothing the library could record would be seen, and it
+     * injects trace context only for a process whose spans go somewhere: it stays a pure
+     * pass-through (no thread, no record, no byte changed), like a disabled one. A
+     * pass-through process resolves each real function on its first use, as a hook that runs
+     * before this constructor does; an observing one resolves them all now, cheaply. */
+    if (!ga_cfg.disabled && (ga_cfg.traces_exporters | ga_cfg.metrics_exporters) != 0) {
+        ga_real_init();
+        ga_proto_init(ga_cfg.propagate && ga_cfg.traces_exporters != 0);
         pthread_atfork(NULL, NULL, ga__after_fork_child);
         atexit(ga__at_exit);
         ga_enabled = 1;

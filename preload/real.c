@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <sys/sendfile.h>
 #include "preload/real.h"
+#include "preload/elf_sym.h"
 
 #define GA_REAL_NAME(name, ret, args) #name,
 static const char *const ga__sym_names[GA_SYM_COUNT] = { GA_REAL_SYMBOLS(GA_REAL_NAME) };
@@ -14,12 +15,12 @@ void *_Atomic ga_real_table[GA_SYM_COUNT];
  * hook re-entered from there must use the syscall fallback instead of recursing. */
 static GA_TLS int ga__resolving;
 
-/* Our own hooks' addresses, to recognise dlsym(RTLD_NEXT) handing one back (the library
- * loaded twice, or linked into the program): calling it would recurse forever. Taking the
- * address inside the library binds through the GOT to the first definition in the process,
- * which for a preloaded library is the hook itself. */
-#define GA_REAL_SELF(name, ret, args) (void *)&name,
-static void *const ga__self[GA_SYM_COUNT] = { GA_REAL_SYMBOLS(GA_REAL_SELF) };
+int ga_real_is_ours(const void *p)
+{
+    Dl_info a, b;
+    return p != NULL && dladdr(p, &a) && dladdr((const void *)&ga_real_is_ours, &b) &&
+           a.dli_fbase == b.dli_fbase;
+}
 
 void *ga_real_resolve(enum ga_sym sym)
 {
@@ -27,7 +28,7 @@ void *ga_real_resolve(enum ga_sym sym)
         return NULL;
     ga__resolving = 1;
     void *p = dlsym(RTLD_NEXT, ga__sym_names[sym]);
-    if (p == ga__self[sym])
+    if (ga_real_is_ours(p))        /* our own hook handed back: calling it would recurse */
         p = NULL;
     ga__resolving = 0;
     if (p != NULL)
@@ -37,7 +38,18 @@ void *ga_real_resolve(enum ga_sym sym)
 
 void ga_real_init(void)
 {
+    /* One direct pass over the symbol tables of the objects loaded after ours (the initial
+     * ones: no dlopen has run yet); dlsym only for what that pass cannot answer. */
+    const struct link_map *self = ga_elf_object_of((const void *)&ga_real_init);
+    void *found[GA_SYM_COUNT];
     for (int i = 0; i < GA_SYM_COUNT; i++)
-        if (atomic_load_explicit(&ga_real_table[i], memory_order_relaxed) == NULL)
+        found[i] = atomic_load_explicit(&ga_real_table[i], memory_order_relaxed);
+    if (self != NULL)
+        ga_elf_next_syms(self, ga__sym_names, GA_SYM_COUNT, found);
+    for (int i = 0; i < GA_SYM_COUNT; i++) {
+        if (found[i] != NULL)
+            atomic_store_explicit(&ga_real_table[i], found[i], memory_order_relaxed);
+        else
             ga_real_resolve((enum ga_sym)i);
+    }
 }

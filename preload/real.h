@@ -1,6 +1,6 @@
 /* real.h — the table of the real libc functions behind our hooks.
  *
- * Each hook calls GA_REAL(name). The pointer is resolved with dlsym(RTLD_NEXT) in the
+ * Each hook calls GA_REAL(name). The pointer is resolved as dlsym(RTLD_NEXT) would in the
  * constructor, or lazily on first use if a hook runs before it. While a lookup is in
  * progress on this thread (dlsym itself may read files) or if the lookup fails or finds
  * our own symbol, GA_REAL yields NULL and the hook falls back to a raw syscall():
@@ -65,8 +65,12 @@ extern void *_Atomic ga_real_table[GA_SYM_COUNT];
  * another thread. */
 void *ga_real_resolve(enum ga_sym sym);
 
-/* Resolve the whole table (constructor). Idempotent. */
+/* Resolve the whole table (constructor): a direct pass over the next objects' symbol tables
+ * (preload/elf_sym.h), dlsym for the rest. Idempotent. */
 void ga_real_init(void);
+
+/* 1 when p is code of this library (dlsym handed one of our hooks back). */
+int ga_real_is_ours(const void *p);
 
 static inline void *ga_real_get(enum ga_sym sym)
 {

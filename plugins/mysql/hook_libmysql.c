@@ -69,17 +69,10 @@ static const char *const ga__sonames[] = {
 };
 static void *_Atomic ga__real[S_COUNT];
 
-/* 1 when p lies in this library (dlsym handed one of our hooks back). */
-static int ga__ours(void *p)
-{
-    Dl_info a, b;
-    return dladdr(p, &a) && dladdr((void *)&ga__ours, &b) && a.dli_fbase == b.dli_fbase;
-}
-
 static void *ga__from(void *handle, const char *name)
 {
     void *p = handle != NULL ? dlsym(handle, name) : NULL;
-    return p != NULL && !ga__ours(p) ? p : NULL;
+    return p != NULL && !ga_real_is_ours(p) ? p : NULL;
 }
 
 #define GA__MAX_OBJECTS 64

@@ -53,7 +53,6 @@ typedef struct redisContext redisContext;
 #define GA_HR_TYPE(name, ret, args) typedef ret (*ga_hr_##name##_fn) args;
 #define GA_HR_PROTO(name, ret, args) GA_EXPORT ret name args;
 #define GA_HR_NAME(name, ret, args) #name,
-#define GA_HR_SELF(name, ret, args) (void *)name,
 
 enum { GA_HR_SYMBOLS(GA_HR_ENUM) GA_HR_COUNT };
 GA_HR_SYMBOLS(GA_HR_TYPE)
@@ -62,7 +61,6 @@ GA_EXPORT void *redisCommand(redisContext *c, const char *format, ...);
 GA_EXPORT int redisAppendCommand(redisContext *c, const char *format, ...);
 
 static const char *const ga__hr_names[] = { GA_HR_SYMBOLS(GA_HR_NAME) };
-static void *const ga__hr_self[] = { GA_HR_SYMBOLS(GA_HR_SELF) };
 static void *_Atomic ga__hr_real[GA_HR_COUNT];
 static _Atomic int ga__hr_layout;          /* 0 unknown, 1 hiredis 0.x, 2 hiredis 1.x */
 
@@ -86,7 +84,7 @@ static void ga__note_layout(void *fn)
 static void *ga__sym_in(void *handle, int sym)
 {
     void *p = dlsym(handle, ga__hr_names[sym]);
-    return p == ga__hr_self[sym] ? NULL : p;
+    return ga_real_is_ours(p) ? NULL : p;
 }
 
 /* The libhiredis every module would bind to: global scope, else a loaded soname. */

@@ -1,0 +1,24 @@
+/* elf_sym.h — finding a function in the objects loaded after ours, by reading their ELF symbol
+ * tables directly (GNU hash), the way dlsym(RTLD_NEXT, name) would.
+ *
+ * Used by the constructor to resolve the real libc functions in one cheap pass: dlsym costs
+ * ~850 instructions a call (most of it error-handling set-up), a direct GNU-hash lookup ~100.
+ * Only plain definitions are taken (a default-version STT_FUNC with an address); anything
+ * else — an IFUNC, a symbol found only with a hidden version, an object without a GNU hash
+ * table — answers NULL, and the caller falls back to dlsym. No allocation, no lock, no
+ * syscall: reads what the dynamic loader already mapped. */
+#ifndef GA_ELF_SYM_H
+#define GA_ELF_SYM_H
+
+struct link_map;
+
+/* The object the code at `addr` belongs to (its link map), or NULL. */
+struct link_map *ga_elf_object_of(const void *addr);
+
+/* For each names[k] whose out[k] is NULL: the address of its first definition in the objects
+ * after `self` in the link-map chain (load order) when that definition is plain, else out[k]
+ * stays NULL. Each object's dynamic section is read once for the whole batch. Valid while no
+ * object is being loaded or unloaded (the constructor). */
+void ga_elf_next_syms(const struct link_map *self, const char *const *names, int n, void **out);
+
+#endif

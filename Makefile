@@ -1,6 +1,7 @@
 # genesis-auto — top-level build.
 #
-# `make` builds build/libgenesis_auto.so (the LD_PRELOAD library) and the helper programs.
+# `make` builds build/libgenesis_auto.so (the LD_PRELOAD library) and build/genesis-view;
+# `make build-all` adds the test programs, unit tests, benchmarks and examples.
 # Each area may add its own rules in mk/<area>.mk; they are included at the end and can use
 # the variables defined here. Targets: all test bench demo install asan tsan clean.
 
@@ -41,18 +42,23 @@ LIB_OBJS    = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS) $(GEN_SRCS))
 CORE_OBJS   = $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRCS) $(GEN_SRCS))
 
 PY         := /usr/bin/python3
-ALL_TARGETS = $(LIB) $(CORE_A)
+# `make` builds what a user installs (the library; mk/view.mk adds genesis-view); the test
+# programs, unit tests, benchmarks and examples are TEST_TARGETS, built by build-all (make test,
+# demo, bench and the sanitizer trees), so a plain `make` needs no test dependency.
+ALL_TARGETS = $(LIB)
+TEST_TARGETS = $(CORE_A)
 
 .PHONY: all test unit fuzz walls integration bench demo install deps asan tsan clean
-all: build-all
+all: build-lib
 
-# mk/*.mk fragments append to ALL_TARGETS, GEN_SRCS, UNIT_TESTS, ... before build-all expands.
+# mk/*.mk fragments append to ALL_TARGETS, TEST_TARGETS, GEN_SRCS, ... before they expand.
 include $(sort $(wildcard mk/*.mk))
 # Each pure parser's fuzz target, each plug-in's own build rules (if any).
 include $(sort $(wildcard protocols/*/fuzz.mk plugins/*/plugin.mk))
 
-.PHONY: build-all
-build-all: $(ALL_TARGETS)
+.PHONY: build-lib build-all
+build-lib: $(ALL_TARGETS)
+build-all: $(ALL_TARGETS) $(TEST_TARGETS)
 
 # The version script: the core's libc hooks plus each plug-in's exported library hooks
 # (plugins/<name>/exports.sym, one line of `symbol;` entries).
@@ -112,7 +118,7 @@ asan:
 tsan:
 	@$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g" SANFLAGS="-fsanitize=thread" build-all
 
-install: build-all
+install: build-lib
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libgenesis_auto.so
 	sed 's|@GENESIS_LIB@|$(PREFIX)/lib/libgenesis_auto.so|' scripts/genesis-run \

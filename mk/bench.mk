@@ -2,7 +2,7 @@
 # and under LD_PRELOAD=$(LIB) by scripts/bench.sh (`make bench`). See docs/benchmarks.md.
 BENCH_NAMES := bench_write bench_sendrecv bench_connect bench_spawn rss_run
 BENCH_BINS  := $(addprefix $(BUILD)/tests/bench/,$(BENCH_NAMES))
-ALL_TARGETS += $(BENCH_BINS)
+TEST_TARGETS += $(BENCH_BINS)
 
 .PHONY: bench-progs
 bench-progs: $(BENCH_BINS)

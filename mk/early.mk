@@ -2,7 +2,7 @@
 # library whose constructor uses sockets; the dynamic loader runs it before ours.
 EARLY_DIR  := $(BUILD)/tests/early
 EARLY_BINS := $(EARLY_DIR)/libearly.so $(EARLY_DIR)/early_main
-ALL_TARGETS += $(EARLY_BINS)
+TEST_TARGETS += $(EARLY_BINS)
 
 $(EARLY_DIR)/libearly.so: tests/early/early_lib.c
 	@mkdir -p $(dir $@)

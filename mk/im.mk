@@ -18,7 +18,7 @@ IM_LOGIC    := $(BUILD)/im-logic
 IM_COMET    := $(BUILD)/im-comet
 IM_BINS     := $(IM_GATEWAY) $(IM_LOGIC) $(IM_COMET)
 
-ALL_TARGETS += $(IM_BINS)
+TEST_TARGETS += $(IM_BINS)
 
 $(IM_OBJDIR)/%.o: $(IM_DIR)/%.c
 	@mkdir -p $(dir $@)

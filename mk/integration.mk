@@ -1,13 +1,13 @@
 # mk/integration.mk — integration test programs and `make integration`.
 #
 # Every tests/progs/<name>.c becomes $(BUILD)/tests/progs/<name> (built by `make` through
-# ALL_TARGETS, so sanitizer trees get their own copies). `make integration` runs the pytest suite in
+# build-all (TEST_TARGETS), so sanitizer trees get their own copies). `make integration` runs the pytest suite in
 # tests/integration against $(LIB); the suite finds the library and the programs through
 # GENESIS_LIB and GENESIS_BUILD.
 
 PROG_SRCS := $(sort $(wildcard tests/progs/*.c))
 PROG_BINS := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(PROG_SRCS))
-ALL_TARGETS += $(PROG_BINS)
+TEST_TARGETS += $(PROG_BINS)
 
 # Per-program extra flags (PROG_CFLAGS_<name>, before the source) and libraries
 # (PROG_LIBS_<name>, after it), set here or in another area's mk/*.mk.

@@ -22,7 +22,7 @@ PROTO_PY       := $(PROTO_NAMES:%=$(BUILD)/gen/py/%_pb2.py)
 PROTO_GEN_WNO  := -Wno-unused-parameter -Wno-missing-field-initializers
 
 GEN_SRCS       += $(PROTO_C_SRCS)
-ALL_TARGETS    += $(PROTO_PY)
+TEST_TARGETS   += $(PROTO_PY)
 
 $(BUILD)/proto-c/%.proto: proto/%.proto proto/proto3-optional-to-oneof.sed
 	@mkdir -p $(dir $@)

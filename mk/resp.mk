@@ -10,7 +10,7 @@ PROG_CFLAGS_redis_hiredis := -rdynamic -Wl,--no-as-needed -lhiredis
 PROG_CFLAGS_redis_rtld    := -rdynamic
 
 REDIS_EXT := $(BUILD)/tests/progs/redis_ext.so
-ALL_TARGETS += $(REDIS_EXT)
+TEST_TARGETS += $(REDIS_EXT)
 
 $(REDIS_EXT): tests/progs/redis_rtld.c mk/resp.mk
 	@mkdir -p $(dir $@)

@@ -5,7 +5,7 @@
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS += $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 UNIT_LIBS := $(CORE_A) -lcmocka $(LIB_LDLIBS)
-ALL_TARGETS += $(UNIT_BINS)
+TEST_TARGETS += $(UNIT_BINS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_A)
 	@mkdir -p $(dir $@)

@@ -24,7 +24,7 @@ LIB = os.path.realpath(os.environ.get("GENESIS_LIB") or REPO / "build" / "libgen
 TIMEOUT = 60
 
 OPTIONS = ["--service", "--console", "--console-file", "--endpoint", "--prometheus-port",
-           "--sampler", "--disable", "--lib", "--help", "--version"]
+           "--prometheus-host", "--sampler", "--disable", "--lib", "--help", "--version"]
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +214,12 @@ def test_service_option_wins(lib):
      {"OTEL_TRACES_EXPORTER": "console,otlp",
       "OTEL_EXPORTER_OTLP_ENDPOINT": "https://collector:4318/base/"}, ["OTEL_METRICS_EXPORTER"]),
     (["--prometheus-port", "9464"],
-     {"OTEL_METRICS_EXPORTER": "prometheus", "OTEL_EXPORTER_PROMETHEUS_PORT": "9464"}, []),
+     {"OTEL_METRICS_EXPORTER": "prometheus", "OTEL_EXPORTER_PROMETHEUS_PORT": "9464"},
+     ["OTEL_EXPORTER_PROMETHEUS_HOST"]),
+    (["--endpoint", "http://127.0.0.1:4318", "--prometheus-port", "9464"],
+     {"OTEL_METRICS_EXPORTER": "otlp,prometheus", "OTEL_EXPORTER_PROMETHEUS_PORT": "9464"}, []),
+    (["--prometheus-port", "9465", "--prometheus-host", "0.0.0.0"],
+     {"OTEL_EXPORTER_PROMETHEUS_HOST": "0.0.0.0", "OTEL_EXPORTER_PROMETHEUS_PORT": "9465"}, []),
     (["--sampler", "parentbased_traceidratio:0.25"],
      {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.25"}, []),
     (["--sampler=always_off"], {"OTEL_TRACES_SAMPLER": "always_off"},
@@ -229,6 +234,18 @@ def test_options_set_variables(lib, args, expected, absent):
         assert env.get(key) == value, (key, env.get(key))
     for key in absent:
         assert key not in env, key
+    assert warnings_of(res.stderr) == []
+
+
+@pytest.mark.parametrize("chosen, expected", [
+    ("otlp", "otlp,prometheus"), ("otlp,prometheus", "otlp,prometheus"),
+    ("none", "prometheus"), ("console", "console,prometheus")])
+def test_prometheus_port_adds_to_a_chosen_metrics_exporter(lib, chosen, expected):
+    """--prometheus-port never takes the caller's metrics exporter away (metrics kept
+    reaching the collector)."""
+    env, res = child_env(["--lib", lib, "--prometheus-port", "9464"],
+                         env=clean_env(OTEL_METRICS_EXPORTER=chosen))
+    assert env["OTEL_METRICS_EXPORTER"] == expected
     assert warnings_of(res.stderr) == []
 
 

@@ -17,3 +17,16 @@ const ga_instrument ga_inst_http_client_duration = GA_HIST("http.client.request.
     "Duration of HTTP client requests.", "s", ga__http_bounds, 512);
 const ga_instrument ga_inst_db_client_duration = GA_HIST("db.client.operation.duration",
     "Duration of database client operations.", "s", ga__db_bounds, 512);
+
+/* Messaging (SPECS-2 §4): the same advisory buckets as HTTP. */
+const ga_instrument ga_inst_msg_client_duration = GA_HIST("messaging.client.operation.duration",
+    "Duration of messaging operation initiated by a producer or consumer client.", "s",
+    ga__http_bounds, 512);
+const ga_instrument ga_inst_msg_process_duration = GA_HIST("messaging.process.duration",
+    "Duration of processing operation.", "s", ga__http_bounds, 512);
+const ga_instrument ga_inst_msg_sent = { .name = "messaging.client.sent.messages",
+    .description = "Number of messages producer attempted to send to the broker.",
+    .unit = "{message}", .kind = GA_MK_COUNTER, .max_series = 512 };
+const ga_instrument ga_inst_msg_consumed = { .name = "messaging.client.consumed.messages",
+    .description = "Number of messages that were delivered to the application.",
+    .unit = "{message}", .kind = GA_MK_COUNTER, .max_series = 512 };

@@ -107,12 +107,23 @@ static void ga__duration(ga_instrument *m, const ga_rec *r, const ga_attr *a, in
 
 void ga_metrics_observe_op(const ga_rec *r, const ga_op_desc *d)
 {
-    if (d == NULL || d->metric == NULL || d->metric_attrs == NULL)
+    if (d == NULL)
         return;
     ga_attr a[GA_MAX_ATTRS];
     ga_attr_scratch sc = { .used = 0 };
-    int n = d->metric_attrs(r, a, GA_MAX_ATTRS, &sc);
-    ga__duration(ga_metrics_instrument(d->metric), r, a, n);
+    if (d->metric != NULL && d->metric_attrs != NULL) {
+        int n = d->metric_attrs(r, a, GA_MAX_ATTRS, &sc);
+        ga__duration(ga_metrics_instrument(d->metric), r, a, n);
+    }
+    int (*cattrs)(const ga_rec *, ga_attr *, int, ga_attr_scratch *) =
+        d->count_attrs != NULL ? d->count_attrs : d->metric_attrs;
+    if (d->count != NULL && cattrs != NULL) {
+        ga_instrument *m = ga_metrics_instrument(d->count);
+        sc.used = 0;
+        int n = cattrs(r, a, GA_MAX_ATTRS, &sc);
+        if (m != NULL)
+            ga_counter_add(ga_series_get(m, a, n), (uint64_t)(d->count_n ? d->count_n(r) : 1));
+    }
 }
 
 void ga_metrics_on_record(const ga_rec *r)

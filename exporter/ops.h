@@ -23,6 +23,11 @@ typedef struct ga_op_desc {
      * ids or literals. Instruments are matched by name, so two plug-ins may feed one. */
     const ga_instrument *metric;
     int (*metric_attrs)(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc);
+    /* A counter every record of this op adds to (messages sent or consumed), or NULL: by
+     * count_n(r) (NULL = 1), in the series of count_attrs(r) (NULL = metric_attrs). */
+    const ga_instrument *count;
+    int (*count_attrs)(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc);
+    int64_t (*count_n)(const ga_rec *r);
 } ga_op_desc;
 
 struct ga_plugin_exp {
@@ -45,5 +50,9 @@ ga_series *ga_metrics_series(const ga_instrument *def, const ga_attr *a, int n, 
 extern const ga_instrument ga_inst_http_server_duration;   /* http.server.request.duration */
 extern const ga_instrument ga_inst_http_client_duration;   /* http.client.request.duration */
 extern const ga_instrument ga_inst_db_client_duration;     /* db.client.operation.duration */
+extern const ga_instrument ga_inst_msg_client_duration;    /* messaging.client.operation.duration */
+extern const ga_instrument ga_inst_msg_process_duration;   /* messaging.process.duration */
+extern const ga_instrument ga_inst_msg_sent;               /* messaging.client.sent.messages */
+extern const ga_instrument ga_inst_msg_consumed;           /* messaging.client.consumed.messages */
 
 #endif

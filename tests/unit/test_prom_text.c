@@ -213,6 +213,26 @@ static void test_semconv_histogram_from_op(void **state)
     assert_null(strstr(t, "http_server_request_duration_seconds"));   /* no series: no family */
 }
 
+static int64_t three(const ga_rec *r) { (void)r; return 3; }
+
+/* A descriptor's counter: every record adds count_n to the series of count_attrs (or, without
+ * one, of metric_attrs). */
+static void test_counter_from_op(void **state)
+{
+    (void)state;
+    const ga_op_desc desc = { .count = &ga_inst_msg_sent, .metric_attrs = db_attrs, .count_n = three };
+    ga_rec r;
+    connect_rec(&r, 4222, 1000000, 0, 1, 0xef);
+    r.h.proto = GA_PROTO_REDIS;
+    r.h.op = 1;
+    ga_metrics_observe_op(&r, &desc);
+    ga_metrics_observe_op(&r, &desc);
+    const char *t = render(0);
+    has_line(t, "# TYPE messaging_client_sent_messages_total counter");
+    has_line(t, "messaging_client_sent_messages_total{db_operation_name=\"GET\",db_system_name=\"redis\","
+                SCOPE "} 6");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +241,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bytes_counter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overflow_exposed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_semconv_histogram_from_op, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_counter_from_op, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

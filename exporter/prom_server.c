@@ -105,7 +105,7 @@ static int ga__resolve(const char *host, int port, struct sockaddr_storage *ss, 
 /* One warning (a forked child losing the port to a sibling only says so at debug level). */
 static void ga__bind_failed(const char *what, int err)
 {
-    if (ga__is_child && err == EADDRINUSE)
+    if ((ga__is_child || ga_process_forked()) && err == EADDRINUSE)
         ga_debug("prometheus endpoint %s:%d already served by another process", ga_mconf.prom_host,
                  ga_mconf.prom_port);
     else

@@ -21,6 +21,8 @@ enum ga_log_kind {
     GA_LK_PROM,                       /* Prometheus listener */
     GA_LK_FLUSH,                      /* exit flush timed out */
     GA_LK_DEBUG,                      /* debug lines are never deduplicated */
+    GA_LK_DLOPEN,                     /* an RTLD_DEEPBIND object could not be redirected */
+    GA_LK_DLMOPEN,                    /* dlmopen() into a namespace of its own */
     GA_LK_PROTO_FIRST = 48,           /* 48..63: protocol modules (56: MySQL compression) */
     GA_LK_COUNT = 64
 };

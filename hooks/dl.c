@@ -138,13 +138,14 @@ static void ga__redirect(void *h)
     ga_got_sym syms[GA__NSYMS];
     ga__fill(syms);
     const void *skip[2] = { (const void *)ga__redirect, ga_real_get(GA_SYM_connect) };   /* us, libc */
+    static ga_got_done done;        /* one table of symbols per process: objects finished */
     ga_got_result r;
-    int rc = ga_got_redirect(lm, syms, GA__NSYMS, skip, 2, &r);
+    int rc = ga_got_redirect(lm, syms, GA__NSYMS, skip, 2, &done, &r);
     if (rc == 0 && r.lazy_pending != 0) {
         ga__lazy_answers(h, syms, r.lazy_pending);
-        unsigned done = r.rewritten;
-        rc = ga_got_redirect(lm, syms, GA__NSYMS, skip, 2, &r);
-        r.rewritten += done;
+        unsigned n = r.rewritten;
+        rc = ga_got_redirect(lm, syms, GA__NSYMS, skip, 2, &done, &r);
+        r.rewritten += n;
     }
     const char *name = lm->l_name && *lm->l_name ? lm->l_name : "an object";
     if (rc != 0)

@@ -18,3 +18,9 @@ $(PLUG_DIR)/libga_dldep.so: tests/progs/plug/ga_dldep.c
 $(PLUG_DIR)/libga_dlplug.so: tests/progs/plug/ga_dlplug.c $(PLUG_DIR)/libga_dldep.so
 	$(CC) $(CFLAGS_COMMON) -fPIC -shared -Wl,-z,lazy -Wl,-z,norelro -o $@ $< \
 	    -L$(PLUG_DIR) -lga_dldep -Wl,-rpath,'$$ORIGIN'
+
+# The cost of the dlopen hook, counted in instructions: scripts/bench-dlopen.sh.
+ALL_TARGETS += $(BUILD)/tests/bench/bench_dlopen
+$(BUILD)/tests/bench/bench_dlopen: tests/bench/bench_dlopen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -o $@ $< -ldl

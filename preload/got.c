@@ -8,6 +8,8 @@
  * are returned before the call ends. */
 #include <elf.h>
 #include <link.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -29,26 +31,30 @@ typedef struct ga__obj {
     const ElfW(Phdr) *phdr;
     const ElfW(Dyn) *dyn;
     const char *name;               /* l_name: the path it was loaded from ("" for the program) */
-    const char *base_name;          /* the part of `name` after its last '/' */
-    const char *soname;             /* DT_SONAME, or NULL */
+    const char *base_name;          /* the part of `name` after its last '/' (set by ga__names) */
+    const char *soname;             /* DT_SONAME, or NULL (set by ga__names) */
     const char *strtab;
     size_t ndyn;                    /* entries in the dynamic section */
     uint32_t h_base, h_soname;
     uint16_t phnum;
-    uint8_t mark;
+    uint8_t mark, named, laid;
 } ga__obj;
 
 typedef struct ga__walk {
     const struct link_map *root;
     const ga_got_sym *syms;
+    int nsyms;
     const void *const *skip;
     int nskip;
+    ga_got_done *done;              /* NULL, or ours to use during the callback */
     ga_got_result *res;
     ga__obj *objs;
     uint32_t *queue;
     unsigned n, expected;
+    unsigned long long subs;        /* the loader's unload counter during the walk */
     int state;                      /* 0 collecting, 1 done, -1 gave up */
     uint8_t table[GA__SYM_SLOTS];   /* symbol index + 1, by name hash */
+    uint64_t prefixes[8];           /* a 512-bit set of the names' first four bytes (ga__prefix) */
 } ga__walk;
 
 /* The state of one object's rewrite: its RELRO pages, and whether they are open. */
@@ -56,6 +62,7 @@ typedef struct ga__rw {
     const ga__obj *o;
     uintptr_t relro_lo, relro_hi;   /* the pages the loader made read-only */
     int opened;                     /* 0 closed, 1 writable, -1 could not be opened */
+    int incomplete;                 /* a slot failed or was left pending */
 } ga__rw;
 
 static uint32_t ga__hash(const char *s)
@@ -116,17 +123,27 @@ static unsigned ga__chain_len(const struct link_map *l)
     return n;
 }
 
+/* What the callback learns of every object: four fields, nothing read from the object yet. */
 static void ga__describe(ga__obj *o, const struct dl_phdr_info *info)
 {
-    memset(o, 0, sizeof *o);
     o->base = info->dlpi_addr;
     o->phdr = info->dlpi_phdr;
     o->phnum = info->dlpi_phnum;
     o->name = info->dlpi_name ? info->dlpi_name : "";
-    const char *slash = strrchr(o->name, '/');
-    o->base_name = slash ? slash + 1 : o->name;
-    o->h_base = ga__hash(o->base_name);
+    o->base_name = NULL;
+    o->mark = o->named = o->laid = 0;
+}
+
+/* Its extent and dynamic section, worked out on first need. */
+static void ga__layout(ga__obj *o)
+{
+    if (o->laid)
+        return;
+    o->laid = 1;
     o->lo = UINTPTR_MAX;
+    o->hi = 0;
+    o->dyn = NULL;
+    o->ndyn = 0;
     for (unsigned i = 0; i < o->phnum; i++) {
         const ElfW(Phdr) *p = &o->phdr[i];
         uintptr_t a = o->base + p->p_vaddr;
@@ -141,8 +158,22 @@ static void ga__describe(ga__obj *o, const struct dl_phdr_info *info)
     if (o->lo > o->hi || o->dyn == NULL || !ga__inside(o, (uintptr_t)o->dyn, o->ndyn * sizeof *o->dyn)) {
         o->dyn = NULL;              /* nothing of it is read */
         o->ndyn = 0;
-        return;
     }
+}
+
+/* The names an object is known by, worked out on first need (most objects are never asked). */
+static void ga__names(ga__obj *o)
+{
+    if (o->named)
+        return;
+    o->named = 1;
+    const char *slash = strrchr(o->name, '/');
+    o->base_name = slash ? slash + 1 : o->name;
+    o->h_base = ga__hash(o->base_name);
+    o->strtab = o->soname = NULL;
+    ga__layout(o);
+    if (o->dyn == NULL)
+        return;
     const ElfW(Dyn) *d = ga__dyn(o, DT_STRTAB);
     o->strtab = d && ga__inside(o, ga__dptr(o, d->d_un.d_ptr), 1) ? (const char *)ga__dptr(o, d->d_un.d_ptr) : NULL;
     d = ga__dyn(o, DT_SONAME);
@@ -154,15 +185,20 @@ static void ga__describe(ga__obj *o, const struct dl_phdr_info *info)
 
 /* The object a DT_NEEDED entry names, as the loader matched it: the first loaded object whose
  * path (for a name with a '/') or whose soname or file name (otherwise) is that name. */
-static int ga__find(const ga__walk *w, const char *need)
+static int ga__find(ga__walk *w, const char *need)
 {
     int path = strchr(need, '/') != NULL;
     uint32_t h = ga__hash(need);
     for (unsigned j = 0; j < w->n; j++) {
-        const ga__obj *o = &w->objs[j];
-        if (path ? strcmp(o->name, need) == 0
-                 : (o->soname && o->h_soname == h && strcmp(o->soname, need) == 0) ||
-                   (o->h_base == h && strcmp(o->base_name, need) == 0))
+        ga__obj *o = &w->objs[j];
+        if (path) {
+            if (strcmp(o->name, need) == 0)
+                return (int)j;
+            continue;
+        }
+        ga__names(o);
+        if ((o->h_base == h && strcmp(o->base_name, need) == 0) ||
+            (o->soname && o->h_soname == h && strcmp(o->soname, need) == 0))
             return (int)j;
     }
     return -1;
@@ -175,7 +211,8 @@ static unsigned ga__closure(ga__walk *w, unsigned root)
     w->objs[root].mark = 1;
     w->queue[tail++] = root;
     while (head < tail) {
-        const ga__obj *o = &w->objs[w->queue[head++]];
+        ga__obj *o = &w->objs[w->queue[head++]];
+        ga__names(o);
         for (size_t i = 0; i < o->ndyn && o->dyn[i].d_tag != DT_NULL; i++) {
             if (o->dyn[i].d_tag != DT_NEEDED)
                 continue;
@@ -192,8 +229,28 @@ static unsigned ga__closure(ga__walk *w, unsigned root)
 
 /* ---------------------------------------------------------------- the rewrite */
 
-static int ga__sym_index(const ga__walk *w, const char *name)
+/* A bit for the first four bytes of a name (fewer if it is shorter): a cheap first test, since
+ * most relocations name functions that are not ours. `room` is how many bytes may be read. */
+static unsigned ga__prefix(const char *s, size_t room)
 {
+    uint32_t p = 0;
+    if (room >= 4) {
+        memcpy(&p, s, 4);                   /* little-endian: keep the bytes before the first NUL */
+        uint32_t z = (p - 0x01010101u) & ~p & 0x80808080u;
+        if (z != 0)
+            p &= (uint32_t)((1ull << (__builtin_ctz(z) & ~7u)) - 1);
+    } else {
+        for (size_t i = 0; i < room && s[i] != '\0'; i++)
+            p |= (uint32_t)(uint8_t)s[i] << (8 * i);
+    }
+    return (p * 2654435761u) >> 23;
+}
+
+static int ga__sym_index(const ga__walk *w, const char *name, size_t room)
+{
+    unsigned b = ga__prefix(name, room);
+    if (!((w->prefixes[b >> 6] >> (b & 63)) & 1))
+        return -1;
     uint32_t h = ga__hash(name);
     for (unsigned k = 0; k < GA__SYM_SLOTS; k++) {
         unsigned e = w->table[(h + k) % GA__SYM_SLOTS];
@@ -225,49 +282,63 @@ static void ga__store(ga__walk *w, ga__rw *rw, void **slot, void *to)
                                   PROT_READ | PROT_WRITE) == 0 ? 1 : -1;
         if (rw->opened < 0) {
             ga__fail(w, rw->o, "its read-only relocations could not be made writable");
+            rw->incomplete = 1;
             return;
         }
     } else if (!ga__writable(rw->o, a)) {
         ga__fail(w, rw->o, "a relocation lies outside its writable segments");
+        rw->incomplete = 1;
         return;
     }
     __atomic_store_n(slot, to, __ATOMIC_RELAXED);    /* one aligned word: callers see old or new */
     w->res->rewritten++;
 }
 
-/* One relocation table (Rel or Rela: r_offset and r_info sit alike), from entry `first`. */
+/* One slot naming g (index i): rewritten if bound to g->real, or not bound yet and g->lazy set. */
+static void ga__slot(ga__walk *w, ga__rw *rw, int i, unsigned type, uintptr_t a)
+{
+    const ga__obj *o = rw->o;
+    const ga_got_sym *g = &w->syms[i];
+    void *v = *(void *const *)a, *to = NULL;
+    if (v == g->hook)
+        return;
+    if (g->real != NULL && v == g->real) {
+        to = g->hook;
+    } else if (type == GA__R_JUMP_SLOT && (uintptr_t)v >= o->lo && (uintptr_t)v < o->hi) {
+        to = g->lazy;           /* an undefined symbol's slot inside the object: not bound yet */
+        if (to == NULL) {
+            w->res->lazy_pending |= 1ull << i;
+            rw->incomplete = 1;
+        }
+    }
+    if (to != NULL)
+        ga__store(w, rw, (void **)a, to);
+}
+
+/* One relocation table (Rel or Rela: r_offset and r_info sit alike), from entry `first`. Every
+ * pointer taken from the object is checked to stay inside its mapping before it is read. */
 static void ga__scan(ga__walk *w, ga__rw *rw, const ElfW(Sym) *symtab, uintptr_t tab, size_t size,
                      size_t ent, size_t first)
 {
     const ga__obj *o = rw->o;
-    if (tab == 0 || ent < sizeof(ElfW(Rel)) || !ga__inside(o, tab, size))
+    uintptr_t lo = o->lo, span = o->hi - o->lo;
+    if (tab == 0 || ent < sizeof(ElfW(Rel)) || span < 64 || !ga__inside(o, tab, size))
         return;
-    for (size_t off = first * ent; off < size && size - off >= ent; off += ent) {
-        const ElfW(Rel) *r = (const ElfW(Rel) *)(tab + off);
+    for (size_t k = first, n = size / ent; k < n; k++) {
+        const ElfW(Rel) *r = (const ElfW(Rel) *)(tab + k * ent);
         unsigned type = (unsigned)ELF64_R_TYPE(r->r_info);
         if (type != GA__R_JUMP_SLOT && type != GA__R_GLOB_DAT)
             continue;
         const ElfW(Sym) *s = symtab + ELF64_R_SYM(r->r_info);
-        if (!ga__inside(o, (uintptr_t)s, sizeof *s) || s->st_shndx != SHN_UNDEF)
+        if ((uintptr_t)s - lo > span - sizeof *s || s->st_shndx != SHN_UNDEF)
             continue;           /* an object defining the function itself is left alone */
-        const char *name = ga__str(o, s->st_name);
-        int i = name ? ga__sym_index(w, name) : -1;
+        const char *name = o->strtab + s->st_name;
         uintptr_t a = o->base + r->r_offset;
-        if (i < 0 || (a & (sizeof(void *) - 1)) || !ga__inside(o, a, sizeof(void *)))
+        if ((uintptr_t)name - lo >= span || (a & (sizeof(void *) - 1)) || a - lo > span - sizeof(void *))
             continue;
-        const ga_got_sym *g = &w->syms[i];
-        void *v = *(void *const *)a, *to = NULL;
-        if (v == g->hook)
-            continue;
-        if (g->real != NULL && v == g->real)
-            to = g->hook;
-        else if (type == GA__R_JUMP_SLOT && (uintptr_t)v >= o->lo && (uintptr_t)v < o->hi) {
-            to = g->lazy;       /* an undefined symbol's slot inside the object: not bound yet */
-            if (to == NULL)
-                w->res->lazy_pending |= 1ull << i;
-        }
-        if (to != NULL)
-            ga__store(w, rw, (void **)a, to);
+        int i = ga__sym_index(w, name, span - ((uintptr_t)name - lo));
+        if (i >= 0)
+            ga__slot(w, rw, i, type, a);
     }
 }
 
@@ -283,11 +354,12 @@ static uintptr_t ga__dtab(const ga__obj *o, ElfW(Sxword) tag)
     return d ? ga__dptr(o, d->d_un.d_ptr) : 0;
 }
 
-static void ga__patch(ga__walk *w, const ga__obj *o)
+/* Rewrite one object; 1 when every slot of ours in it now holds what it should. */
+static int ga__patch(ga__walk *w, const ga__obj *o)
 {
     uintptr_t symtab = ga__dtab(o, DT_SYMTAB);
     if (o->strtab == NULL || symtab == 0 || !ga__inside(o, symtab, sizeof(ElfW(Sym))))
-        return;                 /* no symbols: no relocation can name a hooked function */
+        return 1;               /* no symbols: no relocation can name a hooked function */
     ga__rw rw = { .o = o };
     long pg = sysconf(_SC_PAGESIZE);
     uintptr_t mask = (uintptr_t)(pg > 0 ? pg : 4096) - 1;
@@ -307,6 +379,7 @@ static void ga__patch(ga__walk *w, const ga__obj *o)
              ga__dval(o, DT_RELCOUNT));
     if (rw.opened > 0 && mprotect((void *)rw.relro_lo, rw.relro_hi - rw.relro_lo, PROT_READ) != 0)
         ga__fail(w, o, "its relocations could not be made read-only again");
+    return !rw.incomplete;
 }
 
 static int ga__skipped(const ga__walk *w, const ga__obj *o)
@@ -317,32 +390,74 @@ static int ga__skipped(const ga__walk *w, const ga__obj *o)
     return 0;
 }
 
+/* ---------------------------------------------------------------- objects already done */
+
+/* Take the `done` list for this callback (or do without it), and forget it if some object was
+ * unloaded since it was written. */
+static void ga__done_open(ga__walk *w)
+{
+    int idle = 0;
+    if (w->done == NULL || !atomic_compare_exchange_strong(&w->done->busy, &idle, 1)) {
+        w->done = NULL;
+        return;
+    }
+    if (w->done->subs != w->subs) {
+        w->done->n = 0;
+        w->done->subs = w->subs;
+    }
+}
+
+static int ga__done_has(const ga__walk *w, const ga__obj *o)
+{
+    for (unsigned i = 0; w->done != NULL && i < w->done->n; i++)
+        if (w->done->dyn[i] == (uintptr_t)o->dyn)
+            return 1;
+    return 0;
+}
+
+static void ga__done_add(ga__walk *w, const ga__obj *o)
+{
+    if (w->done != NULL && w->done->n < GA_GOT_DONE_MAX)
+        w->done->dyn[w->done->n++] = (uintptr_t)o->dyn;
+}
+
 static void ga__work(ga__walk *w)
 {
     unsigned root = w->n;
-    for (unsigned i = 0; i < w->n; i++)
-        if (w->objs[i].dyn != NULL && w->objs[i].dyn == (const ElfW(Dyn) *)w->root->l_ld)
+    for (unsigned i = 0; i < w->n; i++)     /* dl_iterate_phdr hands out l_addr and l_name as they are */
+        if (w->objs[i].name == w->root->l_name && w->objs[i].base == w->root->l_addr)
             root = i;
     if (root == w->n) {
         ga__fail(w, NULL, "it was not found among the loaded objects");
         return;
     }
+    ga__names(&w->objs[root]);
+    if (w->objs[root].dyn != (const ElfW(Dyn) *)w->root->l_ld) {
+        ga__fail(w, &w->objs[root], "its program headers do not match its link map");
+        return;
+    }
     unsigned members = ga__closure(w, root);
+    ga__done_open(w);
     for (unsigned k = 0; k < members; k++) {
         const ga__obj *o = &w->objs[w->queue[k]];
-        if (o->dyn == NULL || ga__skipped(w, o))
+        if (o->dyn == NULL || ga__skipped(w, o) || ga__done_has(w, o))
             continue;
         w->res->objects++;
-        ga__patch(w, o);
+        if (ga__patch(w, o))
+            ga__done_add(w, o);
     }
+    if (w->done != NULL)
+        atomic_store(&w->done->busy, 0);
 }
 
 static int ga__cb(struct dl_phdr_info *info, size_t size, void *data)
 {
     ga__walk *w = data;
-    (void)size;
-    if (w->n == 0)
+    if (w->n == 0) {
         w->expected = ga__chain_len(w->root);   /* the list cannot change until we return */
+        w->subs = size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs
+                  ? info->dlpi_subs : ~0ull;    /* unknown: the `done` list is never trusted */
+    }
     if (w->n >= w->expected || w->n >= GA__MAX_OBJS) {
         w->state = -1;
         return 1;
@@ -356,7 +471,7 @@ static int ga__cb(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 int ga_got_redirect(const void *root, const ga_got_sym *syms, int nsyms,
-                    const void *const *skip, int nskip, ga_got_result *res)
+                    const void *const *skip, int nskip, ga_got_done *done, ga_got_result *res)
 {
     memset(res, 0, sizeof *res);
     if (root == NULL || nsyms <= 0 || nsyms > GA_GOT_MAX_SYMS) {
@@ -369,9 +484,11 @@ int ga_got_redirect(const void *root, const ga_got_sym *syms, int nsyms,
         res->why = "no memory for the walk";
         return -1;
     }
-    ga__walk w = { .root = root, .syms = syms, .skip = skip, .nskip = nskip, .res = res,
-                   .objs = mem, .queue = (uint32_t *)((ga__obj *)mem + GA__MAX_OBJS) };
+    ga__walk w = { .root = root, .syms = syms, .nsyms = nsyms, .skip = skip, .nskip = nskip, .done = done,
+                   .res = res, .objs = mem, .queue = (uint32_t *)((ga__obj *)mem + GA__MAX_OBJS) };
     for (int i = 0; i < nsyms; i++) {
+        unsigned b = ga__prefix(syms[i].name, strlen(syms[i].name) + 1);
+        w.prefixes[b >> 6] |= 1ull << (b & 63);
         uint32_t h = ga__hash(syms[i].name);
         unsigned k = 0;
         while (w.table[(h + k) % GA__SYM_SLOTS] != 0)
@@ -391,9 +508,9 @@ int ga_got_redirect(const void *root, const ga_got_sym *syms, int nsyms,
 #else /* !GA_GOT_SUPPORTED */
 
 int ga_got_redirect(const void *root, const ga_got_sym *syms, int nsyms,
-                    const void *const *skip, int nskip, ga_got_result *res)
+                    const void *const *skip, int nskip, ga_got_done *done, ga_got_result *res)
 {
-    (void)root; (void)syms; (void)nsyms; (void)skip; (void)nskip;
+    (void)root; (void)syms; (void)nsyms; (void)skip; (void)nskip; (void)done;
     memset(res, 0, sizeof *res);
     res->why = "relocations cannot be rewritten on this architecture";
     return -1;

@@ -15,9 +15,10 @@
 #ifndef GA_GOT_H
 #define GA_GOT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
-#if (defined(__x86_64__) || defined(__aarch64__)) && defined(__LP64__)
+#if (defined(__x86_64__) || defined(__aarch64__)) && defined(__LP64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define GA_GOT_SUPPORTED 1
 #else
 #define GA_GOT_SUPPORTED 0
@@ -43,14 +44,27 @@ typedef struct ga_got_result {
     const char *why;
 } ga_got_result;
 
-/* Rewrite the slots of `syms` (at most GA_GOT_MAX_SYMS) in the object whose dynamic section is
- * `root_dyn` (link_map.l_ld of `root`, a struct link_map *) and in every object it depends on,
- * except objects whose mapping contains one of the `nskip` addresses of `skip`. Relocations of
- * type JUMP_SLOT and GLOB_DAT naming an undefined symbol are considered; RELRO pages are made
- * writable for the rewrite and read-only again. Returns 0, or -1 when the walk itself could not be
- * done (`res->why` says why). Must not be called from a dl_iterate_phdr callback. Allocates with
- * mmap only, takes no lock of its own, calls no loader function. */
+/* Objects already rewritten in full with one fixed table of symbols, so that the next call can
+ * pass over them: the address of each one's dynamic section, an identity key that is never
+ * dereferenced, kept only while no object has been unloaded since (the loader's unload counter,
+ * dlpi_subs, unchanged): after an unload a new object could take the same address. Zero-initialise
+ * it; use one per symbol table. */
+#define GA_GOT_DONE_MAX 1024
+typedef struct ga_got_done {
+    _Atomic int busy;
+    unsigned n;
+    unsigned long long subs;
+    uintptr_t dyn[GA_GOT_DONE_MAX];
+} ga_got_done;
+
+/* Rewrite the slots of `syms` (at most GA_GOT_MAX_SYMS) in `root` (a struct link_map *) and in
+ * every object it depends on, except objects whose mapping contains one of the `nskip` addresses
+ * of `skip` and objects `done` (may be NULL) lists. Relocations of type JUMP_SLOT and GLOB_DAT
+ * naming an undefined symbol are considered; RELRO pages are made writable for the rewrite and
+ * read-only again. Objects rewritten in full (no slot failed, none left pending) are added to
+ * `done`. Returns 0, or -1 when the walk itself could not be done (`res->why` says why). Must not
+ * be called from a dl_iterate_phdr callback. Allocates with mmap only, calls no loader function. */
 int ga_got_redirect(const void *root, const ga_got_sym *syms, int nsyms,
-                    const void *const *skip, int nskip, ga_got_result *res);
+                    const void *const *skip, int nskip, ga_got_done *done, ga_got_result *res);
 
 #endif

@@ -85,7 +85,7 @@ static void test_redirect(void **state)
     const void *skip[] = { (void *)real_getenv };                 /* libc itself */
     ga_got_sym sym = { .name = "getenv", .hook = (void *)fake_getenv, .real = (void *)real_getenv };
     ga_got_result r;
-    assert_int_equal(ga_got_redirect(l.lm, &sym, 1, skip, 1, &r), 0);
+    assert_int_equal(ga_got_redirect(l.lm, &sym, 1, skip, 1, NULL, &r), 0);
     assert_false(r.failed);
     assert_true(r.objects >= 2);                                  /* libcurl and its dependencies */
     assert_true(r.rewritten >= 1);
@@ -94,24 +94,24 @@ static void test_redirect(void **state)
     curl_maps(after, sizeof after);
     assert_string_equal(before, after);                           /* RELRO read-only again */
 
-    assert_int_equal(ga_got_redirect(l.lm, &sym, 1, skip, 1, &r), 0);
+    assert_int_equal(ga_got_redirect(l.lm, &sym, 1, skip, 1, NULL, &r), 0);
     assert_int_equal(r.rewritten, 0);                             /* idempotent */
 
     /* A slot bound to something other than `real` keeps it. */
     ga_got_sym elsewhere = { .name = "getenv", .hook = (void *)other_getenv, .real = (void *)real_getenv };
-    assert_int_equal(ga_got_redirect(l.lm, &elsewhere, 1, skip, 1, &r), 0);
+    assert_int_equal(ga_got_redirect(l.lm, &elsewhere, 1, skip, 1, NULL, &r), 0);
     assert_int_equal(r.rewritten, 0);
     assert_true(curl_sees(&l, "fake"));
 
     /* A skipped object is not touched: libcurl keeps the fake. */
     ga_got_sym back = { .name = "getenv", .hook = (void *)other_getenv, .real = (void *)fake_getenv };
     const void *skip2[] = { (void *)real_getenv, (void *)l.curl_getenv };
-    assert_int_equal(ga_got_redirect(l.lm, &back, 1, skip2, 2, &r), 0);
+    assert_int_equal(ga_got_redirect(l.lm, &back, 1, skip2, 2, NULL, &r), 0);
     assert_true(curl_sees(&l, "fake"));
     assert_int_equal(other_calls, 0);
 
     /* Without the skip it is rewritten. */
-    assert_int_equal(ga_got_redirect(l.lm, &back, 1, skip, 1, &r), 0);
+    assert_int_equal(ga_got_redirect(l.lm, &back, 1, skip, 1, NULL, &r), 0);
     assert_true(r.rewritten >= 1);
     assert_true(curl_sees(&l, "real"));
     assert_true(other_calls >= 1);
@@ -122,13 +122,13 @@ static void test_bad_input(void **state)
     (void)state;
     ga_got_result r;
     ga_got_sym sym = { .name = "getenv" };
-    assert_int_equal(ga_got_redirect(NULL, &sym, 1, NULL, 0, &r), -1);
+    assert_int_equal(ga_got_redirect(NULL, &sym, 1, NULL, 0, NULL, &r), -1);
     assert_non_null(r.why);
     lib l;
     open_curl(&l);
-    assert_int_equal(ga_got_redirect(l.lm, &sym, 0, NULL, 0, &r), -1);
+    assert_int_equal(ga_got_redirect(l.lm, &sym, 0, NULL, 0, NULL, &r), -1);
     /* No `real`, no `lazy`: nothing can match, nothing is written. */
-    assert_int_equal(ga_got_redirect(l.lm, &sym, 1, NULL, 0, &r), 0);
+    assert_int_equal(ga_got_redirect(l.lm, &sym, 1, NULL, 0, NULL, &r), 0);
     assert_int_equal(r.rewritten, 0);
 }
 

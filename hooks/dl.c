@@ -44,17 +44,20 @@ static const char *const ga__dl_names[GA__DL_COUNT] = { "dlopen", "dlmopen" };
 static void *const ga__dl_self[GA__DL_COUNT] = { (void *)dlopen, (void *)dlmopen };
 static void *_Atomic ga__dl_real[GA__DL_COUNT];
 
-/* The real dlopen/dlmopen (next after us); NULL only if there is none, or it is ours. */
-static void *ga__dl_get(int i)
+static __attribute__((noinline)) void *ga__dl_resolve(int i)
 {
-    void *p = atomic_load_explicit(&ga__dl_real[i], memory_order_relaxed);
-    if (ga_likely(p != NULL))
-        return p;
-    p = dlsym(RTLD_NEXT, ga__dl_names[i]);
+    void *p = dlsym(RTLD_NEXT, ga__dl_names[i]);
     if (p == ga__dl_self[i])
         p = NULL;
     atomic_store_explicit(&ga__dl_real[i], p, memory_order_relaxed);
     return p;
+}
+
+/* The real dlopen/dlmopen (next after us); NULL only if there is none, or it is ours. */
+static inline void *ga__dl_get(int i)
+{
+    void *p = atomic_load_explicit(&ga__dl_real[i], memory_order_relaxed);
+    return ga_likely(p != NULL) ? p : ga__dl_resolve(i);
 }
 
 /* ------------------------------------------------------------------ who is calling */

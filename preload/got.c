@@ -497,9 +497,8 @@ int ga_got_redirect(const void *root, const ga_got_sym *syms, int nsyms,
     }
     dl_iterate_phdr(ga__cb, &w);
     munmap(mem, bytes);
-    if (w.state != 1) {
-        res->why = w.state < 0 ? "the list of loaded objects could not be walked"
-                               : "the list of loaded objects was empty";
+    if (w.state != 1) {         /* more objects than GA__MAX_OBJS, or a list that changed shape */
+        res->why = "the list of loaded objects could not be walked";
         return -1;
     }
     return 0;

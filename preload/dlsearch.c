@@ -31,14 +31,19 @@ int ga_dl_can_open_as(const char *file)
     return strchr(file, '$') == NULL || getauxval(AT_SECURE) == 0;
 }
 
-/* The object holding `addr`; the program when none does (the loader assumes the same). */
-static struct link_map *ga__map_of(const void *addr)
+static struct link_map *ga__map_at(const void *addr)
 {
     Dl_info info;
     struct link_map *lm = NULL;
-    if (dladdr1(addr, &info, (void **)&lm, RTLD_DL_LINKMAP) != 0 && lm != NULL)
-        return lm;
-    return _r_debug.r_map;
+    return dladdr1(addr, &info, (void **)&lm, RTLD_DL_LINKMAP) != 0 ? lm : NULL;
+}
+
+/* The object holding `addr`; the program when none does (the loader assumes the same). The
+ * program is found through its program headers (AT_PHDR), which it maps. */
+static struct link_map *ga__map_of(const void *addr)
+{
+    struct link_map *lm = ga__map_at(addr);
+    return lm != NULL ? lm : ga__map_at((const void *)getauxval(AT_PHDR));
 }
 
 /* `file` with every $ORIGIN / ${ORIGIN} replaced by `origin`, into out; 0 when it does not fit. */
@@ -111,6 +116,8 @@ static void *ga__open_as(const char *file, int mode, const void *caller, ga_dl_o
 {
     char *name = mem, *path = mem + PATH_MAX;
     struct link_map *lm = ga__map_of(caller);
+    if (lm == NULL)
+        return open(ud, file, mode);
     if (strchr(file, '$') != NULL) {
         if (dlinfo(lm, RTLD_DI_ORIGIN, path) == 0 && ga__expand(file, path, name, PATH_MAX))
             file = name;
@@ -122,8 +129,8 @@ static void *ga__open_as(const char *file, int mode, const void *caller, ga_dl_o
         return h;
     char *lists = mem + 2 * PATH_MAX;
     Dl_serinfo *c = ga__search_list(lm, lists, GA__LIST_CAP);
-    Dl_serinfo *s = c ? ga__search_list(ga__map_of((const void *)ga_dl_open_as), lists + GA__LIST_CAP,
-                                        GA__LIST_CAP) : NULL;
+    struct link_map *self = ga__map_at((const void *)ga_dl_open_as);
+    Dl_serinfo *s = c && self ? ga__search_list(self, lists + GA__LIST_CAP, GA__LIST_CAP) : NULL;
     unsigned own = c && s ? ga__own_dirs(c, s) : 0;
     for (unsigned i = 0; i < own; i++) {
         int n = snprintf(path, PATH_MAX, "%s/%s", c->dls_serpath[i].dls_name, file);

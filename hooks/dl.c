@@ -151,6 +151,9 @@ static void ga__redirect(void *h)
         r.rewritten += n;
     }
     const char *name = lm->l_name && *lm->l_name ? lm->l_name : "an object";
+    const char *slash = strrchr(name, '/');
+    if (rc == 0 && r.failed && strcmp(slash ? slash + 1 : name, r.failed_obj) == 0)
+        rc = -1;                    /* the object itself: said as such */
     if (rc != 0)
         ga_warn(GA_LK_DLOPEN, "cannot make %s (loaded with RTLD_DEEPBIND) call the library's hooks: %s; "
                 "its connections are not observed", name, r.why);

@@ -24,3 +24,4 @@ ALL_TARGETS += $(BUILD)/tests/bench/bench_dlopen
 $(BUILD)/tests/bench/bench_dlopen: tests/bench/bench_dlopen.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) -o $@ $< -ldl
+PROG_LIBS_deepbind_seccomp := -ldl

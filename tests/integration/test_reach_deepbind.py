@@ -9,8 +9,10 @@
   connects through it and dlclose()s it, 5 times each: one connect span per connect, no crash, the
   plugin still gets its dependency's ga_who() (not the program's), and the plugin is found by a
   bare name through the program's RUNPATH and through $ORIGIN as without the library.
-- dlmopen() into a new namespace: said once on stderr, nothing else changes.
+- dlmopen() into a new namespace, and an object whose relocation pages cannot be opened (a
+  seccomp filter refusing mprotect with PROT_WRITE): said once on stderr, nothing else changes.
 """
+import re
 import socket
 import subprocess
 
@@ -132,3 +134,16 @@ def test_plugin_build_has_lazy_slots():
     assert "BIND_NOW" not in dyn and "FLAGS_1" not in dyn, dyn
     exe = subprocess.run(["readelf", "-dW", prog("deepbind_plugin")], capture_output=True, text=True, check=True).stdout
     assert "(RUNPATH)" in exe and "$ORIGIN/plug" in exe, exe
+
+
+def test_unredirectable_object_said_once(gen):
+    argv = [prog("deepbind_seccomp")]
+    bare = gen.run(argv, preload=False)
+    pre = gen.run(argv)
+    assert bare.rc == pre.rc == 0 and bare.stdout == pre.stdout == b"loaded\n", pre.describe()
+    assert bare.stderr == b""
+    lines = pre.stderr.decode().splitlines()
+    assert len(lines) == 1, lines
+    assert re.fullmatch(r"genesis: cannot make \S*libcurl\.so\.4 \(loaded with RTLD_DEEPBIND\) call the library's "
+                        r"hooks: its read-only relocations could not be made writable; its connections are not "
+                        r"observed", lines[0]), lines

@@ -3,7 +3,8 @@
 //
 //   connect PORT                 java.net.Socket to 127.0.0.1:PORT (Java's sockets are AF_INET6)
 //   get URL                      HttpURLConnection GET; prints status and body
-//   client URL                   java.net.http.HttpClient GET; prints status and body
+//   client URL [N]               java.net.http.HttpClient GET, N times (default 1); prints status
+//                                and body of each
 //   serve NEXT                   com.sun.net.httpserver on 127.0.0.1, prints "listening PORT"; answers
 //                                "java", or "java>" + what HttpURLConnection gets from NEXT (unless
 //                                NEXT is "-"); stops when stdin closes
@@ -52,9 +53,11 @@ public class Reach {
             break;
         case "client": {
             HttpClient hc = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            HttpResponse<String> r = hc.send(HttpRequest.newBuilder(URI.create(a[1])).build(),
-                                             HttpResponse.BodyHandlers.ofString());
-            System.out.println(r.statusCode() + " " + r.body());
+            for (int i = 0, n = a.length > 2 ? Integer.parseInt(a[2]) : 1; i < n; i++) {
+                HttpResponse<String> r = hc.send(HttpRequest.newBuilder(URI.create(a[1])).build(),
+                                                 HttpResponse.BodyHandlers.ofString());
+                System.out.println(r.statusCode() + " " + r.body());
+            }
             break;
         }
         case "serve": {

@@ -50,9 +50,16 @@ void ga_addr_from_sockaddr(ga_addr *out, const struct sockaddr *sa, socklen_t le
         memcpy(out->addr, &in->sin_addr, 4);
     } else if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
         const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-        out->family = AF_INET6;
         out->port = ntohs(in6->sin6_port);
-        memcpy(out->addr, &in6->sin6_addr, 16);
+        if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+            /* ::ffff:a.b.c.d on a dual-stack socket (Java's are all AF_INET6) is an IPv4 peer:
+             * reported as such, so its spans and metric series are those of any IPv4 client. */
+            out->family = AF_INET;
+            memcpy(out->addr, &in6->sin6_addr.s6_addr[12], 4);
+        } else {
+            out->family = AF_INET6;
+            memcpy(out->addr, &in6->sin6_addr, 16);
+        }
     } else if (sa->sa_family == AF_UNIX) {
         out->family = AF_UNIX;
     }

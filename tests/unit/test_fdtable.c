@@ -1,11 +1,13 @@
 /* test_fdtable.c — descriptor states: classification of real files and sockets, close and
  * reuse, dup over a tracked fd, close_range, and the INTERNAL/STOLEN rules that keep our
- * threads away from application descriptors. */
+ * threads away from application descriptors; IPv4-mapped IPv6 peers recorded as IPv4. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <cmocka.h>
 #include "preload/fdtable.h"
@@ -101,6 +103,34 @@ static void test_out_of_range(void **state)
     ga_fd_duped(-1, 5);
 }
 
+/* A dual-stack socket's ::ffff:a.b.c.d peer is the IPv4 peer a.b.c.d; other IPv6 peers stay IPv6,
+ * and a short length is never read past. */
+static void test_v4_mapped_peer(void **state)
+{
+    (void)state;
+    struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(3306) };
+    ga_addr a;
+    assert_int_equal(inet_pton(AF_INET6, "::ffff:127.0.0.1", &s6.sin6_addr), 1);
+    ga_addr_from_sockaddr(&a, (struct sockaddr *)&s6, sizeof s6);
+    assert_int_equal(a.family, AF_INET);
+    assert_int_equal(a.port, 3306);
+    const uint8_t lo[16] = { 127, 0, 0, 1 };
+    assert_memory_equal(a.addr, lo, 16);         /* the rest of the address is zero */
+
+    assert_int_equal(inet_pton(AF_INET6, "::1", &s6.sin6_addr), 1);
+    ga_addr_from_sockaddr(&a, (struct sockaddr *)&s6, sizeof s6);
+    assert_int_equal(a.family, AF_INET6);
+    assert_memory_equal(a.addr, &s6.sin6_addr, 16);
+
+    assert_int_equal(inet_pton(AF_INET6, "64:ff9b::7f00:1", &s6.sin6_addr), 1);   /* NAT64: not mapped */
+    ga_addr_from_sockaddr(&a, (struct sockaddr *)&s6, sizeof s6);
+    assert_int_equal(a.family, AF_INET6);
+
+    assert_int_equal(inet_pton(AF_INET6, "::ffff:10.1.2.3", &s6.sin6_addr), 1);
+    ga_addr_from_sockaddr(&a, (struct sockaddr *)&s6, sizeof s6 - 1);
+    assert_int_equal(a.family, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -110,6 +140,7 @@ int main(void)
         cmocka_unit_test(test_close_range),
         cmocka_unit_test(test_internal_and_stolen),
         cmocka_unit_test(test_out_of_range),
+        cmocka_unit_test(test_v4_mapped_peer),
     };
     return cmocka_run_group_tests_name("fdtable", tests, NULL, NULL);
 }

@@ -97,11 +97,14 @@ static int ga__wanted(const char *file, const void *caller)
 
 /* ------------------------------------------------------------------ the redirect */
 
-#define GA_DL_SYM(name, ret, args) { #name, (void *)&name, GA_SYM_##name },
-static const struct { const char *name; void *hook; int real; } ga__syms[] = {
+/* Names only: the addresses of the global definitions are looked up when the first
+ * RTLD_DEEPBIND load needs them. Taking `&name` here would cost every process a full symbol
+ * lookup per entry when the library is loaded. */
+#define GA_DL_SYM(name, ret, args) { #name, GA_SYM_##name },
+static const struct { const char *name; int real; } ga__syms[] = {
     GA_REAL_SYMBOLS(GA_DL_SYM)
-    { "dlopen", (void *)&dlopen, -1 - GA__DLOPEN },
-    { "dlmopen", (void *)&dlmopen, -1 - GA__DLMOPEN },
+    { "dlopen", -1 - GA__DLOPEN },
+    { "dlmopen", -1 - GA__DLMOPEN },
 };
 enum { GA__NSYMS = (int)GA_ARRAY_LEN(ga__syms) };
 _Static_assert(GA__NSYMS <= GA_GOT_MAX_SYMS, "too many functions to redirect");
@@ -113,10 +116,11 @@ static void ga__fill(ga_got_sym *s)
     for (int i = 0; i < GA__NSYMS; i++) {
         int r = ga__syms[i].real;
         s[i].name = ga__syms[i].name;
-        s[i].hook = ga__syms[i].hook;
+        s[i].hook = dlsym(RTLD_DEFAULT, ga__syms[i].name);     /* the global definition */
         s[i].real = ga__from_self(s[i].hook) ? (r >= 0 ? ga_real_get((enum ga_sym)r) : ga__dl_get(-1 - r)) : NULL;
         s[i].lazy = NULL;
     }
+    (void)dlerror();        /* a name nobody defines must leave no error behind */
 }
 
 /* A PLT slot not bound yet would be bound by the loader to the first definition in the new

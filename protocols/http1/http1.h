@@ -114,7 +114,8 @@ int ga_h1_feed(ga_h1_parser *ps, const uint8_t *p, size_t n, const ga_h1_cb *cb)
 int ga_h1_eof(ga_h1_parser *ps, const ga_h1_cb *cb);
 
 /* The phase (enum ga_h1_phase). */
-int ga_h1_phase(const ga_h1_parser *ps);
+extern const uint8_t ga_h1_phase_of[] __attribute__((visibility("hidden")));
+static inline int ga_h1_phase(const ga_h1_parser *ps) { return ga_h1_phase_of[ps->st]; }
 
 /* A paused request parser (CONNECT answered with a non-2xx) goes on with the next message. */
 void ga_h1_resume(ga_h1_parser *ps);

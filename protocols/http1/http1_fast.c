@@ -48,12 +48,13 @@ static size_t ga__request_line(ga_h1_parser *ps, const uint8_t *p, size_t len, c
         !(version = ga__version(ver)))
         return 0;                               /* leave odd lines to the slow path */
     ps->version = (uint8_t)version;
+    ps->method = (uint8_t)method;               /* known to the callbacks (the byte path's
+                                                 * method piece comes before its method) */
+    ps->st = S_HLINE;
     if (cb->piece) {
         cb->piece(cb->ctx, ps, GA_H1_FLD_METHOD, p, m);
         cb->piece(cb->ctx, ps, GA_H1_FLD_TARGET, t, (size_t)(ver - 1 - t));
     }
-    ps->method = (uint8_t)method;
-    ps->st = S_HLINE;
     return len;
 }
 

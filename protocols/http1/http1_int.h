@@ -35,6 +35,10 @@ extern const uint8_t ga_h1_tchar[256] __attribute__((visibility("hidden")));
 #define GA_H1_C_ODD   8u            /* not a token byte: a folded line, or not HTTP */
 extern const uint8_t ga_h1_line_class[2][256] __attribute__((visibility("hidden")));
 
+/* For a line of class GA_H1_C_FIELD starting with byte c: the second byte every followed
+ * field starting with c has, lower case (byte | 0x20 is compared with it). */
+extern const uint8_t ga_h1_second[256] __attribute__((visibility("hidden")));
+
 static inline void ga_h1_error(ga_h1_parser *ps) { ps->st = S_ERROR; }
 
 /* Head states (start line + header section): bytes count against GA_H1_MAX_HEAD. */

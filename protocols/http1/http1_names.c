@@ -61,6 +61,13 @@ const uint8_t ga_h1_line_class[2][256] = {
     },
 };
 
+/* The second letter (lower case) of the followed fields starting with a given letter: the
+ * scan loop calls the field matcher only for lines whose first two bytes agree. */
+const uint8_t ga_h1_second[256] = {
+    ['c'] = 'o', ['C'] = 'o', ['t'] = 'r', ['T'] = 'r', ['h'] = 'o', ['H'] = 'o',
+    ['u'] = 's', ['U'] = 's', ['x'] = '-', ['X'] = '-', ['e'] = 'x', ['E'] = 'x',
+};
+
 static const char *const ga__methods[GA_H1_M_COUNT] = {
     [GA_H1_M_CONNECT] = "CONNECT", [GA_H1_M_DELETE] = "DELETE", [GA_H1_M_GET] = "GET",
     [GA_H1_M_HEAD] = "HEAD", [GA_H1_M_OPTIONS] = "OPTIONS", [GA_H1_M_PATCH] = "PATCH",

@@ -321,6 +321,16 @@ static void test_line_class_table(void **state)
             assert_int_equal(ga_h1_line_class[kind][c], want);
         }
     }
+    /* the second letters of the followed names, by first letter */
+    const char *const names[] = { "host", "user-agent", "traceparent", "tracestate", "transfer-encoding",
+                                  "content-length", "connection", "x-forwarded-for", "expect" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        assert_int_equal(ga_h1_second[(uint8_t)names[i][0]], names[i][1]);
+        assert_int_equal(ga_h1_second[(uint8_t)names[i][0] - 32], names[i][1]);
+    }
+    for (int c = 0; c < 256; c++)
+        if (ga_h1_line_class[GA_H1_REQ][c] != GA_H1_C_FIELD)
+            assert_int_equal(ga_h1_second[c], 0);
 }
 
 int main(void)

@@ -42,7 +42,8 @@ void ga_http_set_active(const ga_span_ids *ids, const char *ts, size_t ts_len, c
     ga_tls_active.valid = 1;
     if (ts_len > sizeof ga__ts)
         ts_len = 0;
-    memcpy(ga__ts, ts, ts_len);
+    if (ts_len > 0)
+        memcpy(ga__ts, ts, ts_len);             /* ts may be NULL when empty */
     ga__ts_len = (uint16_t)ts_len;
     memcpy(ga__ts_span, ids->span_id, 8);
     ga__tp_in_ok = tp != NULL;

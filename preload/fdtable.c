@@ -150,7 +150,14 @@ void ga_fd_closed(int fd)
     ga_fd *e = ga_fd_peek(fd);
     if (e == NULL)
         return;
-    if (ga_fd_state(e) == GA_FD_SOCKET) {
+    int st = ga_fd_state(e);
+    if (st == GA_FD_OTHER)
+        return;                     /* a file, pipe or tty: nothing to end, free or renew */
+    if (st == GA_FD_UNKNOWN) {      /* never used through a hook: no state, no token */
+        atomic_store_explicit(&e->state, GA_FD_OTHER, memory_order_release);
+        return;
+    }
+    if (st == GA_FD_SOCKET) {
         if (atomic_load_explicit(&e->pending, memory_order_relaxed))
             ga_connect_finish_on_close(fd, e);
         if (!ga_tls_internal)

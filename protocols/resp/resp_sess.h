@@ -48,6 +48,7 @@ enum ga_resp_gkind { GA_RESP_GK_BATCH = 0, GA_RESP_GK_MULTI, GA_RESP_GK_SUB };
 #define GA_RESP_GF_EMITTED  0x10    /* handed to emit(); waiting only for ghost replies */
 #define GA_RESP_GF_SELECT   0x20    /* a lone SELECT: an error reply restores the database */
 #define GA_RESP_GF_CLOSED   0x40    /* the connection closed before the replies (emit only) */
+#define GA_RESP_GF_RAW      0x80    /* the text is the command's own RESP bytes (resp_raw.h) */
 
 /* What a library hook knew about the command before it reached the wire. */
 typedef struct ga_resp_hook_info {
@@ -58,7 +59,11 @@ typedef struct ga_resp_hook_info {
 
 /* Text blob (kept in the arena, copied into the record): per command a 3-byte header
  * [nargs (saturated at 255)][copied args][flags: 1 = later args not copied], then per copied
- * argument a byte [0xFF = secret, not copied | 0x80 truncated + length (0..126)] and its bytes. */
+ * argument a byte [0xFF = secret, not copied | 0x80 truncated + length (0..126)] and its bytes.
+ * With GA_RESP_GF_RAW (the fast path, one command of an ordinary class) the text is instead
+ * the command's own RESP bytes, at most GA_RESP_TEXT_MAX: all of them, or up to the end of
+ * the first argument when arguments are not copied (GA_RESP_ARGS_NONE); ga_resp_raw_blob
+ * (resp_raw.h) gives the blob the general path would have kept. */
 #define GA_RESP_TXT_SECRET  0xFF
 #define GA_RESP_TXT_TRUNC   0x80
 #define GA_RESP_TXT_MORE    0x01

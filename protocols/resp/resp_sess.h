@@ -17,7 +17,15 @@
  * Bounded: at most GA_RESP_GROUPS operations in flight keep their details (more are still
  * matched, without spans); argument text is kept in a small ring (GA_RESP_ARENA bytes, at most
  * GA_RESP_TEXT_MAX per operation). Pure: no libc beyond memcpy/memchr; time, emission and hook
- * claims come through the environment. The whole struct fits in ga_conn.state (2048 bytes). */
+ * claims come through the environment. The whole struct fits in ga_conn.state (2048 bytes).
+ *
+ * Fast path (resp_sess_fast.c): a whole multibulk command of an ordinary class written in one
+ * call while nothing is in flight, and a whole scalar or flat-array reply read in one call for
+ * the only command in flight, are taken in one pass instead of through the parsers' callbacks
+ * and the grouping logic — same operations, same state. Anything else takes the general path.
+ * Such a command's text is its own bytes (GA_RESP_GF_RAW): shaping them into the blob below,
+ * and what they mean for db.query.text (key positions, quoting), is left to the exporter
+ * thread (resp_raw.h, resp_text.h). */
 #ifndef GA_RESP_SESS_H
 #define GA_RESP_SESS_H
 
@@ -93,6 +101,7 @@ typedef struct ga_resp_env {
      * 1, else 0. NULL when no hook can be active. */
     int (*claim)(void *ud, ga_resp_hook_info *h, char *host, uint8_t *host_len);
     uint8_t args_mode;                                  /* enum ga_resp_args */
+    uint8_t general_only;                               /* 1 = never the fast path (tests) */
 } ga_resp_env;
 
 typedef struct ga_resp_group {

@@ -189,6 +189,9 @@ void ga_my_feed(ga_my_parser *ps, int from_client, const uint8_t *p, size_t n,
 {
     int fc = from_client ? GA_MY_DIR_CLIENT : GA_MY_DIR_SERVER;
     ga_my_dir *d = &ps->d[fc];
+    if (ps->phase == GA_MY_PH_CMD && d->hdr_have == 0 && !d->more && !ps->general_only &&
+        (fc ? ga_my__fast_cmd(ps, p, n, sink, ctx) : ga_my__fast_resp(ps, p, n, sink, ctx)))
+        return;
     while (n > 0 && ps->phase != GA_MY_PH_STOPPED) {
         size_t used = ga__whole_packet(ps, fc, p, n, sink, ctx);
         if (used > 0) {

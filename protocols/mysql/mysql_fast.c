@@ -19,7 +19,15 @@
 static inline long ga__packet(const uint8_t *q, const uint8_t *end)
 {
     size_t left = (size_t)(end - q);
-    uint32_t plen = left >= 4 ? ga_my_le24(q) : 0xffffff;
+    if (left < 4)
+        return -1;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t plen;
+    memcpy(&plen, q, 4);                        /* one load: the header's 4 bytes */
+    plen &= 0xffffff;
+#else
+    uint32_t plen = ga_my_le24(q);
+#endif
     return plen < 0xffffff && plen <= left - 4 ? (long)plen : -1;
 }
 

@@ -84,27 +84,32 @@ void ga_resp__emit_now(ga_resp_ctx *c)
     c->env->emit(c->env->ud, &op);
 }
 
+/* The general path: the parsers and their callbacks, any split. Kept out of
+ * ga_resp_sess_feed so that the fast path does not pay for its frame. */
+__attribute__((noinline))
+static void ga__feed(ga_resp_ctx *c, int out, const uint8_t *p, size_t n)
+{
+    ga_resp_sess *s = c->s;
+    int rc = out ? ga_resp_req_feed(&s->req, p, n, &ga_resp__req_cb, c) :
+                   ga_resp_rep_feed(&s->rep, p, n, ga_resp__on_reply, c);
+    if (rc != GA_RESP_OK)
+        s->flags |= GA_RESP_SF_DEAD;
+}
+
 void ga_resp_sess_feed(ga_resp_sess *s, int out, const uint8_t *p, size_t n, const ga_resp_env *env)
 {
     if (s->flags & GA_RESP_SF_DEAD)
         return;
     ga_resp_ctx c = { .s = s, .env = env, .now = 0 };
-    int rc;
-    if (out) {
-        if (!env->general_only && ga_resp__fast_req(&c, p, n))
-            return;
-        rc = ga_resp_req_feed(&s->req, p, n, &ga_resp__req_cb, &c);
-    } else {
+    if (!out) {
         /* Reading replies ends the batch being written: later commands form a new one. */
         ga_resp_group *g = ga_resp__newest(s);
         if (g != NULL && g->kind == GA_RESP_GK_BATCH)
             g->flags &= (uint8_t)~GA_RESP_GF_OPEN;
-        if (!env->general_only && ga_resp__fast_rep(&c, p, n))
-            return;
-        rc = ga_resp_rep_feed(&s->rep, p, n, ga_resp__on_reply, &c);
     }
-    if (rc != GA_RESP_OK)
-        s->flags |= GA_RESP_SF_DEAD;
+    if (!env->general_only && (out ? ga_resp__fast_req(&c, p, n) : ga_resp__fast_rep(&c, p, n)))
+        return;
+    ga__feed(&c, out, p, n);
 }
 
 void ga_resp_sess_close(ga_resp_sess *s, const ga_resp_env *env)

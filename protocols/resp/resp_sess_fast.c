@@ -10,19 +10,19 @@
  * class matters (MULTI, SELECT, SUBSCRIBE, AUTH and the other secret carriers, CLIENT,
  * containers), pub/sub mode, CLIENT REPLY OFF/SKIP, RESP3 aggregates, attributes and pushes,
  * anything malformed — is declined before any state changes and takes the general path.
- * tests/unit/test_resp_sess.c and the RESP fuzz target check that both paths produce the same
- * operations for the same bytes. */
+ * tests/unit/test_resp_fast.c and the RESP fuzz target check that both paths produce the same
+ * operations and leave the same state for the same bytes (tests/fuzz/resp_diff.h). */
 #include "protocols/resp/resp_sess_int.h"
 #include "protocols/resp/resp_cmd.h"
 #include "protocols/resp/resp_lex.h"
 #include "protocols/resp/resp_raw.h"
 
+_Static_assert(GA_RESP_TEXT_MAX + GA_RESP_NAME_CAP <= GA_RESP_ARENA, "the name is copied from the arena");
+
 /* The command's text in the empty arena: its own bytes when they fit a text's budget (up to
  * the end of its first argument when arguments are not copied), flagged GA_RESP_GF_RAW and
  * shaped on the exporter thread; else the blob the general path writes. Returns its length
  * and adds the group flags it needs. */
-_Static_assert(GA_RESP_TEXT_MAX + GA_RESP_NAME_CAP <= GA_RESP_ARENA, "the name is copied from the arena");
-
 static size_t ga__text(ga_resp_sess *s, ga_resp_group *g, const uint8_t *p, size_t n,
                        const ga_resp_rarg *a, unsigned nargs, int all)
 {
@@ -79,6 +79,8 @@ int ga_resp__fast_req(ga_resp_ctx *c, const uint8_t *p, size_t n)
     return 1;
 }
 
+/* Contract in resp_sess_int.h. The raw text was written at the arena's start (a_head was 0
+ * and stays 0 while its group is in flight, being the oldest). */
 void ga_resp__unraw(ga_resp_sess *s, ga_resp_group *g)
 {
     ga_resp_rarg a[GA_RESP_RAW_ARGS];

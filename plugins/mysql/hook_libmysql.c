@@ -23,6 +23,7 @@
 #include "hooks/hook.h"
 #include "protocols/mysql/mysql.h"
 #include "plugins/mysql/mysql_hook.h"
+#include "plugins/mysql/mysql_plugin.h"
 #include "plugins/mysql/mysql_rec.h"
 
 typedef struct st_mysql MYSQL;
@@ -188,7 +189,7 @@ static int ga__text_query(MYSQL *m, const char *q, unsigned long len, ga__query_
 {
     char buf[GA__SQLC_MAX];
     ga_my_hook_open(GA_MY_COM_QUERY);
-    size_t n = f != NULL ? ga_my_sqlcommenter(q, len, buf, sizeof buf) : 0;
+    size_t n = f != NULL && ga_my_cfg.sqlcommenter ? ga_my_sqlcommenter(q, len, buf, sizeof buf) : 0;
     int rc = n ? f(m, buf, n) : f0 != NULL ? f0(m, q) : f(m, q, len);
     int saved = errno;
     int err = rc != 0 ? ga__errno_of(m) : 0;

@@ -190,8 +190,9 @@ static void ga__apply(ga_my_state *st, const ga_my_slot *s, const ga_my_result *
         ga__stmt_add(st, r->stmt_id, s);
     else if (s->cmd == GA_MY_COM_INIT_DB && !s->truncated)
         ga_my_set_name(st->db, &st->db_len, s->text, s->text_len);
-    else if (s->cmd == GA_MY_COM_QUERY && st->schema_events == s->schema_events) {
-        const char *name;
+    else if (s->cmd == GA_MY_COM_QUERY && st->schema_events == s->schema_events &&
+             s->text_len >= 5 && ((s->text[0] | 32) == 'u' || (uint8_t)s->text[0] <= ' ')) {
+        const char *name;                     /* only what may be a USE is looked at */
         size_t n = ga_my_use_target(s->text, s->text_len, &name);
         if (n > 0)
             ga_my_set_name(st->db, &st->db_len, name, n);

@@ -16,7 +16,6 @@
 #define GA_MY_SLOTS 2               /* commands in flight with a span */
 #define GA_MY_STMTS 6               /* prepared statements remembered per connection */
 #define GA_MY_STMT_TEXT 118         /* bytes of each statement's text */
-#define GA_MY_NAME_MAX 64           /* database and host names */
 
 typedef struct ga_my_slot {
     ga_span_ids ids;

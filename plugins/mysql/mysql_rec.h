@@ -41,6 +41,7 @@ enum ga_my_key {
 
 /* Raw SQL bytes kept on the application thread (the rest is flagged truncated). */
 #define GA_MY_TEXT_CAP 256
+#define GA_MY_NAME_MAX 64           /* database and host names */
 
 typedef struct ga_my_span {
     uint8_t op;                     /* enum ga_my_op */
@@ -58,9 +59,9 @@ typedef struct ga_my_span {
     size_t text_len;
 } ga_my_span;
 
-/* Fill a begun record (ga_rec_init, preload/emit.h) from s: status and attributes (pure: no
- * clock, no ring). The text is put last and cut to what fits; the cut is flagged
- * GA_MY_I_TRUNCATED. */
+/* Fill a begun record (ga_rec_init, preload/emit.h: no attributes yet) from s: status and
+ * attributes (pure: no clock, no ring). Names are cut to GA_MY_NAME_MAX bytes; the text is
+ * put last and cut to what fits, the cut flagged GA_MY_I_TRUNCATED. */
 void ga_my_rec_fill(ga_rec *r, const ga_my_span *s);
 
 /* Begin a record through the emit door, fill it, commit it (application thread; dropped and

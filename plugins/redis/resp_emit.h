@@ -21,7 +21,9 @@ typedef struct ga_resp_where {
  * span in *fresh (a child of the thread's active span). */
 const ga_span_ids *ga_resp_ids(const ga_resp_op *op, ga_span_ids *fresh);
 
-/* Fill a begun record (ga_rec_init, preload/emit.h) from one operation: status, attributes. */
+/* Fill a begun record (ga_rec_init, preload/emit.h: no attributes yet) from one operation:
+ * status, attributes (name, code and host cut to GA_RESP_NAME_CAP, GA_RESP_CODE_CAP and
+ * GA_RESP_HOST_CAP bytes; the text to what room is left). */
 void ga_resp_fill(ga_rec *r, const ga_resp_op *op, const ga_resp_where *w);
 
 /* Begin (emit door), fill and commit one span record. Span identity comes from op->hook when a hook

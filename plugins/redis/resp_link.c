@@ -76,6 +76,8 @@ int ga_resp_link_claim(void *ud, ga_resp_hook_info *h, char *host, uint8_t *host
 {
     (void)ud;
     const void *ctx = ga_resp_tls.cur_ctx;
+    if (ctx == NULL)
+        return 0;                               /* no hiredis call on this thread */
     ga_resp_link_op *op = ga_resp_link_oldest(ctx);
     if (op == NULL)
         return 0;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "exporter/ops.h"
 #include "plugins/redis/resp_rec.h"
+#include "protocols/resp/resp_raw.h"
 #include "protocols/resp/resp_sess.h"
 #include "protocols/resp/resp_text.h"
 
@@ -53,6 +54,13 @@ static void ga__read(const ga_rec *r, ga__resp *x)
         case GA_A_RESP_TEXT: x->text = v; x->text_len = len; break;
         default: break;
         }
+    }
+    ga_resp_rarg a[GA_RESP_RAW_ARGS];           /* a raw text: the name is its first argument */
+    unsigned nargs;
+    if (x->name_len == 0 && (GA_RESP_INFO_FLAGS(x->info) & GA_RESP_GF_RAW) &&
+        ga_resp_raw_split(x->text, x->text_len, 1, a, &nargs) > 0) {
+        x->name = (const char *)a[0].p;
+        x->name_len = a[0].len < GA_RESP_NAME_CAP - 1 ? a[0].len : GA_RESP_NAME_CAP - 1;
     }
 }
 
@@ -177,8 +185,9 @@ static int ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v
     size_t cap = room > 64 + GA_RESP_QUERY_CAP ? GA_RESP_QUERY_CAP : room > 64 ? room - 64 : 0;
     char *q = cap ? ga_attr_scratch_get(sc, cap) : NULL;     /* 64 bytes left for the peer address */
     if (q != NULL && x.text_len > 0) {
-        size_t l = ga_resp_text_render(x.text, x.text_len, GA_RESP_INFO_MODE(x.info),
-                                       (GA_RESP_INFO_FLAGS(x.info) & GA_RESP_GF_TRUNC) != 0, q, cap);
+        int fl = GA_RESP_INFO_FLAGS(x.info), mode = GA_RESP_INFO_MODE(x.info);
+        size_t l = (fl & GA_RESP_GF_RAW) ? ga_resp_text_render_raw(x.text, x.text_len, mode, q, cap) :
+                   ga_resp_text_render(x.text, x.text_len, mode, (fl & GA_RESP_GF_TRUNC) != 0, q, cap);
         n = ga_attr_add_str(out, n, max, "db.query.text", q, l);
     }
     return n;

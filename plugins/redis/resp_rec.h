@@ -10,9 +10,13 @@ enum { GA_OP_RESP = 1, GA_OP_RESP_COUNT };
 
 enum ga_resp_attr_key {
     GA_A_RESP_INFO = GA_A_PLUGIN_FIRST,   /* int: see GA_RESP_INFO (always present) */
-    GA_A_RESP_NAME,                     /* str: first (inner) command name as sent */
+    GA_A_RESP_NAME,                     /* str: first (inner) command name as sent; absent
+                                         * with GA_RESP_GF_RAW: the text's first argument,
+                                         * at most GA_RESP_NAME_CAP - 1 bytes */
     GA_A_RESP_CODE,                     /* str: error code (`WRONGTYPE`) */
-    GA_A_RESP_TEXT,                     /* str: argument blob (resp_sess.h), rendered by resp_text */
+    GA_A_RESP_TEXT,                     /* str: argument blob (resp_sess.h), rendered by resp_text;
+                                         * with GA_RESP_GF_RAW in the flags, the command's own
+                                         * RESP bytes instead (resp_raw.h) */
     GA_A_RESP_HOST,                     /* str: host/path given to redisConnect* */
     GA_A_RESP_PORT,                     /* int: port given to redisConnect* (no peer known) */
     GA_A_RESP_CALLER,                   /* int: return address of the hooked API call */

@@ -11,7 +11,13 @@
  * The parser stops for good (stopped() says why, once) when the connection switches to TLS
  * (SSLRequest), to the compressed protocol, when authentication fails, or when the bytes stop
  * making sense. No allocation, no libc beyond memcpy/memset: usable on the application thread
- * and fuzzable on its own. The state is plain data: zeroed = waiting for the greeting. */
+ * and fuzzable on its own. The state is plain data: zeroed = waiting for the greeting.
+ *
+ * Fast path (mysql_fast.c): a whole COM_QUERY packet written while nothing is in flight, and
+ * the whole response to the only command in flight read at once (an OK, or a result set from
+ * its column count to its terminator), are taken in one pass instead of packet by packet —
+ * the same callbacks (a command's text in one piece), the same state. Anything else takes the
+ * general path. */
 #ifndef GA_PROTOCOLS_MYSQL_H
 #define GA_PROTOCOLS_MYSQL_H
 
@@ -144,7 +150,8 @@ typedef struct ga_my_parser {
     uint8_t stop;                   /* enum ga_my_stop once stopped */
     uint8_t qn;                     /* commands in flight */
     uint8_t qhead;
-    uint32_t pad;
+    uint8_t general_only;           /* 1 = never the fast path (differential tests) */
+    uint8_t pad[3];
     uint64_t server_caps;
     uint64_t caps;                  /* negotiated */
     ga_my_result res;               /* outcome of the response being read */

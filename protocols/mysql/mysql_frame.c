@@ -184,10 +184,12 @@ static size_t ga__whole_packet(ga_my_parser *ps, int fc, const uint8_t *p, size_
     return 4 + (size_t)plen;
 }
 
-void ga_my_feed(ga_my_parser *ps, int from_client, const uint8_t *p, size_t n,
-                const ga_my_sink *sink, void *ctx)
+/* The general path: packet by packet, any split. Kept out of ga_my_feed so that the fast
+ * path does not pay for its frame. */
+__attribute__((noinline))
+static void ga__feed(ga_my_parser *ps, int fc, const uint8_t *p, size_t n,
+                     const ga_my_sink *sink, void *ctx)
 {
-    int fc = from_client ? GA_MY_DIR_CLIENT : GA_MY_DIR_SERVER;
     ga_my_dir *d = &ps->d[fc];
     while (n > 0 && ps->phase != GA_MY_PH_STOPPED) {
         size_t used = ga__whole_packet(ps, fc, p, n, sink, ctx);
@@ -212,6 +214,17 @@ void ga_my_feed(ga_my_parser *ps, int from_client, const uint8_t *p, size_t n,
         if (d->left == 0 && ps->phase != GA_MY_PH_STOPPED)
             ga__packet_done(ps, fc, sink, ctx);
     }
+}
+
+void ga_my_feed(ga_my_parser *ps, int from_client, const uint8_t *p, size_t n,
+                const ga_my_sink *sink, void *ctx)
+{
+    int fc = from_client ? GA_MY_DIR_CLIENT : GA_MY_DIR_SERVER;
+    const ga_my_dir *d = &ps->d[fc];
+    if (ps->phase == GA_MY_PH_CMD && d->hdr_have == 0 && !d->more && !ps->general_only &&
+        (fc ? ga_my__fast_cmd(ps, p, n, sink, ctx) : ga_my__fast_resp(ps, p, n, sink, ctx)))
+        return;
+    ga__feed(ps, fc, p, n, sink, ctx);
 }
 void ga_my_close(ga_my_parser *ps, const ga_my_sink *sink, void *ctx)
 {

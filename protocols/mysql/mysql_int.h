@@ -48,6 +48,16 @@ void ga_my__server_resp(ga_my_parser *ps, const uint8_t *h, size_t n, const ga_m
 void ga_my__login_bytes(ga_my_parser *ps, const uint8_t *p, size_t n,
                         const ga_my_sink *sink, void *ctx);
 
+/* The oldest command in flight is done (mysql_resp.c): its resp_end with `outcome`. */
+void ga_my__finish(ga_my_parser *ps, int outcome, const ga_my_sink *sink, void *ctx);
+
+/* The fast path (mysql_fast.c), command phase, no packet in progress in that direction:
+ * 1 when p[0..n) was taken whole — one COM_QUERY packet while nothing is in flight, or the
+ * whole response to the only command in flight — with the same callbacks and state as the
+ * general path; 0 when declined, nothing changed. */
+int ga_my__fast_cmd(ga_my_parser *ps, const uint8_t *p, size_t n, const ga_my_sink *sink, void *ctx);
+int ga_my__fast_resp(ga_my_parser *ps, const uint8_t *p, size_t n, const ga_my_sink *sink, void *ctx);
+
 /* Parse an OK packet's status flags and session-state changes (schema). Returns the status
  * flags, 0 when the packet is too short to tell. */
 uint16_t ga_my__ok_packet(ga_my_parser *ps, const uint8_t *h, size_t n,

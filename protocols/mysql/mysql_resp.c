@@ -6,7 +6,7 @@
 #include <string.h>
 #include "protocols/mysql/mysql_int.h"
 
-static void ga__finish(ga_my_parser *ps, int outcome, const ga_my_sink *sink, void *ctx)
+void ga_my__finish(ga_my_parser *ps, int outcome, const ga_my_sink *sink, void *ctx)
 {
     ga_my_cmd *c = &ps->q[ps->qhead];
     int tag = c->tag;
@@ -94,7 +94,7 @@ static void ga__result_end(ga_my_parser *ps, ga_my_cmd *c, uint16_t status,
     if ((status & GA_MY_STATUS_MORE_RESULTS) && c->cmd != GA_MY_COM_STMT_FETCH)
         c->state = GA_MY_R_FIRST;
     else
-        ga__finish(ps, GA_MY_OK, sink, ctx);
+        ga_my__finish(ps, GA_MY_OK, sink, ctx);
 }
 
 /* After `count` definitions: the EOF that follows them (unless DEPRECATE_EOF or none). */
@@ -135,7 +135,7 @@ static void ga__first(ga_my_parser *ps, ga_my_cmd *c, const uint8_t *h, size_t n
         ga__result_end(ps, c, ga_my__ok_packet(ps, h, n, sink, ctx), sink, ctx);
     else if (h[0] == 0xff) {
         if (ga__err(ps, h, n))
-            ga__finish(ps, GA_MY_ERR, sink, ctx);
+            ga_my__finish(ps, GA_MY_ERR, sink, ctx);
     } else if (h[0] == 0xfb && c->cmd == GA_MY_COM_QUERY)
         c->state = GA_MY_R_INFILE;
     else
@@ -147,7 +147,7 @@ static void ga__row(ga_my_parser *ps, ga_my_cmd *c, const uint8_t *h, size_t n, 
 {
     if (h[0] == 0xff) {
         if (ga__err(ps, h, n))
-            ga__finish(ps, GA_MY_ERR, sink, ctx);
+            ga_my__finish(ps, GA_MY_ERR, sink, ctx);
     } else if (ga__is_eof(ps, h, n, plen)) {
         ga__result_end(ps, c, ga__terminator(ps, h, n, sink, ctx), sink, ctx);
     } else {
@@ -161,7 +161,7 @@ static void ga__prepare_ok(ga_my_parser *ps, ga_my_cmd *c, const uint8_t *h, siz
 {
     if (h[0] == 0xff) {
         if (ga__err(ps, h, n))
-            ga__finish(ps, GA_MY_ERR, sink, ctx);
+            ga_my__finish(ps, GA_MY_ERR, sink, ctx);
         return;
     }
     if (h[0] != 0x00 || n < 9) {
@@ -179,7 +179,7 @@ static void ga__prepare_ok(ga_my_parser *ps, ga_my_cmd *c, const uint8_t *h, siz
         ga__defs(ps, c, c->cols, GA_MY_R_PREP_COLS,
                  c->cols ? ga__eof_state(ps, GA_MY_R_PREP_COLS_EOF, 0) : 0);
     if (c->state == 0)
-        ga__finish(ps, GA_MY_OK, sink, ctx);
+        ga_my__finish(ps, GA_MY_OK, sink, ctx);
 }
 
 /* One definition packet skipped; move on when they are all there. */
@@ -198,7 +198,7 @@ static void ga__def(ga_my_parser *ps, ga_my_cmd *c, const ga_my_sink *sink, void
         c->state = (uint8_t)ga__eof_state(ps, GA_MY_R_PREP_COLS_EOF, 0);
     }
     if (c->state == 0)
-        ga__finish(ps, GA_MY_OK, sink, ctx);
+        ga_my__finish(ps, GA_MY_OK, sink, ctx);
 }
 
 /* The EOF after definitions. */
@@ -212,16 +212,16 @@ static void ga__defs_eof(ga_my_parser *ps, ga_my_cmd *c, const uint8_t *h, size_
     uint16_t status = n >= 5 ? ga_my_le16(h + 3) : 0;
     if (c->state == GA_MY_R_COLS_EOF) {
         if (status & GA_MY_STATUS_CURSOR_EXISTS)
-            ga__finish(ps, GA_MY_OK, sink, ctx);       /* rows come with COM_STMT_FETCH */
+            ga_my__finish(ps, GA_MY_OK, sink, ctx);       /* rows come with COM_STMT_FETCH */
         else
             c->state = GA_MY_R_ROWS;
     } else if (c->state == GA_MY_R_PREP_PARAMS_EOF) {
         ga__defs(ps, c, c->cols, GA_MY_R_PREP_COLS,
                  c->cols ? GA_MY_R_PREP_COLS_EOF : 0);
         if (c->state == 0)
-            ga__finish(ps, GA_MY_OK, sink, ctx);
+            ga_my__finish(ps, GA_MY_OK, sink, ctx);
     } else {
-        ga__finish(ps, GA_MY_OK, sink, ctx);
+        ga_my__finish(ps, GA_MY_OK, sink, ctx);
     }
 }
 
@@ -232,7 +232,7 @@ static void ga__simple(ga_my_parser *ps, ga_my_cmd *c, const uint8_t *h, size_t 
 {
     if (h[0] == 0xff) {
         if (ga__err(ps, h, n))
-            ga__finish(ps, GA_MY_ERR, sink, ctx);
+            ga_my__finish(ps, GA_MY_ERR, sink, ctx);
         return;
     }
     if (c->state == GA_MY_R_FIELDS && !(h[0] == 0xfe && plen < 9))
@@ -241,7 +241,7 @@ static void ga__simple(ga_my_parser *ps, ga_my_cmd *c, const uint8_t *h, size_t 
         return;                                         /* auth switch / more data */
     if (h[0] == 0x00)
         ga_my__ok_packet(ps, h, n, sink, ctx);
-    ga__finish(ps, GA_MY_OK, sink, ctx);
+    ga_my__finish(ps, GA_MY_OK, sink, ctx);
 }
 
 void ga_my__server_resp(ga_my_parser *ps, const uint8_t *h, size_t n, const ga_my_sink *sink,

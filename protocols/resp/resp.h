@@ -53,6 +53,9 @@ typedef struct ga_resp_req {
 /* Feed the next n bytes sent by the client. Returns GA_RESP_OK or GA_RESP_EBAD. */
 int ga_resp_req_feed(ga_resp_req *r, const uint8_t *p, size_t n, const ga_resp_req_cb *cb, void *ud);
 
+/* 1 when the request parser is between commands (its start state is 0, resp_req.c). */
+static inline int ga_resp_req_idle(const ga_resp_req *r) { return r->st == 0; }
+
 /* ------------------------------------------------------------------ replies */
 
 /* What the reply parser tells about one complete top-level value. */
@@ -100,6 +103,12 @@ typedef struct ga_resp_rep {
 /* Feed the next n bytes sent by the server; `fn` runs once per complete top-level value (an
  * attribute preceding a value is part of it). Returns GA_RESP_OK or GA_RESP_EBAD. */
 int ga_resp_rep_feed(ga_resp_rep *r, const uint8_t *p, size_t n, ga_resp_reply_fn fn, void *ud);
+
+/* 1 when the reply parser is between top-level values (its type state is 0, resp_rep.c). */
+static inline int ga_resp_rep_idle(const ga_resp_rep *r)
+{
+    return r->st == 0 && !r->in_frame && r->depth == 0 && r->deep == 0;
+}
 
 /* 1 when b can start a RESP value (the first byte of a reply). */
 int ga_resp_is_type(uint8_t b);

@@ -52,10 +52,15 @@ static const struct { const char *name; uint8_t cls; } ga__classes[] = {
     {"PUNSUBSCRIBE", GA_RC_UNSUB}, {"SUNSUBSCRIBE", GA_RC_UNSUB},                   /* 12 */
 };
 static const uint8_t ga__by_len[14] = { 0, 0, 0, 0, 1, 3, 7, 16, 22, 24, 25, 27, 28, 30 };
+/* The first letters of the names above, per length (keep in step with the table). */
+const uint32_t ga_resp_cls_letters[13] = {
+    0x0, 0x0, 0x0, 0x1, 0x11, 0x821080, 0x84d004, 0x4180c, 0x40020, 0x40000, 0x48000,
+    0x100000, 0x48000,
+};
 
 int ga_resp_cmd_class(const char *name, size_t len)
 {
-    if (len < 3 || len > 12)
+    if (!ga_resp_cmd_maybe_special(name, len))
         return GA_RC_NORMAL;
     char first = ga__up(name[0]);
     for (unsigned i = ga__by_len[len]; i < ga__by_len[len + 1]; i++)

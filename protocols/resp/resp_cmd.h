@@ -29,6 +29,20 @@ static inline int ga_resp_cls_scans_secrets(int cls)
 /* The class of a command from its first argument. */
 int ga_resp_cmd_class(const char *name, size_t len);
 
+/* Bit (letter - 'A') of ga_resp_cls_letters[len]: some command of a class other than
+ * GA_RC_NORMAL has this length and first letter (resp_cmd.c, next to the class table). */
+extern const uint32_t ga_resp_cls_letters[13];
+
+/* 0 when a command named s[0..len) is certainly GA_RC_NORMAL (by its length and first letter:
+ * GET, SET, HGET ...), 1 when ga_resp_cmd_class must decide. */
+static inline int ga_resp_cmd_maybe_special(const char *s, size_t len)
+{
+    if (len < 3 || len > 12)
+        return 0;
+    unsigned c = (unsigned)((uint8_t)s[0] | 0x20) - 'a';
+    return c < 26 && ((ga_resp_cls_letters[len] >> c) & 1);
+}
+
 /* 1 when an argument is a subcommand word worth putting in the operation name. */
 int ga_resp_is_subcommand(const char *s, size_t len);
 

@@ -70,11 +70,14 @@ static inline int ga_resp_line_int(const char *buf, uint8_t len, size_t cap, int
  * else 0 (the caller's slow path takes over: split line, sign, overflow, garbage). */
 static inline size_t ga_resp_fast_num(const uint8_t *p, size_t n, uint64_t *v)
 {
-    size_t i = 0;
+    size_t i = 0, lim = n < 12 ? n : 12;
     uint64_t x = 0;
-    while (i < n && i < 12 && p[i] >= '0' && p[i] <= '9')
-        x = x * 10 + (uint64_t)(p[i++] - '0');
-    if (i == 0 || i + 2 > n || p[i] != '\r' || p[i + 1] != '\n')
+    unsigned d;
+    while (i < lim && (d = (unsigned)p[i] - '0') < 10) {
+        x = x * 10 + d;
+        i++;
+    }
+    if (i == 0 || n - i < 2 || p[i] != '\r' || p[i + 1] != '\n')
         return 0;
     *v = x;
     return i + 2;

@@ -8,7 +8,8 @@
 #include "protocols/resp/resp.h"
 #include "protocols/resp/resp_lex.h"
 
-enum { RP_TYPE, RP_LINE, RP_BULK, RP_CR, RP_LF, RP_SCHUNK, RP_SCHUNK_LEN, RP_BAD };
+/* RP_TYPE must stay 0: ga_resp_rep_idle (resp.h). */
+enum { RP_TYPE = 0, RP_LINE, RP_BULK, RP_CR, RP_LF, RP_SCHUNK, RP_SCHUNK_LEN, RP_BAD };
 enum { CAP_NONE, CAP_ERR, CAP_NERR, CAP_FIRST };
 
 int ga_resp_is_type(uint8_t b)

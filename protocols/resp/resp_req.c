@@ -6,7 +6,8 @@
 #include "protocols/resp/resp.h"
 #include "protocols/resp/resp_lex.h"
 
-enum { RQ_START, RQ_COUNT, RQ_ARG_HDR, RQ_ARG_LEN, RQ_ARG_DATA, RQ_ARG_CR, RQ_ARG_LF,
+/* RQ_START must stay 0: ga_resp_req_idle (resp.h). */
+enum { RQ_START = 0, RQ_COUNT, RQ_ARG_HDR, RQ_ARG_LEN, RQ_ARG_DATA, RQ_ARG_CR, RQ_ARG_LF,
        RQ_INLINE, RQ_BAD };
 
 static int ga__bad(ga_resp_req *r)

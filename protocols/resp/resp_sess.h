@@ -17,7 +17,15 @@
  * Bounded: at most GA_RESP_GROUPS operations in flight keep their details (more are still
  * matched, without spans); argument text is kept in a small ring (GA_RESP_ARENA bytes, at most
  * GA_RESP_TEXT_MAX per operation). Pure: no libc beyond memcpy/memchr; time, emission and hook
- * claims come through the environment. The whole struct fits in ga_conn.state (2048 bytes). */
+ * claims come through the environment. The whole struct fits in ga_conn.state (2048 bytes).
+ *
+ * Fast path (resp_sess_fast.c): a whole multibulk command of an ordinary class written in one
+ * call while nothing is in flight, and a whole scalar or flat-array reply read in one call for
+ * the only command in flight, are taken in one pass instead of through the parsers' callbacks
+ * and the grouping logic — same operations, same state. Anything else takes the general path.
+ * Such a command's text is its own bytes (GA_RESP_GF_RAW): shaping them into the blob below,
+ * and what they mean for db.query.text (key positions, quoting), is left to the exporter
+ * thread (resp_raw.h, resp_text.h). */
 #ifndef GA_RESP_SESS_H
 #define GA_RESP_SESS_H
 
@@ -48,6 +56,7 @@ enum ga_resp_gkind { GA_RESP_GK_BATCH = 0, GA_RESP_GK_MULTI, GA_RESP_GK_SUB };
 #define GA_RESP_GF_EMITTED  0x10    /* handed to emit(); waiting only for ghost replies */
 #define GA_RESP_GF_SELECT   0x20    /* a lone SELECT: an error reply restores the database */
 #define GA_RESP_GF_CLOSED   0x40    /* the connection closed before the replies (emit only) */
+#define GA_RESP_GF_RAW      0x80    /* the text is the command's own RESP bytes (resp_raw.h) */
 
 /* What a library hook knew about the command before it reached the wire. */
 typedef struct ga_resp_hook_info {
@@ -58,7 +67,11 @@ typedef struct ga_resp_hook_info {
 
 /* Text blob (kept in the arena, copied into the record): per command a 3-byte header
  * [nargs (saturated at 255)][copied args][flags: 1 = later args not copied], then per copied
- * argument a byte [0xFF = secret, not copied | 0x80 truncated + length (0..126)] and its bytes. */
+ * argument a byte [0xFF = secret, not copied | 0x80 truncated + length (0..126)] and its bytes.
+ * With GA_RESP_GF_RAW (the fast path, one command of an ordinary class) the text is instead
+ * the command's own RESP bytes, at most GA_RESP_TEXT_MAX: all of them, or up to the end of
+ * the first argument when arguments are not copied (GA_RESP_ARGS_NONE); ga_resp_raw_blob
+ * (resp_raw.h) gives the blob the general path would have kept. */
 #define GA_RESP_TXT_SECRET  0xFF
 #define GA_RESP_TXT_TRUNC   0x80
 #define GA_RESP_TXT_MORE    0x01
@@ -88,6 +101,7 @@ typedef struct ga_resp_env {
      * 1, else 0. NULL when no hook can be active. */
     int (*claim)(void *ud, ga_resp_hook_info *h, char *host, uint8_t *host_len);
     uint8_t args_mode;                                  /* enum ga_resp_args */
+    uint8_t general_only;                               /* 1 = never the fast path (tests) */
 } ga_resp_env;
 
 typedef struct ga_resp_group {

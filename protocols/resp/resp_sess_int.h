@@ -76,6 +76,20 @@ void ga_resp__pop(ga_resp_sess *s);
 /* A command that gets no reply (CLIENT REPLY OFF/SKIP) ends as soon as it is written. */
 void ga_resp__emit_now(ga_resp_ctx *c);
 
+/* Record the error code of the operation (the first error wins). */
+void ga_resp__set_error(ga_resp_group *g, const char *msg, size_t len);
+
+/* The fast path (resp_sess_fast.c): 1 when p[0..n) was taken whole — exactly one command
+ * written while nothing is in flight, or exactly one reply to the only command in flight —
+ * with the same effects as the general path; 0 when declined, nothing changed. */
+int ga_resp__fast_req(ga_resp_ctx *c, const uint8_t *p, size_t n);
+int ga_resp__fast_rep(ga_resp_ctx *c, const uint8_t *p, size_t n);
+
+/* A raw text (GA_RESP_GF_RAW: always the only group in flight, its text at the start of the
+ * arena) becomes the blob the general path keeps, before the general path writes another
+ * command: that one may join the group, and every later text must find the same room. */
+void ga_resp__unraw(ga_resp_sess *s, ga_resp_group *g);
+
 /* Request-parser callbacks (resp_sess_req.c) and the reply callback (resp_sess_rep.c). */
 extern const ga_resp_req_cb ga_resp__req_cb;
 void ga_resp__on_reply(void *ud, const ga_resp_reply *rep);

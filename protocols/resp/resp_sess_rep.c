@@ -4,8 +4,7 @@
 #include "protocols/resp/resp_sess_int.h"
 #include "protocols/resp/resp_cmd.h"
 
-/* Record the error code of the operation (the first error wins). */
-static void ga__set_error(ga_resp_group *g, const char *msg, size_t len)
+void ga_resp__set_error(ga_resp_group *g, const char *msg, size_t len)
 {
     if (g->flags & GA_RESP_GF_ERROR)
         return;
@@ -24,11 +23,11 @@ static void ga__deliver(ga_resp_ctx *c, const ga_resp_reply *rep)
         g->left--;
         int is_err = rep->type == '-' || rep->type == '!';
         if (is_err) {
-            ga__set_error(g, rep->err, rep->err_len);
+            ga_resp__set_error(g, rep->err, rep->err_len);
             if (g->flags & GA_RESP_GF_SELECT)
                 s->db = g->db;                /* the SELECT failed: still on the old index */
         } else if (g->kind == GA_RESP_GK_MULTI && g->left == 0 && rep->nerr_len > 0) {
-            ga__set_error(g, rep->nerr, rep->nerr_len);   /* an EXEC element failed */
+            ga_resp__set_error(g, rep->nerr, rep->nerr_len);   /* an EXEC element failed */
         }
         if (g->left == 0 && !(g->flags & GA_RESP_GF_OPEN))
             ga_resp__emit_head(c, 0);

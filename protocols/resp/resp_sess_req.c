@@ -14,6 +14,9 @@ static void ga__begin(void *ud)
 {
     ga_resp_ctx *c = ud;
     ga_resp_cmd *m = &c->s->cmd;
+    ga_resp_group *last = ga_resp__newest(c->s);
+    if (last != NULL && (last->flags & GA_RESP_GF_RAW))
+        ga_resp__unraw(c->s, last);           /* it may be joined; texts take the same room */
     memset(m, 0, offsetof(ga_resp_cmd, name));
     m->start_ns = ga_resp__now(c);
     m->select_db = -1;

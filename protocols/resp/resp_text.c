@@ -4,6 +4,7 @@
 #include "protocols/resp/resp_text.h"
 #include "protocols/resp/resp_cmd.h"
 #include "protocols/resp/resp_sess.h"
+#include "protocols/resp/resp_raw.h"
 
 typedef struct ga__out {
     char *p;
@@ -151,4 +152,14 @@ size_t ga_resp_text_render(const uint8_t *blob, size_t len, int mode, int more, 
     }
     out[o.len] = '\0';
     return o.len;
+}
+
+size_t ga_resp_text_render_raw(const uint8_t *raw, size_t len, int mode, char *out, size_t cap)
+{
+    ga_resp_rarg a[GA_RESP_RAW_ARGS];
+    uint8_t blob[GA_RESP_TEXT_MAX];
+    unsigned nargs, k = ga_resp_raw_split(raw, len, 1, a, &nargs);
+    int more = 0;
+    size_t bl = k ? ga_resp_raw_blob(a, k, nargs, blob, &more) : 0;
+    return ga_resp_text_render(blob, bl, mode, k == 0 || more, out, cap);
 }

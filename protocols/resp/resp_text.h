@@ -27,6 +27,10 @@ typedef struct ga_resp_targ {
  * commands' text was not kept. Returns the length written. */
 size_t ga_resp_text_render(const uint8_t *blob, size_t len, int mode, int more, char *out, size_t cap);
 
+/* The same for a text kept raw (GA_RESP_GF_RAW, resp_sess.h): the blob the general path would
+ * have kept (ga_resp_raw_blob), rendered; bytes not of the raw shape render as `...`. */
+size_t ga_resp_text_render_raw(const uint8_t *raw, size_t len, int mode, char *out, size_t cap);
+
 /* Which of the first n arguments of a command are keys (is_key[i] = 1). nargs is the
  * command's real argument count (args beyond n were not kept). Unknown commands: none. */
 void ga_resp_key_mask(const ga_resp_targ *a, int n, int nargs, uint8_t *is_key);

@@ -1,5 +1,6 @@
 /* test_mysql_wire.h — helpers for the MySQL parser unit tests: build packets, feed a whole
- * conversation in chunks of any size, and record what the parser's sink was told. */
+ * conversation in chunks of any size, record what the parser's sink was told, and check the
+ * parser's fast path against its general path on the same conversation. */
 #ifndef TEST_MYSQL_WIRE_H
 #define TEST_MYSQL_WIRE_H
 
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "protocols/mysql/mysql.h"
+#include "tests/fuzz/mysql_diff.h"
 
 /* A conversation: packets in order, each from one side. */
 typedef struct wire_msg { int client; uint8_t *p; size_t n; } wire_msg;
@@ -232,10 +234,48 @@ static inline void feed(ga_my_parser *ps, const wire *w, size_t step, seen *s)
     }
 }
 
+/* The conversation fed to a parser that may take the fast path and to one that may not
+ * (general_only), chunk by chunk — one chunk per packet (grouped = 0) or one per run of
+ * packets in the same direction (grouped = 1: how client libraries write and read): after
+ * every chunk both must have told the same and be in the same state (tests/fuzz/mysql_diff.h).
+ * Returns the chunks fed. */
+static inline int diff_fast_general(const wire *w, int grouped)
+{
+    ga_my_parser *ps = calloc(2, sizeof *ps);
+    my_log *lg = calloc(2, sizeof *lg);
+    ps[1].general_only = 1;
+    int chunks = 0;
+    for (int i = 0; i < w->n;) {
+        int j = i + 1;
+        size_t n = w->m[i].n;
+        while (grouped && j < w->n && w->m[j].client == w->m[i].client)
+            n += w->m[j++].n;
+        uint8_t *chunk = malloc(n);             /* exact size: overreads show under ASan */
+        for (size_t o = 0; i < j; i++) {
+            memcpy(chunk + o, w->m[i].p, w->m[i].n);
+            o += w->m[i].n;
+        }
+        for (int k = 0; k < 2; k++)
+            ga_my_feed(&ps[k], w->m[j - 1].client, chunk, n, &my_diff_sink, &lg[k]);
+        free(chunk);
+        chunks++;
+        assert_true(my_diff_same(&ps[0], &lg[0], &ps[1], &lg[1]));
+    }
+    for (int k = 0; k < 2; k++)
+        ga_my_close(&ps[k], &my_diff_sink, &lg[k]);
+    assert_true(my_diff_same(&ps[0], &lg[0], &ps[1], &lg[1]));
+    free(ps);
+    free(lg);
+    return chunks;
+}
+
 /* Run the conversation whole and in 1, 2, 3, 7-byte chunks: the events must not depend on
- * how the bytes were cut. Leaves the one-chunk-per-packet run in *out. */
+ * how the bytes were cut; and the fast path against the general one, one chunk per packet and
+ * one per run of packets (diff_fast_general). Leaves the one-chunk-per-packet run in *out. */
 static inline void run_all_splits(const wire *w, seen *out, ga_my_parser *ps_out)
 {
+    diff_fast_general(w, 0);
+    diff_fast_general(w, 1);
     static const size_t steps[] = { 1, 2, 3, 7, 0 };
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         ga_my_parser ps;

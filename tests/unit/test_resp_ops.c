@@ -128,6 +128,40 @@ static void test_batches_and_errors(void **state)
     assert_str(a, n, "error.type", "connection_closed");
 }
 
+/* A raw text (the session's fast path): no name attribute, the exporter takes the name and
+ * db.query.text from the command's own bytes. */
+static void test_raw_text(void **state)
+{
+    (void)state;
+    static const char raw[] = "*3\r\n$4\r\nHSET\r\n$7\r\nuser:42\r\n$5\r\nfield\r\n";
+    ga_resp_op op = { .start_ns = 10, .end_ns = 20, .ncmds = 1, .name = "HSET", .name_len = 4,
+                      .flags = GA_RESP_GF_OPEN | GA_RESP_GF_RAW, .t1 = (const uint8_t *)raw,
+                      .l1 = sizeof raw - 1, .args_mode = GA_RESP_ARGS_KEYS };
+    ga_resp_where w = { .peer = &peer, .socktype = 1 };
+    static ga_rec r;
+    ga_attr a[GA_MAX_ATTRS];
+    int n;
+    char name[64];
+    decode(&r, &op, &w, a, &n, name);
+    size_t off = 0, len;
+    uint8_t key, type;
+    const uint8_t *v;
+    while (ga_rec_next(&r, &off, &key, &type, &v, &len))
+        assert_int_not_equal(key, GA_A_RESP_NAME);
+    assert_string_equal(name, "HSET");
+    assert_str(a, n, "db.operation.name", "HSET");
+    assert_str(a, n, "db.query.text", "HSET user:42 ?");
+    op.args_mode = GA_RESP_ARGS_ALL;
+    decode(&r, &op, &w, a, &n, name);
+    assert_str(a, n, "db.query.text", "HSET user:42 field");
+    static const char prefix[] = "*3\r\n$30\r\nABCDEFGHIJKLMNOPQRSTUVWXYZ0123\r\n";  /* args none */
+    op = (ga_resp_op){ .ncmds = 1, .flags = GA_RESP_GF_RAW, .t1 = (const uint8_t *)prefix,
+                       .l1 = sizeof prefix - 1, .args_mode = GA_RESP_ARGS_NONE };
+    decode(&r, &op, &w, a, &n, name);
+    assert_string_equal(name, "ABCDEFGHIJKLMNOPQRSTUVW");
+    assert_str(a, n, "db.query.text", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123 ? ?");
+}
+
 static void test_hook_only_and_metric(void **state)
 {
     (void)state;
@@ -197,6 +231,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_command),
         cmocka_unit_test(test_batches_and_errors),
+        cmocka_unit_test(test_raw_text),
         cmocka_unit_test(test_hook_only_and_metric),
         cmocka_unit_test(test_lower_case_commands),
     };

@@ -44,8 +44,11 @@ static void f_emit(void *ud, const ga_resp_op *op)
     assert_true(op->l1 + op->l2 <= sizeof blob);
     memcpy(blob, op->t1, op->l1);
     memcpy(blob + op->l1, op->t2, op->l2);
-    ga_resp_text_render(blob, op->l1 + op->l2, op->args_mode, (op->flags & GA_RESP_GF_TRUNC) != 0,
-                        r->text, sizeof r->text);
+    if (op->flags & GA_RESP_GF_RAW)
+        ga_resp_text_render_raw(blob, op->l1 + op->l2, op->args_mode, r->text, sizeof r->text);
+    else
+        ga_resp_text_render(blob, op->l1 + op->l2, op->args_mode, (op->flags & GA_RESP_GF_TRUNC) != 0,
+                            r->text, sizeof r->text);
     r->ncmds = op->ncmds;
     r->db = op->db;
     r->kind = op->kind;

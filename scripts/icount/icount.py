@@ -25,7 +25,6 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import procs  # noqa: E402
 import rows as R  # noqa: E402
 import table  # noqa: E402
 import wall  # noqa: E402

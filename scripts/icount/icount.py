@@ -19,6 +19,7 @@ import datetime
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -255,6 +256,8 @@ def main():
     if not os.path.exists(os.path.join(build, "libgenesis_auto.so")):
         print("icount: %s/libgenesis_auto.so is missing (make)" % build, file=sys.stderr)
         return 1
+    # SIGTERM (make interrupted, a CI timeout) unwinds like Ctrl-C: the servers get stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = tempfile.mkdtemp(prefix="genesis-icount-")
     ctx = R.Ctx(ROOT, build, work, log)
     try:

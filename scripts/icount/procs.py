@@ -3,6 +3,7 @@
 callgrind wrapper. Servers that are only peers run bare and natively; the program measured runs
 under callgrind.
 """
+import contextlib
 import os
 import shutil
 import signal
@@ -66,6 +67,19 @@ def stop(proc, sig=signal.SIGTERM, timeout=60, repeat=False):
         raise RuntimeError("pid %d ignored signal %d for %ds; its threads: %s" % (proc.pid, sig, timeout, stuck))
 
 
+@contextlib.contextmanager
+def stopped_on_error(proc, sig=signal.SIGTERM):
+    """A server that fails to come up is stopped before the error goes on."""
+    try:
+        yield
+    except BaseException:
+        try:
+            stop(proc, sig, timeout=10, repeat=True)
+        except RuntimeError:
+            pass
+        raise
+
+
 def _threads(pid):
     """'tid:state:wchan:comm' of each thread of pid, for a report on a process that hangs."""
     out = []
@@ -119,8 +133,9 @@ class Redis:
              "--save", "", "--appendonly", "no", "--daemonize", "no",
              "--logfile", os.path.join(self.dir, "redis.log")],
             env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_listening(self.port, self.proc, "redis-server", 20)
-        run(["redis-cli", "-p", str(self.port), "SET", "key:__rand_int__", "xxx"], clean_env())
+        with stopped_on_error(self.proc):
+            wait_listening(self.port, self.proc, "redis-server", 20)
+            run(["redis-cli", "-p", str(self.port), "SET", "key:__rand_int__", "xxx"], clean_env())
 
     def stop(self):
         stop(self.proc)
@@ -145,14 +160,15 @@ class MariaDB:
              "--max-connections=500", "--log-error=%s/error.log" % self.dir] + opts,
             env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                self.sql("SELECT 1")
-                break
-            except RuntimeError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("mariadbd did not start")
-                time.sleep(0.2)
+        with stopped_on_error(self.proc):
+            while True:
+                try:
+                    self.sql("SELECT 1")
+                    break
+                except RuntimeError:
+                    if self.proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError("mariadbd did not start")
+                    time.sleep(0.2)
 
     def sql(self, text):
         p = subprocess.run(["mariadb", "--no-defaults", "--protocol=tcp", "-h127.0.0.1",
@@ -202,7 +218,8 @@ class Nginx:
                              "-c", os.path.join(self.dir, "nginx.conf")]
         self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
                                      stderr=open(os.path.join(self.dir, "stderr"), "w"))
-        wait_listening(self.port, self.proc, "nginx", 60)
+        with stopped_on_error(self.proc, signal.SIGTERM):
+            wait_listening(self.port, self.proc, "nginx", 60)
 
     def worker_pid(self):
         with open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)) as f:
@@ -226,7 +243,8 @@ class View:
             [os.path.join(build, "genesis-view"), "--quiet", "--port", str(self.port),
              "--count-file", self.count_file], env=clean_env(),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_listening(self.port, self.proc, "genesis-view", 20)
+        with stopped_on_error(self.proc):
+            wait_listening(self.port, self.proc, "genesis-view", 20)
 
     def spans(self):
         import json

@@ -9,7 +9,7 @@ ICOUNT_NAMES := icount_ops icount_http
 ICOUNT_BINS  := $(addprefix $(BUILD)/tests/bench/,$(ICOUNT_NAMES))
 ICOUNT_PY    := $(PY) scripts/icount/icount.py --build $(BUILD)
 ICOUNT_BASE  := tests/bench/icount_baseline.json
-ALL_TARGETS  += $(ICOUNT_BINS)
+TEST_TARGETS += $(ICOUNT_BINS)
 
 .PHONY: icount icount-check icount-baseline icount-progs
 icount-progs: $(ICOUNT_BINS)

@@ -33,19 +33,34 @@ import wall  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOLERANCE = 0.15
 SLACK = 2          # absolute allowance (instructions, faults) on top of the tolerance
-PROPAGATE_OFF = dict(R.NONE_ENV, GENESIS_PROPAGATE="0")
 
-# id, label, set, scenario, (N1, N2), goal on the added figure
+# id, label, set, scenario, (N1, N2), goal on the added figure, settings: "otlp" = spans exported
+# (OTLP to genesis-view, 100% sampling), "noprop" = the same without traceparent injection,
+# "none" = every exporter none (the library may then skip the work altogether)
 APP_ROWS = [
-    ("redis_get", "redis-benchmark -c 1 -t get, client thread", "ci", "redis", (2000, 6000), 400),
-    ("nginx_get", "nginx keep-alive static GET, worker", "ci", "nginx", (1000, 3000), 800),
-    ("http_client_inject", "C keep-alive HTTP client, injection on", "ci", "http", (2000, 6000), 1000),
-    ("http_client_noinject", "C keep-alive HTTP client, injection off", "ci", "http_off", (2000, 6000), None),
-    ("mysqldb_select", "MySQLdb point select, client thread", "full", "mysql", (1000, 3000), 500),
-    ("mysqldb_polled", "  same, send_query + poll + read (one path)", "ci", "mysql_polled", (1000, 3000), 500),
-    ("write_devnull", "write() 1 B to /dev/null, per call", "ci", "write", (10000, 30000), 19),
-    ("sendrecv_pair", "send+recv 64 B socketpair, per pair", "ci", "sendrecv", (10000, 30000), 44),
+    ("redis_get", "redis-benchmark -c 1 -t get, client thread", "ci", "redis", (2000, 6000), 400, "otlp"),
+    ("redis_get_none", "  same, exporters none", "ci", "redis", (2000, 6000), None, "none"),
+    ("nginx_get", "nginx keep-alive static GET, worker", "ci", "nginx", (1000, 3000), 800, "otlp"),
+    ("http_client_inject", "C keep-alive HTTP client, injection on", "ci", "http", (2000, 6000), 1000, "otlp"),
+    ("http_client_noinject", "C keep-alive HTTP client, injection off", "ci", "http", (2000, 6000), None, "noprop"),
+    ("mysqldb_select", "MySQLdb point select, client thread", "full", "mysql", (1000, 3000), 500, "otlp"),
+    ("mysqldb_polled", "  same, send_query + poll + read (one path)", "ci", "mysql_polled", (1000, 3000), 500, "otlp"),
+    ("write_devnull", "write() 1 B to /dev/null, per call", "ci", "write", (10000, 30000), 19, "otlp"),
+    ("write_devnull_none", "  same, exporters none", "ci", "write", (10000, 30000), 19, "none"),
+    ("sendrecv_pair", "send+recv 64 B socketpair, per pair", "ci", "sendrecv", (10000, 30000), 44, "otlp"),
+    ("sendrecv_pair_none", "  same, exporters none", "ci", "sendrecv", (10000, 30000), 44, "none"),
 ]
+
+
+def app_env(ctx, kind):
+    """Settings of an application-thread row: spans exported for real (the thread pays what a
+    traced operation costs), or every exporter none."""
+    if kind == "none":
+        return R.NONE_ENV
+    env = R.otlp_env(ctx.peer("view").endpoint(), False)
+    if kind == "noprop":
+        env["GENESIS_PROPAGATE"] = "0"
+    return env
 # id, label, set, scenario, gzip
 EXP_ROWS = [
     ("exp_http", "exporter thread, per HTTP server span", "ci", "nginx", False),
@@ -62,7 +77,7 @@ HEADER_REQUESTS = 2000
 
 def scenarios(ctx):
     return {"redis": R.sc_redis_client(ctx), "nginx": R.sc_nginx_server(ctx), "http": R.sc_http_client(ctx),
-            "http_off": R.sc_http_client(ctx), "mysql": R.sc_mysqldb(ctx),
+            "mysql": R.sc_mysqldb(ctx),
             "mysql_polled": R.sc_mysqldb(ctx, "polled"),
             "write": R.sc_ops(ctx, "write"), "sendrecv": R.sc_ops(ctx, "sendrecv")}
 
@@ -93,14 +108,13 @@ def measure(rid, rec, fn, log):
 def app_rows(ctx, want, log):
     sc = scenarios(ctx)
     out, done = [], {}
-    for rid, label, _set, key, (n1, n2), goal in APP_ROWS:
+    for rid, label, _set, key, (n1, n2), goal, kind in APP_ROWS:
         if not want(rid, _set):
             continue
         rec = table.row(rid, label, "instr", "added_max" if goal is not None else None, goal)
 
-        def fn(r, key=key, n1=n1, n2=n2):
-            env = PROPAGATE_OFF if key == "http_off" else R.NONE_ENV
-            f = R.app_thread(ctx, sc[key], n1, n2, env)
+        def fn(r, key=key, n1=n1, n2=n2, kind=kind):
+            f = R.app_thread(ctx, sc[key], n1, n2, app_env(ctx, kind))
             r["bare"], r["pre"] = f["bare"]["total"], f["pre"]["total"]
             r["added"] = r["pre"] - r["bare"]
             r["parts"] = _diff_parts(f["bare"], f["pre"])
@@ -117,7 +131,7 @@ def app_rows(ctx, want, log):
         rec = table.row("nginx_header_line", "nginx, per extra request header line", "instr", "added_max", 10)
 
         def fn(r):
-            f = R.header_lines(ctx, sc["nginx"], HEADER_REQUESTS, HEADER_LINES, R.NONE_ENV)
+            f = R.header_lines(ctx, sc["nginx"], HEADER_REQUESTS, HEADER_LINES, app_env(ctx, "otlp"))
             r["bare"], r["pre"] = f["bare"]["total"], f["pre"]["total"]
             r["added"] = r["pre"] - r["bare"]
             r["parts"] = _diff_parts(f["bare"], f["pre"])
@@ -200,7 +214,11 @@ def wall_rows(ctx, rounds, log):
                 rss["bare"], rss["pre"] = wall.median(mem["bare"]), wall.median(mem["pre"])
                 rss["added"] = rss["pre"] - rss["bare"]
             r["bare"], r["pre"] = wall.median(got["bare"]), wall.median(got["pre"])
-            r["ratio"] = r["pre"] / r["bare"]
+            # Each round's preloaded figure over the bare one measured next to it: the pairing
+            # cancels slow drifts of the machine; the spread of these ratios is the noise.
+            ratios = [p / b for b, p in zip(got["bare"], got["pre"])]
+            r["ratio"] = wall.median(ratios)
+            r["note"] = "rounds %.2f..%.2f; %s" % (min(ratios), max(ratios), r["note"])
             r["rounds"] = got
         out.append(measure(rid, rec, fn, log))
         if rid == "wall_nginx":
@@ -280,8 +298,8 @@ def report(a, build, recs, elapsed):
     m = meta(build)
     m["elapsed_s"] = round(elapsed, 1)
     print("genesis-auto instruction counts (callgrind) — %s, commit %s, %s s" % (m["date"], m["commit"], m["elapsed_s"]))
-    print("per operation = (Ir(N2) - Ir(N1)) / (N2 - N1) on the thread doing the work; exporters none on")
-    print("application-thread rows; exporter rows: OTLP to genesis-view, per span received\n")
+    print("per operation = (Ir(N2) - Ir(N1)) / (N2 - N1) on the thread doing the work, spans exported (OTLP")
+    print("to genesis-view) unless a row says otherwise; exporter rows: that thread, per span received\n")
     print(table.render(recs))
     if a.json:
         os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)

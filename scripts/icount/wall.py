@@ -2,7 +2,8 @@
 and the resident memory of an nginx worker under load.
 
 Each peer runs `rounds` interleaved rounds (bare and preloaded alternate, the order rotated every
-round); a side's figure is the median of its rounds and the ratio is preloaded / bare. The
+round); a side's figure is the median of its rounds, and the ratio the median of the rounds'
+ratios (each round's preloaded figure over its bare one). The
 preloaded side uses the library's defaults (100% sampling, OTLP traces and metrics) with the
 endpoint set to genesis-view --quiet on this host. Wall clock on a shared 2-core VM is noisy:
 these rows are informative and never part of the CI guard.

@@ -87,14 +87,15 @@ $(BUILD)/obj/%.o: %.c
 deps:
 	@scripts/install-deps.sh
 
-# The include walls, unit tests, bounded fuzz runs (FUZZ_TARGETS from protocols/*/fuzz.mk), then
-# the integration suite,
+# The include walls, unit tests, bounded fuzz runs (FUZZ_TARGETS from protocols/*/fuzz.mk), the
+# instruction-count guard (mk/icount.mk), then the integration suite,
 # whose pytest summary is the last line printed.
 test: deps
 	@$(MAKE) --no-print-directory walls
 	@$(MAKE) --no-print-directory build-all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory icount-check
 	@$(MAKE) --no-print-directory integration
 
 fuzz: $(FUZZ_TARGETS)

@@ -5,7 +5,9 @@
 #
 # Knobs (environment): BUILD (default build), BENCH_ROUNDS (default 11, odd is best),
 # BENCH_TIMEOUT (seconds per program run, default 120), BENCH_NICE (default 1: run the programs
-# at nice -10 when allowed, to be less disturbed by other jobs on a shared machine; 0: don't).
+# at nice -10 when allowed, to be less disturbed by other jobs on a shared machine; 0: don't),
+# BENCH_ICOUNT (default 1: also run scripts/icount/icount.py, the instruction counts and wall
+# ratios; 0: don't), ICOUNT_WALL_ROUNDS (default 5).
 # Exit status: 0 when every run worked (missed goals never fail), 1 when the library is missing
 # or fails to load, or a benchmark program failed (crash, hang, bad output) in some variant.
 set -u
@@ -280,6 +282,15 @@ busy "$LOAD0" && say "*** the machine was busy during the run: figures are noisy
 
 # Raw per-round figures, for a closer look (build/bench/raw.txt).
 for k in "${!VALS[@]}"; do printf '%s %s\n' "$k" "${VALS[$k]}"; done | sort >"$OUT_DIR/raw.txt"
+
+# Instruction counts (callgrind) per row of docs/benchmarks.md, the wall ratios of real peers and
+# the RSS of an nginx worker: scripts/icount/icount.py (BENCH_ICOUNT=0 skips it).
+if [ "${BENCH_ICOUNT:-1}" = 1 ] && [ $HAVE_LIB = 1 ]; then
+    say ""
+    /usr/bin/python3 scripts/icount/icount.py --build "$BUILD" --set full \
+        --json "$OUT_DIR/icount.json" | tee "$OUT_DIR/icount.txt"
+    [ "${PIPESTATUS[0]}" = 0 ] || FAILED=1
+fi
 
 # row() runs in a pipeline subshell above; re-derive failure from ERRS here.
 for k in "${!ERRS[@]}"; do

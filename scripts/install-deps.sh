@@ -19,6 +19,8 @@ PACKAGES=(
     strace valgrind hyperfine procps
     # runtime tests (tests/integration/test_reach_*.py): Ruby, PHP and Java clients and servers
     ruby ruby-redis ruby-mysql2 php-cli php-curl php-redis php-mysql default-jre-headless libmariadb-java
+    # benchmarks: sysbench oltp_point_select (wall ratio through libmariadb)
+    sysbench
 )
 # Node.js: only when no `node` is on PATH (a newer one from elsewhere is fine as it is).
 if ! command -v node >/dev/null 2>&1; then

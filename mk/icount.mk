@@ -1,0 +1,31 @@
+# mk/icount.mk — the instruction-count benchmark (scripts/icount/, docs/benchmarks.md).
+#
+#   make icount            every callgrind row (no wall-clock part), table + build/bench/icount.json
+#   make icount-check      the CI subset, compared with tests/bench/icount_baseline.json: fails when
+#                          a row's added instructions grow more than 15% (run by `make test`)
+#   make icount-baseline   measure the CI subset and rewrite tests/bench/icount_baseline.json
+# `make bench` runs the full set plus the wall-clock ratios through scripts/bench.sh.
+ICOUNT_NAMES := icount_ops icount_http
+ICOUNT_BINS  := $(addprefix $(BUILD)/tests/bench/,$(ICOUNT_NAMES))
+ICOUNT_PY    := $(PY) scripts/icount/icount.py --build $(BUILD)
+ICOUNT_BASE  := tests/bench/icount_baseline.json
+TEST_TARGETS += $(ICOUNT_BINS)
+
+.PHONY: icount icount-check icount-baseline icount-progs
+icount-progs: $(ICOUNT_BINS)
+
+$(ICOUNT_BINS): $(BUILD)/tests/bench/%: tests/bench/%.c mk/icount.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -o $@ $<
+
+# genesis-view receives the exporter rows' spans (spelt out: mk/view.mk is read after this file).
+ICOUNT_DEPS  := $(LIB) $(ICOUNT_BINS) $(BUILD)/genesis-view
+
+icount: $(ICOUNT_DEPS)
+	@$(ICOUNT_PY) --set full --json $(BUILD)/bench/icount.json
+
+icount-check: $(ICOUNT_DEPS)
+	@$(ICOUNT_PY) --set ci --check $(ICOUNT_BASE) --json $(BUILD)/bench/icount-ci.json
+
+icount-baseline: $(ICOUNT_DEPS)
+	@$(ICOUNT_PY) --set ci --write-baseline $(ICOUNT_BASE)

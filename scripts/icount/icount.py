@@ -1,0 +1,341 @@
+#!/usr/bin/python3
+"""icount.py — what the library costs, counted in instructions (valgrind callgrind), row by row,
+next to the goals of docs/benchmarks.md; plus, in the full set, measured wall-clock ratios and
+the RSS of an nginx worker. Also the CI guard: compare with a checked-in baseline.
+
+    icount.py [--build DIR] [--set full|ci] [--no-wall] [--rounds N] [--only ID,...]
+              [--json FILE] [--check BASELINE | --write-baseline BASELINE]
+
+--set ci    the deterministic rows only (application-thread costs, exporter cost per span,
+            start-up); --set full adds the MySQLdb cursor row, gzip, the wall ratios and RSS.
+--check     exit 1 when a row's added figure is more than the baseline's tolerance (15%) above
+            the baseline, or could not be measured. Without --check: exit 1 when a row failed
+            to measure (a missed goal never fails).
+The library is a black box: LD_PRELOAD of BUILD/libgenesis_auto.so into real programs, code
+attributed by object file. Method: docs/benchmarks.md, "Instruction counts".
+"""
+import argparse
+import datetime
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rows as R  # noqa: E402
+import table  # noqa: E402
+import wall  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOLERANCE = 0.15
+SLACK = 2          # absolute allowance (instructions, faults) on top of the tolerance
+
+# id, label, set, scenario, (N1, N2), goal on the added figure, settings: "otlp" = spans exported
+# (OTLP to genesis-view, 100% sampling), "noprop" = the same without traceparent injection,
+# "none" = every exporter none (the library may then skip the work altogether)
+APP_ROWS = [
+    ("redis_get", "redis-benchmark -c 1 -t get, client thread", "ci", "redis", (2000, 6000), 400, "otlp"),
+    ("redis_get_none", "  same, exporters none", "ci", "redis", (2000, 6000), None, "none"),
+    ("nginx_get", "nginx keep-alive static GET, worker", "ci", "nginx", (1000, 3000), 800, "otlp"),
+    ("http_client_inject", "C keep-alive HTTP client, injection on", "ci", "http", (2000, 6000), 1000, "otlp"),
+    ("http_client_noinject", "C keep-alive HTTP client, injection off", "ci", "http", (2000, 6000), None, "noprop"),
+    ("mysqldb_select", "MySQLdb point select, client thread", "full", "mysql", (1000, 3000), 500, "otlp"),
+    ("mysqldb_polled", "  same, send_query + poll + read (one path)", "ci", "mysql_polled", (1000, 3000), 500, "otlp"),
+    ("write_devnull", "write() 1 B to /dev/null, per call", "ci", "write", (10000, 30000), 19, "otlp"),
+    ("write_devnull_none", "  same, exporters none", "ci", "write", (10000, 30000), 19, "none"),
+    ("sendrecv_pair", "send+recv 64 B socketpair, per pair", "ci", "sendrecv", (10000, 30000), 44, "otlp"),
+    ("sendrecv_pair_none", "  same, exporters none", "ci", "sendrecv", (10000, 30000), 44, "none"),
+]
+
+
+def app_env(ctx, kind):
+    """Settings of an application-thread row: spans exported for real (the thread pays what a
+    traced operation costs), or every exporter none."""
+    if kind == "none":
+        return R.NONE_ENV
+    env = R.otlp_env(ctx.peer("view").endpoint(), False)
+    if kind == "noprop":
+        env["GENESIS_PROPAGATE"] = "0"
+    return env
+# id, label, set, scenario, gzip
+EXP_ROWS = [
+    ("exp_http", "exporter thread, per HTTP server span", "ci", "nginx", False),
+    ("exp_redis", "exporter thread, per Redis span", "ci", "redis", False),
+    ("exp_mysql", "exporter thread, per MySQL span", "ci", "mysql", False),
+    ("exp_http_gzip", "  gzip on top, per HTTP server span", "full", "nginx", True),
+    ("exp_redis_gzip", "  gzip on top, per Redis span", "full", "redis", True),
+    ("exp_mysql_gzip", "  gzip on top, per MySQL span", "full", "mysql", True),
+]
+EXP_SIZES = (1024, 3072)        # multiples of the 512-span batch
+HEADER_LINES = 20              # extra request header lines, on HEADER_REQUESTS requests
+HEADER_REQUESTS = 2000
+
+
+def scenarios(ctx):
+    return {"redis": R.sc_redis_client(ctx), "nginx": R.sc_nginx_server(ctx), "http": R.sc_http_client(ctx),
+            "mysql": R.sc_mysqldb(ctx),
+            "mysql_polled": R.sc_mysqldb(ctx, "polled"),
+            "write": R.sc_ops(ctx, "write"), "sendrecv": R.sc_ops(ctx, "sendrecv")}
+
+
+def _diff_parts(a, b):
+    return {k: b[k] - a[k] for k in ("library", "libc", "other")}
+
+
+def _objects(r, a, b=None):
+    """The row's added instructions per object file (JSON only; |x| >= 1 instruction)."""
+    objs = b["objects"] if b else a["objects"]
+    base = a["objects"] if b else {}
+    d = {o: round(objs.get(o, 0) - base.get(o, 0), 1) for o in set(objs) | set(base)}
+    r["objects"] = {o: v for o, v in sorted(d.items(), key=lambda kv: -abs(kv[1])) if abs(v) >= 1}
+
+
+def measure(rid, rec, fn, log):
+    t = time.monotonic()
+    log("measuring %-22s ..." % rid)
+    try:
+        fn(rec)
+    except Exception as e:     # one row's failure is reported in its row; the others go on
+        rec["error"] = "%s: %s" % (type(e).__name__, " ".join(str(e).split()))
+    log("  %-22s %.1f s%s" % (rid, time.monotonic() - t, " ERROR" if rec["error"] else ""))
+    return table.judge(rec)
+
+
+def app_rows(ctx, want, log):
+    sc = scenarios(ctx)
+    out, done = [], {}
+    for rid, label, _set, key, (n1, n2), goal, kind in APP_ROWS:
+        if not want(rid, _set):
+            continue
+        rec = table.row(rid, label, "instr", "added_max" if goal is not None else None, goal)
+
+        def fn(r, key=key, n1=n1, n2=n2, kind=kind):
+            f = R.app_thread(ctx, sc[key], n1, n2, app_env(ctx, kind))
+            r["bare"], r["pre"] = f["bare"]["total"], f["pre"]["total"]
+            r["added"] = r["pre"] - r["bare"]
+            r["parts"] = _diff_parts(f["bare"], f["pre"])
+            _objects(r, f["bare"], f["pre"])
+        out.append(measure(rid, rec, fn, log))
+        done[rid] = rec
+    on, off = done.get("http_client_inject"), done.get("http_client_noinject")
+    if on and off and not on["error"] and not off["error"]:
+        d = table.row("http_inject_alone", "  injection alone (on - off)", "instr")
+        d["added"] = on["added"] - off["added"]
+        d["parts"] = {k: on["parts"][k] - off["parts"][k] for k in on["parts"]}
+        out.append(table.judge(d))
+    if want("nginx_header_line", "ci"):
+        rec = table.row("nginx_header_line", "nginx, per extra request header line", "instr", "added_max", 10)
+
+        def fn(r):
+            f = R.header_lines(ctx, sc["nginx"], HEADER_REQUESTS, HEADER_LINES, app_env(ctx, "otlp"))
+            r["bare"], r["pre"] = f["bare"]["total"], f["pre"]["total"]
+            r["added"] = r["pre"] - r["bare"]
+            r["parts"] = _diff_parts(f["bare"], f["pre"])
+        out.append(measure("nginx_header_line", rec, fn, log))
+    return out
+
+
+def exp_rows(ctx, want, log):
+    sc = scenarios(ctx)
+    out, plain = [], {}
+    for rid, label, _set, key, gzip in EXP_ROWS:
+        if not want(rid, _set):
+            continue
+        rec = table.row(rid, label, "instr", "added_max", 3000 if gzip else 2500)
+
+        def fn(r, key=key, gzip=gzip):
+            f = R.exporter_thread(ctx, sc[key], EXP_SIZES[0], EXP_SIZES[1], gzip)
+            if not gzip:
+                plain[key] = f
+                r["pre"] = r["added"] = f["total"]
+                r["parts"] = {k: f[k] for k in ("library", "libc", "other")}
+                _objects(r, f)
+                return
+            base = plain.get(key) or R.exporter_thread(ctx, sc[key], EXP_SIZES[0], EXP_SIZES[1], False)
+            r["bare"], r["pre"] = base["total"], f["total"]
+            r["added"] = r["pre"] - r["bare"]
+            r["parts"] = _diff_parts(base, f)
+            _objects(r, base, f)
+        out.append(measure(rid, rec, fn, log))
+    return out
+
+
+def startup_rows(ctx, want, log):
+    out = []
+    if not want("startup", "ci"):
+        return out
+    res = {}
+
+    def get(name, venv):
+        if name not in res:
+            res[name] = R.startup(ctx, venv)
+        return res[name]
+
+    dead = {"OTEL_EXPORTER_OTLP_ENDPOINT": R.DEAD}
+    specs = [("startup_instr", "/bin/true start-up, instructions", "instr", 25000, "pre", dead, "total"),
+             ("startup_faults", "/bin/true start-up, page faults", "faults", 10, "pre", dead, "faults"),
+             ("startup_disabled", "  same, OTEL_SDK_DISABLED=true", "instr", 5000, "off",
+              {"OTEL_SDK_DISABLED": "true"}, "total"),
+             ("startup_disabled_faults", "  same, OTEL_SDK_DISABLED=true, page faults", "faults", None,
+              "off", {"OTEL_SDK_DISABLED": "true"}, "faults")]
+    for rid, label, unit, goal, name, venv, key in specs:
+        rec = table.row(rid, label, unit, "added_max" if goal is not None else None, goal)
+
+        def fn(r, name=name, venv=venv, key=key):
+            b, p = get("bare", None), get(name, venv)
+            r["bare"], r["pre"] = b[key], p[key]
+            r["added"] = r["pre"] - r["bare"]
+            if key == "total":
+                r["parts"] = _diff_parts(b, p)
+        out.append(measure(rid, rec, fn, log))
+    return out
+
+
+def wall_rows(ctx, rounds, log):
+    pre_env = {"OTEL_EXPORTER_OTLP_ENDPOINT": ctx.peer("view").endpoint()}
+    out = []
+    specs = [("wall_redis", "wall: redis-benchmark -c 50 GET (client)", wall.redis),
+             ("wall_nginx", "wall: wrk -c 50 -> nginx static (server)", wall.nginx),
+             ("wall_sysbench", "wall: sysbench oltp_point_select (client)", wall.sysbench)]
+    rss = table.row("rss_nginx", "RSS of an nginx worker under load (wrk)", "MiB", "added_max", 4)
+    for rid, label, f in specs:
+        rec = table.row(rid, label, "req/s", "ratio_min", 0.95)
+
+        def fn(r, f=f, rid=rid):
+            before = ctx.peer("view").spans()
+            got = f(ctx, pre_env, rounds)
+            r["note"] = "%d spans received" % (ctx.peer("view").spans() - before)
+            if rid == "wall_nginx":
+                got, mem = got
+                rss["bare"], rss["pre"] = wall.median(mem["bare"]), wall.median(mem["pre"])
+                rss["added"] = rss["pre"] - rss["bare"]
+            r["bare"], r["pre"] = wall.median(got["bare"]), wall.median(got["pre"])
+            # Each round's preloaded figure over the bare one measured next to it: the pairing
+            # cancels slow drifts of the machine; the spread of these ratios is the noise.
+            ratios = [p / b for b, p in zip(got["bare"], got["pre"])]
+            r["ratio"] = wall.median(ratios)
+            r["note"] = "rounds %.2f..%.2f; %s" % (min(ratios), max(ratios), r["note"])
+            r["rounds"] = got
+        out.append(measure(rid, rec, fn, log))
+        if rid == "wall_nginx":
+            if rec["error"]:
+                rss["error"] = "not measured: the wrk -> nginx rounds failed"
+            out.append(table.judge(rss))
+    return out
+
+
+def meta(build):
+    lib = os.path.join(build, "libgenesis_auto.so")
+
+    def sh(*a):
+        try:
+            return subprocess.run(a, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT,
+                                  timeout=20).stdout.decode().strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    dirty = sh("git", "status", "--porcelain", "--", "preload", "hooks", "exporter", "protocols", "plugins")
+    return {"date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+            "commit": sh("git", "rev-parse", "--short=12", "HEAD") + (" + uncommitted library changes" if dirty else ""),
+            "library_bytes": os.path.getsize(lib) if os.path.exists(lib) else None,
+            "valgrind": sh("valgrind", "--version"), "cpus": os.cpu_count(),
+            "loadavg": open("/proc/loadavg").read().split()[0]}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
+    ap.add_argument("--set", choices=("full", "ci"), default="full")
+    ap.add_argument("--no-wall", action="store_true", help="skip the wall-clock ratios and the RSS row")
+    ap.add_argument("--rounds", type=int, default=int(os.environ.get("ICOUNT_WALL_ROUNDS", "5")))
+    ap.add_argument("--only", default="", help="comma-separated row ids (and prefixes)")
+    ap.add_argument("--json")
+    ap.add_argument("--check")
+    ap.add_argument("--write-baseline")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory (callgrind files)")
+    a = ap.parse_args()
+    build = os.path.abspath(os.path.join(ROOT, a.build))
+    only = [x for x in a.only.split(",") if x]
+
+    def want(rid, rset):
+        if only:
+            return any(rid.startswith(o) for o in only)
+        return a.set == "full" or rset == "ci"
+
+    t0 = time.monotonic()
+
+    def log(msg):
+        print("icount: [%5.1fs] %s" % (time.monotonic() - t0, msg), file=sys.stderr, flush=True)
+
+    for tool in ("valgrind", "redis-server", "redis-benchmark", "nginx", "mariadbd"):
+        if shutil.which(tool) is None and not os.path.exists("/usr/sbin/" + tool):
+            print("icount: %s is not installed (scripts/install-deps.sh)" % tool, file=sys.stderr)
+            return 1
+    if not os.path.exists(os.path.join(build, "libgenesis_auto.so")):
+        print("icount: %s/libgenesis_auto.so is missing (make)" % build, file=sys.stderr)
+        return 1
+    # SIGTERM (make interrupted, a CI timeout) unwinds like Ctrl-C: the servers get stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    work = tempfile.mkdtemp(prefix="genesis-icount-")
+    ctx = R.Ctx(ROOT, build, work, log)
+    try:
+        recs = app_rows(ctx, want, log) + exp_rows(ctx, want, log) + startup_rows(ctx, want, log)
+        if a.set == "full" and not a.no_wall and not only:
+            recs += wall_rows(ctx, a.rounds, log)
+    finally:
+        ctx.close()
+        if a.keep:
+            log("callgrind files kept in %s" % work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return report(a, build, recs, time.monotonic() - t0)
+
+
+def report(a, build, recs, elapsed):
+    m = meta(build)
+    m["elapsed_s"] = round(elapsed, 1)
+    print("genesis-auto instruction counts (callgrind) — %s, commit %s, %s s" % (m["date"], m["commit"], m["elapsed_s"]))
+    print("per operation = (Ir(N2) - Ir(N1)) / (N2 - N1) on the thread doing the work, spans exported (OTLP")
+    print("to genesis-view) unless a row says otherwise; exporter rows: that thread, per span received\n")
+    print(table.render(recs))
+    if a.json:
+        os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
+        with open(a.json, "w") as f:
+            json.dump({"meta": m, "rows": recs}, f, indent=1)
+            f.write("\n")
+    failed = any(r["error"] for r in recs)
+    if a.write_baseline:
+        if failed:
+            print("\nicount: some rows failed; baseline not written", file=sys.stderr)
+            return 1
+        base = {"comment": "instruction-count baseline of `make icount-check`; rewrite with "
+                           "`make icount-baseline` in the commit that justifies the change",
+                "tolerance": TOLERANCE, "slack": SLACK, "meta": m,
+                "rows": {r["id"]: {"label": r["label"], "unit": r["unit"], "bare": _r(r["bare"]),
+                                   "added": _r(r["added"])} for r in recs if r["added"] is not None}}
+        with open(a.write_baseline, "w") as f:
+            json.dump(base, f, indent=1)
+            f.write("\n")
+        print("\nicount: baseline written to %s" % a.write_baseline)
+    if a.check:
+        with open(a.check) as f:
+            base = json.load(f)
+        ok, text = table.compare(recs, base["rows"], base.get("tolerance", TOLERANCE), base.get("slack", SLACK))
+        print("\nCI guard: added cost vs %s (baseline of %s, commit %s)" % (a.check, base["meta"].get("date"),
+                                                                             base["meta"].get("commit")))
+        print(text)
+        print("\nicount-check: %s" % ("PASSED" if ok else "FAILED (a regression, or update the baseline "
+                                                          "with `make icount-baseline` if it is justified)"))
+        return 0 if ok else 1
+    return 1 if failed else 0
+
+
+def _r(v):
+    return None if v is None else round(v, 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -17,16 +17,21 @@
 #include "preload/emit.h"
 #include "preload/proto.h"
 
-/* Files, pipes and ttys (fd table state OTHER) go straight to the real call: the exported
- * hook is only this test and a tail call; everything else is in a separate function
- * (ga__full_<name>) so the fast path needs no stack frame. `f` may be NULL (not resolved
+/* Files, pipes and ttys (fd table state OTHER), and everything in a pass-through process
+ * (disabled, or every exporter none: the table is never filled there), go straight to the
+ * real call: the exported hook is only this test and a tail call; everything else is in a
+ * separate function (ga__full_<name>) so the fast path needs no stack frame. `f` may be NULL (not resolved
  * yet): the full path then resolves it or falls back to the raw syscall. */
 #define GA_FAST_PATH_OTHER(fd, f, call)                               \
     do {                                                              \
-        ga_fd *ga__e0 = ga_fd_peek(fd);                               \
-        if (ga_likely((f) != NULL && ga__e0 != NULL) &&            \
-            (ga_fd_state(ga__e0) == GA_FD_OTHER || ga_fd_state(ga__e0) == GA_FD_QUIET)) \
-            return (call);                                            \
+        if (ga_likely((f) != NULL)) {                                 \
+            ga_fd *ga__e0 = ga_fd_peek(fd);                           \
+            if (ga_likely(ga__e0 != NULL) &&                          \
+                (ga_fd_state(ga__e0) == GA_FD_OTHER || ga_fd_state(ga__e0) == GA_FD_QUIET)) \
+                return (call);                                        \
+            if (!ga_enabled)        /* a pass-through process: nothing to observe */ \
+                return (call);                                        \
+        }                                                             \
     } while (0)
 
 /* Our exporter thread must never read, write or close an application descriptor (one

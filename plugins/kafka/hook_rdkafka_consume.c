@@ -17,19 +17,19 @@
 
 #define GA_CALLER() __builtin_return_address(0)
 
-GA_EXPORT rd_kafka_message_t *rd_kafka_consumer_poll(rd_kafka_t *rk, int timeout_ms);
-GA_EXPORT rd_kafka_message_t *rd_kafka_consume(rd_kafka_topic_t *rkt, int32_t partition, int timeout_ms);
-GA_EXPORT rd_kafka_message_t *rd_kafka_consume_queue(rd_kafka_queue_t *rkqu, int timeout_ms);
+GA_EXPORT ga_kf_message *rd_kafka_consumer_poll(rd_kafka_t *rk, int timeout_ms);
+GA_EXPORT ga_kf_message *rd_kafka_consume(rd_kafka_topic_t *rkt, int32_t partition, int timeout_ms);
+GA_EXPORT ga_kf_message *rd_kafka_consume_queue(rd_kafka_queue_t *rkqu, int timeout_ms);
 GA_EXPORT ssize_t rd_kafka_consume_batch(rd_kafka_topic_t *rkt, int32_t partition, int timeout_ms,
-                                         rd_kafka_message_t **msgs, size_t size);
+                                         ga_kf_message **msgs, size_t size);
 GA_EXPORT ssize_t rd_kafka_consume_batch_queue(rd_kafka_queue_t *rkqu, int timeout_ms,
-                                               rd_kafka_message_t **msgs, size_t size);
+                                               ga_kf_message **msgs, size_t size);
 GA_EXPORT int rd_kafka_consume_callback(rd_kafka_topic_t *rkt, int32_t partition, int timeout_ms,
                                         ga_kf_consume_cb cb, void *opaque);
 GA_EXPORT int rd_kafka_consume_callback_queue(rd_kafka_queue_t *rkqu, int timeout_ms,
                                               ga_kf_consume_cb cb, void *opaque);
 GA_EXPORT rd_kafka_queue_t *rd_kafka_queue_get_consumer(rd_kafka_t *rk);
-GA_EXPORT rd_kafka_resp_err_t rd_kafka_consumer_close(rd_kafka_t *rk);
+GA_EXPORT ga_kf_err rd_kafka_consumer_close(rd_kafka_t *rk);
 GA_EXPORT void rd_kafka_destroy(rd_kafka_t *rk);
 GA_EXPORT void rd_kafka_destroy_flags(rd_kafka_t *rk, int flags);
 
@@ -45,7 +45,7 @@ static int ga__enter(void)
 }
 
 /* After a call that returned one message. */
-static rd_kafka_message_t *ga__one(rd_kafka_message_t *m, rd_kafka_t *rk)
+static ga_kf_message *ga__one(ga_kf_message *m, rd_kafka_t *rk)
 {
     if (m != NULL && m->err == GA_KF_ERR_NO_ERROR) {
         int saved = errno;
@@ -55,7 +55,7 @@ static rd_kafka_message_t *ga__one(rd_kafka_message_t *m, rd_kafka_t *rk)
     return m;
 }
 
-static ssize_t ga__batch(ssize_t n, rd_kafka_message_t **msgs, rd_kafka_t *rk)
+static ssize_t ga__batch(ssize_t n, ga_kf_message **msgs, rd_kafka_t *rk)
 {
     if (n > 0) {
         int saved = errno;
@@ -65,7 +65,7 @@ static ssize_t ga__batch(ssize_t n, rd_kafka_message_t **msgs, rd_kafka_t *rk)
     return n;
 }
 
-GA_EXPORT rd_kafka_message_t *rd_kafka_consumer_poll(rd_kafka_t *rk, int timeout_ms)
+GA_EXPORT ga_kf_message *rd_kafka_consumer_poll(rd_kafka_t *rk, int timeout_ms)
 {
     ga_kf_rd_kafka_consumer_poll_fn f = GA_KF(rd_kafka_consumer_poll, GA_CALLER());
     if (f == NULL)
@@ -75,7 +75,7 @@ GA_EXPORT rd_kafka_message_t *rd_kafka_consumer_poll(rd_kafka_t *rk, int timeout
     return ga__one(f(rk, timeout_ms), rk);
 }
 
-GA_EXPORT rd_kafka_message_t *rd_kafka_consume(rd_kafka_topic_t *rkt, int32_t partition, int timeout_ms)
+GA_EXPORT ga_kf_message *rd_kafka_consume(rd_kafka_topic_t *rkt, int32_t partition, int timeout_ms)
 {
     ga_kf_rd_kafka_consume_fn f = GA_KF(rd_kafka_consume, GA_CALLER());
     if (f == NULL)
@@ -85,7 +85,7 @@ GA_EXPORT rd_kafka_message_t *rd_kafka_consume(rd_kafka_topic_t *rkt, int32_t pa
     return ga__one(f(rkt, partition, timeout_ms), NULL);    /* the simple consumer: no group */
 }
 
-GA_EXPORT rd_kafka_message_t *rd_kafka_consume_queue(rd_kafka_queue_t *rkqu, int timeout_ms)
+GA_EXPORT ga_kf_message *rd_kafka_consume_queue(rd_kafka_queue_t *rkqu, int timeout_ms)
 {
     ga_kf_rd_kafka_consume_queue_fn f = GA_KF(rd_kafka_consume_queue, GA_CALLER());
     if (f == NULL)
@@ -96,7 +96,7 @@ GA_EXPORT rd_kafka_message_t *rd_kafka_consume_queue(rd_kafka_queue_t *rkqu, int
 }
 
 GA_EXPORT ssize_t rd_kafka_consume_batch(rd_kafka_topic_t *rkt, int32_t partition, int timeout_ms,
-                                         rd_kafka_message_t **msgs, size_t size)
+                                         ga_kf_message **msgs, size_t size)
 {
     ga_kf_rd_kafka_consume_batch_fn f = GA_KF(rd_kafka_consume_batch, GA_CALLER());
     if (f == NULL)
@@ -107,7 +107,7 @@ GA_EXPORT ssize_t rd_kafka_consume_batch(rd_kafka_topic_t *rkt, int32_t partitio
 }
 
 GA_EXPORT ssize_t rd_kafka_consume_batch_queue(rd_kafka_queue_t *rkqu, int timeout_ms,
-                                               rd_kafka_message_t **msgs, size_t size)
+                                               ga_kf_message **msgs, size_t size)
 {
     ga_kf_rd_kafka_consume_batch_queue_fn f = GA_KF(rd_kafka_consume_batch_queue, GA_CALLER());
     if (f == NULL)
@@ -124,7 +124,7 @@ typedef struct ga__closure {
     rd_kafka_t *rk;
 } ga__closure;
 
-static void ga__trampoline(rd_kafka_message_t *m, void *arg)
+static void ga__trampoline(ga_kf_message *m, void *arg)
 {
     const ga__closure *c = arg;
     if (m == NULL || m->err != GA_KF_ERR_NO_ERROR || !ga_observing()) {
@@ -178,7 +178,7 @@ GA_EXPORT rd_kafka_queue_t *rd_kafka_queue_get_consumer(rd_kafka_t *rk)
     return q;
 }
 
-GA_EXPORT rd_kafka_resp_err_t rd_kafka_consumer_close(rd_kafka_t *rk)
+GA_EXPORT ga_kf_err rd_kafka_consumer_close(rd_kafka_t *rk)
 {
     ga_kf_rd_kafka_consumer_close_fn f = GA_KF(rd_kafka_consumer_close, GA_CALLER());
     if (f == NULL)

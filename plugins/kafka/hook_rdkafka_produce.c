@@ -27,12 +27,12 @@ static const char ga__tp_name[] = "traceparent";
 
 #if (defined(__x86_64__) || defined(__aarch64__)) && defined(__LP64__)
 
-GA_EXPORT rd_kafka_resp_err_t rd_kafka_producev(rd_kafka_t *rk, ...);
+GA_EXPORT ga_kf_err rd_kafka_producev(rd_kafka_t *rk, ...);
 
-typedef rd_kafka_resp_err_t (*ga__pv_fn)(rd_kafka_t *, ...);
+typedef ga_kf_err (*ga__pv_fn)(rd_kafka_t *, ...);
 
 /* The real producev with slots s[0..): s[n] onwards are 0 (VTYPE_END) up to the call's width. */
-static rd_kafka_resp_err_t ga__pv_call(ga__pv_fn f, rd_kafka_t *rk, const uint64_t *s, int n)
+static ga_kf_err ga__pv_call(ga__pv_fn f, rd_kafka_t *rk, const uint64_t *s, int n)
 {
 #define S4(i) s[(i)], s[(i) + 1], s[(i) + 2], s[(i) + 3]
 #define S16(i) S4(i), S4((i) + 4), S4((i) + 8), S4((i) + 12)
@@ -45,7 +45,7 @@ static rd_kafka_resp_err_t ga__pv_call(ga__pv_fn f, rd_kafka_t *rk, const uint64
 }
 
 /* More tuples than the slots hold: the same through rd_kafka_produceva, no header. */
-static rd_kafka_resp_err_t ga__pv_overflow(rd_kafka_t *rk, va_list ap, const void *caller)
+static ga_kf_err ga__pv_overflow(rd_kafka_t *rk, va_list ap, const void *caller)
 {
     ga_kf_rd_kafka_produceva_fn fva = GA_KF(rd_kafka_produceva, caller);
     ga_kf_rd_kafka_error_code_fn code = GA_KF_HELPER(rd_kafka_error_code);
@@ -64,7 +64,7 @@ static rd_kafka_resp_err_t ga__pv_overflow(rd_kafka_t *rk, va_list ap, const voi
         ga_kf_send_begin(&s, NULL);
     rd_kafka_error_t *e = fva(rk, v, n);
     int saved = errno;
-    rd_kafka_resp_err_t err = e != NULL ? code(e) : GA_KF_ERR_NO_ERROR;
+    ga_kf_err err = e != NULL ? code(e) : GA_KF_ERR_NO_ERROR;
     if (e != NULL)
         destroy(e);
     free(v);
@@ -74,7 +74,7 @@ static rd_kafka_resp_err_t ga__pv_overflow(rd_kafka_t *rk, va_list ap, const voi
     return err;
 }
 
-GA_EXPORT rd_kafka_resp_err_t rd_kafka_producev(rd_kafka_t *rk, ...)
+GA_EXPORT ga_kf_err rd_kafka_producev(rd_kafka_t *rk, ...)
 {
     ga__pv_fn f = (ga__pv_fn)GA_KF(rd_kafka_producev, GA_CALLER());
     ga_kf_pv pv;
@@ -82,7 +82,7 @@ GA_EXPORT rd_kafka_resp_err_t rd_kafka_producev(rd_kafka_t *rk, ...)
     va_start(ap, rk);
     ga_kf_pv_decode(&pv, ap);
     if (pv.status == GA_KF_PV_OVERFLOW) {
-        rd_kafka_resp_err_t e = ga__pv_overflow(rk, ap, GA_CALLER());
+        ga_kf_err e = ga__pv_overflow(rk, ap, GA_CALLER());
         va_end(ap);
         return e;
     }
@@ -108,7 +108,7 @@ GA_EXPORT rd_kafka_resp_err_t rd_kafka_producev(rd_kafka_t *rk, ...)
     } else if (plan == GA_KF_INJ_LIST) {
         plan = ga_kf_inject_list(&pv.m, tp);
     }
-    rd_kafka_resp_err_t err = ga__pv_call(f, rk, pv.s, pv.n);
+    ga_kf_err err = ga__pv_call(f, rk, pv.s, pv.n);
     int saved = errno;
     ga_kf_inject_undo(&pv.m, plan, err);
     ga_kf_send_end(&s, &pv.m, err);
@@ -122,7 +122,7 @@ GA_EXPORT rd_kafka_error_t *rd_kafka_produceva(rd_kafka_t *rk, const ga_kf_vu *v
 GA_EXPORT int rd_kafka_produce(rd_kafka_topic_t *rkt, int32_t partition, int msgflags, void *payload,
                                size_t len, const void *key, size_t keylen, void *msg_opaque);
 GA_EXPORT int rd_kafka_produce_batch(rd_kafka_topic_t *rkt, int32_t partition, int msgflags,
-                                     rd_kafka_message_t *rkmessages, int message_cnt);
+                                     ga_kf_message *rkmessages, int message_cnt);
 
 #define GA__VA_CAP 32               /* produceva tuples copied to add one */
 
@@ -163,7 +163,7 @@ GA_EXPORT rd_kafka_error_t *rd_kafka_produceva(rd_kafka_t *rk, const ga_kf_vu *v
     rd_kafka_error_t *e = f(rk, use, n);
     int saved = errno;
     ga_kf_rd_kafka_error_code_fn code = GA_KF_HELPER(rd_kafka_error_code);
-    rd_kafka_resp_err_t err = e == NULL ? GA_KF_ERR_NO_ERROR : code != NULL ? code(e) : GA_KF_ERR__FAIL;
+    ga_kf_err err = e == NULL ? GA_KF_ERR_NO_ERROR : code != NULL ? code(e) : GA_KF_ERR__FAIL;
     ga_kf_inject_undo(&m, plan, err);
     ga_kf_send_end(&s, &m, err);
     errno = saved;
@@ -194,14 +194,14 @@ GA_EXPORT int rd_kafka_produce(rd_kafka_topic_t *rkt, int32_t partition, int msg
     int r = f(rkt, partition, msgflags, payload, len, key, keylen, msg_opaque);
     int saved = errno;
     ga_kf_rd_kafka_last_error_fn last = GA_KF_HELPER(rd_kafka_last_error);
-    rd_kafka_resp_err_t err = r == 0 ? GA_KF_ERR_NO_ERROR : last != NULL ? last() : GA_KF_ERR__FAIL;
+    ga_kf_err err = r == 0 ? GA_KF_ERR_NO_ERROR : last != NULL ? last() : GA_KF_ERR__FAIL;
     ga_kf_send_end(&s, &m, err);
     errno = saved;
     return r;
 }
 
 GA_EXPORT int rd_kafka_produce_batch(rd_kafka_topic_t *rkt, int32_t partition, int msgflags,
-                                     rd_kafka_message_t *rkmessages, int message_cnt)
+                                     ga_kf_message *rkmessages, int message_cnt)
 {
     ga_kf_rd_kafka_produce_batch_fn f = GA_KF(rd_kafka_produce_batch, GA_CALLER());
     if (f == NULL)
@@ -217,7 +217,7 @@ GA_EXPORT int rd_kafka_produce_batch(rd_kafka_topic_t *rkt, int32_t partition, i
     s.batch = message_cnt;
     int r = f(rkt, partition, msgflags, rkmessages, message_cnt);
     int saved = errno;
-    rd_kafka_resp_err_t err = GA_KF_ERR_NO_ERROR;
+    ga_kf_err err = GA_KF_ERR_NO_ERROR;
     for (int i = 0; r < message_cnt && i < message_cnt && err == GA_KF_ERR_NO_ERROR; i++)
         err = rkmessages[i].err;            /* the first refused message says why */
     if (r < message_cnt && err == GA_KF_ERR_NO_ERROR)

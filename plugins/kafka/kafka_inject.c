@@ -215,7 +215,7 @@ int ga_kf_inject_list(const ga_kf_msg *m, const char *tp)
                ? GA_KF_INJ_LIST : GA_KF_INJ_NONE;
 }
 
-void ga_kf_inject_undo(const ga_kf_msg *m, int plan, rd_kafka_resp_err_t err)
+void ga_kf_inject_undo(const ga_kf_msg *m, int plan, ga_kf_err err)
 {
     if (plan != GA_KF_INJ_LIST || err == GA_KF_ERR_NO_ERROR)
         return;                             /* success: the list is the message's now */

@@ -17,33 +17,33 @@
 
 /* X(name, return type, parameters): every function resolved, hooked or not. */
 #define GA_KF_SYMBOLS(X) \
-    X(rd_kafka_producev,            rd_kafka_resp_err_t, (rd_kafka_t *, ...)) \
+    X(rd_kafka_producev,            ga_kf_err, (rd_kafka_t *, ...)) \
     X(rd_kafka_produceva,           rd_kafka_error_t *, (rd_kafka_t *, const ga_kf_vu *, size_t)) \
     X(rd_kafka_produce,             int, (rd_kafka_topic_t *, int32_t, int, void *, size_t, \
                                           const void *, size_t, void *)) \
-    X(rd_kafka_produce_batch,       int, (rd_kafka_topic_t *, int32_t, int, rd_kafka_message_t *, int)) \
-    X(rd_kafka_consumer_poll,       rd_kafka_message_t *, (rd_kafka_t *, int)) \
-    X(rd_kafka_consume,             rd_kafka_message_t *, (rd_kafka_topic_t *, int32_t, int)) \
-    X(rd_kafka_consume_queue,       rd_kafka_message_t *, (rd_kafka_queue_t *, int)) \
-    X(rd_kafka_consume_batch,       ssize_t, (rd_kafka_topic_t *, int32_t, int, rd_kafka_message_t **, size_t)) \
-    X(rd_kafka_consume_batch_queue, ssize_t, (rd_kafka_queue_t *, int, rd_kafka_message_t **, size_t)) \
+    X(rd_kafka_produce_batch,       int, (rd_kafka_topic_t *, int32_t, int, ga_kf_message *, int)) \
+    X(rd_kafka_consumer_poll,       ga_kf_message *, (rd_kafka_t *, int)) \
+    X(rd_kafka_consume,             ga_kf_message *, (rd_kafka_topic_t *, int32_t, int)) \
+    X(rd_kafka_consume_queue,       ga_kf_message *, (rd_kafka_queue_t *, int)) \
+    X(rd_kafka_consume_batch,       ssize_t, (rd_kafka_topic_t *, int32_t, int, ga_kf_message **, size_t)) \
+    X(rd_kafka_consume_batch_queue, ssize_t, (rd_kafka_queue_t *, int, ga_kf_message **, size_t)) \
     X(rd_kafka_consume_callback,    int, (rd_kafka_topic_t *, int32_t, int, ga_kf_consume_cb, void *)) \
     X(rd_kafka_consume_callback_queue, int, (rd_kafka_queue_t *, int, ga_kf_consume_cb, void *)) \
     X(rd_kafka_queue_get_consumer,  rd_kafka_queue_t *, (rd_kafka_t *)) \
-    X(rd_kafka_consumer_close,      rd_kafka_resp_err_t, (rd_kafka_t *)) \
+    X(rd_kafka_consumer_close,      ga_kf_err, (rd_kafka_t *)) \
     X(rd_kafka_destroy,             void, (rd_kafka_t *)) \
     X(rd_kafka_destroy_flags,       void, (rd_kafka_t *, int)) \
     /* helpers, never hooked */ \
     X(rd_kafka_topic_name,          const char *, (const rd_kafka_topic_t *)) \
-    X(rd_kafka_header_add,          rd_kafka_resp_err_t, (rd_kafka_headers_t *, const char *, ssize_t, \
+    X(rd_kafka_header_add,          ga_kf_err, (rd_kafka_headers_t *, const char *, ssize_t, \
                                                           const void *, ssize_t)) \
-    X(rd_kafka_header_remove,       rd_kafka_resp_err_t, (rd_kafka_headers_t *, const char *)) \
-    X(rd_kafka_header_get_last,     rd_kafka_resp_err_t, (const rd_kafka_headers_t *, const char *, \
+    X(rd_kafka_header_remove,       ga_kf_err, (rd_kafka_headers_t *, const char *)) \
+    X(rd_kafka_header_get_last,     ga_kf_err, (const rd_kafka_headers_t *, const char *, \
                                                           const void **, size_t *)) \
-    X(rd_kafka_message_headers,     rd_kafka_resp_err_t, (const rd_kafka_message_t *, rd_kafka_headers_t **)) \
-    X(rd_kafka_err2name,            const char *, (rd_kafka_resp_err_t)) \
-    X(rd_kafka_last_error,          rd_kafka_resp_err_t, (void)) \
-    X(rd_kafka_error_code,          rd_kafka_resp_err_t, (const rd_kafka_error_t *)) \
+    X(rd_kafka_message_headers,     ga_kf_err, (const ga_kf_message *, rd_kafka_headers_t **)) \
+    X(rd_kafka_err2name,            const char *, (ga_kf_err)) \
+    X(rd_kafka_last_error,          ga_kf_err, (void)) \
+    X(rd_kafka_error_code,          ga_kf_err, (const rd_kafka_error_t *)) \
     X(rd_kafka_error_destroy,       void, (rd_kafka_error_t *)) \
     X(rd_kafka_conf,                const rd_kafka_conf_t *, (rd_kafka_t *)) \
     X(rd_kafka_conf_get,            int, (const rd_kafka_conf_t *, const char *, char *, size_t *))

@@ -3,7 +3,8 @@
  *
  *  send      PRODUCER `send <topic>`: messaging.system=kafka, messaging.operation.name/type=send,
  *            messaging.destination.name, messaging.destination.partition.id (when the call
- *            chose one), messaging.message.body.size or messaging.batch.message_count,
+ *            chose one), messaging.message.body.size (one message) or
+ *            messaging.batch.message_count (produce_batch),
  *            messaging.kafka.message.key (GENESIS_KAFKA_KEYS), messaging.kafka.message.tombstone,
  *            error.type (librdkafka's error name). Feeds messaging.client.operation.duration and
  *            messaging.client.sent.messages (by the messages of the call).
@@ -11,7 +12,8 @@
  *            message's messaging.kafka.offset, messaging.consumer.group.name. Feeds
  *            messaging.process.duration and messaging.client.consumed.messages.
  *  batch msg the same span for one message of a batch consume (an instant: no process
- *            duration); counted in messaging.client.consumed.messages.
+ *            duration), with messaging.batch.message_count of its batch; counted in
+ *            messaging.client.consumed.messages.
  * Metric series carry only the conventions' low-cardinality attributes: never offsets, keys or
  * sizes. */
 #include <stdio.h>
@@ -151,7 +153,7 @@ static int ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v
         n = ga_attr_add_int(out, n, max, "messaging.kafka.offset", x.offset);
     if (x.has_batch)
         n = ga_attr_add_int(out, n, max, "messaging.batch.message_count", x.batch);
-    else if (x.has_body)
+    if (x.has_body)
         n = ga_attr_add_int(out, n, max, "messaging.message.body.size", x.body);
     if ((x.info & GA_KF_I_TOMBSTONE) && n < max)
         out[n++] = (ga_attr){ .key = "messaging.kafka.message.tombstone", .type = GA_V_BOOL, .i = 1 };

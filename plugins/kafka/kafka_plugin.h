@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include "preload/context.h"
+#include "preload/record.h"
 #include "plugins/kafka/kafka_rdk.h"
 
 typedef struct ga_kafka_cfg_t {
@@ -77,7 +78,7 @@ int ga_kf_inject_plan(const ga_kf_msg *m, ga_span_ctx *app_parent);
  * (NONE when librdkafka refused: a read-only list). */
 int ga_kf_inject_list(const ga_kf_msg *m, const char *tp);
 /* After the call: a failed GA_KF_INJ_LIST call leaves the application's list as it was. */
-void ga_kf_inject_undo(const ga_kf_msg *m, int plan, rd_kafka_resp_err_t err);
+void ga_kf_inject_undo(const ga_kf_msg *m, int plan, ga_kf_err err);
 
 /* ------------------------------------------------------------------ PRODUCER spans */
 
@@ -90,7 +91,11 @@ typedef struct ga_kf_send {
 /* Identity (a child of `parent` if valid, else of the thread's active span) and start. */
 void ga_kf_send_begin(ga_kf_send *s, const ga_span_ctx *parent);
 /* Emit the span of a finished call: m's facts, err (0 = enqueued). rkt/topic are read here. */
-void ga_kf_send_end(const ga_kf_send *s, const ga_kf_msg *m, rd_kafka_resp_err_t err);
+void ga_kf_send_end(const ga_kf_send *s, const ga_kf_msg *m, ga_kf_err err);
+/* Its attributes into r (pure): `batch` messages of produce_batch (0 = one message), the topic
+ * and librdkafka's name of err (both may be NULL). */
+void ga_kf_send_fill(ga_rec *r, const ga_kf_msg *m, int batch, ga_kf_err err, const char *topic,
+                     const char *ename);
 
 /* ------------------------------------------------------------------ CONSUMER spans */
 
@@ -99,9 +104,13 @@ void ga_kf_send_end(const ga_kf_send *s, const ga_kf_msg *m, rd_kafka_resp_err_t
 void ga_kf_process_end(void);
 /* A message handed to the application (NULL and error events are skipped): its process span
  * opens and becomes the thread's active context. `rk` (may be NULL) names the consumer group. */
-void ga_kf_process_begin(const rd_kafka_message_t *m, rd_kafka_t *rk);
+void ga_kf_process_begin(const ga_kf_message *m, rd_kafka_t *rk);
 /* A batch of n messages handed over at once: one span per message, no active context. */
-void ga_kf_process_batch(rd_kafka_message_t **msgs, ssize_t n, rd_kafka_t *rk);
+void ga_kf_process_batch(ga_kf_message **msgs, ssize_t n, rd_kafka_t *rk);
+/* The attributes of a consumed message into r (pure): its topic, the group (glen bytes, 0 =
+ * none), the size of its batch (0 = handed over alone). */
+void ga_kf_process_fill(ga_rec *r, const ga_kf_message *m, const char *topic, const char *group,
+                        size_t glen, ssize_t batch);
 /* rk is being destroyed: forget what was remembered of it. */
 void ga_kf_forget(rd_kafka_t *rk);
 /* The consumer handle a queue was taken from (rd_kafka_queue_get_consumer), for the group. */

@@ -101,7 +101,7 @@ static size_t ga__group(ga_kf_thread *t, rd_kafka_t *rk, const char **name)
 }
 
 /* The producer's context from the message's last `traceparent` header (valid = 0 if none). */
-static void ga__parent(const rd_kafka_message_t *m, ga_span_ctx *p)
+static void ga__parent(const ga_kf_message *m, ga_span_ctx *p)
 {
     ga_kf_rd_kafka_message_headers_fn mh = GA_KF_HELPER(rd_kafka_message_headers);
     ga_kf_rd_kafka_header_get_last_fn get = GA_KF_HELPER(rd_kafka_header_get_last);
@@ -114,30 +114,35 @@ static void ga__parent(const rd_kafka_message_t *m, ga_span_ctx *p)
         ga_traceparent_parse(v, len, p);
 }
 
-/* The attributes of message m into r (integers first: they are dropped, not cut). */
-static void ga__attrs(ga_rec *r, ga_kf_thread *t, const rd_kafka_message_t *m, rd_kafka_t *rk,
-                      ssize_t batch)
+void ga_kf_process_fill(ga_rec *r, const ga_kf_message *m, const char *topic, const char *group,
+                        size_t glen, ssize_t batch)
 {
-    r->h.attr_len = 0;
     ga_rec_put_int(r, GA_A_KF_INFO, m->payload == NULL ? GA_KF_I_TOMBSTONE : 0);
     ga_rec_put_int(r, GA_A_KF_PARTITION, m->partition);
     ga_rec_put_int(r, GA_A_KF_OFFSET, m->offset);
     ga_rec_put_int(r, GA_A_KF_BODY, (int64_t)m->len);
     if (batch > 0)
         ga_rec_put_int(r, GA_A_KF_BATCH, batch);
-    ga_kf_rd_kafka_topic_name_fn tn = GA_KF_HELPER(rd_kafka_topic_name);
-    const char *topic = m->rkt != NULL && tn != NULL ? tn(m->rkt) : NULL;
     if (topic != NULL)
         ga_rec_put(r, GA_A_KF_TOPIC, GA_AT_STR, topic, strnlen(topic, 255));
-    const char *group;
-    size_t glen = ga__group(t, rk, &group);
     if (glen > 0)
         ga_rec_put(r, GA_A_KF_GROUP, GA_AT_STR, group, glen);
     if (ga_kafka_cfg.keys && m->key != NULL)
         ga_rec_put(r, GA_A_KF_KEY, GA_AT_STR, m->key, m->key_len < GA_KF_KEY_CAP ? m->key_len : GA_KF_KEY_CAP);
 }
 
-void ga_kf_process_begin(const rd_kafka_message_t *m, rd_kafka_t *rk)
+/* The attributes of message m into r, with its topic and rk's group looked up. */
+static void ga__attrs(ga_rec *r, ga_kf_thread *t, const ga_kf_message *m, rd_kafka_t *rk, ssize_t batch)
+{
+    ga_kf_rd_kafka_topic_name_fn tn = GA_KF_HELPER(rd_kafka_topic_name);
+    const char *topic = m->rkt != NULL && tn != NULL ? tn(m->rkt) : NULL;
+    const char *group;
+    size_t glen = ga__group(t, rk, &group);
+    r->h.attr_len = 0;
+    ga_kf_process_fill(r, m, topic, group, glen, batch);
+}
+
+void ga_kf_process_begin(const ga_kf_message *m, rd_kafka_t *rk)
 {
     if (m == NULL || m->err != GA_KF_ERR_NO_ERROR)
         return;                             /* nothing to process: an error event */
@@ -178,14 +183,14 @@ void ga_kf_process_end(void)
     ga_emit_commit(r);
 }
 
-void ga_kf_process_batch(rd_kafka_message_t **msgs, ssize_t n, rd_kafka_t *rk)
+void ga_kf_process_batch(ga_kf_message **msgs, ssize_t n, rd_kafka_t *rk)
 {
     ga_kf_thread *t = ga__thread();
     if (t == NULL || msgs == NULL)
         return;
     uint64_t now = ga_now_ns();
     for (ssize_t i = 0; i < n; i++) {
-        const rd_kafka_message_t *m = msgs[i];
+        const ga_kf_message *m = msgs[i];
         if (m == NULL || m->err != GA_KF_ERR_NO_ERROR)
             continue;
         ga_span_ctx parent;

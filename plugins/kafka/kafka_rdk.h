@@ -15,11 +15,12 @@ typedef struct rd_kafka_queue_s rd_kafka_queue_t;
 typedef struct rd_kafka_headers_s rd_kafka_headers_t;
 typedef struct rd_kafka_error_s rd_kafka_error_t;
 typedef struct rd_kafka_conf_s rd_kafka_conf_t;
-typedef int rd_kafka_resp_err_t;
+typedef int ga_kf_err;              /* rd_kafka_resp_err_t */
 
-/* rd_kafka_message_t: a consumed message, or an element of rd_kafka_produce_batch(). */
-typedef struct rd_kafka_message_s {
-    rd_kafka_resp_err_t err;        /* != 0: an error event, not a message */
+/* rd_kafka_message_t: a consumed message, or an element of rd_kafka_produce_batch(). Named
+ * apart (like ga_kf_err, ga_kf_vu) so that a test can hold it next to rdkafka.h's. */
+typedef struct ga_kf_message_s {
+    ga_kf_err err;                  /* != 0: an error event, not a message */
     rd_kafka_topic_t *rkt;
     int32_t partition;
     void *payload;
@@ -28,9 +29,9 @@ typedef struct rd_kafka_message_s {
     size_t key_len;
     int64_t offset;
     void *_private;
-} rd_kafka_message_t;
+} ga_kf_message;
 
-typedef void (*ga_kf_consume_cb)(rd_kafka_message_t *rkmessage, void *opaque);
+typedef void (*ga_kf_consume_cb)(ga_kf_message *rkmessage, void *opaque);
 
 /* rd_kafka_vtype_t: the tuples of rd_kafka_producev() / rd_kafka_produceva(). */
 enum {

@@ -22,7 +22,7 @@ enum ga_kafka_attr_key {
     GA_A_KF_OFFSET,                     /* int: the message's offset (consumed messages) */
     GA_A_KF_BODY,                       /* int: value bytes (a single message) */
     GA_A_KF_BATCH,                      /* int: messages in the call (batches) */
-    GA_A_KF_ERRCODE,                    /* int: rd_kafka_resp_err_t of a failed call */
+    GA_A_KF_ERRCODE,                    /* int: ga_kf_err of a failed call */
     GA_A_KF_TOPIC,                      /* str: topic name */
     GA_A_KF_GROUP,                      /* str: consumer group (group.id) */
     GA_A_KF_ERROR,                      /* str: rd_kafka_err2name() of the error */

@@ -27,7 +27,27 @@ static void ga__put_str(ga_rec *r, uint8_t key, const char *v, size_t cap)
         ga_rec_put(r, key, GA_AT_STR, v, strnlen(v, cap));
 }
 
-void ga_kf_send_end(const ga_kf_send *s, const ga_kf_msg *m, rd_kafka_resp_err_t err)
+void ga_kf_send_fill(ga_rec *r, const ga_kf_msg *m, int batch, ga_kf_err err, const char *topic,
+                     const char *ename)
+{
+    ga_rec_put_int(r, GA_A_KF_INFO, batch == 0 && m->value == NULL ? GA_KF_I_TOMBSTONE : 0);
+    if (m->partition != GA_KF_PARTITION_UA)
+        ga_rec_put_int(r, GA_A_KF_PARTITION, m->partition);
+    if (batch > 0)
+        ga_rec_put_int(r, GA_A_KF_BATCH, batch);
+    else
+        ga_rec_put_int(r, GA_A_KF_BODY, (int64_t)m->value_len);
+    if (err != GA_KF_ERR_NO_ERROR) {
+        r->h.status = GA_STATUS_ERROR;
+        ga_rec_put_int(r, GA_A_KF_ERRCODE, err);
+    }
+    ga__put_str(r, GA_A_KF_TOPIC, topic, 255);
+    ga__put_str(r, GA_A_KF_ERROR, ename, 64);
+    if (ga_kafka_cfg.keys && m->has_key)
+        ga_rec_put(r, GA_A_KF_KEY, GA_AT_STR, m->key, m->key_len < GA_KF_KEY_CAP ? m->key_len : GA_KF_KEY_CAP);
+}
+
+void ga_kf_send_end(const ga_kf_send *s, const ga_kf_msg *m, ga_kf_err err)
 {
     uint64_t end = ga_now_ns();
     const char *topic = m->topic;
@@ -42,22 +62,8 @@ void ga_kf_send_end(const ga_kf_send *s, const ga_kf_msg *m, rd_kafka_resp_err_t
     }
     ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, GA_OP_KAFKA_SEND, GA_KF_KIND_PRODUCER, &s->ids,
                               s->start_ns, end);
-    if (r == NULL)
-        return;
-    ga_rec_put_int(r, GA_A_KF_INFO, s->batch == 0 && m->value == NULL ? GA_KF_I_TOMBSTONE : 0);
-    if (m->partition != GA_KF_PARTITION_UA)
-        ga_rec_put_int(r, GA_A_KF_PARTITION, m->partition);
-    if (s->batch > 0)
-        ga_rec_put_int(r, GA_A_KF_BATCH, s->batch);
-    else
-        ga_rec_put_int(r, GA_A_KF_BODY, (int64_t)m->value_len);
-    if (err != GA_KF_ERR_NO_ERROR) {
-        r->h.status = GA_STATUS_ERROR;
-        ga_rec_put_int(r, GA_A_KF_ERRCODE, err);
+    if (r != NULL) {
+        ga_kf_send_fill(r, m, s->batch, err, topic, ename);
+        ga_emit_commit(r);
     }
-    ga__put_str(r, GA_A_KF_TOPIC, topic, 255);
-    ga__put_str(r, GA_A_KF_ERROR, ename, 64);
-    if (ga_kafka_cfg.keys && m->has_key)
-        ga_rec_put(r, GA_A_KF_KEY, GA_AT_STR, m->key, m->key_len < GA_KF_KEY_CAP ? m->key_len : GA_KF_KEY_CAP);
-    ga_emit_commit(r);
 }

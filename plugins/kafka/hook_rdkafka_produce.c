@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hooks/hook.h"
+#include "protocols/w3c/tp_fast.h"
 #include "plugins/kafka/kafka_plugin.h"
 #include "plugins/kafka/kafka_lib.h"
 
@@ -31,14 +32,19 @@ GA_EXPORT ga_kf_err rd_kafka_producev(rd_kafka_t *rk, ...);
 
 typedef ga_kf_err (*ga__pv_fn)(rd_kafka_t *, ...);
 
-/* The real producev with slots s[0..): s[n] onwards are 0 (VTYPE_END) up to the call's width. */
-static ga_kf_err ga__pv_call(ga__pv_fn f, rd_kafka_t *rk, const uint64_t *s, int n)
+/* The real producev with slots s[0..n): the call passes 16, 32 or 128 slots, s[n] onwards
+ * set to 0 (VTYPE_END) up to that width; librdkafka stops reading at the first END. */
+static ga_kf_err ga__pv_call(ga__pv_fn f, rd_kafka_t *rk, uint64_t *s, int n)
 {
 #define S4(i) s[(i)], s[(i) + 1], s[(i) + 2], s[(i) + 3]
 #define S16(i) S4(i), S4((i) + 4), S4((i) + 8), S4((i) + 12)
-    _Static_assert(GA_KF_PV_SMALL == 24 && GA_KF_PV_CAP == 128, "the call widths below");
-    if (n < GA_KF_PV_SMALL)
-        return f(rk, S16(0), S4(16), S4(20));
+    _Static_assert(GA_KF_PV_CAP == 128, "the call widths below");
+    int w = n < 16 ? 16 : n < 32 ? 32 : GA_KF_PV_CAP;
+    memset(s + n, 0, (size_t)(w - n) * sizeof *s);
+    if (w == 16)
+        return f(rk, S16(0));
+    if (w == 32)
+        return f(rk, S16(0), S16(16));
     return f(rk, S16(0), S16(16), S16(32), S16(48), S16(64), S16(80), S16(96), S16(112));
 #undef S16
 #undef S4
@@ -97,9 +103,9 @@ GA_EXPORT ga_kf_err rd_kafka_producev(rd_kafka_t *rk, ...)
     int plan = ga_kf_inject_plan(&pv.m, &app);
     ga_kf_send_begin(&s, &app);
     if (plan != GA_KF_INJ_NONE)
-        ga_traceparent_format(s.ids.trace_id, s.ids.span_id, s.ids.flags, tp);
+        ga_tp_format(&s.ids, tp);
     if (plan == GA_KF_INJ_TUPLE && pv.n + 4 < GA_KF_PV_CAP) {
-        uint64_t *t = &pv.s[pv.n];          /* before END, which stays: s[n + 4] is 0 */
+        uint64_t *t = &pv.s[pv.n];          /* END follows: ga__pv_call zeroes the rest */
         t[0] = GA_KF_VT_HEADER;
         t[1] = (uint64_t)(uintptr_t)ga__tp_name;
         t[2] = (uint64_t)(uintptr_t)tp;
@@ -144,7 +150,7 @@ GA_EXPORT rd_kafka_error_t *rd_kafka_produceva(rd_kafka_t *rk, const ga_kf_vu *v
     int plan = ga_kf_inject_plan(&m, &app);
     ga_kf_send_begin(&s, &app);
     if (plan != GA_KF_INJ_NONE)
-        ga_traceparent_format(s.ids.trace_id, s.ids.span_id, s.ids.flags, tp);
+        ga_tp_format(&s.ids, tp);
     if (plan == GA_KF_INJ_TUPLE && cnt <= GA__VA_CAP && (vus != NULL || cnt == 0)) {
         if (cnt > 0)
             memcpy(v, vus, cnt * sizeof *v);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include "plugins/kafka/kafka_plugin.h"
 #include "plugins/kafka/kafka_lib.h"
+#include "protocols/w3c/tp_fast.h"
 
 static const char ga__tp_name[] = "traceparent";
 
@@ -115,7 +116,7 @@ void ga_kf_pv_decode(ga_kf_pv *pv, va_list ap)
     pv->n = 0;
     pv->status = GA_KF_PV_OK;
     for (;;) {
-        uint64_t t[4];
+        uint64_t t[4] = { 0, 0, 0, 0 };
         ga_kf_vu v;
         int k = ga__pv_tuple(&a, &v, t);
         if (k == 0)
@@ -128,20 +129,17 @@ void ga_kf_pv_decode(ga_kf_pv *pv, va_list ap)
             pv->s[pv->n++] = t[0];
             for (int w = 0; w < GA_KF_PV_RAW && pv->n < GA_KF_PV_CAP; w++)
                 pv->s[pv->n++] = va_arg(a, uint64_t);
-            memset(&pv->s[pv->n], 0, sizeof pv->s - (size_t)pv->n * sizeof pv->s[0]);
             break;
         }
-        if (pv->n + k > GA_KF_PV_CAP - 1) {     /* keep one slot for END */
+        if (pv->n + 4 > GA_KF_PV_CAP - 1) {     /* keep one slot for END */
             pv->status = GA_KF_PV_OVERFLOW;
             break;
         }
-        memcpy(&pv->s[pv->n], t, (size_t)k * sizeof t[0]);
+        memcpy(&pv->s[pv->n], t, sizeof t);     /* a fixed copy; the unused rest is overwritten */
         pv->n += k;
         ga_kf_msg_note(&pv->m, &v);
     }
     va_end(a);
-    if (pv->status == GA_KF_PV_OK)
-        memset(&pv->s[pv->n], 0, sizeof pv->s - (size_t)pv->n * sizeof pv->s[0]);
 }
 
 ga_kf_vu *ga_kf_pv_vus(va_list ap, size_t *n)
@@ -185,7 +183,7 @@ int ga_kf_inject_plan(const ga_kf_msg *m, ga_span_ctx *app_parent)
     if (m->conflict || m->unknown)
         return GA_KF_INJ_NONE;
     if (m->own_tp) {
-        if (m->tp != NULL && ga_traceparent_parse(m->tp, m->tp_len, app_parent) == 0)
+        if (m->tp != NULL && ga_tp_parse(m->tp, m->tp_len, app_parent) == 0)
             app_parent->remote = 0;
         return GA_KF_INJ_NONE;
     }
@@ -196,7 +194,7 @@ int ga_kf_inject_plan(const ga_kf_msg *m, ga_span_ctx *app_parent)
         if (get == NULL)
             return GA_KF_INJ_NONE;
         if (get(m->hdrs, ga__tp_name, &v, &len) == GA_KF_ERR_NO_ERROR) {
-            if (v != NULL && ga_traceparent_parse(v, len, app_parent) == 0)
+            if (v != NULL && ga_tp_parse(v, len, app_parent) == 0)
                 app_parent->remote = 0;
             return GA_KF_INJ_NONE;
         }

@@ -46,7 +46,8 @@
     X(rd_kafka_error_code,          ga_kf_err, (const rd_kafka_error_t *)) \
     X(rd_kafka_error_destroy,       void, (rd_kafka_error_t *)) \
     X(rd_kafka_conf,                const rd_kafka_conf_t *, (rd_kafka_t *)) \
-    X(rd_kafka_conf_get,            int, (const rd_kafka_conf_t *, const char *, char *, size_t *))
+    X(rd_kafka_conf_get,            int, (const rd_kafka_conf_t *, const char *, char *, size_t *)) \
+    X(rd_kafka_version,             int, (void))
 
 #define GA_KF__ENUM(name, ret, args) GA_KF_S_##name,
 #define GA_KF__TYPE(name, ret, args) typedef ret (*ga_kf_##name##_fn) args;

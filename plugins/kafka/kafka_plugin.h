@@ -44,13 +44,12 @@ void ga_kf_msg_note(ga_kf_msg *m, const ga_kf_vu *v);
 /* Forwarding producev's arguments: its tuples as 8-byte argument slots, the way the LP64
  * calling conventions of x86-64 and AArch64 pass every integer and pointer vararg, so that the
  * real rd_kafka_producev can be called again with the same slots plus ours. */
-#define GA_KF_PV_SMALL 24           /* slots of the common call (kcat, Python: ~20) */
 #define GA_KF_PV_CAP   128          /* slots of the largest forwarded call */
 #define GA_KF_PV_RAW   32           /* raw slots forwarded after an unknown vtype */
 enum { GA_KF_PV_OK = 0, GA_KF_PV_UNKNOWN, GA_KF_PV_OVERFLOW };
 typedef struct ga_kf_pv {
     uint64_t s[GA_KF_PV_CAP];
-    int n;                          /* slots before END (END and the rest are 0) */
+    int n;                          /* slots before END (not stored: the caller pads) */
     int status;                     /* GA_KF_PV_*: UNKNOWN = raw slots after an unknown vtype */
     ga_kf_msg m;
 } ga_kf_pv;

@@ -20,6 +20,7 @@
 #include "plugins/kafka/kafka_plugin.h"
 #include "plugins/kafka/kafka_lib.h"
 #include "plugins/kafka/kafka_rec.h"
+#include "plugins/kafka/kafka_rkm.h"
 
 typedef struct ga_kf_thread {
     ga_rec rec;                     /* the open span: its attributes (rec.attrs, rec.h.attr_len) */
@@ -42,8 +43,6 @@ static pthread_key_t ga__key;
 static pthread_once_t ga__key_once = PTHREAD_ONCE_INIT;
 static int ga__key_ok;
 static _Atomic uint32_t ga__gen;            /* bumped when a handle is destroyed */
-
-static const char ga__tp_name[] = "traceparent";
 
 /* Thread exit: the open span ends, the state goes. */
 static void ga__thread_exit(void *p)
@@ -100,20 +99,6 @@ static size_t ga__group(ga_kf_thread *t, rd_kafka_t *rk, const char **name)
     return t->g_len;
 }
 
-/* The producer's context from the message's last `traceparent` header (valid = 0 if none). */
-static void ga__parent(const ga_kf_message *m, ga_span_ctx *p)
-{
-    ga_kf_rd_kafka_message_headers_fn mh = GA_KF_HELPER(rd_kafka_message_headers);
-    ga_kf_rd_kafka_header_get_last_fn get = GA_KF_HELPER(rd_kafka_header_get_last);
-    rd_kafka_headers_t *h = NULL;
-    const void *v = NULL;
-    size_t len = 0;
-    p->valid = 0;
-    if (mh != NULL && get != NULL && mh(m, &h) == GA_KF_ERR_NO_ERROR && h != NULL &&
-        get(h, ga__tp_name, &v, &len) == GA_KF_ERR_NO_ERROR && v != NULL)
-        ga_traceparent_parse(v, len, p);
-}
-
 void ga_kf_process_fill(ga_rec *r, const ga_kf_message *m, const char *topic, const char *group,
                         size_t glen, ssize_t batch)
 {
@@ -152,7 +137,7 @@ void ga_kf_process_begin(const ga_kf_message *m, rd_kafka_t *rk)
     if (t->open)
         ga_kf_process_end();                /* a nested consume inside a callback */
     ga_span_ctx parent;
-    ga__parent(m, &parent);
+    ga_kf_message_parent(m, &parent);
     ga_span_start(&t->ids, &parent);
     t->start_ns = ga_now_ns();
     ga__attrs(&t->rec, t, m, rk, 0);
@@ -195,7 +180,7 @@ void ga_kf_process_batch(ga_kf_message **msgs, ssize_t n, rd_kafka_t *rk)
             continue;
         ga_span_ctx parent;
         ga_span_ids ids;
-        ga__parent(m, &parent);
+        ga_kf_message_parent(m, &parent);
         ga_span_start(&ids, &parent);
         ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, GA_OP_KAFKA_BATCH_MSG, GA_KF_KIND_CONSUMER, &ids, now, now);
         if (r == NULL)

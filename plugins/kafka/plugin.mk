@@ -2,3 +2,4 @@
 # library itself never links it: its hooks find librdkafka at run time).
 PROG_LIBS_kafka_mock   := -lrdkafka
 PROG_LIBS_kafka_client := -lrdkafka
+PROG_LIBS_kafka_bench  := -lrdkafka

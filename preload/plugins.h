@@ -15,7 +15,8 @@
 #define GA_PLUGINS(X) \
     X(MYSQL, mysql)   \
     X(HTTP,  http)    \
-    X(REDIS, redis)
+    X(REDIS, redis)   \
+    X(KAFKA, kafka)
 
 /* What a connection's bytes turned out to be (ga_fd.proto), and which plug-in a record
  * belongs to (ga_rec_hdr.proto; GA_PROTO_CORE for the core's own connect and close records). */

@@ -17,6 +17,8 @@ PACKAGES=(
     redis-server redis-tools mariadb-server mariadb-client nginx-light wrk prometheus curl
     python3-redis python3-pymysql python3-mysqldb python3-pytest python3-protobuf python3-yaml
     strace valgrind hyperfine procps
+    # Kafka tests (tests/integration/test_kafka_*.py): librdkafka's mock cluster, kcat, confluent-kafka
+    librdkafka-dev kcat python3-confluent-kafka
     # runtime tests (tests/integration/test_reach_*.py): Ruby, PHP and Java clients and servers
     ruby ruby-redis ruby-mysql2 php-cli php-curl php-redis php-mysql default-jre-headless libmariadb-java
     # benchmarks: sysbench oltp_point_select (wall ratio through libmariadb)

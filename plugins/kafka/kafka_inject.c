@@ -1,0 +1,223 @@
+/* kafka_inject.c — the tuples of a produce call and the `traceparent` header added to them
+ * (contracts in kafka_plugin.h).
+ *
+ * librdkafka's ownership rules (SPECS-2 §6.2) decide the shape:
+ *  - a list passed with VTYPE_HEADERS belongs to the message only if the call succeeds; on
+ *    failure the application still owns it (kcat retries with the same list, confluent-kafka
+ *    destroys it). So the header is added to that list and removed again if the call fails:
+ *    the application gets back exactly the list it passed. The list is never freed here.
+ *  - no list (or VTYPE_HEADERS(NULL)): one more VTYPE_HEADER tuple; librdkafka copies it into
+ *    a list of its own, which it frees on failure. Nothing is allocated here.
+ *  - VTYPE_HEADER tuples: one more of them (librdkafka builds one list of all).
+ *  - HEADER and HEADERS mixed, or an unknown vtype: the call is left exactly as it was.
+ * A traceparent the application already set is never replaced or duplicated: it becomes the
+ * parent of the PRODUCER span instead (an SDK in the application). */
+#include <stdlib.h>
+#include <string.h>
+#include "plugins/kafka/kafka_plugin.h"
+#include "plugins/kafka/kafka_lib.h"
+#include "protocols/w3c/tp_fast.h"
+
+static const char ga__tp_name[] = "traceparent";
+
+void ga_kf_msg_init(ga_kf_msg *m)
+{
+    memset(m, 0, sizeof *m);
+    m->partition = GA_KF_PARTITION_UA;
+}
+
+static int ga__is_tp(const char *name)
+{
+    return name != NULL && strcmp(name, ga__tp_name) == 0;
+}
+
+void ga_kf_msg_note(ga_kf_msg *m, const ga_kf_vu *v)
+{
+    switch (v->vtype) {
+    case GA_KF_VT_TOPIC:     m->topic = v->u.cstr; break;
+    case GA_KF_VT_RKT:       m->rkt = v->u.rkt; break;
+    case GA_KF_VT_PARTITION: m->partition = v->u.i32; break;
+    case GA_KF_VT_VALUE:     m->value = v->u.mem.ptr; m->value_len = v->u.mem.size; break;
+    case GA_KF_VT_KEY:
+        m->key = v->u.mem.ptr;
+        m->key_len = v->u.mem.size;
+        m->has_key = v->u.mem.ptr != NULL;
+        break;
+    case GA_KF_VT_HEADER:
+        if (m->hdrs != NULL)
+            m->conflict = 1;                    /* librdkafka: __CONFLICT */
+        if (m->n_header < UINT8_MAX)
+            m->n_header++;
+        if (ga__is_tp(v->u.header.name) && !m->own_tp) {
+            m->own_tp = 1;
+            m->tp = v->u.header.val;
+            m->tp_len = m->tp == NULL ? 0 : v->u.header.size >= 0 ? (size_t)v->u.header.size
+                                                                  : strlen(m->tp);
+        }
+        break;
+    case GA_KF_VT_HEADERS:
+        if (m->n_header > 0)
+            m->conflict = 1;
+        m->hdrs = v->u.headers;
+        break;
+    case GA_KF_VT_OPAQUE: case GA_KF_VT_MSGFLAGS: case GA_KF_VT_TIMESTAMP:
+        break;
+    default:
+        m->unknown = 1;
+        break;
+    }
+}
+
+/* One tuple from ap into *v and its slots into s (n slots free); returns the slots used, 0 at
+ * END, -1 for an unknown vtype. */
+static int ga__pv_tuple(va_list *ap, ga_kf_vu *v, uint64_t *s)
+{
+    v->vtype = va_arg(*ap, int);
+    s[0] = (uint64_t)(int64_t)v->vtype;
+    switch (v->vtype) {
+    case GA_KF_VT_END:
+        return 0;
+    case GA_KF_VT_TOPIC: case GA_KF_VT_RKT: case GA_KF_VT_OPAQUE: case GA_KF_VT_HEADERS:
+        v->u.ptr = va_arg(*ap, void *);
+        s[1] = (uint64_t)(uintptr_t)v->u.ptr;
+        return 2;
+    case GA_KF_VT_PARTITION: case GA_KF_VT_MSGFLAGS:
+        v->u.i = va_arg(*ap, int);
+        s[1] = (uint64_t)(int64_t)v->u.i;
+        return 2;
+    case GA_KF_VT_VALUE: case GA_KF_VT_KEY:
+        v->u.mem.ptr = va_arg(*ap, void *);
+        v->u.mem.size = va_arg(*ap, size_t);
+        s[1] = (uint64_t)(uintptr_t)v->u.mem.ptr;
+        s[2] = v->u.mem.size;
+        return 3;
+    case GA_KF_VT_TIMESTAMP:
+        v->u.i64 = va_arg(*ap, int64_t);
+        s[1] = (uint64_t)v->u.i64;
+        return 2;
+    case GA_KF_VT_HEADER:
+        v->u.header.name = va_arg(*ap, const char *);
+        v->u.header.val = va_arg(*ap, const void *);
+        v->u.header.size = va_arg(*ap, ssize_t);
+        s[1] = (uint64_t)(uintptr_t)v->u.header.name;
+        s[2] = (uint64_t)(uintptr_t)v->u.header.val;
+        s[3] = (uint64_t)v->u.header.size;
+        return 4;
+    default:
+        return -1;
+    }
+}
+
+void ga_kf_pv_decode(ga_kf_pv *pv, va_list ap)
+{
+    va_list a;
+    va_copy(a, ap);
+    ga_kf_msg_init(&pv->m);
+    pv->n = 0;
+    pv->status = GA_KF_PV_OK;
+    for (;;) {
+        uint64_t t[4] = { 0, 0, 0, 0 };
+        ga_kf_vu v;
+        int k = ga__pv_tuple(&a, &v, t);
+        if (k == 0)
+            break;
+        if (k < 0) {
+            /* Forward the vtype and a window of raw slots after it: a newer librdkafka that
+             * knows it reads what it needs and stops at the caller's END. */
+            pv->m.unknown = 1;
+            pv->status = GA_KF_PV_UNKNOWN;
+            pv->s[pv->n++] = t[0];
+            for (int w = 0; w < GA_KF_PV_RAW && pv->n < GA_KF_PV_CAP; w++)
+                pv->s[pv->n++] = va_arg(a, uint64_t);
+            break;
+        }
+        if (pv->n + 4 > GA_KF_PV_CAP - 1) {     /* keep one slot for END */
+            pv->status = GA_KF_PV_OVERFLOW;
+            break;
+        }
+        memcpy(&pv->s[pv->n], t, sizeof t);     /* a fixed copy; the unused rest is overwritten */
+        pv->n += k;
+        ga_kf_msg_note(&pv->m, &v);
+    }
+    va_end(a);
+}
+
+ga_kf_vu *ga_kf_pv_vus(va_list ap, size_t *n)
+{
+    va_list a;
+    va_copy(a, ap);
+    size_t cap = 64, k = 0;
+    ga_kf_vu *v = malloc(cap * sizeof *v);
+    for (;;) {
+        uint64_t t[4];
+        if (v == NULL)
+            break;
+        if (k == cap) {
+            ga_kf_vu *nv = realloc(v, 2 * cap * sizeof *v);
+            if (nv == NULL) {
+                free(v);
+                v = NULL;
+                break;
+            }
+            v = nv;
+            cap *= 2;
+        }
+        int r = ga__pv_tuple(&a, &v[k], t);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            free(v);
+            v = NULL;
+            break;
+        }
+        k++;
+    }
+    va_end(a);
+    *n = k;
+    return v;
+}
+
+int ga_kf_inject_plan(const ga_kf_msg *m, ga_span_ctx *app_parent)
+{
+    app_parent->valid = 0;
+    if (m->conflict || m->unknown)
+        return GA_KF_INJ_NONE;
+    if (m->own_tp) {
+        if (m->tp != NULL && ga_tp_parse(m->tp, m->tp_len, app_parent) == 0)
+            app_parent->remote = 0;
+        return GA_KF_INJ_NONE;
+    }
+    if (m->hdrs != NULL) {
+        ga_kf_rd_kafka_header_get_last_fn get = GA_KF_HELPER(rd_kafka_header_get_last);
+        const void *v = NULL;
+        size_t len = 0;
+        if (get == NULL)
+            return GA_KF_INJ_NONE;
+        if (get(m->hdrs, ga__tp_name, &v, &len) == GA_KF_ERR_NO_ERROR) {
+            if (v != NULL && ga_tp_parse(v, len, app_parent) == 0)
+                app_parent->remote = 0;
+            return GA_KF_INJ_NONE;
+        }
+        return ga_kafka_cfg.inject ? GA_KF_INJ_LIST : GA_KF_INJ_NONE;
+    }
+    return ga_kafka_cfg.inject ? GA_KF_INJ_TUPLE : GA_KF_INJ_NONE;
+}
+
+int ga_kf_inject_list(const ga_kf_msg *m, const char *tp)
+{
+    ga_kf_rd_kafka_header_add_fn add = GA_KF_HELPER(rd_kafka_header_add);
+    ga_kf_rd_kafka_header_remove_fn rm = GA_KF_HELPER(rd_kafka_header_remove);
+    if (add == NULL || rm == NULL)          /* no undo possible: do not start */
+        return GA_KF_INJ_NONE;
+    return add(m->hdrs, ga__tp_name, (ssize_t)(sizeof ga__tp_name - 1), tp, 55) == GA_KF_ERR_NO_ERROR
+               ? GA_KF_INJ_LIST : GA_KF_INJ_NONE;
+}
+
+void ga_kf_inject_undo(const ga_kf_msg *m, int plan, ga_kf_err err)
+{
+    if (plan != GA_KF_INJ_LIST || err == GA_KF_ERR_NO_ERROR)
+        return;                             /* success: the list is the message's now */
+    ga_kf_rd_kafka_header_remove_fn rm = GA_KF_HELPER(rd_kafka_header_remove);
+    if (rm != NULL)
+        rm(m->hdrs, ga__tp_name);           /* there was none before ours */
+}

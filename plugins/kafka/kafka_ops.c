@@ -1,0 +1,205 @@
+/* kafka_ops.c — Kafka records → spans and metric points, on the exporter thread (exporter/ops.h;
+ * record layout in kafka_rec.h). Messaging semantic conventions (SPECS-2 §4, Kafka):
+ *
+ *  send      PRODUCER `send <topic>`: messaging.system=kafka, messaging.operation.name/type=send,
+ *            messaging.destination.name, messaging.destination.partition.id (when the call
+ *            chose one), messaging.message.body.size (one message) or
+ *            messaging.batch.message_count (produce_batch),
+ *            messaging.kafka.message.key (GENESIS_KAFKA_KEYS), messaging.kafka.message.tombstone,
+ *            error.type (librdkafka's error name). Feeds messaging.client.operation.duration and
+ *            messaging.client.sent.messages (by the messages of the call).
+ *  process   CONSUMER `process <topic>`, operation name/type process, the partition, the
+ *            message's messaging.kafka.offset, messaging.consumer.group.name. Feeds
+ *            messaging.process.duration and messaging.client.consumed.messages.
+ *  batch msg the same span for one message of a batch consume (an instant: no process
+ *            duration), with messaging.batch.message_count of its batch; counted in
+ *            messaging.client.consumed.messages.
+ * Metric series carry only the conventions' low-cardinality attributes: never offsets, keys or
+ * sizes. */
+#include <stdio.h>
+#include <string.h>
+#include "exporter/ops.h"
+#include "plugins/kafka/kafka_rec.h"
+#include "protocols/w3c/w3c.h"
+
+/* The facts of one record. */
+typedef struct ga__kf {
+    int64_t info, partition, offset, body, batch, errcode;
+    uint8_t has_partition, has_offset, has_body, has_batch, has_err;
+    const char *topic, *group, *error, *key;
+    size_t topic_len, group_len, error_len, key_len;
+} ga__kf;
+
+static void ga__read(const ga_rec *r, ga__kf *x)
+{
+    memset(x, 0, sizeof *x);
+    size_t off = 0, len;
+    uint8_t key, type;
+    const uint8_t *v;
+    while (ga_rec_next(r, &off, &key, &type, &v, &len)) {
+        int64_t iv = 0;
+        if (type == GA_AT_INT && len == sizeof iv)
+            memcpy(&iv, v, sizeof iv);
+        else if (type == GA_AT_INT)
+            continue;
+        switch (key) {
+        case GA_A_KF_INFO: x->info = iv; break;
+        case GA_A_KF_PARTITION: x->partition = iv; x->has_partition = 1; break;
+        case GA_A_KF_OFFSET: x->offset = iv; x->has_offset = 1; break;
+        case GA_A_KF_BODY: x->body = iv; x->has_body = 1; break;
+        case GA_A_KF_BATCH: x->batch = iv; x->has_batch = 1; break;
+        case GA_A_KF_ERRCODE: x->errcode = iv; x->has_err = 1; break;
+        case GA_A_KF_TOPIC: x->topic = (const char *)v; x->topic_len = len; break;
+        case GA_A_KF_GROUP: x->group = (const char *)v; x->group_len = len; break;
+        case GA_A_KF_ERROR: x->error = (const char *)v; x->error_len = len; break;
+        case GA_A_KF_KEY: x->key = (const char *)v; x->key_len = len; break;
+        default: break;
+        }
+    }
+}
+
+static const char *ga__opname(const ga_rec *r)
+{
+    return r->h.op == GA_OP_KAFKA_SEND ? "send" : "process";
+}
+
+static void ga__name(const ga_rec *r, char *buf, size_t cap)
+{
+    ga__kf x;
+    ga__read(r, &x);
+    if (x.topic_len > 0)
+        snprintf(buf, cap, "%s %.*s", ga__opname(r), (int)x.topic_len, x.topic);
+    else
+        snprintf(buf, cap, "%s", ga__opname(r));
+}
+
+/* A copy of a formatted value in the scratch area, as one attribute. */
+static int ga__fmt(ga_attr *out, int n, int max, ga_attr_scratch *sc, const char *key, const char *s)
+{
+    size_t l = strlen(s);
+    char *p = ga_attr_scratch_get(sc, l + 1);
+    if (p == NULL)
+        return n;
+    memcpy(p, s, l + 1);
+    return ga_attr_add_str(out, n, max, key, p, l);
+}
+
+/* 1 when s[0..n) is valid UTF-8 without control characters (a key that reads as text). */
+static int ga__is_text(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        size_t k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 && c >= 0xc2 ? 2 : (c & 0xf0) == 0xe0 ? 3
+                 : (c & 0xf8) == 0xf0 && c <= 0xf4 ? 4 : 0;
+        if (k == 0 || i + k > n || (k == 1 && (c < 0x20 || c == 0x7f)))
+            return 0;
+        for (size_t j = 1; j < k; j++)
+            if ((s[i + j] & 0xc0) != 0x80)
+                return 0;
+        i += k;
+    }
+    return 1;
+}
+
+/* messaging.kafka.message.key: as text when it is text, else as lowercase hex. */
+static int ga__key(const ga__kf *x, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+{
+    if (ga__is_text((const unsigned char *)x->key, x->key_len))
+        return ga_attr_add_str(out, n, max, "messaging.kafka.message.key", x->key, x->key_len);
+    char *p = ga_attr_scratch_get(sc, 2 * x->key_len + 1);
+    if (p == NULL)
+        return n;
+    ga_hex((const uint8_t *)x->key, x->key_len, p);
+    return ga_attr_add_str(out, n, max, "messaging.kafka.message.key", p, 2 * x->key_len);
+}
+
+/* The attributes spans and metric series share: system, operation, destination, partition,
+ * group (consumers), error. `optype`: messaging.operation.type too. */
+static int ga__common(const ga_rec *r, const ga__kf *x, ga_attr *out, int n, int max,
+                      ga_attr_scratch *sc, int optype)
+{
+    const char *op = ga__opname(r);
+    n = ga_attr_add_str(out, n, max, "messaging.system", "kafka", 5);
+    n = ga_attr_add_str(out, n, max, "messaging.operation.name", op, strlen(op));
+    if (optype)
+        n = ga_attr_add_str(out, n, max, "messaging.operation.type", op, strlen(op));
+    if (x->topic_len > 0)
+        n = ga_attr_add_str(out, n, max, "messaging.destination.name", x->topic, x->topic_len);
+    if (x->has_partition && x->partition >= 0) {
+        char b[24];
+        snprintf(b, sizeof b, "%lld", (long long)x->partition);
+        n = ga__fmt(out, n, max, sc, "messaging.destination.partition.id", b);
+    }
+    if (x->group_len > 0)
+        n = ga_attr_add_str(out, n, max, "messaging.consumer.group.name", x->group, x->group_len);
+    if (x->error_len > 0)
+        n = ga_attr_add_str(out, n, max, "error.type", x->error, x->error_len);
+    else if (x->has_err)
+        n = ga_attr_add_str(out, n, max, "error.type", "_OTHER", 6);
+    return n;
+}
+
+/* Everything is decoded at the INFO key (always present, first); the others add nothing. */
+static int ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
+                    ga_attr *out, int n, int max, ga_attr_scratch *sc)
+{
+    (void)type; (void)v; (void)len;
+    if (key != GA_A_KF_INFO)
+        return n;
+    ga__kf x;
+    ga__read(r, &x);
+    n = ga__common(r, &x, out, n, max, sc, 1);
+    if (x.has_offset)
+        n = ga_attr_add_int(out, n, max, "messaging.kafka.offset", x.offset);
+    if (x.has_batch)
+        n = ga_attr_add_int(out, n, max, "messaging.batch.message_count", x.batch);
+    if (x.has_body)
+        n = ga_attr_add_int(out, n, max, "messaging.message.body.size", x.body);
+    if ((x.info & GA_KF_I_TOMBSTONE) && n < max)
+        out[n++] = (ga_attr){ .key = "messaging.kafka.message.tombstone", .type = GA_V_BOOL, .i = 1 };
+    if (x.key != NULL)
+        n = ga__key(&x, out, n, max, sc);
+    return n;
+}
+
+/* messaging.client.operation.duration: with messaging.operation.type. */
+static int ga__duration_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
+{
+    ga__kf x;
+    ga__read(r, &x);
+    sc->used = 0;
+    return ga__common(r, &x, out, 0, max, sc, 1);
+}
+
+/* messaging.process.duration and the message counters: without it. */
+static int ga__count_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
+{
+    ga__kf x;
+    ga__read(r, &x);
+    sc->used = 0;
+    return ga__common(r, &x, out, 0, max, sc, 0);
+}
+
+/* A produce_batch call sent its messages; every other record is one message. */
+static int64_t ga__count_n(const ga_rec *r)
+{
+    ga__kf x;
+    ga__read(r, &x);
+    return x.has_batch && r->h.op == GA_OP_KAFKA_SEND ? (x.batch > 0 ? x.batch : 0) : 1;
+}
+
+static const ga_op_desc ga__ops[GA_OP_KAFKA_COUNT - 1] = {
+    [GA_OP_KAFKA_SEND - 1] = {
+        .name = ga__name, .attr = ga__attr,
+        .metric = &ga_inst_msg_client_duration, .metric_attrs = ga__duration_attrs,
+        .count = &ga_inst_msg_sent, .count_attrs = ga__count_attrs, .count_n = ga__count_n },
+    [GA_OP_KAFKA_PROCESS - 1] = {
+        .name = ga__name, .attr = ga__attr,
+        .metric = &ga_inst_msg_process_duration, .metric_attrs = ga__count_attrs,
+        .count = &ga_inst_msg_consumed, .count_attrs = ga__count_attrs },
+    [GA_OP_KAFKA_BATCH_MSG - 1] = {
+        .name = ga__name, .attr = ga__attr,
+        .count = &ga_inst_msg_consumed, .count_attrs = ga__count_attrs },
+};
+
+const struct ga_plugin_exp ga_kafka_exp = { .ops = ga__ops, .nops = GA_OP_KAFKA_COUNT - 1 };

@@ -1,0 +1,37 @@
+/* kafka_plugin.c — the Kafka plug-in: its descriptor (preload/plugin.h) and configuration.
+ *
+ * Kafka is observed through librdkafka's API, not on the wire (its record batches carry CRCs
+ * and lengths and may be compressed: nothing can be added there). Library hooks:
+ * hook_rdkafka_produce.c (PRODUCER spans, the `traceparent` header: kafka_inject.c,
+ * kafka_send.c) and hook_rdkafka_consume.c (CONSUMER spans and the thread's active context:
+ * kafka_process.c), on the functions kafka_lib.c finds. Exporter side: kafka_ops.c. */
+#include "preload/plugin.h"
+#include "preload/config.h"
+#include "plugins/kafka/kafka_plugin.h"
+
+enum { GA_KV_KEYS };
+
+static ga_var ga__vars[] = {
+    [GA_KV_KEYS] = GA_VAR_BOOL("GENESIS_KAFKA_KEYS", "false",
+                               "export message keys as messaging.kafka.message.key"),
+    { .name = NULL },
+};
+
+ga_kafka_cfg_t ga_kafka_cfg;
+
+static void ga__init(void)
+{
+    ga_kafka_cfg.keys = (uint8_t)ga_var_bool(&ga__vars[GA_KV_KEYS]);
+    /* A header is only worth adding when the producer's span goes somewhere. */
+    ga_kafka_cfg.inject = ga_cfg.propagate && ga_cfg.traces_exporters != 0;
+}
+
+extern const struct ga_plugin_exp ga_kafka_exp;
+
+const ga_plugin ga_plugin_kafka = {
+    .name = "kafka",
+    .init = ga__init,
+    .after_fork = ga_kf_process_after_fork,
+    .vars = ga__vars,
+    .exp = &ga_kafka_exp,
+};

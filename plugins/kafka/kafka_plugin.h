@@ -1,0 +1,121 @@
+/* kafka_plugin.h — what the Kafka plug-in's files share on the application thread: its
+ * configuration, the produce side (kafka_send.c: PRODUCER spans; kafka_inject.c: the tuples of
+ * a produce call and the traceparent header added to them) and the consume side
+ * (kafka_process.c: CONSUMER spans and the thread's active context). The hooks themselves are
+ * hook_rdkafka_produce.c and hook_rdkafka_consume.c. */
+#ifndef GA_KAFKA_PLUGIN_H
+#define GA_KAFKA_PLUGIN_H
+
+#include <stdarg.h>
+#include "preload/context.h"
+#include "preload/record.h"
+#include "plugins/kafka/kafka_rdk.h"
+
+typedef struct ga_kafka_cfg_t {
+    uint8_t keys;               /* GENESIS_KAFKA_KEYS: messaging.kafka.message.key */
+    uint8_t inject;             /* GENESIS_PROPAGATE and a trace exporter: add traceparent */
+} ga_kafka_cfg_t;
+
+extern ga_kafka_cfg_t ga_kafka_cfg;
+
+/* ------------------------------------------------------------------ the message to produce */
+
+/* What the tuples of one produce call say (kafka_inject.c). */
+typedef struct ga_kf_msg {
+    const char *topic;              /* VTYPE_TOPIC */
+    rd_kafka_topic_t *rkt;          /* VTYPE_RKT */
+    const void *key, *value;
+    size_t key_len, value_len;
+    rd_kafka_headers_t *hdrs;       /* the list librdkafka will use (the last VTYPE_HEADERS) */
+    const char *tp;                 /* the application's own VTYPE_HEADER "traceparent" value */
+    size_t tp_len;
+    uint8_t own_tp;                 /* it set one (tp may still be NULL) */
+    int32_t partition;              /* GA_KF_PARTITION_UA when not given */
+    uint8_t has_key;
+    uint8_t n_header;               /* VTYPE_HEADER tuples */
+    uint8_t conflict;               /* HEADER and HEADERS mixed: librdkafka refuses the call */
+    uint8_t unknown;                /* a vtype this library does not know: left untouched */
+} ga_kf_msg;
+
+void ga_kf_msg_init(ga_kf_msg *m);
+/* Note one tuple (a produceva element, or one decoded from producev's arguments). */
+void ga_kf_msg_note(ga_kf_msg *m, const ga_kf_vu *v);
+
+/* Forwarding producev's arguments: its tuples as 8-byte argument slots, the way the LP64
+ * calling conventions of x86-64 and AArch64 pass every integer and pointer vararg, so that the
+ * real rd_kafka_producev can be called again with the same slots plus ours. */
+#define GA_KF_PV_CAP   128          /* slots of the largest forwarded call */
+#define GA_KF_PV_RAW   32           /* raw slots forwarded after an unknown vtype */
+enum { GA_KF_PV_OK = 0, GA_KF_PV_UNKNOWN, GA_KF_PV_OVERFLOW };
+typedef struct ga_kf_pv {
+    uint64_t s[GA_KF_PV_CAP];
+    int n;                          /* slots before END (not stored: the caller pads) */
+    int status;                     /* GA_KF_PV_*: UNKNOWN = raw slots after an unknown vtype */
+    ga_kf_msg m;
+} ga_kf_pv;
+
+/* Read producev's tuples from ap (after rk) up to VTYPE_END. OVERFLOW: more than fit (nothing
+ * usable: decode again with ga_kf_pv_vus). UNKNOWN: an unknown vtype; the slots after it are
+ * copied raw up to the capacity, for a library that knows it. */
+void ga_kf_pv_decode(ga_kf_pv *pv, va_list ap);
+/* The same tuples as a produceva array of *n elements (malloc'd; NULL when out of memory or
+ * a vtype is unknown). */
+ga_kf_vu *ga_kf_pv_vus(va_list ap, size_t *n);
+
+/* How the traceparent travels with one message. */
+enum {
+    GA_KF_INJ_NONE = 0,             /* not at all: the application's own, off, or impossible */
+    GA_KF_INJ_TUPLE,                /* one more VTYPE_HEADER tuple: librdkafka owns the copy */
+    GA_KF_INJ_LIST,                 /* added to the application's list: removed if the call fails */
+};
+
+/* Decide (and for GA_KF_INJ_LIST, not yet act): the application's own traceparent, if any, is
+ * parsed into *app_parent (valid = 0 otherwise). Reads the application's list only through
+ * rd_kafka_header_get_last. */
+int ga_kf_inject_plan(const ga_kf_msg *m, ga_span_ctx *app_parent);
+/* GA_KF_INJ_LIST: add `tp` (55 bytes) to m->hdrs; returns the plan that holds afterwards
+ * (NONE when librdkafka refused: a read-only list). */
+int ga_kf_inject_list(const ga_kf_msg *m, const char *tp);
+/* After the call: a failed GA_KF_INJ_LIST call leaves the application's list as it was. */
+void ga_kf_inject_undo(const ga_kf_msg *m, int plan, ga_kf_err err);
+
+/* ------------------------------------------------------------------ PRODUCER spans */
+
+typedef struct ga_kf_send {
+    ga_span_ids ids;
+    uint64_t start_ns;
+    int batch;                      /* messages of a produce_batch call; 0 = one message */
+} ga_kf_send;
+
+/* Identity (a child of `parent` if valid, else of the thread's active span) and start. */
+void ga_kf_send_begin(ga_kf_send *s, const ga_span_ctx *parent);
+/* Emit the span of a finished call: m's facts, err (0 = enqueued). rkt/topic are read here. */
+void ga_kf_send_end(const ga_kf_send *s, const ga_kf_msg *m, ga_kf_err err);
+/* Its attributes into r (pure): `batch` messages of produce_batch (0 = one message), the topic
+ * and librdkafka's name of err (both may be NULL). */
+void ga_kf_send_fill(ga_rec *r, const ga_kf_msg *m, int batch, ga_kf_err err, const char *topic,
+                     const char *ename);
+
+/* ------------------------------------------------------------------ CONSUMER spans */
+
+/* The thread's open process span (if any) ends now: at its next consume call, consumer close,
+ * destroy, thread exit. The thread's previous active context comes back. */
+void ga_kf_process_end(void);
+/* A message handed to the application (NULL and error events are skipped): its process span
+ * opens and becomes the thread's active context. `rk` (may be NULL) names the consumer group. */
+void ga_kf_process_begin(const ga_kf_message *m, rd_kafka_t *rk);
+/* A batch of n messages handed over at once: one span per message, no active context. */
+void ga_kf_process_batch(ga_kf_message **msgs, ssize_t n, rd_kafka_t *rk);
+/* The attributes of a consumed message into r (pure): its topic, the group (glen bytes, 0 =
+ * none), the size of its batch (0 = handed over alone). */
+void ga_kf_process_fill(ga_rec *r, const ga_kf_message *m, const char *topic, const char *group,
+                        size_t glen, ssize_t batch);
+/* rk is being destroyed: forget what was remembered of it. */
+void ga_kf_forget(rd_kafka_t *rk);
+/* The consumer handle a queue was taken from (rd_kafka_queue_get_consumer), for the group. */
+void ga_kf_note_queue(rd_kafka_queue_t *q, rd_kafka_t *rk);
+rd_kafka_t *ga_kf_queue_owner(rd_kafka_queue_t *q);
+/* In the child after fork: the parent's open span is the parent's. */
+void ga_kf_process_after_fork(void);
+
+#endif

@@ -1,0 +1,222 @@
+/* kafka_process.c — CONSUMER spans `process <topic>`: one per message handed to the application,
+ * a child of the producer's span named by the message's `traceparent` header, and the thread's
+ * active context while the application processes it, so that the calls it makes meanwhile
+ * (a Redis command, an HTTP request, a produce) become its children (contracts in
+ * kafka_plugin.h).
+ *
+ * A poll-style API cannot tell when processing ends; the span ends at the thread's next consume
+ * call (the application is done with the message when it asks for the next one), at consumer
+ * close or destroy, or when the thread exits. Until then the span's record waits in the
+ * thread's own state (malloc'd once per consuming thread, freed at its exit): the ring slot is
+ * only taken when the span ends, because a slot held open would stall the exporter.
+ * Callback APIs (rd_kafka_consume_callback) get exact spans: the callback's run. Batch APIs
+ * hand over many messages at once: each gets a span of the instant of the hand-over (the
+ * processing of one message cannot be told from the others'), none becomes active. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "preload/emit.h"
+#include "preload/plugins.h"
+#include "plugins/kafka/kafka_plugin.h"
+#include "plugins/kafka/kafka_lib.h"
+#include "plugins/kafka/kafka_rec.h"
+#include "plugins/kafka/kafka_rkm.h"
+
+typedef struct ga_kf_thread {
+    ga_rec rec;                     /* the open span: its attributes (rec.attrs, rec.h.attr_len) */
+    ga_span_ids ids;
+    uint64_t start_ns;
+    ga_span_ctx prev;               /* the thread's active context before the span opened */
+    uint8_t open;
+    /* The consumer group of the last consumer handle seen on this thread. */
+    rd_kafka_t *g_rk;
+    uint32_t g_gen;
+    uint16_t g_len;
+    char g_name[GA_KF_GROUP_CAP];
+    /* The last queue taken from a consumer on this thread (rd_kafka_queue_get_consumer). */
+    rd_kafka_queue_t *q;
+    rd_kafka_t *q_rk;
+} ga_kf_thread;
+
+static GA_TLS ga_kf_thread *ga__t;
+static pthread_key_t ga__key;
+static pthread_once_t ga__key_once = PTHREAD_ONCE_INIT;
+static int ga__key_ok;
+static _Atomic uint32_t ga__gen;            /* bumped when a handle is destroyed */
+
+/* Thread exit: the open span ends, the state goes. */
+static void ga__thread_exit(void *p)
+{
+    if (p == ga__t) {
+        ga_kf_process_end();
+        ga__t = NULL;
+    }
+    free(p);
+}
+
+static void ga__make_key(void)
+{
+    ga__key_ok = pthread_key_create(&ga__key, ga__thread_exit) == 0;
+}
+
+/* This thread's state, allocated on its first consumed message; NULL if that fails. */
+static ga_kf_thread *ga__thread(void)
+{
+    ga_kf_thread *t = ga__t;
+    if (ga_likely(t != NULL))
+        return t;
+    pthread_once(&ga__key_once, ga__make_key);
+    if (!ga__key_ok || (t = calloc(1, sizeof *t)) == NULL)
+        return NULL;
+    if (pthread_setspecific(ga__key, t) != 0) {
+        free(t);
+        return NULL;
+    }
+    return ga__t = t;
+}
+
+/* The consumer group of rk (group.id), cached per thread and handle. */
+static size_t ga__group(ga_kf_thread *t, rd_kafka_t *rk, const char **name)
+{
+    uint32_t gen = atomic_load_explicit(&ga__gen, memory_order_relaxed);
+    if (rk == NULL)
+        return 0;
+    if (t->g_rk != rk || t->g_gen != gen) {
+        t->g_rk = rk;
+        t->g_gen = gen;
+        t->g_len = 0;
+        ga_kf_rd_kafka_conf_fn conf = GA_KF_HELPER(rd_kafka_conf);
+        ga_kf_rd_kafka_conf_get_fn get = GA_KF_HELPER(rd_kafka_conf_get);
+        const rd_kafka_conf_t *c = conf != NULL && get != NULL ? conf(rk) : NULL;
+        char buf[256];
+        size_t sz = sizeof buf;
+        if (c != NULL && get(c, "group.id", buf, &sz) == GA_KF_CONF_OK && sz > 1 && sz <= sizeof buf) {
+            t->g_len = (uint16_t)(sz - 1 < sizeof t->g_name ? sz - 1 : sizeof t->g_name);
+            memcpy(t->g_name, buf, t->g_len);
+        }
+    }
+    *name = t->g_name;
+    return t->g_len;
+}
+
+void ga_kf_process_fill(ga_rec *r, const ga_kf_message *m, const char *topic, const char *group,
+                        size_t glen, ssize_t batch)
+{
+    ga_rec_put_int(r, GA_A_KF_INFO, m->payload == NULL ? GA_KF_I_TOMBSTONE : 0);
+    ga_rec_put_int(r, GA_A_KF_PARTITION, m->partition);
+    ga_rec_put_int(r, GA_A_KF_OFFSET, m->offset);
+    ga_rec_put_int(r, GA_A_KF_BODY, (int64_t)m->len);
+    if (batch > 0)
+        ga_rec_put_int(r, GA_A_KF_BATCH, batch);
+    if (topic != NULL)
+        ga_rec_put(r, GA_A_KF_TOPIC, GA_AT_STR, topic, strnlen(topic, 255));
+    if (glen > 0)
+        ga_rec_put(r, GA_A_KF_GROUP, GA_AT_STR, group, glen);
+    if (ga_kafka_cfg.keys && m->key != NULL)
+        ga_rec_put(r, GA_A_KF_KEY, GA_AT_STR, m->key, m->key_len < GA_KF_KEY_CAP ? m->key_len : GA_KF_KEY_CAP);
+}
+
+/* The attributes of message m into r, with its topic and rk's group looked up. */
+static void ga__attrs(ga_rec *r, ga_kf_thread *t, const ga_kf_message *m, rd_kafka_t *rk, ssize_t batch)
+{
+    ga_kf_rd_kafka_topic_name_fn tn = GA_KF_HELPER(rd_kafka_topic_name);
+    const char *topic = m->rkt != NULL && tn != NULL ? tn(m->rkt) : NULL;
+    const char *group;
+    size_t glen = ga__group(t, rk, &group);
+    r->h.attr_len = 0;
+    ga_kf_process_fill(r, m, topic, group, glen, batch);
+}
+
+void ga_kf_process_begin(const ga_kf_message *m, rd_kafka_t *rk)
+{
+    if (m == NULL || m->err != GA_KF_ERR_NO_ERROR)
+        return;                             /* nothing to process: an error event */
+    ga_kf_thread *t = ga__thread();
+    if (t == NULL)
+        return;
+    if (t->open)
+        ga_kf_process_end();                /* a nested consume inside a callback */
+    ga_span_ctx parent;
+    ga_kf_message_parent(m, &parent);
+    ga_span_start(&t->ids, &parent);
+    t->start_ns = ga_now_ns();
+    ga__attrs(&t->rec, t, m, rk, 0);
+    t->prev = ga_tls_active;
+    memcpy(ga_tls_active.trace_id, t->ids.trace_id, 16);
+    memcpy(ga_tls_active.span_id, t->ids.span_id, 8);
+    ga_tls_active.flags = t->ids.flags;
+    ga_tls_active.remote = 0;
+    ga_tls_active.valid = 1;
+    t->open = 1;
+}
+
+void ga_kf_process_end(void)
+{
+    ga_kf_thread *t = ga__t;
+    if (ga_likely(t == NULL || !t->open))
+        return;
+    t->open = 0;
+    uint64_t end = ga_now_ns();
+    if (ga_tls_active.valid && memcmp(ga_tls_active.span_id, t->ids.span_id, 8) == 0)
+        ga_tls_active = t->prev;
+    ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, GA_OP_KAFKA_PROCESS, GA_KF_KIND_CONSUMER, &t->ids,
+                              t->start_ns, end);
+    if (r == NULL)
+        return;
+    memcpy(r->attrs, t->rec.attrs, t->rec.h.attr_len);
+    r->h.attr_len = t->rec.h.attr_len;
+    ga_emit_commit(r);
+}
+
+void ga_kf_process_batch(ga_kf_message **msgs, ssize_t n, rd_kafka_t *rk)
+{
+    ga_kf_thread *t = ga__thread();
+    if (t == NULL || msgs == NULL)
+        return;
+    uint64_t now = ga_now_ns();
+    for (ssize_t i = 0; i < n; i++) {
+        const ga_kf_message *m = msgs[i];
+        if (m == NULL || m->err != GA_KF_ERR_NO_ERROR)
+            continue;
+        ga_span_ctx parent;
+        ga_span_ids ids;
+        ga_kf_message_parent(m, &parent);
+        ga_span_start(&ids, &parent);
+        ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, GA_OP_KAFKA_BATCH_MSG, GA_KF_KIND_CONSUMER, &ids, now, now);
+        if (r == NULL)
+            continue;
+        ga__attrs(r, t, m, rk, n);
+        ga_emit_commit(r);
+    }
+}
+
+void ga_kf_forget(rd_kafka_t *rk)
+{
+    atomic_fetch_add_explicit(&ga__gen, 1, memory_order_relaxed);
+    ga_kf_thread *t = ga__t;
+    if (t != NULL && t->q_rk == rk) {
+        t->q = NULL;
+        t->q_rk = NULL;
+    }
+}
+
+void ga_kf_note_queue(rd_kafka_queue_t *q, rd_kafka_t *rk)
+{
+    ga_kf_thread *t = ga__thread();
+    if (t != NULL) {
+        t->q = q;
+        t->q_rk = rk;
+    }
+}
+
+rd_kafka_t *ga_kf_queue_owner(rd_kafka_queue_t *q)
+{
+    ga_kf_thread *t = ga__t;
+    return t != NULL && q != NULL && t->q == q ? t->q_rk : NULL;
+}
+
+void ga_kf_process_after_fork(void)
+{
+    if (ga__t != NULL)
+        ga__t->open = 0;                    /* the parent ends and reports it */
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# scripts/bench-kafka.sh — what the Kafka hooks (plugins/kafka) add on the application thread, in
+# instructions counted by valgrind's callgrind (exact and repeatable, unlike wall time on a shared
+# machine). Workloads: tests/progs/kafka_bench against tests/progs/kafka_mock (librdkafka's mock
+# cluster on 127.0.0.1, started here and never preloaded).
+#
+# Each figure is per message: the main thread's count (--separate-threads=yes, thread 1) of a run
+# of N2 messages minus one of N1, divided by N2 - N1, so start-up and shutdown cancel; "added" is
+# preloaded minus bare. Preloaded runs export spans for real (console to /dev/null), metrics off.
+# librdkafka's own threads (brokers, the mock) and the exporter thread are not counted.
+# Knobs: BUILD (default build), KAFKA_BENCH_N1/N2 (default 200/1200). Needs valgrind.
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+LIB=$PWD/$BUILD/libgenesis_auto.so
+P=$PWD/$BUILD/tests/progs
+N1=${KAFKA_BENCH_N1:-200}
+N2=${KAFKA_BENCH_N2:-1200}
+[ -x "$P/kafka_bench" ] && [ -x "$P/kafka_mock" ] && [ -f "$LIB" ] || {
+    echo "bench-kafka: build first (make build-all)"; exit 1; }
+command -v valgrind >/dev/null || { echo "bench-kafka: valgrind is not installed"; exit 1; }
+while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(OTEL_|GENESIS_)')
+unset LD_PRELOAD
+TMP=$(mktemp -d)
+mkfifo "$TMP/in"
+"$P/kafka_mock" 1 c-tp c-none >"$TMP/boot" 2>"$TMP/mock.err" <"$TMP/in" &
+MOCK=$!
+exec 3>"$TMP/in"                        # the mock serves until this end closes
+trap 'exec 3>&-; wait $MOCK 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 100); do [ -s "$TMP/boot" ] && break; sleep 0.1; done
+B=$(head -n1 "$TMP/boot")
+[ -n "$B" ] || { echo "bench-kafka: the mock cluster did not start: $(cat "$TMP/mock.err")"; exit 1; }
+
+PRE=(LD_PRELOAD="$LIB" OTEL_TRACES_EXPORTER=console GENESIS_CONSOLE_FILE=/dev/null OTEL_METRICS_EXPORTER=none)
+seq_no=0
+
+# Instructions of the main thread: ir bare|pre|nop workload topic n
+ir() {
+    local env=() out
+    case $1 in
+        pre) env=("${PRE[@]}") ;;
+        nop) env=("${PRE[@]}" GENESIS_PROPAGATE=0) ;;
+    esac
+    seq_no=$((seq_no + 1))
+    out=$TMP/cg.$seq_no
+    env "${env[@]}" valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$out" \
+        "$P/kafka_bench" "$2" "$B" "$3" "$4" >/dev/null 2>&1 || { echo "bench-kafka: $2 $3 $4 ($1) failed"; exit 1; }
+    awk '/^(totals|summary):/ { print $2; exit }' "$out-01"
+}
+
+# Per message: per variant workload topic-prefix (produce topics are fresh every run)
+per() {
+    local t1=$3 t2=$3
+    case $2 in produce*) t1=$3-$1-$N1-$RANDOM; t2=$3-$1-$N2-$RANDOM ;; esac
+    local a b
+    a=$(ir "$1" "$2" "$t1" "$N1")
+    b=$(ir "$1" "$2" "$t2" "$N2")
+    echo $(((b - a) / (N2 - N1)))
+}
+
+# The consume topics: N2 messages with a traceparent (a preloaded producer), N2 without.
+env "${PRE[@]}" "$P/kafka_bench" produce "$B" c-tp "$N2" >/dev/null
+"$P/kafka_bench" produce "$B" c-none "$N2" >/dev/null
+
+printf '%-58s %8s %10s %8s\n' "per message, application thread" "bare" "preloaded" "added"
+row() {
+    local label=$1 variant=$2 workload=$3 topic=$4 bare pre
+    bare=$(per bare "$workload" "$topic")
+    pre=$(per "$variant" "$workload" "$topic")
+    printf '%-58s %8d %10d %8d\n' "$label" "$bare" "$pre" "$((pre - bare))"
+}
+row "producev, traceparent added (no delivery reports)" pre produce p
+row "producev, traceparent added; dr callback + poll(0)" pre produce-dr p
+row "producev, GENESIS_PROPAGATE=0 (span only)" nop produce p
+a=$(per bare produce-hdr p)
+printf '%-58s %8s %10s %8d\n' "  (for scale: the application adding a traceparent itself)" "" "" "$((a - $(per bare produce p)))"
+row "rd_kafka_consume, message with a traceparent" pre consume c-tp
+row "rd_kafka_consume, message without headers" pre consume c-none
+row "rd_kafka_consumer_poll (group), message with a traceparent" pre poll c-tp
+echo "(callgrind Ir of the main thread, (N=$N2 - N=$N1) / $((N2 - N1)); librdkafka's threads not counted)"

@@ -1,0 +1,90 @@
+/* test_kafka_hdrs.c — protocols/kafka/kafka_hdrs.c: a record's header block read the way
+ * librdkafka reads it (rd_kafka_msg_headers_parse, rd_kafka_header_get_last): the last header
+ * of the name wins, null values, empty and negative counts, multi-byte varints, and every kind
+ * of damage refused without reading past the block. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include "protocols/kafka/kafka_hdrs.h"
+
+static int last(const uint8_t *b, size_t n, const char *name, const char **v, size_t *vl)
+{
+    const uint8_t *p = (const uint8_t *)"x";
+    *vl = 99;
+    int r = ga_kafka_hdr_last(b, n, name, strlen(name), &p, vl);
+    *v = (const char *)p;
+    return r;
+}
+
+static void test_found_and_last(void **state)
+{
+    (void)state;
+    /* 3 headers: a=1, tp=AB, tp=C */
+    static const uint8_t b[] = { 6, 2, 'a', 2, '1', 4, 't', 'p', 4, 'A', 'B', 4, 't', 'p', 2, 'C' };
+    const char *v;
+    size_t vl;
+    assert_int_equal(last(b, sizeof b, "tp", &v, &vl), GA_KAFKA_HDR_FOUND);
+    assert_int_equal(vl, 1);
+    assert_memory_equal(v, "C", 1);
+    assert_int_equal(last(b, sizeof b, "a", &v, &vl), GA_KAFKA_HDR_FOUND);
+    assert_memory_equal(v, "1", 1);
+    assert_int_equal(last(b, sizeof b, "t", &v, &vl), GA_KAFKA_HDR_NONE);
+    for (size_t cut = 1; cut < sizeof b; cut++)        /* every truncation is refused */
+        assert_int_equal(last(b, cut, "tp", &v, &vl), GA_KAFKA_HDR_BAD);
+}
+
+static void test_null_and_empty(void **state)
+{
+    (void)state;
+    static const uint8_t nul[] = { 2, 4, 't', 'p', 1 };         /* value length -1 */
+    static const uint8_t empty[] = { 2, 4, 't', 'p', 0 };
+    const char *v;
+    size_t vl;
+    assert_int_equal(last(nul, sizeof nul, "tp", &v, &vl), GA_KAFKA_HDR_FOUND);
+    assert_null(v);
+    assert_int_equal(vl, 0);
+    assert_int_equal(last(empty, sizeof empty, "tp", &v, &vl), GA_KAFKA_HDR_FOUND);
+    assert_non_null(v);
+    assert_int_equal(vl, 0);
+    static const uint8_t zero[] = { 0 }, neg[] = { 1 }, negval[] = { 2, 4, 't', 'p', 3 };
+    assert_int_equal(last(zero, 1, "tp", &v, &vl), GA_KAFKA_HDR_NONE);
+    assert_int_equal(last(neg, 1, "tp", &v, &vl), GA_KAFKA_HDR_NONE);
+    assert_int_equal(last(negval, sizeof negval, "tp", &v, &vl), GA_KAFKA_HDR_BAD);   /* -2 */
+    assert_int_equal(last(NULL, 0, "tp", &v, &vl), GA_KAFKA_HDR_NONE);
+    assert_string_equal(v, "x");                        /* nothing returned unless found */
+    assert_int_equal(vl, 99);
+}
+
+static void test_varints(void **state)
+{
+    (void)state;
+    uint8_t b[300];
+    size_t n = 0;
+    b[n++] = 2;
+    b[n++] = 4; b[n++] = 't'; b[n++] = 'p';
+    b[n++] = 0x80 | (400 & 0x7f); b[n++] = 400 >> 7;    /* 200 bytes, zigzag 400 */
+    memset(b + n, 'v', 200);
+    n += 200;
+    const char *v;
+    size_t vl;
+    assert_int_equal(last(b, n, "tp", &v, &vl), GA_KAFKA_HDR_FOUND);
+    assert_int_equal(vl, 200);
+    static const uint8_t toolong[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01 };
+    assert_int_equal(last(toolong, sizeof toolong, "tp", &v, &vl), GA_KAFKA_HDR_BAD);
+    static const uint8_t huge[] = { 0x82, 0xa0, 0x98, 0x07 };                  /* millions of headers */
+    assert_int_equal(last(huge, sizeof huge, "tp", &v, &vl), GA_KAFKA_HDR_BAD);
+    static const uint8_t keylen[] = { 2, 0xfe, 0xff, 0xff, 0xff, 0x0f };       /* key past the end */
+    assert_int_equal(last(keylen, sizeof keylen, "tp", &v, &vl), GA_KAFKA_HDR_BAD);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_found_and_last),
+        cmocka_unit_test(test_null_and_empty),
+        cmocka_unit_test(test_varints),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

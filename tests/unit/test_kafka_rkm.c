@@ -1,0 +1,133 @@
+/* test_kafka_rkm.c — plugins/kafka/kafka_rkm.c: a consumed message's traceparent read from
+ * librdkafka's message (a buffer laid out like rd_kafka_msg_t of 1.6.0 .. 2.15: the parsed list
+ * at 104, the flags at 88, the unparsed header block at 120/128) for the versions whose layout is
+ * known, and through the public calls (replaced by fakes here) for the others and whenever a
+ * list was already parsed. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include "plugins/kafka/kafka_rkm.h"
+#include "plugins/kafka/kafka_lib.h"
+
+static const char TP[] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+static const char TP2[] = "00-11111111111111111111111111111111-2222222222222222-00";
+
+static int version;
+static int public_calls;
+static int fake_list;                                   /* its address stands for a list */
+
+static int f_version(void) { return version; }
+
+static ga_kf_err f_message_headers(const ga_kf_message *m, rd_kafka_headers_t **h)
+{
+    (void)m;
+    public_calls++;
+    *h = (rd_kafka_headers_t *)&fake_list;
+    return 0;
+}
+
+static ga_kf_err f_get_last(const rd_kafka_headers_t *h, const char *name, const void **v, size_t *len)
+{
+    assert_ptr_equal(h, &fake_list);
+    assert_string_equal(name, "traceparent");
+    *v = TP2;
+    *len = 55;
+    return 0;
+}
+
+typedef struct { _Alignas(8) uint8_t b[256]; } fake_msg;
+
+/* A message whose unparsed block holds `block` (n bytes). */
+static void make(fake_msg *m, const uint8_t *block, int32_t n)
+{
+    memset(m, 0, sizeof *m);
+    memcpy(m->b + 120, &n, 4);
+    memcpy(m->b + 128, &block, 8);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    ga_kf_fn[GA_KF_S_rd_kafka_version] = (void *)f_version;
+    ga_kf_fn[GA_KF_S_rd_kafka_message_headers] = (void *)f_message_headers;
+    ga_kf_fn[GA_KF_S_rd_kafka_header_get_last] = (void *)f_get_last;
+    return 0;
+}
+
+static void test_versions(void **state)
+{
+    (void)state;
+    assert_false(ga_kf_rkm_layout_known(0x010500ff));
+    assert_true(ga_kf_rkm_layout_known(0x010600ff));
+    assert_true(ga_kf_rkm_layout_known(0x020002ff));
+    assert_true(ga_kf_rkm_layout_known(0x020f00ff));
+    assert_false(ga_kf_rkm_layout_known(0x02100000));
+    assert_false(ga_kf_rkm_layout_known(0x030000ff));
+}
+
+static void test_unparsed_block(void **state)
+{
+    (void)state;
+    uint8_t block[160];
+    size_t n = 0;
+    block[n++] = 4;                                     /* two headers (zigzag) */
+    block[n++] = 22; memcpy(block + n, "traceparent", 11); n += 11;
+    block[n++] = 110; memcpy(block + n, TP2, 55); n += 55;
+    block[n++] = 22; memcpy(block + n, "traceparent", 11); n += 11;
+    block[n++] = 110; memcpy(block + n, TP, 55); n += 55;
+    fake_msg m;
+    make(&m, block, (int32_t)n);
+    version = 0x020002ff;
+    ga_kf_rkm_reset();
+    public_calls = 0;
+    ga_span_ctx p;
+    ga_kf_message_parent((const ga_kf_message *)&m, &p);
+    assert_true(p.valid && p.remote);
+    assert_int_equal(p.trace_id[0], 0x0a);              /* the last one, as librdkafka */
+    assert_int_equal(p.span_id[0], 0xb7);
+    assert_int_equal(p.flags, 1);
+    assert_int_equal(public_calls, 0);
+    make(&m, block, 0);                                 /* no headers */
+    ga_kf_message_parent((const ga_kf_message *)&m, &p);
+    assert_false(p.valid);
+    make(&m, block, 40);                                /* cut short: librdkafka refuses it too */
+    ga_kf_message_parent((const ga_kf_message *)&m, &p);
+    assert_false(p.valid);
+    assert_int_equal(public_calls, 0);
+}
+
+static void test_public_calls(void **state)
+{
+    (void)state;
+    fake_msg m;
+    make(&m, NULL, 0);
+    void *list = &fake_list;
+    memcpy(m.b + 104, &list, 8);                        /* already parsed: its list is asked */
+    version = 0x020002ff;
+    ga_kf_rkm_reset();
+    ga_span_ctx p;
+    ga_kf_message_parent((const ga_kf_message *)&m, &p);
+    assert_true(p.valid);
+    assert_int_equal(p.trace_id[0], 0x11);
+    version = 0x030000ff;                               /* an unknown layout: public calls only */
+    ga_kf_rkm_reset();
+    memset(&m, 0xee, sizeof m);                         /* never read */
+    public_calls = 0;
+    ga_kf_message_parent((const ga_kf_message *)&m, &p);
+    assert_int_equal(public_calls, 1);
+    assert_true(p.valid);
+    assert_int_equal(p.span_id[0], 0x22);
+    assert_int_equal(p.flags, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_versions),
+        cmocka_unit_test(test_unparsed_block),
+        cmocka_unit_test(test_public_calls),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}

@@ -159,7 +159,7 @@ void ga_kf_process_end(void)
     uint64_t end = ga_now_ns();
     if (ga_tls_active.valid && memcmp(ga_tls_active.span_id, t->ids.span_id, 8) == 0)
         ga_tls_active = t->prev;
-    ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, GA_OP_KAFKA_PROCESS, GA_KF_KIND_CONSUMER, &t->ids,
+    ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, GA_OP_KAFKA_PROCESS, GA_KIND_CONSUMER, &t->ids,
                               t->start_ns, end);
     if (r == NULL)
         return;
@@ -182,7 +182,7 @@ void ga_kf_process_batch(ga_kf_message **msgs, ssize_t n, rd_kafka_t *rk)
         ga_span_ids ids;
         ga_kf_message_parent(m, &parent);
         ga_span_start(&ids, &parent);
-        ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, GA_OP_KAFKA_BATCH_MSG, GA_KF_KIND_CONSUMER, &ids, now, now);
+        ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, GA_OP_KAFKA_BATCH_MSG, GA_KIND_CONSUMER, &ids, now, now);
         if (r == NULL)
             continue;
         ga__attrs(r, t, m, rk, n);

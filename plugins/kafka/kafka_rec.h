@@ -6,9 +6,6 @@
 
 #include "preload/record.h"
 
-/* OTLP SpanKind values the core's record.h does not name. */
-enum { GA_KF_KIND_PRODUCER = 4, GA_KF_KIND_CONSUMER = 5 };
-
 enum {
     GA_OP_KAFKA_SEND = 1,       /* a produce call: PRODUCER span `send <topic>` */
     GA_OP_KAFKA_PROCESS,        /* one message handed to the application: CONSUMER `process <topic>` */

@@ -60,7 +60,7 @@ void ga_kf_send_end(const ga_kf_send *s, const ga_kf_msg *m, ga_kf_err err)
         ga_kf_rd_kafka_err2name_fn n = GA_KF_HELPER(rd_kafka_err2name);
         ename = n != NULL ? n(err) : NULL;
     }
-    ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, GA_OP_KAFKA_SEND, GA_KF_KIND_PRODUCER, &s->ids,
+    ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, GA_OP_KAFKA_SEND, GA_KIND_PRODUCER, &s->ids,
                               s->start_ns, end);
     if (r != NULL) {
         ga_kf_send_fill(r, m, s->batch, err, topic, ename);

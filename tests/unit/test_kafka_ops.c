@@ -45,7 +45,7 @@ static ga_attr_scratch sc;
 static void begin(ga_rec *r, int op)
 {
     ga_span_ids ids = { .trace_id = {1}, .span_id = {2}, .flags = 1 };
-    ga_rec_init(r, GA_PROTO_KAFKA, (uint8_t)op, op == GA_OP_KAFKA_SEND ? GA_KF_KIND_PRODUCER : GA_KF_KIND_CONSUMER,
+    ga_rec_init(r, GA_PROTO_KAFKA, (uint8_t)op, op == GA_OP_KAFKA_SEND ? GA_KIND_PRODUCER : GA_KIND_CONSUMER,
                 &ids, 1000, 5000);
 }
 

@@ -1,0 +1,39 @@
+/* utf8.h — UTF-8 checking and repair for the OTLP encoders: protobuf `string` fields must be
+ * valid UTF-8 (a receiver rejects the whole request otherwise), so invalid sequences (stray
+ * bytes, overlong forms, surrogates, code points above U+10FFFF, cut sequences) are replaced
+ * by U+FFFD, one replacement per invalid byte that cannot start a valid sequence. ASCII text,
+ * nearly all of it, is recognised eight bytes at a time. */
+#ifndef GA_UTF8_H
+#define GA_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* The length of s[0..n) once repaired: n when it is valid UTF-8. */
+size_t ga_utf8_repaired_len(const char *s, size_t n);
+
+/* s[0..n) repaired into out (ga_utf8_repaired_len(s, n) bytes). */
+void ga_utf8_repair(char *out, const char *s, size_t n);
+
+/* 1 when s[0..n) is all ASCII (then it is valid UTF-8 as it is). */
+static inline int ga_utf8_ascii(const char *s, size_t n)
+{
+    uint64_t acc = 0, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++)
+        acc |= (uint8_t)s[i];
+    return (acc & 0x8080808080808080ull) == 0;
+}
+
+/* The repaired length, with the ASCII test first. */
+static inline size_t ga_utf8_len(const char *s, size_t n)
+{
+    return ga_utf8_ascii(s, n) ? n : ga_utf8_repaired_len(s, n);
+}
+
+#endif

@@ -34,7 +34,8 @@ struct ga_otlp_http {
     CURL *easy;
     struct curl_slist *hdrs;
     int state;
-    ga_buf req, resp;               /* request body as sent; answer (capped) */
+    ga_buf req, resp;               /* request body (sent from req_start); answer (capped) */
+    size_t req_start;
     int resp_too_big;
     long retry_after_ms;            /* from the last answer; -1 = none */
     uint64_t end_ms;                /* all attempts end here; 0 = no limit */
@@ -345,8 +346,8 @@ static void ga__start_attempt(ga_otlp_http *h, uint64_t now)
     h->attempts++;
     ga_curl.easy_setopt(h->easy, CURLOPT_TIMEOUT_MS, left);
     ga_curl.easy_setopt(h->easy, CURLOPT_CONNECTTIMEOUT_MS, left);
-    ga_curl.easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)h->req.len);
-    ga_curl.easy_setopt(h->easy, CURLOPT_POSTFIELDS, h->req.data);
+    ga_curl.easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(h->req.len - h->req_start));
+    ga_curl.easy_setopt(h->easy, CURLOPT_POSTFIELDS, h->req.data + h->req_start);
     if (ga_curl.multi_add_handle(h->multi, h->easy) != CURLM_OK) {
         ga__finish(h, 0, GA_FAIL_OTHER);
         return;
@@ -428,6 +429,11 @@ static void ga__check_done(ga_otlp_http *h)
 
 void ga_otlp_http_send(ga_otlp_http *h, ga_buf *body, uint64_t deadline_ms)
 {
+    ga_otlp_http_send_from(h, body, 0, deadline_ms);
+}
+
+void ga_otlp_http_send_from(ga_otlp_http *h, ga_buf *body, size_t start, uint64_t deadline_ms)
+{
     if (ga_otlp_http_busy(h))
         return;                     /* contract: never while busy; the body stays the caller's */
     uint64_t now = ga_mono_ms();
@@ -443,15 +449,19 @@ void ga_otlp_http_send(ga_otlp_http *h, ga_buf *body, uint64_t deadline_ms)
         ga__finish(h, 0, GA_FAIL_UNAVAILABLE);
         return;
     }
+    if (start > body->len)
+        start = body->len;
     if (h->cfg.gzip) {
-        if (ga_otlp_gzip(body->data, body->len, &h->req) < 0) {
+        if (ga_otlp_gzip(body->data + start, body->len - start, &h->req) < 0) {
             ga__finish(h, 0, GA_FAIL_ENCODE);
             return;
         }
+        h->req_start = 0;
     } else {
         ga_buf t = h->req;
         h->req = *body;
         *body = t;
+        h->req_start = start;
     }
     ga__start_attempt(h, now);
 }

@@ -75,6 +75,9 @@ void ga_otlp_http_free(ga_otlp_http *h);
  * missing, ...). */
 void ga_otlp_http_send(ga_otlp_http *h, ga_buf *body, uint64_t deadline_ms);
 
+/* The same for the request body->data[start .. body->len) (what comes before is not sent). */
+void ga_otlp_http_send_from(ga_otlp_http *h, ga_buf *body, size_t start, uint64_t deadline_ms);
+
 /* 1 while a send is in flight or waiting to retry. */
 int ga_otlp_http_busy(const ga_otlp_http *h);
 

@@ -36,4 +36,36 @@ static inline size_t ga_utf8_len(const char *s, size_t n)
     return ga_utf8_ascii(s, n) ? n : ga_utf8_repaired_len(s, n);
 }
 
+/* A protobuf string of the OTLP encoders: the bytes of s[0..n) before the first NUL (the
+ * encoders have always ended strings there: protobuf-c takes C strings), in *used; returns
+ * their length once repaired (== *used exactly when they are valid UTF-8). ASCII without
+ * NUL, nearly every string, is recognised eight bytes at a time. */
+static inline size_t ga_utf8_pb_len(const char *s, size_t n, size_t *used)
+{
+    const uint64_t lo = 0x0101010101010101ull, hi = 0x8080808080808080ull;
+    uint64_t w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        if ((w & hi) | ((w - lo) & ~w & hi))
+            break;
+    }
+    for (; i < n; i++)
+        if (s[i] == 0 || (s[i] & 0x80)) {
+            *used = strnlen(s, n);
+            return ga_utf8_repaired_len(s, *used);
+        }
+    *used = n;
+    return n;
+}
+
+/* Write that string (len and used from ga_utf8_pb_len()) to out. */
+static inline void ga_utf8_pb_put(char *out, const char *s, size_t used, size_t len)
+{
+    if (len == used)
+        memcpy(out, s, used);
+    else
+        ga_utf8_repair(out, s, used);
+}
+
 #endif

@@ -222,6 +222,8 @@ def main():
     gz = [g == "on" for g in a.gzip.split(",") if g]
     if not LIB.is_file():
         sys.exit(f"no library at {LIB}: make")
+    if a.keep:
+        os.makedirs(a.keep, exist_ok=True)
     base = tempfile.mkdtemp(prefix="genesis-exporter-cost.")
     procs = []
     recv = None

@@ -27,7 +27,7 @@ typedef Opentelemetry__Proto__Trace__V1__Status ref_status_t;
 typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest ref_req_t;
 typedef Opentelemetry__Proto__Common__V1__AnyValue ref_any_t;
 
-static char *ref_trace_state(ga_pb_arena *a, const ga_rec *r)
+static __attribute__((unused)) char *ref_trace_state(ga_pb_arena *a, const ga_rec *r)
 {
     size_t off = 0, len;
     uint8_t key, type;
@@ -41,7 +41,9 @@ static char *ref_trace_state(ga_pb_arena *a, const ga_rec *r)
     return NULL;
 }
 
-static ref_span_t *ref_span(ga_pb_arena *a, const ga_rec *r)
+/* A Span from its parts (the name and the tracestate repaired, C strings as protobuf-c takes). */
+static __attribute__((unused)) ref_span_t *ref_span_parts(ga_pb_arena *a, const ga_rec *r, const char *name, size_t nl,
+                                  const ga_attr *at, int n, const char *ts, size_t tl)
 {
     ref_span_t *s = ga_pb_alloc(a, sizeof *s);
     if (s == NULL)
@@ -53,16 +55,11 @@ static ref_span_t *ref_span(ga_pb_arena *a, const ga_rec *r)
         s->parent_span_id = ga_otlp_bytes(r->h.parent_id, 8);
     s->flags = r->h.trace_flags | GA_SF_HAS_IS_REMOTE |
                (r->h.has_parent && r->h.parent_remote ? GA_SF_IS_REMOTE : 0);
-    s->trace_state = ref_trace_state(a, r);
-    char name[256];
-    ga_rec_span_name(r, name, sizeof name);
-    s->name = ga_otlp_str(a, name, strlen(name));
+    s->trace_state = ts ? ga_otlp_str(a, ts, tl) : NULL;
+    s->name = ga_otlp_str(a, name, nl);
     s->kind = r->h.kind ? r->h.kind : GA_KIND_INTERNAL;
     s->start_time_unix_nano = r->h.start_ns;
     s->end_time_unix_nano = r->h.end_ns;
-    ga_attr at[GA_MAX_ATTRS];
-    ga_attr_scratch sc;
-    int n = ga_rec_attrs(r, at, GA_MAX_ATTRS, &sc);
     s->attributes = ga_otlp_kvs(a, at, n, &s->n_attributes);
     if (r->h.status != GA_STATUS_UNSET) {
         ref_status_t *st = ga_pb_alloc(a, sizeof *st);
@@ -75,18 +72,25 @@ static ref_span_t *ref_span(ga_pb_arena *a, const ga_rec *r)
     return a->failed ? NULL : s;
 }
 
-/* The request for recs[0..n) (resource ga_res, scope genesis-auto) into out; 0 or -1. */
-static int ref_encode(const ga_rec *recs, unsigned n, ga_pb_arena *a, ga_buf *out)
+/* The Span of a record the way the library derived it before (name, attributes, tracestate). */
+static __attribute__((unused)) ref_span_t *ref_span(ga_pb_arena *a, const ga_rec *r)
 {
-    ga_pb_arena_reset(a);
-    ref_span_t **spans = ga_pb_alloc(a, (n ? n : 1) * sizeof *spans);
+    char name[256];
+    ga_attr at[GA_MAX_ATTRS];
+    ga_attr_scratch sc;
+    ga_rec_span_name(r, name, sizeof name);
+    int n = ga_rec_attrs(r, at, GA_MAX_ATTRS, &sc);
+    const char *ts = ref_trace_state(a, r);
+    return ref_span_parts(a, r, name, strlen(name), at, n, ts, ts ? strlen(ts) : 0);
+}
+
+/* The request holding spans[0..n) (resource ga_res, scope genesis-auto) into out; 0 or -1. */
+static __attribute__((unused)) int ref_request(ref_span_t **spans, unsigned n, ga_pb_arena *a, ga_buf *out)
+{
     ref_scope_spans_t *ss = ga_pb_alloc(a, sizeof *ss);
     ref_resource_spans_t *rs = ga_pb_alloc(a, sizeof *rs);
-    if (spans == NULL || ss == NULL || rs == NULL)
+    if (ss == NULL || rs == NULL)
         return -1;
-    for (unsigned i = 0; i < n; i++)
-        if ((spans[i] = ref_span(a, &recs[i])) == NULL)
-            return -1;
     opentelemetry__proto__trace__v1__scope_spans__init(ss);
     ss->scope = ga_otlp_scope(a, GA_SDK_NAME, GA_VERSION);
     ss->n_spans = n;
@@ -103,9 +107,22 @@ static int ref_encode(const ga_rec *recs, unsigned n, ga_pb_arena *a, ga_buf *ou
     return ga_otlp_pack(&req.base, out);
 }
 
+/* The request for recs[0..n) into out; 0 or -1. */
+static __attribute__((unused)) int ref_encode(const ga_rec *recs, unsigned n, ga_pb_arena *a, ga_buf *out)
+{
+    ga_pb_arena_reset(a);
+    ref_span_t **spans = ga_pb_alloc(a, (n ? n : 1) * sizeof *spans);
+    if (spans == NULL)
+        return -1;
+    for (unsigned i = 0; i < n; i++)
+        if ((spans[i] = ref_span(a, &recs[i])) == NULL)
+            return -1;
+    return ref_request(spans, n, a, out);
+}
+
 /* ---- canonical text of decoded messages -------------------------------------------------- */
 
-static void ref_hex(ga_buf *b, const ProtobufCBinaryData *d)
+static __attribute__((unused)) void ref_hex(ga_buf *b, const ProtobufCBinaryData *d)
 {
     char h[3];
     for (size_t i = 0; i < d->len; i++) {
@@ -114,7 +131,7 @@ static void ref_hex(ga_buf *b, const ProtobufCBinaryData *d)
     }
 }
 
-static void ref_any(ga_buf *b, const ref_any_t *v)
+static __attribute__((unused)) void ref_any(ga_buf *b, const ref_any_t *v)
 {
     if (v == NULL) {
         ga_buf_puts(b, "(no value)");
@@ -140,7 +157,7 @@ static void ref_any(ga_buf *b, const ref_any_t *v)
     }
 }
 
-static void ref_kvs(ga_buf *b, Opentelemetry__Proto__Common__V1__KeyValue **kv, size_t n)
+static __attribute__((unused)) void ref_kvs(ga_buf *b, Opentelemetry__Proto__Common__V1__KeyValue **kv, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         ga_buf_puts(b, "  ");
@@ -152,7 +169,7 @@ static void ref_kvs(ga_buf *b, Opentelemetry__Proto__Common__V1__KeyValue **kv, 
 }
 
 /* One decoded span as text: every field, attributes in order. */
-static void ref_dump_span(ga_buf *b, const ref_span_t *s)
+static __attribute__((unused)) void ref_dump_span(ga_buf *b, const ref_span_t *s)
 {
     ga_buf_puts(b, "span ");
     ga_json_str(b, s->name ? s->name : "", s->name ? strlen(s->name) : 0);
@@ -176,8 +193,28 @@ static void ref_dump_span(ga_buf *b, const ref_span_t *s)
     ref_kvs(b, s->attributes, s->n_attributes);
 }
 
-/* Every span of a decoded request as text (the resource and scope are compared apart). */
-static void ref_dump_spans(ga_buf *b, const ref_req_t *req)
+/* The resource and scope of a decoded request as text. */
+static __attribute__((unused)) void ref_dump_head(ga_buf *b, const ref_req_t *req)
+{
+    for (size_t i = 0; i < req->n_resource_spans; i++) {
+        const ref_resource_spans_t *rs = req->resource_spans[i];
+        ga_buf_printf(b, "resource_spans schema=[%s]\n", rs->schema_url ? rs->schema_url : "");
+        if (rs->resource) {
+            ga_buf_printf(b, "resource dropped=%u\n", rs->resource->dropped_attributes_count);
+            ref_kvs(b, rs->resource->attributes, rs->resource->n_attributes);
+        }
+        for (size_t j = 0; j < rs->n_scope_spans; j++) {
+            const ref_scope_spans_t *ss = rs->scope_spans[j];
+            if (ss->scope)
+                ga_buf_printf(b, "scope [%s] [%s] attrs=%zu\n", ss->scope->name ? ss->scope->name : "",
+                              ss->scope->version ? ss->scope->version : "", ss->scope->n_attributes);
+            ga_buf_printf(b, "spans=%zu schema=[%s]\n", ss->n_spans, ss->schema_url ? ss->schema_url : "");
+        }
+    }
+}
+
+/* Every span of a decoded request as text (the resource and scope: ref_dump_head). */
+static __attribute__((unused)) void ref_dump_spans(ga_buf *b, const ref_req_t *req)
 {
     for (size_t i = 0; i < req->n_resource_spans; i++)
         for (size_t j = 0; j < req->resource_spans[i]->n_scope_spans; j++) {

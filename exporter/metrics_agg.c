@@ -214,6 +214,7 @@ void ga_instrument_clear(ga_instrument *m)
         ga__free(s);
     }
     ga__free(m->overflow);
+    ga_series_cache_free(m);
     ga_instrument_forget(m);
 }
 
@@ -221,5 +222,6 @@ void ga_instrument_forget(ga_instrument *m)
 {
     m->map = NULL;
     m->overflow = NULL;
+    m->cache = NULL;
     m->nseries = 0;
 }

@@ -56,6 +56,9 @@ int ga_metrics_on;
 
 ga_instrument *ga_metrics_instrument(const ga_instrument *def)
 {
+    for (int i = ga_minst_count - 1; i >= GA_MI_COUNT; i--)    /* the plug-ins' first, */
+        if (ga_minst[i].name == def->name)                      /* by address: no strcmp */
+            return &ga_minst[i];
     for (int i = 0; i < ga_minst_count; i++)
         if (ga_minst[i].name == def->name || strcmp(ga_minst[i].name, def->name) == 0)
             return &ga_minst[i];
@@ -65,6 +68,7 @@ ga_instrument *ga_metrics_instrument(const ga_instrument *def)
     *m = *def;
     m->nseries = 0;
     m->map = m->overflow = NULL;
+    m->cache = NULL;
     return m;
 }
 
@@ -98,7 +102,7 @@ static void ga__duration(ga_instrument *m, const ga_rec *r, const ga_attr *a, in
 {
     if (m == NULL)
         return;
-    ga_series *s = ga_series_get(m, a, n);
+    ga_series *s = ga_series_lookup(m, a, n);
     double v = r->h.end_ns > r->h.start_ns ? (double)(r->h.end_ns - r->h.start_ns) / 1e9 : 0.0;
     int b = ga_hist_observe(m, s, v);
     if (b >= 0 && ga__want_exemplar(r))
@@ -110,7 +114,8 @@ void ga_metrics_observe_op(const ga_rec *r, const ga_op_desc *d)
     if (d == NULL || d->metric == NULL || d->metric_attrs == NULL)
         return;
     ga_attr a[GA_MAX_ATTRS];
-    ga_attr_scratch sc = { .used = 0 };
+    ga_attr_scratch sc;
+    ga_attr_scratch_reset(&sc);
     int n = d->metric_attrs(r, a, GA_MAX_ATTRS, &sc);
     ga__duration(ga_metrics_instrument(d->metric), r, a, n);
 }

@@ -26,17 +26,17 @@ static uint8_t *ga__str(uint8_t *p, uint8_t tag, const char *s, size_t n)
 static int ga__put_kvs(ga_buf *b, uint8_t tag, const ga_attr *a, int n)
 {
     for (int i = 0; i < n; i++) {
-        ga_pbw_str str;
-        size_t kv = ga_pbw_kv_size(&a[i], &str);
-        if (kv == 0)
+        ga_pbw_kvsize z;
+        ga_pbw_kv_size(&a[i], &z);
+        if (z.kv == 0)
             continue;
-        uint8_t *p = ga_buf_room(b, 1 + 10 + kv);
+        uint8_t *p = ga_buf_room(b, 1 + 10 + z.kv);
         if (p == NULL)
             return -1;
         uint8_t *e = p;
         *e++ = tag;
-        e = ga_pb_varint(e, kv);
-        e = ga_pbw_kv(e, &a[i], &str);
+        e = ga_pb_varint(e, z.kv);
+        e = ga_pbw_kv(e, &a[i], &z);
         b->len += (size_t)(e - p);
     }
     return 0;
@@ -128,8 +128,7 @@ int ga_otlp_tr_span(ga_buf *out, const ga_rec *r)
 /* Lengths of the parts of one Span computed before it is written. */
 typedef struct ga__sizes {
     ga_pbw_str name, ts;
-    ga_pbw_str str[GA_MAX_ATTRS];
-    size_t kv[GA_MAX_ATTRS];
+    ga_pbw_kvsize kv[GA_MAX_ATTRS];
     size_t span;                        /* the Span message */
 } ga__sizes;
 
@@ -147,9 +146,9 @@ static void ga__size(ga__sizes *z, const ga_rec *r, const char *name, size_t nl,
     s += 2 + (r->h.start_ns ? 9 : 0) + (r->h.end_ns ? 9 : 0) + 6;    /* kind, times, flags */
     s += r->h.status != GA_STATUS_UNSET ? (r->h.status <= GA_STATUS_ERROR ? 4 : 2) : 0;
     for (int i = 0; i < n; i++) {
-        z->kv[i] = ga_pbw_kv_size(&a[i], &z->str[i]);
-        if (z->kv[i])
-            s += ga_pb_field_size(z->kv[i]);
+        ga_pbw_kv_size(&a[i], &z->kv[i]);
+        if (z->kv[i].kv)
+            s += ga_pb_field_size(z->kv[i].kv);
     }
     z->span = s;
 }
@@ -161,7 +160,10 @@ static uint8_t *ga__text(uint8_t *p, uint8_t tag, const char *s, const ga_pbw_st
         return p;
     *p++ = tag;
     p = ga_pb_varint(p, z->len);
-    ga_utf8_pb_put((char *)p, s, z->used, z->len);
+    if (z->len == z->used)
+        ga_pb_copy(p, s, z->len);
+    else
+        ga_utf8_repair((char *)p, s, z->used);
     return p + z->len;
 }
 
@@ -192,11 +194,11 @@ int ga_otlp_tr_span_with(ga_buf *out, const ga_rec *r, const char *name, size_t 
         p = ga_pb_fixed64(p, r->h.end_ns);
     }
     for (int i = 0; i < n; i++) {
-        if (z.kv[i] == 0)
+        if (z.kv[i].kv == 0)
             continue;
         *p++ = GA_PB_TAG(9, GA_PB_LEN);
-        p = ga_pb_varint(p, z.kv[i]);
-        p = ga_pbw_kv(p, &a[i], &z.str[i]);
+        p = ga_pb_varint(p, z.kv[i].kv);
+        p = ga_pbw_kv(p, &a[i], &z.kv[i]);
     }
     if (r->h.status != GA_STATUS_UNSET) {
         *p++ = GA_PB_TAG(15, GA_PB_LEN);

@@ -51,21 +51,12 @@ static inline size_t ga_utf8_pb_len(const char *s, size_t n, size_t *used)
             break;
     }
     for (; i < n; i++)
-        if (s[i] == 0 || (s[i] & 0x80)) {
+        if ((uint8_t)(s[i] - 1) >= 0x7f) {             /* a NUL or a byte >= 0x80 */
             *used = strnlen(s, n);
             return ga_utf8_repaired_len(s, *used);
         }
     *used = n;
     return n;
-}
-
-/* Write that string (len and used from ga_utf8_pb_len()) to out. */
-static inline void ga_utf8_pb_put(char *out, const char *s, size_t used, size_t len)
-{
-    if (len == used)
-        memcpy(out, s, used);
-    else
-        ga_utf8_repair(out, s, used);
 }
 
 #endif

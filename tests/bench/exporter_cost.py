@@ -140,8 +140,12 @@ http {{ access_log off; keepalive_requests 1000000; client_body_temp_path {d}/cb
                 raise RuntimeError(f"nginx answered {r.status}")
         c.close()
     finally:
-        proc.send_signal(signal.SIGQUIT)
-        proc.wait(600)
+        proc.send_signal(signal.SIGTERM)     # single-process nginx: exit() after the loop
+        try:
+            proc.wait(180)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
     return n
 
 
@@ -196,10 +200,17 @@ def start_mysql(d, procs):
 WORKLOADS = {"http": run_http, "redis": run_redis, "mysql": run_mysql}
 
 
-def measure(kind, n, gzip, recv, base, keep=None):
+def measure(kind, n, gzip, recv, base, keep=None, tries=2):
     d = tempfile.mkdtemp(prefix=f"{kind}-{n}-", dir=base)
     before = recv.spans()
-    WORKLOADS[kind](d, n, preload_env(recv, gzip), d)
+    try:
+        WORKLOADS[kind](d, n, preload_env(recv, gzip), d)
+    except (subprocess.TimeoutExpired, RuntimeError, OSError) as e:
+        if tries <= 1:
+            raise
+        print(f"  ({kind} N={n}: {e.__class__.__name__}: {e}; run again)", file=sys.stderr)
+        shutil.rmtree(d, ignore_errors=True)
+        return measure(kind, n, gzip, recv, base, keep, tries - 1)
     for _ in range(100):                    # the receiver counts after answering
         if recv.spans() - before >= n:
             break

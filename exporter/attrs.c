@@ -66,27 +66,27 @@ const char *ga_attr_peer(ga_attr_scratch *sc, const ga_addr *a, size_t *len)
 }
 
 /* A peer address becomes network.peer.address, network.peer.port and network.type. */
-static int ga__peer(ga_attr *out, int n, int max, const ga_addr *a, ga_attr_scratch *sc)
+static void ga__peer(ga_aw *w, const ga_addr *a)
 {
     if (a->family != AF_INET && a->family != AF_INET6)
-        return n;
+        return;
     size_t l;
-    const char *p = ga_attr_peer(sc, a, &l);
+    const char *p = ga_attr_peer(w->sc, a, &l);
     if (p == NULL)
-        return n;
-    n = ga_attr_add_str(out, n, max, GA_K("network.peer.address"), p, l);
-    n = ga_attr_add_int(out, n, max, GA_K("network.peer.port"), a->port);
-    return ga_attr_add_str(out, n, max, GA_K("network.type"), a->family == AF_INET ? "ipv4" : "ipv6", 4);
+        return;
+    ga_aw_str(w, GA_K("network.peer.address"), p, l);
+    ga_aw_int(w, GA_K("network.peer.port"), a->port);
+    ga_aw_str(w, GA_K("network.type"), a->family == AF_INET ? "ipv4" : "ipv6", 4);
 }
 
-int ga_rec_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
+void ga_rec_attrs_w(const ga_rec *r, ga_aw *w)
 {
-    int n = 0, family = 0;
+    int family = 0;
     size_t off = 0, len;
     uint8_t key, type;
     const uint8_t *v;
     const ga_op_desc *desc = ga_op_find(r);
-    ga_attr_scratch_reset(sc);
+    ga_attr_scratch_reset(w->sc);
     while (ga_rec_next(r, &off, &key, &type, &v, &len)) {
         int64_t iv = 0;
         if (type == GA_AT_INT && len == sizeof iv)
@@ -97,35 +97,41 @@ int ga_rec_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
                 ga_addr a;
                 memcpy(&a, v, sizeof a);
                 family = a.family;
-                n = ga__peer(out, n, max, &a, sc);
+                ga__peer(w, &a);
             }
             break;
         case GA_A_UNIX_PATH:
-            n = ga_attr_add_str(out, n, max, GA_K("network.peer.address"), (const char *)v, len);
+            ga_aw_str(w, GA_K("network.peer.address"), (const char *)v, len);
             break;
         case GA_A_TRANSPORT:
             if (family == AF_UNIX)
-                n = ga_attr_add_str(out, n, max, GA_K("network.transport"), "unix", 4);
+                ga_aw_str(w, GA_K("network.transport"), "unix", 4);
             else if (iv == SOCK_DGRAM)
-                n = ga_attr_add_str(out, n, max, GA_K("network.transport"), "udp", 3);
+                ga_aw_str(w, GA_K("network.transport"), "udp", 3);
             else
-                n = ga_attr_add_str(out, n, max, GA_K("network.transport"), "tcp", 3);
+                ga_aw_str(w, GA_K("network.transport"), "tcp", 3);
             break;
         case GA_A_ERRNO: {
-            char *p = ga_attr_scratch_get(sc, 32);
+            char *p = ga_attr_scratch_get(w->sc, 32);
             if (p != NULL) {
                 const char *name = ga_errno_name((int)iv, p, 32);
-                n = ga_attr_add_str(out, n, max, GA_K("error.type"), name, strlen(name));
+                ga_aw_str(w, GA_K("error.type"), name, strlen(name));
             }
             break;
         }
         default:
             if (key >= GA_A_PLUGIN_FIRST && desc != NULL && desc->attr != NULL)
-                n = desc->attr(r, key, type, v, len, out, n, max, sc);
+                desc->attr(r, key, type, v, len, w);
             break;
         }
     }
-    return n;
+}
+
+int ga_rec_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
+{
+    ga_aw w = ga_aw_array(out, max, sc);
+    ga_rec_attrs_w(r, &w);
+    return w.n;
 }
 
 /* Find one attribute of the record by key (first match). */

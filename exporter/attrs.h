@@ -26,8 +26,8 @@ typedef struct ga_attr {
 
 #define GA_MAX_ATTRS 32
 
-/* A key literal and its length, as the two arguments `key, klen` of the functions below:
- * ga_attr_add_str(out, n, max, GA_K("db.system.name"), "redis", 5). Literals only. */
+/* A key literal and its length, as the two arguments `key, klen` of the writer functions:
+ * ga_aw_str(w, GA_K("db.system.name"), "redis", 5). Literals only. */
 #define GA_K(lit) ("" lit ""), ((uint8_t)(sizeof("" lit "") - 1))
 
 /* The length of an attribute's key. */
@@ -62,27 +62,57 @@ char *ga_attr_scratch_get(ga_attr_scratch *sc, size_t n);
  * until the scratch area is reset. NULL when the scratch area is full. */
 const char *ga_attr_peer(ga_attr_scratch *sc, const ga_addr *a, size_t *len);
 
-/* Append a string / integer attribute to out[n] (when n < max); return the new count.
- * `key, klen` is GA_K("literal"). ga_attr_add_str ignores a NULL string. */
-static inline int ga_attr_add_str(ga_attr *out, int n, int max, const char *key, uint8_t klen,
-                                  const char *s, size_t len)
+/* ---- the attribute writer --------------------------------------------------------------
+ * Decoders (the core's and the plug-ins' ops) hand each attribute to a writer, which either
+ * appends it to an array of ga_attr (console, metric series, tests) or, in wire mode, writes
+ * it straight into the OTLP Span being encoded as a KeyValue field (exporter/otlp_span.c):
+ * no array, no second pass. Both modes keep at most `max` attributes, in the order given. */
+typedef struct ga_aw {
+    ga_attr *out;                   /* array mode: out[0 .. n); NULL in wire mode */
+    int n, max;
+    uint8_t *p, *end;               /* wire mode: the next KeyValue field goes at p */
+    int overflow;                   /* wire mode: an attribute did not fit before end */
+    ga_attr_scratch *sc;            /* room for formatted values */
+} ga_aw;
+
+/* A writer into out[0 .. max). */
+static inline ga_aw ga_aw_array(ga_attr *out, int max, ga_attr_scratch *sc)
 {
-    if (n >= max || s == NULL)
-        return n;
-    out[n] = (ga_attr){ .key = key, .klen = klen, .type = GA_V_STR, .s = s, .slen = len };
-    return n + 1;
+    return (ga_aw){ .out = out, .max = max, .sc = sc };
 }
 
-static inline int ga_attr_add_int(ga_attr *out, int n, int max, const char *key, uint8_t klen,
-                                  int64_t v)
+/* Wire mode (exporter/otlp_span.c): one Span attributes field (KeyValue) at w->p. */
+void ga_aw_wire_str(ga_aw *w, const char *key, uint8_t klen, const char *s, size_t len);
+void ga_aw_wire_int(ga_aw *w, const char *key, uint8_t klen, int64_t v);
+
+/* A string / integer attribute; `key, klen` is GA_K("literal"). A NULL string is ignored. */
+static inline void ga_aw_str(ga_aw *w, const char *key, uint8_t klen, const char *s, size_t len)
 {
-    if (n >= max)
-        return n;
-    out[n] = (ga_attr){ .key = key, .klen = klen, .type = GA_V_INT, .i = v };
-    return n + 1;
+    if (w->n >= w->max || s == NULL)
+        return;
+    if (w->out == NULL) {
+        ga_aw_wire_str(w, key, klen, s, len);
+        return;
+    }
+    w->out[w->n++] = (ga_attr){ .key = key, .klen = klen, .type = GA_V_STR, .s = s, .slen = len };
 }
 
-/* Expand the record's TLV area into `out` (at most `max`); returns the count. */
+static inline void ga_aw_int(ga_aw *w, const char *key, uint8_t klen, int64_t v)
+{
+    if (w->n >= w->max)
+        return;
+    if (w->out == NULL) {
+        ga_aw_wire_int(w, key, klen, v);
+        return;
+    }
+    w->out[w->n++] = (ga_attr){ .key = key, .klen = klen, .type = GA_V_INT, .i = v };
+}
+
+/* The record's attributes, in the order of its TLV area (core keys decoded here, the plug-in's
+ * by its op descriptor, exporter/ops.h), into w. The scratch area is reset first. */
+void ga_rec_attrs_w(const ga_rec *r, ga_aw *w);
+
+/* The same into out[0 .. max); returns the count. */
 int ga_rec_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc);
 
 /* The span name for a record into buf (NUL-terminated, truncated to cap); returns its

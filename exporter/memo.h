@@ -27,6 +27,12 @@ typedef struct ga_memo {
  * ga_memo_get() on the same memo. */
 void *ga_memo_get(ga_memo *m, const void *key, size_t len, int *fresh);
 
+/* The same for the key (tag, key[0..len)): a small number that must match too. */
+void *ga_memo_get_tagged(ga_memo *m, uint32_t tag, const void *key, size_t len, int *fresh);
+
+/* Give the memory back (ga_memo_get starts afresh). */
+void ga_memo_free(ga_memo *m);
+
 /* Child after fork: every memo starts empty on its next use. */
 void ga_memo_after_fork(void);
 

@@ -65,6 +65,10 @@ typedef struct ga_instrument {
 
 extern uint64_t ga_metrics_dropped;     /* observations lost to allocation failure */
 
+/* Changes whenever series are freed or forgotten (ga_instrument_clear/forget): a series
+ * pointer kept together with the generation it was found in is valid while they match. */
+extern uint32_t ga_series_generation;
+
 /* The series for this attribute set (order of `a` does not matter), created on first use;
  * the overflow series when the instrument is full; NULL when memory ran out. */
 ga_series *ga_series_get(ga_instrument *m, const ga_attr *a, int n);

@@ -18,10 +18,11 @@ typedef struct ga_op_desc {
     /* The span name into buf (NUL-terminated, at most cap bytes, cap >= 1); returns its
      * length. */
     size_t (*name)(const ga_rec *r, char *buf, size_t cap);
-    /* Decode one TLV entry with a plug-in key (>= GA_A_PLUGIN_FIRST) into out[n...]; returns
-     * the new n. May use sc for formatted strings. NULL = keys are skipped. */
-    int (*attr)(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
-                ga_attr *out, int n, int max, ga_attr_scratch *sc);
+    /* Decode one TLV entry with a plug-in key (>= GA_A_PLUGIN_FIRST): hand its span
+     * attributes to the writer w (ga_aw_str/ga_aw_int, exporter/attrs.h), in order; formatted
+     * strings go in w->sc. NULL = keys are skipped. */
+    void (*attr)(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
+                 ga_aw *w);
     /* The histogram every record of this op feeds with its duration (sampled or not), or NULL;
      * and the attributes of its series: the semconv metric attributes only, never raw paths,
      * ids or literals. Instruments are matched by name, so two plug-ins may feed one.

@@ -61,12 +61,12 @@ static void ga__read(const ga_rec *r, ga__hr *h)
 
 static int ga__route(const ga__hr *h, const char **route, size_t *rlen)
 {
-    const char *path, *q;
+    const char *path, *q, *routes = ga_http_routes();
     size_t pl, ql;
-    if (!h->server || h->target == NULL)
-        return 0;
+    if (!h->server || h->target == NULL || routes == NULL || routes[0] == '\0')
+        return 0;                   /* (no route templates: the common case, nothing to split) */
     ga_http_split_target(h->target, h->target_n, &path, &pl, &q, &ql);
-    return ga_http_route_match(ga_http_routes(), path, pl, route, rlen);
+    return ga_http_route_match(routes, path, pl, route, rlen);
 }
 
 static size_t ga__name(const ga_rec *r, char *buf, size_t cap)
@@ -85,78 +85,77 @@ static size_t ga__name(const ga_rec *r, char *buf, size_t cap)
 }
 
 /* error.type: the status code for errors (5xx; 4xx on clients), else the transport failure. */
-static int ga__error_type(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__error_type(const ga__hr *h, ga_aw *w)
 {
     if (h->status >= 500 || (!h->server && h->status >= 400)) {
-        char *p = ga_attr_scratch_get(sc, GA_FMT_U64_MAX + 1);
+        char *p = ga_attr_scratch_get(w->sc, GA_FMT_U64_MAX + 1);
         if (p != NULL)
-            n = ga_attr_add_str(out, n, max, GA_K("error.type"), p, ga_fmt_i64(p, h->status));
+            ga_aw_str(w, GA_K("error.type"), p, ga_fmt_i64(p, h->status));
     } else if (h->err == GA_HTTP_ERR_CLOSED) {
-        n = ga_attr_add_str(out, n, max, GA_K("error.type"), "connection_closed", 17);
+        ga_aw_str(w, GA_K("error.type"), "connection_closed", 17);
     }
-    return n;
 }
 
 /* Attributes both the span and its metric series carry. */
-static int ga__common(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__common(const ga__hr *h, ga_aw *w)
 {
     const char *m = ga_h1_method_name(h->method);
-    n = ga_attr_add_str(out, n, max, GA_K("http.request.method"), m, strlen(m));
+    ga_aw_str(w, GA_K("http.request.method"), m, strlen(m));
     if (h->status)
-        n = ga_attr_add_int(out, n, max, GA_K("http.response.status_code"), h->status);
-    n = ga_attr_add_str(out, n, max, GA_K("network.protocol.name"), "http", 4);
+        ga_aw_int(w, GA_K("http.response.status_code"), h->status);
+    ga_aw_str(w, GA_K("network.protocol.name"), "http", 4);
     if (h->version)
-        n = ga_attr_add_str(out, n, max, GA_K("network.protocol.version"), h->version == 10 ? "1.0" : "1.1", 3);
-    return ga__error_type(h, out, n, max, sc);
+        ga_aw_str(w, GA_K("network.protocol.version"), h->version == 10 ? "1.0" : "1.1", 3);
+    ga__error_type(h, w);
 }
 
 /* server.address / server.port: the Host field, else (clients) the peer. */
-static int ga__server_addr(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__server_addr(const ga__hr *h, ga_aw *w)
 {
     const char *host;
     size_t hl;
     int port;
     if (h->host && ga_http_host_port(h->host, h->host_n, &host, &hl, &port, 80)) {
-        n = ga_attr_add_str(out, n, max, GA_K("server.address"), host, hl);
-        return ga_attr_add_int(out, n, max, GA_K("server.port"), port);
+        ga_aw_str(w, GA_K("server.address"), host, hl);
+        ga_aw_int(w, GA_K("server.port"), port);
+        return;
     }
     if (h->server || !h->has_peer)
-        return n;
+        return;
     size_t l;
-    const char *p = ga_attr_peer(sc, &h->peer, &l);
+    const char *p = ga_attr_peer(w->sc, &h->peer, &l);
     if (p == NULL)
-        return n;
-    n = ga_attr_add_str(out, n, max, GA_K("server.address"), p, l);
-    return ga_attr_add_int(out, n, max, GA_K("server.port"), h->peer.port);
+        return;
+    ga_aw_str(w, GA_K("server.address"), p, l);
+    ga_aw_int(w, GA_K("server.port"), h->peer.port);
 }
 
-static int ga__server_attrs(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__server_attrs(const ga__hr *h, ga_aw *w)
 {
     const char *path, *q, *route;
     size_t pl, ql, rl;
     ga_http_split_target(h->target ? h->target : "", h->target_n, &path, &pl, &q, &ql);
-    n = ga_attr_add_str(out, n, max, GA_K("url.path"), path, pl);
-    char *rq = ql ? ga_attr_scratch_get(sc, 160) : NULL;
+    ga_aw_str(w, GA_K("url.path"), path, pl);
+    char *rq = ql ? ga_attr_scratch_get(w->sc, 160) : NULL;
     if (rq != NULL)
-        n = ga_attr_add_str(out, n, max, GA_K("url.query"), rq, ga_http_redact_query(q, ql, rq, 160));
-    n = ga_attr_add_str(out, n, max, GA_K("url.scheme"), "http", 4);
+        ga_aw_str(w, GA_K("url.query"), rq, ga_http_redact_query(q, ql, rq, 160));
+    ga_aw_str(w, GA_K("url.scheme"), "http", 4);
     if (ga__route(h, &route, &rl))
-        n = ga_attr_add_str(out, n, max, GA_K("http.route"), route, rl);
+        ga_aw_str(w, GA_K("http.route"), route, rl);
     if (h->xff != NULL) {
         const char *comma = memchr(h->xff, ',', h->xff_n);
         size_t l = comma ? (size_t)(comma - h->xff) : h->xff_n;
         while (l > 0 && h->xff[l - 1] == ' ')
             l--;
-        n = ga_attr_add_str(out, n, max, GA_K("client.address"), h->xff, l);
+        ga_aw_str(w, GA_K("client.address"), h->xff, l);
     } else if (h->has_peer) {
         size_t l;
-        const char *p = ga_attr_peer(sc, &h->peer, &l);
-        n = ga_attr_add_str(out, n, max, GA_K("client.address"), p, l);
+        const char *p = ga_attr_peer(w->sc, &h->peer, &l);
+        ga_aw_str(w, GA_K("client.address"), p, l);
     }
-    return n;
 }
 
-static int ga__client_attrs(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__client_attrs(const ga__hr *h, ga_aw *w)
 {
     char auth[GA_FMT_IP_MAX + 8];
     const char *a = h->host;
@@ -165,32 +164,33 @@ static int ga__client_attrs(const ga__hr *h, ga_attr *out, int n, int max, ga_at
         al = ga_fmt_ip_port(auth, &h->peer);
         a = auth;
     }
-    char *u = ga_attr_scratch_get(sc, 200);
+    char *u = ga_attr_scratch_get(w->sc, 200);
     if (u != NULL && h->target != NULL)
-        n = ga_attr_add_str(out, n, max, GA_K("url.full"), u, ga_http_url_full(h->target, h->target_n, a ? a : "", al, u, 200));
-    return n;
+        ga_aw_str(w, GA_K("url.full"), u, ga_http_url_full(h->target, h->target_n, a ? a : "", al, u, 200));
 }
 
-static int ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
-                    ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
+                     ga_aw *w)
 {
     (void)type; (void)v; (void)len;
     if (key != GA_A_HTTP_METHOD)
-        return n;                   /* everything is derived at the method key */
+        return;                     /* everything is derived at the method key */
     ga__hr h;
     ga__read(r, &h);
-    n = ga__common(&h, out, n, max, sc);
+    ga__common(&h, w);
     if (h.morig != NULL)
-        n = ga_attr_add_str(out, n, max, GA_K("http.request.method_original"), h.morig, h.morig_n);
-    n = ga__server_addr(&h, out, n, max, sc);
-    n = h.server ? ga__server_attrs(&h, out, n, max, sc) : ga__client_attrs(&h, out, n, max, sc);
+        ga_aw_str(w, GA_K("http.request.method_original"), h.morig, h.morig_n);
+    ga__server_addr(&h, w);
+    if (h.server)
+        ga__server_attrs(&h, w);
+    else
+        ga__client_attrs(&h, w);
     if (h.ua != NULL)
-        n = ga_attr_add_str(out, n, max, GA_K("user_agent.original"), h.ua, h.ua_n);
+        ga_aw_str(w, GA_K("user_agent.original"), h.ua, h.ua_n);
     if (h.req_body >= 0)
-        n = ga_attr_add_int(out, n, max, GA_K("http.request.body.size"), h.req_body);
+        ga_aw_int(w, GA_K("http.request.body.size"), h.req_body);
     if (h.resp_body >= 0)
-        n = ga_attr_add_int(out, n, max, GA_K("http.response.body.size"), h.resp_body);
-    return n;
+        ga_aw_int(w, GA_K("http.response.body.size"), h.resp_body);
 }
 
 /* http.server.request.duration: method, scheme, status, route, protocol, error.type.
@@ -202,15 +202,16 @@ static int ga__metric_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scra
     size_t rl;
     ga__read(r, &h);
     ga_attr_scratch_reset(sc);
-    int n = ga__common(&h, out, 0, max, sc);
+    ga_aw w = ga_aw_array(out, max, sc);
+    ga__common(&h, &w);
     if (h.server) {
-        n = ga_attr_add_str(out, n, max, GA_K("url.scheme"), "http", 4);
+        ga_aw_str(&w, GA_K("url.scheme"), "http", 4);
         if (ga__route(&h, &route, &rl))
-            n = ga_attr_add_str(out, n, max, GA_K("http.route"), route, rl);
+            ga_aw_str(&w, GA_K("http.route"), route, rl);
     } else {
-        n = ga__server_addr(&h, out, n, max, sc);
+        ga__server_addr(&h, &w);
     }
-    return n;
+    return w.n;
 }
 
 /* http.server.active_requests from the plug-in's in-flight counters: a series per method

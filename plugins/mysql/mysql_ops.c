@@ -167,41 +167,38 @@ static size_t ga__name(const ga_rec *r, char *buf, size_t cap)
 }
 
 /* server.address / server.port from the peer, when the application did not name them. */
-static int ga__server_from_peer(const ga__my *m, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__server_from_peer(const ga__my *m, ga_aw *w)
 {
     if (!m->has_peer || (m->peer.family != AF_INET && m->peer.family != AF_INET6))
-        return n;
+        return;
     if (!m->has_host) {
         size_t l;
-        const char *p = ga_attr_peer(sc, &m->peer, &l);
-        n = ga_attr_add_str(out, n, max, GA_K("server.address"), p, l);
+        const char *p = ga_attr_peer(w->sc, &m->peer, &l);
+        ga_aw_str(w, GA_K("server.address"), p, l);
     }
     if (!m->has_port)
-        n = ga_attr_add_int(out, n, max, GA_K("server.port"), m->peer.port);
-    return n;
+        ga_aw_int(w, GA_K("server.port"), m->peer.port);
 }
 
 /* The attributes of INFO: system, operation, server from the peer, closed connection. */
-static int ga__info(const ga_rec *r, int64_t info, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__info(const ga_rec *r, int64_t info, ga_aw *w)
 {
     ga__my m;
     ga__read(r, &m);
     if (info & GA_MY_I_MARIADB)
-        n = ga_attr_add_str(out, n, max, GA_K("db.system.name"), "mariadb", 7);
+        ga_aw_str(w, GA_K("db.system.name"), "mariadb", 7);
     else
-        n = ga_attr_add_str(out, n, max, GA_K("db.system.name"), "mysql", 5);
+        ga_aw_str(w, GA_K("db.system.name"), "mysql", 5);
     const char *op = ga__operation(r, &m);
     if (op != NULL)
-        n = ga_attr_add_str(out, n, max, GA_K("db.operation.name"), op, strlen(op));
-    n = ga__server_from_peer(&m, out, n, max, sc);
+        ga_aw_str(w, GA_K("db.operation.name"), op, strlen(op));
+    ga__server_from_peer(&m, w);
     if ((info & GA_MY_I_CLOSED) && !m.has_error)
-        n = ga_attr_add_str(out, n, max, GA_K("error.type"), "connection_closed", 17);
-    return n;
+        ga_aw_str(w, GA_K("error.type"), "connection_closed", 17);
 }
 
 /* db.query.text (unless metric) and db.query.summary. */
-static int ga__text(const ga_rec *r, const uint8_t *v, size_t len, ga_attr *out, int n, int max,
-                    int metric)
+static void ga__text(const ga_rec *r, const uint8_t *v, size_t len, ga_aw *w, int metric)
 {
     int mode = ga_my_cfg.sql_text;
     int sanitize = !metric && mode == GA_SQL_SANITIZED && r->h.op == GA_OP_MYSQL_QUERY;
@@ -209,49 +206,54 @@ static int ga__text(const ga_rec *r, const uint8_t *v, size_t len, ga_attr *out,
     const ga__sql *d = sanitize || summary ? ga__derive((const char *)v, len, sanitize) : NULL;
     if (!metric && mode != GA_SQL_NONE) {
         if (sanitize)
-            n = ga_attr_add_str(out, n, max, GA_K("db.query.text"), d->san, d->san_len);
+            ga_aw_str(w, GA_K("db.query.text"), d->san, d->san_len);
         else
-            n = ga_attr_add_str(out, n, max, GA_K("db.query.text"), (const char *)v, len);
+            ga_aw_str(w, GA_K("db.query.text"), (const char *)v, len);
     }
     if (summary && d->sum_len > 0)
-        n = ga_attr_add_str(out, n, max, GA_K("db.query.summary"), d->sum, d->sum_len);
-    return n;
+        ga_aw_str(w, GA_K("db.query.summary"), d->sum, d->sum_len);
 }
 
-static int ga__decode(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
-                      ga_attr *out, int n, int max, int metric, ga_attr_scratch *sc)
+static void ga__decode(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
+                       ga_aw *w, int metric)
 {
     int64_t iv = 0;
     if (type == GA_AT_INT && len == sizeof iv)
         memcpy(&iv, v, sizeof iv);
     switch (key) {
     case GA_A_MY_INFO:
-        return ga__info(r, iv, out, n, max, sc);
+        ga__info(r, iv, w);
+        break;
     case GA_A_MY_ERROR: {
-        char *code = ga_attr_scratch_get(sc, GA_FMT_U64_MAX + 1);
+        char *code = ga_attr_scratch_get(w->sc, GA_FMT_U64_MAX + 1);
         if (code == NULL)
-            return n;
+            break;
         size_t k = ga_fmt_i64(code, iv);
-        n = ga_attr_add_str(out, n, max, GA_K("db.response.status_code"), code, k);
-        return ga_attr_add_str(out, n, max, GA_K("error.type"), code, k);
+        ga_aw_str(w, GA_K("db.response.status_code"), code, k);
+        ga_aw_str(w, GA_K("error.type"), code, k);
+        break;
     }
     case GA_A_MY_DB:
-        return ga_attr_add_str(out, n, max, GA_K("db.namespace"), (const char *)v, len);
+        ga_aw_str(w, GA_K("db.namespace"), (const char *)v, len);
+        break;
     case GA_A_MY_HOST:
-        return ga_attr_add_str(out, n, max, GA_K("server.address"), (const char *)v, len);
+        ga_aw_str(w, GA_K("server.address"), (const char *)v, len);
+        break;
     case GA_A_MY_PORT:
-        return ga_attr_add_int(out, n, max, GA_K("server.port"), iv);
+        ga_aw_int(w, GA_K("server.port"), iv);
+        break;
     case GA_A_MY_TEXT:
-        return ga__text(r, v, len, out, n, max, metric);
+        ga__text(r, v, len, w, metric);
+        break;
     default:
-        return n;
+        break;
     }
 }
 
-static int ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
-                    ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
+                     ga_aw *w)
 {
-    return ga__decode(r, key, type, v, len, out, n, max, 0, sc);
+    ga__decode(r, key, type, v, len, w, 0);
 }
 
 /* The metric series: db.system.name, db.namespace, db.operation.name, db.query.summary,
@@ -261,11 +263,11 @@ static int ga__metric_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scra
     size_t off = 0, len;
     uint8_t key, type;
     const uint8_t *v;
-    int n = 0;
     ga_attr_scratch_reset(sc);
+    ga_aw w = ga_aw_array(out, max, sc);
     while (ga_rec_next(r, &off, &key, &type, &v, &len))
-        n = ga__decode(r, key, type, v, len, out, n, max, 1, sc);
-    return n;
+        ga__decode(r, key, type, v, len, &w, 1);
+    return w.n;
 }
 
 #define GA__MYSQL_OP(o) [(o) - 1] = { .name = ga__name, .attr = ga__attr, \

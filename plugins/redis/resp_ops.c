@@ -91,57 +91,59 @@ static const char *ga__hookerr_name(int64_t e)
     return e > 0 && e < 7 ? names[e] : names[0];
 }
 
-/* A string copied into scratch memory (with a NUL, as the space given to db.query.text
- * depends on what is left) as one attribute. */
-static int ga__keep(ga_attr *out, int n, int max, ga_attr_scratch *sc, const char *key, uint8_t klen,
-                    const char *s, size_t l)
+/* A string copied into scratch memory (with a NUL: the room left for db.query.text depends
+ * on what was used) as one attribute. A writer in wire mode writes it at once: only the room
+ * is taken. */
+static void ga__keep(ga_aw *w, const char *key, uint8_t klen, const char *s, size_t l)
 {
-    char *p = ga_attr_scratch_get(sc, l + 1);
+    char *p = ga_attr_scratch_get(w->sc, l + 1);
     if (p == NULL)
-        return n;
-    memcpy(p, s, l);
-    p[l] = '\0';
-    return ga_attr_add_str(out, n, max, key, klen, p, l);
+        return;
+    if (w->out != NULL) {
+        memcpy(p, s, l);
+        p[l] = '\0';
+        s = p;
+    }
+    ga_aw_str(w, key, klen, s, l);
 }
 
 /* Attributes shared by spans and metric series. */
-static int ga__common(const ga__resp *x, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__common(const ga__resp *x, ga_aw *w)
 {
     char b[128];
     size_t l;
-    n = ga_attr_add_str(out, n, max, GA_K("db.system.name"), "redis", 5);
+    ga_aw_str(w, GA_K("db.system.name"), "redis", 5);
     l = ga__opname(x, b, sizeof b);
-    n = ga__keep(out, n, max, sc, GA_K("db.operation.name"), b, l);
+    ga__keep(w, GA_K("db.operation.name"), b, l);
     if (GA_RESP_INFO_SRC(x->info) != GA_RESP_SRC_HOOK) {   /* the hook alone cannot follow SELECT */
         l = ga_fmt_i64(b, x->db);
-        n = ga__keep(out, n, max, sc, GA_K("db.namespace"), b, l);
+        ga__keep(w, GA_K("db.namespace"), b, l);
     }
     if (x->host_len > 0) {
-        n = ga_attr_add_str(out, n, max, GA_K("server.address"), x->host, x->host_len);
+        ga_aw_str(w, GA_K("server.address"), x->host, x->host_len);
     } else if (x->peer.family == AF_INET || x->peer.family == AF_INET6) {
-        const char *p = ga_attr_peer(sc, &x->peer, &l);
+        const char *p = ga_attr_peer(w->sc, &x->peer, &l);
         if (p != NULL)
-            n = ga__keep(out, n, max, sc, GA_K("server.address"), p, l);
+            ga__keep(w, GA_K("server.address"), p, l);
     }
     int port = x->port ? (int)x->port : (x->peer.family == AF_INET || x->peer.family == AF_INET6) ? x->peer.port : 0;
     if (port > 0)
-        n = ga_attr_add_int(out, n, max, GA_K("server.port"), port);
+        ga_aw_int(w, GA_K("server.port"), port);
     int fl = GA_RESP_INFO_FLAGS(x->info);
     if ((fl & GA_RESP_GF_ERROR) && x->code_len > 0) {
-        n = ga_attr_add_str(out, n, max, GA_K("db.response.status_code"), x->code, x->code_len);
-        n = ga_attr_add_str(out, n, max, GA_K("error.type"), x->code, x->code_len);
+        ga_aw_str(w, GA_K("db.response.status_code"), x->code, x->code_len);
+        ga_aw_str(w, GA_K("error.type"), x->code, x->code_len);
     } else if (x->hookerr) {
         const char *e = ga__hookerr_name(x->hookerr);
-        n = ga__keep(out, n, max, sc, GA_K("error.type"), e, strlen(e));
+        ga__keep(w, GA_K("error.type"), e, strlen(e));
     } else if (fl & GA_RESP_GF_CLOSED) {
-        n = ga__keep(out, n, max, sc, GA_K("error.type"), "connection_closed", 17);
+        ga__keep(w, GA_K("error.type"), "connection_closed", 17);
     }
-    return n;
 }
 
 /* The function that called the hiredis API (only when the symbol is a function that
  * really contains the address). */
-static int ga__caller(const ga__resp *x, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__caller(const ga__resp *x, ga_aw *w)
 {
     Dl_info info;
     const ElfW(Sym) *sym = NULL;
@@ -149,45 +151,44 @@ static int ga__caller(const ga__resp *x, ga_attr *out, int n, int max, ga_attr_s
     if (pc == NULL || dladdr1(pc, &info, (void **)&sym, RTLD_DL_SYMENT) == 0 || sym == NULL ||
         info.dli_sname == NULL || ELF64_ST_TYPE(sym->st_info) != STT_FUNC ||
         (uintptr_t)pc - (uintptr_t)info.dli_saddr >= sym->st_size)
-        return n;
-    return ga__keep(out, n, max, sc, GA_K("code.function.name"), info.dli_sname,
-                    strnlen(info.dli_sname, 95));
+        return;
+    ga__keep(w, GA_K("code.function.name"), info.dli_sname, strnlen(info.dli_sname, 95));
 }
 
 /* Everything is decoded once, at the INFO key (always present); the other keys add nothing. */
-static int ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
-                    ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
+                     ga_aw *w)
 {
     (void)type; (void)v; (void)len;
     if (key != GA_A_RESP_INFO)
-        return n;
+        return;
     ga__resp x;
     ga__read(r, &x);
-    n = ga__common(&x, out, n, max, sc);
+    ga__common(&x, w);
     if (x.peer.family == AF_INET || x.peer.family == AF_INET6)
-        n = ga_attr_add_str(out, n, max, GA_K("network.transport"), "tcp", 3);
+        ga_aw_str(w, GA_K("network.transport"), "tcp", 3);
     else if (x.peer.family == AF_UNIX)
-        n = ga_attr_add_str(out, n, max, GA_K("network.transport"), "unix", 4);
+        ga_aw_str(w, GA_K("network.transport"), "unix", 4);
     int kind = GA_RESP_INFO_KIND(x.info);
     if ((kind == GA_RESP_GK_BATCH && x.ncmds >= 2) ||
         (kind == GA_RESP_GK_MULTI && (x.ncmds >= 2 || x.ncmds == 0)))
-        n = ga_attr_add_int(out, n, max, GA_K("db.operation.batch.size"), x.ncmds);
+        ga_aw_int(w, GA_K("db.operation.batch.size"), x.ncmds);
     static const char *const src[] = { "wire", "hiredis+wire", "hiredis" };
     static const uint8_t src_len[] = { 4, 12, 7 };
     int s = GA_RESP_INFO_SRC(x.info);
     s = s <= 2 ? s : 0;
-    n = ga_attr_add_str(out, n, max, GA_K("genesis.redis.source"), src[s], src_len[s]);
+    ga_aw_str(w, GA_K("genesis.redis.source"), src[s], src_len[s]);
     if (x.caller)
-        n = ga__caller(&x, out, n, max, sc);
+        ga__caller(&x, w);
+    ga_attr_scratch *sc = w->sc;
     size_t room = sizeof sc->buf - sc->used;
     size_t cap = room > 64 + GA_RESP_QUERY_CAP ? GA_RESP_QUERY_CAP : room > 64 ? room - 64 : 0;
     char *q = cap ? ga_attr_scratch_get(sc, cap) : NULL;     /* 64 bytes left for the peer address */
     if (q != NULL && x.text_len > 0) {
         size_t l = ga_resp_text_render(x.text, x.text_len, GA_RESP_INFO_MODE(x.info),
                                        (GA_RESP_INFO_FLAGS(x.info) & GA_RESP_GF_TRUNC) != 0, q, cap);
-        n = ga_attr_add_str(out, n, max, GA_K("db.query.text"), q, l);
+        ga_aw_str(w, GA_K("db.query.text"), q, l);
     }
-    return n;
 }
 
 static int ga__metric_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
@@ -195,7 +196,9 @@ static int ga__metric_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scra
     ga__resp x;
     ga__read(r, &x);
     ga_attr_scratch_reset(sc);
-    return ga__common(&x, out, 0, max, sc);
+    ga_aw w = ga_aw_array(out, max, sc);
+    ga__common(&x, &w);
+    return w.n;
 }
 
 static const ga_op_desc ga__ops[GA_OP_RESP_COUNT - 1] = {

@@ -52,7 +52,7 @@ void *ga_memo_get_tagged(ga_memo *m, uint32_t tag, const void *key, size_t len, 
     hd->len = (uint32_t)len;
     hd->tag = tag;
     memcpy(k, key, len);
-    memset(v, 0, m->val_size);
+    memset(v, 0, m->val_size < GA_MEMO_ZEROED ? m->val_size : GA_MEMO_ZEROED);
     *fresh = 1;
     return v;
 }

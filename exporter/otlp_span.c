@@ -6,6 +6,7 @@
  * start_time_unix_nano = 7 (fixed64); end_time_unix_nano = 8 (fixed64); attributes = 9;
  * status = 15; flags = 16 (fixed32) }; Status { code = 3 }; Resource { attributes = 1 };
  * InstrumentationScope { name = 1; version = 2 }. */
+#include <stddef.h>
 #include <string.h>
 #include "exporter/otlp_common.h"
 #include "exporter/memo.h"
@@ -212,6 +213,8 @@ typedef struct ga__span_memo {
     uint8_t ok;                         /* filled (it fitted) */
     uint8_t bytes[GA__MEMO_BYTES];      /* the name, then the attributes fields */
 } ga__span_memo;
+
+_Static_assert(offsetof(ga__span_memo, ok) < GA_MEMO_ZEROED, "ok must start zeroed");
 
 static ga_memo ga__spans = GA_MEMO_INIT(GA_REC_ATTR_CAP, sizeof(ga__span_memo), 128);
 

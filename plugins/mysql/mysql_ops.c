@@ -9,6 +9,7 @@
  * A statement's summary and sanitised text depend only on its text: they are derived once per
  * distinct text (exporter/memo.h) and shared by the span name, the span's attributes and the
  * metric series; attribute values point into that cache, valid until the next record. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -75,6 +76,8 @@ typedef struct ga__sql {
     char sum[GA_SQL_SUMMARY_MAX + 1];
     char san[GA_REC_ATTR_CAP];
 } ga__sql;
+
+_Static_assert(offsetof(ga__sql, have_san) < GA_MEMO_ZEROED, "the flags must start zeroed");
 
 static ga_memo ga__texts = GA_MEMO_INIT(GA_MY_TEXT_CAP, sizeof(ga__sql), 64);
 

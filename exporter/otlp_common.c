@@ -3,7 +3,6 @@
 #include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 #include "exporter/otlp_common.h"
 #include "exporter/utf8.h"
 
@@ -176,31 +175,4 @@ int ga_otlp_pack(const ProtobufCMessage *m, ga_buf *out)
     }
     out->len = protobuf_c_message_pack(m, (uint8_t *)out->data);
     return out->len == n ? 0 : -1;
-}
-
-int ga_otlp_gzip(const void *in, size_t n, ga_buf *out)
-{
-    ga_buf_reset(out);
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    /* Level 4: most of the size gain of the default level at a fraction of its CPU. */
-    if (deflateInit2(&z, 4, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return -1;
-    size_t bound = deflateBound(&z, (uLong)n);
-    char *d = out->cap >= bound ? out->data : realloc(out->data, bound);
-    if (d == NULL) {
-        deflateEnd(&z);
-        return -1;
-    }
-    out->data = d;
-    if (out->cap < bound)
-        out->cap = bound;
-    z.next_in = (Bytef *)(uintptr_t)in;
-    z.avail_in = (uInt)n;
-    z.next_out = (Bytef *)d;
-    z.avail_out = (uInt)bound;
-    int rc = deflate(&z, Z_FINISH);
-    out->len = z.total_out;
-    deflateEnd(&z);
-    return rc == Z_STREAM_END ? 0 : -1;
 }

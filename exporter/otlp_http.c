@@ -36,6 +36,7 @@ struct ga_otlp_http {
     int state;
     ga_buf req, resp;               /* request body (sent from req_start); answer (capped) */
     size_t req_start, req_pos;      /* req_pos: what curl has read of it (read callback) */
+    int (*gzip)(const void *in, size_t n, ga_buf *out);
     int resp_too_big;
     long retry_after_ms;            /* from the last answer; -1 = none */
     uint64_t end_ms;                /* all attempts end here; 0 = no limit */
@@ -61,8 +62,14 @@ ga_otlp_http *ga_otlp_http_new(const ga_otlp_cfg *cfg, const char *what)
         return NULL;
     h->cfg = *cfg;
     h->what = what;
+    h->gzip = ga_otlp_gzip;
     h->retry_after_ms = -1;
     return h;
+}
+
+void ga_otlp_http_set_gzip(ga_otlp_http *h, int (*gzip)(const void *in, size_t n, ga_buf *out))
+{
+    h->gzip = gzip;
 }
 
 int ga_otlp_http_busy(const ga_otlp_http *h)
@@ -491,7 +498,7 @@ void ga_otlp_http_send_from(ga_otlp_http *h, ga_buf *body, size_t start, uint64_
     if (start > body->len)
         start = body->len;
     if (h->cfg.gzip) {
-        if (ga_otlp_gzip(body->data + start, body->len - start, &h->req) < 0) {
+        if (h->gzip(body->data + start, body->len - start, &h->req) < 0) {
             ga__finish(h, 0, GA_FAIL_ENCODE);
             return;
         }

@@ -120,8 +120,8 @@ static void ga__export(uint64_t deadline_ms)
         if (deadline_ms == 0 || bsp_end < deadline_ms)
             deadline_ms = bsp_end;
     }
-    if (T.http == NULL)
-        T.http = ga_otlp_http_new(&T.cfg, "traces");
+    if (T.http == NULL && (T.http = ga_otlp_http_new(&T.cfg, "traces")) != NULL)
+        ga_otlp_http_set_gzip(T.http, ga_otlp_gzip_spans);
     if (T.http == NULL || ga__encode(n) < 0) {
         ga__dequeue(n);
         ga__dropped(n, GA_FAIL_ENCODE);

@@ -76,21 +76,36 @@ static int ga__cmp(const char *key, size_t n, const char *name)
     }
 }
 
-/* The key specification of a command name (n bytes), or NULL: binary search of the table. */
+/* The key specification of a command name (n bytes), or NULL: binary search of the table. The
+ * last name looked up is remembered with its answer: spans of one command follow each other
+ * (exporter thread only, like everything here). */
 static const ga_keyspec *ga__find(const char *name, size_t n)
 {
+    static char last[24];
+    static size_t last_n;
+    static const ga_keyspec *last_spec;
+    if (n == last_n && n <= sizeof last && memcmp(name, last, n) == 0)
+        return last_spec;
+    const ga_keyspec *found = NULL;
     size_t lo = 0, hi = sizeof ga__specs / sizeof ga__specs[0];
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         int c = ga__cmp(name, n, ga__specs[mid].name);
-        if (c == 0)
-            return &ga__specs[mid];
+        if (c == 0) {
+            found = &ga__specs[mid];
+            break;
+        }
         if (c < 0)
             hi = mid;
         else
             lo = mid + 1;
     }
-    return NULL;
+    if (n <= sizeof last) {
+        memcpy(last, name, n);
+        last_n = n;
+        last_spec = found;
+    }
+    return found;
 }
 
 /* The argument as a small non-negative integer, or -1. */

@@ -165,6 +165,7 @@ static void ga__name(ga__sum *s, const ga_sql_token *t)
         p++;
         n -= (p[n - 2] == '`') ? 2 : 1;
     }
+    n = strnlen(p, n);                  /* a quoted name ends at a NUL: the summary is a C string */
     ga__append(s, p, n, 0);
     ga_sql_lex save = s->lx;
     ga_sql_token dot, part;
@@ -176,6 +177,7 @@ static void ga__name(ga__sum *s, const ga_sql_token *t)
             q++;
             k -= (q[k - 2] == '`') ? 2 : 1;
         }
+        k = strnlen(q, k);
         if (s->len + 1 + k < s->cap && s->len + 1 + k <= GA_SQL_SUMMARY_MAX) {
             s->out[s->len++] = '.';
             memcpy(s->out + s->len, q, k);

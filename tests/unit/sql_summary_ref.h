@@ -1,6 +1,8 @@
 /* sql_summary_ref.h — the db.query.summary builder as it was before its keyword tests were made
  * cheap: the reference the unit tests compare protocols/sql/sql_summary.c with, statement by
- * statement. Test helper, included by one test file. Original description:
+ * statement. Test helper, included by one test file. One change since, made on both sides: a
+ * quoted name ends at a NUL byte (a summary holding one broke its contract: a C string of its
+ * length). Original description:
  *
  * One pass over the tokens (protocols/sql/sql_sanitize.h lexer). The DML operations SELECT,
  * INSERT, UPDATE, DELETE, REPLACE are appended wherever they appear (subqueries included);
@@ -89,6 +91,7 @@ static void refs__name(refs__sum *s, const ga_sql_token *t)
         p++;
         n -= (p[n - 2] == '`') ? 2 : 1;
     }
+    n = strnlen(p, n);                  /* a quoted name ends at a NUL: the summary is a C string */
     refs__append(s, p, n, 0);
     ga_sql_lex save = s->lx;
     ga_sql_token dot, part;
@@ -100,6 +103,7 @@ static void refs__name(refs__sum *s, const ga_sql_token *t)
             q++;
             k -= (q[k - 2] == '`') ? 2 : 1;
         }
+        k = strnlen(q, k);
         if (s->len + 1 + k < s->cap && s->len + 1 + k <= GA_SQL_SUMMARY_MAX) {
             s->out[s->len++] = '.';
             memcpy(s->out + s->len, q, k);

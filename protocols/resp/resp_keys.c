@@ -1,6 +1,7 @@
 /* resp_keys.c — which arguments of a Redis command are keys, from the key specifications of
  * the commands in common use (the `first, last, step` of COMMAND INFO, numkeys commands,
  * XREAD's STREAMS). Exporter thread only (contract in resp_text.h). */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include "protocols/resp/resp_text.h"
@@ -100,10 +101,13 @@ static const ga_keyspec *ga__find(const char *name, size_t n)
         else
             lo = mid + 1;
     }
-    if (n <= sizeof last) {
+    if (n <= sizeof last) {             /* in an order a fork can never see half-done */
+        last_n = SIZE_MAX;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
         memcpy(last, name, n);
-        last_n = n;
         last_spec = found;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        last_n = n;
     }
     return found;
 }

@@ -25,9 +25,9 @@ typedef struct ga_memo {
 /* The value area (val_size bytes, aligned for any type) for `key`: *fresh = 0 when it holds
  * the value derived from these very bytes before; *fresh = 1 when the entry was (re)assigned
  * to this key, the first GA_MEMO_ZEROED bytes of its value zeroed: the caller fills it (keep
- * the flags that say what is derived there: zeroes must mean "not derived yet"). NULL when the key is longer than key_max or memory
- * is short (derive into the caller's own buffer then). The area stays valid until the next
- * ga_memo_get() on the same memo. */
+ * the flags that say what is derived there: zeroes must mean "not derived yet"). NULL when
+ * the key is longer than key_max or memory is short (derive into the caller's own buffer
+ * then). The area stays valid until the next ga_memo_get() on the same memo. */
 void *ga_memo_get(ga_memo *m, const void *key, size_t len, int *fresh);
 
 /* The same for the key (tag, key[0..len)): a small number that must match too. */

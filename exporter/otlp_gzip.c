@@ -66,7 +66,8 @@ static uint32_t ga__reverse(uint32_t code, unsigned len)
 static void ga__tables(void)
 {
     for (unsigned v = 0; v < 288; v++) {
-        unsigned code = v < 144 ? 0x30 + v : v < 256 ? 0x190 + (v - 144) : v < 280 ? v - 256 : 0xc0 + (v - 280);
+        unsigned code = v < 144 ? 0x30 + v : v < 256 ? 0x190 + (v - 144)
+                      : v < 280 ? v - 256 : 0xc0 + (v - 280);
         unsigned len = v < 144 ? 8 : v < 256 ? 9 : v < 280 ? 7 : 8;
         ga__lit[v] = (ga__code){ ga__reverse(code, len), (uint8_t)len };
     }

@@ -278,7 +278,8 @@ static void corpus_mysql(ga_rec *out, int *n)
                      "SELECT a.x, b.y FROM t1 a JOIN db2.t2 b ON a.id = b.id WHERE a.v IN (1, 2, 3)");
     corpus_mysql_rec(out, n, GA_OP_MYSQL_QUERY, w | GA_MY_COM_QUERY, 0, NULL,
                      "UPDATE users SET name = 'caf\xc3\xa9' WHERE id = -5; DELETE FROM sessions");
-    corpus_mysql_rec(out, n, GA_OP_MYSQL_QUERY, w | GA_MY_COM_QUERY, 0, NULL, "CREATE TABLE IF NOT EXISTS t9 (id INT)");
+    corpus_mysql_rec(out, n, GA_OP_MYSQL_QUERY, w | GA_MY_COM_QUERY, 0, NULL,
+                     "CREATE TABLE IF NOT EXISTS t9 (id INT)");
     corpus_mysql_rec(out, n, GA_OP_MYSQL_QUERY, w | GA_MY_COM_QUERY, 0, NULL, "SHOW VARIABLES LIKE 'x%'");
     corpus_mysql_rec(out, n, GA_OP_MYSQL_PREPARE, w | GA_MY_COM_STMT_PREPARE, 0, "test",
                      "SELECT * FROM messages WHERE id = ?");

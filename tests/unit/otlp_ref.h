@@ -42,8 +42,10 @@ static __attribute__((unused)) char *ref_trace_state(ga_pb_arena *a, const ga_re
 }
 
 /* A Span from its parts (the name and the tracestate repaired, C strings as protobuf-c takes). */
-static __attribute__((unused)) ref_span_t *ref_span_parts(ga_pb_arena *a, const ga_rec *r, const char *name, size_t nl,
-                                  const ga_attr *at, int n, const char *ts, size_t tl)
+static __attribute__((unused)) ref_span_t *ref_span_parts(ga_pb_arena *a, const ga_rec *r,
+                                                          const char *name, size_t nl,
+                                                          const ga_attr *at, int n,
+                                                          const char *ts, size_t tl)
 {
     ref_span_t *s = ga_pb_alloc(a, sizeof *s);
     if (s == NULL)

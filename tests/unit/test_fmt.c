@@ -132,7 +132,7 @@ static void test_memo(void **state)
     v = ga_memo_get(&m, "SELECT 2", 8, &fresh);        /* same length, other bytes */
     assert_int_equal(fresh, 1);
     *v = 22;
-    char key[8];
+    char key[16];
     for (int i = 0; i < 64; i++) {                       /* fill every slot with others */
         snprintf(key, sizeof key, "k%d", i);
         v = ga_memo_get(&m, key, strlen(key), &fresh);

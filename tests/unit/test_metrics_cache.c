@@ -59,7 +59,7 @@ static void test_overflow(void **state)
 {
     (void)state;
     ga_attr a[3];
-    char ops[32][8];
+    char ops[32][16];
     ga_series *first = NULL;
     for (int i = 0; i < 32; i++) {
         snprintf(ops[i], sizeof ops[i], "OP%d", i);
@@ -82,7 +82,7 @@ static void test_bounded_table(void **state)
 {
     (void)state;
     ga_attr a[3];
-    char ops[200][8];
+    char ops[200][16];
     for (int i = 0; i < 200; i++) {                                   /* many sets overflowing */
         snprintf(ops[i], sizeof ops[i], "X%d", i);
         set(a, ops[i], 2);

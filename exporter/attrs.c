@@ -1,9 +1,9 @@
-/* attrs.c — record TLV → semantic-convention attributes and span names (see attrs.h). */
-#include <arpa/inet.h>
-#include <stdio.h>
+/* attrs.c — record TLV → semantic-convention attributes and span names (see attrs.h). No
+ * printf family here: this runs for every exported span. */
 #include <string.h>
 #include <sys/socket.h>
 #include "exporter/attrs.h"
+#include "exporter/fmt.h"
 #include "exporter/ops.h"
 #include "preload/plugin.h"
 
@@ -20,18 +20,25 @@ const char *ga_errno_name(int err, char *buf, size_t cap)
     const char *n = strerrorname_np(err);
     if (n != NULL)
         return n;
-    snprintf(buf, cap, "errno_%d", err);
+    ga_sb b = ga_sb_init(buf, cap);
+    ga_sb_put(&b, "errno_", 6);
+    if (err < 0)
+        ga_sb_put(&b, "-", 1);
+    ga_sb_u64(&b, err < 0 ? (uint64_t)0 - (uint64_t)(int64_t)err : (uint64_t)err);
     return buf;
 }
 
 void ga_addr_format(const ga_addr *a, char *buf, size_t cap)
 {
-    if (a->family == AF_INET)
-        inet_ntop(AF_INET, a->addr, buf, (socklen_t)cap);
-    else if (a->family == AF_INET6)
-        inet_ntop(AF_INET6, a->addr, buf, (socklen_t)cap);
-    else
-        snprintf(buf, cap, "%s", "");
+    char tmp[GA_FMT_IP_MAX];
+    if (cap == 0)
+        return;
+    if (cap >= GA_FMT_IP_MAX) {
+        ga_fmt_ip(buf, a);
+        return;
+    }
+    ga_sb b = ga_sb_init(buf, cap);
+    ga_sb_put(&b, tmp, ga_fmt_ip(tmp, a));
 }
 
 char *ga_attr_scratch_get(ga_attr_scratch *sc, size_t n)
@@ -43,45 +50,43 @@ char *ga_attr_scratch_get(ga_attr_scratch *sc, size_t n)
     return p;
 }
 
-int ga_attr_add_str(ga_attr *out, int n, int max, const char *key, const char *s, size_t len)
+const char *ga_attr_peer(ga_attr_scratch *sc, const ga_addr *a, size_t *len)
 {
-    if (n >= max || s == NULL)
-        return n;
-    out[n] = (ga_attr){ .key = key, .type = GA_V_STR, .s = s, .slen = len };
-    return n + 1;
-}
-
-int ga_attr_add_int(ga_attr *out, int n, int max, const char *key, int64_t v)
-{
-    if (n >= max)
-        return n;
-    out[n] = (ga_attr){ .key = key, .type = GA_V_INT, .i = v };
-    return n + 1;
+    if (!sc->peer_ok) {
+        sc->peer = *a;
+        sc->peer_len = (uint8_t)ga_fmt_ip(sc->peer_s, a);
+        sc->peer_ok = 1;
+    } else if (memcmp(&sc->peer, a, sizeof *a) != 0) {
+        char *p = ga_attr_scratch_get(sc, GA_FMT_IP_MAX);     /* another address: the first */
+        *len = p != NULL ? ga_fmt_ip(p, a) : 0;                /* one's text stays in use */
+        return p;
+    }
+    *len = sc->peer_len;
+    return sc->peer_s;
 }
 
 /* A peer address becomes network.peer.address, network.peer.port and network.type. */
-static int ga__peer(ga_attr *out, int n, int max, const ga_addr *a, ga_attr_scratch *sc)
+static void ga__peer(ga_aw *w, const ga_addr *a)
 {
     if (a->family != AF_INET && a->family != AF_INET6)
-        return n;
-    char *p = ga_attr_scratch_get(sc, 48);
+        return;
+    size_t l;
+    const char *p = ga_attr_peer(w->sc, a, &l);
     if (p == NULL)
-        return n;
-    ga_addr_format(a, p, 48);
-    n = ga_attr_add_str(out, n, max, "network.peer.address", p, strlen(p));
-    n = ga_attr_add_int(out, n, max, "network.peer.port", a->port);
-    const char *t = a->family == AF_INET ? "ipv4" : "ipv6";
-    return ga_attr_add_str(out, n, max, "network.type", t, 4);
+        return;
+    ga_aw_str(w, GA_K("network.peer.address"), p, l);
+    ga_aw_int(w, GA_K("network.peer.port"), a->port);
+    ga_aw_str(w, GA_K("network.type"), a->family == AF_INET ? "ipv4" : "ipv6", 4);
 }
 
-int ga_rec_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
+void ga_rec_attrs_w(const ga_rec *r, ga_aw *w)
 {
-    int n = 0, family = 0;
+    int family = 0;
     size_t off = 0, len;
     uint8_t key, type;
     const uint8_t *v;
     const ga_op_desc *desc = ga_op_find(r);
-    sc->used = 0;
+    ga_attr_scratch_reset(w->sc);
     while (ga_rec_next(r, &off, &key, &type, &v, &len)) {
         int64_t iv = 0;
         if (type == GA_AT_INT && len == sizeof iv)
@@ -92,32 +97,41 @@ int ga_rec_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
                 ga_addr a;
                 memcpy(&a, v, sizeof a);
                 family = a.family;
-                n = ga__peer(out, n, max, &a, sc);
+                ga__peer(w, &a);
             }
             break;
         case GA_A_UNIX_PATH:
-            n = ga_attr_add_str(out, n, max, "network.peer.address", (const char *)v, len);
+            ga_aw_str(w, GA_K("network.peer.address"), (const char *)v, len);
             break;
-        case GA_A_TRANSPORT: {
-            const char *t = family == AF_UNIX ? "unix" : iv == SOCK_DGRAM ? "udp" : "tcp";
-            n = ga_attr_add_str(out, n, max, "network.transport", t, strlen(t));
+        case GA_A_TRANSPORT:
+            if (family == AF_UNIX)
+                ga_aw_str(w, GA_K("network.transport"), "unix", 4);
+            else if (iv == SOCK_DGRAM)
+                ga_aw_str(w, GA_K("network.transport"), "udp", 3);
+            else
+                ga_aw_str(w, GA_K("network.transport"), "tcp", 3);
             break;
-        }
         case GA_A_ERRNO: {
-            char *p = ga_attr_scratch_get(sc, 32);
+            char *p = ga_attr_scratch_get(w->sc, 32);
             if (p != NULL) {
                 const char *name = ga_errno_name((int)iv, p, 32);
-                n = ga_attr_add_str(out, n, max, "error.type", name, strlen(name));
+                ga_aw_str(w, GA_K("error.type"), name, strlen(name));
             }
             break;
         }
         default:
             if (key >= GA_A_PLUGIN_FIRST && desc != NULL && desc->attr != NULL)
-                n = desc->attr(r, key, type, v, len, out, n, max, sc);
+                desc->attr(r, key, type, v, len, w);
             break;
         }
     }
-    return n;
+}
+
+int ga_rec_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
+{
+    ga_aw w = ga_aw_array(out, max, sc);
+    ga_rec_attrs_w(r, &w);
+    return w.n;
 }
 
 /* Find one attribute of the record by key (first match). */
@@ -131,36 +145,42 @@ static int ga__find(const ga_rec *r, uint8_t want, const uint8_t **val, size_t *
     return 0;
 }
 
-void ga_rec_span_name(const ga_rec *r, char *buf, size_t cap)
+/* `connect <path>`, `connect <ip>:<port>`, `connect [<ip6>]:<port>`, else `connect`. */
+static size_t ga__connect_name(const ga_rec *r, char *buf, size_t cap)
 {
     const uint8_t *v;
     size_t len;
-    const ga_op_desc *d = ga_op_find(r);
-    if (d != NULL && d->name != NULL) {
-        d->name(r, buf, cap);
-        return;
-    }
-    switch (r->h.proto == GA_PROTO_CORE ? r->h.op : GA_OP_NONE) {
-    case GA_OP_CONNECT:
-        if (ga__find(r, GA_A_UNIX_PATH, &v, &len)) {
-            snprintf(buf, cap, "connect %.*s", (int)len, (const char *)v);
-        } else if (ga__find(r, GA_A_PEER, &v, &len) && len == sizeof(ga_addr)) {
-            ga_addr a;
-            char host[48];
-            memcpy(&a, v, sizeof a);
-            ga_addr_format(&a, host, sizeof host);
-            if (a.family == AF_INET6)
-                snprintf(buf, cap, "connect [%s]:%u", host, a.port);
-            else if (a.family == AF_INET)
-                snprintf(buf, cap, "connect %s:%u", host, a.port);
-            else
-                snprintf(buf, cap, "connect");
-        } else {
-            snprintf(buf, cap, "connect");
+    ga_sb b = ga_sb_init(buf, cap);
+    ga_sb_put(&b, "connect", 7);
+    if (ga__find(r, GA_A_UNIX_PATH, &v, &len)) {
+        ga_sb_put(&b, " ", 1);
+        ga_sb_put(&b, v, len);
+    } else if (ga__find(r, GA_A_PEER, &v, &len) && len == sizeof(ga_addr)) {
+        ga_addr a;
+        char host[GA_FMT_IP_MAX + 8];
+        memcpy(&a, v, sizeof a);
+        size_t hl = ga_fmt_ip_port(host, &a);
+        if (hl > 0) {
+            ga_sb_put(&b, " ", 1);
+            ga_sb_put(&b, host, hl);
         }
-        break;
-    default:
-        snprintf(buf, cap, "genesis.op.%u.%u", r->h.proto, r->h.op);
-        break;
     }
+    return b.len;
+}
+
+size_t ga_rec_span_name(const ga_rec *r, char *buf, size_t cap)
+{
+    const ga_op_desc *d = ga_op_find(r);
+    if (cap == 0)
+        return 0;
+    if (d != NULL && d->name != NULL)
+        return d->name(r, buf, cap);
+    if (r->h.proto == GA_PROTO_CORE && r->h.op == GA_OP_CONNECT)
+        return ga__connect_name(r, buf, cap);
+    ga_sb b = ga_sb_init(buf, cap);
+    ga_sb_put(&b, "genesis.op.", 11);
+    ga_sb_u64(&b, r->h.proto);
+    ga_sb_put(&b, ".", 1);
+    ga_sb_u64(&b, r->h.op);
+    return b.len;
 }

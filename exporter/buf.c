@@ -26,6 +26,11 @@ static int ga__grow(ga_buf *b, size_t extra)
 
 void ga_buf_reset(ga_buf *b) { b->len = 0; b->failed = 0; }
 
+void *ga_buf_room(ga_buf *b, size_t n)
+{
+    return ga__grow(b, n) == 0 ? b->data + b->len : NULL;
+}
+
 void ga_buf_free(ga_buf *b)
 {
     free(b->data);

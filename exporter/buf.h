@@ -19,6 +19,10 @@ void ga_buf_put(ga_buf *b, const void *p, size_t n);
 void ga_buf_puts(ga_buf *b, const char *s);
 void ga_buf_printf(ga_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Room for n more bytes: a pointer to write them at (b->data + b->len; the caller adds what
+ * it wrote to b->len), or NULL when memory is short (the buffer is then marked failed). */
+void *ga_buf_room(ga_buf *b, size_t n);
+
 /* A JSON string literal (with quotes) of n bytes, escaping per RFC 8259; bytes that are not
  * valid UTF-8 are written as \ufffd so the output always parses. */
 void ga_json_str(ga_buf *b, const char *s, size_t n);

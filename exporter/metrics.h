@@ -60,9 +60,14 @@ typedef struct ga_instrument {
     int nseries;                    /* in `map` */
     ga_series *map;                 /* uthash head; iteration = creation order */
     ga_series *overflow;            /* NULL until the limit was hit */
+    struct ga_series_cache *cache;  /* ga_series_lookup()'s table (metrics_cache.c) */
 } ga_instrument;
 
 extern uint64_t ga_metrics_dropped;     /* observations lost to allocation failure */
+
+/* Changes whenever series are freed or forgotten (ga_instrument_clear/forget): a series
+ * pointer kept together with the generation it was found in is valid while they match. */
+extern uint32_t ga_series_generation;
 
 /* The series for this attribute set (order of `a` does not matter), created on first use;
  * the overflow series when the instrument is full; NULL when memory ran out. */
@@ -70,6 +75,15 @@ ga_series *ga_series_get(ga_instrument *m, const ga_attr *a, int n);
 
 /* The series for this attribute set if it exists (never creates one), else NULL. */
 ga_series *ga_series_find(const ga_instrument *m, const ga_attr *a, int n);
+
+/* ga_series_get() for the attributes of a record as an op produced them, cheaply: sets of
+ * literal keys (GA_K) in the same order with the same values are found by a hash of the keys'
+ * addresses and the values, confirmed byte for byte (metrics_cache.c). Same answer as
+ * ga_series_get(). */
+ga_series *ga_series_lookup(ga_instrument *m, const ga_attr *a, int n);
+
+/* Free that table (ga_instrument_clear does it; ga_instrument_forget only drops it). */
+void ga_series_cache_free(ga_instrument *m);
 
 /* Index of the bucket v falls in: first i with v <= bounds[i], else n (upper-inclusive). */
 int ga_hist_bucket(const double *bounds, int n, double v);

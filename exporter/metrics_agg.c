@@ -8,6 +8,7 @@
 #include "exporter/metrics.h"
 
 uint64_t ga_metrics_dropped;
+uint32_t ga_series_generation;
 
 #define GA_KEY_MAX (GA_SERIES_MAX_ATTRS * (128 + 1 + 1 + 2 + GA_MVAL_MAX + 1))
 
@@ -214,12 +215,15 @@ void ga_instrument_clear(ga_instrument *m)
         ga__free(s);
     }
     ga__free(m->overflow);
+    ga_series_cache_free(m);
     ga_instrument_forget(m);
 }
 
 void ga_instrument_forget(ga_instrument *m)
 {
+    ga_series_generation++;
     m->map = NULL;
     m->overflow = NULL;
+    m->cache = NULL;
     m->nseries = 0;
 }

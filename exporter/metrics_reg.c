@@ -3,6 +3,7 @@
 #include <string.h>
 #include "exporter/exporter.h"
 #include "exporter/metrics_conf.h"
+#include "exporter/memo.h"
 #include "exporter/metrics_reg.h"
 #include "exporter/ops.h"
 #include "exporter/metrics.h"
@@ -56,6 +57,9 @@ int ga_metrics_on;
 
 ga_instrument *ga_metrics_instrument(const ga_instrument *def)
 {
+    for (int i = ga_minst_count - 1; i >= GA_MI_COUNT; i--)    /* the plug-ins' first, */
+        if (ga_minst[i].name == def->name)                      /* by address: no strcmp */
+            return &ga_minst[i];
     for (int i = 0; i < ga_minst_count; i++)
         if (ga_minst[i].name == def->name || strcmp(ga_minst[i].name, def->name) == 0)
             return &ga_minst[i];
@@ -65,6 +69,7 @@ ga_instrument *ga_metrics_instrument(const ga_instrument *def)
     *m = *def;
     m->nseries = 0;
     m->map = m->overflow = NULL;
+    m->cache = NULL;
     return m;
 }
 
@@ -93,36 +98,66 @@ static int ga__want_exemplar(const ga_rec *r)
     }
 }
 
-/* The span's duration (s) into histogram m, series by attributes a. */
-static void ga__duration(ga_instrument *m, const ga_rec *r, const ga_attr *a, int n)
+/* The span's duration (s) into series s of histogram m. */
+static void ga__observe(ga_instrument *m, const ga_rec *r, ga_series *s)
 {
-    if (m == NULL)
-        return;
-    ga_series *s = ga_series_get(m, a, n);
     double v = r->h.end_ns > r->h.start_ns ? (double)(r->h.end_ns - r->h.start_ns) / 1e9 : 0.0;
     int b = ga_hist_observe(m, s, v);
     if (b >= 0 && ga__want_exemplar(r))
         ga_hist_exemplar(m, s, b, v, r->h.end_ns, r->h.trace_id, r->h.span_id);
 }
 
+/* The span's duration into histogram m, series by attributes a. */
+static void ga__duration(ga_instrument *m, const ga_rec *r, const ga_attr *a, int n)
+{
+    if (m != NULL)
+        ga__observe(m, r, ga_series_lookup(m, a, n));
+}
+
+/* The series a plug-in record feeds, kept per distinct record content: the op's series
+ * attributes are a function of (protocol, op, the record's attribute bytes), and records repeat
+ * (one endpoint, one connection), so the attributes are derived and looked up once per content. */
+typedef struct ga__series_memo {
+    ga_series *s;
+    uint32_t generation;            /* ga_series_generation when s was found */
+} ga__series_memo;
+
+static ga_memo ga__series_memo_tab = GA_MEMO_INIT(GA_REC_ATTR_CAP, sizeof(ga__series_memo), 256);
+
+typedef int (*ga__attrs_fn)(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc);
+
+static ga_series *ga__op_series(ga_instrument *m, const ga_rec *r, ga__attrs_fn attrs)
+{
+    int fresh;
+    uint32_t tag = r->h.proto | (uint32_t)r->h.op << 8 | (uint32_t)(m - ga_minst) << 16;
+    size_t len = r->h.attr_len <= GA_REC_ATTR_CAP ? r->h.attr_len : 0;
+    ga__series_memo *e = ga_memo_get_tagged(&ga__series_memo_tab, tag, r->attrs, len, &fresh);
+    if (e != NULL && !fresh && e->s != NULL && e->generation == ga_series_generation)
+        return e->s;
+    ga_attr a[GA_MAX_ATTRS];
+    ga_attr_scratch sc;
+    ga_attr_scratch_reset(&sc);
+    int n = attrs(r, a, GA_MAX_ATTRS, &sc);
+    ga_series *s = ga_series_lookup(m, a, n);
+    if (e != NULL)
+        *e = (ga__series_memo){ .s = s, .generation = ga_series_generation };
+    return s;
+}
+
 void ga_metrics_observe_op(const ga_rec *r, const ga_op_desc *d)
 {
     if (d == NULL)
         return;
-    ga_attr a[GA_MAX_ATTRS];
-    ga_attr_scratch sc = { .used = 0 };
     if (d->metric != NULL && d->metric_attrs != NULL) {
-        int n = d->metric_attrs(r, a, GA_MAX_ATTRS, &sc);
-        ga__duration(ga_metrics_instrument(d->metric), r, a, n);
+        ga_instrument *m = ga_metrics_instrument(d->metric);
+        if (m != NULL)
+            ga__observe(m, r, ga__op_series(m, r, d->metric_attrs));
     }
-    int (*cattrs)(const ga_rec *, ga_attr *, int, ga_attr_scratch *) =
-        d->count_attrs != NULL ? d->count_attrs : d->metric_attrs;
+    ga__attrs_fn cattrs = d->count_attrs != NULL ? d->count_attrs : d->metric_attrs;
     if (d->count != NULL && cattrs != NULL) {
         ga_instrument *m = ga_metrics_instrument(d->count);
-        sc.used = 0;
-        int n = cattrs(r, a, GA_MAX_ATTRS, &sc);
         if (m != NULL)
-            ga_counter_add(ga_series_get(m, a, n), (uint64_t)(d->count_n ? d->count_n(r) : 1));
+            ga_counter_add(ga__op_series(m, r, cattrs), (uint64_t)(d->count_n ? d->count_n(r) : 1));
     }
 }
 
@@ -184,6 +219,7 @@ void ga_metrics_collect(void)
 
 void ga_metrics_clear(void)
 {
+    ga_memo_free(&ga__series_memo_tab);
     for (int i = 0; i < ga_minst_count; i++)
         ga_instrument_clear(&ga_minst[i]);
     ga_bytes_clear(1);

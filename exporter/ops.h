@@ -3,8 +3,11 @@
  *
  * A plug-in defines one `const struct ga_plugin_exp` in its <name>_ops.c and points its
  * descriptor (preload/plugin.h) at it; the exporter finds it through the record's protocol id,
- * so the exporter knows no protocol by name. Runs on the exporter thread only: formatting,
- * sanitising and allocation are fine here. */
+ * so the exporter knows no protocol by name. Runs on the exporter thread only, for every
+ * record (metrics) and every exported span (name, attributes): keep it cheap — no printf
+ * family (exporter/fmt.h formats numbers and addresses), keys given with GA_K(), the peer
+ * address through ga_attr_peer(), work derived from a text cached by the text
+ * (exporter/memo.h) rather than redone per span. */
 #ifndef GA_OPS_H
 #define GA_OPS_H
 
@@ -12,15 +15,18 @@
 #include "exporter/metrics.h"
 
 typedef struct ga_op_desc {
-    /* The span name into buf (NUL-terminated, at most cap bytes). */
-    void (*name)(const ga_rec *r, char *buf, size_t cap);
-    /* Decode one TLV entry with a plug-in key (>= GA_A_PLUGIN_FIRST) into out[n...]; returns
-     * the new n. May use sc for formatted strings. NULL = keys are skipped. */
-    int (*attr)(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
-                ga_attr *out, int n, int max, ga_attr_scratch *sc);
+    /* The span name into buf (NUL-terminated, at most cap bytes, cap >= 1); returns its
+     * length. */
+    size_t (*name)(const ga_rec *r, char *buf, size_t cap);
+    /* Decode one TLV entry with a plug-in key (>= GA_A_PLUGIN_FIRST): hand its span
+     * attributes to the writer w (ga_aw_str/ga_aw_int, exporter/attrs.h), in order; formatted
+     * strings go in w->sc. NULL = keys are skipped. */
+    void (*attr)(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
+                 ga_aw *w);
     /* The histogram every record of this op feeds with its duration (sampled or not), or NULL;
      * and the attributes of its series: the semconv metric attributes only, never raw paths,
-     * ids or literals. Instruments are matched by name, so two plug-ins may feed one. */
+     * ids or literals. Instruments are matched by name, so two plug-ins may feed one.
+     * metric_attrs starts with ga_attr_scratch_reset(sc). */
     const ga_instrument *metric;
     int (*metric_attrs)(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc);
     /* A counter every record of this op adds to (messages sent or consumed), or NULL: by

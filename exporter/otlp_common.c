@@ -3,8 +3,8 @@
 #include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 #include "exporter/otlp_common.h"
+#include "exporter/utf8.h"
 
 struct ga_pb_chunk {
     ga_pb_chunk *next;
@@ -73,47 +73,17 @@ ProtobufCAllocator ga_pb_allocator(ga_pb_arena *a)
     return (ProtobufCAllocator){ .alloc = ga__pb_alloc_cb, .free = ga__pb_free_cb, .allocator_data = a };
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4 bytes), or 0 when it is not valid
- * (overlong forms, surrogates and code points above U+10FFFF are invalid). */
-static size_t ga__utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len = (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
-               : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
-    if (len == 0 || len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) ||
-        (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
-        return 0;
-    return len;
-}
-
 char *ga_otlp_str(ga_pb_arena *a, const char *s, size_t n)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    size_t out = 0;
-    for (size_t i = 0, k; i < n; i += k ? k : 1)        /* the repaired length first */
-        out += (k = ga__utf8_seq(u + i, n - i)) ? k : 3;
+    size_t out = ga_utf8_len(s, n);
     char *p = ga_pb_alloc(a, out + 1);
     if (p == NULL)
         return NULL;
-    size_t o = 0;
-    for (size_t i = 0, k; i < n; i += k ? k : 1) {
-        k = ga__utf8_seq(u + i, n - i);
-        if (k) {
-            memcpy(p + o, s + i, k);
-            o += k;
-        } else {
-            memcpy(p + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-        }
-    }
-    p[o] = '\0';
+    if (out == n)
+        memcpy(p, s, n);
+    else
+        ga_utf8_repair(p, s, n);
+    p[out] = '\0';
     return p;
 }
 
@@ -205,31 +175,4 @@ int ga_otlp_pack(const ProtobufCMessage *m, ga_buf *out)
     }
     out->len = protobuf_c_message_pack(m, (uint8_t *)out->data);
     return out->len == n ? 0 : -1;
-}
-
-int ga_otlp_gzip(const void *in, size_t n, ga_buf *out)
-{
-    ga_buf_reset(out);
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    /* Level 4: most of the size gain of the default level at a fraction of its CPU. */
-    if (deflateInit2(&z, 4, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return -1;
-    size_t bound = deflateBound(&z, (uLong)n);
-    char *d = out->cap >= bound ? out->data : realloc(out->data, bound);
-    if (d == NULL) {
-        deflateEnd(&z);
-        return -1;
-    }
-    out->data = d;
-    if (out->cap < bound)
-        out->cap = bound;
-    z.next_in = (Bytef *)(uintptr_t)in;
-    z.avail_in = (uInt)n;
-    z.next_out = (Bytef *)d;
-    z.avail_out = (uInt)bound;
-    int rc = deflate(&z, Z_FINISH);
-    out->len = z.total_out;
-    deflateEnd(&z);
-    return rc == Z_STREAM_END ? 0 : -1;
 }

@@ -3,7 +3,7 @@
  *   - an arena that owns every protobuf-c node of one request (one reset per request, no
  *     per-node malloc/free, a hard size limit);
  *   - ga_attr lists → KeyValue arrays, the process resource → Resource, the scope;
- *   - packing a message into a ga_buf under the OTLP request size limit, gzip.
+ *   - packing a message into a ga_buf under the OTLP request size limit.
  * Every string put into a message goes through ga_otlp_str(), which repairs invalid UTF-8
  * (protobuf `string` must be UTF-8; receivers reject the whole request otherwise). */
 #ifndef GA_OTLP_COMMON_H
@@ -79,7 +79,7 @@ ga_pb_scope *ga_otlp_scope(ga_pb_arena *a, const char *name, const char *version
  * exceed GA_OTLP_MAX_REQUEST or memory is short (out is then empty). */
 int ga_otlp_pack(const ProtobufCMessage *m, ga_buf *out);
 
-/* gzip (RFC 1952) of n bytes into out (replacing its content). 0, or -1 on failure. */
-int ga_otlp_gzip(const void *in, size_t n, ga_buf *out);
+/* gzip: exporter/otlp_gzip.h. */
+#include "exporter/otlp_gzip.h"
 
 #endif

@@ -35,7 +35,9 @@ struct ga_otlp_http {
     CURL *easy;
     struct curl_slist *hdrs;
     int state;
-    ga_buf req, resp;               /* request body as sent; answer (capped) */
+    ga_buf req, resp;               /* request body (sent from req_start); answer (capped) */
+    size_t req_start, req_pos;      /* req_pos: what curl has read of it (read callback) */
+    int (*gzip)(const void *in, size_t n, ga_buf *out);
     int resp_too_big;
     long retry_after_ms;            /* from the last answer; -1 = none */
     uint64_t end_ms;                /* all attempts end here; 0 = no limit */
@@ -61,8 +63,14 @@ ga_otlp_http *ga_otlp_http_new(const ga_otlp_cfg *cfg, const char *what)
         return NULL;
     h->cfg = *cfg;
     h->what = what;
+    h->gzip = ga_otlp_gzip;
     h->retry_after_ms = -1;
     return h;
+}
+
+void ga_otlp_http_set_gzip(ga_otlp_http *h, int (*gzip)(const void *in, size_t n, ga_buf *out))
+{
+    h->gzip = gzip;
 }
 
 int ga_otlp_http_busy(const ga_otlp_http *h)
@@ -104,6 +112,40 @@ static int ga__close_sock(void *data, curl_socket_t fd)
             return ga_fd_own_close(&o);
         }
     return 0;
+}
+
+/* n bytes from s to d, 32 at a time. The body is handed to curl through its read callback,
+ * copied once into curl's upload buffer by this loop rather than by curl (POSTFIELDS) with
+ * `rep movsb`, which instruction counts charge one per byte. */
+static void ga__copy(char *d, const char *s, size_t n)
+{
+    for (; n >= 32; d += 32, s += 32, n -= 32) {
+        uint64_t w[4];
+        memcpy(w, s, 32);
+        memcpy(d, w, 32);
+    }
+    memcpy(d, s, n);
+}
+
+static size_t ga__on_read(char *p, size_t size, size_t n, void *data)
+{
+    ga_otlp_http *h = data;
+    size_t end = h->req.len, left = end > h->req_pos ? end - h->req_pos : 0;
+    size_t k = size * n < left ? size * n : left;
+    if (k > 0)
+        ga__copy(p, h->req.data + h->req_pos, k);
+    h->req_pos += k;
+    return k;
+}
+
+/* curl rewinds the body when it must send it again (a reused connection that was closed). */
+static int ga__on_seek(void *data, curl_off_t off, int origin)
+{
+    ga_otlp_http *h = data;
+    if (origin != SEEK_SET || off < 0 || (size_t)off > h->req.len - h->req_start)
+        return CURL_SEEKFUNC_FAIL;
+    h->req_pos = h->req_start + (size_t)off;
+    return CURL_SEEKFUNC_OK;
 }
 
 static size_t ga__on_body(char *p, size_t size, size_t n, void *data)
@@ -203,6 +245,11 @@ static int ga__easy_setup(ga_otlp_http *h)
     bad |= ga_curl.easy_setopt(e, CURLOPT_USERAGENT, GA__USER_AGENT) != CURLE_OK;
     bad |= ga_curl.easy_setopt(e, CURLOPT_WRITEFUNCTION, ga__on_body) != CURLE_OK;
     bad |= ga_curl.easy_setopt(e, CURLOPT_WRITEDATA, h) != CURLE_OK;
+    bad |= ga_curl.easy_setopt(e, CURLOPT_POST, 1L) != CURLE_OK;
+    bad |= ga_curl.easy_setopt(e, CURLOPT_READFUNCTION, ga__on_read) != CURLE_OK;
+    bad |= ga_curl.easy_setopt(e, CURLOPT_READDATA, h) != CURLE_OK;
+    bad |= ga_curl.easy_setopt(e, CURLOPT_SEEKFUNCTION, ga__on_seek) != CURLE_OK;
+    bad |= ga_curl.easy_setopt(e, CURLOPT_SEEKDATA, h) != CURLE_OK;
     bad |= ga_curl.easy_setopt(e, CURLOPT_HEADERFUNCTION, ga__on_header) != CURLE_OK;
     bad |= ga_curl.easy_setopt(e, CURLOPT_HEADERDATA, h) != CURLE_OK;
     bad |= ga_curl.easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, ga__open_sock) != CURLE_OK;
@@ -360,8 +407,8 @@ static void ga__start_attempt(ga_otlp_http *h, uint64_t now)
     h->attempts++;
     ga_curl.easy_setopt(h->easy, CURLOPT_TIMEOUT_MS, left);
     ga_curl.easy_setopt(h->easy, CURLOPT_CONNECTTIMEOUT_MS, left);
-    ga_curl.easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)h->req.len);
-    ga_curl.easy_setopt(h->easy, CURLOPT_POSTFIELDS, h->req.data);
+    ga_curl.easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(h->req.len - h->req_start));
+    h->req_pos = h->req_start;      /* the body goes through ga__on_read */
     if (ga_curl.multi_add_handle(h->multi, h->easy) != CURLM_OK) {
         ga__finish(h, 0, GA_FAIL_OTHER);
         return;
@@ -443,6 +490,11 @@ static void ga__check_done(ga_otlp_http *h)
 
 void ga_otlp_http_send(ga_otlp_http *h, ga_buf *body, uint64_t deadline_ms)
 {
+    ga_otlp_http_send_from(h, body, 0, deadline_ms);
+}
+
+void ga_otlp_http_send_from(ga_otlp_http *h, ga_buf *body, size_t start, uint64_t deadline_ms)
+{
     if (ga_otlp_http_busy(h))
         return;                     /* contract: never while busy; the body stays the caller's */
     uint64_t now = ga_mono_ms();
@@ -458,15 +510,19 @@ void ga_otlp_http_send(ga_otlp_http *h, ga_buf *body, uint64_t deadline_ms)
         ga__finish(h, 0, GA_FAIL_UNAVAILABLE);
         return;
     }
+    if (start > body->len)
+        start = body->len;
     if (h->cfg.gzip) {
-        if (ga_otlp_gzip(body->data, body->len, &h->req) < 0) {
+        if (h->gzip(body->data + start, body->len - start, &h->req) < 0) {
             ga__finish(h, 0, GA_FAIL_ENCODE);
             return;
         }
+        h->req_start = 0;
     } else {
         ga_buf t = h->req;
         h->req = *body;
         *body = t;
+        h->req_start = start;
     }
     ga__start_attempt(h, now);
 }

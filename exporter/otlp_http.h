@@ -77,6 +77,13 @@ void ga_otlp_http_free(ga_otlp_http *h);
  * missing, ...). */
 void ga_otlp_http_send(ga_otlp_http *h, ga_buf *body, uint64_t deadline_ms);
 
+/* The same for the request body->data[start .. body->len) (what comes before is not sent). */
+void ga_otlp_http_send_from(ga_otlp_http *h, ga_buf *body, size_t start, uint64_t deadline_ms);
+
+/* The compressor used when the configuration says gzip (exporter/otlp_gzip.h; ga_otlp_gzip
+ * unless set): trace requests have one of their own. */
+void ga_otlp_http_set_gzip(ga_otlp_http *h, int (*gzip)(const void *in, size_t n, ga_buf *out));
+
 /* 1 while a send is in flight or waiting to retry. */
 int ga_otlp_http_busy(const ga_otlp_http *h);
 

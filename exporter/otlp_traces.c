@@ -7,7 +7,8 @@
  * to the transport when the batch is full or the oldest queued span has waited
  * OTEL_BSP_SCHEDULE_DELAY; one request is in flight at a time and the transport never blocks
  * the drain loop. At exit, what is left is sent within the flush deadline; the rest is counted
- * as dropped. After fork the child forgets (never frees) the parent's queue and transport. */
+ * as dropped. After fork the child forgets (never frees) the parent's queue and transport.
+ * Requests are written straight from the queued records (exporter/otlp_span.h). */
 #include <stdlib.h>
 #include <string.h>
 #include "exporter/exporter.h"
@@ -15,17 +16,13 @@
 #include "exporter/otlp_common.h"
 #include "exporter/otlp_config.h"
 #include "exporter/otlp_http.h"
+#include "exporter/otlp_span.h"
 #include "exporter/resource.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "preload/config.h"
 #include "preload/context.h"
 #include "preload/log.h"
 
-typedef Opentelemetry__Proto__Trace__V1__Span ga_pb_span;
-typedef Opentelemetry__Proto__Trace__V1__ScopeSpans ga_pb_scope_spans;
-typedef Opentelemetry__Proto__Trace__V1__ResourceSpans ga_pb_resource_spans;
-typedef Opentelemetry__Proto__Trace__V1__Status ga_pb_status;
-typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest ga_pb_trace_req;
 typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse ga_pb_trace_resp;
 
 static struct {
@@ -37,90 +34,29 @@ static struct {
     uint64_t oldest_ms;             /* when the oldest queued span arrived */
     ga_otlp_http *http;
     unsigned inflight;              /* spans in the request being sent */
-    ga_pb_arena arena;
-    ga_buf body;
+    ga_pb_arena arena;              /* decoded responses */
+    ga_otlp_tr tr;                  /* the serialised resource and scope */
+    int tr_ready;
+    ga_buf body;                    /* the request: body.data[start .. len) */
+    size_t start;
 } T;
 
 /* ---- encoding -------------------------------------------------------------------------------- */
 
-/* W3C tracestate of the span: its record's, else TRACESTATE when the span belongs to the
- * trace the process continues from TRACEPARENT. NULL when none. */
-static char *ga__trace_state(ga_pb_arena *a, const ga_rec *r)
-{
-    size_t off = 0, len;
-    uint8_t key, type;
-    const uint8_t *v;
-    while (ga_rec_next(r, &off, &key, &type, &v, &len))
-        if (key == GA_A_TRACESTATE && type == GA_AT_STR && len > 0)
-            return ga_otlp_str(a, (const char *)v, len);
-    if (ga_cfg.tracestate[0] && ga_cfg.env_parent.valid &&
-        memcmp(ga_cfg.env_parent.trace_id, r->h.trace_id, 16) == 0)
-        return ga_otlp_str(a, ga_cfg.tracestate, strlen(ga_cfg.tracestate));
-    return NULL;
-}
-
-/* One Span from a record; ids point into the record (it stays queued until packed). */
-static ga_pb_span *ga__span(ga_pb_arena *a, const ga_rec *r)
-{
-    ga_pb_span *s = ga_pb_alloc(a, sizeof *s);
-    if (s == NULL)
-        return NULL;
-    opentelemetry__proto__trace__v1__span__init(s);
-    s->trace_id = ga_otlp_bytes(r->h.trace_id, 16);
-    s->span_id = ga_otlp_bytes(r->h.span_id, 8);
-    if (r->h.has_parent)
-        s->parent_span_id = ga_otlp_bytes(r->h.parent_id, 8);
-    s->flags = r->h.trace_flags | GA_SF_HAS_IS_REMOTE |
-               (r->h.has_parent && r->h.parent_remote ? GA_SF_IS_REMOTE : 0);
-    s->trace_state = ga__trace_state(a, r);
-    char name[256];
-    ga_rec_span_name(r, name, sizeof name);
-    s->name = ga_otlp_str(a, name, strlen(name));
-    s->kind = r->h.kind ? r->h.kind : GA_KIND_INTERNAL;
-    s->start_time_unix_nano = r->h.start_ns;
-    s->end_time_unix_nano = r->h.end_ns;
-    ga_attr at[GA_MAX_ATTRS];
-    ga_attr_scratch sc;
-    int n = ga_rec_attrs(r, at, GA_MAX_ATTRS, &sc);
-    s->attributes = ga_otlp_kvs(a, at, n, &s->n_attributes);
-    if (r->h.status != GA_STATUS_UNSET) {
-        ga_pb_status *st = ga_pb_alloc(a, sizeof *st);
-        if (st != NULL) {
-            opentelemetry__proto__trace__v1__status__init(st);
-            st->code = r->h.status <= GA_STATUS_ERROR ? r->h.status : GA_STATUS_UNSET;
-            s->status = st;
-        }
-    }
-    return a->failed ? NULL : s;
-}
-
-/* The request for the n oldest queued spans into T.body. 0, or -1 (memory, size limit). */
+/* The request for the n oldest queued spans into T.body[T.start ..). 0, or -1 (memory, size
+ * limit). */
 static int ga__encode(unsigned n)
 {
-    ga_pb_arena *a = &T.arena;
-    ga_pb_arena_reset(a);
-    ga_pb_span **spans = ga_pb_alloc(a, n * sizeof *spans);
-    ga_pb_scope_spans *ss = ga_pb_alloc(a, sizeof *ss);
-    ga_pb_resource_spans *rs = ga_pb_alloc(a, sizeof *rs);
-    if (spans == NULL || ss == NULL || rs == NULL)
-        return -1;
-    for (unsigned i = 0; i < n; i++)
-        if ((spans[i] = ga__span(a, &T.q[(T.head + i) % T.bsp.max_queue_size])) == NULL)
+    if (!T.tr_ready) {
+        if (ga_otlp_tr_init(&T.tr, ga_res.attrs, ga_res.n, GA_SDK_NAME, GA_VERSION) < 0)
             return -1;
-    opentelemetry__proto__trace__v1__scope_spans__init(ss);
-    ss->scope = ga_otlp_scope(a, GA_SDK_NAME, GA_VERSION);
-    ss->n_spans = n;
-    ss->spans = spans;
-    opentelemetry__proto__trace__v1__resource_spans__init(rs);
-    rs->resource = ga_otlp_resource(a, ga_res.attrs, ga_res.n);
-    rs->n_scope_spans = 1;
-    rs->scope_spans = &ss;
-    ga_pb_trace_req req = OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_SERVICE_REQUEST__INIT;
-    req.n_resource_spans = 1;
-    req.resource_spans = &rs;
-    if (a->failed)
-        return -1;
-    return ga_otlp_pack(&req.base, &T.body);
+        T.tr_ready = 1;
+    }
+    ga_otlp_tr_begin(&T.tr, &T.body);
+    for (unsigned i = 0; i < n; i++)
+        if (ga_otlp_tr_span(&T.body, &T.q[(T.head + i) % T.bsp.max_queue_size]) < 0)
+            return -1;
+    return ga_otlp_tr_end(&T.tr, &T.body, &T.start);
 }
 
 /* ---- the batch processor --------------------------------------------------------------------- */
@@ -184,8 +120,8 @@ static void ga__export(uint64_t deadline_ms)
         if (deadline_ms == 0 || bsp_end < deadline_ms)
             deadline_ms = bsp_end;
     }
-    if (T.http == NULL)
-        T.http = ga_otlp_http_new(&T.cfg, "traces");
+    if (T.http == NULL && (T.http = ga_otlp_http_new(&T.cfg, "traces")) != NULL)
+        ga_otlp_http_set_gzip(T.http, ga_otlp_gzip_spans);
     if (T.http == NULL || ga__encode(n) < 0) {
         ga__dequeue(n);
         ga__dropped(n, GA_FAIL_ENCODE);
@@ -193,7 +129,7 @@ static void ga__export(uint64_t deadline_ms)
     }
     ga__dequeue(n);
     T.inflight = n;
-    ga_otlp_http_send(T.http, &T.body, deadline_ms);
+    ga_otlp_http_send_from(T.http, &T.body, T.start, deadline_ms);
     ga__collect();                      /* it may have failed at once (no libcurl) */
 }
 

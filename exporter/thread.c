@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include "exporter/exporter.h"
 #include "exporter/components.h"
+#include "exporter/memo.h"
 #include "exporter/resource.h"
 #include "preload/config.h"
 #include "preload/fdtable.h"
@@ -321,6 +322,7 @@ void ga_exporter_after_fork(void)
     ga__wake_retry_ms = 0;
     ga__drained = 0;
     memset(&ga_self, 0, sizeof ga_self);
+    ga_memo_after_fork();
     for (int i = 0; i < GA_MAX_COMPONENTS; i++)
         if (ga_all_components[i] != NULL && ga_all_components[i]->after_fork)
             ga_all_components[i]->after_fork();

@@ -4,7 +4,7 @@
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS += $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
-UNIT_LIBS := $(CORE_A) -lcmocka $(LIB_LDLIBS)
+UNIT_LIBS := $(CORE_A) -lcmocka $(LIB_LDLIBS) $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 TEST_TARGETS += $(UNIT_BINS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_A)

@@ -10,7 +10,7 @@ set -euo pipefail
 PACKAGES=(
     # build
     build-essential pkg-config libunwind-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
-    libcurl4-openssl-dev uthash-dev zlib1g-dev libhiredis-dev libmariadb-dev clang binutils file
+    libcurl4-openssl-dev uthash-dev zlib1g-dev libdeflate-dev libhiredis-dev libmariadb-dev clang binutils file
     # unit tests
     libcmocka-dev
     # integration tests, demo, benchmarks: real servers and clients

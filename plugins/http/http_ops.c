@@ -4,9 +4,9 @@
  * url.full, redacted), and the attributes of http.server/client.request.duration series.
  * All derived attributes are produced when the method key is met (it is always first).
  * http.server.active_requests is read from the plug-in's own in-flight counters. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "exporter/fmt.h"
 #include "exporter/ops.h"
 #include "protocols/http1/http1.h"
 #include "protocols/http1/http_url.h"
@@ -61,140 +61,136 @@ static void ga__read(const ga_rec *r, ga__hr *h)
 
 static int ga__route(const ga__hr *h, const char **route, size_t *rlen)
 {
-    const char *path, *q;
+    const char *path, *q, *routes = ga_http_routes();
     size_t pl, ql;
-    if (!h->server || h->target == NULL)
-        return 0;
+    if (!h->server || h->target == NULL || routes == NULL || routes[0] == '\0')
+        return 0;                   /* (no route templates: the common case, nothing to split) */
     ga_http_split_target(h->target, h->target_n, &path, &pl, &q, &ql);
-    return ga_http_route_match(ga_http_routes(), path, pl, route, rlen);
+    return ga_http_route_match(routes, path, pl, route, rlen);
 }
 
-static void ga__name(const ga_rec *r, char *buf, size_t cap)
+static size_t ga__name(const ga_rec *r, char *buf, size_t cap)
 {
     ga__hr h;
     const char *route;
     size_t rl;
     ga__read(r, &h);
-    const char *m = h.method == GA_H1_M_OTHER ? "HTTP" : ga_h1_method_name(h.method);
-    if (ga__route(&h, &route, &rl))
-        snprintf(buf, cap, "%s %.*s", m, (int)rl, route);
-    else
-        snprintf(buf, cap, "%s", m);
+    ga_sb b = ga_sb_init(buf, cap);
+    ga_sb_puts(&b, h.method == GA_H1_M_OTHER ? "HTTP" : ga_h1_method_name(h.method));
+    if (ga__route(&h, &route, &rl)) {
+        ga_sb_put(&b, " ", 1);
+        ga_sb_put(&b, route, rl);
+    }
+    return b.len;
 }
 
 /* error.type: the status code for errors (5xx; 4xx on clients), else the transport failure. */
-static int ga__error_type(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__error_type(const ga__hr *h, ga_aw *w)
 {
     if (h->status >= 500 || (!h->server && h->status >= 400)) {
-        char *p = ga_attr_scratch_get(sc, 8);
+        char *p = ga_attr_scratch_get(w->sc, GA_FMT_U64_MAX + 1);
         if (p != NULL)
-            n = ga_attr_add_str(out, n, max, "error.type", p, (size_t)snprintf(p, 8, "%d", h->status));
+            ga_aw_str(w, GA_K("error.type"), p, ga_fmt_i64(p, h->status));
     } else if (h->err == GA_HTTP_ERR_CLOSED) {
-        n = ga_attr_add_str(out, n, max, "error.type", "connection_closed", 17);
+        ga_aw_str(w, GA_K("error.type"), "connection_closed", 17);
     }
-    return n;
 }
 
 /* Attributes both the span and its metric series carry. */
-static int ga__common(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__common(const ga__hr *h, ga_aw *w)
 {
     const char *m = ga_h1_method_name(h->method);
-    n = ga_attr_add_str(out, n, max, "http.request.method", m, strlen(m));
+    ga_aw_str(w, GA_K("http.request.method"), m, strlen(m));
     if (h->status)
-        n = ga_attr_add_int(out, n, max, "http.response.status_code", h->status);
-    n = ga_attr_add_str(out, n, max, "network.protocol.name", "http", 4);
+        ga_aw_int(w, GA_K("http.response.status_code"), h->status);
+    ga_aw_str(w, GA_K("network.protocol.name"), "http", 4);
     if (h->version)
-        n = ga_attr_add_str(out, n, max, "network.protocol.version", h->version == 10 ? "1.0" : "1.1", 3);
-    return ga__error_type(h, out, n, max, sc);
+        ga_aw_str(w, GA_K("network.protocol.version"), h->version == 10 ? "1.0" : "1.1", 3);
+    ga__error_type(h, w);
 }
 
 /* server.address / server.port: the Host field, else (clients) the peer. */
-static int ga__server_addr(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__server_addr(const ga__hr *h, ga_aw *w)
 {
     const char *host;
     size_t hl;
     int port;
     if (h->host && ga_http_host_port(h->host, h->host_n, &host, &hl, &port, 80)) {
-        n = ga_attr_add_str(out, n, max, "server.address", host, hl);
-        return ga_attr_add_int(out, n, max, "server.port", port);
+        ga_aw_str(w, GA_K("server.address"), host, hl);
+        ga_aw_int(w, GA_K("server.port"), port);
+        return;
     }
     if (h->server || !h->has_peer)
-        return n;
-    char *p = ga_attr_scratch_get(sc, 48);
+        return;
+    size_t l;
+    const char *p = ga_attr_peer(w->sc, &h->peer, &l);
     if (p == NULL)
-        return n;
-    ga_addr_format(&h->peer, p, 48);
-    n = ga_attr_add_str(out, n, max, "server.address", p, strlen(p));
-    return ga_attr_add_int(out, n, max, "server.port", h->peer.port);
+        return;
+    ga_aw_str(w, GA_K("server.address"), p, l);
+    ga_aw_int(w, GA_K("server.port"), h->peer.port);
 }
 
-static int ga__server_attrs(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__server_attrs(const ga__hr *h, ga_aw *w)
 {
     const char *path, *q, *route;
     size_t pl, ql, rl;
     ga_http_split_target(h->target ? h->target : "", h->target_n, &path, &pl, &q, &ql);
-    n = ga_attr_add_str(out, n, max, "url.path", path, pl);
-    char *rq = ql ? ga_attr_scratch_get(sc, 160) : NULL;
+    ga_aw_str(w, GA_K("url.path"), path, pl);
+    char *rq = ql ? ga_attr_scratch_get(w->sc, 160) : NULL;
     if (rq != NULL)
-        n = ga_attr_add_str(out, n, max, "url.query", rq, ga_http_redact_query(q, ql, rq, 160));
-    n = ga_attr_add_str(out, n, max, "url.scheme", "http", 4);
+        ga_aw_str(w, GA_K("url.query"), rq, ga_http_redact_query(q, ql, rq, 160));
+    ga_aw_str(w, GA_K("url.scheme"), "http", 4);
     if (ga__route(h, &route, &rl))
-        n = ga_attr_add_str(out, n, max, "http.route", route, rl);
+        ga_aw_str(w, GA_K("http.route"), route, rl);
     if (h->xff != NULL) {
         const char *comma = memchr(h->xff, ',', h->xff_n);
         size_t l = comma ? (size_t)(comma - h->xff) : h->xff_n;
         while (l > 0 && h->xff[l - 1] == ' ')
             l--;
-        n = ga_attr_add_str(out, n, max, "client.address", h->xff, l);
+        ga_aw_str(w, GA_K("client.address"), h->xff, l);
     } else if (h->has_peer) {
-        char *p = ga_attr_scratch_get(sc, 48);
-        if (p != NULL) {
-            ga_addr_format(&h->peer, p, 48);
-            n = ga_attr_add_str(out, n, max, "client.address", p, strlen(p));
-        }
+        size_t l;
+        const char *p = ga_attr_peer(w->sc, &h->peer, &l);
+        ga_aw_str(w, GA_K("client.address"), p, l);
     }
-    return n;
 }
 
-static int ga__client_attrs(const ga__hr *h, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__client_attrs(const ga__hr *h, ga_aw *w)
 {
-    char auth[64];
+    char auth[GA_FMT_IP_MAX + 8];
     const char *a = h->host;
     size_t al = h->host_n;
     if (a == NULL && h->has_peer) {
-        char ip[48];
-        ga_addr_format(&h->peer, ip, sizeof ip);
-        int k = snprintf(auth, sizeof auth, h->peer.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
-                         ip, h->peer.port);
+        al = ga_fmt_ip_port(auth, &h->peer);
         a = auth;
-        al = k > 0 && (size_t)k < sizeof auth ? (size_t)k : 0;
     }
-    char *u = ga_attr_scratch_get(sc, 200);
+    char *u = ga_attr_scratch_get(w->sc, 200);
     if (u != NULL && h->target != NULL)
-        n = ga_attr_add_str(out, n, max, "url.full", u, ga_http_url_full(h->target, h->target_n, a ? a : "", al, u, 200));
-    return n;
+        ga_aw_str(w, GA_K("url.full"), u, ga_http_url_full(h->target, h->target_n, a ? a : "", al, u, 200));
 }
 
-static int ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
-                    ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
+                     ga_aw *w)
 {
     (void)type; (void)v; (void)len;
     if (key != GA_A_HTTP_METHOD)
-        return n;                   /* everything is derived at the method key */
+        return;                     /* everything is derived at the method key */
     ga__hr h;
     ga__read(r, &h);
-    n = ga__common(&h, out, n, max, sc);
+    ga__common(&h, w);
     if (h.morig != NULL)
-        n = ga_attr_add_str(out, n, max, "http.request.method_original", h.morig, h.morig_n);
-    n = ga__server_addr(&h, out, n, max, sc);
-    n = h.server ? ga__server_attrs(&h, out, n, max, sc) : ga__client_attrs(&h, out, n, max, sc);
+        ga_aw_str(w, GA_K("http.request.method_original"), h.morig, h.morig_n);
+    ga__server_addr(&h, w);
+    if (h.server)
+        ga__server_attrs(&h, w);
+    else
+        ga__client_attrs(&h, w);
     if (h.ua != NULL)
-        n = ga_attr_add_str(out, n, max, "user_agent.original", h.ua, h.ua_n);
+        ga_aw_str(w, GA_K("user_agent.original"), h.ua, h.ua_n);
     if (h.req_body >= 0)
-        n = ga_attr_add_int(out, n, max, "http.request.body.size", h.req_body);
+        ga_aw_int(w, GA_K("http.request.body.size"), h.req_body);
     if (h.resp_body >= 0)
-        n = ga_attr_add_int(out, n, max, "http.response.body.size", h.resp_body);
-    return n;
+        ga_aw_int(w, GA_K("http.response.body.size"), h.resp_body);
 }
 
 /* http.server.request.duration: method, scheme, status, route, protocol, error.type.
@@ -205,16 +201,17 @@ static int ga__metric_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scra
     const char *route;
     size_t rl;
     ga__read(r, &h);
-    sc->used = 0;
-    int n = ga__common(&h, out, 0, max, sc);
+    ga_attr_scratch_reset(sc);
+    ga_aw w = ga_aw_array(out, max, sc);
+    ga__common(&h, &w);
     if (h.server) {
-        n = ga_attr_add_str(out, n, max, "url.scheme", "http", 4);
+        ga_aw_str(&w, GA_K("url.scheme"), "http", 4);
         if (ga__route(&h, &route, &rl))
-            n = ga_attr_add_str(out, n, max, "http.route", route, rl);
+            ga_aw_str(&w, GA_K("http.route"), route, rl);
     } else {
-        n = ga__server_addr(&h, out, n, max, sc);
+        ga__server_addr(&h, &w);
     }
-    return n;
+    return w.n;
 }
 
 /* http.server.active_requests from the plug-in's in-flight counters: a series per method
@@ -229,8 +226,8 @@ static void ga__collect(void)
         const char *name = ga_h1_method_name(m);
         int64_t v = atomic_load_explicit(&ga_http_active[m], memory_order_relaxed);
         ga_attr a[2] = {
-            { .key = "http.request.method", .type = GA_V_STR, .s = name, .slen = strlen(name) },
-            { .key = "url.scheme", .type = GA_V_STR, .s = "http", .slen = 4 },
+            { .key = "http.request.method", .klen = 19, .type = GA_V_STR, .s = name, .slen = strlen(name) },
+            { .key = "url.scheme", .klen = 10, .type = GA_V_STR, .s = "http", .slen = 4 },
         };
         ga_series_set(ga_metrics_series(&ga__active, a, 2, v != 0), v);
     }

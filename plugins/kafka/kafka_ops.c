@@ -18,6 +18,7 @@
  * sizes. */
 #include <stdio.h>
 #include <string.h>
+#include "exporter/fmt.h"
 #include "exporter/ops.h"
 #include "plugins/kafka/kafka_rec.h"
 #include "protocols/w3c/w3c.h"
@@ -63,25 +64,17 @@ static const char *ga__opname(const ga_rec *r)
     return r->h.op == GA_OP_KAFKA_SEND ? "send" : "process";
 }
 
-static void ga__name(const ga_rec *r, char *buf, size_t cap)
+static size_t ga__name(const ga_rec *r, char *buf, size_t cap)
 {
     ga__kf x;
     ga__read(r, &x);
-    if (x.topic_len > 0)
-        snprintf(buf, cap, "%s %.*s", ga__opname(r), (int)x.topic_len, x.topic);
-    else
-        snprintf(buf, cap, "%s", ga__opname(r));
-}
-
-/* A copy of a formatted value in the scratch area, as one attribute. */
-static int ga__fmt(ga_attr *out, int n, int max, ga_attr_scratch *sc, const char *key, const char *s)
-{
-    size_t l = strlen(s);
-    char *p = ga_attr_scratch_get(sc, l + 1);
-    if (p == NULL)
-        return n;
-    memcpy(p, s, l + 1);
-    return ga_attr_add_str(out, n, max, key, p, l);
+    ga_sb b = ga_sb_init(buf, cap);
+    ga_sb_puts(&b, ga__opname(r));
+    if (x.topic_len > 0) {
+        ga_sb_put(&b, " ", 1);
+        ga_sb_put(&b, x.topic, x.topic_len);
+    }
+    return b.len;
 }
 
 /* 1 when s[0..n) is valid UTF-8 without control characters (a key that reads as text). */
@@ -102,82 +95,86 @@ static int ga__is_text(const unsigned char *s, size_t n)
 }
 
 /* messaging.kafka.message.key: as text when it is text, else as lowercase hex. */
-static int ga__key(const ga__kf *x, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__key(const ga__kf *x, ga_aw *w)
 {
-    if (ga__is_text((const unsigned char *)x->key, x->key_len))
-        return ga_attr_add_str(out, n, max, "messaging.kafka.message.key", x->key, x->key_len);
-    char *p = ga_attr_scratch_get(sc, 2 * x->key_len + 1);
+    if (ga__is_text((const unsigned char *)x->key, x->key_len)) {
+        ga_aw_str(w, GA_K("messaging.kafka.message.key"), x->key, x->key_len);
+        return;
+    }
+    char *p = ga_attr_scratch_get(w->sc, 2 * x->key_len + 1);
     if (p == NULL)
-        return n;
+        return;
     ga_hex((const uint8_t *)x->key, x->key_len, p);
-    return ga_attr_add_str(out, n, max, "messaging.kafka.message.key", p, 2 * x->key_len);
+    ga_aw_str(w, GA_K("messaging.kafka.message.key"), p, 2 * x->key_len);
 }
 
 /* The attributes spans and metric series share: system, operation, destination, partition,
  * group (consumers), error. `optype`: messaging.operation.type too. */
-static int ga__common(const ga_rec *r, const ga__kf *x, ga_attr *out, int n, int max,
-                      ga_attr_scratch *sc, int optype)
+static void ga__common(const ga_rec *r, const ga__kf *x, ga_aw *w, int optype)
 {
     const char *op = ga__opname(r);
-    n = ga_attr_add_str(out, n, max, "messaging.system", "kafka", 5);
-    n = ga_attr_add_str(out, n, max, "messaging.operation.name", op, strlen(op));
+    ga_aw_str(w, GA_K("messaging.system"), "kafka", 5);
+    ga_aw_str(w, GA_K("messaging.operation.name"), op, strlen(op));
     if (optype)
-        n = ga_attr_add_str(out, n, max, "messaging.operation.type", op, strlen(op));
+        ga_aw_str(w, GA_K("messaging.operation.type"), op, strlen(op));
     if (x->topic_len > 0)
-        n = ga_attr_add_str(out, n, max, "messaging.destination.name", x->topic, x->topic_len);
+        ga_aw_str(w, GA_K("messaging.destination.name"), x->topic, x->topic_len);
     if (x->has_partition && x->partition >= 0) {
-        char b[24];
-        snprintf(b, sizeof b, "%lld", (long long)x->partition);
-        n = ga__fmt(out, n, max, sc, "messaging.destination.partition.id", b);
+        char *b = ga_attr_scratch_get(w->sc, 24);
+        if (b != NULL)
+            ga_aw_str(w, GA_K("messaging.destination.partition.id"), b, ga_fmt_i64(b, x->partition));
     }
     if (x->group_len > 0)
-        n = ga_attr_add_str(out, n, max, "messaging.consumer.group.name", x->group, x->group_len);
+        ga_aw_str(w, GA_K("messaging.consumer.group.name"), x->group, x->group_len);
     if (x->error_len > 0)
-        n = ga_attr_add_str(out, n, max, "error.type", x->error, x->error_len);
+        ga_aw_str(w, GA_K("error.type"), x->error, x->error_len);
     else if (x->has_err)
-        n = ga_attr_add_str(out, n, max, "error.type", "_OTHER", 6);
-    return n;
+        ga_aw_str(w, GA_K("error.type"), "_OTHER", 6);
 }
 
 /* Everything is decoded at the INFO key (always present, first); the others add nothing. */
-static int ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
-                    ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
+                     ga_aw *w)
 {
     (void)type; (void)v; (void)len;
     if (key != GA_A_KF_INFO)
-        return n;
+        return;
     ga__kf x;
     ga__read(r, &x);
-    n = ga__common(r, &x, out, n, max, sc, 1);
+    ga__common(r, &x, w, 1);
     if (x.has_offset)
-        n = ga_attr_add_int(out, n, max, "messaging.kafka.offset", x.offset);
+        ga_aw_int(w, GA_K("messaging.kafka.offset"), x.offset);
     if (x.has_batch)
-        n = ga_attr_add_int(out, n, max, "messaging.batch.message_count", x.batch);
+        ga_aw_int(w, GA_K("messaging.batch.message_count"), x.batch);
     if (x.has_body)
-        n = ga_attr_add_int(out, n, max, "messaging.message.body.size", x.body);
-    if ((x.info & GA_KF_I_TOMBSTONE) && n < max)
-        out[n++] = (ga_attr){ .key = "messaging.kafka.message.tombstone", .type = GA_V_BOOL, .i = 1 };
+        ga_aw_int(w, GA_K("messaging.message.body.size"), x.body);
+    if (x.info & GA_KF_I_TOMBSTONE)
+        ga_aw_bool(w, GA_K("messaging.kafka.message.tombstone"), 1);
     if (x.key != NULL)
-        n = ga__key(&x, out, n, max, sc);
-    return n;
+        ga__key(&x, w);
+}
+
+/* The metric attributes into out[0 .. max): the common set, with or without the type. */
+static int ga__series(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc, int optype)
+{
+    ga__kf x;
+    ga__read(r, &x);
+    ga_attr_scratch_reset(sc);
+    ga_aw w = ga_aw_array(out, max, sc);
+    ga__common(r, &x, &w, optype);
+    return w.n;
 }
 
 /* messaging.client.operation.duration: with messaging.operation.type. */
 static int ga__duration_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
 {
-    ga__kf x;
-    ga__read(r, &x);
-    sc->used = 0;
-    return ga__common(r, &x, out, 0, max, sc, 1);
+    return ga__series(r, out, max, sc, 1);
 }
 
 /* messaging.process.duration and the message counters: without it. */
 static int ga__count_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
 {
-    ga__kf x;
-    ga__read(r, &x);
-    sc->used = 0;
-    return ga__common(r, &x, out, 0, max, sc, 0);
+    return ga__series(r, out, max, sc, 0);
 }
 
 /* A produce_batch call sent its messages; every other record is one message. */

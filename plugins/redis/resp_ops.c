@@ -8,8 +8,8 @@
  * genesis.redis.source (wire | hiredis+wire | hiredis). The core decodes network.peer.*. */
 #include <dlfcn.h>
 #include <link.h>
-#include <stdio.h>
 #include <string.h>
+#include "exporter/fmt.h"
 #include "exporter/ops.h"
 #include "plugins/redis/resp_rec.h"
 #include "protocols/resp/resp_raw.h"
@@ -64,42 +64,38 @@ static void ga__read(const ga_rec *r, ga__resp *x)
     }
 }
 
-/* `GET`, `PIPELINE GET`, `PIPELINE`, `MULTI SET`, `MULTI`. The command name is upper-cased
- * (redis-rb sends `get`, redis-py `GET`: one operation, one metric series); db.query.text keeps
- * what was sent. */
-static void ga__opname(const ga__resp *x, char *buf, size_t cap)
+/* `GET`, `PIPELINE GET`, `PIPELINE`, `MULTI SET`, `MULTI` into buf; returns its length. The
+ * command name is upper-cased (redis-rb sends `get`, redis-py `GET`: one operation, one metric
+ * series); db.query.text keeps what was sent. */
+static size_t ga__opname(const ga__resp *x, char *buf, size_t cap)
 {
     int kind = GA_RESP_INFO_KIND(x->info), fl = GA_RESP_INFO_FLAGS(x->info);
     const char *pre = kind == GA_RESP_GK_MULTI ? "MULTI" : kind == GA_RESP_GK_BATCH && x->ncmds >= 2 ? "PIPELINE" : NULL;
     int with_name = x->name_len > 0 && !(pre != NULL && ((fl & GA_RESP_GF_DIFF) || x->ncmds == 0));
+    size_t shown = x->name_len ? strnlen(x->name, x->name_len) : 0;    /* up to a NUL */
     char up[64];
-    size_t n = x->name_len < sizeof up ? x->name_len : sizeof up;
-    for (size_t i = 0; i < n; i++)
+    if (shown > sizeof up)
+        shown = sizeof up;
+    for (size_t i = 0; i < shown; i++)
         up[i] = (char)(x->name[i] >= 'a' && x->name[i] <= 'z' ? x->name[i] - 'a' + 'A' : x->name[i]);
-    if (pre == NULL)
-        snprintf(buf, cap, "%.*s", (int)n, n ? up : "redis");
-    else if (with_name)
-        snprintf(buf, cap, "%s %.*s", pre, (int)n, up);
-    else
-        snprintf(buf, cap, "%s", pre);
+    ga_sb b = ga_sb_init(buf, cap);
+    if (pre == NULL) {
+        ga_sb_put(&b, up, shown);
+    } else {
+        ga_sb_puts(&b, pre);
+        if (with_name) {
+            ga_sb_put(&b, " ", 1);
+            ga_sb_put(&b, up, shown);
+        }
+    }
+    return b.len;
 }
 
-static void ga__name(const ga_rec *r, char *buf, size_t cap)
+static size_t ga__name(const ga_rec *r, char *buf, size_t cap)
 {
     ga__resp x;
     ga__read(r, &x);
-    ga__opname(&x, buf, cap);
-}
-
-/* A formatted string in scratch memory as one attribute. */
-static int ga__fmt(ga_attr *out, int n, int max, ga_attr_scratch *sc, const char *key, const char *s)
-{
-    size_t l = strlen(s);
-    char *p = ga_attr_scratch_get(sc, l + 1);
-    if (p == NULL)
-        return n;
-    memcpy(p, s, l + 1);
-    return ga_attr_add_str(out, n, max, key, p, l);
+    return ga__opname(&x, buf, cap);
 }
 
 static const char *ga__hookerr_name(int64_t e)
@@ -110,41 +106,59 @@ static const char *ga__hookerr_name(int64_t e)
     return e > 0 && e < 7 ? names[e] : names[0];
 }
 
+/* A string copied into scratch memory (with a NUL: the room left for db.query.text depends
+ * on what was used) as one attribute. A writer in wire mode writes it at once: only the room
+ * is taken. */
+static void ga__keep(ga_aw *w, const char *key, uint8_t klen, const char *s, size_t l)
+{
+    char *p = ga_attr_scratch_get(w->sc, l + 1);
+    if (p == NULL)
+        return;
+    if (w->out != NULL) {
+        memcpy(p, s, l);
+        p[l] = '\0';
+        s = p;
+    }
+    ga_aw_str(w, key, klen, s, l);
+}
+
 /* Attributes shared by spans and metric series. */
-static int ga__common(const ga__resp *x, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__common(const ga__resp *x, ga_aw *w)
 {
     char b[128];
-    n = ga_attr_add_str(out, n, max, "db.system.name", "redis", 5);
-    ga__opname(x, b, sizeof b);
-    n = ga__fmt(out, n, max, sc, "db.operation.name", b);
+    size_t l;
+    ga_aw_str(w, GA_K("db.system.name"), "redis", 5);
+    l = ga__opname(x, b, sizeof b);
+    ga__keep(w, GA_K("db.operation.name"), b, l);
     if (GA_RESP_INFO_SRC(x->info) != GA_RESP_SRC_HOOK) {   /* the hook alone cannot follow SELECT */
-        snprintf(b, sizeof b, "%lld", (long long)x->db);
-        n = ga__fmt(out, n, max, sc, "db.namespace", b);
+        l = ga_fmt_i64(b, x->db);
+        ga__keep(w, GA_K("db.namespace"), b, l);
     }
     if (x->host_len > 0) {
-        n = ga_attr_add_str(out, n, max, "server.address", x->host, x->host_len);
+        ga_aw_str(w, GA_K("server.address"), x->host, x->host_len);
     } else if (x->peer.family == AF_INET || x->peer.family == AF_INET6) {
-        ga_addr_format(&x->peer, b, sizeof b);
-        n = ga__fmt(out, n, max, sc, "server.address", b);
+        const char *p = ga_attr_peer(w->sc, &x->peer, &l);
+        if (p != NULL)
+            ga__keep(w, GA_K("server.address"), p, l);
     }
     int port = x->port ? (int)x->port : (x->peer.family == AF_INET || x->peer.family == AF_INET6) ? x->peer.port : 0;
     if (port > 0)
-        n = ga_attr_add_int(out, n, max, "server.port", port);
+        ga_aw_int(w, GA_K("server.port"), port);
     int fl = GA_RESP_INFO_FLAGS(x->info);
     if ((fl & GA_RESP_GF_ERROR) && x->code_len > 0) {
-        n = ga_attr_add_str(out, n, max, "db.response.status_code", x->code, x->code_len);
-        n = ga_attr_add_str(out, n, max, "error.type", x->code, x->code_len);
+        ga_aw_str(w, GA_K("db.response.status_code"), x->code, x->code_len);
+        ga_aw_str(w, GA_K("error.type"), x->code, x->code_len);
     } else if (x->hookerr) {
-        n = ga__fmt(out, n, max, sc, "error.type", ga__hookerr_name(x->hookerr));
+        const char *e = ga__hookerr_name(x->hookerr);
+        ga__keep(w, GA_K("error.type"), e, strlen(e));
     } else if (fl & GA_RESP_GF_CLOSED) {
-        n = ga__fmt(out, n, max, sc, "error.type", "connection_closed");
+        ga__keep(w, GA_K("error.type"), "connection_closed", 17);
     }
-    return n;
 }
 
 /* The function that called the hiredis API (only when the symbol is a function that
  * really contains the address). */
-static int ga__caller(const ga__resp *x, ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__caller(const ga__resp *x, ga_aw *w)
 {
     Dl_info info;
     const ElfW(Sym) *sym = NULL;
@@ -152,35 +166,36 @@ static int ga__caller(const ga__resp *x, ga_attr *out, int n, int max, ga_attr_s
     if (pc == NULL || dladdr1(pc, &info, (void **)&sym, RTLD_DL_SYMENT) == 0 || sym == NULL ||
         info.dli_sname == NULL || ELF64_ST_TYPE(sym->st_info) != STT_FUNC ||
         (uintptr_t)pc - (uintptr_t)info.dli_saddr >= sym->st_size)
-        return n;
-    char b[96];
-    snprintf(b, sizeof b, "%s", info.dli_sname);
-    return ga__fmt(out, n, max, sc, "code.function.name", b);
+        return;
+    ga__keep(w, GA_K("code.function.name"), info.dli_sname, strnlen(info.dli_sname, 95));
 }
 
 /* Everything is decoded once, at the INFO key (always present); the other keys add nothing. */
-static int ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
-                    ga_attr *out, int n, int max, ga_attr_scratch *sc)
+static void ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
+                     ga_aw *w)
 {
     (void)type; (void)v; (void)len;
     if (key != GA_A_RESP_INFO)
-        return n;
+        return;
     ga__resp x;
     ga__read(r, &x);
-    n = ga__common(&x, out, n, max, sc);
+    ga__common(&x, w);
     if (x.peer.family == AF_INET || x.peer.family == AF_INET6)
-        n = ga_attr_add_str(out, n, max, "network.transport", "tcp", 3);
+        ga_aw_str(w, GA_K("network.transport"), "tcp", 3);
     else if (x.peer.family == AF_UNIX)
-        n = ga_attr_add_str(out, n, max, "network.transport", "unix", 4);
+        ga_aw_str(w, GA_K("network.transport"), "unix", 4);
     int kind = GA_RESP_INFO_KIND(x.info);
     if ((kind == GA_RESP_GK_BATCH && x.ncmds >= 2) ||
         (kind == GA_RESP_GK_MULTI && (x.ncmds >= 2 || x.ncmds == 0)))
-        n = ga_attr_add_int(out, n, max, "db.operation.batch.size", x.ncmds);
+        ga_aw_int(w, GA_K("db.operation.batch.size"), x.ncmds);
     static const char *const src[] = { "wire", "hiredis+wire", "hiredis" };
+    static const uint8_t src_len[] = { 4, 12, 7 };
     int s = GA_RESP_INFO_SRC(x.info);
-    n = ga_attr_add_str(out, n, max, "genesis.redis.source", src[s <= 2 ? s : 0], strlen(src[s <= 2 ? s : 0]));
+    s = s <= 2 ? s : 0;
+    ga_aw_str(w, GA_K("genesis.redis.source"), src[s], src_len[s]);
     if (x.caller)
-        n = ga__caller(&x, out, n, max, sc);
+        ga__caller(&x, w);
+    ga_attr_scratch *sc = w->sc;
     size_t room = sizeof sc->buf - sc->used;
     size_t cap = room > 64 + GA_RESP_QUERY_CAP ? GA_RESP_QUERY_CAP : room > 64 ? room - 64 : 0;
     char *q = cap ? ga_attr_scratch_get(sc, cap) : NULL;     /* 64 bytes left for the peer address */
@@ -188,17 +203,18 @@ static int ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v
         int fl = GA_RESP_INFO_FLAGS(x.info), mode = GA_RESP_INFO_MODE(x.info);
         size_t l = (fl & GA_RESP_GF_RAW) ? ga_resp_text_render_raw(x.text, x.text_len, mode, q, cap) :
                    ga_resp_text_render(x.text, x.text_len, mode, (fl & GA_RESP_GF_TRUNC) != 0, q, cap);
-        n = ga_attr_add_str(out, n, max, "db.query.text", q, l);
+        ga_aw_str(w, GA_K("db.query.text"), q, l);
     }
-    return n;
 }
 
 static int ga__metric_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)
 {
     ga__resp x;
     ga__read(r, &x);
-    sc->used = 0;
-    return ga__common(&x, out, 0, max, sc);
+    ga_attr_scratch_reset(sc);
+    ga_aw w = ga_aw_array(out, max, sc);
+    ga__common(&x, &w);
+    return w.n;
 }
 
 static const ga_op_desc ga__ops[GA_OP_RESP_COUNT - 1] = {

@@ -1,7 +1,7 @@
 /* resp_keys.c — which arguments of a Redis command are keys, from the key specifications of
  * the commands in common use (the `first, last, step` of COMMAND INFO, numkeys commands,
  * XREAD's STREAMS). Exporter thread only (contract in resp_text.h). */
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include "protocols/resp/resp_text.h"
@@ -18,7 +18,7 @@ typedef struct ga_keyspec {
 #define R11(n) {n, KS_RANGE, 1, 1, 1}
 #define RALL(n) {n, KS_RANGE, 1, -1, 1}
 
-/* Sorted by name (strcasecmp) for bsearch. */
+/* Sorted by name as strcasecmp orders them (ga__find searches it). */
 static const ga_keyspec ga__specs[] = {
     R11("APPEND"), R11("BITCOUNT"), R11("BITFIELD"), R11("BITFIELD_RO"), R11("BITPOS"),
     {"BLMOVE", KS_RANGE, 1, 2, 1}, {"BLMPOP", KS_NUMKEYS, 2, 0, 0},
@@ -64,9 +64,52 @@ static const ga_keyspec ga__specs[] = {
     R11("ZSCORE"), {"ZUNION", KS_NUMKEYS, 1, 0, 0}, {"ZUNIONSTORE", KS_NUMKEYS, 2, 1, 0},
 };
 
-static int ga__cmp(const void *key, const void *elem)
+/* strcasecmp(key[0..n), name) by sign, for the n-byte key: ASCII letters folded to lower
+ * case (as strcasecmp does in the C locale), no strlen, no call. */
+static int ga__cmp(const char *key, size_t n, const char *name)
 {
-    return strcasecmp(key, ((const ga_keyspec *)elem)->name);
+    for (size_t i = 0;; i++) {
+        unsigned a = i < n ? (unsigned char)key[i] : 0, b = (unsigned char)name[i];
+        a += (a - 'A' < 26u) << 5;
+        b += (b - 'A' < 26u) << 5;
+        if (a != b || a == 0)
+            return (int)a - (int)b;
+    }
+}
+
+/* The key specification of a command name (n bytes), or NULL: binary search of the table. The
+ * last name looked up is remembered with its answer: spans of one command follow each other
+ * (exporter thread only, like everything here). */
+static const ga_keyspec *ga__find(const char *name, size_t n)
+{
+    static char last[24];
+    static size_t last_n;
+    static const ga_keyspec *last_spec;
+    if (n == last_n && n <= sizeof last && memcmp(name, last, n) == 0)
+        return last_spec;
+    const ga_keyspec *found = NULL;
+    size_t lo = 0, hi = sizeof ga__specs / sizeof ga__specs[0];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = ga__cmp(name, n, ga__specs[mid].name);
+        if (c == 0) {
+            found = &ga__specs[mid];
+            break;
+        }
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    if (n <= sizeof last) {             /* in an order a fork can never see half-done */
+        last_n = SIZE_MAX;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        memcpy(last, name, n);
+        last_spec = found;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        last_n = n;
+    }
+    return found;
 }
 
 /* The argument as a small non-negative integer, or -1. */
@@ -108,10 +151,8 @@ void ga_resp_key_mask(const ga_resp_targ *a, int n, int nargs, uint8_t *is_key)
         is_key[i] = 0;
     if (n == 0 || a[0].secret || a[0].trunc || a[0].len == 0 || a[0].len > 24)
         return;
-    char name[25];
-    memcpy(name, a[0].p, a[0].len);
-    name[a[0].len] = '\0';
-    const ga_keyspec *s = bsearch(name, ga__specs, sizeof ga__specs / sizeof ga__specs[0], sizeof ga__specs[0], ga__cmp);
+    /* (the name up to a NUL, as the C-string comparison this replaced saw it) */
+    const ga_keyspec *s = ga__find((const char *)a[0].p, strnlen((const char *)a[0].p, a[0].len));
     if (s == NULL)
         return;
     long nk;

@@ -1,19 +1,28 @@
 /* sql_sanitize.c — SQL lexer and literal sanitiser (contracts in sql_sanitize.h). */
+#include <stdint.h>
 #include <string.h>
 #include "protocols/sql/sql_sanitize.h"
 
-static int ga__ident_char(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '$' || c >= 0x80;
-}
+/* Character classes, one table lookup per byte. */
+enum { CL_SPACE = 1, CL_DIGIT = 2, CL_IDENT = 4, CL_SPECIAL = 8 };
 
-static int ga__digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static const uint8_t ga__cls[256] = {
+    [' '] = CL_SPACE, ['\t'] = CL_SPACE, ['\n'] = CL_SPACE, ['\r'] = CL_SPACE, ['\f'] = CL_SPACE,
+    ['\v'] = CL_SPACE,
+    ['0' ... '9'] = CL_DIGIT | CL_IDENT,
+    ['a' ... 'z'] = CL_IDENT, ['A' ... 'Z'] = CL_IDENT, ['_'] = CL_IDENT, ['$'] = CL_IDENT,
+    [0x80 ... 0xff] = CL_IDENT,
+    /* what may start a comment, a quoted token or a variable: looked at closely */
+    ['#'] = CL_SPECIAL, ['-'] = CL_SPECIAL, ['/'] = CL_SPECIAL, ['*'] = CL_SPECIAL,
+    ['\''] = CL_SPECIAL, ['"'] = CL_SPECIAL, ['`'] = CL_SPECIAL, ['@'] = CL_SPECIAL,
+    ['.'] = CL_SPECIAL, ['?'] = CL_SPECIAL,
+};
 
-static int ga__space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+static int ga__ident_char(unsigned char c) { return ga__cls[c] & CL_IDENT; }
+
+static int ga__digit(unsigned char c) { return ga__cls[c] & CL_DIGIT; }
+
+static int ga__space(unsigned char c) { return ga__cls[c] & CL_SPACE; }
 
 void ga_sql_lex_init(ga_sql_lex *lx, const char *s, size_t n)
 {
@@ -178,11 +187,15 @@ int ga_sql_next(ga_sql_lex *lx, ga_sql_token *t)
         t->len = 0;
         return t->type = GA_SQL_END;
     }
-    if (ga__space((unsigned char)lx->s[i])) {
+    unsigned cl = ga__cls[(unsigned char)lx->s[i]];
+    if (cl & CL_SPACE) {
         for (end = i; end < lx->n && ga__space((unsigned char)lx->s[end]); end++)
             ;
         t->type = GA_SQL_SPACE;
-    } else if ((end = ga__comment(lx, i, &exec)) != 0) {
+    } else if ((cl & CL_IDENT) && !(cl & CL_DIGIT) && !lx->in_exec) {
+        t->type = ga__word(lx, i, &end);    /* a word (the common case: no comment can start) */
+        lx->prev = t->type;
+    } else if ((cl & CL_SPECIAL) && (end = ga__comment(lx, i, &exec)) != 0) {
         t->type = exec ? GA_SQL_EXEC : GA_SQL_COMMENT;
     } else {
         t->type = ga__scan(lx, i, &end);
@@ -195,8 +208,10 @@ int ga_sql_next(ga_sql_lex *lx, ga_sql_token *t)
 
 int ga_sql_word_is(const ga_sql_lex *lx, const ga_sql_token *t, const char *kw)
 {
+    if (t->type != GA_SQL_WORD || t->len == 0 || (lx->s[t->start] & ~0x20) != kw[0])
+        return 0;                       /* (the first letter, either case, settles most words) */
     size_t k = strlen(kw);
-    if (t->type != GA_SQL_WORD || t->len != k)
+    if (t->len != k)
         return 0;
     for (size_t i = 0; i < k; i++) {
         char c = lx->s[t->start + i];

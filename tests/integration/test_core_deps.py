@@ -1,6 +1,7 @@
-"""The preloaded library needs nothing but the C library to load: protobuf-c and zlib are private
-static copies. A host whose libz.so.1 / libprotobuf-c.so.1 are missing or different (here: empty
-stand-ins found first through LD_LIBRARY_PATH) still runs its programs, with telemetry."""
+"""The preloaded library needs nothing but the C library to load: protobuf-c and libdeflate are
+private static copies. A host whose libprotobuf-c.so.1 / libdeflate.so.0 (or libz.so.1, which the
+library does not use) are missing or different (here: empty stand-ins found first through
+LD_LIBRARY_PATH) still runs its programs, with telemetry."""
 import subprocess
 
 from conftest import LIB, tool
@@ -16,14 +17,14 @@ def test_private_copies_are_not_exported():
     out = subprocess.run([tool("nm"), "-D", "--defined-only", str(LIB)], capture_output=True, text=True,
                          check=True).stdout
     names = [line.split()[-1] for line in out.splitlines() if line.strip()]
-    assert not [n for n in names if n.startswith(("deflate", "inflate", "crc32", "protobuf_c_"))]
+    assert not [n for n in names if n.startswith(("deflate", "inflate", "crc32", "protobuf_c_", "libdeflate_"))]
 
 
-def test_runs_with_foreign_zlib_and_protobuf_c(gen, tmp_path):
+def test_runs_with_foreign_libdeflate_zlib_and_protobuf_c(gen, tmp_path):
     stubs = tmp_path / "stubs"
     stubs.mkdir()
     (stubs / "empty.c").write_text("int genesis_stub_marker;\n")
-    for soname in ("libz.so.1", "libprotobuf-c.so.1"):
+    for soname in ("libz.so.1", "libprotobuf-c.so.1", "libdeflate.so.0"):
         subprocess.run([tool("cc"), "-shared", "-fPIC", f"-Wl,-soname,{soname}", "-o", str(stubs / soname),
                         str(stubs / "empty.c")], check=True)
     # bash (which needs neither library itself) connecting to a closed port through /dev/tcp

@@ -1,8 +1,8 @@
-/* test_otlp_encode.c — the OTLP trace encoder, checked by decoding its bytes back with the
- * protobuf-c unpack functions: ids (16/8 bytes, empty parent for roots), flags (W3C byte +
- * has-is-remote + is-remote), kind, times, typed attributes, status, trace_state (record or
- * TRACESTATE), resource, scope; invalid UTF-8 repaired; the queue bound; partial success;
- * gzip; the generic KeyValue builder and the arena limit.
+/* test_otlp_encode.c — the OTLP traces component's requests, checked by decoding their bytes
+ * back with the protobuf-c unpack functions: ids (16/8 bytes, empty parent for roots), flags
+ * (W3C byte + has-is-remote + is-remote), kind, times, typed attributes, status, trace_state
+ * (record or TRACESTATE), resource, scope; invalid UTF-8 repaired; the queue bound; a failed
+ * encoding; partial success; gzip; the generic KeyValue builder and the arena limit (metrics).
  *
  * The component's internals are static: this file includes otlp_traces.c to reach them. */
 #include <stdarg.h>
@@ -18,6 +18,9 @@
 #include "exporter/otlp_traces.c"
 
 typedef Opentelemetry__Proto__Common__V1__KeyValue KV;
+typedef Opentelemetry__Proto__Trace__V1__Span ga_pb_span;
+typedef Opentelemetry__Proto__Trace__V1__ResourceSpans ga_pb_resource_spans;
+typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest ga_pb_trace_req;
 
 static const uint8_t TRACE1[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 static const uint8_t ENV_TRACE[16] = {0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
@@ -44,6 +47,7 @@ static int teardown(void **state)
     (void)state;
     free(T.q);
     ga_pb_arena_free(&T.arena);
+    ga_otlp_tr_free(&T.tr);
     ga_buf_free(&T.body);
     memset(&T, 0, sizeof T);
     return 0;
@@ -129,7 +133,7 @@ static ga_pb_trace_req *encode_and_decode(unsigned n)
 {
     assert_int_equal(ga__encode(n), 0);
     ga_pb_trace_req *req = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-        NULL, T.body.len, (const uint8_t *)T.body.data);
+        NULL, T.body.len - T.start, (const uint8_t *)T.body.data + T.start);
     assert_non_null(req);
     return req;
 }
@@ -233,14 +237,29 @@ static void test_batches_and_queue_bound(void **state)
     opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(req, NULL);
 }
 
-static void test_arena_limit(void **state)
+static void test_encode_failure(void **state)
 {
     (void)state;
     queue_test_records();
-    T.arena.limit = 1024;               /* far too small: the encoder fails cleanly */
-    assert_int_equal(ga__encode(4), -1);
-    T.arena.limit = 0;
     assert_int_equal(ga__encode(4), 0);
+    T.body.failed = 1;                  /* memory ran out half-way: the request is not sent */
+    assert_int_equal(ga_otlp_tr_span(&T.body, &T.q[0]), -1);
+    assert_int_equal(ga_otlp_tr_end(&T.tr, &T.body, &T.start), -1);
+    assert_int_equal(ga__encode(4), 0); /* the next request starts clean */
+}
+
+static void test_arena_limit(void **state)
+{
+    (void)state;
+    ga_pb_arena a = { .limit = 1024 };  /* far too small: the builder fails cleanly */
+    ga_attr at[GA_MAX_ATTRS];
+    char big[2000];
+    memset(big, 'v', sizeof big);
+    for (int i = 0; i < GA_MAX_ATTRS; i++)
+        at[i] = (ga_attr){ .key = "k", .type = GA_V_STR, .s = big, .slen = sizeof big };
+    assert_null(ga_otlp_resource(&a, at, GA_MAX_ATTRS));
+    assert_true(a.failed);
+    ga_pb_arena_free(&a);
 }
 
 static void test_partial_success(void **state)
@@ -294,21 +313,23 @@ static void test_gzip_round_trip(void **state)
     (void)state;
     queue_test_records();
     assert_int_equal(ga__encode(4), 0);
+    const char *body = T.body.data + T.start;
+    size_t len = T.body.len - T.start;
     ga_buf gz = {0};
-    assert_int_equal(ga_otlp_gzip(T.body.data, T.body.len, &gz), 0);
+    assert_int_equal(ga_otlp_gzip(body, len, &gz), 0);
     assert_int_equal((uint8_t)gz.data[0], 0x1f);
     assert_int_equal((uint8_t)gz.data[1], 0x8b);
     z_stream z;
     memset(&z, 0, sizeof z);
     assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
-    uint8_t *out = malloc(T.body.len + 16);
+    uint8_t *out = malloc(len + 16);
     z.next_in = (Bytef *)gz.data;
     z.avail_in = (uInt)gz.len;
     z.next_out = out;
-    z.avail_out = (uInt)(T.body.len + 16);
+    z.avail_out = (uInt)(len + 16);
     assert_int_equal(inflate(&z, Z_FINISH), Z_STREAM_END);
-    assert_int_equal(z.total_out, T.body.len);
-    assert_memory_equal(out, T.body.data, T.body.len);
+    assert_int_equal(z.total_out, len);
+    assert_memory_equal(out, body, len);
     inflateEnd(&z);
     free(out);
     ga_buf_free(&gz);
@@ -334,6 +355,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_root_span, setup, teardown),
         cmocka_unit_test_setup_teardown(test_child_spans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batches_and_queue_bound, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_encode_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arena_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial_success, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kvs_types, setup, teardown),

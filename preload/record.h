@@ -24,7 +24,8 @@ enum ga_core_op {
 };
 
 /* OTLP SpanKind and StatusCode values. */
-enum { GA_KIND_INTERNAL = 1, GA_KIND_SERVER = 2, GA_KIND_CLIENT = 3 };
+enum { GA_KIND_INTERNAL = 1, GA_KIND_SERVER = 2, GA_KIND_CLIENT = 3, GA_KIND_PRODUCER = 4,
+       GA_KIND_CONSUMER = 5 };
 enum { GA_STATUS_UNSET = 0, GA_STATUS_OK = 1, GA_STATUS_ERROR = 2 };
 
 /* A socket address in the compact form the app thread copies without formatting. */

@@ -7,8 +7,12 @@
  * out is a PRODUCER record. The pre-send step (nats_inject.c) feeds this direction itself
  * when it makes the write, so data(out) only parses what it has not seen.
  * What the server sends (in): INFO tells whether it supports headers and its max_payload;
- * each MSG/HMSG, once complete, opens a CONSUMER span that is the reading thread's active span
- * until the thread reads the connection again or the next message begins. */
+ * each MSG/HMSG, once complete, is a CONSUMER record (the delivery: a child of the header's
+ * traceparent) whose context is the reading thread's active span until the thread reads the
+ * connection again or the next message begins, so what the thread does meanwhile (a database
+ * call, a publish) is its child. The record is made at once: a span left open until the next
+ * read would be lost when the connection ends unseen (libuv closes with a raw syscall) and
+ * would count the wait for the next message as processing. */
 #include <string.h>
 #include "plugins/nats/nats_state.h"
 #include "plugins/nats/nats_rec.h"
@@ -138,8 +142,7 @@ static void ga__in_line(void *ctx, ga_nats_parser *ps, const ga_nats_line *l, ui
     (void)ps, (void)off;
     if (l->op != GA_NATS_MSG && l->op != GA_NATS_HMSG)
         return;
-    if (rx->st == GA_NATS_RX_OPEN)
-        ga_nats_rx_end(st, ga__now(ic));        /* the next message begins */
+    ga_nats_rx_release(st);                     /* the next message begins */
     rx->st = GA_NATS_RX_RECEIVING;
     rx->info = (uint8_t)((l->reply_len ? GA_NATS_I_REPLY : 0) |
                          (l->op == GA_NATS_HMSG ? GA_NATS_I_HEADERS : 0) |
@@ -174,17 +177,14 @@ static void ga__in_end(void *ctx, ga_nats_parser *ps, uint64_t off)
         rx->st = GA_NATS_RX_NONE;               /* the libnats hooks make this span */
         return;
     }
-    ga_nats_consumer_ids(&rx->ids, &rx->parent);
-    rx->start_ns = ga__now(ic);
-    rx->st = GA_NATS_RX_OPEN;
-    ga_nats_set_active(&rx->ids);
+    ga_nats_rx_deliver(st, ga__now(ic));
 }
 
 static void ga__in_feed(ga_nats_state *st, const uint8_t *p, size_t n)
 {
     ga__in_ctx ic = { st, 0 };
-    if (st->rx.st == GA_NATS_RX_OPEN)
-        ga_nats_rx_end(st, ga__now(&ic));       /* the thread reads the connection again */
+    if (st->rx.st == GA_NATS_RX_ACTIVE)
+        ga_nats_rx_release(st);                 /* the thread reads the connection again */
     ga_nats_cb cb = { .ctx = &ic, .line = ga__in_line, .facts = ga__in_facts, .tp = ga__in_tp,
                       .msg_end = ga__in_end };
     ga_nats_feed(&st->in, p, n, &cb);
@@ -232,6 +232,5 @@ void ga_nats_closed(ga_conn *c)
     ga_nats_state *st = ga_nats_st(c);
     if (!st->init)
         return;
-    if (st->rx.st == GA_NATS_RX_OPEN)
-        ga_nats_rx_end(st, ga_now_ns());
+    ga_nats_rx_release(st);
 }

@@ -108,14 +108,20 @@ static const ga_nats_queue *ga__queue(const ga_nats_state *st, uint32_t sid)
     return NULL;
 }
 
-void ga_nats_rx_end(ga_nats_state *st, uint64_t now)
+void ga_nats_rx_deliver(ga_nats_state *st, uint64_t now)
 {
     ga_nats_rx *rx = &st->rx;
-    if (rx->st != GA_NATS_RX_OPEN)
-        return;
     const ga_nats_queue *q = ga__queue(st, rx->sid);
-    ga_nats_emit_process(GA_OP_NATS_DELIVER, &rx->ids, rx->start_ns, now, rx->subj, rx->subj_len, rx->body, rx->info,
-                         q ? q->name : NULL, q ? q->len : 0, &st->peer, NULL, 0, 0);
-    ga_nats_clear_active(&rx->ids);
-    rx->st = GA_NATS_RX_NONE;
+    ga_nats_consumer_ids(&rx->ids, &rx->parent);
+    ga_nats_emit_process(GA_OP_NATS_DELIVER, &rx->ids, now, now, rx->subj, rx->subj_len, rx->body,
+                         rx->info, q ? q->name : NULL, q ? q->len : 0, &st->peer, NULL, 0, 0);
+    ga_nats_set_active(&rx->ids);
+    rx->st = GA_NATS_RX_ACTIVE;
+}
+
+void ga_nats_rx_release(ga_nats_state *st)
+{
+    if (st->rx.st == GA_NATS_RX_ACTIVE)
+        ga_nats_clear_active(&st->rx.ids);
+    st->rx.st = GA_NATS_RX_NONE;
 }

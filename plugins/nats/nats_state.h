@@ -28,9 +28,9 @@ typedef struct ga_nats_queue {
 } ga_nats_queue;
 
 /* The message being received (MSG/HMSG seen, not yet complete) or delivered (its CONSUMER
- * span open and active on the thread that read it, until that thread reads the connection
- * again or the next message begins). */
-enum { GA_NATS_RX_NONE = 0, GA_NATS_RX_RECEIVING, GA_NATS_RX_OPEN };
+ * span recorded, its context the active span of the thread that read it until that thread
+ * reads the connection again or the next message begins). */
+enum { GA_NATS_RX_NONE = 0, GA_NATS_RX_RECEIVING, GA_NATS_RX_ACTIVE };
 typedef struct ga_nats_rx {
     uint8_t st;                 /* GA_NATS_RX_* */
     uint8_t subj_len;
@@ -38,7 +38,6 @@ typedef struct ga_nats_rx {
     uint8_t pad;
     uint32_t sid;
     uint64_t body;
-    uint64_t start_ns;
     ga_span_ctx parent;         /* from the header's traceparent (valid = 0: none) */
     ga_span_ids ids;
     char subj[GA_NATS_SUBJ_CAP];
@@ -124,8 +123,11 @@ void ga_nats_consumer_ids(ga_span_ids *ids, const ga_span_ctx *parent);
 /* Make ids the thread's active span; undo it if it still is. */
 void ga_nats_set_active(const ga_span_ids *ids);
 void ga_nats_clear_active(const ga_span_ids *ids);
-/* The open CONSUMER span of st ends now: its record, and the thread's context. */
-void ga_nats_rx_end(ga_nats_state *st, uint64_t now);
+/* The message being received was delivered at `now`: its CONSUMER record (the delivery, on the
+ * wire; the processing cannot be seen there), and its context made the thread's active span. */
+void ga_nats_rx_deliver(ga_nats_state *st, uint64_t now);
+/* The delivered message's context stops being the thread's active span (if it still is). */
+void ga_nats_rx_release(ga_nats_state *st);
 /* A CONSUMER record: op GA_OP_NATS_DELIVER (wire) or GA_OP_NATS_PROCESS (hooks). `queue`
  * and `host` may be NULL. */
 void ga_nats_emit_process(int op, const ga_span_ids *ids, uint64_t start_ns, uint64_t end_ns,

@@ -1,12 +1,15 @@
 /* nats_client.c — a NATS client on libnats for the integration tests (no tracing code).
  *
- *   nats_client pub  URL SUBJECT N [SIZE]      publish N messages "<subject>-<i>" (padded with
- *                                              'x' to SIZE bytes), flush, close
- *   nats_client sub  URL SUBJECT N [QUEUE|-] [REDIS_PORT]
+ *   nats_client pub  URL SUBJECT N [SIZE] [GAP_MS]
+ *                                              publish N messages "<subject>-<i>" (padded with
+ *                                              'x' to SIZE bytes), flush, close; with a gap,
+ *                                              flush after each message and wait GAP_MS
+ *   nats_client sub  URL SUBJECT N [QUEUE|-] [REDIS_PORT|0] [IDLE_MS]
  *                                              subscribe (in a queue group unless -), print
  *                                              "ready", then each payload as it comes; with a
  *                                              Redis port, PING Redis (plain socket) while
- *                                              processing each message; exit after N
+ *                                              processing each message; exit after N, or
+ *                                              after IDLE_MS without a message
  *   nats_client req  URL SUBJECT N             N requests "q-<i>", print each reply
  *   nats_client serve URL SUBJECT N            answer N requests with "re:<request>"
  *
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <nats/nats.h>
 
@@ -26,6 +30,7 @@ typedef struct sub_ctx {
     pthread_cond_t cv;
     int want, got;
     int redis_port;
+    int idle_ms;
     natsConnection *nc;
     int serve;
 } sub_ctx;
@@ -91,7 +96,7 @@ static natsConnection *connect_to(const char *url)
     return nc;
 }
 
-static int run_pub(const char *url, const char *subj, int n, int size)
+static int run_pub(const char *url, const char *subj, int n, int size, int gap_ms)
 {
     natsConnection *nc = connect_to(url);
     char *buf = malloc((size_t)size + 64);
@@ -100,8 +105,12 @@ static int run_pub(const char *url, const char *subj, int n, int size)
         while (len < size)
             buf[len++] = 'x';
         natsStatus s = natsConnection_Publish(nc, subj, buf, len);
+        if (s == NATS_OK && gap_ms > 0)
+            s = natsConnection_FlushTimeout(nc, 5000);
         if (s != NATS_OK)
             die("publish", s);
+        if (gap_ms > 0)
+            nats_Sleep(gap_ms);
     }
     natsStatus s = natsConnection_FlushTimeout(nc, 5000);
     if (s != NATS_OK)
@@ -112,10 +121,34 @@ static int run_pub(const char *url, const char *subj, int n, int size)
     return 0;
 }
 
-static int run_sub(const char *url, const char *subj, int n, const char *queue, int redis_port,
-                   int serve)
+/* Wait for the wanted count, or until idle_ms pass without a message (0: forever). */
+static void wait_msgs(sub_ctx *c)
 {
-    sub_ctx c = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, n, 0, redis_port, NULL, serve };
+    pthread_mutex_lock(&c->mu);
+    while (c->got < c->want) {
+        if (c->idle_ms <= 0) {
+            pthread_cond_wait(&c->cv, &c->mu);
+            continue;
+        }
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        t.tv_sec += c->idle_ms / 1000;
+        t.tv_nsec += (long)(c->idle_ms % 1000) * 1000000L;
+        if (t.tv_nsec >= 1000000000L)
+            t.tv_sec++, t.tv_nsec -= 1000000000L;
+        int before = c->got;
+        pthread_cond_timedwait(&c->cv, &c->mu, &t);
+        if (c->got == before)
+            break;
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+static int run_sub(const char *url, const char *subj, int n, const char *queue, int redis_port,
+                   int idle_ms, int serve)
+{
+    sub_ctx c = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, n, 0, redis_port, idle_ms, NULL,
+                  serve };
     natsConnection *nc = connect_to(url);
     natsSubscription *sub = NULL;
     c.nc = nc;
@@ -128,10 +161,7 @@ static int run_sub(const char *url, const char *subj, int n, const char *queue, 
         die("subscribe", s);
     printf("ready\n");
     fflush(stdout);
-    pthread_mutex_lock(&c.mu);
-    while (c.got < c.want)
-        pthread_cond_wait(&c.cv, &c.mu);
-    pthread_mutex_unlock(&c.mu);
+    wait_msgs(&c);
     natsConnection_FlushTimeout(nc, 5000);
     natsSubscription_Destroy(sub);
     natsConnection_Destroy(nc);
@@ -165,11 +195,12 @@ int main(int argc, char **argv)
     int n = atoi(argv[4]), rc;
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (strcmp(mode, "pub") == 0)
-        rc = run_pub(url, subj, n, argc > 5 ? atoi(argv[5]) : 0);
+        rc = run_pub(url, subj, n, argc > 5 ? atoi(argv[5]) : 0, argc > 6 ? atoi(argv[6]) : 0);
     else if (strcmp(mode, "sub") == 0)
-        rc = run_sub(url, subj, n, argc > 5 ? argv[5] : NULL, argc > 6 ? atoi(argv[6]) : 0, 0);
+        rc = run_sub(url, subj, n, argc > 5 ? argv[5] : NULL, argc > 6 ? atoi(argv[6]) : 0,
+                     argc > 7 ? atoi(argv[7]) : 0, 0);
     else if (strcmp(mode, "serve") == 0)
-        rc = run_sub(url, subj, n, NULL, 0, 1);
+        rc = run_sub(url, subj, n, NULL, 0, 0, 1);
     else if (strcmp(mode, "req") == 0)
         rc = run_req(url, subj, n);
     else

@@ -10,3 +10,12 @@ bench-progs: $(BENCH_BINS)
 $(BENCH_BINS): $(BUILD)/tests/bench/%: tests/bench/%.c tests/bench/bench_util.h mk/bench.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) -o $@ $< -lpthread
+
+# nats_bench drives NATS workloads for instruction counts (tests/bench/nats_bench.sh); it links
+# libnats (Debian libnats-dev).
+NATS_BENCH := $(BUILD)/tests/bench/nats_bench
+TEST_TARGETS += $(NATS_BENCH)
+bench-progs: $(NATS_BENCH)
+$(NATS_BENCH): tests/bench/nats_bench.c mk/bench.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -o $@ $< $(shell pkg-config --libs libnats 2>/dev/null || echo -lnats) -lpthread

@@ -79,13 +79,12 @@ static int ga__round(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int f
     if (!due && round == 0)
         return 0;
     ga_np_compose(st, &pl, src);
-    struct iovec v[GA_NP_PIECES];
     struct msghdr mh = *m;
-    mh.msg_iov = v;
-    mh.msg_iovlen = (size_t)ga_np_iov(&pl, v);
+    mh.msg_iov = pl.v;
+    mh.msg_iovlen = (size_t)pl.niov;
     if (round > 0)
         mh.msg_control = NULL, mh.msg_controllen = 0;   /* ancillary data goes once */
-    *offered = ga__total(v, mh.msg_iovlen);
+    *offered = pl.wire_total;
     *w = *offered > 0 ? ga_nats_sender(fd, &mh, flags, use_msg) : 0;
     if (*w < 0)
         return 1;

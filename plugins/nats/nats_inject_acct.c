@@ -33,6 +33,13 @@ size_t ga_np_account(ga_nats_state *st, ga_np_plan *pl, size_t w)
     size_t app = 0;
     int begun = -1;                             /* the message whose new head is going out */
     pl->cut = -1;
+    if (w == pl->wire_total) {                  /* the common case: everything went out */
+        if (st != NULL && pl->owe_len > 0)
+            st->owe_off = st->owe_len = 0;
+        if (st != NULL)
+            st->del_len -= (uint32_t)pl->skip0;
+        return pl->app_total;
+    }
     for (int k = 0; k < pl->nv; k++) {
         ga_np_piece *c = &pl->pc[k];
         size_t take = w < c->len ? w : c->len;
@@ -120,7 +127,7 @@ void ga_np_commit(ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src, size_
     if (pl->refeed || app != pl->end) {
         ga__refeed(st, pl, src, app, now);
     } else {
-        st->out = pl->after;                    /* the dry run saw exactly what went out */
+        ga_nats_copy(&st->out, &pl->after);     /* the dry run saw exactly what went out */
         for (int j = 0; j < pl->nmsg; j++) {
             ga_np_msg *m = &pl->m[j];
             if (!m->inject) {

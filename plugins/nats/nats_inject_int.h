@@ -53,11 +53,14 @@ typedef struct ga_np_plan {
     uint8_t injects;                /* some head is rewritten */
     int8_t cli_headers;             /* the client's headers declaration, as of the dry run */
     int nmsg;
-    int nv;
+    int nv;                         /* pieces */
+    int niov;                       /* iovecs: the pieces that carry wire bytes */
     int cut;                        /* the message whose new head was cut short, or -1 */
     size_t owe_len;
+    size_t wire_total, app_total;   /* of the pieces */
     ga_np_msg m[GA_NP_MSGS];
     ga_np_piece pc[GA_NP_PIECES];
+    struct iovec v[GA_NP_PIECES];
     uint8_t owe[GA_NATS_OWE_CAP];   /* copy of the debt (the lock is not held while sending) */
     ga_nats_parser after;           /* the dry copy at `end` */
 } ga_np_plan;
@@ -75,11 +78,9 @@ typedef struct ga_np_src {
  * (nothing owed, nothing to rewrite, the whole offer planned). */
 int ga_np_find(ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl);
 
-/* Unlocked: identities and texts of the rewritten heads, then the pieces. */
+/* Unlocked: identities and texts of the rewritten heads, then the pieces and, for those that
+ * carry wire bytes, the iovecs of the real call (pl->v, pl->niov). */
 void ga_np_compose(const ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src);
-
-/* The pieces as iovecs (empty ones left out); returns the count. */
-int ga_np_iov(const ga_np_plan *pl, struct iovec *v);
 
 /* With the connection locked: `w` wire bytes of the plan went out. Records the new debt and
  * the message cut inside its new head; returns how many application bytes went out. st may be

@@ -22,23 +22,27 @@ typedef struct ga__finder {
     int cur;                        /* the HPUB whose header block is being read, or -1 */
 } ga__finder;
 
-/* "<a> <b>\r\n" into out; returns its length. */
+/* The decimal digits of v, backwards from end; returns where they start. */
+static char *ga__utoa_end(char *end, uint64_t v)
+{
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    return end;
+}
+
+/* "<a> <b>\r\n" into out (at most 24 bytes); returns its length. */
 static uint8_t ga__counts(char *out, uint64_t a, uint64_t b)
 {
-    char tmp[24];
-    uint8_t n = 0;
-    uint64_t v[2] = { a, b };
-    for (int k = 0; k < 2; k++) {
-        int t = 0;
-        do {
-            tmp[t++] = (char)('0' + v[k] % 10);
-            v[k] /= 10;
-        } while (v[k] > 0);
-        while (t > 0)
-            out[n++] = tmp[--t];
-        out[n++] = k == 0 ? ' ' : '\r';
-    }
-    out[n++] = '\n';
+    char tmp[24], *p = tmp + sizeof tmp;
+    *--p = '\n';
+    *--p = '\r';
+    p = ga__utoa_end(p, b);
+    *--p = ' ';
+    p = ga__utoa_end(p, a);
+    uint8_t n = (uint8_t)(tmp + sizeof tmp - p);
+    memcpy(out, p, n);
     return n;
 }
 
@@ -161,7 +165,7 @@ int ga_np_find(ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl)
     pl->nmsg = 0;
     pl->nv = 0;
     pl->cli_headers = st->cli_headers;
-    pl->after = st->out;
+    ga_nats_copy(&pl->after, &st->out);
     pl->end = pl->total;
     if (st->dead)
         return pl->owe_len > 0 || pl->skip0 > 0;
@@ -196,6 +200,10 @@ static int ga__add(ga_np_plan *pl, int kind, const void *p, size_t len, size_t a
     c->app = app;
     c->kind = (uint8_t)kind;
     c->msg = (int8_t)msg;
+    if (len > 0)
+        pl->v[pl->niov++] = (struct iovec){ (void *)p, len };
+    pl->wire_total += len;
+    pl->app_total += app;
     return 1;
 }
 
@@ -275,7 +283,8 @@ static void ga__texts(const ga_nats_state *st, ga_np_plan *pl, ga_np_msg *m)
 
 void ga_np_compose(const ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src)
 {
-    pl->nv = 0;
+    pl->nv = pl->niov = 0;
+    pl->wire_total = pl->app_total = 0;
     if (pl->owe_len > 0)
         ga__add(pl, GA_NP_OWE, pl->owe, pl->owe_len, 0, -1);
     if (pl->skip0 > 0)
@@ -301,13 +310,4 @@ void ga_np_compose(const ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src
     }
     if (!ga__add_app(pl, &w, pos, pl->end))
         pl->refeed = 1;
-}
-
-int ga_np_iov(const ga_np_plan *pl, struct iovec *v)
-{
-    int n = 0;
-    for (int k = 0; k < pl->nv; k++)
-        if (pl->pc[k].len > 0)
-            v[n++] = (struct iovec){ (void *)pl->pc[k].p, pl->pc[k].len };
-    return n;
 }

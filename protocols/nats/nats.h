@@ -101,7 +101,7 @@ typedef struct ga_nats_parser {
     uint64_t hdr_left;          /* header block bytes still to come */
     uint64_t body_left;         /* payload bytes (after the header block) still to come */
     ga_nats_json js;
-    ga_nats_hscan hs;
+    ga_nats_hscan hs;           /* its buffer, then line[], last: ga_nats_copy copies what is used */
     uint8_t line[GA_NATS_LINE_CAP];
 } ga_nats_parser;
 
@@ -121,6 +121,10 @@ typedef struct ga_nats_cb {
     /* The current message (its payload and the CR LF after it) ended at stream offset `off`. */
     void (*msg_end)(void *ctx, ga_nats_parser *ps, uint64_t off);
 } ga_nats_cb;
+
+/* dst = src, copying only the used part of the line buffers (a parser is plain data; this is
+ * the cheap way to take the injector's dry-run copy). */
+void ga_nats_copy(ga_nats_parser *dst, const ga_nats_parser *src);
 
 /* Start a parser for one direction (enum ga_nats_dir). */
 void ga_nats_init(ga_nats_parser *ps, int dir);

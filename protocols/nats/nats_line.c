@@ -3,33 +3,55 @@
 #include <string.h>
 #include "protocols/nats/nats_int.h"
 
-typedef struct ga__opname {
-    const char *name;
-    uint8_t len, op, dirs;      /* dirs: bit 0 = client to server, bit 1 = server to client */
-} ga__opname;
+/* The first four bytes of p (n >= 4) lower-cased as one little-endian word: letters get bit
+ * 0x20, '+' and '-' already have it, so an op name compares as one integer. */
+static uint32_t ga__word(const uint8_t *p)
+{
+    return ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24) |
+           0x20202020u;
+}
 
-static const ga__opname ga__ops[] = {
-    { "pub", 3, GA_NATS_PUB, 1 },       { "hpub", 4, GA_NATS_HPUB, 1 },
-    { "msg", 3, GA_NATS_MSG, 2 },       { "hmsg", 4, GA_NATS_HMSG, 2 },
-    { "sub", 3, GA_NATS_SUB, 1 },       { "unsub", 5, GA_NATS_UNSUB, 1 },
-    { "ping", 4, GA_NATS_PING, 3 },     { "pong", 4, GA_NATS_PONG, 3 },
-    { "info", 4, GA_NATS_INFO, 2 },     { "connect", 7, GA_NATS_CONNECT, 1 },
-    { "+ok", 3, GA_NATS_OK, 2 },        { "-err", 4, GA_NATS_ERR, 2 },
-};
+#define GA__W(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+
+/* The op named by p[0..n) and the directions it may travel (bit 0 client to server, bit 1
+ * server to client); GA_NATS_NONE when it is no op. */
+static int ga__op(const uint8_t *p, size_t n, int *dirs)
+{
+    uint32_t w;
+    switch (n) {
+    case 3:
+        w = ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16) | 0x202020u;
+        if (w == GA__W('p', 'u', 'b', 0)) { *dirs = 1; return GA_NATS_PUB; }
+        if (w == GA__W('m', 's', 'g', 0)) { *dirs = 2; return GA_NATS_MSG; }
+        if (w == GA__W('s', 'u', 'b', 0)) { *dirs = 1; return GA_NATS_SUB; }
+        if (w == GA__W('+', 'o', 'k', 0)) { *dirs = 2; return GA_NATS_OK; }
+        return GA_NATS_NONE;
+    case 4:
+        w = ga__word(p);
+        if (w == GA__W('h', 'p', 'u', 'b')) { *dirs = 1; return GA_NATS_HPUB; }
+        if (w == GA__W('h', 'm', 's', 'g')) { *dirs = 2; return GA_NATS_HMSG; }
+        if (w == GA__W('p', 'i', 'n', 'g')) { *dirs = 3; return GA_NATS_PING; }
+        if (w == GA__W('p', 'o', 'n', 'g')) { *dirs = 3; return GA_NATS_PONG; }
+        if (w == GA__W('i', 'n', 'f', 'o')) { *dirs = 2; return GA_NATS_INFO; }
+        if (w == GA__W('-', 'e', 'r', 'r')) { *dirs = 2; return GA_NATS_ERR; }
+        return GA_NATS_NONE;
+    case 5:
+        *dirs = 1;
+        return ga__word(p) == GA__W('u', 'n', 's', 'u') && (p[4] | 0x20) == 'b' ? GA_NATS_UNSUB
+                                                                               : GA_NATS_NONE;
+    case 7:
+        *dirs = 1;
+        return ga__word(p) == GA__W('c', 'o', 'n', 'n') && ga__word(p + 3) == GA__W('n', 'e', 'c', 't')
+                   ? GA_NATS_CONNECT : GA_NATS_NONE;
+    default:
+        return GA_NATS_NONE;
+    }
+}
 
 int ga_nats_op_of(const uint8_t *p, size_t n, int dir)
 {
-    for (size_t i = 0; i < sizeof ga__ops / sizeof ga__ops[0]; i++) {
-        const ga__opname *o = &ga__ops[i];
-        if (o->len != n || !(o->dirs & (1u << dir)))
-            continue;
-        size_t k = 0;
-        while (k < n && ga_nats_lower(p[k]) == (uint8_t)o->name[k])
-            k++;
-        if (k == n)
-            return o->op;
-    }
-    return GA_NATS_NONE;
+    int dirs = 0, op = ga__op(p, n, &dirs);
+    return (dirs & (1 << dir)) ? op : GA_NATS_NONE;
 }
 
 int ga_nats_info_prefix(const uint8_t *p, size_t n)
@@ -55,6 +77,25 @@ static int64_t ga__count(const uint8_t *p, size_t n)
         v = v * 10 + (uint64_t)(p[i] - '0');
     }
     return v <= GA_NATS_MAX_SIZE ? (int64_t)v : -1;
+}
+
+/* The end of the token that starts at p[i] (the first space or tab, or `end`). Eight bytes
+ * at a time while eight remain before `end` (SWAR: a byte equal to ' ' or '\t' makes the
+ * has-zero test of the word XOR that byte's pattern fire). */
+static size_t ga__tok(const uint8_t *p, size_t i, size_t end)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (i + 8 <= end) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t a = w ^ (ones * ' '), b = w ^ (ones * '\t');
+        if ((((a - ones) & ~a) | ((b - ones) & ~b)) & highs)
+            break;
+        i += 8;
+    }
+    while (i < end && !ga_nats_ws(p[i]))
+        i++;
+    return i;
 }
 
 #define GA__MAXTOK 6
@@ -98,10 +139,14 @@ int ga_nats_parse_line(ga_nats_line *l, const uint8_t *p, size_t n, int dir)
     size_t i = 0;
     while (i < end && !ga_nats_ws(p[i]))
         i++;
-    memset(l, 0, sizeof *l);
-    l->raw = p;
-    l->len = (uint16_t)n;
     l->op = (uint8_t)ga_nats_op_of(p, i, dir);
+    l->in_place = 0;
+    l->len = (uint16_t)n;
+    l->size_at = 0;
+    l->raw = p;
+    l->subj = l->reply = l->sid = NULL;
+    l->subj_len = l->reply_len = l->sid_len = 0;
+    l->hdr = l->total = 0;
     if (l->op == GA_NATS_NONE || l->op == GA_NATS_INFO || l->op == GA_NATS_CONNECT)
         return -1;
     if (l->op == GA_NATS_ERR)
@@ -115,8 +160,7 @@ int ga_nats_parse_line(ga_nats_line *l, const uint8_t *p, size_t n, int dir)
         if (i >= end)
             break;
         size_t s = i;
-        while (i < end && !ga_nats_ws(p[i]))
-            i++;
+        i = ga__tok(p, i, end);
         if (nt == GA__MAXTOK)
             return -1;
         t[nt] = p + s;

@@ -2,6 +2,7 @@
  * memchr and taken in place when whole, kept when split; INFO/CONNECT JSON streamed through
  * the scanner; header blocks and payloads consumed by their byte counts; the CR LF after a
  * payload checked as the server checks it. */
+#include <stddef.h>
 #include <string.h>
 #include "protocols/nats/nats_int.h"
 
@@ -10,6 +11,16 @@ void ga_nats_init(ga_nats_parser *ps, int dir)
     memset(ps, 0, sizeof *ps);
     ps->dir = (uint8_t)dir;
     ps->phase = GA_NATS_P_LINE;
+}
+
+_Static_assert(offsetof(ga_nats_parser, hs) + offsetof(ga_nats_hscan, buf) + GA_NATS_HLINE_CAP ==
+               offsetof(ga_nats_parser, line), "the line buffers come last, hs.buf then line");
+
+void ga_nats_copy(ga_nats_parser *dst, const ga_nats_parser *src)
+{
+    memcpy(dst, src, offsetof(ga_nats_parser, hs) + offsetof(ga_nats_hscan, buf));
+    memcpy(dst->hs.buf, src->hs.buf, src->hs.len);
+    memcpy(dst->line, src->line, src->line_len);
 }
 
 void ga_nats_fail(ga_nats_parser *ps)
@@ -94,8 +105,12 @@ static size_t ga__tok_end(const uint8_t *p, size_t n)
 /* A whole line in the chunk, nothing kept from before. */
 static void ga__whole(ga_nats_parser *ps, const uint8_t *p, size_t n, const ga_nats_cb *cb)
 {
-    size_t k = ga__tok_end(p, n);
-    int op = ga__json_op(ps, p, k);
+    size_t k = 0;
+    int op = GA_NATS_NONE;
+    if ((p[0] | 0x20) == 'i' || (p[0] | 0x20) == 'c') {    /* only INFO and CONNECT carry JSON */
+        k = ga__tok_end(p, n);
+        op = ga__json_op(ps, p, k);
+    }
     if (op == GA_NATS_NONE) {
         if (n > GA_NATS_LINE_CAP)
             ps->phase = GA_NATS_P_ERROR;        /* the same bound as for a split line */
@@ -177,9 +192,16 @@ static size_t ga__hdr_step(ga_nats_parser *ps, const uint8_t *p, size_t n, const
     return k;
 }
 
-static size_t ga__body_step(ga_nats_parser *ps, size_t n)
+static size_t ga__body_step(ga_nats_parser *ps, const uint8_t *p, size_t n, const ga_nats_cb *cb)
 {
     size_t k = n < ps->body_left ? n : (size_t)ps->body_left;
+    if (k + 2 <= n && p[k] == '\r' && p[k + 1] == '\n') {
+        ps->body_left = 0;                      /* the payload and its end, in one step */
+        ps->phase = GA_NATS_P_LINE;
+        if (cb->msg_end != NULL)
+            cb->msg_end(cb->ctx, ps, ps->off + k + 2);
+        return k + 2;
+    }
     ps->body_left -= k;
     if (ps->body_left == 0)
         ps->phase = GA_NATS_P_CR;
@@ -207,7 +229,7 @@ size_t ga_nats_feed(ga_nats_parser *ps, const uint8_t *p, size_t n, const ga_nat
         case GA_NATS_P_LINE: k = ga__line_step(ps, p + i, n - i, cb); break;
         case GA_NATS_P_JSON: k = ga__json_step(ps, p + i, n - i, cb); break;
         case GA_NATS_P_HDR:  k = ga__hdr_step(ps, p + i, n - i, cb); break;
-        case GA_NATS_P_BODY: k = ga__body_step(ps, n - i); break;
+        case GA_NATS_P_BODY: k = ga__body_step(ps, p + i, n - i, cb); break;
         case GA_NATS_P_CR:
         case GA_NATS_P_LF:   k = ga__end_step(ps, p[i], cb); break;
         default:             k = n - i; break;

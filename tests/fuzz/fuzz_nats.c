@@ -87,8 +87,9 @@ static uint64_t parse(const uint8_t *p, size_t n, int dir, size_t step)
     ga_nats_init(&ps, dir);
     for (size_t i = 0; i < n; i += step) {
         size_t k = n - i < step ? n - i : step;
-        if (i == step) {
-            memcpy(&copy, &ps, sizeof ps);
+        if (i == step) {                /* continue on a copy, as the injector does */
+            memset(&copy, 0xa5, sizeof copy);
+            ga_nats_copy(&copy, &ps);
             ps = copy;
         }
         d.chunk = p + i;

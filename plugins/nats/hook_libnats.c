@@ -23,7 +23,6 @@
  * then a loaded libnats by soname, then the calling module; if none is found the hook returns
  * NATS_ERR and never calls NULL. GENESIS_NATS_LIBNATS=false makes every hook a pass-through. */
 #include <dlfcn.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +40,11 @@ typedef void (*natsMsgHandler)(natsConnection *, natsSubscription *, natsMsg *, 
 
 enum { GA__NATS_OK = 0, GA__NATS_ERR = 1 };
 
+/* libnats 3.x: natsConn_publish(natsConnection *, natsMsg *, const char *reply, bool
+ * directFlush). Declared with six register-sized arguments, all forwarded, so that an older
+ * libnats with another signature (2.x: up to six) still gets exactly what its caller passed. */
 GA_EXPORT natsStatus natsConn_publish(natsConnection *nc, natsMsg *msg, const char *reply,
-                                      bool directFlush);
+                                      uintptr_t flush, uintptr_t a5, uintptr_t a6);
 GA_EXPORT natsStatus natsConnection_Subscribe(natsSubscription **sub, natsConnection *nc,
                                               const char *subject, natsMsgHandler cb, void *cl);
 GA_EXPORT natsStatus natsConnection_SubscribeTimeout(natsSubscription **sub, natsConnection *nc,
@@ -91,10 +93,14 @@ static void *ga__in_object(const void *addr, int s)
     return p;
 }
 
-/* libnats' public helpers, from the object that holds the hooked function `real`. */
+/* libnats' public helpers, from the object that holds the hooked function `real`. Only a
+ * libnats 3.x is read (its natsConn_publish takes a natsMsg); with any other the hooks only
+ * pass through. */
 static void ga__find_helpers(const void *real)
 {
-    int ok = 1;
+    Dl_info info;
+    int ok = dladdr(real, &info) != 0 && info.dli_fname != NULL &&
+             strstr(info.dli_fname, "libnats.so.3") != NULL;
     for (int s = S_GET_SUBJECT; s < S_COUNT; s++) {
         void *p = ga__in_object(real, s);
         if (p == NULL)
@@ -141,9 +147,11 @@ static int ga__watching(void)
 
 /* ------------------------------------------------------------------ publish */
 
-natsStatus natsConn_publish(natsConnection *nc, natsMsg *msg, const char *reply, bool directFlush)
+natsStatus natsConn_publish(natsConnection *nc, natsMsg *msg, const char *reply, uintptr_t flush,
+                            uintptr_t a5, uintptr_t a6)
 {
-    typedef natsStatus (*fn_t)(natsConnection *, natsMsg *, const char *, bool);
+    typedef natsStatus (*fn_t)(natsConnection *, natsMsg *, const char *, uintptr_t, uintptr_t,
+                               uintptr_t);
     fn_t fn = (fn_t)ga__get(S_PUBLISH, __builtin_return_address(0));
     if (fn == NULL)
         return GA__NATS_ERR;
@@ -158,7 +166,7 @@ natsStatus natsConn_publish(natsConnection *nc, natsMsg *msg, const char *reply,
                              (uint64_t)len, &ga_tls_active, ga_now_ns());
         ga_tls_busy = 0;
     }
-    return fn(nc, msg, reply, directFlush);
+    return fn(nc, msg, reply, flush, a5, a6);
 }
 
 /* ------------------------------------------------------------------ subscriptions */
@@ -211,7 +219,8 @@ static ga__sub *ga__entry(natsMsgHandler cb, void *closure, const char *queue)
     uint32_t n = atomic_load_explicit(&ga__nsubs, memory_order_acquire);
     for (uint32_t i = 0; i < n && i < GA__SUBS; i++) {
         ga__sub *s = &ga__subs[i];
-        if (s->cb == cb && s->closure == closure && s->qlen == ql && memcmp(s->queue, queue, ql) == 0)
+        if (s->cb == cb && s->closure == closure && s->qlen == ql &&
+            (ql == 0 || memcmp(s->queue, queue, ql) == 0))
             return s;
     }
     uint32_t i = atomic_fetch_add_explicit(&ga__nsubs, 1, memory_order_acq_rel);
@@ -221,7 +230,8 @@ static ga__sub *ga__entry(natsMsgHandler cb, void *closure, const char *queue)
     s->cb = cb;
     s->closure = closure;
     s->qlen = (uint8_t)ql;
-    memcpy(s->queue, queue, ql);
+    if (ql > 0)
+        memcpy(s->queue, queue, ql);
     return s;
 }
 
@@ -245,7 +255,8 @@ static void ga__tramp(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
                    (sl > sizeof subj ? GA_NATS_I_CUT : 0);
     if (sl > sizeof subj)
         sl = sizeof subj;
-    memcpy(subj, sp, sl);
+    if (sl > 0)
+        memcpy(subj, sp, sl);
     int len = len_fn(msg);
     ga_span_ctx parent = { .valid = 0 };
     if (hdr_fn(msg, "traceparent", &tp) == GA__NATS_OK && tp != NULL &&

@@ -1,8 +1,10 @@
 """NATS on the wire with raw-socket clients: what a subscriber that never asked for headers
 receives, a fake server that announces "headers":false, max_payload, and a message that carries a
 traceparent of its own. The bytes each side sees are compared with a bare run."""
+import signal
 import socket
 import threading
+import time
 
 from conftest import PY
 from nats_common import (Background, assert_linked, assert_publish_span, nats_client, nats_server,  # noqa: F401
@@ -183,3 +185,67 @@ def test_own_traceparent_is_left_alone(gen, nats_server):
     producers = {p["attributes"]["messaging.message.body.size"]: p for p in nats_spans(pub.spans, "PRODUCER")}
     assert producers[5]["attributes"]["genesis.nats.injected"] is False
     assert_linked([consumers[3]], [producers[3]])
+
+
+# A non-blocking publisher with a 4 KiB send buffer: one buffer of many messages, sent with
+# partial writes and EAGAIN, as an event-loop client does. It connects, says "ready", and sends
+# once the file argv[4] exists (the test stops the server meanwhile, so the socket fills up).
+PARTIAL_PUB = r"""
+import os, select, socket, sys, time
+port, n, size, go = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+s.connect(('127.0.0.1', port))
+buf = b''
+while b'\r\n' not in buf:
+    buf += s.recv(65536)
+s.sendall(b'CONNECT {"verbose":false,"headers":true}\r\n')
+print('ready', flush=True)
+while not os.path.exists(go):
+    time.sleep(0.01)
+s.setblocking(False)
+data = b''.join(b'PUB gen.partial %d\r\n%s\r\n' % (size, (b'%d-' % i).ljust(size, b'x')) for i in range(n))
+data += b'PING\r\n'
+off = short = eagain = 0
+while off < len(data):
+    select.select([], [s], [], 5)
+    try:
+        k = s.send(data[off:])
+    except BlockingIOError:
+        eagain += 1
+        continue
+    short += k < len(data) - off
+    off += k
+s.setblocking(True)
+buf = b''
+while b'PONG\r\n' not in buf:
+    buf += s.recv(65536)
+print('sent', off == len(data), 'short writes', short > 0)
+"""
+
+
+def test_partial_writes_keep_every_byte(gen, tmp_path):
+    """Heads cut by the kernel mid-rewrite: the rest is owed, the application's count stays its own."""
+    srv = nats_server_with(tmp_path, "")
+    try:
+        port, url = srv.port, srv.nats_url
+        sub = Background(gen.tmp, "csub", nats_client("sub", url, "gen.partial", 600))
+        go = tmp_path / "go"
+        pub = Background(gen.tmp, "ppub", [PY, "-c", PARTIAL_PUB, str(port), "600", "700", str(go)])
+        srv.proc.send_signal(signal.SIGSTOP)    # nobody reads: the socket fills, sends come short
+        go.write_text("go")
+        time.sleep(0.5)
+        srv.proc.send_signal(signal.SIGCONT)
+        pub.wait()
+        sub.wait()
+    finally:
+        srv.proc.send_signal(signal.SIGCONT)
+        srv.stop()
+    assert pub.rc == 0 and pub.stdout == b"ready\nsent True short writes True\n", (pub.stdout, pub.stderr)
+    got = [line for line in sub.stdout.splitlines() if line.startswith(b"got ")]
+    assert got == [b"got " + (b"%d-" % i).ljust(700, b"x") for i in range(600)], got[:3]
+    producers = nats_spans(pub.spans, "PRODUCER")
+    consumers = nats_spans(sub.spans, "CONSUMER")
+    assert len(producers) == 600 and len(consumers) == 600
+    assert all(p["attributes"]["genesis.nats.injected"] for p in producers)
+    assert_linked(consumers, producers)

@@ -8,8 +8,9 @@
 #
 # Rows: a raw-socket client publishing one message per write (the wire injector, with and
 # without propagation), libnats publishing (the publish hook on the application's thread, the
-# wire injector on the flusher thread), a raw-socket subscriber (delivery records and the
-# active span) and a libnats subscriber (the callback span). Goal (issue 15): publish with
+# wire injector on whichever thread sends), a raw-socket subscriber (delivery records and the
+# active span) and a libnats subscriber (the callback span) — the libnats rows also with the
+# symbol hooks off (GENESIS_NATS_LIBNATS=false: the wire alone). Goal (issue 15): publish with
 # injection <= +600 instructions on the application thread.
 #
 # Knobs: BUILD (default build), NATS_BENCH_N1 / _N2 (default 2000 / 6000), NATS_BENCH_KEEP=1
@@ -48,7 +49,7 @@ NATS_PID=$!
 for _ in $(seq 100); do grep -q "Server is ready" "$TMP/nats.log" 2>/dev/null && break; sleep 0.05; done
 URL=nats://127.0.0.1:$PORT
 
-# measure NAME VARIANT(bare|pre|noprop) MODE N [PUBLISHER MODE]: callgrind files in $TMP/NAME-VARIANT-N.
+# measure NAME VARIANT(bare|pre|noprop|nolib) MODE N [PUBLISHER MODE]: callgrind files in $TMP/NAME-VARIANT-N.
 measure() {
     local name=$1 variant=$2 mode=$3 n=$4 pubmode=${5:-}
     local out=$TMP/$name-$variant-$n env=()
@@ -56,6 +57,7 @@ measure() {
     case $variant in
         pre) env=("${PRE_ENV[@]}" LD_PRELOAD="$LIB") ;;
         noprop) env=("${PRE_ENV[@]}" GENESIS_PROPAGATE=0 LD_PRELOAD="$LIB") ;;
+        nolib) env=("${PRE_ENV[@]}" GENESIS_NATS_LIBNATS=false LD_PRELOAD="$LIB") ;;
     esac
     local target=$PORT
     case $mode in lib-*) target=$URL ;; esac
@@ -125,9 +127,9 @@ run_all() {
 }
 
 run_all wirepub wire-pub "" "bare pre noprop"
-run_all libpub lib-pub
+run_all libpub lib-pub "" "bare pre nolib"
 run_all wiresub wire-sub wire-pub
-run_all libsub lib-sub lib-pub
+run_all libsub lib-sub lib-pub "bare pre nolib"
 
 row() { printf '%-52s %-10s %9s %9s %9s\n' "$@"; }
 {
@@ -138,9 +140,13 @@ read -r b p a < <(per_msg wirepub main);        row "raw client publish, one wri
 read -r b p a < <(per_msg wirepub main noprop); row "  same, GENESIS_PROPAGATE=0" main "$b" "$p" "$a"
 read -r b p a < <(per_msg libpub main);         row "libnats publish (natsConnection_Publish)" main "$b" "$p" "$a"
 read -r b p a < <(per_msg libpub flusher);      row "  its flusher thread (batched sends, injected)" flusher "$b" "$p" "$a"
+read -r b p a < <(per_msg libpub main nolib);   row "  same, GENESIS_NATS_LIBNATS=false (wire only)" main "$b" "$p" "$a"
+read -r b p a < <(per_msg libpub flusher nolib); row "  its flusher thread, wire only" flusher "$b" "$p" "$a"
 read -r b p a < <(per_msg wiresub main);        row "raw client receive (delivery span, active span)" main "$b" "$p" "$a"
 read -r b p a < <(per_msg libsub callback);     row "libnats subscription callback (process span)" callback "$b" "$p" "$a"
 read -r b p a < <(per_msg libsub reader);       row "  its reader thread (framing only)" reader "$b" "$p" "$a"
+read -r b p a < <(per_msg libsub reader nolib); row "  wire only: the reader thread (delivery spans)" reader "$b" "$p" "$a"
+read -r b p a < <(per_msg libsub callback nolib); row "  wire only: the callback thread" callback "$b" "$p" "$a"
 read -r b p a < <(per_msg wirepub exporter);    row "exporter thread per publish record (console)" exporter "$b" "$p" "$a"
 echo "goal: publish with injection <= +600 instructions on the application thread"
 } | tee "$BUILD/nats-bench.txt"

@@ -1,5 +1,5 @@
-/* tp_fast.c — table-driven traceparent decode and vector encode for request paths (contracts
- * in tp_fast.h). Pure code. */
+/* tp_fast.c — table-driven traceparent decode/encode for request paths (contracts in
+ * tp_fast.h). Pure code. */
 #include <string.h>
 #include "protocols/w3c/tp_fast.h"
 
@@ -54,29 +54,23 @@ int ga_tp_parse(const char *s, size_t n, ga_span_ctx *out)
     return 0;
 }
 
-/* Eight bytes as sixteen lower-case hex digits with 16-byte vectors (SSE2 on x86-64, NEON on
- * arm64; GCC vector extensions): the high and low nibbles interleaved, then '0' added, and
- * 'a' - '0' - 10 more to those above 9. */
-typedef uint8_t ga__v16 __attribute__((vector_size(16)));
+static const char ga__digits[] = "0123456789abcdef";
 
-static void ga__hex8(const uint8_t *in, char *out)
+static void ga__hex(const uint8_t *in, size_t n, char *out)
 {
-    ga__v16 b = { 0 };
-    memcpy(&b, in, 8);
-    ga__v16 hi = b >> 4, lo = b & 15;
-    ga__v16 d = __builtin_shufflevector(hi, lo, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    d += (ga__v16)(d > 9) & ('a' - '0' - 10);
-    d += '0';
-    memcpy(out, &d, 16);
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = ga__digits[in[i] >> 4];
+        out[2 * i + 1] = ga__digits[in[i] & 15];
+    }
 }
 
 void ga_tp_format(const ga_span_ids *ids, char *out)
 {
+    uint8_t flags = ids->flags & GA_TF_SAMPLED;
     memcpy(out, "00-", 3);
-    ga__hex8(ids->trace_id, out + 3);
-    ga__hex8(ids->trace_id + 8, out + 19);
+    ga__hex(ids->trace_id, 16, out + 3);
     out[35] = '-';
-    ga__hex8(ids->span_id, out + 36);
+    ga__hex(ids->span_id, 8, out + 36);
     out[52] = '-';
-    memcpy(out + 53, (ids->flags & GA_TF_SAMPLED) ? "01" : "00", 2);
+    ga__hex(&flags, 1, out + 53);
 }

@@ -1,7 +1,9 @@
 /* console.c — the console span exporter (OTEL_TRACES_EXPORTER=console): one JSON object
  * per span, per line, to stderr or GENESIS_CONSOLE_FILE (`%p` → pid). Lines are batched
  * and written whole with raw syscalls, so nothing here is observed and a line is never
- * split between processes appending to the same file. */
+ * split between processes appending to the same file. The file's descriptor is the
+ * library's (a ga_own token, checked before every write): when the application closes its
+ * number, the file is opened again on a new one, and the number is never written again. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,7 +19,10 @@
 #include "preload/fdtable.h"
 #include "preload/log.h"
 
-static int ga__con_fd = -1;
+static int ga__con_stderr;          /* 1: writing to the application's stderr (no file set) */
+static ga_own ga__con_file = { .fd = -1 };
+static int ga__con_reopen;          /* 1 once the file was open: reopen it when it is taken */
+static uint64_t ga__con_retry_ms;   /* a failed reopen is tried again from then on */
 static ga_buf ga__con_buf;
 static ga_buf ga__con_res;          /* the resource object, rendered once */
 
@@ -57,26 +62,52 @@ static void ga__json_attrs(ga_buf *b, const ga_attr *a, int n)
     ga_buf_puts(b, "}");
 }
 
+/* Open GENESIS_CONSOLE_FILE (appending) as one of the library's descriptors. */
+static int ga__con_open_file(void)
+{
+    char path[600];
+    ga__con_path(path, sizeof path);
+    int saved = errno;
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    errno = saved;
+    ga__con_file = ga_fd_own(fd);
+    if (fd >= 0 && ga__con_file.fd < 0)
+        syscall(SYS_close, fd);     /* the table cannot hold it: unusable, and known to nobody */
+    if (ga__con_file.fd < 0) {
+        ga_warn(GA_LK_CONSOLE, "cannot open GENESIS_CONSOLE_FILE=%s; console output dropped", path);
+        return -1;
+    }
+    return 0;
+}
+
 static int ga__con_open(void)
 {
     ga_buf_reset(&ga__con_res);
     ga__json_attrs(&ga__con_res, ga_res.attrs, ga_res.n);
-    if (ga_cfg.console_file[0] == '\0') {
-        ga__con_fd = 2;
+    ga__con_stderr = ga_cfg.console_file[0] == '\0';
+    if (ga__con_stderr)
         return 0;
-    }
-    char path[600];
-    ga__con_path(path, sizeof path);
-    int saved = errno;
-    ga__con_fd = (int)syscall(SYS_openat, AT_FDCWD, path,
-                              O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    errno = saved;
-    if (ga__con_fd < 0) {
-        ga_warn(GA_LK_CONSOLE, "cannot open GENESIS_CONSOLE_FILE=%s; console output dropped", path);
+    ga__con_reopen = ga__con_open_file() == 0;
+    return ga__con_reopen ? 0 : -1;
+}
+
+/* The descriptor to write to now: stderr, or the file while it is still ours. A file whose
+ * number the application took is opened again (at most once a second while that fails).
+ * -1 when there is none. */
+static int ga__con_fd(void)
+{
+    if (ga__con_stderr)
+        return 2;
+    if (ga_fd_own_valid(ga__con_file))
+        return ga__con_file.fd;
+    uint64_t now = ga_mono_ms();
+    if (!ga__con_reopen || now < ga__con_retry_ms)
+        return -1;
+    if (ga__con_open_file() < 0) {
+        ga__con_retry_ms = now + 1000;
         return -1;
     }
-    ga_fd_mark_internal(ga__con_fd);
-    return 0;
+    return ga__con_file.fd;
 }
 
 static const char *ga__kind_name(int k)
@@ -120,16 +151,16 @@ static void ga__con_span(const ga_rec *r)
  * that the process exiting never leaves half a line in the file. */
 static void ga__con_write(const char *p, size_t n)
 {
-    if (ga__con_fd != 2 && ga__con_fd >= 0 && !ga_fd_internal_may_use(ga__con_fd)) {
-        ga__con_fd = -1;            /* the application closed our file and took the number */
-        ga_self_export_failed(GA_FAIL_OTHER);
-        return;
-    }
     if (!ga_exporter_io_begin())
         return;
     int saved = errno;
-    while (n > 0 && ga__con_fd >= 0) {
-        ssize_t w = syscall(SYS_write, ga__con_fd, p, n);
+    while (n > 0) {
+        int fd = ga__con_fd();      /* checked before every write: the number may be taken */
+        if (fd < 0) {
+            ga_self_export_failed(GA_FAIL_OTHER);
+            break;
+        }
+        ssize_t w = syscall(SYS_write, fd, p, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
@@ -187,7 +218,9 @@ static void ga__con_span_counted(const ga_rec *r)
  * The parent's file descriptor was closed by the fd table's fork handler. */
 static void ga__con_after_fork(void)
 {
-    ga__con_fd = -1;
+    ga__con_stderr = ga__con_reopen = 0;
+    ga__con_retry_ms = 0;
+    ga__con_file = GA_OWN_NONE;
     ga__con_buf = (ga_buf){0};
     ga__con_res = (ga_buf){0};
 }

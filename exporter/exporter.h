@@ -18,6 +18,9 @@ void ga_exporter_flush_at_exit(unsigned ms);
 /* Child after fork: the parent's thread does not exist here; start afresh on demand. */
 void ga_exporter_after_fork(void);
 
+/* Set in a child forked from a process (or an ancestor) whose exporter thread was running. */
+extern int ga_exporter_forked_from_running;
+
 /* Self-metrics, owned by the exporter thread (read by it or after it has parked). */
 enum ga_fail_reason {
     GA_FAIL_CONNECT,            /* could not connect / connection dropped */

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include "exporter/otlp_curl.h"
 #include "exporter/otlp_common.h"
 #include "exporter/otlp_http.h"
@@ -47,7 +48,7 @@ struct ga_otlp_http {
     uint64_t timer_at;
     struct { int fd; short events; } socks[GA__MAX_SOCKS];  /* what curl wants polled */
     int nsocks;
-    int fds[GA__MAX_SOCKS];         /* sockets we opened for curl and it has not closed */
+    ga_own fds[GA__MAX_SOCKS];      /* sockets we opened for curl and it has not closed */
     int nfds;
     ga_otlp_result res;
     int has_res;
@@ -71,28 +72,38 @@ int ga_otlp_http_busy(const ga_otlp_http *h)
 
 /* ---- curl callbacks ---------------------------------------------------------------------- */
 
-/* Through our socket()/close() hooks: the fd table marks the socket internal. */
+/* Every socket curl uses is opened here and becomes one of the library's descriptors (a
+ * ga_own token). One that cannot be remembered is never handed to curl. */
 static curl_socket_t ga__open_sock(void *data, curlsocktype purpose, struct curl_sockaddr *a)
 {
     ga_otlp_http *h = data;
     (void)purpose;
-    int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-    if (fd < 0)
+    if (h->nfds == GA__MAX_SOCKS)
         return CURL_SOCKET_BAD;
-    if (h->nfds < GA__MAX_SOCKS)
-        h->fds[h->nfds++] = fd;
-    return fd;
+    int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    ga_own o = ga_fd_own(fd);
+    if (o.fd < 0) {
+        if (fd >= 0)
+            syscall(SYS_close, fd); /* the table cannot hold it: unusable, known to nobody */
+        return CURL_SOCKET_BAD;
+    }
+    h->fds[h->nfds++] = o;
+    return o.fd;
 }
 
+/* curl closes a socket: only one of ours, and only while it is still ours. A number the
+ * application took is answered 0 without a system call; a number we never opened is left
+ * alone. */
 static int ga__close_sock(void *data, curl_socket_t fd)
 {
     ga_otlp_http *h = data;
     for (int i = 0; i < h->nfds; i++)
-        if (h->fds[i] == fd) {
+        if (h->fds[i].fd == fd) {
+            ga_own o = h->fds[i];
             h->fds[i] = h->fds[--h->nfds];
-            break;
+            return ga_fd_own_close(&o);
         }
-    return close(fd);               /* the hook refuses a number the application took */
+    return 0;
 }
 
 static size_t ga__on_body(char *p, size_t size, size_t n, void *data)
@@ -230,21 +241,25 @@ static int ga__handles(ga_otlp_http *h)
     return 0;
 }
 
-/* Did the application close or replace one of curl's sockets? Then curl would read or write
- * an application descriptor: drop the handles without touching them (leaked, not freed:
- * freeing would close that descriptor, or write a TLS close_notify into it). */
+/* Did the application close or replace one of curl's sockets? Then curl would read, write or
+ * close an application descriptor: drop the handles without touching them (leaked, not freed:
+ * freeing would close that descriptor, or write a TLS close_notify into it), and close the
+ * sockets that are still ours, which the leaked handles will never use again. */
 static int ga__stolen(ga_otlp_http *h)
 {
+    int stolen = 0;
+    for (int i = 0; i < h->nfds && !stolen; i++)
+        stolen = !ga_fd_own_valid(h->fds[i]);
+    if (!stolen)
+        return 0;
     for (int i = 0; i < h->nfds; i++)
-        if (!ga_fd_internal_may_use(h->fds[i])) {
-            h->multi = NULL;
-            h->easy = NULL;
-            h->hdrs = NULL;
-            h->nfds = h->nsocks = 0;
-            h->timer_on = 0;
-            return 1;
-        }
-    return 0;
+        ga_fd_own_close(&h->fds[i]);        /* (a taken number: nothing is closed) */
+    h->multi = NULL;
+    h->easy = NULL;
+    h->hdrs = NULL;
+    h->nfds = h->nsocks = 0;
+    h->timer_on = 0;
+    return 1;
 }
 
 void ga_otlp_http_free(ga_otlp_http *h)
@@ -468,13 +483,23 @@ int ga_otlp_http_result(ga_otlp_http *h, ga_otlp_result *out)
 
 /* ---- component plumbing ---------------------------------------------------------------- */
 
+/* May the descriptor curl wants polled be polled? Only a socket of ours (curl's other
+ * descriptors, such as its resolver's wake-up pair, are left to curl's own timers). */
+static int ga__ours(const ga_otlp_http *h, int fd)
+{
+    for (int i = 0; i < h->nfds; i++)
+        if (h->fds[i].fd == fd)
+            return ga_fd_own_valid(h->fds[i]);
+    return 0;
+}
+
 int ga_otlp_http_pollfds(ga_otlp_http *h, struct pollfd *p, int max)
 {
     int n = 0;
     if (h->state != H_RUNNING)
         return 0;
     for (int i = 0; i < h->nsocks && n < max; i++)
-        if (ga_fd_internal_may_use(h->socks[i].fd))
+        if (ga__ours(h, h->socks[i].fd))
             p[n++] = (struct pollfd){ .fd = h->socks[i].fd, .events = h->socks[i].events };
     return n;
 }

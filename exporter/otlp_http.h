@@ -7,9 +7,11 @@
  * from the system OpenSSL that libcurl pulls in. The multi interface is driven through the
  * exporter's component hooks (pollfds / events / tick): the drain loop keeps running while a
  * request is in flight, and only ga_otlp_http_wait() (the exit flush) blocks, up to its
- * deadline. The sockets are opened and closed through the library's own hooks (curl's
- * open/close-socket callbacks), so the fd table marks them internal: they are never observed,
- * closed in forked children, and never touched again once the application takes the number.
+ * deadline. The sockets are opened and closed by the library itself (curl's open/close-socket
+ * callbacks) as its own descriptors (ga_own tokens, preload/fdtable.h): never observed, closed
+ * in forked children, polled only while still ours. Once the application takes one of their
+ * numbers, curl's handles are dropped before curl runs again (a new connection is made), and
+ * curl's close of that number does nothing.
  *
  * One instance per signal; every function runs on the exporter thread only. */
 #ifndef GA_OTLP_HTTP_H

@@ -1,26 +1,38 @@
 /* prom_conn.c — the Prometheus endpoint's connections inside the exporter thread's poll:
  * accept, read the request, write the response, linger, time out (contracts in
  * prom_server.c / prom_server.h). Nothing here blocks: every call is on a non-blocking
- * socket and gives up on EAGAIN until poll says otherwise. */
+ * socket and gives up on EAGAIN until poll says otherwise. Every call on a connection is
+ * preceded by the check that its descriptor is still the library's (ga__ours). */
 #include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "exporter/exporter.h"
 #include "exporter/prom_server.h"
 #include "preload/fdtable.h"
 
 static int ga__map[1 + GA_PROM_MAX_CLIENTS];   /* pollfd index → client, -1 = listener */
 
-/* Forget descriptors the application took from us (closed or replaced our number). */
+/* Forget connections whose number the application took (closed or replaced): they are
+ * never polled, read, written or closed again. */
 static void ga__check_ours(void)
 {
-    if (ga_prom_lfd >= 0 && !ga_fd_internal_may_use(ga_prom_lfd))
-        ga_prom_lfd = -1;
     for (int i = 0; i < GA_PROM_MAX_CLIENTS; i++)
-        if (ga_prom_cl[i].state != GA_CL_FREE && !ga_fd_internal_may_use(ga_prom_cl[i].fd)) {
-            ga_prom_cl[i].fd = -1;
+        if (ga_prom_cl[i].state != GA_CL_FREE && !ga_fd_own_valid(ga_prom_cl[i].own)) {
+            ga_prom_cl[i].own = GA_OWN_NONE;
             ga_prom_drop(&ga_prom_cl[i]);
         }
+}
+
+/* Is this connection still ours? If not, it is forgotten (its slot freed, nothing closed). */
+static int ga__ours(ga_prom_client *c)
+{
+    if (ga_fd_own_valid(c->own))
+        return 1;
+    c->own = GA_OWN_NONE;
+    ga_prom_drop(c);
+    return 0;
 }
 
 static ga_prom_client *ga__free_slot(void)
@@ -35,15 +47,16 @@ int ga_prom_pollfds(struct pollfd *p, int max)
 {
     int n = 0;
     ga__check_ours();
-    if (ga_prom_lfd >= 0 && n < max && ga__free_slot() != NULL) {
-        p[n] = (struct pollfd){ .fd = ga_prom_lfd, .events = POLLIN };
+    ga_prom_relisten(ga_mono_ms());
+    if (ga_fd_own_valid(ga_prom_lfd) && n < max && ga__free_slot() != NULL) {
+        p[n] = (struct pollfd){ .fd = ga_prom_lfd.fd, .events = POLLIN };
         ga__map[n++] = -1;
     }
     for (int i = 0; i < GA_PROM_MAX_CLIENTS && n < max; i++) {
         ga_prom_client *c = &ga_prom_cl[i];
         if (c->state == GA_CL_FREE)
             continue;
-        p[n] = (struct pollfd){ .fd = c->fd, .events = c->state == GA_CL_WRITE ? POLLOUT : POLLIN };
+        p[n] = (struct pollfd){ .fd = c->own.fd, .events = c->state == GA_CL_WRITE ? POLLOUT : POLLIN };
         ga__map[n++] = i;
     }
     return n;
@@ -52,11 +65,15 @@ int ga_prom_pollfds(struct pollfd *p, int max)
 static void ga__accept(void)
 {
     ga_prom_client *c;
-    while ((c = ga__free_slot()) != NULL) {
-        int fd = accept4(ga_prom_lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    while ((c = ga__free_slot()) != NULL && ga_fd_own_valid(ga_prom_lfd)) {
+        int fd = accept4(ga_prom_lfd.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;                     /* EAGAIN, or a transient error: poll again later */
-        c->fd = fd;
+        c->own = ga_fd_own(fd);
+        if (c->own.fd < 0) {
+            syscall(SYS_close, fd);     /* the table cannot hold it: unusable, known to nobody */
+            return;
+        }
         c->state = GA_CL_READ;
         c->inlen = c->off = 0;
         c->deadline_ms = ga_mono_ms() + GA_PROM_READ_MS;
@@ -66,7 +83,9 @@ static void ga__accept(void)
 static void ga__write(ga_prom_client *c)
 {
     while (c->off < c->out.len) {
-        ssize_t w = send(c->fd, c->out.data + c->off, c->out.len - c->off, MSG_NOSIGNAL);
+        if (!ga__ours(c))
+            return;
+        ssize_t w = send(c->own.fd, c->out.data + c->off, c->out.len - c->off, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -77,7 +96,9 @@ static void ga__write(ga_prom_client *c)
         }
         c->off += (size_t)w;
     }
-    shutdown(c->fd, SHUT_WR);           /* response complete: FIN, then drain what is left */
+    if (!ga__ours(c))
+        return;
+    shutdown(c->own.fd, SHUT_WR);           /* response complete: FIN, then drain what is left */
     ga_buf_free(&c->out);
     c->state = GA_CL_LINGER;
     c->deadline_ms = ga_mono_ms() + GA_PROM_LINGER_MS;
@@ -89,7 +110,9 @@ static void ga__read(ga_prom_client *c)
     int linger = c->state == GA_CL_LINGER;
     char *dst = linger ? discard : c->in + c->inlen;
     size_t room = linger ? sizeof discard : GA_PROM_REQ_MAX - c->inlen;
-    ssize_t r = recv(c->fd, dst, room, 0);
+    if (!ga__ours(c))
+        return;
+    ssize_t r = recv(c->own.fd, dst, room, 0);
     if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
     if (r <= 0 || linger) {
@@ -116,12 +139,12 @@ void ga_prom_events(const struct pollfd *p, int n)
         if (p[i].revents == 0)
             continue;
         if (ga__map[i] < 0) {
-            if (p[i].fd == ga_prom_lfd)
+            if (p[i].fd == ga_prom_lfd.fd)
                 ga__accept();
             continue;
         }
         ga_prom_client *c = &ga_prom_cl[ga__map[i]];
-        if (c->fd != p[i].fd || c->state == GA_CL_FREE)
+        if (c->own.fd != p[i].fd || c->state == GA_CL_FREE)
             continue;
         if (c->state == GA_CL_WRITE)
             ga__write(c);
@@ -153,6 +176,5 @@ void ga_prom_close_all(void)
     for (int i = 0; i < GA_PROM_MAX_CLIENTS; i++)
         if (ga_prom_cl[i].state != GA_CL_FREE)
             ga_prom_drop(&ga_prom_cl[i]);
-    ga_prom_release(ga_prom_lfd);
-    ga_prom_lfd = -1;
+    ga_prom_release(&ga_prom_lfd);
 }

@@ -10,8 +10,9 @@
  * - One response per connection (`Connection: close`); then the write side is shut and the
  *   socket drained briefly so unread request bytes never turn the close into a reset.
  * - Port in use or bad host: one `genesis:` warning, no endpoint, the host is unaffected.
- * - Our sockets are created on the exporter thread, so the hooks mark them internal; a
- *   number the application closed under us is forgotten, never closed again.
+ * - Our sockets are the library's descriptors (ga_own tokens, checked before every use): a
+ *   number the application closed under us is forgotten, never used or closed again; when it
+ *   was the listener's, the endpoint listens again on a new descriptor.
  * - Fork: the child never serves the parent's listener (the fd table closed it) and never
  *   binds if its parent tried to. A forked child whose parent never started the endpoint
  *   may bind (pre-forking servers whose master never observed anything); losing that race
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include "exporter/exporter.h"
 #include "exporter/metrics_conf.h"
 #include "exporter/metrics_reg.h"
@@ -34,31 +36,33 @@
 #include "preload/fdtable.h"
 #include "preload/log.h"
 
-int ga_prom_lfd = -1;
+ga_own ga_prom_lfd = { .fd = -1 };
 ga_prom_client ga_prom_cl[GA_PROM_MAX_CLIENTS];
 static int ga__tried, ga__forbidden, ga__is_child;
+static int ga__serving;                 /* listening was wanted and worked: keep it up */
+static uint64_t ga__relisten_at;        /* next attempt while the listener is gone */
+static unsigned ga__relisten_ms;        /* the delay after the next failure */
+static int ga__relisten_quiet;          /* failures still expected: say nothing yet */
 static ga_buf ga__body;
 
 int ga_prom_port(void)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
-    if (ga_prom_lfd < 0 || getsockname(ga_prom_lfd, (struct sockaddr *)&ss, &sl) != 0)
+    if (!ga_fd_own_valid(ga_prom_lfd) || getsockname(ga_prom_lfd.fd, (struct sockaddr *)&ss, &sl) != 0)
         return -1;
     return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                           : ((struct sockaddr_in *)&ss)->sin_port);
 }
 
-void ga_prom_release(int fd)
+void ga_prom_release(ga_own *o)
 {
-    if (fd >= 0 && ga_fd_internal_may_use(fd))
-        close(fd);
+    ga_fd_own_close(o);
 }
 
 void ga_prom_drop(ga_prom_client *c)
 {
-    ga_prom_release(c->fd);
-    c->fd = -1;
+    ga_prom_release(&c->own);
     c->state = GA_CL_FREE;
     c->inlen = c->off = 0;
     ga_buf_free(&c->out);
@@ -102,10 +106,12 @@ static int ga__resolve(const char *host, int port, struct sockaddr_storage *ss, 
     return 0;
 }
 
-/* One warning (a forked child losing the port to a sibling only says so at debug level). */
+/* One warning (a forked child losing the port to a sibling, or a listener being made again
+ * while the application's close of the old one is still under way, only say so at debug
+ * level). */
 static void ga__bind_failed(const char *what, int err)
 {
-    if (ga__is_child && err == EADDRINUSE)
+    if (((ga__is_child || ga_process_forked()) && err == EADDRINUSE) || ga__relisten_quiet)
         ga_debug("prometheus endpoint %s:%d already served by another process", ga_mconf.prom_host,
                  ga_mconf.prom_port);
     else
@@ -113,28 +119,33 @@ static void ga__bind_failed(const char *what, int err)
                 ga_mconf.prom_host, ga_mconf.prom_port, what, err ? strerror(err) : "unknown host");
 }
 
-static int ga__listen(void)
+/* A listening socket of the library's own on the configured address, or GA_OWN_NONE. */
+static ga_own ga__listen(void)
 {
     struct sockaddr_storage ss;
     socklen_t sl;
     if (ga__resolve(ga_mconf.prom_host, ga_mconf.prom_port, &ss, &sl) < 0) {
         ga__bind_failed("resolve", 0);
-        return -1;
+        return GA_OWN_NONE;
     }
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        ga__bind_failed("socket", errno);
-        return -1;
+    int err = errno;
+    ga_own o = ga_fd_own(fd);
+    if (o.fd < 0) {
+        if (fd >= 0)
+            syscall(SYS_close, fd); /* the table cannot hold it: unusable, known to nobody */
+        ga__bind_failed("socket", fd < 0 ? err : ENOMEM);
+        return GA_OWN_NONE;
     }
     int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 16) != 0) {
-        int err = errno;
-        ga_prom_release(fd);
+    setsockopt(o.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(o.fd, (struct sockaddr *)&ss, sl) != 0 || listen(o.fd, 16) != 0) {
+        err = errno;
+        ga_prom_release(&o);
         ga__bind_failed("bind", err);
-        return -1;
+        return GA_OWN_NONE;
     }
-    return fd;
+    return o;
 }
 
 static int ga__prom_open(void)
@@ -143,9 +154,34 @@ static int ga__prom_open(void)
         return -1;
     ga__tried = 1;
     for (int i = 0; i < GA_PROM_MAX_CLIENTS; i++)
-        ga_prom_cl[i].fd = -1;
+        ga_prom_cl[i].own = GA_OWN_NONE;
     ga_prom_lfd = ga__listen();
-    return ga_prom_lfd >= 0 ? 0 : -1;
+    ga__serving = ga_prom_lfd.fd >= 0;
+    ga__relisten_ms = 100;
+    return ga__serving ? 0 : -1;
+}
+
+/* The table hears of a close before the kernel does it, so the first attempts may find the
+ * port still bound to the old listener: they are quiet; a warning comes only if the endpoint
+ * is still not back after about three seconds. */
+void ga_prom_relisten(uint64_t now_ms)
+{
+    if (!ga__serving || ga_fd_own_valid(ga_prom_lfd))
+        return;
+    if (ga_prom_lfd.fd >= 0) {          /* just taken: the port is free again, try at once */
+        ga_prom_lfd = GA_OWN_NONE;
+        ga__relisten_at = now_ms;
+        ga__relisten_ms = 100;
+    }
+    if (now_ms < ga__relisten_at)
+        return;
+    ga__relisten_quiet = ga__relisten_ms < 3200;
+    ga_prom_lfd = ga__listen();
+    ga__relisten_quiet = 0;
+    if (ga_prom_lfd.fd < 0) {
+        ga__relisten_at = now_ms + ga__relisten_ms;
+        ga__relisten_ms = ga__relisten_ms < 30000 ? ga__relisten_ms * 2 : 60000;
+    }
 }
 
 /* Queue the whole response (status line, headers, body unless HEAD) for writing. */
@@ -204,6 +240,7 @@ static void ga__prom_flush(int final, uint64_t deadline_ms)
 {
     (void)deadline_ms;
     if (final) {
+        ga__serving = 0;                    /* no listening again while the process exits */
         ga_prom_close_all();
         ga_buf_free(&ga__body);
     }
@@ -213,12 +250,13 @@ static void ga__prom_flush(int final, uint64_t deadline_ms)
  * buffers may be mid-update: leak them. Never bind if the parent tried to. */
 static void ga__prom_after_fork(void)
 {
-    ga_prom_lfd = -1;
+    ga_prom_lfd = GA_OWN_NONE;
+    ga__serving = 0;
     memset(ga_prom_cl, 0, sizeof ga_prom_cl);
     for (int i = 0; i < GA_PROM_MAX_CLIENTS; i++)
-        ga_prom_cl[i].fd = -1;
+        ga_prom_cl[i].own = GA_OWN_NONE;
     ga__body = (ga_buf){0};
-    ga__forbidden = ga__forbidden || ga__tried;
+    ga__forbidden = ga__forbidden || ga__tried || ga_exporter_forked_from_running;
     ga__is_child = 1;
 }
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "exporter/buf.h"
 #include "exporter/prom.h"
+#include "preload/fdtable.h"
 
 #define GA_PROM_MAX_CLIENTS 4
 #define GA_PROM_REQ_MAX     8192    /* request line + headers */
@@ -17,18 +18,24 @@
 enum { GA_CL_FREE = 0, GA_CL_READ, GA_CL_WRITE, GA_CL_LINGER };
 
 typedef struct ga_prom_client {
-    int fd, state;
+    ga_own own;                     /* the connection (one of the library's descriptors) */
+    int state;
     uint64_t deadline_ms;           /* ga_mono_ms() after which the connection is dropped */
     size_t inlen, off;
     char in[GA_PROM_REQ_MAX];
     ga_buf out;                     /* response being written, from `off` */
 } ga_prom_client;
 
-extern int ga_prom_lfd;             /* listener, -1 when no endpoint */
+extern ga_own ga_prom_lfd;          /* listener, GA_OWN_NONE when no endpoint */
 extern ga_prom_client ga_prom_cl[GA_PROM_MAX_CLIENTS];
 
-/* Close fd only while it is still ours (the application may have taken the number). */
-void ga_prom_release(int fd);
+/* Close a descriptor only while it is still ours (the application may have taken the number),
+ * and forget it. */
+void ga_prom_release(ga_own *o);
+
+/* Called each turn: when the application took the listener (closed its number), listen again
+ * on a new descriptor, retrying with a growing delay while that fails. */
+void ga_prom_relisten(uint64_t now_ms);
 
 /* Close a client connection and free its slot. */
 void ga_prom_drop(ga_prom_client *c);

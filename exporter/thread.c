@@ -37,7 +37,8 @@ static _Atomic unsigned ga__flush_ms;
 static _Atomic uint64_t ga__flush_deadline_ms;  /* CLOCK_MONOTONIC ms, set by the exiting thread */
 static _Atomic int ga__closing;        /* exit flush over: start no new output */
 static _Atomic int ga__in_io;          /* the exporter is inside an output write */
-static int ga__wake_fd = -1;
+static _Atomic uint64_t ga__wake = 0xffffffffu;  /* the wake eventfd's token, packed (none) */
+static uint64_t ga__wake_retry_ms;      /* when to try creating it again after a failure */
 static sem_t ga__flush_done;
 
 static const ga_component *ga__comp[GA_MAX_COMPONENTS];
@@ -143,16 +144,47 @@ static int ga__tick(int wait_ms)
     return wait_ms;
 }
 
+static ga_own ga__wake_get(void)
+{
+    return ga_own_unpack(atomic_load(&ga__wake));
+}
+
+/* A new wake descriptor, ours from birth; GA_OWN_NONE if none could be made. */
+static ga_own ga__wake_new(void)
+{
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    ga_own o = ga_fd_own(fd);
+    if (fd >= 0 && o.fd < 0)
+        syscall(SYS_close, fd);     /* the table cannot hold it: unusable, and known to nobody */
+    return o;
+}
+
+/* The wake descriptor to poll, made anew when the application took the old one (closed its
+ * number, maybe reopened it for itself): the old number is never polled or read again. A
+ * failure is retried once a second; meanwhile an exit flush is seen at the next turn. */
+static ga_own ga__wake_ensure(void)
+{
+    ga_own w = ga__wake_get();
+    if (ga_fd_own_valid(w))
+        return w;
+    uint64_t now = ga_mono_ms();
+    if (now < ga__wake_retry_ms)
+        return GA_OWN_NONE;
+    w = ga__wake_new();
+    ga__wake_retry_ms = w.fd < 0 ? now + 1000 : 0;
+    atomic_store(&ga__wake, ga_own_pack(w));
+    return w;
+}
+
 /* Sleep until woken, a component's descriptor is ready, or `ms` passed. The eventfd is
  * only written at exit, so the loop otherwise polls the ring: hooks never pay a syscall. */
 static void ga__wait(int ms)
 {
     struct pollfd p[GA_MAX_POLL];
     int n = 0, owner[GA_MAX_POLL], first[GA_MAX_COMPONENTS];
-    if (ga__wake_fd >= 0 && !ga_fd_internal_may_use(ga__wake_fd))
-        ga__wake_fd = -1;               /* the application closed it under us */
-    if (ga__wake_fd >= 0)
-        p[n++] = (struct pollfd){ .fd = ga__wake_fd, .events = POLLIN };
+    ga_own w = ga__wake_ensure();
+    if (w.fd >= 0)
+        p[n++] = (struct pollfd){ .fd = w.fd, .events = POLLIN };
     for (int i = 0; i < ga__ncomp; i++) {
         first[i] = n;
         int k = ga__comp[i]->pollfds ? ga__comp[i]->pollfds(p + n, GA_MAX_POLL - n) : 0;
@@ -162,9 +194,9 @@ static void ga__wait(int ms)
     }
     if (poll(p, (nfds_t)n, ms) <= 0)
         return;
-    if (ga__wake_fd >= 0 && p[0].fd == ga__wake_fd && (p[0].revents & POLLIN)) {
+    if (w.fd >= 0 && (p[0].revents & POLLIN) && ga_fd_own_valid(w)) {
         uint64_t v;
-        (void)!read(ga__wake_fd, &v, sizeof v);
+        (void)!syscall(SYS_read, w.fd, &v, sizeof v);
     }
     for (int i = 0; i < ga__ncomp; i++) {
         int k = 0;
@@ -220,9 +252,7 @@ void ga_exporter_ensure(void)
         return;
     int saved = errno;
     sem_init(&ga__flush_done, 0, 0);
-    ga__wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (ga__wake_fd >= 0)
-        ga_fd_mark_internal(ga__wake_fd);
+    atomic_store(&ga__wake, ga_own_pack(ga__wake_new()));
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);   /* the thread inherits a full mask */
@@ -254,8 +284,9 @@ void ga_exporter_flush_at_exit(unsigned ms)
     atomic_store(&ga__flush_deadline_ms, ga_mono_ms() + ms);
     atomic_store(&ga__flush_req, 1);
     uint64_t one = 1;
-    if (ga__wake_fd >= 0)
-        (void)syscall(SYS_write, ga__wake_fd, &one, sizeof one);
+    ga_own w = ga__wake_get();
+    if (ga_fd_own_valid(w))         /* never into a number the application took from us */
+        (void)syscall(SYS_write, w.fd, &one, sizeof one);
     struct timespec dl;
     clock_gettime(CLOCK_MONOTONIC, &dl);
     dl.tv_sec += ms / 1000;
@@ -273,14 +304,21 @@ void ga_exporter_flush_at_exit(unsigned ms)
     ga__close_output();
 }
 
+int ga_exporter_forked_from_running;
+
 void ga_exporter_after_fork(void)
 {
+    /* A parent whose thread was running may not have opened its components yet (a scheduling
+     * delay): its child must still treat them as the parent's (the Prometheus port). */
+    ga_exporter_forked_from_running = ga_exporter_forked_from_running ||
+        atomic_load(&ga__state) != GA_EXP_NONE;
     atomic_store(&ga__state, GA_EXP_NONE);
     atomic_store(&ga__flush_req, 0);
     atomic_store(&ga__closing, 0);
     atomic_store(&ga__in_io, 0);
     atomic_store(&ga__flush_deadline_ms, 0);
-    ga__wake_fd = -1;                   /* closed by ga_fd_after_fork */
+    atomic_store(&ga__wake, ga_own_pack(GA_OWN_NONE));   /* closed by ga_fd_after_fork */
+    ga__wake_retry_ms = 0;
     ga__drained = 0;
     memset(&ga_self, 0, sizeof ga_self);
     for (int i = 0; i < GA_MAX_COMPONENTS; i++)

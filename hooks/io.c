@@ -160,7 +160,7 @@ static void ga__received_fds(const struct msghdr *msg)
             int fd;
             memcpy(&fd, fds + i, sizeof fd);
             ga_fd *e = ga_fd_peek(fd);
-            if (e != NULL && ga_fd_state(e) != GA_FD_STOLEN)
+            if (e != NULL)
                 atomic_store_explicit(&e->state, GA_FD_UNKNOWN, memory_order_relaxed);
         }
     }

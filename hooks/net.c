@@ -1,5 +1,5 @@
 /* net.c — hooks on socket lifecycle: socket, socketpair, connect, accept, accept4, close,
- * close_range, dup, dup2, dup3, fcntl(F_DUPFD*), getsockopt(SO_ERROR).
+ * close_range, closefrom, dup, dup2, dup3, fcntl(F_DUPFD*), getsockopt(SO_ERROR).
  * They keep the fd table true and produce connect spans. */
 #include <fcntl.h>
 #include <stdarg.h>
@@ -128,6 +128,24 @@ GA_EXPORT int close_range(unsigned first, unsigned last, int flags)
         errno = saved;
     }
     return f ? f(first, last, flags) : (int)syscall(SYS_close_range, first, last, flags);
+}
+
+/* glibc's closefrom() closes through its internal close_range, which no hook sees: the
+ * table must hear of it here, or the library would still think the numbers its own. */
+GA_EXPORT void closefrom(int lowfd)
+{
+    ga_closefrom_fn f = GA_REAL(closefrom);
+    if (ga_enabled && !ga_tls_internal && lowfd >= 0) {
+        int saved = errno;
+        ga_tls_busy = 1;
+        ga_fd_closed_range((unsigned)lowfd, ~0u);
+        ga_tls_busy = 0;
+        errno = saved;
+    }
+    if (f != NULL)
+        f(lowfd);
+    else
+        (void)syscall(SYS_close_range, (unsigned)lowfd, ~0u, 0);
 }
 
 static int ga__duped(int oldfd, int r)

@@ -68,6 +68,7 @@ static int ga__grow(void)
 
 ga_conn *ga_conn_alloc(int fd, uint32_t gen, uint8_t proto)
 {
+    ga_lifecycle_arm();             /* a forked child must start a fresh pool */
     ga_conn *c = ga__pop();
     if (c == NULL && ga__grow())
         c = ga__pop();

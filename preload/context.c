@@ -27,6 +27,7 @@ static uint64_t ga__splitmix(uint64_t *x)
  * mix time, pid, tid and a stack address so two threads never share a sequence. */
 static void ga__rng_seed(void)
 {
+    ga_lifecycle_arm();             /* ids drawn from now on must differ in a forked child */
     uint64_t seed[4] = {0};
     int saved = errno;
     long n = syscall(SYS_getrandom, seed, sizeof seed, 0x1 /* GRND_NONBLOCK */);

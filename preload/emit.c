@@ -48,6 +48,7 @@ void ga_rec_init(ga_rec *r, uint8_t proto, uint8_t op, uint8_t kind, const ga_sp
 ga_rec *ga_emit_begin(uint8_t proto, uint8_t op, uint8_t kind, const ga_span_ids *ids,
                       uint64_t start_ns, uint64_t end_ns)
 {
+    ga_lifecycle_arm();
     ga_exporter_ensure();
     ga_rec *r = ga_ring_reserve();
     if (r != NULL)

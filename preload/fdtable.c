@@ -50,19 +50,26 @@ void ga_addr_from_sockaddr(ga_addr *out, const struct sockaddr *sa, socklen_t le
         memcpy(out->addr, &in->sin_addr, 4);
     } else if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
         const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-        out->family = AF_INET6;
         out->port = ntohs(in6->sin6_port);
-        memcpy(out->addr, &in6->sin6_addr, 16);
+        if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+            /* ::ffff:a.b.c.d on a dual-stack socket (Java's are all AF_INET6) is an IPv4 peer:
+             * reported as such, so its spans and metric series are those of any IPv4 client. */
+            out->family = AF_INET;
+            memcpy(out->addr, &in6->sin6_addr.s6_addr[12], 4);
+        } else {
+            out->family = AF_INET6;
+            memcpy(out->addr, &in6->sin6_addr, 16);
+        }
     } else if (sa->sa_family == AF_UNIX) {
         out->family = AF_UNIX;
     }
 }
 
-/* Give an entry a new life. Two resets of one entry are ordered by the kernel (a close
- * happens before the socket() that reuses the number), which a race detector cannot see: the
- * acquire load of `gen` here pairs with the release increment at the end of the previous
- * reset, making that order explicit. */
-static void ga__reset(ga_fd *e, int state, int family, int socktype, int role)
+/* Give an entry a new life; returns its new generation. Two resets of one entry are ordered
+ * by the kernel (a close happens before the socket() that reuses the number), which a race
+ * detector cannot see: the acquire load of `gen` here pairs with the release increment at the
+ * end of the previous reset, making that order explicit. */
+static uint32_t ga__reset(ga_fd *e, int state, int family, int socktype, int role)
 {
     (void)atomic_load_explicit(&e->gen, memory_order_acquire);
     struct ga_conn *c = atomic_exchange_explicit(&e->conn, NULL, memory_order_acq_rel);
@@ -78,7 +85,25 @@ static void ga__reset(ga_fd *e, int state, int family, int socktype, int role)
     atomic_store_explicit(&e->bytes_in, 0, memory_order_relaxed);
     atomic_store_explicit(&e->bytes_out, 0, memory_order_relaxed);
     atomic_store_explicit(&e->state, (uint8_t)state, memory_order_release);
-    atomic_fetch_add_explicit(&e->gen, 1, memory_order_release);
+    return atomic_fetch_add_explicit(&e->gen, 1, memory_order_release) + 1;
+}
+
+/* The same for the library's own descriptors (made ours, or closed by us), touching only the
+ * atomic fields: those are the resets the kernel does not order against the application's —
+ * a daemon's close loop may close our brand-new number while we mark it. An entry of ours
+ * needs no address, family or role. */
+static uint32_t ga__renew(ga_fd *e, int state)
+{
+    (void)atomic_load_explicit(&e->gen, memory_order_acquire);
+    struct ga_conn *c = atomic_exchange_explicit(&e->conn, NULL, memory_order_acq_rel);
+    if (c != NULL)
+        ga_proto_closed(c);
+    atomic_store_explicit(&e->proto, GA_PROTO_UNKNOWN, memory_order_relaxed);
+    atomic_store_explicit(&e->pending, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->bytes_in, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->bytes_out, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->state, (uint8_t)state, memory_order_release);
+    return atomic_fetch_add_explicit(&e->gen, 1, memory_order_release) + 1;
 }
 
 ga_fd *ga_fd_new_socket(int fd, int family, int socktype, int role)
@@ -125,26 +150,22 @@ void ga_fd_closed(int fd)
     ga_fd *e = ga_fd_peek(fd);
     if (e == NULL)
         return;
-    int st = ga_fd_state(e), next;
-    switch (st) {
-    case GA_FD_SOCKET:
+    int st = ga_fd_state(e);
+    if (st == GA_FD_OTHER)
+        return;                     /* a file, pipe or tty: nothing to end, free or renew */
+    if (st == GA_FD_UNKNOWN) {      /* never used through a hook: no state, no token */
+        atomic_store_explicit(&e->state, GA_FD_OTHER, memory_order_release);
+        return;
+    }
+    if (st == GA_FD_SOCKET) {
         if (atomic_load_explicit(&e->pending, memory_order_relaxed))
             ga_connect_finish_on_close(fd, e);
         if (!ga_tls_internal)
             ga_conn_closed(fd, e);
-        next = GA_FD_OTHER;
-        break;
-    case GA_FD_INTERNAL:            /* ours, closed by the application: no longer ours */
-        next = ga_tls_internal ? GA_FD_OTHER : GA_FD_STOLEN;
-        break;
-    case GA_FD_STOLEN:              /* off-limits to us until the application closes it */
-        next = ga_tls_internal ? GA_FD_STOLEN : GA_FD_OTHER;
-        break;
-    default:                        /* any later socket on this number comes through a hook */
-        next = GA_FD_OTHER;
-        break;
     }
-    ga__reset(e, next, 0, 0, GA_ROLE_NONE);
+    /* Whatever it was — one of ours included, closed by the application — the number is free
+     * and any later socket on it comes through a hook; the new generation kills every token. */
+    ga__reset(e, GA_FD_OTHER, 0, 0, GA_ROLE_NONE);
 }
 
 void ga_fd_duped(int oldfd, int newfd)
@@ -156,32 +177,45 @@ void ga_fd_duped(int oldfd, int newfd)
     int st = src ? ga_fd_state(src) : GA_FD_UNKNOWN;
     if (st == GA_FD_UNKNOWN) {
         ga_fd *dst = ga_fd_peek(newfd);
-        if (dst && ga_fd_state(dst) != GA_FD_STOLEN)
+        if (dst != NULL)
             ga__reset(dst, GA_FD_UNKNOWN, 0, 0, GA_ROLE_NONE);
         return;
     }
     ga_fd *dst = ga_fd_get(newfd);
     if (dst == NULL)
         return;
-    if (st == GA_FD_INTERNAL && !ga_tls_internal)
-        st = GA_FD_OTHER;           /* the application's copy of one of ours: ignore it */
+    if (st == GA_FD_INTERNAL)
+        st = GA_FD_OTHER;           /* a copy of one of ours is not ours: no token names it */
     ga__reset(dst, st, src->family, src->socktype, src->role);
     dst->peer = src->peer;
     dst->local = src->local;
 }
 
-void ga_fd_mark_internal(int fd)
+ga_own ga_fd_own(int fd)
 {
-    ga_fd *e = ga_fd_get(fd);
-    if (e != NULL)
-        ga__reset(e, GA_FD_INTERNAL, 0, 0, GA_ROLE_NONE);
+    ga_fd *e = fd >= 0 ? ga_fd_get(fd) : NULL;
+    if (e == NULL)
+        return GA_OWN_NONE;
+    return (ga_own){ .fd = fd, .gen = ga__renew(e, GA_FD_INTERNAL) };
+}
+
+int ga_fd_own_close(ga_own *o)
+{
+    ga_own t = *o;
+    *o = GA_OWN_NONE;
+    if (!ga_fd_own_valid(t))
+        return 0;                   /* the application took the number: nothing of ours is left */
+    ga__renew(ga_fd_peek(t.fd), GA_FD_OTHER);   /* before the close: reusable at once */
+    int saved = errno;
+    int r = (int)syscall(SYS_close, t.fd);
+    errno = saved;
+    return r;
 }
 
 int ga_fd_internal_may_use(int fd)
 {
     ga_fd *e = ga_fd_peek(fd);
-    int st = e ? ga_fd_state(e) : GA_FD_UNKNOWN;
-    return st != GA_FD_SOCKET && st != GA_FD_STOLEN && st != GA_FD_QUIET;
+    return e != NULL && ga_fd_state(e) == GA_FD_INTERNAL;
 }
 
 void ga_fd_closed_range(unsigned first, unsigned last)

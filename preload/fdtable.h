@@ -8,9 +8,15 @@
  * States: an fd starts UNKNOWN and is classified once (fstat) the first time a hook sees
  * it succeed; sockets made through our hooks (socket/accept/socketpair) are SOCKET from
  * birth; close marks the entry OTHER, because any socket later created on that number will
- * come through a hook again (QUIET: see below). INTERNAL entries belong to our own threads; STOLEN entries
- * were ours until the application closed or replaced them, so our threads must never
- * touch that number again (it may now be an application file). */
+ * come through a hook again (QUIET: see below). INTERNAL entries are the library's own.
+ *
+ * Ownership is a whitelist kept per (number, generation): the library's code remembers each
+ * descriptor it created as a ga_own token, taken when it was created, and uses, polls or
+ * closes it only while the token is valid — the entry is still INTERNAL and its generation has
+ * not moved. Every close, dup2 over the number, close_range or closefrom the hooks see bumps the
+ * generation, so once the application has closed one of ours the token is dead for good:
+ * whatever the application opens on that number later (a file the hooks never see created, a
+ * socket, another close) can never make it ours again. Closing a dead token touches nothing. */
 #ifndef GA_FDTABLE_H
 #define GA_FDTABLE_H
 
@@ -25,8 +31,7 @@
 #define GA_FD_TOP        65536u
 #define GA_FD_MAX        (GA_FD_TOP * GA_FD_CHUNK)      /* 16M descriptors */
 
-enum ga_fd_state { GA_FD_UNKNOWN = 0, GA_FD_OTHER, GA_FD_SOCKET, GA_FD_INTERNAL, GA_FD_STOLEN,
-                   GA_FD_QUIET };
+enum ga_fd_state { GA_FD_UNKNOWN = 0, GA_FD_OTHER, GA_FD_SOCKET, GA_FD_INTERNAL, GA_FD_QUIET };
 
 /* QUIET: an application socket with nothing left to observe (a unix socket whose bytes no
  * protocol claimed, no connect pending): its I/O takes the same fast path as a file. It is
@@ -110,11 +115,50 @@ void ga_fd_closed(int fd);
 /* newfd now refers to the same open file as oldfd (dup, dup2, dup3, F_DUPFD). */
 void ga_fd_duped(int oldfd, int newfd);
 
-/* Mark an fd created by our own threads (eventfd, console file, listener). */
-void ga_fd_mark_internal(int fd);
+/* A descriptor the library created, as its code remembers it: the number and the generation
+ * of the entry when it was made ours. Only valid tokens may be used (ga_fd_own_valid). */
+typedef struct ga_own {
+    int fd;                         /* -1: none */
+    uint32_t gen;
+} ga_own;
 
-/* May one of our threads use fd? No for application sockets and for numbers the
- * application took from us. */
+#define GA_OWN_NONE ((ga_own){ .fd = -1, .gen = 0 })
+
+/* fd was just created by the library's own code (eventfd, the console file, a listener, a
+ * socket for libcurl): make it INTERNAL and return its token. GA_OWN_NONE for fd < 0 or when
+ * the table cannot hold it (the caller must then close fd itself and not use it). */
+ga_own ga_fd_own(int fd);
+
+/* Is the descriptor still the library's: the entry INTERNAL and of the token's generation?
+ * Any thread; a few loads. */
+static inline int ga_fd_own_valid(ga_own o)
+{
+    ga_fd *e = o.fd >= 0 ? ga_fd_peek(o.fd) : NULL;
+    return e != NULL &&
+           atomic_load_explicit(&e->gen, memory_order_acquire) == o.gen &&
+           atomic_load_explicit(&e->state, memory_order_acquire) == GA_FD_INTERNAL;
+}
+
+/* The library closes one of its descriptors and forgets the token (*o = GA_OWN_NONE). A dead
+ * token (the application closed the number, and may have reopened it) is answered 0 without
+ * any system call; a valid one is marked free, then closed. Returns close's result, errno kept. */
+int ga_fd_own_close(ga_own *o);
+
+/* Tokens that must be read and written by different threads (the wake descriptor) travel as
+ * one 64-bit word. */
+static inline uint64_t ga_own_pack(ga_own o)
+{
+    return (uint64_t)o.gen << 32 | (uint32_t)o.fd;
+}
+
+static inline ga_own ga_own_unpack(uint64_t v)
+{
+    return (ga_own){ .fd = (int)(uint32_t)v, .gen = (uint32_t)(v >> 32) };
+}
+
+/* For the hooks, which know only a number, when one of our threads calls them: may it use fd?
+ * Only if the entry is INTERNAL (a whitelist): never an application socket, file or pipe, never
+ * a number the application took from us. */
 int ga_fd_internal_may_use(int fd);
 
 /* Child after fork: close the parent's internal descriptors (exporter sockets, listener). */

@@ -45,4 +45,13 @@ extern int ga_enabled;
 /* Incremented in every forked child; per-thread state compares against it to reseed. */
 extern _Atomic uint32_t ga_fork_generation;
 
+/* The library is about to hold state a forked child must reset (span ids, records): register
+ * the fork handler now. Cheap after the first call. Registering it lazily keeps a process that
+ * never observes anything from paying the handler's allocation (malloc's first use) at start. */
+void ga_lifecycle_arm(void);
+
+/* 1 in a process forked from the one that loaded the library (also when the fork happened
+ * before the fork handler was registered). */
+int ga_process_forked(void);
+
 #endif

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include <sys/syscall.h>
 #include "preload/ga.h"
 #include "preload/config.h"
 #include "preload/conn.h"
@@ -49,6 +51,23 @@ static void ga__at_exit(void)
     errno = saved;
 }
 
+static pid_t ga__start_pid;
+
+int ga_process_forked(void)
+{
+    return atomic_load_explicit(&ga_fork_generation, memory_order_relaxed) != 0 ||
+           (pid_t)syscall(SYS_getpid) != ga__start_pid;
+}
+
+void ga_lifecycle_arm(void)
+{
+    static _Atomic int armed;
+    if (ga_likely(atomic_load_explicit(&armed, memory_order_relaxed)))
+        return;
+    if (!atomic_exchange(&armed, 1))
+        pthread_atfork(NULL, NULL, ga__after_fork_child);
+}
+
 __attribute__((constructor)) static void ga__init(void)
 {
     int saved = errno;
@@ -59,9 +78,9 @@ __attribute__((constructor)) static void ga__init(void)
      * pass-through process resolves each real function on its first use, as a hook that runs
      * before this constructor does; an observing one resolves them all now, cheaply. */
     if (!ga_cfg.disabled && (ga_cfg.traces_exporters | ga_cfg.metrics_exporters) != 0) {
+        ga__start_pid = (pid_t)syscall(SYS_getpid);
         ga_real_init();
         ga_proto_init(ga_cfg.propagate && ga_cfg.traces_exporters != 0);
-        pthread_atfork(NULL, NULL, ga__after_fork_child);
         atexit(ga__at_exit);
         ga_enabled = 1;
     }

@@ -27,7 +27,9 @@ enum ga_log_level { GA_LOG_OFF, GA_LOG_ERROR, GA_LOG_WARN, GA_LOG_INFO, GA_LOG_D
     X(EXPORT_REJECT)   /* partial success / permanent rejection */         \
     X(OTLP)            /* OTLP exporter unavailable */                     \
     X(PROM)            /* Prometheus listener */                           \
-    X(FLUSH)           /* exit flush timed out */
+    X(FLUSH)           /* exit flush timed out */                          \
+    X(DLOPEN)          /* an RTLD_DEEPBIND object could not be redirected */ \
+    X(DLMOPEN)         /* dlmopen() into a namespace of its own */
 
 #define GA__LK_ENUM(name) GA_LK_##name,
 enum ga_log_kind { GA_LOG_KINDS(GA__LK_ENUM) GA_LK_COUNT };

@@ -90,9 +90,7 @@ void ga_proto_data(int fd, ga_fd *e, int out, const void *buf, size_t n)
     ga_conn *c = ga__conn(fd, e, atomic_load_explicit(&e->proto, memory_order_relaxed), gen);
     if (c == NULL)
         return;
-    int saved = errno;
     h->data(fd, e, c, out, buf, n);
-    errno = saved;
     ga_conn_unlock(c);
 }
 
@@ -111,14 +109,12 @@ void ga_proto_data_iov(int fd, ga_fd *e, int out, const struct iovec *iov, int c
     ga_conn *c = ga__conn(fd, e, atomic_load_explicit(&e->proto, memory_order_relaxed), gen);
     if (c == NULL)
         return;
-    int saved = errno;
     for (int i = first; i < cnt && n > 0; i++) {
         size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
         if (k > 0)
             h->data(fd, e, c, out, iov[i].iov_base, k);
         n -= k;
     }
-    errno = saved;
     ga_conn_unlock(c);
 }
 

@@ -20,7 +20,8 @@
 #include "preload/plugins.h"
 
 /* Bytes actually transferred on socket fd (entry e): a buffer, or the first `n` bytes of an
- * iovec array. Cheap when the connection has no protocol. */
+ * iovec array. Cheap when the connection has no protocol. The caller keeps errno (the hooks
+ * save it once around all their observation, hooks/hook.h). */
 void ga_proto_data(int fd, ga_fd *e, int out, const void *buf, size_t n);
 void ga_proto_data_iov(int fd, ga_fd *e, int out, const struct iovec *iov, int cnt, size_t n);
 

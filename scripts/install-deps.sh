@@ -20,6 +20,8 @@ PACKAGES=(
     nats-server libnats-dev
     python3-redis python3-pymysql python3-mysqldb python3-pytest python3-protobuf python3-yaml
     strace valgrind hyperfine procps
+    # runtime tests (tests/integration/test_reach_*.py): Ruby, PHP and Java clients and servers
+    ruby ruby-redis ruby-mysql2 php-cli php-curl php-redis php-mysql default-jre-headless libmariadb-java
 )
 # Node.js: only when no `node` is on PATH (a newer one from elsewhere is fine as it is).
 if ! command -v node >/dev/null 2>&1; then

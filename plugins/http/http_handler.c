@@ -10,6 +10,7 @@
 #include "plugins/http/http_state.h"
 #include "plugins/http/http_xchg.h"
 #include "plugins/http/http_rec.h"
+#include "plugins/http/http_replay.h"
 
 int ga_http_detect(const ga_fd *e, int out, const uint8_t *p, size_t n)
 {
@@ -65,13 +66,15 @@ void ga_http_data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_
             ga_http_response_eof(st);
         return;
     }
-    ga_http_feed(st, request, p, n);
+    if (!(request && st->side == GA_HTTP_SIDE_CLIENT && p != NULL &&
+          ga_http_replay(st, p, n, ga_http_request_cb())))
+        ga_http_feed(st, request, p, n);    /* not the bytes the pre-send step just scanned */
     st->send_ns = 0;
-    int a = ga_h1_phase(&st->rq), b = ga_h1_phase(&st->rs);
-    if (a == GA_H1_ERROR || a == GA_H1_STOPPED || b == GA_H1_ERROR || b == GA_H1_STOPPED)
+    int ph = ga_h1_phase(request ? &st->rq : &st->rs);
+    if (ph == GA_H1_ERROR || ph == GA_H1_STOPPED)
         ga_http_give_up(st, e);
-    else
-        ga_http_update_quiet(st);
+    else if (st->side == GA_HTTP_SIDE_CLIENT)
+        ga_http_update_quiet(st);   /* read by the write hooks of client sockets only */
 }
 
 void ga_http_state_free(ga_http_state *st)

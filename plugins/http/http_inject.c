@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "plugins/http/http_inject.h"
 #include "plugins/http/http_inject_int.h"
+#include "plugins/http/http_replay.h"
 #include "preload/real.h"
 #include "preload/emit.h"
 
@@ -123,6 +124,7 @@ static int ga__round(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int f
 
 int ga_http_send(int fd, ga_fd *e, const struct msghdr *m, int flags, int use_msg, ssize_t *ret)
 {
+    ga_http_rec_drop();             /* a record is for the write that made it only */
     if (e->socktype != SOCK_STREAM)
         return 0;                   /* connected UDP and the like: never HTTP/1.x */
     size_t n = ga__total(m->msg_iov, m->msg_iovlen);
@@ -147,6 +149,8 @@ int ga_http_send(int fd, ga_fd *e, const struct msghdr *m, int flags, int use_ms
         /* Only bytes of ours went out: the app's call is not over. A blocking socket goes
          * on as the kernel would; a non-blocking one answers EAGAIN in the next round. */
     }
+    if (handled && *ret <= 0)
+        ga_http_rec_drop();         /* no bytes for the data hook */
     ga_tls_busy = 0;
     return handled;
 }

@@ -9,6 +9,7 @@
  * byte for byte: the stream keeps its length, so those bytes count as the app's. */
 #include <string.h>
 #include "plugins/http/http_inject_int.h"
+#include "plugins/http/http_replay.h"
 #include "protocols/w3c/tp_fast.h"
 
 typedef struct ga__finder {
@@ -32,15 +33,27 @@ static void ga__blank(void *ctx, ga_h1_parser *ps, uint64_t off)
 
 static void ga__begin(void *ctx, ga_h1_parser *ps)
 {
-    (void)ps;
     ((ga__finder *)ctx)->tp_before = 0;
+    ga_http_rec_begin(ps);
+}
+
+static void ga__head(void *ctx, ga_h1_parser *ps)
+{
+    (void)ctx;
+    ga_http_rec_head(ps);
+}
+
+static void ga__done(void *ctx, ga_h1_parser *ps)
+{
+    (void)ctx;
+    ga_http_rec_done(ps);
 }
 
 /* The start of a traceparent value: overwrite it if it is a forwarded one, whole here. */
 static void ga__piece(void *ctx, ga_h1_parser *ps, int field, const uint8_t *p, size_t n)
 {
     ga__finder *f = ctx;
-    (void)ps;
+    ga_http_rec_piece(ps, field, p, n);
     if (field != GA_H1_FLD_TRACEPARENT)
         return;
     size_t before = f->tp_before;
@@ -72,16 +85,25 @@ int ga_inj_find(ga_http_state *st, const struct iovec *iov, size_t cnt, ga_inj_p
         pl->rep_pos = in->rep_pos;
         pl->rep_ids = in->rep_ids;
     }
+    ga_http_rec_drop();
     if (!st->dead) {
         ga_h1_parser dry = st->rq;              /* a copy: the real one sees only what is sent */
         ga__finder f = { pl, in->next_ok, ga_h1_phase(&dry) == GA_H1_HEAD ? st->tp_len : 0, NULL, 0 };
-        ga_h1_cb cb = { .ctx = &f, .begin = ga__begin, .piece = ga__piece, .blank = ga__blank };
+        ga_h1_cb cb = { .ctx = &f, .begin = ga__begin, .piece = ga__piece, .blank = ga__blank,
+                        .head = ga__head, .done = ga__done };
+        size_t one = cnt, nonempty = 0;
+        for (size_t i = 0; i < cnt; i++)
+            if (iov[i].iov_len > 0)
+                one = i, nonempty++;
+        if (nonempty == 1)                      /* the data hook may then replay this scan */
+            ga_http_rec_start(st, iov[one].iov_base, iov[one].iov_len);
         for (size_t i = 0; i < cnt && pl->nh < GA_HTTP_INJ_POINTS; i++) {
             f.seg = iov[i].iov_base;
             if (ga_h1_feed(&dry, iov[i].iov_base, iov[i].iov_len, &cb) >= GA_H1_PAUSED)
                 break;
             f.seg_off += iov[i].iov_len;
         }
+        ga_http_rec_end(&dry);
     }
     return pl->owe_len > 0 || pl->nh > 0 || pl->rep;
 }

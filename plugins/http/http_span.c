@@ -42,7 +42,8 @@ void ga_http_set_active(const ga_span_ids *ids, const char *ts, size_t ts_len, c
     ga_tls_active.valid = 1;
     if (ts_len > sizeof ga__ts)
         ts_len = 0;
-    memcpy(ga__ts, ts, ts_len);
+    if (ts_len > 0)
+        memcpy(ga__ts, ts, ts_len);             /* ts may be NULL when empty */
     ga__ts_len = (uint16_t)ts_len;
     memcpy(ga__ts_span, ids->span_id, 8);
     ga__tp_in_ok = tp != NULL;
@@ -77,39 +78,71 @@ size_t ga_http_outgoing_tracestate(const char **ts)
     return n <= GA_HTTP_TS_CAP ? n : 0;
 }
 
-static void ga__put_str(ga_rec *r, uint8_t key, const char *s, size_t n)
+/* TLV entries written as ga_rec_put writes them (preload/record.h), without its checks where
+ * the room is known and without a library call for short texts. */
+static inline uint8_t *ga__tlv(ga_rec *r, uint8_t key, uint8_t type, size_t len)
 {
-    if (n > 0)
-        ga_rec_put(r, key, GA_AT_STR, s, n);
+    uint8_t *p = r->attrs + r->h.attr_len;
+    uint16_t l16 = (uint16_t)len;
+    p[0] = key;
+    p[1] = type;
+    memcpy(p + 2, &l16, 2);
+    r->h.attr_len = (uint16_t)(r->h.attr_len + 4 + len);
+    return p + 4;
 }
 
-/* Integers first (they are dropped, not cut, when room runs out), then texts by value. */
+/* An integer; the caller knows there is room (the integers come first). */
+static inline void ga__int(ga_rec *r, uint8_t key, int64_t v)
+{
+    memcpy(ga__tlv(r, key, GA_AT_INT, sizeof v), &v, sizeof v);
+}
+
+/* A text, cut to the room left (as ga_rec_put does); nothing when empty or no room. */
+static void ga__str(ga_rec *r, uint8_t key, const char *s, size_t n)
+{
+    size_t room = GA_REC_ATTR_CAP - r->h.attr_len;
+    if (n == 0 || room < 5)
+        return;
+    if (n > room - 4)
+        n = room - 4;
+    uint8_t *d = ga__tlv(r, key, GA_AT_STR, n);
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8)
+            memcpy(d + i, s + i, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            d[i] = (uint8_t)s[i];
+    }
+}
+
+/* Integers first (at most 7 of 12 bytes and an address: always room), then texts by value. */
 static void ga__attrs(ga_rec *r, const ga_http_state *st, const ga_http_xchg *x, int err,
                       uint64_t resp_body)
 {
-    ga_rec_put_int(r, GA_A_HTTP_METHOD, x->method ? x->method : GA_H1_M_OTHER);
+    _Static_assert(7 * 12 + 4 + sizeof(ga_addr) <= GA_REC_ATTR_CAP, "fixed attributes fit");
+    ga__int(r, GA_A_HTTP_METHOD, x->method ? x->method : GA_H1_M_OTHER);
     if (x->status)
-        ga_rec_put_int(r, GA_A_HTTP_STATUS, x->status);
+        ga__int(r, GA_A_HTTP_STATUS, x->status);
     if (x->version)
-        ga_rec_put_int(r, GA_A_HTTP_VERSION, x->version);
+        ga__int(r, GA_A_HTTP_VERSION, x->version);
     if (err)
-        ga_rec_put_int(r, GA_A_HTTP_ERROR, err);
-    ga_rec_put_int(r, GA_A_HTTP_REQ_BODY, (int64_t)x->req_body);
+        ga__int(r, GA_A_HTTP_ERROR, err);
+    ga__int(r, GA_A_HTTP_REQ_BODY, (int64_t)x->req_body);
     if (x->status)
-        ga_rec_put_int(r, GA_A_HTTP_RESP_BODY, (int64_t)resp_body);
+        ga__int(r, GA_A_HTTP_RESP_BODY, (int64_t)resp_body);
     if (x->trunc)
-        ga_rec_put_int(r, GA_A_HTTP_TRUNC, x->trunc);
+        ga__int(r, GA_A_HTTP_TRUNC, x->trunc);
     if (st->peer.family)
-        ga_rec_put_addr(r, GA_A_PEER, &st->peer);
-    static const uint8_t keys[GA_HT_COUNT] = {
-        [GA_HT_METHOD] = GA_A_HTTP_METHOD_ORIG, [GA_HT_HOST] = GA_A_HTTP_HOST,
-        [GA_HT_TARGET] = GA_A_HTTP_TARGET, [GA_HT_XFF] = GA_A_HTTP_XFF, [GA_HT_UA] = GA_A_HTTP_UA };
-    static const uint8_t order[] = { GA_HT_METHOD, GA_HT_HOST, GA_HT_TARGET, GA_HT_XFF, GA_HT_UA };
-    for (size_t i = 0; i < sizeof order; i++)
-        ga__put_str(r, keys[order[i]], ga_http_txt(x, order[i]), x->t_len[order[i]]);
+        memcpy(ga__tlv(r, GA_A_PEER, GA_AT_ADDR, sizeof st->peer), &st->peer, sizeof st->peer);
+    ga__str(r, GA_A_HTTP_METHOD_ORIG, ga_http_txt(x, GA_HT_METHOD), x->t_len[GA_HT_METHOD]);
+    ga__str(r, GA_A_HTTP_HOST, ga_http_txt(x, GA_HT_HOST), x->t_len[GA_HT_HOST]);
+    ga__str(r, GA_A_HTTP_TARGET, ga_http_txt(x, GA_HT_TARGET), x->t_len[GA_HT_TARGET]);
+    ga__str(r, GA_A_HTTP_XFF, ga_http_txt(x, GA_HT_XFF), x->t_len[GA_HT_XFF]);
+    ga__str(r, GA_A_HTTP_UA, ga_http_txt(x, GA_HT_UA), x->t_len[GA_HT_UA]);
     if (st->side == GA_HTTP_SIDE_SERVER && st->ts_slot == x->idx && st->ts_len > 0 &&
         GA_REC_ATTR_CAP - r->h.attr_len >= 4u + st->ts_len)
-        ga__put_str(r, GA_A_TRACESTATE, st->u.ts, st->ts_len);    /* whole or not at all */
+        ga__str(r, GA_A_TRACESTATE, st->u.ts, st->ts_len);      /* whole or not at all */
 }
 
 static int ga__status(const ga_http_state *st, const ga_http_xchg *x, int err)

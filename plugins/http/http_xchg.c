@@ -19,6 +19,23 @@ static ga_http_xchg *ga__cur(ga_http_state *st)
 /* Caps per text field; the target leaves room for Host and the rest in the shared area. */
 static const uint8_t ga__txt_cap[GA_HT_COUNT] = { 16, GA_HTTP_TEXT_CAP - 64, 64, 64, 46 };
 
+/* Copy n bytes (n <= GA_HTTP_TEXT_CAP) without a library call: texts are short, and the
+ * words never reach past [d, d + n) or [p, p + n). */
+static inline void ga__copy(char *d, const uint8_t *p, size_t n)
+{
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8)
+            memcpy(d + i, p + i, 8);
+        memcpy(d + n - 8, p + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(d, p, 4);
+        memcpy(d + n - 4, p + n - 4, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            d[i] = (char)p[i];
+    }
+}
+
 /* Append a piece of field f (a field's pieces come one after another; a repeated field
  * keeps its first value). */
 static void ga__text(ga_http_xchg *x, int f, const uint8_t *p, size_t n)
@@ -37,7 +54,7 @@ static void ga__text(ga_http_xchg *x, int f, const uint8_t *p, size_t n)
         n = room;
         x->trunc |= f == GA_HT_TARGET ? GA_HTTP_TRUNC_TARGET : f == GA_HT_HOST ? GA_HTTP_TRUNC_HOST : 0;
     }
-    memcpy(x->text + x->t_used, p, n);
+    ga__copy(x->text + x->t_used, p, n);
     x->t_used = (uint8_t)(x->t_used + n);
     x->t_len[f] = (uint8_t)(x->t_len[f] + n);
 }
@@ -55,20 +72,31 @@ static void ga__tp_append(ga_http_state *st, const uint8_t *p, size_t n)
 /* A free slot, borrowing the extension when the state's own are busy; -1 when none. */
 static int ga__free_slot(ga_http_state *st)
 {
-    for (int i = 0; i < GA_HTTP_ALL_SLOTS; i++) {
-        if (st->used >> i & 1)
-            continue;
-        if (i >= GA_HTTP_SLOTS && st->ext == NULL &&
-            (st->ext = ga_conn_alloc(st->fd, st->fd_gen, GA_PROTO_HTTP)) == NULL)
-            return -1;
-        return i;
-    }
-    return -1;
+    unsigned free = ~(unsigned)st->used & ((1u << GA_HTTP_ALL_SLOTS) - 1);
+    if (free == 0)
+        return -1;
+    int i = __builtin_ctz(free);
+    if (i >= GA_HTTP_SLOTS && st->ext == NULL &&
+        (st->ext = ga_conn_alloc(st->fd, st->fd_gen, GA_PROTO_HTTP)) == NULL)
+        return -1;
+    return i;
+}
+
+/* The state whose request (response) parser ps is: the callbacks need no context. */
+static inline ga_http_state *ga__of_rq(ga_h1_parser *ps)
+{
+    return (ga_http_state *)(void *)((char *)ps - offsetof(ga_http_state, rq));
+}
+
+static inline ga_http_state *ga__of_rs(ga_h1_parser *ps)
+{
+    return (ga_http_state *)(void *)((char *)ps - offsetof(ga_http_state, rs));
 }
 
 static void ga__rq_begin(void *ctx, ga_h1_parser *ps)
 {
-    ga_http_state *st = ctx;
+    ga_http_state *st = ga__of_rq(ps);
+    (void)ctx;
     if (st->q_len >= GA_HTTP_QUEUE) {
         ga_h1_fail(ps);             /* too deep a pipeline: stop following this connection */
         return;
@@ -93,12 +121,24 @@ static void ga__rq_begin(void *ctx, ga_h1_parser *ps)
 
 static void ga__rq_piece(void *ctx, ga_h1_parser *ps, int f, const uint8_t *p, size_t n)
 {
-    ga_http_state *st = ctx;
+    ga_http_state *st = ga__of_rq(ps);
     ga_http_xchg *x = ga__cur(st);
-    (void)ps;
-    if (f == GA_H1_FLD_TRACEPARENT) {
+    (void)ctx;
+    switch (f) {
+    case GA_H1_FLD_METHOD:
+        /* only a method that is not exactly a known one is kept (the fast path knows the
+         * method before it reports the piece; the byte path does not yet) */
+        if (x != NULL && (ps->method == GA_H1_M_NONE || ps->method == GA_H1_M_OTHER))
+            ga__text(x, GA_HT_METHOD, p, n);
+        break;
+    case GA_H1_FLD_TARGET: if (x != NULL) ga__text(x, GA_HT_TARGET, p, n); break;
+    case GA_H1_FLD_HOST:   if (x != NULL) ga__text(x, GA_HT_HOST, p, n); break;
+    case GA_H1_FLD_UA:     if (x != NULL) ga__text(x, GA_HT_UA, p, n); break;
+    case GA_H1_FLD_XFF:    if (x != NULL) ga__text(x, GA_HT_XFF, p, n); break;
+    case GA_H1_FLD_TRACEPARENT:
         ga__tp_append(st, p, n);
-    } else if (f == GA_H1_FLD_TRACESTATE) {
+        break;
+    case GA_H1_FLD_TRACESTATE:
         if (st->side == GA_HTTP_SIDE_SERVER && st->ts_len != UINT16_MAX) {
             if (st->ts_len + n > GA_HTTP_TS_CAP) {
                 st->ts_len = UINT16_MAX;    /* too long to keep whole: not kept */
@@ -107,12 +147,9 @@ static void ga__rq_piece(void *ctx, ga_h1_parser *ps, int f, const uint8_t *p, s
                 st->ts_len = (uint16_t)(st->ts_len + n);
             }
         }
-    } else if (x != NULL) {
-        /* parser field -> text field (-1: not kept here) */
-        static const int8_t map[GA_H1_FLD_XFF + 1] = {
-            -1, GA_HT_METHOD, GA_HT_TARGET, GA_HT_HOST, GA_HT_UA, -1, -1, GA_HT_XFF };
-        if (f > 0 && f <= GA_H1_FLD_XFF && map[f] >= 0)
-            ga__text(x, map[f], p, n);
+        break;
+    default:
+        break;
     }
 }
 
@@ -175,7 +212,8 @@ static void ga__client_head(ga_http_state *st, ga_http_xchg *x, const ga_h1_pars
 
 static void ga__rq_head(void *ctx, ga_h1_parser *ps)
 {
-    ga_http_state *st = ctx;
+    ga_http_state *st = ga__of_rq(ps);
+    (void)ctx;
     uint8_t *qe = &st->q[(st->q_head + st->q_len - 1) % GA_HTTP_QUEUE];
     *qe = (uint8_t)((*qe & 0x0f) | ps->method << 4);
     ga_http_xchg *x = ga__cur(st);
@@ -199,7 +237,8 @@ static void ga__rq_head(void *ctx, ga_h1_parser *ps)
 
 static void ga__rq_done(void *ctx, ga_h1_parser *ps)
 {
-    ga_http_state *st = ctx;
+    ga_http_state *st = ga__of_rq(ps);
+    (void)ctx;
     ga_http_xchg *x = ga__cur(st);
     if (x != NULL)
         x->req_body = ps->body;
@@ -210,7 +249,8 @@ static void ga__rq_done(void *ctx, ga_h1_parser *ps)
 
 static void ga__rs_begin(void *ctx, ga_h1_parser *ps)
 {
-    ga_http_state *st = ctx;
+    ga_http_state *st = ga__of_rs(ps);
+    (void)ctx;
     ps->method = st->q_len ? (uint8_t)(st->q[st->q_head] >> 4) : GA_H1_M_GET;
 }
 
@@ -222,7 +262,8 @@ static ga_http_xchg *ga__front(ga_http_state *st)
 
 static void ga__rs_head(void *ctx, ga_h1_parser *ps)
 {
-    ga_http_xchg *x = ga__front(ctx);
+    ga_http_xchg *x = ga__front(ga__of_rs(ps));
+    (void)ctx;
     if (x != NULL && (ps->status >= 200 || ps->status == 101)) {
         x->status = ps->status;
         if (ps->version && (x->version == 0 || ps->version < x->version))
@@ -257,26 +298,31 @@ void ga_http_pop(ga_http_state *st, int err, uint64_t resp_body)
 
 static void ga__rs_done(void *ctx, ga_h1_parser *ps)
 {
-    ga_http_state *st = ctx;
+    ga_http_state *st = ga__of_rs(ps);
+    (void)ctx;
     int connect = st->q_len && (st->q[st->q_head] >> 4) == GA_H1_M_CONNECT;
     ga_http_pop(st, GA_HTTP_ERR_NONE, ps->body);
     if (connect && ps->status / 100 != 2)
         ga_h1_resume(&st->rq);      /* refused tunnel: more requests may follow */
 }
 
+static const ga_h1_cb ga__rq_cb = { NULL, ga__rq_begin, ga__rq_piece, NULL, ga__rq_head, ga__rq_done };
+static const ga_h1_cb ga__rs_cb = { NULL, ga__rs_begin, NULL, NULL, ga__rs_head, ga__rs_done };
+
 void ga_http_feed(ga_http_state *st, int request, const uint8_t *p, size_t n)
 {
-    static const ga_h1_cb rq = { NULL, ga__rq_begin, ga__rq_piece, NULL, ga__rq_head, ga__rq_done };
-    static const ga_h1_cb rs = { NULL, ga__rs_begin, NULL, NULL, ga__rs_head, ga__rs_done };
-    ga_h1_cb cb = request ? rq : rs;
-    cb.ctx = st;
-    ga_h1_feed(request ? &st->rq : &st->rs, p, n, &cb);
+    if (request)
+        ga_h1_feed(&st->rq, p, n, &ga__rq_cb);
+    else
+        ga_h1_feed(&st->rs, p, n, &ga__rs_cb);
+}
+
+const ga_h1_cb *ga_http_request_cb(void)
+{
+    return &ga__rq_cb;
 }
 
 int ga_http_response_eof(ga_http_state *st)
 {
-    static const ga_h1_cb rs = { NULL, ga__rs_begin, NULL, NULL, ga__rs_head, ga__rs_done };
-    ga_h1_cb cb = rs;
-    cb.ctx = st;
-    return ga_h1_eof(&st->rs, &cb);
+    return ga_h1_eof(&st->rs, &ga__rs_cb);
 }

@@ -12,6 +12,9 @@ void ga_http_feed(ga_http_state *st, int request, const uint8_t *p, size_t n);
 /* The response stream ended: completes a read-until-close response (returns 1). */
 int ga_http_response_eof(ga_http_state *st);
 
+/* The request parser's callbacks (they find the state from the parser: st->rq). */
+const ga_h1_cb *ga_http_request_cb(void);
+
 /* End the oldest request in flight (err = enum ga_http_err) and write its record. */
 void ga_http_pop(ga_http_state *st, int err, uint64_t resp_body);
 

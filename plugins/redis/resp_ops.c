@@ -1,6 +1,6 @@
 /* resp_ops.c — Redis records → spans and metric series (exporter thread; see exporter/ops.h).
  *
- * Span name and db.operation.name: the command as sent (`GET`, `CLIENT SETNAME`); pipelines
+ * Span name and db.operation.name: the command, upper-cased (`GET`, `CLIENT SETNAME`); pipelines
  * `PIPELINE <cmd>` / `PIPELINE`, transactions `MULTI <cmd>` / `MULTI` (semconv, Redis).
  * Attributes: db.system.name=redis, db.namespace (database index), db.query.text (redis-cli
  * syntax, GENESIS_REDIS_ARGS), db.operation.batch.size, server.address/port,
@@ -56,16 +56,22 @@ static void ga__read(const ga_rec *r, ga__resp *x)
     }
 }
 
-/* `GET`, `PIPELINE GET`, `PIPELINE`, `MULTI SET`, `MULTI`. */
+/* `GET`, `PIPELINE GET`, `PIPELINE`, `MULTI SET`, `MULTI`. The command name is upper-cased
+ * (redis-rb sends `get`, redis-py `GET`: one operation, one metric series); db.query.text keeps
+ * what was sent. */
 static void ga__opname(const ga__resp *x, char *buf, size_t cap)
 {
     int kind = GA_RESP_INFO_KIND(x->info), fl = GA_RESP_INFO_FLAGS(x->info);
     const char *pre = kind == GA_RESP_GK_MULTI ? "MULTI" : kind == GA_RESP_GK_BATCH && x->ncmds >= 2 ? "PIPELINE" : NULL;
     int with_name = x->name_len > 0 && !(pre != NULL && ((fl & GA_RESP_GF_DIFF) || x->ncmds == 0));
+    char up[64];
+    size_t n = x->name_len < sizeof up ? x->name_len : sizeof up;
+    for (size_t i = 0; i < n; i++)
+        up[i] = (char)(x->name[i] >= 'a' && x->name[i] <= 'z' ? x->name[i] - 'a' + 'A' : x->name[i]);
     if (pre == NULL)
-        snprintf(buf, cap, "%.*s", (int)x->name_len, x->name_len ? x->name : "redis");
+        snprintf(buf, cap, "%.*s", (int)n, n ? up : "redis");
     else if (with_name)
-        snprintf(buf, cap, "%s %.*s", pre, (int)x->name_len, x->name);
+        snprintf(buf, cap, "%s %.*s", pre, (int)n, up);
     else
         snprintf(buf, cap, "%s", pre);
 }

@@ -2,7 +2,8 @@
 # Input of tests/fuzz/fuzz_http.c: byte 0 = direction/method, byte 1 = split step, then the stream.
 
 HTTP_PARSER_SRCS := protocols/http1/http1.c protocols/http1/http1_body.c \
-                    protocols/http1/http1_names.c protocols/http1/http1_fast.c
+                    protocols/http1/http1_names.c protocols/http1/http1_fast.c \
+                    protocols/http1/http1_fast_field.c
 
 FUZZ_HTTP_SEEDS := \
   '\000\003GET /a?b=1 HTTP/1.1\r\nHost: h:1\r\ntraceparent: x\r\n\r\n' \
@@ -14,7 +15,14 @@ FUZZ_HTTP_SEEDS := \
   '\003\011HTTP/1.0 200 OK\r\nServer: x\r\n\r\nuntil close' \
   '\003\001HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\201\005hello'
 
-FUZZ_PREP_http = @i=0; for s in $(FUZZ_HTTP_SEEDS); do i=$$((i+1)); printf "$$s" > $(1)/corpus/seed$$i; done
-FUZZ_ARGS_http := -max_len=4096
+# Words of the fields the fast path reads (http1_fast_field.c), so the fuzzer reaches them.
+FUZZ_HTTP_DICT := '"Content-Length: "' '"content-length:"' '"Transfer-Encoding: "' '"chunked"' \
+  '"Connection: "' '"keep-alive"' '"close"' '"Upgrade"' '"Host: "' '"User-Agent: "' '"traceparent: "' \
+  '"tracestate: "' '"X-Forwarded-For: "' '"Expect: "' '"HTTP/1.1"' '"HTTP/1.0"' '"\x0d\x0a"' '"GET "' \
+  '"POST "' '"12345678"' '"123456789"'
+
+FUZZ_PREP_http = @i=0; for s in $(FUZZ_HTTP_SEEDS); do i=$$((i+1)); printf "$$s" > $(1)/corpus/seed$$i; done; \
+  : > $(1)/http.dict; for w in $(FUZZ_HTTP_DICT); do echo "$$w" >> $(1)/http.dict; done
+FUZZ_ARGS_http := -max_len=4096 -dict=$(BUILD)/fuzz/http/http.dict
 
 $(eval $(call ga_fuzz_target,http,tests/fuzz/fuzz_http.c $(HTTP_PARSER_SRCS),$(wildcard protocols/http1/*.h),20))

@@ -25,16 +25,13 @@ void ga_h1_init(ga_h1_parser *ps, int kind)
     ps->st = S_IDLE;
 }
 
-int ga_h1_phase(const ga_h1_parser *ps)
-{
-    switch (ps->st) {
-    case S_IDLE:    return GA_H1_IDLE;
-    case S_PAUSED:  return GA_H1_PAUSED;
-    case S_STOPPED: return GA_H1_STOPPED;
-    case S_ERROR:   return GA_H1_ERROR;
-    default:        return ga_h1_in_head(ps->st) ? GA_H1_HEAD : GA_H1_BODY;
-    }
-}
+const uint8_t ga_h1_phase_of[S_ERROR + 1] = {
+    [S_IDLE] = GA_H1_IDLE,
+    [S_METHOD ... S_HEND_LF] = GA_H1_HEAD,
+    [S_BODY_LEN ... S_TR_END_LF] = GA_H1_BODY,
+    [S_PAUSED] = GA_H1_PAUSED, [S_STOPPED] = GA_H1_STOPPED, [S_ERROR] = GA_H1_ERROR,
+};
+_Static_assert(S_HEND_LF + 1 == S_BODY_LEN && S_TR_END_LF + 1 == S_PAUSED, "state ranges");
 
 void ga_h1_resume(ga_h1_parser *ps)
 {
@@ -257,23 +254,6 @@ static void ga__hname_done(ga_h1_parser *ps)
         if ((ps->cand >> k & 1) && ga__hlen[k] == ps->idx)
             f = k + 1;
     ga_h1_field_start(ps, f);
-}
-
-void ga_h1_field_start(ga_h1_parser *ps, int field)
-{
-    ps->field = (uint8_t)field;
-    switch (field) {
-    case HF_TP:
-        ps->flags |= (ps->flags & GA_H1_F_TP) ? GA_H1_F_TP_DUP : GA_H1_F_TP;
-        break;
-    case HF_TS:     ps->flags |= GA_H1_F_TS; break;
-    case HF_EXPECT: ps->flags |= GA_H1_F_EXPECT; break;
-    default: break;
-    }
-    ps->idx = 0;
-    ps->tlen = 0;
-    ps->remain = 0;
-    ps->st = S_HOWS;
 }
 
 static size_t ga__hname(ga_h1_parser *ps, const uint8_t *p, size_t n)
@@ -501,13 +481,20 @@ static size_t ga__head_step(ga_h1_parser *ps, const uint8_t *p, size_t n, const 
     }
 }
 
-/* Between messages: blank lines are skipped; anything else starts the next message. */
-static size_t ga__idle(ga_h1_parser *ps, const uint8_t *p, const ga_h1_cb *cb)
+/* One step in the start line or the header section: the fast path where it applies, else
+ * the byte-by-byte one (whose bytes are counted against GA_H1_MAX_HEAD here). */
+static size_t ga__head(ga_h1_parser *ps, int st, const uint8_t *p, size_t n, const ga_h1_cb *cb)
 {
-    if (p[0] == '\r' || p[0] == '\n')
-        return 1;
-    ga__begin(ps, cb);
-    return 0;
+    if (st == S_HLINE || st == S_METHOD || st == S_RVER) {
+        size_t k = ga_h1_fast_line(ps, p, n, cb);
+        if (k > 0)
+            return k;                   /* counted its own head bytes */
+    }
+    size_t k = ga__head_step(ps, p, n, cb);
+    ps->head_bytes += (uint32_t)k;
+    if (ga_h1_in_head(ps->st) && ps->head_bytes > GA_H1_MAX_HEAD)
+        ga_h1_error(ps);
+    return k;
 }
 
 int ga_h1_feed(ga_h1_parser *ps, const uint8_t *p, size_t n, const ga_h1_cb *cb)
@@ -517,31 +504,27 @@ int ga_h1_feed(ga_h1_parser *ps, const uint8_t *p, size_t n, const ga_h1_cb *cb)
     size_t i = 0;
     while (i < n) {
         int st = ps->st;
-        if (st >= S_PAUSED) {
+        size_t k;
+        if (st == S_BODY_LEN) {
+            k = ga_h1_take(ps, n - i, cb);      /* most bytes: a body of known length */
+        } else if (st == S_IDLE) {
+            if (p[i] != '\r' && p[i] != '\n') {
+                ga__begin(ps, cb);              /* the next message starts here */
+                continue;
+            }
+            k = 1;                              /* blank lines between messages */
+        } else if (ga_h1_in_head(st)) {
+            k = ga__head(ps, st, p + i, n - i, cb);
+        } else if (st >= S_PAUSED) {
             if (st == S_PAUSED)
-                ga_h1_error(ps);        /* bytes before the CONNECT was answered */
+                ga_h1_error(ps);                /* bytes before the CONNECT was answered */
             ps->off += n - i;
             break;
-        }
-        size_t k;
-        int fast = 0;
-        if (st == S_IDLE) {
-            k = ga__idle(ps, p + i, cb);
-        } else if (ga_h1_in_head(st)) {
-            k = (st == S_HLINE || st == S_METHOD || st == S_RVER) ? ga_h1_fast_line(ps, p + i, n - i, cb) : 0;
-            fast = k > 0;               /* counted its own head bytes */
-            if (k == 0 && ps->st != S_ERROR)
-                k = ga__head_step(ps, p + i, n - i, cb);
-        }
-        else
+        } else {
             k = ga_h1_body_step(ps, p + i, n - i, cb);
-        if (ga_h1_in_head(st) && !fast) {
-            ps->head_bytes += (uint32_t)k;
-            if (ga_h1_in_head(ps->st) && ps->head_bytes > GA_H1_MAX_HEAD)
-                ga_h1_error(ps);
         }
-        if (k == 0 && st != S_IDLE && ps->st < S_PAUSED)
-            ga_h1_error(ps);            /* defensive: every step makes progress */
+        if (k == 0 && ps->st < S_PAUSED)
+            ga_h1_error(ps);                    /* defensive: every step makes progress */
         ps->off += k;
         i += k;
     }

@@ -91,7 +91,8 @@ typedef struct ga_h1_cb {
     /* First byte of a message (a response's status line, also for each interim 1xx). A
      * response parser's handler sets ps->method to the request's method here. */
     void (*begin)(void *ctx, ga_h1_parser *ps);
-    /* Bytes of a text field; a field may come in several pieces. */
+    /* Bytes of a text field; a field may come in several pieces. While the method's pieces
+     * come, ps->method is either already the method or still GA_H1_M_NONE. */
     void (*piece)(void *ctx, ga_h1_parser *ps, int field, const uint8_t *p, size_t n);
     /* The blank line ending a header section (not trailers) starts at stream offset `off`. */
     void (*blank)(void *ctx, ga_h1_parser *ps, uint64_t off);
@@ -114,7 +115,8 @@ int ga_h1_feed(ga_h1_parser *ps, const uint8_t *p, size_t n, const ga_h1_cb *cb)
 int ga_h1_eof(ga_h1_parser *ps, const ga_h1_cb *cb);
 
 /* The phase (enum ga_h1_phase). */
-int ga_h1_phase(const ga_h1_parser *ps);
+extern const uint8_t ga_h1_phase_of[] __attribute__((visibility("hidden")));
+static inline int ga_h1_phase(const ga_h1_parser *ps) { return ga_h1_phase_of[ps->st]; }
 
 /* A paused request parser (CONNECT answered with a non-2xx) goes on with the next message. */
 void ga_h1_resume(ga_h1_parser *ps);

@@ -89,21 +89,6 @@ void ga_h1_head_end(ga_h1_parser *ps, const ga_h1_cb *cb)
         ga__resp_head_end(ps, cb);
 }
 
-/* Take up to n bytes of a body of known extent; the message or the chunk may end. */
-static size_t ga__take(ga_h1_parser *ps, size_t n, const ga_h1_cb *cb)
-{
-    size_t k = n < ps->remain ? n : (size_t)ps->remain;
-    ps->remain -= k;
-    ps->body += k;
-    if (ps->remain == 0) {
-        if (ps->st == S_BODY_LEN)
-            ga_h1_msg_done(ps, cb);
-        else
-            ps->st = S_CH_DCR;
-    }
-    return k;
-}
-
 /* The chunk-size line ended: data follows, or the last chunk's trailer section. */
 static void ga__chunk_line_end(ga_h1_parser *ps)
 {
@@ -217,7 +202,7 @@ size_t ga_h1_body_step(ga_h1_parser *ps, const uint8_t *p, size_t n, const ga_h1
     switch (ps->st) {
     case S_BODY_LEN:
     case S_CH_DATA:
-        return ga__take(ps, n, cb);
+        return ga_h1_take(ps, n, cb);
     case S_BODY_CLOSE:
         ps->body += n;
         return n;
@@ -241,7 +226,7 @@ int ga_h1_feed_invisible(ga_h1_parser *ps, size_t n, const ga_h1_cb *cb)
     if (ps->st == S_BODY_CLOSE)
         ps->body += n;
     else if ((ps->st == S_BODY_LEN || ps->st == S_CH_DATA) && n <= ps->remain)
-        ga__take(ps, n, cb);
+        ga_h1_take(ps, n, cb);
     else
         ga_h1_error(ps);            /* framing bytes we cannot see: lost track */
     return ga_h1_phase(ps);

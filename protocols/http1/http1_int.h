@@ -26,11 +26,18 @@ enum ga_h1_hf {
 };
 
 /* Bytes that may appear in a token (RFC 9110 tchar). */
-extern const uint8_t ga_h1_tchar[256];
+extern const uint8_t ga_h1_tchar[256] __attribute__((visibility("hidden")));
 
-/* Bit 0: a byte that can start a request field we follow; bit 1: a response field. A header
- * line starting with any other token byte is skipped to its LF without further checks. */
-extern const uint8_t ga_h1_first[256];
+/* Classes of a header line's first byte, per parser kind (ga_h1_line_class[kind]): a line
+ * of class 0 is skipped to its LF without further checks. */
+#define GA_H1_C_FIELD 1u            /* may start a field this kind of parser follows */
+#define GA_H1_C_END   4u            /* CR or LF: the blank line ending the section */
+#define GA_H1_C_ODD   8u            /* not a token byte: a folded line, or not HTTP */
+extern const uint8_t ga_h1_line_class[2][256] __attribute__((visibility("hidden")));
+
+/* For a line of class GA_H1_C_FIELD starting with byte c: the second byte every followed
+ * field starting with c has, lower case (byte | 0x20 is compared with it). */
+extern const uint8_t ga_h1_second[256] __attribute__((visibility("hidden")));
 
 static inline void ga_h1_error(ga_h1_parser *ps) { ps->st = S_ERROR; }
 
@@ -38,7 +45,20 @@ static inline void ga_h1_error(ga_h1_parser *ps) { ps->st = S_ERROR; }
 static inline int ga_h1_in_head(int st) { return st >= S_METHOD && st <= S_HEND_LF; }
 
 /* A header name ended (':'): field is an enum ga_h1_hf; the value's OWS comes next. */
-void ga_h1_field_start(ga_h1_parser *ps, int field);
+static inline void ga_h1_field_start(ga_h1_parser *ps, int field)
+{
+    ps->field = (uint8_t)field;
+    if (field == HF_TP)
+        ps->flags |= (ps->flags & GA_H1_F_TP) ? GA_H1_F_TP_DUP : GA_H1_F_TP;
+    else if (field == HF_TS)
+        ps->flags |= GA_H1_F_TS;
+    else if (field == HF_EXPECT)
+        ps->flags |= GA_H1_F_EXPECT;
+    ps->idx = 0;
+    ps->tlen = 0;
+    ps->remain = 0;
+    ps->st = S_HOWS;
+}
 
 /* Value bytes of the current field (no CR or LF among them): captured fields are reported
  * as a piece, framing fields are read byte by byte (may set ERROR). */
@@ -50,6 +70,16 @@ void ga_h1_value_end(ga_h1_parser *ps);
 /* A whole start line or header line at p (fast path, http1_fast.c): returns the bytes
  * consumed, or 0 to let the byte-by-byte path take it (same outcome either way). */
 size_t ga_h1_fast_line(ga_h1_parser *ps, const uint8_t *p, size_t n, const ga_h1_cb *cb);
+
+/* A header line [ls, e) (e: its LF, whole in the buffer) in S_HLINE whose first byte is a
+ * letter of a field the parser's kind follows; off: its stream offset (callbacks see it in
+ * ps->off). Returns 1, or 0 after setting ERROR. (http1_fast_field.c) */
+int ga_h1_fast_field(ga_h1_parser *ps, const uint8_t *ls, const uint8_t *e, uint64_t off,
+                     const ga_h1_cb *cb);
+
+/* The same with a chosen window function (tests compare them): avx2 = 1 only when the CPU
+ * has it; ignored where there is no choice. */
+size_t ga_h1_fast_line_with(ga_h1_parser *ps, const uint8_t *p, size_t n, const ga_h1_cb *cb, int avx2);
 
 /* The header section just ended (after its blank line): choose the body framing, report
  * head() and, for bodiless messages, done(). (http1_body.c) */
@@ -63,5 +93,21 @@ int ga_h1_feed_invisible(ga_h1_parser *ps, size_t n, const ga_h1_cb *cb);
 
 /* The message is complete: report done() and wait for the next one. (http1_body.c) */
 void ga_h1_msg_done(ga_h1_parser *ps, const ga_h1_cb *cb);
+
+/* Take up to n bytes of a body of known extent (S_BODY_LEN, S_CH_DATA); the message or the
+ * chunk may end. Returns the bytes taken. */
+static inline size_t ga_h1_take(ga_h1_parser *ps, size_t n, const ga_h1_cb *cb)
+{
+    size_t k = n < ps->remain ? n : (size_t)ps->remain;
+    ps->remain -= k;
+    ps->body += k;
+    if (ps->remain == 0) {
+        if (ps->st == S_BODY_LEN)
+            ga_h1_msg_done(ps, cb);
+        else
+            ps->st = S_CH_DCR;
+    }
+    return k;
+}
 
 #endif

@@ -17,11 +17,56 @@ const uint8_t ga_h1_tchar[256] = {
     T1('u'), T1('v'), T1('w'), T1('x'), T1('y'), T1('z'),
 };
 
-/* First letters of host, user-agent, traceparent/tracestate/transfer-encoding,
- * content-length/connection, x-forwarded-for, expect (requests); c, t (responses). */
-#define F3(c) [c] = 3, [c - 32] = 3
-#define F1(c) [c] = 1, [c - 32] = 1
-const uint8_t ga_h1_first[256] = { F1('h'), F1('u'), F3('t'), F3('c'), F1('x'), F1('e') };
+/* How a header line's first byte is handled by the fast path (GA_H1_C_*, http1_int.h), per
+ * kind: the first letters of host, user-agent, traceparent / tracestate / transfer-encoding,
+ * content-length / connection, x-forwarded-for, expect in either case (requests), of
+ * content-length / connection / transfer-encoding (responses); CR and LF; bytes that are not
+ * tchar. tests/unit/test_http1_fast.c derives it again from ga_h1_tchar and the names. */
+const uint8_t ga_h1_line_class[2][256] = {
+    [GA_H1_REQ] = {
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 8, 8, 4, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 0, 8, 0, 0, 0, 0, 0, 8, 8, 0, 0, 8, 0, 0, 8,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 8,
+        8, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0, 8, 8, 8, 0, 0,
+        0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0, 8, 0, 8, 0, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+    },
+    [GA_H1_RESP] = {
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 8, 8, 4, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 0, 8, 0, 0, 0, 0, 0, 8, 8, 0, 0, 8, 0, 0, 8,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 8,
+        8, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 8, 8, 8, 0, 0,
+        0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 8, 0, 8, 0, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+        8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+    },
+};
+
+/* The second letter (lower case) of the followed fields starting with a given letter: the
+ * scan loop calls the field matcher only for lines whose first two bytes agree. */
+const uint8_t ga_h1_second[256] = {
+    ['c'] = 'o', ['C'] = 'o', ['t'] = 'r', ['T'] = 'r', ['h'] = 'o', ['H'] = 'o',
+    ['u'] = 's', ['U'] = 's', ['x'] = '-', ['X'] = '-', ['e'] = 'x', ['E'] = 'x',
+};
 
 static const char *const ga__methods[GA_H1_M_COUNT] = {
     [GA_H1_M_CONNECT] = "CONNECT", [GA_H1_M_DELETE] = "DELETE", [GA_H1_M_GET] = "GET",

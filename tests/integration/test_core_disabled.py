@@ -33,6 +33,16 @@ def test_disabled_is_pass_through(gen, env):
     assert not list(pre.outdir.iterdir()), list(pre.outdir.iterdir())
 
 
+def test_every_exporter_none_starts_nothing(gen):
+    """Every exporter `none`: nothing could be seen, so nothing starts — no thread (a 1 MB
+    stack per process), no descriptor, no byte changed."""
+    env = {"OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none"}
+    bare = gen.run([prog("task_count")], preload=False, env=env)
+    pre = gen.run([prog("task_count")], env=env)
+    assert_same_behaviour(bare, pre)
+    assert _tasks(pre) == _tasks(bare) == 1
+
+
 def test_disabled_curl(gen, http_server):
     argv = [tool("curl"), "-sS", "--noproxy", "*", http_server.url("/hello.txt")]
     bare, pre = gen.compare(argv, env={"OTEL_SDK_DISABLED": "true"})

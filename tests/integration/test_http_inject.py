@@ -5,7 +5,7 @@ line), for writes split every way; the client must see identical return values (
 lists every write's result); the injected ids must be those of the client spans."""
 import pytest
 
-from conftest import assert_same_behaviour, assert_span_shape, prog
+from conftest import assert_same_behaviour, assert_span_shape, free_port, prog
 from test_http_support import Capture, by_id, http_spans, strip_injected
 
 OWN_TP = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -65,6 +65,18 @@ def test_propagate_off(gen):
     bare_wire, pre, pre_wire = run_pair(gen, ["whole", "2", "/x"], env={"GENESIS_PROPAGATE": "0"})
     assert pre_wire == bare_wire
     assert len(http_spans(pre.spans, "CLIENT")) == 2
+
+
+@pytest.mark.parametrize("metrics", ["none", "prometheus"])
+def test_no_injection_without_a_trace_exporter(gen, metrics):
+    """With OTEL_TRACES_EXPORTER=none the library changes no byte of a request: a traceparent
+    would name a span nobody will ever see (issue found with CPython's test_xmlrpc, whose server
+    echoes header names)."""
+    env = {"OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": metrics,
+           "OTEL_EXPORTER_PROMETHEUS_PORT": str(free_port())}
+    bare_wire, pre, pre_wire = run_pair(gen, ["whole", "2", "/x"], env=env)
+    assert pre_wire == bare_wire
+    assert b"traceparent" not in pre_wire
 
 
 def test_own_traceparent_respected(gen):

@@ -14,14 +14,15 @@ def test_single_commands(gen, redis_server):
     bare, pre = gen.compare(cli(port), input=SCRIPT)
     assert b"WRONGTYPE" in pre.stdout, pre.stdout
     spans = [s for s in by_time(redis_spans(pre, pre.pid)) if s["name"] != "COMMAND DOCS"]
-    assert names(spans) == ["PING", "SET", "GET", "hset", "GET", "CLIENT SETNAME", "SELECT", "SET", "GET",
+    assert names(spans) == ["PING", "SET", "GET", "HSET", "GET", "CLIENT SETNAME", "SELECT", "SET", "GET",
                             "DEL", "SELECT", "DEL"], names(spans)
     for s in spans:
         assert_span_shape(s, pre)
     assert_redis_span(spans[0], port, "PING")
     assert spans[1]["attributes"]["db.query.text"] == "SET gen:cli:k ?"
     assert spans[2]["attributes"]["db.query.text"] == "GET gen:cli:k"
-    assert spans[3]["attributes"]["db.query.text"] == "hset gen:cli:h ? ?"      # name as sent
+    assert spans[3]["attributes"]["db.operation.name"] == "HSET"                # upper-cased
+    assert spans[3]["attributes"]["db.query.text"] == "hset gen:cli:h ? ?"      # text as sent
     assert_redis_span(spans[4], port, "GET", status="ERROR", code="WRONGTYPE")
     assert spans[5]["attributes"]["db.query.text"] == "CLIENT SETNAME ?"
     assert [s["attributes"]["db.namespace"] for s in spans] == ["0"] * 7 + ["3", "3", "3", "3", "0"]

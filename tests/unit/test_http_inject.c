@@ -8,7 +8,10 @@
  *   - a forwarded traceparent (the one the thread's server request came with) is
  *     overwritten in place by a child value, and S's length is kept;
  *   - every call returns a count of the application's own bytes (1..asked) or -1/EAGAIN,
- *     never 0, and the counts add up to |S|. */
+ *     never 0, and the counts add up to |S|;
+ *   - the connection's request bookkeeping (parser, requests in flight, their texts, the
+ *     injected positions) is the same whether the data hook replays the pre-send step's scan
+ *     (http_replay.c) or parses the bytes again. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +20,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "plugins/http/http_inject.h"
+#include "plugins/http/http_replay.h"
 #include "plugins/http/http_state.h"
 #include "preload/proto.h"
 
@@ -154,6 +158,45 @@ static void check_wire(const char *S, size_t len, const size_t *at, int n_at, co
     assert_int_equal(k, n_at);
 }
 
+/* ---- the bookkeeping, without ids and times ---- */
+
+static void mixb(uint64_t *h, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        *h = (*h ^ ((const uint8_t *)p)[i]) * 0x100000001b3ull;
+}
+
+static uint64_t state_digest(void)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    ga_conn *c = atomic_load(&ent.conn);
+    if (c == NULL)
+        return h;
+    ga_http_state *st = ga_http_st(c);
+    mixb(&h, &st->rq, sizeof st->rq);
+    mixb(&h, &st->q_head, 1);
+    mixb(&h, &st->q_len, 1);
+    mixb(&h, st->q, sizeof st->q);
+    mixb(&h, &st->used, sizeof st->used);
+    mixb(&h, &st->cur, 1);
+    mixb(&h, &st->tp_len, 1);
+    mixb(&h, st->tp, st->tp_len < sizeof st->tp ? st->tp_len : sizeof st->tp);
+    for (int i = 0; i < GA_HTTP_ALL_SLOTS; i++) {
+        if (!(st->used >> i & 1))
+            continue;
+        const ga_http_xchg *x = ga_http_slot(st, i);
+        mixb(&h, &x->req_body, sizeof x->req_body);
+        mixb(&h, &x->has_ids, offsetof(ga_http_xchg, text) - offsetof(ga_http_xchg, has_ids));
+        mixb(&h, x->text, x->t_used);
+    }
+    const ga_http_inj *in = &st->u.inj;
+    mixb(&h, &in->next_ok, sizeof in->next_ok);
+    mixb(&h, &in->n_injected, 1);
+    for (int i = 0; i < in->n_injected; i++)
+        mixb(&h, &in->injected[i].pos, sizeof in->injected[i].pos);
+    return h;
+}
+
 /* ---- the matrix ---- */
 
 static const int s_all[] = { 1 << 20 };
@@ -175,10 +218,17 @@ static void matrix(const char *S, const size_t *at, int n_at, const char *ts_lin
         for (size_t pi = 0; pi < sizeof pieces / sizeof pieces[0]; pi++)
             for (size_t segs = 0; segs <= 3; segs += 3)
                 for (int use_msg = 0; use_msg <= 1; use_msg++) {
-                    new_connection();
-                    app_write(S, len, pieces[pi], segs, use_msg);
-                    check_wire(S, len, at, n_at, ts_line);
-                    end_connection();
+                    uint64_t d[2];
+                    for (int replay = 1; replay >= 0; replay--) {
+                        ga_http_replay_on = replay;
+                        new_connection();
+                        app_write(S, len, pieces[pi], segs, use_msg);
+                        check_wire(S, len, at, n_at, ts_line);
+                        d[replay] = state_digest();
+                        end_connection();
+                    }
+                    ga_http_replay_on = 1;
+                    assert_int_equal(d[0], d[1]);
                 }
         /* every two-way split of the stream */
         for (size_t cut = 1; cut < len; cut++) {

@@ -23,7 +23,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    ga_fd_mark_internal(FD);                    /* leave the entry closed */
+    (void)ga_fd_own(FD);                        /* leave the entry closed */
     ga_metrics_clear();
     return 0;
 }
@@ -103,7 +103,7 @@ static void test_scan_then_close(void **state)
     ga_metrics_collect();                       /* nothing new: nothing added */
     assert_int_equal(io("receive", "10.0.0.1", NULL), 150);
     set_bytes(e, 170, 12);                      /* more traffic, then the close */
-    ga_fd_mark_internal(FD);                    /* the entry changes (close) ... */
+    (void)ga_fd_own(FD);                        /* the entry changes (close) ... */
     ga_metrics_collect();                       /* ... a scan misses the socket ... */
     ga_bytes_tick();
     close_record(&k, 170, 12);              /* ... and its record is drained later */
@@ -120,7 +120,7 @@ static void test_close_without_scan(void **state)
     ga_fd *e = open_socket(GA_ROLE_CLIENT, 2, 80);
     sock k = snap(e);
     close_record(&k, 1000, 0);
-    ga_fd_mark_internal(FD);
+    (void)ga_fd_own(FD);
     ga_metrics_collect();
     assert_int_equal(io("receive", "10.0.0.2", NULL), 1000);
     assert_int_equal(io("transmit", "10.0.0.2", NULL), -1);     /* zero bytes: no series */
@@ -134,7 +134,7 @@ static void test_close_record_before_scan_sees_change(void **state)
     set_bytes(e, 5, 5);
     ga_metrics_collect();
     close_record(&k, 7, 9);                 /* drained before any scan missed it */
-    ga_fd_mark_internal(FD);
+    (void)ga_fd_own(FD);
     ga_metrics_collect();
     assert_int_equal(io("receive", "10.0.0.3", NULL), 7);
     assert_int_equal(io("transmit", "10.0.0.3", NULL), 9);

@@ -1,8 +1,10 @@
 /* test_prom_server.c — the Prometheus endpoint component (exporter/prom_server.c,
  * prom_conn.c) driven by hand the way the exporter thread drives it (pollfds → poll →
  * events, tick): both formats, HEAD, 400/404/405, oversized and slow requests dropped,
- * bounded connections, port in use (no endpoint), an IPv6 host, and the fork rules (a child never binds
- * when its parent tried; the listener is closed at the final flush). */
+ * bounded connections, port in use (no endpoint), an IPv6 host, the application taking the
+ * listener's number (the endpoint listens again; the application's file there is never touched),
+ * and the fork rules (a child never binds when its parent tried; the listener is closed at the
+ * final flush). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -168,13 +170,34 @@ static void test_slow_clients_dropped(void **state)
     assert_true(strncmp(get("GET / HTTP/1.1\r\n\r\n"), "HTTP/1.1 200 OK\r\n", 17) == 0);   /* still serving */
 }
 
+/* A daemon closes every descriptor, the listener's included, and opens a file on its number:
+ * the endpoint comes back on a new descriptor, and the file is neither polled nor closed. */
+static void test_listener_taken_back(void **state)
+{
+    (void)state;
+    ga_own old = ga_prom_lfd;
+    ga_fd_closed(old.fd);                    /* what the close hook does, then the close */
+    close(old.fd);
+    int file = open("/dev/null", O_RDONLY);
+    assert_int_equal(file, old.fd);
+    for (int i = 0; i < 5 && !ga_fd_own_valid(ga_prom_lfd); i++)
+        loop_once(2);
+    assert_true(ga_fd_own_valid(ga_prom_lfd));
+    assert_int_not_equal(ga_prom_lfd.fd, old.fd);
+    assert_int_equal(ga_prom_port(), ga_mconf.prom_port);
+    assert_true(strncmp(get("GET /metrics HTTP/1.1\r\n\r\n"), "HTTP/1.1 200 OK\r\n", 17) == 0);
+    ga_prom_component.flush(1, 0);          /* closes the new listener, not the file */
+    assert_true(fcntl(file, F_GETFD) >= 0);
+    close(file);
+}
+
 static void test_port_in_use(void **state)
 {
     (void)state;
-    int lfd = ga_prom_lfd;
-    ga_prom_lfd = -1;                        /* a second process on the same port */
+    ga_own lfd = ga_prom_lfd;
+    ga_prom_lfd = GA_OWN_NONE;               /* a second process on the same port */
     assert_int_equal(ga_prom_component.open(), -1);
-    assert_int_equal(ga_prom_lfd, -1);
+    assert_int_equal(ga_prom_lfd.fd, -1);
     assert_int_equal(ga_prom_port(), -1);
     ga_prom_lfd = lfd;
 }
@@ -189,7 +212,7 @@ static void test_ipv6_host(void **state)
     assert_int_equal(ga_prom_port(), ga_mconf.prom_port);
     struct sockaddr_in6 a;
     socklen_t l = sizeof a;
-    assert_int_equal(getsockname(ga_prom_lfd, (struct sockaddr *)&a, &l), 0);
+    assert_int_equal(getsockname(ga_prom_lfd.fd, (struct sockaddr *)&a, &l), 0);
     assert_int_equal(a.sin6_family, AF_INET6);
     snprintf(ga_mconf.prom_host, sizeof ga_mconf.prom_host, "localhost");
 }
@@ -198,7 +221,7 @@ static void test_fork_child_never_binds(void **state)
 {
     (void)state;
     ga_prom_component.flush(1, 0);          /* listener closed at the final flush */
-    assert_int_equal(ga_prom_lfd, -1);
+    assert_int_equal(ga_prom_lfd.fd, -1);
     ga_prom_component.after_fork();         /* the parent had tried: the child never binds */
     ga_mconf.prom_port = free_port();
     assert_int_equal(ga_prom_component.open(), -1);
@@ -211,6 +234,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_text_and_openmetrics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_head_and_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slow_clients_dropped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_listener_taken_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_port_in_use, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fork_child_never_binds, setup, teardown),

@@ -1,6 +1,7 @@
 /* test_resp_ops.c — Redis records from the application side (plugins/redis/resp_emit.c)
- * decoded by the exporter side (plugins/redis/resp_ops.c): span names, semconv attributes, db.query.text per
- * mode, errors, hook-only spans, and the db.client.operation.duration series attributes. */
+ * decoded by the exporter side (plugins/redis/resp_ops.c): span names, semconv attributes,
+ * db.query.text per mode, errors, hook-only spans, the db.client.operation.duration series
+ * attributes, and command names upper-cased whatever the client's case (db.query.text keeps it). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -160,12 +161,44 @@ static void test_hook_only_and_metric(void **state)
     assert_null(find(a, n, "network.transport"));
 }
 
+/* redis-rb sends `get`, `client setname`: the same operations (and series) as `GET`, `CLIENT SETNAME`. */
+static void test_lower_case_commands(void **state)
+{
+    (void)state;
+    uint8_t b[64];
+    size_t n1 = 0;
+    b[n1++] = 2; b[n1++] = 2; b[n1++] = 0;
+    b[n1++] = 3; memcpy(b + n1, "get", 3); n1 += 3;
+    b[n1++] = 1; b[n1++] = 'k';
+    ga_resp_op op = { .ncmds = 1, .name = "get", .name_len = 3, .t1 = b, .l1 = n1, .args_mode = GA_RESP_ARGS_KEYS };
+    ga_resp_where w = { .peer = &peer };
+    static ga_rec r;
+    ga_attr a[GA_MAX_ATTRS];
+    int n;
+    char name[64];
+    decode(&r, &op, &w, a, &n, name);
+    assert_string_equal(name, "GET");
+    assert_str(a, n, "db.operation.name", "GET");
+    assert_str(a, n, "db.query.text", "get k");            /* what was sent */
+    static ga_attr_scratch sc;
+    n = ga_op_find(&r)->metric_attrs(&r, a, GA_MAX_ATTRS, &sc);
+    assert_str(a, n, "db.operation.name", "GET");
+
+    op = (ga_resp_op){ .ncmds = 2, .kind = GA_RESP_GK_BATCH, .name = "client setname", .name_len = 14 };
+    decode(&r, &op, &w, a, &n, name);
+    assert_string_equal(name, "PIPELINE CLIENT SETNAME");
+    op = (ga_resp_op){ .ncmds = 1, .kind = GA_RESP_GK_MULTI, .name = "hSet", .name_len = 4 };
+    decode(&r, &op, &w, a, &n, name);
+    assert_string_equal(name, "MULTI HSET");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_command),
         cmocka_unit_test(test_batches_and_errors),
         cmocka_unit_test(test_hook_only_and_metric),
+        cmocka_unit_test(test_lower_case_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

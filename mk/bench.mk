@@ -27,3 +27,12 @@ bench-gzip: $(GZIP_BENCH)
 	    size=$$($(GZIP_BENCH) $$1 $$2 1 $$kind 2>&1); \
 	    echo "$$kind $$1 $$2: $$(( (b - a) / 2 / 512 )) instructions per span; $$size"; \
 	done; done
+
+# nats_bench drives NATS workloads for instruction counts (tests/bench/nats_bench.sh); it links
+# libnats (Debian libnats-dev).
+NATS_BENCH := $(BUILD)/tests/bench/nats_bench
+TEST_TARGETS += $(NATS_BENCH)
+bench-progs: $(NATS_BENCH)
+$(NATS_BENCH): tests/bench/nats_bench.c mk/bench.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -o $@ $< $(shell pkg-config --libs libnats 2>/dev/null || echo -lnats) -lpthread

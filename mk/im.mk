@@ -1,17 +1,19 @@
 # mk/im.mk — the IM example backend (examples/im/): im-gateway, im-logic and im-comet, three
 # small blocking HTTP servers with no tracing code, used to show what the preloaded library
-# sees (HTTP, hiredis, libmariadb) joined into one trace. See examples/im/README.md.
+# sees (HTTP, hiredis, libmariadb, NATS through libnats) joined into one trace. See
+# examples/im/README.md.
 #
 # Programs, not library code: their own object directory and flags (no -fPIC, no hidden
 # visibility). The shared helpers go into a static archive.
 
 IM_DIR      := examples/im
 IM_OBJDIR   := $(BUILD)/im/obj
-IM_CFLAGS   := $(CFLAGS_COMMON) $(shell pkg-config --cflags hiredis libmariadb 2>/dev/null)
-IM_LDLIBS   := $(shell pkg-config --libs hiredis libmariadb 2>/dev/null || echo -lhiredis -lmariadb)
+IM_CFLAGS   := $(CFLAGS_COMMON) $(shell pkg-config --cflags hiredis libmariadb libnats 2>/dev/null)
+IM_LDLIBS   := $(shell pkg-config --libs hiredis libmariadb libnats 2>/dev/null || \
+                 echo -lhiredis -lmariadb -lnats) -lpthread
 
 IM_HELPERS  := im_buf im_form im_util im_args im_http_wire im_http_request im_http_server \
-               im_http_client im_redis im_mysql
+               im_http_client im_redis im_mysql im_nats
 IM_HELPER_A := $(BUILD)/im/libim.a
 IM_GATEWAY  := $(BUILD)/im-gateway
 IM_LOGIC    := $(BUILD)/im-logic

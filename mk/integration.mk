@@ -20,3 +20,6 @@ $(BUILD)/tests/progs/%: tests/progs/%.c
 
 integration: $(LIB) $(PROG_BINS)
 	GENESIS_LIB=$(abspath $(LIB)) GENESIS_BUILD=$(abspath $(BUILD)) $(PY) -m pytest -q tests/integration
+
+# nats_client links libnats (the NATS C client, Debian libnats-dev).
+PROG_LIBS_nats_client := $(shell pkg-config --libs libnats 2>/dev/null || echo -lnats)

@@ -14,6 +14,7 @@
 
 #define GA_PLUGINS(X) \
     X(MYSQL, mysql)   \
+    X(NATS,  nats)    \
     X(HTTP,  http)    \
     X(REDIS, redis)   \
     X(KAFKA, kafka)

@@ -302,4 +302,8 @@ if [ $HAVE_LIB = 0 ]; then
     say "*** $LIB_PROBLEM"
     exit 1
 fi
+
+# Per-protocol instruction counts (callgrind): NATS publish and consume (docs/messaging.md).
+say ""
+BUILD=$BUILD tests/bench/nats_bench.sh || FAILED=1
 exit $FAILED

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # demo.sh — an IM backend instrumented with zero code changes, end to end, on this machine.
 #
-# Starts redis-server and mariadbd (bare, on free 127.0.0.1 ports, in a temporary directory),
+# Starts redis-server, mariadbd and nats-server (bare, on free 127.0.0.1 ports, in a temporary
+# directory),
 # the embedded OTLP receiver and viewer genesis-view, and under the library: the three IM
 # processes of examples/im (im-gateway, im-logic, im-comet) and bob's "phone" (device.py).
 # Then sends a few messages with curl, itself under the library, and prints:
 #   - the trace waterfall of one send crossing every process (curl → gateway → logic → MySQL and
-#     Redis → comet → phone), of a send whose delivery failed, and of a history read that missed
-#     the cache and ran the slow query;
+#     Redis → NATS → comet → phone), of a send whose delivery failed, and of a history read that
+#     missed the cache and ran the slow query;
 #   - a RED summary per service (and per database operation) from the OTLP metrics;
 #   - an excerpt of im-logic's Prometheus endpoint (OpenMetrics) with an exemplar, and what
 #     promtool says of every service's scrape;
@@ -57,7 +58,7 @@ lib=$(ga_lib_path "$root")
 for prog in im-gateway im-logic im-comet genesis-view; do
     [[ -x $build/$prog ]] || ga_die "$build/$prog not found — run 'make demo' (it builds first)"
 done
-for tool in redis-server mariadbd mariadb-install-db mariadb curl promtool "$GA_PY"; do
+for tool in redis-server mariadbd mariadb-install-db mariadb nats-server curl promtool "$GA_PY"; do
     command -v "$tool" >/dev/null 2>&1 || ga_die "'$tool' is missing — run scripts/install-deps.sh"
 done
 launcher=$root/scripts/genesis-run
@@ -118,10 +119,14 @@ echo "started  genesis-view, the OTLP receiver and viewer, on $view_url"
 
 ga_redis_start "$tmp/redis"
 started "$GA_REDIS_PID"
+ga_nats_start "$tmp/nats"
+started "$GA_NATS_PID"
 ga_mariadb_start "$tmp/mariadb" || exit 1
 started "$GA_MARIADB_PID"
 ga_redis_wait "$tmp/redis" || exit 1
 echo "started  redis-server on 127.0.0.1:$GA_REDIS_PORT (not observed)"
+ga_nats_wait "$tmp/nats" || exit 1
+echo "started  nats-server on 127.0.0.1:$GA_NATS_PORT (not observed: a Go program)"
 ga_mariadb_wait "$tmp/mariadb" || exit 1
 db_port=$GA_MARIADB_PORT
 db_password=im-demo-$RANDOM$RANDOM
@@ -168,11 +173,11 @@ printf '%s %s\n' im-gateway "$gw_port" im-logic "$logic_port" im-comet "$comet_p
 observe im-device - "$GA_PY" -u "$im/device.py" --port "$phone_port" --name bob
 wait_ready im-device
 observe im-comet "${prom[im-comet]}" "$build/im-comet" --listen "127.0.0.1:$comet_port" \
-    --redis "127.0.0.1:$GA_REDIS_PORT"
+    --redis "127.0.0.1:$GA_REDIS_PORT" --nats "127.0.0.1:$GA_NATS_PORT"
 wait_ready im-comet
 observe im-logic "${prom[im-logic]}" "$build/im-logic" --listen "127.0.0.1:$logic_port" \
     --mysql "127.0.0.1:$db_port" --mysql-user im --mysql-password "$db_password" --mysql-db im \
-    --redis "127.0.0.1:$GA_REDIS_PORT"
+    --redis "127.0.0.1:$GA_REDIS_PORT" --nats "127.0.0.1:$GA_NATS_PORT"
 wait_ready im-logic
 observe im-gateway "${prom[im-gateway]}" "$build/im-gateway" --listen "127.0.0.1:$gw_port" \
     --logic "http://127.0.0.1:$logic_port"

@@ -4,6 +4,8 @@
 # when some are missing does it run `apt-get update` and `apt-get install` for those. Silent when
 # everything is present. As non-root it prints the apt-get command to run and exits 1.
 # It never starts a service: installs run with a policy-rc.d that forbids it (unless one exists).
+# Then the npm packages the tests need (the node NATS client), with npm from the npm registry,
+# into the project-local directory .deps/npm (see NPM_PACKAGES below); also idempotent.
 
 set -euo pipefail
 
@@ -15,6 +17,7 @@ PACKAGES=(
     libcmocka-dev
     # integration tests, demo, benchmarks: real servers and clients
     redis-server redis-tools mariadb-server mariadb-client nginx-light wrk prometheus curl
+    nats-server libnats-dev
     python3-redis python3-pymysql python3-mysqldb python3-pytest python3-protobuf python3-yaml
     strace valgrind hyperfine procps
     # Kafka tests (tests/integration/test_kafka_*.py): librdkafka's mock cluster, kcat, confluent-kafka
@@ -28,6 +31,37 @@ PACKAGES=(
 if ! command -v node >/dev/null 2>&1; then
     PACKAGES+=(nodejs)
 fi
+if ! command -v npm >/dev/null 2>&1; then
+    PACKAGES+=(npm)
+fi
+
+# npm packages, installed into $NPM_DIR/node_modules (tests find them through NODE_PATH).
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+NPM_DIR=$root/.deps/npm
+NPM_PACKAGES=(nats@2.29.3)
+
+# Every npm package present at the wanted version? (package.json's "version" field.)
+npm_missing() {
+    local spec name version
+    for spec in "${NPM_PACKAGES[@]}"; do
+        name=${spec%@*}
+        version=${spec##*@}
+        grep -q "\"version\": *\"$version\"" "$NPM_DIR/node_modules/$name/package.json" 2>/dev/null ||
+            return 0
+    done
+    return 1
+}
+
+install_npm() {
+    npm_missing || return 0
+    mkdir -p "$NPM_DIR"
+    echo "install-deps.sh: installing npm package(s) into $NPM_DIR: ${NPM_PACKAGES[*]}" >&2
+    if ! npm install --prefix "$NPM_DIR" --no-audit --no-fund --no-save --loglevel=error \
+        "${NPM_PACKAGES[@]}" >&2; then
+        echo "install-deps.sh: npm install failed" >&2
+        exit 1
+    fi
+}
 
 # One dpkg-query for all of them (unknown packages are simply absent from its output).
 declare -A installed=()
@@ -45,6 +79,7 @@ for pkg in "${PACKAGES[@]}"; do
 done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
+    install_npm
     exit 0
 fi
 
@@ -86,4 +121,5 @@ run() {
 
 run apt-get update -q
 run apt-get install -y -q --no-install-recommends "${missing[@]}"
+install_npm
 echo "install-deps.sh: done" >&2

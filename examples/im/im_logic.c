@@ -1,6 +1,6 @@
 /* im_logic.c — im-logic, the IM business service: stores messages in MySQL, keeps the recent
  * history and the push queues in Redis, and asks the comet node holding the recipient's device
- * to push. This file: options, connections, routes and the message JSON. */
+ * to push (a NATS request). This file: options, connections, routes and the message JSON. */
 #include "im_logic.h"
 
 #include <unistd.h>
@@ -27,8 +27,8 @@ static const im_route logic_routes[] = {
 };
 
 typedef struct logic_args {
-    const char *listen, *mysql, *user, *password, *db, *redis;
-    im_addr     listen_addr, mysql_addr, redis_addr;
+    const char *listen, *mysql, *user, *password, *db, *redis, *nats;
+    im_addr     listen_addr, mysql_addr, redis_addr, nats_addr;
 } logic_args;
 
 static int logic_parse_args(int argc, char **argv, logic_args *a)
@@ -40,10 +40,11 @@ static int logic_parse_args(int argc, char **argv, logic_args *a)
         { "mysql-password", "PW", "MySQL password", 1, &a->password },
         { "mysql-db", "DB", "database holding the im schema (schema.sql)", 1, &a->db },
         { "redis", "127.0.0.1:PORT", "Redis server", 1, &a->redis },
+        { "nats", "127.0.0.1:PORT", "NATS server (delivery requests to im-comet)", 1, &a->nats },
     };
     int rc = im_args_parse(argc, argv, opts, sizeof opts / sizeof opts[0],
                            "The IM logic service: stores messages (MySQL), caches history and "
-                           "queues pushes (Redis),\nnotifies im-comet.");
+                           "queues pushes (Redis),\nasks im-comet to push (NATS).");
     if (rc != IM_ARGS_RUN)
         return rc;
     if (im_addr_parse(a->listen, &a->listen_addr, 1) != 0)
@@ -52,6 +53,8 @@ static int logic_parse_args(int argc, char **argv, logic_args *a)
         return im_args_bad_value("mysql", a->mysql, "127.0.0.1:PORT");
     if (im_addr_parse(a->redis, &a->redis_addr, 0) != 0)
         return im_args_bad_value("redis", a->redis, "127.0.0.1:PORT");
+    if (im_addr_parse(a->nats, &a->nats_addr, 0) != 0)
+        return im_args_bad_value("nats", a->nats, "127.0.0.1:PORT");
     return IM_ARGS_RUN;
 }
 
@@ -67,15 +70,19 @@ int main(int argc, char **argv)
         return 1;
     if (im_mysql_open(&L.db, &a.mysql_addr, a.user, a.password, a.db) != 0)
         return 1;
-    if (im_redis_open(&L.redis, &a.redis_addr) != 0 || im_http_listen(&a.listen_addr, &lfd) != 0) {
+    if (im_redis_open(&L.redis, &a.redis_addr) != 0 || im_nats_open(&L.nats, &a.nats_addr, "im-logic") != 0 ||
+        im_http_listen(&a.listen_addr, &lfd) != 0) {
         im_mysql_close(&L.db);
         im_redis_close(&L.redis);
+        im_nats_close(L.nats);
         mysql_library_end();
         return 1;
     }
     im_http_announce(lfd);
     rc = im_http_serve(lfd, logic_routes, sizeof logic_routes / sizeof logic_routes[0], &L);
     close(lfd);
+    im_nats_close(L.nats);
+    nats_Close();
     im_redis_close(&L.redis);
     im_mysql_close(&L.db);
     mysql_library_end();

@@ -6,6 +6,7 @@
 #include "im_buf.h"
 #include "im_http.h"
 #include "im_mysql.h"
+#include "im_nats.h"
 #include "im_redis.h"
 
 #define IM_HISTORY_KEEP  50    /* LTRIM im:history:<user> 0 49 */
@@ -15,6 +16,7 @@
 typedef struct im_logic {
     im_mysql db;
     im_redis redis;
+    natsConnection *nats;   /* delivery requests to the comet nodes */
 } im_logic;
 
 /* {"id":ID,"from":"..","to":"..","text":".."} — the form of a message in Redis and in answers. */

@@ -1,7 +1,9 @@
 /* im_logic_send.c — im-logic's POST /send: store the message (MySQL), push it on the recipient's
  * recent-history cache (Redis), find the comet node holding the recipient (Redis), queue the
- * message for it and ask it to push (HTTP); keep an offline copy when that fails (MySQL). */
+ * message for it and ask it to push (a NATS request to the node's delivery subject, answered
+ * once the node has pushed); keep an offline copy when that fails (MySQL). */
 #include <stdio.h>
+#include <string.h>
 
 #include "im_logic.h"
 #include "im_util.h"
@@ -53,46 +55,47 @@ static void send_cache(im_logic *L, const char *to, const im_buf *msg)
         im_log("history cache of %s not updated", to);
 }
 
-/* c) GET im:online:<to>: 1 with the comet node's URL, 0 when offline (or unknown). */
-static int send_lookup(im_logic *L, const char *to, im_url *comet)
+/* c) GET im:online:<to>: 1 with the delivery subject of the comet node holding the recipient
+ * (im.deliver.<node>), 0 when offline (or unknown). */
+static int send_lookup(im_logic *L, const char *to, char *subject, size_t cap)
 {
     redisReply *r = im_redis_cmd(&L->redis, "GET im:online:%s", to);
     int online = 0;
     if (r && r->type == REDIS_REPLY_STRING) {
-        online = im_url_parse(r->str, comet) == 0;
-        if (!online)
-            im_log("im:online:%s holds a bad URL: %s", to, r->str);
-        im_url_strip_slash(comet);
+        size_t pre = strlen(IM_DELIVER_PREFIX);
+        online = r->len > pre && r->len < cap && strncmp(r->str, IM_DELIVER_PREFIX, pre) == 0 &&
+                 im_node_valid(r->str + pre);
+        if (online)
+            memcpy(subject, r->str, r->len + 1);
+        else
+            im_log("im:online:%s holds a bad delivery subject: %s", to, r->str);
     }
     if (r)
         freeReplyObject(r);
     return online;
 }
 
-/* d) RPUSH im:push:<to>, then POST <comet>/notify?user=<to>. 1 if delivered (2xx). */
-static int send_deliver(im_logic *L, const char *to, const im_url *comet, const im_buf *msg,
+/* d) RPUSH im:push:<to>, then a NATS request to the node: "<to>", answered {"pushed":N} or
+ * {"pushed":N,"failed":1,...}. 1 if delivered. */
+static int send_deliver(im_logic *L, const char *to, const char *subject, const im_buf *msg,
                         char *why, size_t whylen)
 {
-    im_http_result res;
-    im_buf target;
+    natsMsg *reply = NULL;
     if (im_redis_do(&L->redis, "RPUSH im:push:%s %b", to, msg->data, msg->len) != 0) {
         snprintf(why, whylen, "push queue failed");
         return 0;
     }
-    im_buf_init(&target);
-    im_buf_printf(&target, "%s/notify?user=", comet->path);
-    im_form_encode(&target, to);
-    int rc = target.oom ? IM_HTTP_ENOMEM
-                        : im_http_call(&comet->addr, "POST", target.data, NULL, "", 0, &res);
-    im_buf_free(&target);
-    if (rc != IM_HTTP_OK) {
-        snprintf(why, whylen, "comet %s:%u: %s", comet->addr.host, comet->addr.port,
-                 im_http_strerror(rc));
+    natsStatus s = natsConnection_RequestString(&reply, L->nats, subject, to, 5000);
+    if (s != NATS_OK) {
+        snprintf(why, whylen, "%s: %s", subject, natsStatus_GetText(s));
         return 0;
     }
-    snprintf(why, whylen, "comet answered %d", res.status);
-    im_buf_free(&res.body);
-    return res.status >= 200 && res.status < 300;
+    const char *data = natsMsg_GetData(reply);
+    int len = natsMsg_GetDataLength(reply);
+    int failed = len <= 0 || memmem(data, (size_t)len, "\"failed\"", 8) != NULL;
+    snprintf(why, whylen, "comet answered %.*s", len > 100 ? 100 : len, data);
+    natsMsg_Destroy(reply);
+    return !failed;
 }
 
 /* e) INSERT INTO offline_messages. 0 or -1. */
@@ -116,8 +119,7 @@ void im_logic_send(void *ctx, const im_http_req *req, im_http_resp *resp)
     im_logic *L = ctx;
     const char *from, *to, *text;
     unsigned long long id;
-    char idstr[24], why[160] = "offline";
-    im_url comet;
+    char idstr[24], why[160] = "offline", subject[128];
     if (send_args(req, resp, &from, &to, &text) != 0)
         return;
     if (send_store(L, from, to, text, &id) != 0) {
@@ -134,8 +136,8 @@ void im_logic_send(void *ctx, const im_http_req *req, im_http_resp *resp)
         return;
     }
     send_cache(L, to, &msg);
-    int online = send_lookup(L, to, &comet);
-    int delivered = online && send_deliver(L, to, &comet, &msg, why, sizeof why);
+    int online = send_lookup(L, to, subject, sizeof subject);
+    int delivered = online && send_deliver(L, to, subject, &msg, why, sizeof why);
     im_buf_free(&msg);
     if (!delivered && send_offline(L, id, to) != 0) {
         im_http_json_error(resp, 500, "store failed");

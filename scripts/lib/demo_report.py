@@ -153,7 +153,8 @@ def dependencies(points, ports):
     """What each service waits on: its outgoing HTTP calls and database operations; `ports` maps
     a listening port to the name of the process behind it."""
     rows = []
-    for name, label in (("db.client.operation.duration", "db"), ("http.client.request.duration", "http")):
+    for name, label in (("db.client.operation.duration", "db"), ("http.client.request.duration", "http"),
+                        ("messaging.client.operation.duration", "mq"), ("messaging.process.duration", "mq")):
         groups = {}
         for p in latest(points, name):
             a = p.get("attributes") or {}
@@ -161,6 +162,10 @@ def dependencies(points, ports):
                 # Redis series carry the command; MySQL ones the query summary ("SELECT messages")
                 what = "%s %s" % (a.get("db.system.name", "?"),
                                   a.get("db.operation.name") or a.get("db.query.summary", "?"))
+            elif label == "mq":
+                # publish: the time to send; process: the time the consumer spent on the message
+                what = "%s %s %s" % (a.get("messaging.system", "?"), a.get("messaging.operation.name", "?"),
+                                     a.get("messaging.destination.name", "(temporary)"))
             else:
                 port = str(a.get("server.port", "?"))
                 what = "HTTP %s %s:%s%s" % (a.get("http.request.method", "?"), a.get("server.address", "?"),
@@ -181,7 +186,8 @@ def dependencies(points, ports):
                          p["count"], p["count"], "", ""))
     rows.sort(key=lambda r: (SERVICES.index(r[0]), r[1]))
     print("what each service waits on — db.client.operation.duration, http.client.request.duration,")
-    print("and the connects that failed (genesis.network.connect.duration):")
+    print("messaging.client.operation.duration and messaging.process.duration (NATS), and the connects")
+    print("that failed (genesis.network.connect.duration):")
     table(("SERVICE", "OPERATION", "COUNT", "ERRORS", "MEAN", "MAX"), rows)
     print()
 
@@ -222,7 +228,8 @@ def sources():
     print("""where each piece came from:
   - waterfalls: genesis-view, the embedded OTLP/HTTP receiver, printing the spans that every
     process's exporter thread pushed to /v1/traces (W3C traceparent was spliced into each HTTP
-    request by the library, so the processes' spans share one trace id);
+    request and each NATS message's headers by the library, so the processes' spans share one
+    trace id);
   - RED and dependency tables: the cumulative histograms the processes pushed to /v1/metrics,
     computed from every operation (sampled or not);
   - Prometheus excerpt: GET /metrics on im-logic's own endpoint (OTEL_METRICS_EXPORTER=otlp,prometheus);

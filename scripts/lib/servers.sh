@@ -1,10 +1,12 @@
 # shellcheck shell=bash
-# scripts/lib/servers.sh — throw-away redis-server and mariadbd instances on free 127.0.0.1
-# ports, in a directory of the caller's (sourced after common.sh, not run). Both run bare: they
-# are the demo's infrastructure, not what it observes.
+# scripts/lib/servers.sh — throw-away redis-server, mariadbd and nats-server instances on free
+# 127.0.0.1 ports, in a directory of the caller's (sourced after common.sh, not run). They run
+# bare: they are the demo's infrastructure, not what it observes.
 #
 #   ga_redis_start DIR                 start redis-server; sets GA_REDIS_PID, GA_REDIS_PORT
 #   ga_redis_wait DIR                  wait until it accepts connections
+#   ga_nats_start DIR                  start nats-server; sets GA_NATS_PID, GA_NATS_PORT
+#   ga_nats_wait DIR                   wait until it accepts connections
 #   ga_mariadb_start DIR               initialise a datadir in DIR and start mariadbd; sets
 #                                      GA_MARIADB_PID, GA_MARIADB_PORT; root has no password
 #   ga_mariadb_wait DIR                wait until it answers queries
@@ -26,6 +28,22 @@ ga_redis_wait() {
     local dir=$1
     if ! ga_wait_for_line "$dir/redis.log" "Ready to accept connections" 15 "$GA_REDIS_PID"; then
         ga_note "redis-server did not start: $(tail -n 5 "$dir/redis.log" 2>/dev/null)"
+        return 1
+    fi
+}
+
+ga_nats_start() {
+    local dir=$1
+    GA_NATS_PORT=$(ga_free_port)
+    mkdir -p "$dir"
+    nats-server -a 127.0.0.1 -p "$GA_NATS_PORT" -l "$dir/nats.log" >/dev/null 2>&1 </dev/null &
+    GA_NATS_PID=$!
+}
+
+ga_nats_wait() {
+    local dir=$1
+    if ! ga_wait_for_line "$dir/nats.log" "Server is ready" 15 "$GA_NATS_PID"; then
+        ga_note "nats-server did not start: $(tail -n 5 "$dir/nats.log" 2>/dev/null)"
         return 1
     fi
 }

@@ -1,5 +1,5 @@
 """`make demo` as a smoke test: scripts/demo.sh runs the IM example (examples/im) under the library
-against a real redis-server and mariadbd, and this checks what genesis-view decoded from the OTLP
+against a real redis-server, mariadbd and nats-server, and this checks what genesis-view decoded from the OTLP
 protobuf the processes pushed (view.jsonl), the Prometheus scrapes (promtool, exemplars), and that
 the demo stops every process it started — also when it is interrupted."""
 import json
@@ -96,24 +96,31 @@ def test_one_send_is_one_trace_across_every_process(demo):
     redis = [s for s in under_logic if db_system(s) == "redis"]
     assert any(s["kind"] == "CLIENT" and "INSERT" in s["name"] for s in mysql), [s["name"] for s in mysql]
     assert {"LPUSH", "LTRIM", "GET", "RPUSH"} <= {s["attributes"].get("db.operation.name") for s in redis}
-    logic_out = only([s for s in under_logic if s["kind"] == "CLIENT" and "url.full" in s["attributes"]],
-                     service="im-logic")
-    comet = only(children(trace, logic_out), service="im-comet", kind="SERVER")
+    # logic → NATS → comet: the delivery request's PRODUCER span, the comet's CONSUMER span its child
+    publish = only([s for s in under_logic if s["kind"] == "PRODUCER"], service="im-logic")
+    assert publish["name"] == "publish im.deliver.comet-1", publish
+    assert publish["attributes"]["genesis.nats.injected"] is True
+    comet = only(children(trace, publish), service="im-comet", kind="CONSUMER")
+    assert comet["name"] == "process im.deliver.comet-1"
+    assert comet["attributes"]["messaging.system"] == "nats", comet
+    assert comet["parent_remote"] is True
     comet_redis = [s for s in children(trace, comet) if db_system(s) == "redis"]
     assert {"HGET", "LPOP"} <= {s["attributes"].get("db.operation.name") for s in comet_redis}
     comet_out = only([s for s in children(trace, comet) if "url.full" in s["attributes"]], kind="CLIENT")
     device = only(children(trace, comet_out), service="im-device", kind="SERVER")
     assert device["attributes"]["http.response.status_code"] == 200
+    # the answer goes back to im-logic's inbox, published while processing
+    reply = only([s for s in children(trace, comet) if s["kind"] == "PRODUCER"], service="im-comet")
+    assert reply["name"] == "publish (temporary)", reply
     assert all(s["status"]["code"] != "ERROR" for s in trace), [s["name"] for s in trace
                                                                 if s["status"]["code"] == "ERROR"]
 
 
 def test_failed_delivery_shows_where_the_message_went(demo):
     _, trace = step_trace(demo["spans"], 4)
-    comet = only(trace, service="im-comet", kind="SERVER")
-    assert comet["attributes"]["http.response.status_code"] == 502
-    errors = [s for s in trace if svc(s) == "im-comet" and s["status"]["code"] == "ERROR"]
-    assert errors, "the failed push to carol's phone is not an error span"
+    comet = only(trace, service="im-comet", kind="CONSUMER")
+    errors = [s for s in children(trace, comet) if s["status"]["code"] == "ERROR"]
+    assert errors, "the failed push to carol's phone is not an error span under the delivery"
     logic = only(trace, service="im-logic", kind="SERVER")
     inserts = [s for s in children(trace, logic) if db_system(s) in ("mysql", "mariadb")
                and "offline_messages" in s["attributes"].get("db.query.text", "")]
@@ -142,17 +149,26 @@ def latest_points(points, name):
 def test_red_metrics_for_every_service(demo):
     server = latest_points(demo["points"], "http.server.request.duration")
     requests = {s: sum(int(p["count"]) for p in server if svc(p) == s) for s in IM_SERVICES}
-    # gateway: 3 sends, 2 history reads, 1 bad request; comet: 2 connects, 2 notifies
-    assert requests["im-gateway"] == 6 and requests["im-comet"] == 4, requests
+    # gateway: 3 sends, 2 history reads, 1 bad request; comet: 2 connects (deliveries come by NATS)
+    assert requests["im-gateway"] == 6 and requests["im-comet"] == 2, requests
     assert requests["im-logic"] == 5, requests      # the bad request never reaches logic
     status = {(svc(p), p["attributes"].get("http.response.status_code")) for p in server}
-    assert ("im-gateway", 400) in status and ("im-comet", 502) in status
+    assert ("im-gateway", 400) in status
     db = latest_points(demo["points"], "db.client.operation.duration")
     systems = {(svc(p), p["attributes"].get("db.system.name")) for p in db}
     assert {("im-logic", "redis"), ("im-comet", "redis")} <= systems
     assert ("im-logic", "mariadb") in systems or ("im-logic", "mysql") in systems
     client = latest_points(demo["points"], "http.client.request.duration")
-    assert {"im-gateway", "im-logic", "im-comet"} <= {svc(p) for p in client}
+    assert {"im-gateway", "im-comet"} <= {svc(p) for p in client}
+    # the two delivery requests: sent by im-logic, consumed and processed by im-comet
+    def total(name, service, **attrs):
+        return sum(int(p.get("count", p.get("value", 0))) for p in latest_points(demo["points"], name)
+                   if svc(p) == service and all(p["attributes"].get(k) == v for k, v in attrs.items()))
+    dest = {"messaging.system": "nats", "messaging.destination.name": "im.deliver.comet-1"}
+    assert total("messaging.client.sent.messages", "im-logic", **dest) == 2
+    assert total("messaging.client.operation.duration", "im-logic", **dest) == 2
+    assert total("messaging.client.consumed.messages", "im-comet", **dest) == 2
+    assert total("messaging.process.duration", "im-comet", **dest) == 2
 
 
 def test_prometheus_scrapes_pass_promtool_and_carry_exemplars(demo):
@@ -194,7 +210,7 @@ def test_interrupted_demo_stops_everything(tmp_path):
             break
         seen += line
     assert "sending with curl" in seen, seen
-    assert len(processes_in(d)) == 7, "genesis-view, redis, mariadbd, phone, comet, logic, gateway"
+    assert len(processes_in(d)) == 8, "genesis-view, redis, nats, mariadbd, phone, comet, logic, gateway"
     os.killpg(p.pid, signal.SIGINT)    # Ctrl-C: the whole foreground process group
     rest, _ = p.communicate(timeout=60)
     assert p.returncode != 0

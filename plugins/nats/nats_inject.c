@@ -1,0 +1,143 @@
+/* nats_inject.c — the pre-send step: decline fast when nothing is due, else plan, send,
+ * account, and repeat while the write is not over (contracts in nats_inject.h). Runs on the
+ * application thread inside a write hook.
+ *
+ * One application write may take several rounds: a round plans at most GA_NP_MSGS messages,
+ * and a send that carried only bytes of ours did not carry any of the application's. Rounds
+ * go on while every byte offered was taken, as the kernel's own write does on a blocking
+ * socket; a short send ends the call with the application's bytes counted so far (a partial
+ * write, as the kernel reports one), or with the error when none went out. */
+#include <errno.h>
+#include <limits.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "plugins/nats/nats_inject.h"
+#include "plugins/nats/nats_inject_int.h"
+#include "preload/emit.h"
+#include "preload/real.h"
+
+static ssize_t ga__real_send(int fd, const struct msghdr *m, int flags, int use_msg)
+{
+    if (!use_msg) {
+        ga_writev_fn f = GA_REAL(writev);
+        return f ? f(fd, m->msg_iov, (int)m->msg_iovlen)
+                 : syscall(SYS_writev, fd, m->msg_iov, (int)m->msg_iovlen);
+    }
+    ga_sendmsg_fn f = GA_REAL(sendmsg);
+    return f ? f(fd, m, flags) : syscall(SYS_sendmsg, fd, m, flags);
+}
+
+ga_nats_sender_fn ga_nats_sender = ga__real_send;
+
+/* Total of an iovec array; SIZE_MAX when it does not fit an ssize_t (the kernel says EINVAL). */
+static size_t ga__total(const struct iovec *v, size_t cnt)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cnt; i++) {
+        if (v[i].iov_len > (size_t)SSIZE_MAX - n)
+            return SIZE_MAX;
+        n += v[i].iov_len;
+    }
+    return n;
+}
+
+/* Move src past `n` application bytes. */
+static void ga__advance(ga_np_src *src, size_t n)
+{
+    while (n > 0 && src->i < src->cnt) {
+        size_t left = src->v[src->i].iov_len - src->off;
+        if (n < left) {
+            src->off += n;
+            return;
+        }
+        n -= left;
+        src->i++;
+        src->off = 0;
+    }
+    while (src->i < src->cnt && src->v[src->i].iov_len == src->off)
+        src->i++, src->off = 0;
+}
+
+/* One round: plan (locked), send (unlocked), account and commit (locked). Returns 0 when the
+ * first round finds nothing to do (the caller declines); else 1 with *w = the real call's
+ * result, *app = application bytes that went out, *offered = wire bytes offered. */
+static int ga__round(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int flags, int use_msg,
+                     int round, ga_np_src *src, ssize_t *w, size_t *app, size_t *offered)
+{
+    uint32_t gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
+    ga_np_plan pl;
+    if (!ga_conn_lock(c, fd, gen))
+        return 0;
+    ga_nats_state *st = ga_nats_st(c);
+    if (!st->init)
+        ga_nats_state_init(st, e, fd, gen);
+    pl.now = ga_now_ns();
+    if (round == 0)
+        st->send_ns = pl.now;
+    int due = ga_np_find(st, src, &pl);
+    ga_conn_unlock(c);
+    if (!due && round == 0)
+        return 0;
+    ga_np_compose(st, &pl, src);
+    struct msghdr mh = *m;
+    mh.msg_iov = pl.v;
+    mh.msg_iovlen = (size_t)pl.niov;
+    if (round > 0)
+        mh.msg_control = NULL, mh.msg_controllen = 0;   /* ancillary data goes once */
+    *offered = pl.wire_total;
+    *w = *offered > 0 ? ga_nats_sender(fd, &mh, flags, use_msg) : 0;
+    if (*w < 0)
+        return 1;
+    int err = errno;
+    uint64_t now = ga_now_ns();
+    if (ga_conn_lock(c, fd, gen)) {
+        *app = ga_np_account(st, &pl, (size_t)*w);
+        ga_np_commit(st, &pl, src, *app, now);
+        ga_conn_unlock(c);
+    } else {
+        *app = ga_np_account(NULL, &pl, (size_t)*w);
+    }
+    errno = err;
+    return 1;
+}
+
+int ga_nats_send(int fd, ga_fd *e, const struct msghdr *m, int flags, int use_msg, ssize_t *ret)
+{
+    if (e->socktype != SOCK_STREAM)
+        return 0;
+    ga_conn *c = atomic_load_explicit(&e->conn, memory_order_acquire);
+    if (c == NULL || !atomic_load_explicit(&ga_nats_st(c)->inject, memory_order_relaxed))
+        return 0;                               /* the common case: no headers, nothing owed */
+    size_t n = ga__total(m->msg_iov, m->msg_iovlen);
+    if (n == 0 || n == SIZE_MAX || (flags & (MSG_OOB | MSG_ZEROCOPY)))
+        return 0;
+    ga_tls_busy = 1;
+    ga_np_src src = { m->msg_iov, m->msg_iovlen, 0, 0 };
+    ga__advance(&src, 0);
+    size_t done = 0;
+    int handled = 0;
+    for (int round = 0; round < 65536 && done < n; round++) {
+        ssize_t w = 0;
+        size_t app = 0, offered = 0;
+        if (!ga__round(fd, e, c, m, flags, use_msg, round, &src, &w, &app, &offered))
+            break;
+        handled = 1;
+        if (w < 0) {
+            if (done > 0)
+                *ret = (ssize_t)done;           /* the bytes that did go out: a partial write */
+            else
+                *ret = -1;                      /* errno as the real call left it */
+            ga_tls_busy = 0;
+            return 1;
+        }
+        done += app;
+        ga__advance(&src, app);
+        if ((size_t)w < offered && app > 0)
+            break;                              /* a short write: report it as the kernel does */
+        if (offered == 0 && app == 0)
+            break;                              /* nothing could be planned: cannot happen */
+    }
+    *ret = (ssize_t)done;
+    ga_tls_busy = 0;
+    return handled;
+}

@@ -1,0 +1,95 @@
+/* nats_inject_int.h — the injector's plan for one real send call (nats_inject_plan.c), shared
+ * with its driver (nats_inject.c). Not an API.
+ *
+ * Offsets called "call offsets" count the application's bytes offered in this round, from 0.
+ * A plan is a list of pieces, each standing for wire bytes and application bytes:
+ *   APP   application bytes sent as they are (wire = app);
+ *   OURS  bytes of a rewritten head (wire only; they may point into the application's memory,
+ *         the subject for instance, but count as ours);
+ *   DEL   the original head those pieces replace (app only): counted as sent once every byte
+ *         of the new head went out;
+ *   OWE   the rest of a new head an earlier call began to send (wire only);
+ *   ODEL  the original head of that message, which the application sends again (app only). */
+#ifndef GA_NATS_INJECT_INT_H
+#define GA_NATS_INJECT_INT_H
+
+#include <sys/uio.h>
+#include "plugins/nats/nats_state.h"
+
+#define GA_NP_MSGS      8           /* PUB/HPUB messages one round plans at most */
+#define GA_NP_PIECES    (4 + GA_NP_MSGS * 8)
+
+enum { GA_NP_APP = 0, GA_NP_OURS, GA_NP_DEL, GA_NP_OWE, GA_NP_ODEL };
+
+typedef struct ga_np_piece {
+    const uint8_t *p;
+    size_t len;                     /* wire bytes */
+    size_t app;                     /* application bytes it stands for */
+    uint8_t kind;
+    int8_t msg;                     /* OURS / DEL: the message */
+} ga_np_piece;
+
+/* A PUB/HPUB message the dry run found in this round's bytes. */
+typedef struct ga_np_msg {
+    ga_nats_line line;              /* valid while the application's buffer is (in place) */
+    size_t at;                      /* call offset of its first byte */
+    size_t head_len;                /* bytes of its original head: the line (+ header block) */
+    uint8_t inject;                 /* its head is rewritten */
+    uint8_t info;                   /* GA_NATS_I_* */
+    uint8_t num_len, tp_len;
+    uint64_t start_ns;
+    ga_span_ids ids;
+    char num[24];                   /* "<header bytes> <total bytes>\r\n" */
+    char tp[GA_NATS_HDR_NEW];       /* the new header block, or the field added to one */
+} ga_np_msg;
+
+typedef struct ga_np_plan {
+    uint64_t base;                  /* stream offset of the round's first application byte */
+    size_t total;                   /* application bytes offered in this round */
+    size_t end;                     /* application bytes the plan covers */
+    size_t skip0;                   /* bytes dropped after the debt (ODEL) */
+    uint64_t now;                   /* when the write began */
+    uint8_t refeed;                 /* feed the real parser the bytes sent (not the dry copy) */
+    uint8_t injects;                /* some head is rewritten */
+    int8_t cli_headers;             /* the client's headers declaration, as of the dry run */
+    int nmsg;
+    int nv;                         /* pieces */
+    int niov;                       /* iovecs: the pieces that carry wire bytes */
+    int cut;                        /* the message whose new head was cut short, or -1 */
+    size_t owe_len;
+    size_t wire_total, app_total;   /* of the pieces */
+    ga_np_msg m[GA_NP_MSGS];
+    ga_np_piece pc[GA_NP_PIECES];
+    struct iovec v[GA_NP_PIECES];
+    uint8_t owe[GA_NATS_OWE_CAP];   /* copy of the debt (the lock is not held while sending) */
+    ga_nats_parser after;           /* the dry copy at `end` */
+} ga_np_plan;
+
+/* An iovec array with a starting point: the round's application bytes. */
+typedef struct ga_np_src {
+    const struct iovec *v;
+    size_t cnt;
+    size_t i;                       /* first iovec */
+    size_t off;                     /* first byte in it */
+} ga_np_src;
+
+/* With the connection locked: copy the debt, dry-run a copy of the out parser over the
+ * round's bytes and decide which heads to rewrite. Returns 0 when there is nothing to do
+ * (nothing owed, nothing to rewrite, the whole offer planned). */
+int ga_np_find(ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl);
+
+/* Unlocked: identities and texts of the rewritten heads, then the pieces and, for those that
+ * carry wire bytes, the iovecs of the real call (pl->v, pl->niov). */
+void ga_np_compose(const ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src);
+
+/* With the connection locked: `w` wire bytes of the plan went out. Records the new debt and
+ * the message cut inside its new head; returns how many application bytes went out. st may be
+ * NULL (the state went away): only count. */
+size_t ga_np_account(ga_nats_state *st, ga_np_plan *pl, size_t w);
+
+/* With the connection locked: the real out parser after `app` application bytes went out
+ * (the dry copy when it is exact, else a real feed), and their PRODUCER records. */
+void ga_np_commit(ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src, size_t app,
+                  uint64_t now);
+
+#endif

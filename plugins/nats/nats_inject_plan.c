@@ -1,0 +1,313 @@
+/* nats_inject_plan.c — which message heads one send rewrites, found by a dry run of a copy of
+ * the out parser over the bytes (contracts in nats_inject_int.h; the reasoning in
+ * docs/messaging.md "Injection").
+ *
+ * A head is rewritten only when all of this holds: the server said "headers":true and the
+ * client's CONNECT declared headers; the head (the control line, and for an HPUB its header
+ * block) lies whole in one iovec of this call; an HPUB's block is a well-formed NATS/1.0 block
+ * without a traceparent; the rewritten message stays within the server's max_payload; the new
+ * head fits the debt buffer; and no rewritten head of this message was begun by an earlier
+ * call (next_ok). Everything else goes out as the application wrote it. */
+#include <string.h>
+#include "plugins/nats/nats_inject_int.h"
+#include "plugins/nats/nats_rec.h"
+#include "protocols/w3c/tp_fast.h"
+
+#define GA__DEFAULT_MAX_PAYLOAD 1048576u
+
+typedef struct ga__finder {
+    const ga_nats_state *st;
+    ga_np_plan *pl;
+    size_t seg_off, seg_len;        /* the iovec being fed: its call offset and length */
+    int cur;                        /* the HPUB whose header block is being read, or -1 */
+} ga__finder;
+
+/* The decimal digits of v, backwards from end; returns where they start. */
+static char *ga__utoa_end(char *end, uint64_t v)
+{
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    return end;
+}
+
+/* "<a> <b>\r\n" into out (at most 24 bytes); returns its length. */
+static uint8_t ga__counts(char *out, uint64_t a, uint64_t b)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    *--p = '\n';
+    *--p = '\r';
+    p = ga__utoa_end(p, b);
+    *--p = ' ';
+    p = ga__utoa_end(p, a);
+    uint8_t n = (uint8_t)(tmp + sizeof tmp - p);
+    memcpy(out, p, n);
+    return n;
+}
+
+/* May the head of m be rewritten at all (before looking at its size and block)? */
+static int ga__may(const ga__finder *f, const ga_np_msg *m)
+{
+    const ga_np_plan *pl = f->pl;
+    return m->line.in_place && f->st->srv_headers && pl->cli_headers == 1 && m->at >= pl->skip0 &&
+           pl->base + m->at >= f->st->next_ok;
+}
+
+static uint32_t ga__max_payload(const ga__finder *f)
+{
+    return f->st->max_payload ? f->st->max_payload : GA__DEFAULT_MAX_PAYLOAD;
+}
+
+static void ga__decide_pub(ga__finder *f, ga_np_msg *m)
+{
+    const ga_nats_line *l = &m->line;
+    if (l->total + GA_NATS_HDR_NEW > ga__max_payload(f))
+        return;                                 /* near max_payload: sent untouched */
+    m->num_len = ga__counts(m->num, GA_NATS_HDR_NEW, l->total + GA_NATS_HDR_NEW);
+    if (1u + l->size_at + m->num_len + GA_NATS_HDR_NEW > GA_NATS_OWE_CAP)
+        return;
+    m->inject = 1;
+    m->info |= GA_NATS_I_INJECTED;
+    f->pl->injects = 1;
+}
+
+/* The HPUB's block ends at call offset `end`: rewrite its head? */
+static void ga__decide_hpub(ga__finder *f, ga_np_msg *m, size_t end)
+{
+    const ga_nats_line *l = &m->line;
+    const uint8_t *blk = l->raw + l->len;
+    if ((m->info & GA_NATS_I_OWN_TP) || !ga__may(f, m) || end > f->seg_off + f->seg_len ||
+        l->hdr < 12 || memcmp(blk, "NATS/1.0", 8) != 0 || memcmp(blk + l->hdr - 4, "\r\n\r\n", 4) != 0 ||
+        l->total + GA_NATS_TP_LINE > ga__max_payload(f))
+        return;
+    m->num_len = ga__counts(m->num, l->hdr + GA_NATS_TP_LINE, l->total + GA_NATS_TP_LINE);
+    if (l->size_at + m->num_len + (l->hdr - 2) + GA_NATS_TP_LINE + 2 > GA_NATS_OWE_CAP)
+        return;
+    m->inject = 1;
+    m->info |= GA_NATS_I_INJECTED;
+    f->pl->injects = 1;
+}
+
+static void ga__f_line(void *ctx, ga_nats_parser *ps, const ga_nats_line *l, uint64_t off)
+{
+    ga__finder *f = ctx;
+    ga_np_plan *pl = f->pl;
+    (void)ps;
+    if (l->op == GA_NATS_PING || l->op == GA_NATS_PONG)
+        return;
+    if (l->op != GA_NATS_PUB && l->op != GA_NATS_HPUB) {
+        pl->refeed = 1;                         /* SUB, UNSUB: the real parser must see them */
+        return;
+    }
+    ga_np_msg *m = &pl->m[pl->nmsg++];
+    m->line = *l;
+    m->at = (size_t)(off - pl->base);
+    m->head_len = l->len;
+    m->inject = 0;
+    m->info = 0;
+    if (!l->in_place)
+        pl->refeed = 1;                         /* its texts are not in the caller's memory */
+    f->cur = l->op == GA_NATS_HPUB ? pl->nmsg - 1 : -1;
+    if (l->op == GA_NATS_PUB && ga__may(f, m))
+        ga__decide_pub(f, m);
+}
+
+static void ga__f_facts(void *ctx, ga_nats_parser *ps, const ga_nats_facts *f)
+{
+    ga__finder *fd = ctx;
+    (void)ps;
+    if (f->op == GA_NATS_CONNECT)
+        fd->pl->cli_headers = f->headers == 1;
+    fd->pl->refeed = 1;
+}
+
+static void ga__f_tp(void *ctx, ga_nats_parser *ps, const uint8_t *v, size_t n)
+{
+    ga__finder *f = ctx;
+    (void)ps, (void)v, (void)n;
+    if (f->cur >= 0)
+        f->pl->m[f->cur].info |= GA_NATS_I_OWN_TP;
+}
+
+static void ga__f_hdr_end(void *ctx, ga_nats_parser *ps, uint64_t off)
+{
+    ga__finder *f = ctx;
+    (void)ps;
+    if (f->cur < 0)
+        return;
+    ga_np_msg *m = &f->pl->m[f->cur];
+    size_t end = (size_t)(off - f->pl->base);
+    m->head_len = end - m->at;
+    ga__decide_hpub(f, m, end);
+    f->cur = -1;
+}
+
+static void ga__f_end(void *ctx, ga_nats_parser *ps, uint64_t off)
+{
+    ga__finder *f = ctx;
+    (void)off;
+    if (f->pl->nmsg == GA_NP_MSGS)
+        ps->stop = 1;                           /* the plan is full: the rest waits */
+}
+
+int ga_np_find(ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl)
+{
+    pl->base = st->out.off;
+    pl->owe_len = st->owe_off < st->owe_len ? (size_t)(st->owe_len - st->owe_off) : 0;
+    memcpy(pl->owe, st->owe + st->owe_off, pl->owe_len);
+    pl->total = 0;
+    for (size_t i = src->i; i < src->cnt; i++)
+        pl->total += src->v[i].iov_len - (i == src->i ? src->off : 0);
+    pl->skip0 = st->del_len < pl->total ? st->del_len : pl->total;
+    pl->refeed = pl->owe_len > 0 || pl->skip0 > 0;
+    pl->injects = 0;
+    pl->nmsg = 0;
+    pl->nv = 0;
+    pl->cli_headers = st->cli_headers;
+    ga_nats_copy(&pl->after, &st->out);
+    pl->end = pl->total;
+    if (st->dead)
+        return pl->owe_len > 0 || pl->skip0 > 0;
+    ga__finder f = { st, pl, 0, 0, -1 };
+    ga_nats_cb cb = { .ctx = &f, .line = ga__f_line, .facts = ga__f_facts, .tp = ga__f_tp,
+                      .hdr_end = ga__f_hdr_end, .msg_end = ga__f_end };
+    size_t pos = 0;
+    for (size_t i = src->i; i < src->cnt; i++) {
+        size_t o = i == src->i ? src->off : 0;
+        f.seg_off = pos;
+        f.seg_len = src->v[i].iov_len - o;
+        size_t k = ga_nats_feed(&pl->after, (const uint8_t *)src->v[i].iov_base + o, f.seg_len, &cb);
+        pos += k;
+        if (k < f.seg_len || pl->after.phase == GA_NATS_P_ERROR)
+            break;
+    }
+    if (pl->after.phase == GA_NATS_P_ERROR)
+        pl->refeed = 1, pos = pl->total;        /* the real parser will find the same error */
+    pl->end = pos;
+    return pl->owe_len > 0 || pl->skip0 > 0 || pl->injects || pl->end < pl->total;
+}
+
+/* ------------------------------------------------------------------ composing */
+
+static int ga__add(ga_np_plan *pl, int kind, const void *p, size_t len, size_t app, int msg)
+{
+    if (pl->nv >= GA_NP_PIECES)
+        return 0;
+    ga_np_piece *c = &pl->pc[pl->nv++];
+    c->p = p;
+    c->len = len;
+    c->app = app;
+    c->kind = (uint8_t)kind;
+    c->msg = (int8_t)msg;
+    if (len > 0)
+        pl->v[pl->niov++] = (struct iovec){ (void *)p, len };
+    pl->wire_total += len;
+    pl->app_total += app;
+    return 1;
+}
+
+/* A walk over the round's iovecs by call offset (offsets only grow). */
+typedef struct ga__walk {
+    const ga_np_src *src;
+    size_t i, seg_start;            /* current iovec and the call offset of its first byte */
+} ga__walk;
+
+static size_t ga__seg_len(const ga__walk *w)
+{
+    return w->src->v[w->i].iov_len - (w->i == w->src->i ? w->src->off : 0);
+}
+
+static const uint8_t *ga__seg_ptr(const ga__walk *w)
+{
+    return (const uint8_t *)w->src->v[w->i].iov_base + (w->i == w->src->i ? w->src->off : 0);
+}
+
+/* APP pieces for call offsets [from, to); 0 when the plan is full (pl->end is cut there). */
+static int ga__add_app(ga_np_plan *pl, ga__walk *w, size_t from, size_t to)
+{
+    while (from < to) {
+        while (from >= w->seg_start + ga__seg_len(w)) {
+            w->seg_start += ga__seg_len(w);
+            w->i++;
+        }
+        size_t in = from - w->seg_start, k = ga__seg_len(w) - in;
+        if (k > to - from)
+            k = to - from;
+        if (!ga__add(pl, GA_NP_APP, ga__seg_ptr(w) + in, k, k, -1)) {
+            pl->end = from;
+            return 0;
+        }
+        from += k;
+    }
+    return 1;
+}
+
+/* The pieces of message j's new head, then the deletion of its old one. */
+static int ga__add_head(ga_np_plan *pl, int j)
+{
+    ga_np_msg *m = &pl->m[j];
+    const ga_nats_line *l = &m->line;
+    if (pl->nv + 5 > GA_NP_PIECES)
+        return 0;
+    if (l->op == GA_NATS_PUB) {
+        ga__add(pl, GA_NP_OURS, "H", 1, 0, j);
+        ga__add(pl, GA_NP_OURS, l->raw, l->size_at, 0, j);
+        ga__add(pl, GA_NP_OURS, m->num, m->num_len, 0, j);
+        ga__add(pl, GA_NP_OURS, m->tp, m->tp_len, 0, j);
+    } else {
+        ga__add(pl, GA_NP_OURS, l->raw, l->size_at, 0, j);
+        ga__add(pl, GA_NP_OURS, m->num, m->num_len, 0, j);
+        ga__add(pl, GA_NP_OURS, l->raw + l->len, l->hdr - 2, 0, j);
+        ga__add(pl, GA_NP_OURS, m->tp, m->tp_len, 0, j);
+    }
+    ga__add(pl, GA_NP_DEL, NULL, 0, m->head_len, j);
+    return 1;
+}
+
+/* Message m's span identity and its header text. */
+static void ga__texts(const ga_nats_state *st, ga_np_plan *pl, ga_np_msg *m)
+{
+    m->start_ns = pl->now;
+    ga_nats_producer_ids(st, &m->line, &m->ids, &m->start_ns);
+    char *t = m->tp;
+    if (m->line.op == GA_NATS_PUB) {
+        memcpy(t, "NATS/1.0\r\n", 10);
+        t += 10;
+    }
+    memcpy(t, "traceparent: ", 13);
+    ga_tp_format(&m->ids, t + 13);
+    memcpy(t + 68, "\r\n\r\n", 4);
+    m->tp_len = (uint8_t)(t + 72 - m->tp);
+}
+
+void ga_np_compose(const ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src)
+{
+    pl->nv = pl->niov = 0;
+    pl->wire_total = pl->app_total = 0;
+    if (pl->owe_len > 0)
+        ga__add(pl, GA_NP_OWE, pl->owe, pl->owe_len, 0, -1);
+    if (pl->skip0 > 0)
+        ga__add(pl, GA_NP_ODEL, NULL, 0, pl->skip0, -1);
+    ga__walk w = { src, src->i, 0 };
+    size_t pos = pl->skip0;
+    for (int j = 0; j < pl->nmsg; j++) {
+        ga_np_msg *m = &pl->m[j];
+        if (!m->inject)
+            continue;
+        int ok = ga__add_app(pl, &w, pos, m->at);
+        if (ok)
+            ga__texts(st, pl, m);
+        if (!ok || !ga__add_head(pl, j)) {
+            if (ok)
+                pl->end = m->at;
+            pl->refeed = 1;
+            for (int k = j; k < pl->nmsg; k++)
+                pl->m[k].inject = 0;            /* planned again in the next round */
+            return;
+        }
+        pos = m->at + m->head_len;
+    }
+    if (!ga__add_app(pl, &w, pos, pl->end))
+        pl->refeed = 1;
+}

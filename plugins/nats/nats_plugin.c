@@ -1,0 +1,52 @@
+/* nats_plugin.c — the NATS plug-in: its descriptor (preload/plugin.h) and configuration entry.
+ *
+ * Wire, any client: nats_handler.c (detection, both directions through the parser of
+ * protocols/nats/), nats_span.c (records, the thread's active span), nats_inject*.c (the
+ * pre-send step that puts traceparent into message headers). libnats hooks: hook_libnats.c
+ * (the publisher's context handed to the thread that writes, through nats_hint.c; CONSUMER
+ * spans around subscription callbacks). Exporter side: nats_ops.c. Documentation:
+ * docs/messaging.md. */
+#include "preload/plugin.h"
+#include "plugins/nats/nats_state.h"
+#include "plugins/nats/nats_hint.h"
+#include "plugins/nats/nats_inject.h"
+
+enum { GA_NV_LIBNATS };
+
+static ga_var ga__vars[] = {
+    [GA_NV_LIBNATS] = GA_VAR_BOOL("GENESIS_NATS_LIBNATS", "true",
+                                  "libnats symbol hooks: publisher context, callback spans"),
+    { .name = NULL },
+};
+
+static int ga__libnats;
+_Atomic int ga_nats_lib_consumes;
+
+int ga_nats_libnats_on(void)
+{
+    return ga__libnats;
+}
+
+static void ga__init(void)
+{
+    ga__libnats = ga_var_bool(&ga__vars[GA_NV_LIBNATS]);
+}
+
+static void ga__after_fork(void)
+{
+    ga_nats_hint_after_fork();
+}
+
+extern const struct ga_plugin_exp ga_nats_exp;
+
+const ga_plugin ga_plugin_nats = {
+    .name = "nats",
+    .detect = ga_nats_detect,
+    .data = ga_nats_data,
+    .closed = ga_nats_closed,
+    .presend = ga_nats_send,
+    .init = ga__init,
+    .after_fork = ga__after_fork,
+    .vars = ga__vars,
+    .exp = &ga_nats_exp,
+};

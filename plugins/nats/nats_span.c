@@ -1,0 +1,127 @@
+/* nats_span.c — NATS span identity and records on the application thread: PRODUCER spans for
+ * messages that went out, CONSUMER spans for messages delivered, and the thread's active span
+ * while a delivered message is being processed. Only raw facts go into the records;
+ * nats_ops.c makes names and attributes of them. */
+#include <string.h>
+#include "plugins/nats/nats_state.h"
+#include "plugins/nats/nats_rec.h"
+#include "plugins/nats/nats_hint.h"
+#include "preload/context.h"
+#include "preload/emit.h"
+
+void ga_nats_consumer_ids(ga_span_ids *ids, const ga_span_ctx *parent)
+{
+    if (parent != NULL && parent->valid) {
+        memcpy(ids->trace_id, parent->trace_id, 16);
+        memcpy(ids->parent_id, parent->span_id, 8);
+        ids->has_parent = 1;
+        ids->parent_remote = parent->remote;
+    } else {
+        parent = NULL;                  /* no traceparent: the message starts a trace */
+        ga_random_trace_id(ids->trace_id);
+        memset(ids->parent_id, 0, 8);
+        ids->has_parent = 0;
+        ids->parent_remote = 0;
+    }
+    ga_random_span_id(ids->span_id);
+    ids->flags = ga_sample(ids->trace_id, parent) ? GA_TF_SAMPLED : 0;
+}
+
+void ga_nats_producer_ids(const ga_nats_state *st, const ga_nats_line *l, ga_span_ids *ids,
+                          uint64_t *start_ns)
+{
+    ga_span_ctx parent;
+    uint64_t t;
+    if (st->lang_c &&
+        ga_nats_hint_take(ga_nats_subject_hash(l->subj, l->subj_len), l->total - l->hdr,
+                          *start_ns, &parent, &t)) {
+        ga_span_start(ids, &parent);
+        if (t < *start_ns)
+            *start_ns = t;
+        return;
+    }
+    ga_span_start(ids, NULL);
+}
+
+void ga_nats_set_active(const ga_span_ids *ids)
+{
+    memcpy(ga_tls_active.trace_id, ids->trace_id, 16);
+    memcpy(ga_tls_active.span_id, ids->span_id, 8);
+    ga_tls_active.flags = ids->flags;
+    ga_tls_active.remote = 0;
+    ga_tls_active.valid = 1;
+}
+
+void ga_nats_clear_active(const ga_span_ids *ids)
+{
+    if (ga_tls_active.valid && memcmp(ga_tls_active.span_id, ids->span_id, 8) == 0)
+        memset(&ga_tls_active, 0, sizeof ga_tls_active);
+}
+
+void ga_nats_emit_publish(const ga_nats_state *st, const ga_nats_line *l, const ga_span_ids *ids,
+                          uint64_t start_ns, uint64_t end_ns, uint8_t info)
+{
+    ga_rec *r = ga_emit_begin(GA_PROTO_NATS, GA_OP_NATS_PUBLISH, GA_KIND_PRODUCER, ids, start_ns,
+                              end_ns);
+    if (r == NULL)
+        return;
+    if (l->reply_len)
+        info |= GA_NATS_I_REPLY;
+    if (l->op == GA_NATS_HPUB)
+        info |= GA_NATS_I_HEADERS;
+    ga_rec_put_int(r, GA_A_NATS_INFO, info);
+    ga_rec_put_int(r, GA_A_NATS_BODY, (int64_t)(l->total - l->hdr));
+    if (st->peer.family)
+        ga_rec_put_addr(r, GA_A_PEER, &st->peer);
+    ga_rec_put(r, GA_A_NATS_SUBJECT, GA_AT_STR, l->subj, l->subj_len);   /* last: may be cut */
+    ga_emit_commit(r);
+}
+
+void ga_nats_emit_process(int op, const ga_span_ids *ids, uint64_t start_ns, uint64_t end_ns,
+                          const char *subj, size_t subj_len, uint64_t body, uint8_t info,
+                          const char *queue, size_t queue_len, const ga_addr *peer,
+                          const char *host, size_t host_len, int port)
+{
+    ga_rec *r = ga_emit_begin(GA_PROTO_NATS, (uint8_t)op, GA_KIND_CONSUMER, ids, start_ns, end_ns);
+    if (r == NULL)
+        return;
+    ga_rec_put_int(r, GA_A_NATS_INFO, info);
+    ga_rec_put_int(r, GA_A_NATS_BODY, (int64_t)body);
+    if (port > 0)
+        ga_rec_put_int(r, GA_A_NATS_PORT, port);
+    if (peer != NULL && peer->family)
+        ga_rec_put_addr(r, GA_A_PEER, peer);
+    if (host_len > 0)
+        ga_rec_put(r, GA_A_NATS_HOST, GA_AT_STR, host, host_len);
+    if (queue_len > 0)
+        ga_rec_put(r, GA_A_NATS_QUEUE, GA_AT_STR, queue, queue_len);
+    ga_rec_put(r, GA_A_NATS_SUBJECT, GA_AT_STR, subj, subj_len);      /* last: may be cut */
+    ga_emit_commit(r);
+}
+
+/* The queue group of subscription sid on this connection, or NULL. */
+static const ga_nats_queue *ga__queue(const ga_nats_state *st, uint32_t sid)
+{
+    for (int i = 0; i < st->nqueues; i++)
+        if (st->q[i].sid == sid)
+            return &st->q[i];
+    return NULL;
+}
+
+void ga_nats_rx_deliver(ga_nats_state *st, uint64_t now)
+{
+    ga_nats_rx *rx = &st->rx;
+    const ga_nats_queue *q = ga__queue(st, rx->sid);
+    ga_nats_consumer_ids(&rx->ids, &rx->parent);
+    ga_nats_emit_process(GA_OP_NATS_DELIVER, &rx->ids, now, now, rx->subj, rx->subj_len, rx->body,
+                         rx->info, q ? q->name : NULL, q ? q->len : 0, &st->peer, NULL, 0, 0);
+    ga_nats_set_active(&rx->ids);
+    rx->st = GA_NATS_RX_ACTIVE;
+}
+
+void ga_nats_rx_release(ga_nats_state *st)
+{
+    if (st->rx.st == GA_NATS_RX_ACTIVE)
+        ga_nats_clear_active(&st->rx.ids);
+    st->rx.st = GA_NATS_RX_NONE;
+}

@@ -1,0 +1,170 @@
+/* nats_line.c — one NATS control line: the op name (case-insensitive, per direction), its
+ * fields split at runs of spaces and tabs, and the byte counts (SPECS-2 §5). */
+#include <string.h>
+#include "protocols/nats/nats_int.h"
+
+/* The first four bytes of p (n >= 4) lower-cased as one little-endian word: letters get bit
+ * 0x20, '+' and '-' already have it, so an op name compares as one integer. */
+static uint32_t ga__word(const uint8_t *p)
+{
+    return ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24) |
+           0x20202020u;
+}
+
+#define GA__W(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+
+/* The op named by p[0..n) and the directions it may travel (bit 0 client to server, bit 1
+ * server to client); GA_NATS_NONE when it is no op. */
+static int ga__op(const uint8_t *p, size_t n, int *dirs)
+{
+    uint32_t w;
+    switch (n) {
+    case 3:
+        w = ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16) | 0x202020u;
+        if (w == GA__W('p', 'u', 'b', 0)) { *dirs = 1; return GA_NATS_PUB; }
+        if (w == GA__W('m', 's', 'g', 0)) { *dirs = 2; return GA_NATS_MSG; }
+        if (w == GA__W('s', 'u', 'b', 0)) { *dirs = 1; return GA_NATS_SUB; }
+        if (w == GA__W('+', 'o', 'k', 0)) { *dirs = 2; return GA_NATS_OK; }
+        return GA_NATS_NONE;
+    case 4:
+        w = ga__word(p);
+        if (w == GA__W('h', 'p', 'u', 'b')) { *dirs = 1; return GA_NATS_HPUB; }
+        if (w == GA__W('h', 'm', 's', 'g')) { *dirs = 2; return GA_NATS_HMSG; }
+        if (w == GA__W('p', 'i', 'n', 'g')) { *dirs = 3; return GA_NATS_PING; }
+        if (w == GA__W('p', 'o', 'n', 'g')) { *dirs = 3; return GA_NATS_PONG; }
+        if (w == GA__W('i', 'n', 'f', 'o')) { *dirs = 2; return GA_NATS_INFO; }
+        if (w == GA__W('-', 'e', 'r', 'r')) { *dirs = 2; return GA_NATS_ERR; }
+        return GA_NATS_NONE;
+    case 5:
+        *dirs = 1;
+        return ga__word(p) == GA__W('u', 'n', 's', 'u') && (p[4] | 0x20) == 'b' ? GA_NATS_UNSUB
+                                                                               : GA_NATS_NONE;
+    case 7:
+        *dirs = 1;
+        return ga__word(p) == GA__W('c', 'o', 'n', 'n') && ga__word(p + 3) == GA__W('n', 'e', 'c', 't')
+                   ? GA_NATS_CONNECT : GA_NATS_NONE;
+    default:
+        return GA_NATS_NONE;
+    }
+}
+
+int ga_nats_op_of(const uint8_t *p, size_t n, int dir)
+{
+    int dirs = 0, op = ga__op(p, n, &dirs);
+    return (dirs & (1 << dir)) ? op : GA_NATS_NONE;
+}
+
+int ga_nats_info_prefix(const uint8_t *p, size_t n)
+{
+    static const char info[] = "info ";
+    for (size_t i = 0; i < n && i < 5; i++) {
+        uint8_t c = ga_nats_lower(p[i]);
+        if (i == 4 ? !ga_nats_ws(c) : c != (uint8_t)info[i])
+            return 0;
+    }
+    return n > 0;
+}
+
+/* A byte count: 1 to 10 digits, at most GA_NATS_MAX_SIZE; -1 otherwise. */
+static int64_t ga__count(const uint8_t *p, size_t n)
+{
+    if (n == 0 || n > 10)
+        return -1;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        v = v * 10 + (uint64_t)(p[i] - '0');
+    }
+    return v <= GA_NATS_MAX_SIZE ? (int64_t)v : -1;
+}
+
+/* The end of the token that starts at p[i] (the first space or tab, or `end`). Eight bytes
+ * at a time while eight remain before `end` (SWAR: a byte equal to ' ' or '\t' makes the
+ * has-zero test of the word XOR that byte's pattern fire). */
+static size_t ga__tok(const uint8_t *p, size_t i, size_t end)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (i + 8 <= end) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t a = w ^ (ones * ' '), b = w ^ (ones * '\t');
+        if ((((a - ones) & ~a) | ((b - ones) & ~b)) & highs)
+            break;
+        i += 8;
+    }
+    while (i < end && !ga_nats_ws(p[i]))
+        i++;
+    return i;
+}
+
+#define GA__MAXTOK 6
+
+/* The fields after the op: subject, reply/queue, sid and counts, by op and field count. */
+static int ga__fields(ga_nats_line *l, const uint8_t *const *t, const uint16_t *tl, int nt)
+{
+    int sid_i = -1, subj_i = 0, reply_i = -1, ncounts = 0;
+    switch (l->op) {
+    case GA_NATS_PUB:   if (nt != 2 && nt != 3) return -1; reply_i = nt == 3 ? 1 : -1; ncounts = 1; break;
+    case GA_NATS_HPUB:  if (nt != 3 && nt != 4) return -1; reply_i = nt == 4 ? 1 : -1; ncounts = 2; break;
+    case GA_NATS_MSG:   if (nt != 3 && nt != 4) return -1; sid_i = 1; reply_i = nt == 4 ? 2 : -1; ncounts = 1; break;
+    case GA_NATS_HMSG:  if (nt != 4 && nt != 5) return -1; sid_i = 1; reply_i = nt == 5 ? 2 : -1; ncounts = 2; break;
+    case GA_NATS_SUB:   if (nt != 2 && nt != 3) return -1; reply_i = nt == 3 ? 1 : -1; sid_i = nt - 1; break;
+    case GA_NATS_UNSUB: if (nt != 1 && nt != 2) return -1; subj_i = -1; sid_i = 0; break;
+    default:            return nt == 0 ? 0 : -1;
+    }
+    if (subj_i >= 0)
+        l->subj = t[subj_i], l->subj_len = tl[subj_i];
+    if (reply_i >= 0)
+        l->reply = t[reply_i], l->reply_len = tl[reply_i];
+    if (sid_i >= 0)
+        l->sid = t[sid_i], l->sid_len = tl[sid_i];
+    if (ncounts == 0)
+        return 0;
+    int64_t last = ga__count(t[nt - 1], tl[nt - 1]);
+    int64_t first = ncounts == 2 ? ga__count(t[nt - 2], tl[nt - 2]) : 0;
+    if (last < 0 || first < 0 || first > last)
+        return -1;
+    l->total = (uint64_t)last;
+    l->hdr = (uint64_t)first;
+    l->size_at = (uint16_t)(t[nt - ncounts] - l->raw);
+    return 0;
+}
+
+int ga_nats_parse_line(ga_nats_line *l, const uint8_t *p, size_t n, int dir)
+{
+    size_t end = n - 1;                         /* p[end] is the LF */
+    if (end > 0 && p[end - 1] == '\r')
+        end--;
+    size_t i = 0;
+    while (i < end && !ga_nats_ws(p[i]))
+        i++;
+    l->op = (uint8_t)ga_nats_op_of(p, i, dir);
+    l->in_place = 0;
+    l->len = (uint16_t)n;
+    l->size_at = 0;
+    l->raw = p;
+    l->subj = l->reply = l->sid = NULL;
+    l->subj_len = l->reply_len = l->sid_len = 0;
+    l->hdr = l->total = 0;
+    if (l->op == GA_NATS_NONE || l->op == GA_NATS_INFO || l->op == GA_NATS_CONNECT)
+        return -1;
+    if (l->op == GA_NATS_ERR)
+        return 0;                               /* the rest is a quoted message */
+    const uint8_t *t[GA__MAXTOK];
+    uint16_t tl[GA__MAXTOK];
+    int nt = 0;
+    for (;;) {
+        while (i < end && ga_nats_ws(p[i]))
+            i++;
+        if (i >= end)
+            break;
+        size_t s = i;
+        i = ga__tok(p, i, end);
+        if (nt == GA__MAXTOK)
+            return -1;
+        t[nt] = p + s;
+        tl[nt++] = (uint16_t)(i - s);
+    }
+    return ga__fields(l, t, tl, nt);
+}

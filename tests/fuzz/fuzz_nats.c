@@ -1,0 +1,117 @@
+/* fuzz_nats.c — libFuzzer target for the NATS parser (protocols/nats/).
+ *
+ * Input: byte 0 picks the direction (bit 0), byte 1 a split step; the rest is the stream. The
+ * stream is parsed twice, whole and in pieces of the chosen step (continuing on a copy of the
+ * parser taken midway, as the injector's dry run does); the two event digests must agree, and
+ * neither run may crash, overrun or loop. Line events are checked against the bytes they
+ * describe: a line reported in place lies in the chunk, its texts inside the line. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "protocols/nats/nats.h"
+
+typedef struct digest {
+    uint64_t h;
+    const uint8_t *chunk;
+    size_t chunk_len;
+} digest;
+
+static void mix(digest *d, uint64_t v)
+{
+    d->h = (d->h ^ v) * 0x100000001b3ull;
+}
+
+static void mix_bytes(digest *d, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mix(d, p[i]);
+}
+
+static void within(const uint8_t *p, size_t n, const uint8_t *lo, size_t len)
+{
+    if (n > 0 && (p < lo || p + n > lo + len))
+        abort();
+}
+
+static void on_line(void *ctx, ga_nats_parser *ps, const ga_nats_line *l, uint64_t off)
+{
+    digest *d = ctx;
+    (void)ps;
+    if (l->in_place)
+        within(l->raw, l->len, d->chunk, d->chunk_len);
+    within(l->subj, l->subj_len, l->raw, l->len);
+    within(l->reply, l->reply_len, l->raw, l->len);
+    within(l->sid, l->sid_len, l->raw, l->len);
+    if (l->size_at > l->len || l->hdr > l->total)
+        abort();
+    mix(d, 1 + ((uint64_t)l->op << 8) + (off << 16));
+    mix_bytes(d, l->subj, l->subj_len);
+    mix_bytes(d, l->reply, l->reply_len);
+    mix_bytes(d, l->sid, l->sid_len);
+    mix(d, l->hdr ^ (l->total << 32) ^ ((uint64_t)l->size_at << 20));
+}
+
+static void on_facts(void *ctx, ga_nats_parser *ps, const ga_nats_facts *f)
+{
+    (void)ps;
+    if (f->lang_len < 0 || f->lang_len > (int)sizeof f->lang)
+        abort();
+    mix(ctx, 2 + ((uint64_t)(f->headers + 1) << 8) + ((uint64_t)(f->verbose + 1) << 12) +
+             ((uint64_t)f->max_payload << 16));
+    mix_bytes(ctx, (const uint8_t *)f->lang, (size_t)f->lang_len);
+}
+
+static void on_tp(void *ctx, ga_nats_parser *ps, const uint8_t *v, size_t n)
+{
+    (void)ps;
+    mix(ctx, 3);
+    mix_bytes(ctx, v, n);
+}
+
+static void on_hdr_end(void *ctx, ga_nats_parser *ps, uint64_t off)
+{
+    mix(ctx, 4 + (off << 8) + ((uint64_t)ps->hs.seen_tp << 4));
+}
+
+static void on_end(void *ctx, ga_nats_parser *ps, uint64_t off)
+{
+    (void)ps;
+    mix(ctx, 5 + (off << 8));
+}
+
+static uint64_t parse(const uint8_t *p, size_t n, int dir, size_t step)
+{
+    digest d = { .h = 0xcbf29ce484222325ull };
+    ga_nats_cb cb = { &d, on_line, on_facts, on_tp, on_hdr_end, on_end };
+    ga_nats_parser ps, copy;
+    ga_nats_init(&ps, dir);
+    for (size_t i = 0; i < n; i += step) {
+        size_t k = n - i < step ? n - i : step;
+        if (i == step) {                /* continue on a copy, as the injector does */
+            memset(&copy, 0xa5, sizeof copy);
+            ga_nats_copy(&copy, &ps);
+            ps = copy;
+        }
+        d.chunk = p + i;
+        d.chunk_len = k;
+        if (ga_nats_feed(&ps, p + i, k, &cb) != k)
+            abort();
+        (void)ga_nats_quiet(&ps);
+    }
+    mix(&d, ps.phase + (ps.off << 8));
+    return d.h;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 2)
+        return 0;
+    int dir = data[0] & 1;
+    size_t step = (size_t)data[1] % 37 + 1;
+    const uint8_t *p = data + 2;
+    size_t n = size - 2;
+    (void)ga_nats_info_prefix(p, n);
+    if (parse(p, n, dir, n ? n : 1) != parse(p, n, dir, step))
+        abort();
+    return 0;
+}

@@ -1,0 +1,251 @@
+"""NATS on the wire with raw-socket clients: what a subscriber that never asked for headers
+receives, a fake server that announces "headers":false, max_payload, and a message that carries a
+traceparent of its own. The bytes each side sees are compared with a bare run."""
+import signal
+import socket
+import threading
+import time
+
+from conftest import PY
+from nats_common import (Background, assert_linked, assert_publish_span, nats_client, nats_server,  # noqa: F401
+                         nats_server_with, nats_spans)
+
+# A raw client: CONNECT with the given JSON, SUB, PING/PONG, "ready", then N messages' raw bytes.
+RAW_SUB = r"""
+import socket, sys
+port, subject, n, connect = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+s = socket.create_connection(('127.0.0.1', port))
+buf = b''
+while b'\r\n' not in buf:
+    buf += s.recv(65536)
+s.sendall(b'CONNECT ' + connect.encode() + b'\r\nSUB ' + subject.encode() + b' 1\r\nPING\r\n')
+buf = b''
+while b'PONG\r\n' not in buf:
+    buf += s.recv(65536)
+print('ready', flush=True)
+buf = buf.split(b'PONG\r\n', 1)[1]
+def complete(b):
+    count, i = 0, 0
+    while True:
+        j = b.find(b'\r\n', i)
+        if j < 0:
+            return count
+        f = b[i:j].split()
+        if f and f[0] in (b'MSG', b'HMSG'):
+            end = j + 2 + int(f[-1]) + 2
+            if end > len(b):
+                return count
+            count, i = count + 1, end
+        else:
+            i = j + 2
+while complete(buf) < n:
+    buf += s.recv(65536)
+sys.stdout.buffer.write(buf)
+"""
+
+RAW_PUB = r"""
+import socket, sys
+port, data = int(sys.argv[1]), sys.argv[2].encode().decode('unicode_escape').encode('latin-1')
+s = socket.create_connection(('127.0.0.1', port))
+buf = b''
+while b'\r\n' not in buf:
+    buf += s.recv(65536)
+s.sendall(b'CONNECT {"verbose":false,"headers":true}\r\n' + data + b'PING\r\n')
+buf = b''
+while b'PONG\r\n' not in buf:
+    buf += s.recv(65536)
+print('sent')
+"""
+
+NO_HEADERS = '{"verbose":false,"pedantic":false}'
+HEADERS = '{"verbose":false,"pedantic":false,"headers":true}'
+
+
+def raw_sub(gen, port, subject, n, connect, preload):
+    return Background(gen.tmp, "rawsub", [PY, "-c", RAW_SUB, str(port), subject, str(n), connect], preload=preload)
+
+
+def test_subscriber_without_headers_gets_bare_bytes(gen, nats_server):
+    port, url = nats_server.port, nats_server.nats_url
+    got = {}
+    for preload in (False, True):
+        plain = raw_sub(gen, port, "gen.bare", 3, NO_HEADERS, preload)
+        aware = raw_sub(gen, port, "gen.bare", 3, HEADERS, False)
+        pub = gen.run(nats_client("pub", url, "gen.bare", 3), preload=preload)
+        assert pub.rc == 0, pub.describe()
+        got[preload] = (plain.wait(), aware.wait(), pub)
+    (bare_plain, bare_aware, _), (plain, aware, pub) = got[False], got[True]
+    # the subscriber that never asked for headers sees exactly the bare bytes
+    assert plain.stdout == bare_plain.stdout, (plain.stdout, bare_plain.stdout)
+    assert plain.stdout.count(b"MSG gen.bare 1 ") == 3 and b"traceparent" not in plain.stdout
+    # while a subscriber that did ask sees the context the library added
+    assert bare_aware.stdout.count(b"MSG gen.bare 1 ") == 3 and b"HMSG" not in bare_aware.stdout
+    assert aware.stdout.count(b"HMSG gen.bare 1 82 ") == 3, aware.stdout
+    producers = nats_spans(pub.spans, "PRODUCER")
+    for p in producers:
+        assert_publish_span(p, "gen.bare", port, injected=True)
+        assert f"traceparent: 00-{p['trace_id']}-{p['span_id']}-01".encode() in aware.stdout
+    # the plain subscriber, itself preloaded, still made its consumer spans (roots: no context)
+    consumers = nats_spans(plain.spans, "CONSUMER")
+    assert len(consumers) == 3 and all("parent_span_id" not in c for c in consumers), consumers
+
+
+class FakeServer:
+    """A NATS server that announces "headers":false, answers PING, and keeps what it received."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.received = []
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            c.sendall(b'INFO {"server_id":"FAKE","version":"2.9.10","proto":1,"headers":false,'
+                      b'"max_payload":1048576} \r\n')
+            got = b""
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    break
+                got += d
+                c.sendall(b"PONG\r\n" * d.count(b"PING\r\n"))
+            self.received.append(got)
+            c.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def test_server_without_headers_gets_no_injection(gen):
+    srv = FakeServer()
+    try:
+        url = f"nats://127.0.0.1:{srv.port}"
+        bare = gen.run(nats_client("pub", url, "gen.fake", 3), preload=False)
+        pre = gen.run(nats_client("pub", url, "gen.fake", 3))
+        assert bare.rc == 0 and pre.rc == 0 and pre.stdout == bare.stdout == b"published 3\n", pre.describe()
+        assert len(srv.received) == 2, srv.received
+        assert srv.received[1] == srv.received[0], srv.received       # byte for byte
+        assert b'"headers":false' in srv.received[0] and srv.received[0].count(b"PUB gen.fake 10\r\n") == 3
+        producers = nats_spans(pre.spans, "PRODUCER")
+        assert len(producers) == 3
+        for p in producers:
+            assert_publish_span(p, "gen.fake", srv.port, injected=False)
+    finally:
+        srv.close()
+
+
+def test_max_payload_is_never_crossed(gen, tmp_path):
+    srv = nats_server_with(tmp_path, "max_payload: 200")
+    try:
+        port, url = srv.port, srv.nats_url
+        sub = Background(gen.tmp, "sub", nats_client("sub", url, "gen.max", 2))
+        # 100 + 82 fits: injected; 150 + 82 would cross 200: sent untouched
+        small = gen.run(nats_client("pub", url, "gen.max", 1, 100))
+        large = gen.run(nats_client("pub", url, "gen.max", 1, 150))
+        sub.wait()
+        assert small.rc == 0 and large.rc == 0, (small.describe(), large.describe())
+        assert sub.stdout.count(b"got gen.max-0") == 2, sub.stdout
+        assert b"Maximum Payload" not in large.stderr + small.stderr
+        (ps,), (pl,) = nats_spans(small.spans, "PRODUCER"), nats_spans(large.spans, "PRODUCER")
+        assert_publish_span(ps, "gen.max", port, body=100, injected=True)
+        assert_publish_span(pl, "gen.max", port, body=150, injected=False)
+        consumers = sorted(nats_spans(sub.spans, "CONSUMER"),
+                           key=lambda c: c["attributes"]["messaging.message.body.size"])
+        assert consumers[0].get("parent_span_id") == ps["span_id"]
+        assert "parent_span_id" not in consumers[1]
+    finally:
+        srv.stop()
+
+
+def test_own_traceparent_is_left_alone(gen, nats_server):
+    port = nats_server.port
+    tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    block = f"NATS/1.0\r\nX-Id: 7\r\ntraceparent: {tp}\r\n\r\n"
+    msg = f"HPUB gen.own {len(block)} {len(block) + 5}\r\n{block}hello\r\n"
+    aware = raw_sub(gen, port, "gen.own", 2, HEADERS, False)
+    sub = Background(gen.tmp, "csub", nats_client("sub", nats_server.nats_url, "gen.own", 2))
+    pub = gen.run([PY, "-c", RAW_PUB, str(port), (msg + "PUB gen.own 3\r\nbye\r\n").replace("\r\n", "\\r\\n")])
+    assert pub.rc == 0 and pub.stdout == b"sent\n", pub.describe()
+    aware.wait()
+    sub.wait()
+    # the first message arrives with its header block exactly as the application wrote it
+    assert f"HMSG gen.own 1 {len(block)} {len(block) + 5}\r\n{block}hello\r\n".encode() in aware.stdout
+    assert b"HMSG gen.own 1 82 85\r\n" in aware.stdout          # the second got ours
+    consumers = {c["attributes"]["messaging.message.body.size"]: c for c in nats_spans(sub.spans, "CONSUMER")}
+    assert consumers[5]["parent_span_id"] == "b7ad6b7169203331"   # the application's own context
+    assert consumers[5]["trace_id"] == "0af7651916cd43dd8448eb211c80319c"
+    producers = {p["attributes"]["messaging.message.body.size"]: p for p in nats_spans(pub.spans, "PRODUCER")}
+    assert producers[5]["attributes"]["genesis.nats.injected"] is False
+    assert_linked([consumers[3]], [producers[3]])
+
+
+# A non-blocking publisher with a 4 KiB send buffer: one buffer of many messages, sent with
+# partial writes and EAGAIN, as an event-loop client does. It connects, says "ready", and sends
+# once the file argv[4] exists (the test stops the server meanwhile, so the socket fills up).
+PARTIAL_PUB = r"""
+import os, select, socket, sys, time
+port, n, size, go = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+s.connect(('127.0.0.1', port))
+buf = b''
+while b'\r\n' not in buf:
+    buf += s.recv(65536)
+s.sendall(b'CONNECT {"verbose":false,"headers":true}\r\n')
+print('ready', flush=True)
+while not os.path.exists(go):
+    time.sleep(0.01)
+s.setblocking(False)
+data = b''.join(b'PUB gen.partial %d\r\n%s\r\n' % (size, (b'%d-' % i).ljust(size, b'x')) for i in range(n))
+data += b'PING\r\n'
+off = short = eagain = 0
+while off < len(data):
+    select.select([], [s], [], 5)
+    try:
+        k = s.send(data[off:])
+    except BlockingIOError:
+        eagain += 1
+        continue
+    short += k < len(data) - off
+    off += k
+s.setblocking(True)
+buf = b''
+while b'PONG\r\n' not in buf:
+    buf += s.recv(65536)
+print('sent', off == len(data), 'short writes', short > 0)
+"""
+
+
+def test_partial_writes_keep_every_byte(gen, tmp_path):
+    """Heads cut by the kernel mid-rewrite: the rest is owed, the application's count stays its own."""
+    srv = nats_server_with(tmp_path, "")
+    try:
+        port, url = srv.port, srv.nats_url
+        sub = Background(gen.tmp, "csub", nats_client("sub", url, "gen.partial", 600))
+        go = tmp_path / "go"
+        pub = Background(gen.tmp, "ppub", [PY, "-c", PARTIAL_PUB, str(port), "600", "700", str(go)])
+        srv.proc.send_signal(signal.SIGSTOP)    # nobody reads: the socket fills, sends come short
+        go.write_text("go")
+        time.sleep(0.5)
+        srv.proc.send_signal(signal.SIGCONT)
+        pub.wait()
+        sub.wait()
+    finally:
+        srv.proc.send_signal(signal.SIGCONT)
+        srv.stop()
+    assert pub.rc == 0 and pub.stdout == b"ready\nsent True short writes True\n", (pub.stdout, pub.stderr)
+    got = [line for line in sub.stdout.splitlines() if line.startswith(b"got ")]
+    assert got == [b"got " + (b"%d-" % i).ljust(700, b"x") for i in range(600)], got[:3]
+    producers = nats_spans(pub.spans, "PRODUCER")
+    consumers = nats_spans(sub.spans, "CONSUMER")
+    assert len(producers) == 600 and len(consumers) == 600
+    assert all(p["attributes"]["genesis.nats.injected"] for p in producers)
+    assert_linked(consumers, producers)

@@ -65,7 +65,7 @@ void ga_lifecycle_arm(void)
     if (ga_likely(atomic_load_explicit(&armed, memory_order_relaxed)))
         return;
     if (!atomic_exchange(&armed, 1))
-        pthread_atfork(NULL, NULL, ga__after_fork_child);
+        pthread_atfork(ga_exporter_before_fork, NULL, ga__after_fork_child);
 }
 
 __attribute__((constructor)) static void ga__init(void)

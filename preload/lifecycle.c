@@ -82,6 +82,9 @@ __attribute__((constructor)) static void ga__init(void)
         ga_real_init();
         ga_proto_init(ga_cfg.propagate && ga_cfg.traces_exporters != 0);
         atexit(ga__at_exit);
+        if (ga_cfg.metrics_exporters & GA_EXP_PROMETHEUS)
+            ga_lifecycle_arm();     /* a pre-forking master that observes nothing still forks
+                                     * the family that shares its endpoint (before-fork hook) */
         ga_enabled = 1;
     }
     errno = saved;

@@ -1,11 +1,15 @@
 """The Prometheus endpoint across fork() (docs/metrics.md, "Forking servers"):
 
-- a process that started its endpoint keeps it; its forked children never bind the port again,
-  never serve the parent's listener, and say nothing;
+- every process forked from the one that loaded the library is a member of one family: the
+  endpoint shows the sums of every member's series, nothing counted twice (a child starts
+  empty; what its parent counted before the fork is the parent's);
+- a process that started its endpoint keeps it; its forked children never serve the parent's
+  listener and say nothing;
 - a pre-forking server whose master never observed anything before forking (so never started
-  its exporter): the first worker to start its exporter binds the port; the other workers get
-  no endpoint, without a warning. What is exposed is that one worker's metrics (target_info
-  carries its pid).
+  its exporter): the first worker to start its exporter binds the port and serves the sums of
+  all workers (target_info carries its pid); the others say nothing;
+- when the serving member exits, another member takes the port over, and what the exited one
+  counted stays counted.
 """
 import json
 import subprocess
@@ -100,11 +104,11 @@ def served_by(text):
 def test_children_of_a_serving_parent_never_bind(tmp_path):
     proc, port, info, err = run(tmp_path, "parent-first")
     try:
-        text = scrape_until(port, lambda t: served_by(t)[1] == {(info["port"], None): 2})
-        time.sleep(0.5)                 # the child's exporter has long started: still the parent's
+        text = scrape_until(port, lambda t: served_by(t)[1] == {(info["port"], None): 7})
+        time.sleep(1.2)                 # every member published again: nothing counted twice
         text = scrape_until(port, lambda t: True)
         pid, counts = served_by(text)
-        assert pid == info["pid"] and counts == {(info["port"], None): 2}, (pid, counts)
+        assert pid == info["pid"] and counts == {(info["port"], None): 7}, (pid, counts)
     finally:
         rc, out, errs = stop(proc, err)
     assert (rc, out, errs) == (0, b"done\n", b"")
@@ -114,14 +118,15 @@ def test_prefork_first_worker_binds_others_silent(tmp_path):
     proc, port, info, err = run(tmp_path, "prefork")
     workers = {int(k): v for k, v in info["workers"].items()}
     try:
-        def one_worker(t):
+        def all_workers(t):
             pid, counts = served_by(t)
-            return pid in workers and counts == {(info["port"], None): workers[pid]}
-        text = scrape_until(port, one_worker)
+            return pid in workers and counts == {(info["port"], None): 6}
+        text = scrape_until(port, all_workers)
         pid, _ = served_by(text)
         assert pid != info["pid"]
-        time.sleep(0.3)
-        assert served_by(scrape_until(port, lambda t: True))[0] == pid     # the same worker keeps it
+        time.sleep(1.2)
+        pid2, counts = served_by(scrape_until(port, lambda t: True))
+        assert pid2 == pid and counts == {(info["port"], None): 6}     # the same worker keeps it
     finally:
         rc, out, errs = stop(proc, err)
     assert (rc, out, errs) == (0, b"done\n", b""), errs

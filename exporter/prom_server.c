@@ -3,10 +3,14 @@
  * OTEL_EXPORTER_PROMETHEUS_HOST:PORT served from the thread's poll loop, no extra thread.
  *
  * Contracts:
- * - Never stalls the loop: every socket is non-blocking; at most GA_PROM_MAX_CLIENTS
- *   connections (the listener is not polled while they are all busy); a request must be
- *   complete within GA_PROM_READ_MS and at most GA_PROM_REQ_MAX bytes, else it is dropped or
- *   answered 400; a response not taken within GA_PROM_WRITE_MS is dropped.
+ * - Never stalls the loop: every socket is non-blocking; each connection has its own state
+ *   and is served independently of the others; at most GA_PROM_MAX_CLIENTS connections —
+ *   the listener is always polled, and a connection arriving when all are in use closes the
+ *   slowest one (the one still sending its request for the longest time, else the oldest),
+ *   so slow or stuck clients (a request a byte at a time, or never finished) cannot keep a
+ *   scrape out; a request must be complete within GA_PROM_READ_MS and at most
+ *   GA_PROM_REQ_MAX bytes, else it is dropped or answered 400; a response not taken within
+ *   GA_PROM_WRITE_MS is dropped.
  * - One response per connection (`Connection: close`); then the write side is shut and the
  *   socket drained briefly so unread request bytes never turn the close into a reset.
  * - Port in use or bad host: one `genesis:` warning, no endpoint, the host is unaffected.
@@ -145,7 +149,7 @@ static ga_own ga__listen(void)
     }
     int one = 1;
     setsockopt(o.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(o.fd, (struct sockaddr *)&ss, sl) != 0 || listen(o.fd, 16) != 0) {
+    if (bind(o.fd, (struct sockaddr *)&ss, sl) != 0 || listen(o.fd, GA_PROM_BACKLOG) != 0) {
         err = errno;
         ga_prom_release(&o);
         ga__bind_failed("bind", err);

@@ -291,7 +291,6 @@ static void ga__prom_flush(int final, uint64_t deadline_ms)
         if (ga__serving)
             ga_family_set_server(0);        /* another member may take the port over */
         ga__serving = 0;                    /* no listening again while the process exits */
-        ga__forbidden = 1;
         ga_prom_close_all();
         ga_buf_free(&ga__body);
     }

@@ -165,7 +165,9 @@ static int ga__prom_open(void)
     ga__tried = 1;
     for (int i = 0; i < GA_PROM_MAX_CLIENTS; i++)
         ga_prom_cl[i].own = GA_OWN_NONE;
-    ga_prom_lfd = ga__listen();
+    /* A family member whose sibling (or parent) already serves does not even try: a fork
+     * storm's children pay no socket and bind each. */
+    ga_prom_lfd = ga_family_on() && ga_family_server_alive() ? GA_OWN_NONE : ga__listen();
     ga__serving = ga_prom_lfd.fd >= 0;
     ga__relisten_ms = 100;
     if (ga__serving)

@@ -15,6 +15,10 @@ void ga_exporter_ensure(void);
  * park for good. Called once, from the atexit handler. */
 void ga_exporter_flush_at_exit(unsigned ms);
 
+/* The forking thread, just before fork (pthread_atfork prepare): what the children must
+ * share with this process is set up now (the Prometheus family region, metrics_family.h). */
+void ga_exporter_before_fork(void);
+
 /* Child after fork: the parent's thread does not exist here; start afresh on demand. */
 void ga_exporter_after_fork(void);
 

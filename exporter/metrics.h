@@ -47,6 +47,8 @@ typedef struct ga_series {
     double sum, min, max;
     uint64_t *buckets;              /* nbounds + 1 per-bucket (not cumulative) counts */
     ga_exemplar *ex;                /* nbounds + 1, allocated with the first exemplar */
+    struct ga_series_pub *pub;      /* what the process family already has (metrics_family.c) */
+    uint32_t fam_off;               /* this series' entry in the family region, 0 = not yet */
 } ga_series;
 
 typedef struct ga_instrument {
@@ -61,6 +63,8 @@ typedef struct ga_instrument {
     ga_series *map;                 /* uthash head; iteration = creation order */
     ga_series *overflow;            /* NULL until the limit was hit */
     struct ga_series_cache *cache;  /* ga_series_lookup()'s table (metrics_cache.c) */
+    int fam_idx;                    /* its index in the family region + 1, 0 = not (yet)
+                                     * there (metrics_family.c) */
 } ga_instrument;
 
 extern uint64_t ga_metrics_dropped;     /* observations lost to allocation failure */
@@ -72,6 +76,10 @@ extern uint32_t ga_series_generation;
 /* The series for this attribute set (order of `a` does not matter), created on first use;
  * the overflow series when the instrument is full; NULL when memory ran out. */
 ga_series *ga_series_get(ga_instrument *m, const ga_attr *a, int n);
+
+/* ga_series_get() for a canonical attribute encoding (a series' own `key`/`klen`, possibly
+ * another process's): find or create; overflow series when full; NULL without memory. */
+ga_series *ga_series_get_key(ga_instrument *m, const char *key, size_t klen);
 
 /* The series for this attribute set if it exists (never creates one), else NULL. */
 ga_series *ga_series_find(const ga_instrument *m, const ga_attr *a, int n);

@@ -141,6 +141,27 @@ ga_series *ga_series_get(ga_instrument *m, const ga_attr *a, int n)
     return s;
 }
 
+ga_series *ga_series_get_key(ga_instrument *m, const char *key, size_t klen)
+{
+    ga_attr ov = { .key = "otel.metric.overflow", .type = GA_V_BOOL, .i = 1 };
+    char obuf[64];
+    size_t olen = ga__encode(&ov, 1, obuf);
+    if (klen == olen && memcmp(key, obuf, olen) == 0)
+        return ga__overflow(m);         /* another process's overflow series: the same one */
+    ga_series *s = NULL;
+    HASH_FIND(hh, m->map, key, klen, s);
+    if (s != NULL)
+        return s;
+    if (m->nseries >= m->max_series)
+        return ga__overflow(m);
+    s = ga__new(m, key, klen);
+    if (s == NULL)
+        return NULL;
+    HASH_ADD_KEYPTR(hh, m->map, s->key, s->klen, s);
+    m->nseries++;
+    return s;
+}
+
 int ga_hist_bucket(const double *bounds, int n, double v)
 {
     int lo = 0, hi = n;             /* answer in [lo, hi] */
@@ -204,6 +225,7 @@ static void ga__free(ga_series *s)
     free(s->key);
     free(s->buckets);
     free(s->ex);
+    free(s->pub);
     free(s);
 }
 

@@ -2,15 +2,44 @@
  * drained record feeds the instruments (metrics_reg.h) when OTEL_METRICS_EXPORTER names
  * otlp or prometheus; with otlp, the instruments are pushed to /v1/metrics every
  * OTEL_METRIC_EXPORT_INTERVAL ms (between starts of attempts) and once more at exit.
+ * In a family of forked processes sharing one Prometheus endpoint (metrics_family.h), the
+ * instruments are also published to the family every GA_FAM_PUBLISH_MS while records arrive
+ * (GA_FAM_IDLE_MS otherwise) and once more at exit.
  * Listed first in exporter/components.c, so the Prometheus component finds it open. */
 #include "exporter/exporter.h"
 #include "exporter/metrics_conf.h"
+#include "exporter/metrics_family.h"
 #include "exporter/metrics_push.h"
 #include "exporter/metrics_reg.h"
 #include "preload/config.h"
 
 static int ga__push_on;
 static uint64_t ga__next_push_ms;
+static int ga__fam_dirty;               /* records arrived since the last publication */
+static uint64_t ga__fam_next_ms;
+
+static void ga__metrics_record(const ga_rec *r)
+{
+    ga_metrics_on_record(r);
+    ga__fam_dirty = 1;
+}
+
+/* Publish to the family when due; returns the ms until the next publication (-1: no family). */
+static int ga__fam_tick(uint64_t now_ms)
+{
+    if (!ga_family_on())
+        return -1;
+    if (now_ms >= ga__fam_next_ms) {
+        ga_metrics_collect();
+        int rc = ga_family_publish(ga_minst, ga_minst_count, 0);
+        ga__fam_next_ms = now_ms + (rc < 0 ? 10 : ga__fam_dirty ? GA_FAM_PUBLISH_MS : GA_FAM_IDLE_MS);
+        if (rc == 0)
+            ga__fam_dirty = 0;
+    } else if (ga__fam_dirty && ga__fam_next_ms > now_ms + GA_FAM_PUBLISH_MS) {
+        ga__fam_next_ms = now_ms + GA_FAM_PUBLISH_MS;   /* idle period over: records again */
+    }
+    return (int)(ga__fam_next_ms - now_ms);
+}
 
 static int ga__metrics_open(void)
 {
@@ -27,8 +56,9 @@ static int ga__metrics_open(void)
 static int ga__metrics_tick(uint64_t now_ms)
 {
     ga_bytes_tick();
+    int fam = ga__fam_tick(now_ms);
     if (!ga__push_on)
-        return -1;
+        return fam;
     if (now_ms >= ga__next_push_ms) {
         ga__next_push_ms = now_ms + ga_mconf.interval_ms;
         ga_metrics_push_start(now_ms + ga_metrics_push_timeout_ms());
@@ -37,6 +67,8 @@ static int ga__metrics_tick(uint64_t now_ms)
     uint64_t now = ga_mono_ms();
     uint64_t left = ga__next_push_ms > now ? ga__next_push_ms - now : 0;
     int due = left > 0x7fffffff ? 0x7fffffff : (int)left;
+    if (fam >= 0 && fam < due)
+        due = fam;
     return next >= 0 && next < due ? next : due;
 }
 
@@ -49,6 +81,10 @@ static int ga__metrics_pollfds(struct pollfd *p, int max)
  * flushes after it when OTLP traces are on too. */
 static void ga__metrics_flush(int final, uint64_t deadline_ms)
 {
+    if (final && ga_family_on()) {          /* what this member counted stays in the family */
+        ga_metrics_collect();
+        ga_family_publish(ga_minst, ga_minst_count, 1000);
+    }
     if (!final || !ga__push_on)
         return;
     uint64_t now = ga_mono_ms();
@@ -64,13 +100,16 @@ static void ga__metrics_after_fork(void)
 {
     ga_metrics_after_fork();
     ga_metrics_push_after_fork();
+    ga_family_after_fork();
     ga__push_on = 0;
+    ga__fam_dirty = 0;
+    ga__fam_next_ms = 0;
 }
 
 const ga_component ga_metrics_component = {
     .name = "metrics",
     .open = ga__metrics_open,
-    .record = ga_metrics_on_record,
+    .record = ga__metrics_record,
     .pollfds = ga__metrics_pollfds,
     .events = ga_metrics_push_events,
     .tick = ga__metrics_tick,

@@ -70,6 +70,7 @@ ga_instrument *ga_metrics_instrument(const ga_instrument *def)
     m->nseries = 0;
     m->map = m->overflow = NULL;
     m->cache = NULL;
+    m->fam_idx = 0;
     return m;
 }
 

@@ -47,6 +47,9 @@ void ga_prom_put_labels(ga_buf *b, const ga_attr *a, int n);
  * (with exemplars, UNIT lines and `# EOF`), else text 0.0.4. */
 void ga_prom_render(ga_buf *b, int om);
 
+/* The same for the instruments list[0..n) (a forked family's sums, metrics_family.h). */
+void ga_prom_render_list(ga_buf *b, int om, ga_instrument *const *list, int n);
+
 #define GA_PROM_CT_TEXT "text/plain; version=0.0.4; charset=utf-8"
 #define GA_PROM_CT_OM   "application/openmetrics-text; version=1.0.0; charset=utf-8"
 

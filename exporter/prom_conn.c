@@ -48,7 +48,7 @@ int ga_prom_pollfds(struct pollfd *p, int max)
     int n = 0;
     ga__check_ours();
     ga_prom_relisten(ga_mono_ms());
-    if (ga_fd_own_valid(ga_prom_lfd) && n < max && ga__free_slot() != NULL) {
+    if (ga_fd_own_valid(ga_prom_lfd) && n < max) {    /* always: a new client may evict */
         p[n] = (struct pollfd){ .fd = ga_prom_lfd.fd, .events = POLLIN };
         ga__map[n++] = -1;
     }
@@ -62,13 +62,33 @@ int ga_prom_pollfds(struct pollfd *p, int max)
     return n;
 }
 
+/* A slot for a new connection: a free one, else the slowest client's — the one that has been
+ * sending its request for the longest time, else (every one is being answered) the oldest.
+ * Never waits: a slow client costs the others nothing. */
+static ga_prom_client *ga__slot_for_new(void)
+{
+    ga_prom_client *c = ga__free_slot(), *reader = NULL, *oldest = NULL;
+    if (c != NULL)
+        return c;
+    for (int i = 0; i < GA_PROM_MAX_CLIENTS; i++) {
+        c = &ga_prom_cl[i];
+        if (c->state == GA_CL_READ && (reader == NULL || c->since_ms < reader->since_ms))
+            reader = c;
+        if (oldest == NULL || c->since_ms < oldest->since_ms)
+            oldest = c;
+    }
+    c = reader != NULL ? reader : oldest;
+    ga_prom_drop(c);
+    return c;
+}
+
 static void ga__accept(void)
 {
-    ga_prom_client *c;
-    while ((c = ga__free_slot()) != NULL && ga_fd_own_valid(ga_prom_lfd)) {
+    for (int k = 0; k < GA_PROM_BACKLOG && ga_fd_own_valid(ga_prom_lfd); k++) {
         int fd = accept4(ga_prom_lfd.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;                     /* EAGAIN, or a transient error: poll again later */
+        ga_prom_client *c = ga__slot_for_new();
         c->own = ga_fd_own(fd);
         if (c->own.fd < 0) {
             syscall(SYS_close, fd);     /* the table cannot hold it: unusable, known to nobody */
@@ -76,7 +96,8 @@ static void ga__accept(void)
         }
         c->state = GA_CL_READ;
         c->inlen = c->off = 0;
-        c->deadline_ms = ga_mono_ms() + GA_PROM_READ_MS;
+        c->since_ms = ga_mono_ms();
+        c->deadline_ms = c->since_ms + GA_PROM_READ_MS;
     }
 }
 

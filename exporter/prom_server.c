@@ -3,20 +3,26 @@
  * OTEL_EXPORTER_PROMETHEUS_HOST:PORT served from the thread's poll loop, no extra thread.
  *
  * Contracts:
- * - Never stalls the loop: every socket is non-blocking; at most GA_PROM_MAX_CLIENTS
- *   connections (the listener is not polled while they are all busy); a request must be
- *   complete within GA_PROM_READ_MS and at most GA_PROM_REQ_MAX bytes, else it is dropped or
- *   answered 400; a response not taken within GA_PROM_WRITE_MS is dropped.
+ * - Never stalls the loop: every socket is non-blocking; each connection has its own state
+ *   and is served independently of the others; at most GA_PROM_MAX_CLIENTS connections —
+ *   the listener is always polled, and a connection arriving when all are in use closes the
+ *   slowest one (the one still sending its request for the longest time, else the oldest),
+ *   so slow or stuck clients (a request a byte at a time, or never finished) cannot keep a
+ *   scrape out; a request must be complete within GA_PROM_READ_MS and at most
+ *   GA_PROM_REQ_MAX bytes, else it is dropped or answered 400; a response not taken within
+ *   GA_PROM_WRITE_MS is dropped.
  * - One response per connection (`Connection: close`); then the write side is shut and the
  *   socket drained briefly so unread request bytes never turn the close into a reset.
  * - Port in use or bad host: one `genesis:` warning, no endpoint, the host is unaffected.
  * - Our sockets are the library's descriptors (ga_own tokens, checked before every use): a
  *   number the application closed under us is forgotten, never used or closed again; when it
  *   was the listener's, the endpoint listens again on a new descriptor.
- * - Fork: the child never serves the parent's listener (the fd table closed it) and never
- *   binds if its parent tried to. A forked child whose parent never started the endpoint
- *   may bind (pre-forking servers whose master never observed anything); losing that race
- *   to a sibling is silent. See docs/metrics.md. */
+ * - Fork: the child never serves the parent's listener (the fd table closed it). In a family
+ *   (metrics_family.h: the region mapped before the first fork) any member may bind; the one
+ *   that does serves the family's sums, the others say nothing and, once a second, check
+ *   whether the serving member is still alive and try to take the port over when it is not.
+ *   Without a family (the region could not be mapped) the child never binds if its parent
+ *   tried to, and a worker that loses the race to a sibling is silent. See docs/metrics.md. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -29,11 +35,13 @@
 #include <sys/syscall.h>
 #include "exporter/exporter.h"
 #include "exporter/metrics_conf.h"
+#include "exporter/metrics_family.h"
 #include "exporter/metrics_reg.h"
 #include "exporter/prom.h"
 #include "exporter/prom_server.h"
 #include "preload/config.h"
 #include "preload/fdtable.h"
+#include "preload/ga.h"
 #include "preload/log.h"
 
 ga_own ga_prom_lfd = { .fd = -1 };
@@ -43,6 +51,7 @@ static int ga__serving;                 /* listening was wanted and worked: keep
 static uint64_t ga__relisten_at;        /* next attempt while the listener is gone */
 static unsigned ga__relisten_ms;        /* the delay after the next failure */
 static int ga__relisten_quiet;          /* failures still expected: say nothing yet */
+static uint64_t ga__takeover_at;        /* family: next check of the serving member */
 static ga_buf ga__body;
 
 int ga_prom_port(void)
@@ -111,7 +120,8 @@ static int ga__resolve(const char *host, int port, struct sockaddr_storage *ss, 
  * level). */
 static void ga__bind_failed(const char *what, int err)
 {
-    if (((ga__is_child || ga_process_forked()) && err == EADDRINUSE) || ga__relisten_quiet)
+    if (((ga__is_child || ga_process_forked() || ga_family_on()) && err == EADDRINUSE) ||
+        ga__relisten_quiet)
         ga_debug("prometheus endpoint %s:%d already served by another process", ga_mconf.prom_host,
                  ga_mconf.prom_port);
     else
@@ -139,7 +149,7 @@ static ga_own ga__listen(void)
     }
     int one = 1;
     setsockopt(o.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(o.fd, (struct sockaddr *)&ss, sl) != 0 || listen(o.fd, 16) != 0) {
+    if (bind(o.fd, (struct sockaddr *)&ss, sl) != 0 || listen(o.fd, GA_PROM_BACKLOG) != 0) {
         err = errno;
         ga_prom_release(&o);
         ga__bind_failed("bind", err);
@@ -155,10 +165,34 @@ static int ga__prom_open(void)
     ga__tried = 1;
     for (int i = 0; i < GA_PROM_MAX_CLIENTS; i++)
         ga_prom_cl[i].own = GA_OWN_NONE;
-    ga_prom_lfd = ga__listen();
+    /* A family member whose sibling (or parent) already serves does not even try: a fork
+     * storm's children pay no socket and bind each. */
+    ga_prom_lfd = ga_family_on() && ga_family_server_alive() ? GA_OWN_NONE : ga__listen();
     ga__serving = ga_prom_lfd.fd >= 0;
     ga__relisten_ms = 100;
-    return ga__serving ? 0 : -1;
+    if (ga__serving)
+        ga_family_set_server(1);
+    ga__takeover_at = ga_mono_ms() + GA_FAM_TAKEOVER_MS;
+    return ga__serving || ga_family_on() ? 0 : -1;  /* a family member may take over later */
+}
+
+/* Family member without the endpoint: once a second, when the serving member is gone (exited,
+ * or never was), try to bind the port (quietly: a sibling may be faster). */
+static void ga__takeover(uint64_t now_ms)
+{
+    if (!ga_family_on() || ga__forbidden || now_ms < ga__takeover_at)
+        return;
+    ga__takeover_at = now_ms + GA_FAM_TAKEOVER_MS;
+    if (ga_family_server_alive())
+        return;
+    ga__relisten_quiet = 1;
+    ga_prom_lfd = ga__listen();
+    ga__relisten_quiet = 0;
+    if (ga_prom_lfd.fd >= 0) {
+        ga__serving = 1;
+        ga__relisten_ms = 100;
+        ga_family_set_server(1);
+    }
 }
 
 /* The table hears of a close before the kernel does it, so the first attempts may find the
@@ -166,7 +200,11 @@ static int ga__prom_open(void)
  * is still not back after about three seconds. */
 void ga_prom_relisten(uint64_t now_ms)
 {
-    if (!ga__serving || ga_fd_own_valid(ga_prom_lfd))
+    if (!ga__serving) {
+        ga__takeover(now_ms);
+        return;
+    }
+    if (ga_fd_own_valid(ga_prom_lfd))
         return;
     if (ga_prom_lfd.fd >= 0) {          /* just taken: the port is free again, try at once */
         ga_prom_lfd = GA_OWN_NONE;
@@ -178,6 +216,11 @@ void ga_prom_relisten(uint64_t now_ms)
     ga__relisten_quiet = ga__relisten_ms < 3200;
     ga_prom_lfd = ga__listen();
     ga__relisten_quiet = 0;
+    if (ga_prom_lfd.fd < 0 && ga_family_on()) {
+        ga__serving = 0;                /* family: retried once a second, like any member */
+        ga_family_set_server(0);
+        return;
+    }
     if (ga_prom_lfd.fd < 0) {
         ga__relisten_at = now_ms + ga__relisten_ms;
         ga__relisten_ms = ga__relisten_ms < 30000 ? ga__relisten_ms * 2 : 60000;
@@ -226,7 +269,14 @@ void ga_prom_serve(ga_prom_client *c, const ga_prom_req *req)
     }
     ga_metrics_collect();
     ga_buf_reset(&ga__body);
-    ga_prom_render(&ga__body, req->om);
+    if (ga_family_on()) {                   /* the family's sums, this process's part included */
+        ga_instrument *list[GA_FAM_INSTS + GA_MI_MAX];
+        ga_family_publish(ga_minst, ga_minst_count, 100);
+        int n = ga_family_view(ga_minst, ga_minst_count, list, (int)GA_ARRAY_LEN(list));
+        ga_prom_render_list(&ga__body, req->om, list, n);
+    } else {
+        ga_prom_render(&ga__body, req->om);
+    }
     if (ga__body.failed) {
         ga_prom_drop(c);                    /* out of memory: this scrape fails, nothing else */
         return;
@@ -240,6 +290,8 @@ static void ga__prom_flush(int final, uint64_t deadline_ms)
 {
     (void)deadline_ms;
     if (final) {
+        if (ga__serving)
+            ga_family_set_server(0);        /* another member may take the port over */
         ga__serving = 0;                    /* no listening again while the process exits */
         ga_prom_close_all();
         ga_buf_free(&ga__body);
@@ -256,7 +308,7 @@ static void ga__prom_after_fork(void)
     for (int i = 0; i < GA_PROM_MAX_CLIENTS; i++)
         ga_prom_cl[i].own = GA_OWN_NONE;
     ga__body = (ga_buf){0};
-    ga__forbidden = ga__forbidden || ga__tried || ga_exporter_forked_from_running;
+    ga__forbidden = !ga_family_on() && (ga__forbidden || ga__tried || ga_exporter_forked_from_running);
     ga__is_child = 1;
 }
 

@@ -9,7 +9,9 @@
 #include "exporter/prom.h"
 #include "preload/fdtable.h"
 
-#define GA_PROM_MAX_CLIENTS 4
+#define GA_PROM_MAX_CLIENTS 12      /* connections served at once; a new one beyond closes the
+                                     * slowest (exporter thread's poll has 32 entries in all) */
+#define GA_PROM_BACKLOG     64
 #define GA_PROM_REQ_MAX     8192    /* request line + headers */
 #define GA_PROM_READ_MS     2000    /* whole request must arrive within */
 #define GA_PROM_WRITE_MS    5000    /* whole response must be taken within */
@@ -21,6 +23,7 @@ typedef struct ga_prom_client {
     ga_own own;                     /* the connection (one of the library's descriptors) */
     int state;
     uint64_t deadline_ms;           /* ga_mono_ms() after which the connection is dropped */
+    uint64_t since_ms;              /* accepted at (the oldest reader is the slowest) */
     size_t inlen, off;
     char in[GA_PROM_REQ_MAX];
     ga_buf out;                     /* response being written, from `off` */

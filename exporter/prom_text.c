@@ -111,12 +111,20 @@ static void ga__family(ga_buf *b, const ga_instrument *m, int om)
     }
 }
 
-void ga_prom_render(ga_buf *b, int om)
+void ga_prom_render_list(ga_buf *b, int om, ga_instrument *const *list, int n)
 {
     ga__target_info(b, om);
-    for (int i = 0; i < ga_minst_count; i++)
-        if (ga_series_first(&ga_minst[i]) != NULL)
-            ga__family(b, &ga_minst[i], om);
+    for (int i = 0; i < n; i++)
+        if (ga_series_first(list[i]) != NULL)
+            ga__family(b, list[i], om);
     if (om)
         ga_buf_puts(b, "# EOF\n");
+}
+
+void ga_prom_render(ga_buf *b, int om)
+{
+    ga_instrument *list[GA_MI_MAX];
+    for (int i = 0; i < ga_minst_count; i++)
+        list[i] = &ga_minst[i];
+    ga_prom_render_list(b, om, list, ga_minst_count);
 }

@@ -65,7 +65,7 @@ void ga_lifecycle_arm(void)
     if (ga_likely(atomic_load_explicit(&armed, memory_order_relaxed)))
         return;
     if (!atomic_exchange(&armed, 1))
-        pthread_atfork(NULL, NULL, ga__after_fork_child);
+        pthread_atfork(ga_exporter_before_fork, NULL, ga__after_fork_child);
 }
 
 __attribute__((constructor)) static void ga__init(void)
@@ -82,6 +82,9 @@ __attribute__((constructor)) static void ga__init(void)
         ga_real_init();
         ga_proto_init(ga_cfg.propagate && ga_cfg.traces_exporters != 0);
         atexit(ga__at_exit);
+        if (ga_cfg.metrics_exporters & GA_EXP_PROMETHEUS)
+            ga_lifecycle_arm();     /* a pre-forking master that observes nothing still forks
+                                     * the family that shares its endpoint (before-fork hook) */
         ga_enabled = 1;
     }
     errno = saved;

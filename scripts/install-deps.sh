@@ -19,6 +19,7 @@ PACKAGES=(
     redis-server redis-tools mariadb-server mariadb-client nginx-light wrk prometheus curl
     nats-server libnats-dev
     python3-redis python3-pymysql python3-mysqldb python3-pytest python3-protobuf python3-yaml
+    python3-gunicorn
     strace valgrind hyperfine procps
     # Kafka tests (tests/integration/test_kafka_*.py): librdkafka's mock cluster, kcat, confluent-kafka
     librdkafka-dev kcat python3-confluent-kafka

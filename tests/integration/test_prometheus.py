@@ -15,6 +15,7 @@ import json
 import re
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -423,3 +424,40 @@ def test_host_setting_ipv6(live):
         time.sleep(0.05)
     with pytest.raises(ConnectionRefusedError):         # not on the IPv4 loopback
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_slow_clients_do_not_starve_scrapes(live):
+    """Slow-loris: 40 connections that send their request a byte at a time and never finish
+    are all open when a normal scrape arrives; it is served at once (the slowest connection
+    is closed to make room), and again while the slow ones keep trickling."""
+    p = live()
+    wait_scrape(p.port, all_counted(p))
+    slow = [socket.create_connection(("127.0.0.1", p.port)) for _ in range(40)]
+    stop = threading.Event()
+
+    def trickle():
+        req = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 10000
+        i = 0
+        while not stop.is_set():
+            for s in slow:
+                try:
+                    s.send(req[i % len(req):i % len(req) + 1])
+                except OSError:
+                    pass                # closed by the endpoint to make room: expected
+            i += 1
+            stop.wait(0.05)
+
+    t = threading.Thread(target=trickle, daemon=True)
+    t.start()
+    try:
+        time.sleep(0.5)                 # every slow connection has sent bytes and is waiting
+        for _ in range(3):
+            ct, text = scrape(p.port, timeout=8)   # starved (main: ~2 s per 4 slow clients) → timeout
+            assert ct == TEXT_CT and HIST in text
+    finally:
+        stop.set()
+        t.join()
+        for s in slow:
+            s.close()
+    rc, out, err = p.stop()
+    assert (rc, out, err) == (0, b"done\n", b"")

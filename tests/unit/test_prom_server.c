@@ -1,7 +1,7 @@
 /* test_prom_server.c — the Prometheus endpoint component (exporter/prom_server.c,
  * prom_conn.c) driven by hand the way the exporter thread drives it (pollfds → poll →
  * events, tick): both formats, HEAD, 400/404/405, oversized and slow requests dropped,
- * bounded connections, port in use (no endpoint), an IPv6 host, the application taking the
+ * bounded connections (the slowest closed for a new one), port in use (no endpoint), an IPv6 host, the application taking the
  * listener's number (the endpoint listens again; the application's file there is never touched),
  * and the fork rules (a child never binds when its parent tried; the listener is closed at the
  * final flush). */
@@ -153,18 +153,21 @@ static void test_slow_clients_dropped(void **state)
     int busy = 0;
     for (int i = 0; i < GA_PROM_MAX_CLIENTS; i++)
         busy += ga_prom_cl[i].state != GA_CL_FREE;
-    assert_int_equal(busy, GA_PROM_MAX_CLIENTS);             /* the last one waits in the backlog */
+    assert_int_equal(busy, GA_PROM_MAX_CLIENTS);
+    char buf[16];
+    ssize_t r0 = recv(c[0], buf, sizeof buf, 0);            /* the slowest made room for the last */
+    assert_true(r0 == 0 || (r0 < 0 && errno == ECONNRESET));   /* (reset: its request unread) */
+    assert_int_equal(recv(c[GA_PROM_MAX_CLIENTS], buf, sizeof buf, 0), -1);   /* still open */
     struct pollfd p[16];
-    assert_int_equal(ga_prom_component.pollfds(p, 16), GA_PROM_MAX_CLIENTS);   /* listener not polled */
+    assert_int_equal(ga_prom_component.pollfds(p, 16), GA_PROM_MAX_CLIENTS + 1);   /* listener too */
     int next = ga_prom_component.tick(ga_mono_ms());
     assert_true(next > 0 && next <= GA_PROM_READ_MS);
     ga_prom_component.tick(ga_mono_ms() + GA_PROM_READ_MS + 1);   /* deadline passed: all dropped */
     for (int i = 0; i < GA_PROM_MAX_CLIENTS; i++)
         assert_int_equal(ga_prom_cl[i].state, GA_CL_FREE);
-    char buf[16];
     for (int i = 0; i < 20; i++)
         loop_once(2);
-    assert_int_equal(recv(c[0], buf, sizeof buf, 0), 0);     /* closed without an answer */
+    assert_int_equal(recv(c[1], buf, sizeof buf, 0), 0);     /* closed without an answer */
     for (int i = 0; i <= GA_PROM_MAX_CLIENTS; i++)
         close(c[i]);
     assert_true(strncmp(get("GET / HTTP/1.1\r\n\r\n"), "HTTP/1.1 200 OK\r\n", 17) == 0);   /* still serving */

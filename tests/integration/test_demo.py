@@ -48,12 +48,12 @@ def demo(tmp_path_factory):
                        capture_output=True, text=True, timeout=240)
     elapsed = time.monotonic() - t0
     assert p.returncode == 0, f"demo failed ({p.returncode}):\n{p.stdout[-4000:]}\n{p.stderr[-4000:]}"
-    spans, points = [], []
+    spans, points, logs = [], [], []
     with open(d / "view.jsonl") as f:
         for line in f:
             obj = json.loads(line)
-            (spans if obj["signal"] == "span" else points if obj["signal"] == "metric" else []).append(obj)
-    return {"dir": d, "stdout": p.stdout, "spans": spans, "points": points, "elapsed": elapsed}
+            {"span": spans, "metric": points, "log": logs}[obj["signal"]].append(obj)
+    return {"dir": d, "stdout": p.stdout, "spans": spans, "points": points, "logs": logs, "elapsed": elapsed}
 
 
 def svc(obj):
@@ -216,3 +216,45 @@ def test_interrupted_demo_stops_everything(tmp_path):
     assert p.returncode != 0
     time.sleep(0.5)
     assert processes_in(d) == [], seen + rest
+
+
+def json_lines(path):
+    """The JSON object lines of an IM program's stdout (device.py prints text lines there too)."""
+    return [json.loads(ln) for ln in path.read_text().splitlines() if ln.startswith("{")]
+
+
+def test_im_programs_write_one_json_log_line_per_message(demo):
+    d = demo["dir"]
+    gw, logic, comet = (json_lines(d / f"{s}.out") for s in IM_SERVICES)
+    assert all(set(r) >= {"ts", "level", "msg"} and r["ts"].endswith("Z") for r in gw + logic + comet)
+    # three sends reach logic (the bad request is refused by the gateway before any message)
+    assert [(r["level"], r["msg"], r["to"]) for r in gw] == [("info", "message forwarded", t)
+                                                            for t in ("bob", "carol", "dave")], gw
+    stored = [r for r in logic if r["msg"] == "message stored"]
+    assert [(r["to"], r["recipient"]) for r in stored] == [("bob", "online"), ("carol", "online"),
+                                                           ("dave", "offline")], logic
+    (failed,) = [r for r in logic if r["level"] == "error"]
+    assert failed["to"] == "carol" and "device unreachable" in failed["error"], failed
+    assert [(r["level"], r["to"], r["pushed"]) for r in comet] == [("info", "bob", 1), ("error", "carol", 0)]
+    assert comet[1]["error"] == "device unreachable"
+
+
+def test_report_ends_with_the_log_lines_of_the_sends(demo):
+    out = demo["stdout"]
+    for step in (3, 4):
+        root, _ = step_trace(demo["spans"], step)
+        assert f"the log lines of trace {root['trace_id']} ([{step}]" in out, out[-3000:]
+    tail = out[out.index("the log lines of trace"):]
+    if not demo["logs"]:
+        # the library exported no log records: the report says so instead of showing nothing
+        assert tail.count("no log records received (GENESIS_LOGS off or library without log capture)") == 2
+        return
+    # log records arrived: the failed delivery's trace holds im-logic's and im-comet's error lines,
+    # each linked to the span that was active when the program wrote it
+    _, trace = step_trace(demo["spans"], 4)
+    ids = {s["span_id"]: s for s in trace}
+    mine = [r for r in demo["logs"] if r["trace_id"] == trace[0]["trace_id"]]
+    errors = [json.loads(r["body"]) for r in mine if isinstance(r["body"], str) and '"level":"error"' in r["body"]]
+    assert {e["msg"] for e in errors} >= {"delivery failed, offline copy kept", "push to device failed"}, mine
+    assert all(r["span_id"] in ids for r in mine), mine
+    assert "delivery failed, offline copy kept" in tail and "push to device failed" in tail

@@ -157,7 +157,8 @@ static void span_mark(struct gv_buf *b, const struct wf_trace *t, const struct w
 
 void gv_wf_print_logs(struct gv_buf *b, struct wf_trace *t, uint64_t t0)
 {
-    qsort(t->logs, t->n_logs, sizeof *t->logs, cmp_time);
+    if (t->n_logs)
+        qsort(t->logs, t->n_logs, sizeof *t->logs, cmp_time);
     for (size_t i = 0; i < t->n_logs; i++) {
         const struct wf_log *l = &t->logs[i];
         gv_buf_adds(b, "  log ");

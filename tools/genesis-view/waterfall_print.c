@@ -154,7 +154,8 @@ static void header(struct gv_buf *b, const struct wf_trace *t, uint64_t total)
 void gv_wf_print_trace(FILE *out, struct wf_trace *t)
 {
     long n = (long)t->n;
-    qsort(t->spans, t->n, sizeof *t->spans, cmp_start);
+    if (n) /* a trace of log records only has no span array */
+        qsort(t->spans, t->n, sizeof *t->spans, cmp_start);
     uint64_t t0 = n ? t->spans[0].start : 0, t1 = t0;
     for (long i = 0; i < n; i++) if (t->spans[i].end > t1) t1 = t->spans[i].end;
     long *parent = link_parents(t);

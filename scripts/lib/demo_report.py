@@ -260,7 +260,7 @@ def sources():
 def trace_logs(logs, spans, traces, labels, width):
     """The log lines of each LOGGED step's trace: time, service, severity, the span that wrote
     it, the line as the program wrote it."""
-    names = {s["span_id"]: "%s %s" % (s["name"], s.get("kind", "")) for s in spans}
+    names = {(s["trace_id"], s["span_id"]): "%s %s" % (s["name"], s.get("kind", "")) for s in spans}
     for n in LOGGED:
         trace = traces.get(n)
         if trace is None:
@@ -278,7 +278,8 @@ def trace_logs(logs, spans, traces, labels, width):
             sev = r.get("severity_text") or ("sev=%s" % r["severity_number"] if r.get("severity_number") else "-")
             body = r.get("body")
             body = body if isinstance(body, str) else json.dumps(body)
-            span = names.get(r.get("span_id"), "span %s" % r.get("span_id")) if r.get("span_id") else "no span"
+            sid = r.get("span_id")
+            span = names.get((trace, sid), "span %s" % sid) if sid else "no span"
             line = "  %s %-10s %-5s %s  (%s)" % (when, service(r), sev, body.rstrip("\n"), span)
             print(line if len(line) <= width else line[:width - 1] + "…")
         print()

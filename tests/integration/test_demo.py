@@ -258,3 +258,39 @@ def test_report_ends_with_the_log_lines_of_the_sends(demo):
     assert {e["msg"] for e in errors} >= {"delivery failed, offline copy kept", "push to device failed"}, mine
     assert all(r["span_id"] in ids for r in mine), mine
     assert "delivery failed, offline copy kept" in tail and "push to device failed" in tail
+
+
+def test_report_log_lines_of_a_trace(capsys):
+    """The report's last section on data as genesis-view stores it (view.jsonl), with log records:
+    what the demo prints once the library exports them."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("demo_report", ROOT / "scripts" / "lib" / "demo_report.py")
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    trace, other = "0af7651916cd43dd8448eb211c80319c", "4bf92f3577b34da6a3ce929d0e0e4736"
+    spans = [{"trace_id": trace, "span_id": "00f067aa0ba902b7", "name": "POST /send", "kind": "SERVER",
+              "resource": {"service.name": "im-logic"}}]
+
+    def log(t_ms, body, svc="im-logic", tid=trace, sid="00f067aa0ba902b7", sev="INFO"):
+        return {"signal": "log", "resource": {"service.name": svc}, "time_unix_nano": 1_700_000_000_000_000_000
+                + t_ms * 1_000_000, "severity_text": sev, "severity_number": 9, "body": body,
+                "trace_id": tid, "span_id": sid}
+    logs = [log(5, '{"level":"error","msg":"delivery failed, offline copy kept"}\n', sev="ERROR"),
+            log(1, '{"level":"info","msg":"message stored"}'),
+            log(3, "pushed", svc="im-comet", sid="1111111111111111"),
+            log(2, "someone else's", tid=other),
+            log(4, {"kv": 1}, svc="im-device", sid="")]
+    report.trace_logs(logs, spans, {3: trace, 4: other, 5: "f" * 32}, {3: "delivered", 4: "fails"}, 200)
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"the log lines of trace {trace} ([3] delivered):",
+        '  22:13:20.001 im-logic   INFO  {"level":"info","msg":"message stored"}  (POST /send SERVER)',
+        "  22:13:20.003 im-comet   INFO  pushed  (span 1111111111111111)",
+        '  22:13:20.004 im-device  INFO  {"kv": 1}  (no span)',
+        '  22:13:20.005 im-logic   ERROR {"level":"error","msg":"delivery failed, offline copy kept"}  (POST /send SERVER)',
+        "",
+        f"the log lines of trace {other} ([4] fails):",
+        "  22:13:20.002 im-logic   INFO  someone else's  (span 00f067aa0ba902b7)",
+        ""], out
+    report.trace_logs([], spans, {3: trace}, {3: "delivered"}, 200)
+    assert capsys.readouterr().out.splitlines()[1] == "  " + report.NO_LOGS

@@ -3,6 +3,7 @@
 printed under that trace's waterfall (time, severity, service, body, the span they were written
 under), the others as they arrive; memory stays bounded; the JSONL file lists every record."""
 import re
+import time
 
 import otlp_pb
 from test_view import (CHILD, ROOT, T0, TRACE_A, TRACE_B, check_ok, resource, start_view,  # noqa: F401
@@ -41,6 +42,19 @@ def block(text, trace):
     return out
 
 
+def wait_block(v, trace, timeout=5):
+    """The block of `trace` once printed whole (its closing blank line written), and stdout."""
+    head = "trace " + trace.hex()
+    deadline = time.time() + timeout
+    while True:
+        text = v.text()
+        at = text.find(head)
+        if at >= 0 and "\n\n" in text[at:]:
+            return block(text, trace), text
+        assert time.time() < deadline, f"{head} not printed whole:\n{text}"
+        time.sleep(0.02)
+
+
 def log_lines(blk):
     return [ln for ln in blk if ln.startswith("  log ")]
 
@@ -66,10 +80,7 @@ def test_log_lines_under_their_trace_waterfall(start_view):
     assert "log [log-svc] sev=0 \"zero trace id: printed at once\"" in text
     assert "user 7 loaded" not in text
     check_ok(*v.post("/v1/traces", trace_request().SerializeToString()), otlp_pb.ExportTraceServiceResponse)
-    text = v.wait_text("trace " + TRACE_A.hex(), timeout=5)
-    text = v.wait_text("trace " + TRACE_B.hex(), timeout=5)
-
-    a = block(text, TRACE_A)
+    a, _ = wait_block(v, TRACE_A)
     assert re.fullmatch(r"trace 0af7651916cd43dd8448eb211c80319c  4 spans  20\.000 ms  1 error  4 log lines", a[0]), a[0]
     spans = [ln for ln in a[1:] if ln.startswith("[")]
     assert len(spans) == 4, a
@@ -84,7 +95,7 @@ def test_log_lines_under_their_trace_waterfall(start_view):
         "  log 22:13:20.153456 +30.000 ms WARN  [log-svc] late, from a span we never got?[0m"
         "  <- span 1111111111111111, not received",
     ], got
-    b = block(text, TRACE_B)
+    b, _ = wait_block(v, TRACE_B)
     assert b == [f"trace {TRACE_B.hex()}  no spans received  1 log line",
                  "  log 22:13:20.128456 Warning [log-svc] other trace, no spans  <- span b7ad6b7169203331, not received"], b
     # the JSONL file lists every record, whatever its trace
@@ -97,7 +108,7 @@ def test_logs_of_a_trace_are_bounded(start_view):
     v = start_view("--settle-ms", "200")
     logs = log_request([rec(i / 1000, f"line {i}", trace_id=TRACE_B, span_id=ROOT) for i in range(1200)])
     check_ok(*v.post("/v1/logs", logs.SerializeToString()), otlp_pb.ExportLogsServiceResponse)
-    b = block(v.wait_text("log lines not shown"), TRACE_B)
+    b, _ = wait_block(v, TRACE_B)
     assert b[0] == f"trace {TRACE_B.hex()}  no spans received  1200 log lines", b[0]
     got = log_lines(b)
     assert len(got) == 1000 and got[0].endswith("] line 0  <- span b7ad6b7169203331, not received")

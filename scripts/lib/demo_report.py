@@ -72,14 +72,15 @@ def step_traces(spans):
 
 
 def waterfall(view_out, trace_id, width):
-    """genesis-view's printed block for one trace (its lines cut to the terminal width)."""
+    """genesis-view's printed block for one trace (its lines cut to the terminal width), without
+    the log lines under it: the report ends with those (trace_logs)."""
     lines, inside = [], False
     for line in view_out:
         if line.startswith("trace " + trace_id):
             inside = True
         elif inside and not line.strip():
             break
-        if inside:
+        if inside and not line.startswith(("  log ", "  (+")):
             lines.append(line if len(line) <= width else line[:width - 1] + "…")
     return lines
 

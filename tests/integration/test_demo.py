@@ -239,24 +239,39 @@ def test_im_programs_write_one_json_log_line_per_message(demo):
     assert comet[1]["error"] == "device unreachable"
 
 
+def failed_delivery_trace(spans):
+    """The failed delivery's trace: the one of im-comet's failed push to carol's phone (an error
+    span under its delivery, kept by any sampling that keeps errors)."""
+    ids = {s["trace_id"] for s in spans if svc(s) == "im-comet" and s["status"]["code"] == "ERROR"}
+    assert len(ids) == 1, ids
+    return ids.pop()
+
+
 def test_report_ends_with_the_log_lines_of_the_sends(demo):
-    out = demo["stdout"]
-    for step in (3, 4):
-        root, _ = step_trace(demo["spans"], step)
-        assert f"the log lines of trace {root['trace_id']} ([{step}]" in out, out[-3000:]
+    out, spans = demo["stdout"], demo["spans"]
+    delivered, failed = step_trace(spans, 3)[0]["trace_id"], failed_delivery_trace(spans)
+    for step, trace_id in ((3, delivered), (4, failed)):
+        assert f"the log lines of trace {trace_id} ([{step}]" in out, out[-3000:]
     tail = out[out.index("the log lines of trace"):]
     if not demo["logs"]:
         # the library exported no log records: the report says so instead of showing nothing
         assert tail.count("no log records received (GENESIS_LOGS off or library without log capture)") == 2
         return
-    # log records arrived: the failed delivery's trace holds im-logic's and im-comet's error lines,
-    # each linked to the span that was active when the program wrote it
-    _, trace = step_trace(demo["spans"], 4)
-    ids = {s["span_id"]: s for s in trace}
-    mine = [r for r in demo["logs"] if r["trace_id"] == trace[0]["trace_id"]]
-    errors = [json.loads(r["body"]) for r in mine if isinstance(r["body"], str) and '"level":"error"' in r["body"]]
-    assert {e["msg"] for e in errors} >= {"delivery failed, offline copy kept", "push to device failed"}, mine
-    assert all(r["span_id"] in ids for r in mine), mine
+    # log records arrived. The delivered send: the JSON line of each IM program, each linked to
+    # the span its program was serving (all kept: this send is traced)
+    ids = {s["span_id"]: s for s in spans if s["trace_id"] == delivered}
+    mine = [r for r in demo["logs"] if r["trace_id"] == delivered]
+    assert {svc(r) for r in mine if r["body"].startswith("{")} >= set(IM_SERVICES), mine
+    assert all(r["span_id"] in ids and svc(ids[r["span_id"]]) == svc(r) for r in mine), mine
+    # the failed delivery: im-logic's and im-comet's error lines; im-comet's on its delivery span
+    mine = {json.loads(r["body"])["msg"]: r for r in demo["logs"]
+            if r["trace_id"] == failed and '"level":"error"' in r["body"]}
+    assert set(mine) >= {"delivery failed, offline copy kept", "push to device failed"}, mine
+    trace = [s for s in spans if s["trace_id"] == failed]
+    comet = only(trace, service="im-comet", kind="CONSUMER")
+    assert mine["push to device failed"]["span_id"] == comet["span_id"]
+    logic = [s for s in trace if svc(s) == "im-logic" and s["kind"] == "SERVER"]   # if sampled
+    assert all(mine["delivery failed, offline copy kept"]["span_id"] == s["span_id"] for s in logic)
     assert "delivery failed, offline copy kept" in tail and "push to device failed" in tail
 
 

@@ -12,7 +12,7 @@ IM_CFLAGS   := $(CFLAGS_COMMON) $(shell pkg-config --cflags hiredis libmariadb l
 IM_LDLIBS   := $(shell pkg-config --libs hiredis libmariadb libnats 2>/dev/null || \
                  echo -lhiredis -lmariadb -lnats) -lpthread
 
-IM_HELPERS  := im_buf im_form im_util im_args im_http_wire im_http_request im_http_server \
+IM_HELPERS  := im_buf im_form im_util im_jlog im_args im_http_wire im_http_request im_http_server \
                im_http_client im_redis im_mysql im_nats
 IM_HELPER_A := $(BUILD)/im/libim.a
 IM_GATEWAY  := $(BUILD)/im-gateway

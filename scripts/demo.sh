@@ -12,7 +12,9 @@
 #   - a RED summary per service (and per database operation) from the OTLP metrics;
 #   - an excerpt of im-logic's Prometheus endpoint (OpenMetrics) with an exemplar, and what
 #     promtool says of every service's scrape;
-#   - where each piece came from.
+#   - where each piece came from;
+#   - the log lines of the delivered send's trace and of the failed delivery's: the JSON lines
+#     the IM programs write on stdout, pushed by the library to /v1/logs with their trace id.
 # Everything it started is stopped on exit, Ctrl-C included.
 #
 # It builds nothing: `make demo` installs what is missing and builds first. The library is
@@ -94,13 +96,14 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Telemetry settings shared by every process under the library. Spans reach the viewer within
-# 0.2 s, metrics every second; both are pushed over OTLP/HTTP, and each IM process also serves
-# Prometheus on its own port.
+# Telemetry settings shared by every process under the library. Spans and log records reach the
+# viewer within 0.2 s, metrics every second; all are pushed over OTLP/HTTP, and each IM process
+# also serves Prometheus on its own port.
 unset OTEL_SERVICE_NAME OTEL_TRACES_SAMPLER OTEL_TRACES_SAMPLER_ARG OTEL_SDK_DISABLED \
     OTEL_RESOURCE_ATTRIBUTES GENESIS_DISABLED GENESIS_INCLUDE GENESIS_EXCLUDE TRACEPARENT TRACESTATE \
     OTEL_TRACES_EXPORTER OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_PROMETHEUS_HOST
 export OTEL_BSP_SCHEDULE_DELAY=200 OTEL_METRIC_EXPORT_INTERVAL=1000 GENESIS_EXIT_FLUSH_MS=2000
+export OTEL_LOGS_EXPORTER=otlp OTEL_BLRP_SCHEDULE_DELAY=200
 
 echo "genesis-auto demo — an IM backend with no tracing code, observed through LD_PRELOAD"
 echo "library: $lib"
@@ -199,7 +202,7 @@ step() {
     shift 2
     step=$((step + 1))
     local out rc=0
-    out=$(OTEL_RESOURCE_ATTRIBUTES="demo.step=$step" OTEL_METRICS_EXPORTER=none \
+    out=$(OTEL_RESOURCE_ATTRIBUTES="demo.step=$step" OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none \
         GENESIS_EXIT_FLUSH_MS=1000 timeout 20 "$launcher" --lib "$lib" --service curl \
         --endpoint "$view_url" -- curl -sS -w ' [HTTP %{http_code}]' "$@" "$url" 2>&1) || rc=$?
     printf '%s\t%s\n' "$step" "$label" >>"$steps"

@@ -5,13 +5,16 @@
  * back (LPUSH) when the device cannot take it, and answers how it went.
  *
  * HTTP requests are served on the main thread; delivery requests arrive on libnats' callback
- * thread, which has a Redis connection of its own (a hiredis context is not thread-safe). */
+ * thread, which has a Redis connection of its own (a hiredis context is not thread-safe). Each
+ * delivery request writes one JSON log line on stdout, at level error when a push failed
+ * (im_jlog.h). */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "im_args.h"
 #include "im_http.h"
+#include "im_jlog.h"
 #include "im_nats.h"
 #include "im_redis.h"
 #include "im_util.h"
@@ -130,6 +133,20 @@ static int comet_device(im_redis *redis, const char *user, im_url *dev)
     return found;
 }
 
+/* The JSON log line of a delivery request (still inside libnats' callback, so a library that
+ * links log lines to the span being processed links it to this delivery). error: NULL when
+ * every queued message reached the device. */
+static void deliver_log(const char *user, int pushed, const char *error)
+{
+    im_buf line;
+    im_jlog_begin(&line, error ? "error" : "info", error ? "push to device failed" : "messages pushed");
+    im_jlog_str(&line, "to", user);
+    im_jlog_int(&line, "pushed", pushed);
+    if (error)
+        im_jlog_str(&line, "error", error);
+    im_jlog_end(&line);
+}
+
 /* A delivery request (libnats' callback thread): the body names the user; drain their queue to
  * the device and answer {"pushed":N} or {"pushed":N,"failed":1,"error":"..."}. */
 static void comet_deliver(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *ctx)
@@ -137,18 +154,21 @@ static void comet_deliver(natsConnection *nc, natsSubscription *sub, natsMsg *ms
     im_comet *c = ctx;
     char user[IM_NODE_MAX + 1], answer[128];
     int len = natsMsg_GetDataLength(msg), failed = 0, pushed = 0;
+    const char *error = NULL;
     im_url dev;
     (void)sub;
     snprintf(user, sizeof user, "%.*s", len, natsMsg_GetData(msg));
     if (!im_user_valid(user))
-        snprintf(answer, sizeof answer, "{\"pushed\":0,\"failed\":1,\"error\":\"bad user\"}");
+        error = "bad user";
     else if (!comet_device(&c->dlv_redis, user, &dev))
-        snprintf(answer, sizeof answer, "{\"pushed\":0,\"failed\":1,\"error\":\"no device\"}");
+        error = "no device";
     else if ((pushed = comet_drain(&c->dlv_redis, user, &dev, &failed)), failed)
-        snprintf(answer, sizeof answer, "{\"pushed\":%d,\"failed\":1,\"error\":\"device unreachable\"}",
-                 pushed);
+        error = "device unreachable";
+    if (error)
+        snprintf(answer, sizeof answer, "{\"pushed\":%d,\"failed\":1,\"error\":\"%s\"}", pushed, error);
     else
         snprintf(answer, sizeof answer, "{\"pushed\":%d}", pushed);
+    deliver_log(user, pushed, error);
     const char *reply = natsMsg_GetReply(msg);
     if (reply != NULL && natsConnection_PublishString(nc, reply, answer) != NATS_OK)
         im_log("could not answer the delivery request for %s", user);

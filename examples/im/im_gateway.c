@@ -1,10 +1,12 @@
 /* im_gateway.c — im-gateway, the IM front door: takes POST /send and GET /history from clients
  * and forwards them to im-logic over HTTP, returning logic's answer unchanged (502 when logic
- * cannot be reached). Each request is handled start to end on the main thread. */
+ * cannot be reached). Each request is handled start to end on the main thread; each message
+ * forwarded writes one JSON log line on stdout (im_jlog.h). */
 #include <unistd.h>
 
 #include "im_args.h"
 #include "im_http.h"
+#include "im_jlog.h"
 #include "im_util.h"
 
 typedef struct im_gateway {
@@ -58,6 +60,14 @@ static void gw_send(void *ctx, const im_http_req *req, im_http_resp *resp)
     gw_forward(ctx, resp, "POST", &target, &form);
     im_buf_free(&target);
     im_buf_free(&form);
+    /* one JSON line per message, written while the request is still being served */
+    im_buf line;
+    im_jlog_begin(&line, resp->status == 200 ? "info" : "error",
+                  resp->status == 200 ? "message forwarded" : "message not forwarded");
+    im_jlog_str(&line, "from", from);
+    im_jlog_str(&line, "to", to);
+    im_jlog_int(&line, "status", resp->status);
+    im_jlog_end(&line);
 }
 
 static void gw_history(void *ctx, const im_http_req *req, im_http_resp *resp)

@@ -1,10 +1,12 @@
 /* im_logic_send.c — im-logic's POST /send: store the message (MySQL), push it on the recipient's
  * recent-history cache (Redis), find the comet node holding the recipient (Redis), queue the
  * message for it and ask it to push (a NATS request to the node's delivery subject, answered
- * once the node has pushed); keep an offline copy when that fails (MySQL). */
+ * once the node has pushed); keep an offline copy when that fails (MySQL). Each message stored
+ * writes one JSON log line on stdout, a failed delivery one more at level error (im_jlog.h). */
 #include <stdio.h>
 #include <string.h>
 
+#include "im_jlog.h"
 #include "im_logic.h"
 #include "im_util.h"
 
@@ -98,6 +100,27 @@ static int send_deliver(im_logic *L, const char *to, const char *subject, const 
     return !failed;
 }
 
+/* The JSON log lines of one message: "message stored", and "delivery failed" when the
+ * recipient was online but the message did not reach them. */
+static void send_log(unsigned long long id, const char *from, const char *to, int online,
+                     int delivered, const char *why)
+{
+    im_buf line;
+    im_jlog_begin(&line, "info", "message stored");
+    im_jlog_int(&line, "id", (long long)id);
+    im_jlog_str(&line, "from", from);
+    im_jlog_str(&line, "to", to);
+    im_jlog_str(&line, "recipient", online ? "online" : "offline");
+    im_jlog_end(&line);
+    if (!online || delivered)
+        return;
+    im_jlog_begin(&line, "error", "delivery failed, offline copy kept");
+    im_jlog_int(&line, "id", (long long)id);
+    im_jlog_str(&line, "to", to);
+    im_jlog_str(&line, "error", why);
+    im_jlog_end(&line);
+}
+
 /* e) INSERT INTO offline_messages. 0 or -1. */
 static int send_offline(im_logic *L, unsigned long long id, const char *to)
 {
@@ -139,6 +162,7 @@ void im_logic_send(void *ctx, const im_http_req *req, im_http_resp *resp)
     int online = send_lookup(L, to, subject, sizeof subject);
     int delivered = online && send_deliver(L, to, subject, &msg, why, sizeof why);
     im_buf_free(&msg);
+    send_log(id, from, to, online, delivered, why);
     if (!delivered && send_offline(L, id, to) != 0) {
         im_http_json_error(resp, 500, "store failed");
         im_http_note(resp, "id=%llu (offline copy not stored)", id);

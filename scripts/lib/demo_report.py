@@ -6,13 +6,15 @@ from the OTLP/HTTP requests the processes pushed), view.out (genesis-view's wate
 steps.tsv (step number, label), ports.tsv (process, port), prom-<service>.txt / prom-im-logic.om (Prometheus scrapes) and
 promtool.txt (service, verdict). Prints the waterfalls of the interesting traces, a RED summary
 per service, the database and HTTP dependencies per service, a Prometheus excerpt with an
-exemplar, and where each piece came from. Exits 1 when the delivered send's trace does not cross
+exemplar, where each piece came from, and last the log lines of the delivered and the failed
+send (the log records view.jsonl holds with their trace id). Exits 1 when the delivered send's trace does not cross
 every process (the demo then did not show what it promises)."""
 import json
 import os
 import re
 import shutil
 import sys
+import time
 
 SERVICES = ("im-gateway", "im-logic", "im-comet", "im-device")
 # steps of scripts/demo.sh whose trace is shown, and what each shows
@@ -20,6 +22,9 @@ SHOWN = ((3, "one send crossing every process"),
          (4, "a send whose delivery failed: where did the message go?"),
          (6, "a history read that missed the Redis cache and ran the slow query"))
 MAIN_STEP = 3
+# steps whose trace's log lines end the report
+LOGGED = (3, 4)
+NO_LOGS = "no log records received (GENESIS_LOGS off or library without log capture)"
 
 
 def load(path):
@@ -38,6 +43,20 @@ def load(path):
     return spans, points
 
 
+def load_logs(path):
+    """The log records of view.jsonl, in the order they arrived."""
+    out = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if obj.get("signal") == "log":
+                out.append(obj)
+    return out
+
+
 def service(obj):
     return str((obj.get("resource") or {}).get("service.name", "?"))
 
@@ -53,14 +72,15 @@ def step_traces(spans):
 
 
 def waterfall(view_out, trace_id, width):
-    """genesis-view's printed block for one trace (its lines cut to the terminal width)."""
+    """genesis-view's printed block for one trace (its lines cut to the terminal width), without
+    the log lines under it: the report ends with those (trace_logs)."""
     lines, inside = [], False
     for line in view_out:
         if line.startswith("trace " + trace_id):
             inside = True
         elif inside and not line.strip():
             break
-        if inside:
+        if inside and not line.startswith(("  log ", "  (+")):
             lines.append(line if len(line) <= width else line[:width - 1] + "…")
     return lines
 
@@ -233,7 +253,37 @@ def sources():
   - RED and dependency tables: the cumulative histograms the processes pushed to /v1/metrics,
     computed from every operation (sampled or not);
   - Prometheus excerpt: GET /metrics on im-logic's own endpoint (OTEL_METRICS_EXPORTER=otlp,prometheus);
+  - log lines: the JSON lines the IM programs write on stdout, captured by the library and pushed
+    to /v1/logs with the trace and span id of the request being served;
   - none of it is in the IM code: examples/im has no tracing code at all.""")
+
+
+def trace_logs(logs, spans, traces, labels, width):
+    """The log lines of each LOGGED step's trace: time, service, severity, the span that wrote
+    it, the line as the program wrote it."""
+    names = {(s["trace_id"], s["span_id"]): "%s %s" % (s["name"], s.get("kind", "")) for s in spans}
+    for n in LOGGED:
+        trace = traces.get(n)
+        if trace is None:
+            continue
+        print("the log lines of trace %s ([%d] %s):" % (trace, n, labels.get(n, "?")))
+        mine = sorted((r for r in logs if r.get("trace_id") == trace),
+                      key=lambda r: int(r.get("time_unix_nano") or r.get("observed_time_unix_nano") or 0))
+        if not logs:
+            print("  " + NO_LOGS)
+        elif not mine:
+            print("  none of the %d log records received carries this trace id" % len(logs))
+        for r in mine:
+            t = int(r.get("time_unix_nano") or r.get("observed_time_unix_nano") or 0)
+            when = time.strftime("%H:%M:%S", time.gmtime(t // 10**9)) + ".%03d" % (t // 10**6 % 1000)
+            sev = r.get("severity_text") or ("sev=%s" % r["severity_number"] if r.get("severity_number") else "-")
+            body = r.get("body")
+            body = body if isinstance(body, str) else json.dumps(body)
+            sid = r.get("span_id")
+            span = names.get((trace, sid), "span %s" % sid) if sid else "no span"
+            line = "  %s %-10s %-5s %s  (%s)" % (when, service(r), sev, body.rstrip("\n"), span)
+            print(line if len(line) <= width else line[:width - 1] + "…")
+        print()
 
 
 def main():
@@ -268,6 +318,8 @@ def main():
     dependencies(points, ports)
     prometheus_excerpt(d, shown)
     sources()
+    print()
+    trace_logs(load_logs(os.path.join(d, "view.jsonl")), spans, traces, labels, width)
     main_trace = traces.get(MAIN_STEP)
     missing = set(("curl",) + SERVICES) - set(crossing(spans, main_trace) if main_trace else ())
     if missing:

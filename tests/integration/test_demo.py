@@ -48,12 +48,12 @@ def demo(tmp_path_factory):
                        capture_output=True, text=True, timeout=240)
     elapsed = time.monotonic() - t0
     assert p.returncode == 0, f"demo failed ({p.returncode}):\n{p.stdout[-4000:]}\n{p.stderr[-4000:]}"
-    spans, points = [], []
+    spans, points, logs = [], [], []
     with open(d / "view.jsonl") as f:
         for line in f:
             obj = json.loads(line)
-            (spans if obj["signal"] == "span" else points if obj["signal"] == "metric" else []).append(obj)
-    return {"dir": d, "stdout": p.stdout, "spans": spans, "points": points, "elapsed": elapsed}
+            {"span": spans, "metric": points, "log": logs}[obj["signal"]].append(obj)
+    return {"dir": d, "stdout": p.stdout, "spans": spans, "points": points, "logs": logs, "elapsed": elapsed}
 
 
 def svc(obj):
@@ -216,3 +216,96 @@ def test_interrupted_demo_stops_everything(tmp_path):
     assert p.returncode != 0
     time.sleep(0.5)
     assert processes_in(d) == [], seen + rest
+
+
+def json_lines(path):
+    """The JSON object lines of an IM program's stdout (device.py prints text lines there too)."""
+    return [json.loads(ln) for ln in path.read_text().splitlines() if ln.startswith("{")]
+
+
+def test_im_programs_write_one_json_log_line_per_message(demo):
+    d = demo["dir"]
+    gw, logic, comet = (json_lines(d / f"{s}.out") for s in IM_SERVICES)
+    assert all(set(r) >= {"ts", "level", "msg"} and r["ts"].endswith("Z") for r in gw + logic + comet)
+    # three sends reach logic (the bad request is refused by the gateway before any message)
+    assert [(r["level"], r["msg"], r["to"]) for r in gw] == [("info", "message forwarded", t)
+                                                            for t in ("bob", "carol", "dave")], gw
+    stored = [r for r in logic if r["msg"] == "message stored"]
+    assert [(r["to"], r["recipient"]) for r in stored] == [("bob", "online"), ("carol", "online"),
+                                                           ("dave", "offline")], logic
+    (failed,) = [r for r in logic if r["level"] == "error"]
+    assert failed["to"] == "carol" and "device unreachable" in failed["error"], failed
+    assert [(r["level"], r["to"], r["pushed"]) for r in comet] == [("info", "bob", 1), ("error", "carol", 0)]
+    assert comet[1]["error"] == "device unreachable"
+
+
+def failed_delivery_trace(spans):
+    """The failed delivery's trace: the one of im-comet's failed push to carol's phone (an error
+    span under its delivery, kept by any sampling that keeps errors)."""
+    ids = {s["trace_id"] for s in spans if svc(s) == "im-comet" and s["status"]["code"] == "ERROR"}
+    assert len(ids) == 1, ids
+    return ids.pop()
+
+
+def test_report_ends_with_the_log_lines_of_the_sends(demo):
+    out, spans = demo["stdout"], demo["spans"]
+    delivered, failed = step_trace(spans, 3)[0]["trace_id"], failed_delivery_trace(spans)
+    for step, trace_id in ((3, delivered), (4, failed)):
+        assert f"the log lines of trace {trace_id} ([{step}]" in out, out[-3000:]
+    tail = out[out.index("the log lines of trace"):]
+    if not demo["logs"]:
+        # the library exported no log records: the report says so instead of showing nothing
+        assert tail.count("no log records received (GENESIS_LOGS off or library without log capture)") == 2
+        return
+    # log records arrived. The delivered send: the JSON line of each IM program, each linked to
+    # the span its program was serving (all kept: this send is traced)
+    ids = {s["span_id"]: s for s in spans if s["trace_id"] == delivered}
+    mine = [r for r in demo["logs"] if r["trace_id"] == delivered]
+    assert {svc(r) for r in mine if r["body"].startswith("{")} >= set(IM_SERVICES), mine
+    assert all(r["span_id"] in ids and svc(ids[r["span_id"]]) == svc(r) for r in mine), mine
+    # the failed delivery: im-logic's and im-comet's error lines; im-comet's on its delivery span
+    mine = {json.loads(r["body"])["msg"]: r for r in demo["logs"]
+            if r["trace_id"] == failed and '"level":"error"' in r["body"]}
+    assert set(mine) >= {"delivery failed, offline copy kept", "push to device failed"}, mine
+    trace = [s for s in spans if s["trace_id"] == failed]
+    comet = only(trace, service="im-comet", kind="CONSUMER")
+    assert mine["push to device failed"]["span_id"] == comet["span_id"]
+    logic = [s for s in trace if svc(s) == "im-logic" and s["kind"] == "SERVER"]   # if sampled
+    assert all(mine["delivery failed, offline copy kept"]["span_id"] == s["span_id"] for s in logic)
+    assert "delivery failed, offline copy kept" in tail and "push to device failed" in tail
+
+
+def test_report_log_lines_of_a_trace(capsys):
+    """The report's last section on data as genesis-view stores it (view.jsonl), with log records:
+    what the demo prints once the library exports them."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("demo_report", ROOT / "scripts" / "lib" / "demo_report.py")
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    trace, other = "0af7651916cd43dd8448eb211c80319c", "4bf92f3577b34da6a3ce929d0e0e4736"
+    spans = [{"trace_id": trace, "span_id": "00f067aa0ba902b7", "name": "POST /send", "kind": "SERVER",
+              "resource": {"service.name": "im-logic"}}]
+
+    def log(t_ms, body, svc="im-logic", tid=trace, sid="00f067aa0ba902b7", sev="INFO"):
+        return {"signal": "log", "resource": {"service.name": svc}, "time_unix_nano": 1_700_000_000_000_000_000
+                + t_ms * 1_000_000, "severity_text": sev, "severity_number": 9, "body": body,
+                "trace_id": tid, "span_id": sid}
+    logs = [log(5, '{"level":"error","msg":"delivery failed, offline copy kept"}\n', sev="ERROR"),
+            log(1, '{"level":"info","msg":"message stored"}'),
+            log(3, "pushed", svc="im-comet", sid="1111111111111111"),
+            log(2, "someone else's", tid=other),
+            log(4, {"kv": 1}, svc="im-device", sid="")]
+    report.trace_logs(logs, spans, {3: trace, 4: other, 5: "f" * 32}, {3: "delivered", 4: "fails"}, 200)
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"the log lines of trace {trace} ([3] delivered):",
+        '  22:13:20.001 im-logic   INFO  {"level":"info","msg":"message stored"}  (POST /send SERVER)',
+        "  22:13:20.003 im-comet   INFO  pushed  (span 1111111111111111)",
+        '  22:13:20.004 im-device  INFO  {"kv": 1}  (no span)',
+        '  22:13:20.005 im-logic   ERROR {"level":"error","msg":"delivery failed, offline copy kept"}  (POST /send SERVER)',
+        "",
+        f"the log lines of trace {other} ([4] fails):",
+        "  22:13:20.002 im-logic   INFO  someone else's  (span 00f067aa0ba902b7)",
+        ""], out
+    report.trace_logs([], spans, {3: trace}, {3: "delivered"}, 200)
+    assert capsys.readouterr().out.splitlines()[1] == "  " + report.NO_LOGS

@@ -10,6 +10,9 @@ and against a LIVE scrape of the library's Prometheus endpoint.
   at the Tempo, Loki and Prometheus of the compose file;
 - the Grafana datasources link both ways (exemplars -> Tempo, Tempo -> Loki and Prometheus,
   Loki -> Tempo);
+- logs: the collector's logs pipeline takes the library's OTLP log records to Loki's native OTLP
+  endpoint, Loki keeps trace ids and detects levels, a span links to its logs and a log line to
+  its trace, and the dashboard counts error log lines per service;
 - the dashboard: unique panel ids, known datasource uids, and every metric and label name of
   its PromQL (and of Tempo's trace-to-metrics queries) is present in the scrape of a process
   under the library that served and made HTTP requests and talked to Redis and MariaDB.
@@ -428,6 +431,72 @@ def test_datasources_link_both_ways(live_scrape):
     for line in (f"level=info trace_id={TRACE} msg=hi", f'{{"traceId":"{TRACE}"}}', f"traceid: {TRACE}",
                  f"GET / traceparent=00-{TRACE}-00f067aa0ba902b7-01"):
         assert any((m := r.search(line)) and m.group(1) == TRACE for r in regexes), line
+
+
+def test_logs_pipeline_to_loki_and_back():
+    """The library's log records: OTLP/HTTP into the collector (the receiver its traces use), the
+    logs pipeline into Loki's native OTLP endpoint (no Promtail), trace ids kept as structured
+    metadata and levels detected there; Grafana links a span to its logs and a line to its trace."""
+    cfg = load("otel-collector.yaml")
+    logs = cfg["service"]["pipelines"]["logs"]
+    assert logs["receivers"] == cfg["service"]["pipelines"]["traces"]["receivers"] == ["otlp"]
+    assert "http" in cfg["receivers"]["otlp"]["protocols"]
+    for kind in ("receivers", "processors", "exporters"):
+        assert all(c in cfg[kind] for c in logs[kind]), (kind, logs[kind])
+    (exp,) = logs["exporters"]
+    assert exp.split("/")[0] == "otlphttp", "Loki 3 takes OTLP itself: no loki exporter, no Promtail"
+    loki_port = load("loki.yaml")["server"]["http_listen_port"]
+    assert cfg["exporters"][exp]["endpoint"] == f"http://loki:{loki_port}/otlp"
+    compose = load("docker-compose.yml")["services"]
+    assert "promtail" not in compose and "loki" in compose["otel-collector"]["depends_on"]
+    limits = load("loki.yaml")["limits_config"]
+    assert limits["allow_structured_metadata"] is True, "trace_id/span_id/severity are structured metadata"
+    assert limits["discover_log_levels"] is True, "detected_level: the dashboard's error log panels use it"
+    ds = datasources()
+    to_logs = ds["tempo"]["jsonData"]["tracesToLogsV2"]
+    assert to_logs["datasourceUid"] == "loki" and to_logs["customQuery"] is True
+    # the stream by the label Loki makes of service.name, then the trace id structured metadata
+    assert re.fullmatch(r'\{service_name="\$\$\{__span\.tags\["service\.name"\]\}"\} \| '
+                        r'trace_id="\$\$\{__trace\.traceId\}"', to_logs["query"]), to_logs["query"]
+    fields = ds["loki"]["jsonData"]["derivedFields"]
+    (by_label,) = [f for f in fields if f.get("matcherType") == "label"]
+    assert by_label["matcherRegex"] == "trace_id" and by_label["datasourceUid"] == "tempo"
+
+
+# LogQL: {selector} | detected_level=~"..." or severity_text=~"..."
+LEVEL_FILTER = re.compile(r'\| detected_level=~"([^"]+)" or severity_text=~"([^"]+)"')
+
+
+def error_level_filter(expr):
+    m = LEVEL_FILTER.search(expr)
+    assert m, expr
+    # Loki anchors regex matchers; a Go string literal in the query: \\ is one backslash
+    return [re.compile(g.replace("\\\\", "\\")) for g in m.groups()]
+
+
+def test_dashboard_error_logs_per_service():
+    loki = [(p, t) for p in all_panels(dashboard()) for t in p.get("targets", [])
+            if t.get("datasource", p.get("datasource", {})).get("uid") == "loki"]
+    for p, t in loki:   # every Loki query selects streams by the service variable
+        assert re.match(r'(sum by \(service_name\) \(count_over_time\()?\{service_name=~"\$\{service:regex\}"\}',
+                        t["expr"]), (p["title"], t["expr"])
+    (per_service,) = [(p, t) for p, t in loki if p["type"] == "timeseries"]
+    p, t = per_service
+    assert "error" in p["title"].lower() and "{{service_name}}" in t["legendFormat"]
+    assert re.fullmatch(r"sum by \(service_name\) \(count_over_time\(.+ \[\$__auto\]\)\)", t["expr"]), t["expr"]
+    detected, severity = error_level_filter(t["expr"])
+    for level in ("error", "critical", "fatal"):
+        assert detected.fullmatch(level), level
+    for level in ("info", "warn", "debug", "unknown", "trace"):
+        assert not detected.fullmatch(level), level
+    # severity_text as the library and common loggers write it
+    for text in ("ERROR", "error", "Error", "ERROR2", "FATAL", "CRITICAL", "crit", "err", "EMERG", "alert"):
+        assert severity.fullmatch(text), text
+    for text in ("INFO", "WARN", "WARNING", "notice", "DEBUG", "TRACE", "", "errors"):
+        assert not severity.fullmatch(text), text
+    # the lines themselves, next to the counts, with the same filter
+    lines = [(q, u) for q, u in loki if q["type"] == "logs" and LEVEL_FILTER.search(u["expr"])]
+    assert lines and lines[0][1]["expr"] in t["expr"], [u["expr"] for _, u in lines]
 
 
 def test_tempo_trace_to_metrics_queries_use_emitted_names(scraped):

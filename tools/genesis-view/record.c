@@ -63,7 +63,10 @@ uint64_t gv_record(struct gv_ctx *c, enum gv_signal sig, const void *msg, int64_
         write_jsonl(c->jsonl, sig, msg);
     if (c->text && sig == GV_TRACES) gv_wf_add(&c->wf, msg, now_ms);
     if (c->text && sig == GV_METRICS) gv_summary_metrics(c->text, msg);
-    if (c->text && sig == GV_LOGS) gv_summary_logs(c->text, msg);
+    if (c->text && sig == GV_LOGS) {
+        gv_wf_add_logs(&c->wf, msg, now_ms); /* records of a trace: under its waterfall */
+        gv_summary_logs(c->text, msg);       /* the others: now */
+    }
     return count_items(sig, msg);
 }
 

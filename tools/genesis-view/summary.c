@@ -2,12 +2,14 @@
  *   metric http.server.request.duration [s] histogram CUMULATIVE (shop)
  *       http.request.method=GET  count=5 sum=0.123 min=0.001 max=0.05 buckets=[1,3,1] bounds=[0.01,0.1]
  *   log [shop] INFO "connected"  peer=10.0.0.1
+ * (log records that carry a trace id are printed under their trace's waterfall instead.)
  */
 #include "tools/genesis-view/summary.h"
 
 #include "tools/genesis-view/buf.h"
 #include "tools/genesis-view/json.h"
 #include "tools/genesis-view/text.h"
+#include "tools/genesis-view/waterfall.h"
 
 #define MAX_POINTS 10
 #define MC(x) OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_##x
@@ -141,7 +143,7 @@ void gv_summary_metrics(FILE *out, const PbMetricsReq *req)
                 metric(&b, rm->scope_metrics[j]->metrics[k], service_of(rm->resource));
     }
     if (b.len) fwrite(b.p, 1, b.len, out);
-    fflush(out);
+    if (b.len) fflush(out);
     gv_buf_free(&b);
 }
 
@@ -168,9 +170,10 @@ void gv_summary_logs(FILE *out, const PbLogsReq *req)
         const PbResourceLogs *rl = req->resource_logs[i];
         for (size_t j = 0; j < rl->n_scope_logs; j++)
             for (size_t k = 0; k < rl->scope_logs[j]->n_log_records; k++)
-                log_line(&b, rl->scope_logs[j]->log_records[k], service_of(rl->resource));
+                if (!gv_wf_log_has_trace(rl->scope_logs[j]->log_records[k]))
+                    log_line(&b, rl->scope_logs[j]->log_records[k], service_of(rl->resource));
     }
     if (b.len) fwrite(b.p, 1, b.len, out);
-    fflush(out);
+    if (b.len) fflush(out);
     gv_buf_free(&b);
 }

@@ -7,6 +7,7 @@
 #include "tools/genesis-view/pb.h"
 
 void gv_summary_metrics(FILE *out, const PbMetricsReq *req);
+/* The log records that carry no trace id (the others go under their trace's waterfall). */
 void gv_summary_logs(FILE *out, const PbLogsReq *req);
 
 #endif

@@ -1,4 +1,5 @@
-/* genesis-view: span buffering per trace, settle timer and eviction (see waterfall.h). */
+/* genesis-view: span buffering per trace, settle timer and eviction (see waterfall.h); the
+ * log records of a trace are kept by waterfall_logs.c in the same trace table. */
 #include "tools/genesis-view/waterfall.h"
 
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #define WF_MAX_SPANS_PER_TRACE 10000
 #define WF_MAX_SPANS_TOTAL 200000
+#define WF_MAX_LOGS_TOTAL 100000
 
 static const char *const key_attrs[] = {
     "http.request.method", "url.full", "url.path", "http.route", "http.response.status_code",
@@ -25,7 +27,7 @@ void gv_wf_init(struct gv_waterfall *w, FILE *out, int settle_ms)
     w->settle_ms = settle_ms;
 }
 
-static char *clean_dup(const char *s, size_t max)
+char *gv_wf__clean_dup(const char *s, size_t max)
 {
     struct gv_buf b = {0};
     gv_text_add(&b, s ? s : "", max);
@@ -55,7 +57,7 @@ static void lru_append(struct gv_waterfall *w, struct wf_trace *t)
     w->newest = t;
 }
 
-static struct wf_trace *trace_for(struct gv_waterfall *w, const ProtobufCBinaryData *id, int64_t now)
+struct wf_trace *gv_wf__trace_for(struct gv_waterfall *w, const ProtobufCBinaryData *id, int64_t now)
 {
     uint8_t key[16];
     copy_id(key, sizeof key, id);
@@ -85,9 +87,9 @@ static void fill_span(struct wf_span *s, const PbSpan *p, const char *service)
     s->status = p->status ? (int)p->status->code : 0;
     s->start = p->start_time_unix_nano;
     s->end = p->end_time_unix_nano;
-    s->name = clean_dup(p->name, 120);
-    s->service = clean_dup(service, 60);
-    s->status_msg = clean_dup(p->status ? p->status->message : "", 120);
+    s->name = gv_wf__clean_dup(p->name, 120);
+    s->service = gv_wf__clean_dup(service, 60);
+    s->status_msg = gv_wf__clean_dup(p->status ? p->status->message : "", 120);
     struct gv_buf a = {0};
     gv_text_attrs(&a, p->n_attributes, p->attributes, key_attrs, 5);
     gv_buf_addc(&a, '\0');
@@ -96,7 +98,7 @@ static void fill_span(struct wf_span *s, const PbSpan *p, const char *service)
 
 static void add_span(struct gv_waterfall *w, const PbSpan *p, const char *service, int64_t now)
 {
-    struct wf_trace *t = trace_for(w, &p->trace_id, now);
+    struct wf_trace *t = gv_wf__trace_for(w, &p->trace_id, now);
     if (t->n >= WF_MAX_SPANS_PER_TRACE) {
         t->not_kept++;
         return;
@@ -125,6 +127,8 @@ static void trace_done(struct gv_waterfall *w, struct wf_trace *t)
         free(t->spans[i].status_msg);
     }
     w->n_spans -= t->n;
+    w->n_logs -= t->n_logs;
+    gv_wf_free_logs(t);
     free(t->spans);
     free(t);
 }
@@ -141,7 +145,12 @@ void gv_wf_add(struct gv_waterfall *w, const PbTraceReq *req, int64_t now_ms)
             for (size_t k = 0; k < rs->scope_spans[j]->n_spans; k++)
                 add_span(w, rs->scope_spans[j]->spans[k], svc ? svc : "?", now_ms);
     }
-    while (w->n_spans > WF_MAX_SPANS_TOTAL && w->oldest)
+    gv_wf__bound(w);
+}
+
+void gv_wf__bound(struct gv_waterfall *w)
+{
+    while ((w->n_spans > WF_MAX_SPANS_TOTAL || w->n_logs > WF_MAX_LOGS_TOTAL) && w->oldest)
         trace_done(w, w->oldest); /* memory bound: print the oldest early */
 }
 

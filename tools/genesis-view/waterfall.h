@@ -1,5 +1,5 @@
-/* genesis-view: buffers spans per trace and prints each trace as an indented waterfall once
- * no new span arrived for it for settle_ms. */
+/* genesis-view: buffers spans and log records per trace and prints each trace as an indented
+ * waterfall, followed by the trace's log lines, once nothing new arrived for it for settle_ms. */
 #ifndef GV_WATERFALL_H
 #define GV_WATERFALL_H
 
@@ -17,10 +17,17 @@ struct gv_waterfall {
     struct wf_trace *oldest; /* LRU list by last span arrival */
     struct wf_trace *newest;
     size_t n_spans;          /* spans held over all traces */
+    size_t n_logs;           /* log records held over all traces */
+    uint64_t log_seq;        /* arrival counter of log records */
 };
 
 void gv_wf_init(struct gv_waterfall *w, FILE *out, int settle_ms);
 void gv_wf_add(struct gv_waterfall *w, const PbTraceReq *req, int64_t now_ms);
+/* Keep the log records that carry a trace id with their trace (printed under its waterfall);
+ * records without one are left to the caller (printed as they arrive). */
+void gv_wf_add_logs(struct gv_waterfall *w, const PbLogsReq *req, int64_t now_ms);
+/* 1 when the record carries a trace id (16 bytes, not all zero). */
+int gv_wf_log_has_trace(const PbLogRecord *r);
 /* Monotonic ms at which the next trace becomes printable, or -1 when none is pending. */
 int64_t gv_wf_deadline(const struct gv_waterfall *w);
 void gv_wf_tick(struct gv_waterfall *w, int64_t now_ms); /* print settled traces */

@@ -5,7 +5,8 @@
  *   [ ==                 ]   SELECT [shop] CLIENT 1.100 ms ERROR: timeout  db.system.name=mysql
  *
  * Children are indented two spaces under their parent and ordered by start time; spans whose
- * parent did not arrive are printed as roots with a note. */
+ * parent did not arrive are printed as roots with a note. The trace's log lines follow
+ * (waterfall_logs.c). */
 #include "tools/genesis-view/waterfall_store.h"
 
 #include <stdlib.h>
@@ -138,16 +139,23 @@ static void header(struct gv_buf *b, const struct wf_trace *t, uint64_t total)
     size_t errors = 0;
     gv_text_hex(hex, t->trace_id, 16);
     for (size_t i = 0; i < t->n; i++) errors += t->spans[i].status == 2;
-    gv_buf_printf(b, "trace %s  %zu span%s  %.3f ms", hex, t->n, t->n == 1 ? "" : "s", (double)total / 1e6);
+    if (t->n || t->not_kept)
+        gv_buf_printf(b, "trace %s  %zu span%s  %.3f ms", hex, t->n, t->n == 1 ? "" : "s",
+                      (double)total / 1e6);
+    else
+        gv_buf_printf(b, "trace %s  no spans received", hex);
     if (errors) gv_buf_printf(b, "  %zu error%s", errors, errors == 1 ? "" : "s");
     if (t->not_kept) gv_buf_printf(b, "  (+%zu spans not shown)", t->not_kept);
+    size_t logs = t->n_logs + t->logs_not_kept;
+    if (logs) gv_buf_printf(b, "  %zu log line%s", logs, logs == 1 ? "" : "s");
     gv_buf_addc(b, '\n');
 }
 
 void gv_wf_print_trace(FILE *out, struct wf_trace *t)
 {
     long n = (long)t->n;
-    qsort(t->spans, t->n, sizeof *t->spans, cmp_start);
+    if (n) /* a trace of log records only has no span array */
+        qsort(t->spans, t->n, sizeof *t->spans, cmp_start);
     uint64_t t0 = n ? t->spans[0].start : 0, t1 = t0;
     for (long i = 0; i < n; i++) if (t->spans[i].end > t1) t1 = t->spans[i].end;
     long *parent = link_parents(t);
@@ -165,6 +173,7 @@ void gv_wf_print_trace(FILE *out, struct wf_trace *t)
     header(&b, t, t1 - t0);
     for (long i = 0; i < n; i++)
         if (parent[i] < 0) print_tree(&b, t, parent, first_child, next_sib, i, t0, t1 - t0);
+    gv_wf_print_logs(&b, t, t0);
     gv_buf_addc(&b, '\n');
     fwrite(b.p, 1, b.len, out);
     gv_buf_free(&b);

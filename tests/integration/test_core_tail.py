@@ -1,0 +1,255 @@
+"""Local tail sampling (GENESIS_TAIL_SAMPLING, docs/sampling.md) on a two-process HTTP chain at 1 %
+head sampling: a Python front (http.server) calls a Python backend for each request, both under
+the library, exporting OTLP to a receiver in the test (decoded with otlp_pb). Of 1,000 requests
+5 fail with 500 and 5 are slow: every one of those 10 traces arrives complete from both processes
+(one trace id, the backend's server span the child of the front's client span); the successful
+ones arrive at about 1 %, whole or not at all. A long request with many children and a small
+GENESIS_TAIL_BUFFER keeps its memory bounded and counts the overflow."""
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import http.client
+
+import pytest
+
+import otlp_pb
+from conftest import LIB, clean_env, free_port, wait_port
+from test_otlp_support import receiver, sink  # noqa: F401 (fixtures)
+
+SLOW_S = 0.35
+
+BACKEND = r"""
+import sys, time
+from http.server import HTTPServer, BaseHTTPRequestHandler
+class H(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def do_GET(self):
+        if self.path.startswith("/slow"):
+            time.sleep(float(sys.argv[2]))
+        code = 500 if self.path.startswith("/fail") else 200
+        self.send_response(code)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+FRONT = r"""
+import http.client, sys
+from http.server import HTTPServer, BaseHTTPRequestHandler
+backend = int(sys.argv[2])
+class H(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def do_GET(self):
+        c = http.client.HTTPConnection("127.0.0.1", backend, timeout=10)
+        c.request("GET", self.path)
+        r = c.getresponse()
+        body = r.read()
+        c.close()
+        self.send_response(r.status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+# One long request that makes `n` connects to a sink: many children under one local root.
+BURST = r"""
+import socket, sys
+from http.server import HTTPServer, BaseHTTPRequestHandler
+sink, n = int(sys.argv[2]), int(sys.argv[3])
+class H(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def do_GET(self):
+        for _ in range(n):
+            s = socket.socket()
+            s.connect(("127.0.0.1", sink))
+            s.close()
+        with open("/proc/self/status") as f:
+            hwm = [l.split()[1] for l in f if l.startswith("VmHWM")][0]
+        body = hwm.encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+
+def lib_env(tmp_path, service, endpoint, **extra):
+    env = clean_env({"LD_PRELOAD": str(LIB), "OTEL_SERVICE_NAME": service,
+                     "OTEL_TRACES_EXPORTER": "otlp,console", "OTEL_METRICS_EXPORTER": "otlp",
+                     "GENESIS_CONSOLE_FILE": str(tmp_path / f"{service}-%p.jsonl"),
+                     "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200",
+                     "OTEL_BSP_MAX_QUEUE_SIZE": "65536", "OTEL_METRIC_EXPORT_INTERVAL": "3600000",
+                     "GENESIS_EXIT_FLUSH_MS": "5000",
+                     "OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.01",
+                     "GENESIS_TAIL_SAMPLING": "errors,slow", "GENESIS_TAIL_SLOW_MS": "250"})
+    env.update(extra)
+    return env
+
+
+def start(tmp_path, name, code, args, env):
+    script = tmp_path / f"{name}.py"
+    script.write_text(code)
+    port = free_port()
+    log = open(tmp_path / f"{name}.log", "wb")
+    p = subprocess.Popen([sys.executable, str(script), str(port), *map(str, args)], env=env,
+                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    if not wait_port(port, p):
+        p.kill()
+        pytest.fail(f"{name} did not start: {(tmp_path / f'{name}.log').read_text()}")
+    return p, port
+
+
+def stop(p):
+    """SIGTERM is unhandled in http.server: use SIGINT, so that the program exits through
+    exit() and the library flushes what it holds."""
+    p.send_signal(2)
+    try:
+        p.wait(20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
+def get(port, path):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("GET", path)
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, body
+
+
+def spans_by_service(rcv):
+    """{service.name: [span dict]} of every trace request the receiver got."""
+    out = {}
+    for req in rcv.requests:
+        if req.path.endswith("/v1/traces"):
+            for s in otlp_pb.span_dicts(req.traces()):
+                out.setdefault(s["resource"]["service.name"], []).append(s)
+    return out
+
+
+def self_line(tmp_path, service):
+    for f in tmp_path.glob(f"{service}-*.jsonl"):
+        for line in f.read_text().splitlines():
+            rec = json.loads(line)
+            if rec.get("type") == "self":
+                return rec
+    pytest.fail(f"no self line for {service}")
+
+
+def last_metric_points(rcv, service, name):
+    pts = []
+    for req in rcv.requests:
+        if req.path.endswith("/v1/metrics"):
+            for p in otlp_pb.metric_point_dicts(otlp_pb.decode_metrics(req.body)):
+                if p["name"] == name and p["resource"]["service.name"] == service:
+                    pts.append(p)
+    last = {}
+    for p in pts:
+        key = json.dumps(p["attributes"], sort_keys=True)
+        if key not in last or int(p["time_unix_nano"]) >= int(last[key]["time_unix_nano"]):
+            last[key] = p
+    return list(last.values())
+
+
+def test_errors_and_slow_requests_arrive_complete_from_both_processes(tmp_path, receiver):  # noqa: F811
+    rcv = receiver()
+    be, be_port = start(tmp_path, "backend", BACKEND, [SLOW_S], lib_env(tmp_path, "backend", rcv.url()))
+    fe, fe_port = start(tmp_path, "front", FRONT, [be_port], lib_env(tmp_path, "front", rcv.url()))
+    n = 1000
+    rnd = random.Random(16)
+    special = rnd.sample(range(n), 10)
+    kinds = {i: ("fail" if k < 5 else "slow") for k, i in enumerate(special)}
+    try:
+        for i in range(n):
+            kind = kinds.get(i, "ok")
+            status, _ = get(fe_port, f"/{kind}?i={i}")
+            assert status == (500 if kind == "fail" else 200), (i, kind, status)
+    finally:
+        stop(fe)
+        stop(be)
+    got = spans_by_service(rcv)
+    front, backend = got.get("front", []), got.get("backend", [])
+
+    def request_of(s):
+        return int(s["attributes"]["url.query"].split("=")[1])
+
+    servers = {request_of(s): s for s in front if s["kind"] == "SERVER"}
+    for i, kind in kinds.items():
+        assert i in servers, f"request {i} ({kind}) has no front SERVER span; got {sorted(servers)}"
+        root = servers[i]
+        tid = root["trace_id"]
+        assert "parent_span_id" not in root
+        mine = [s for s in front if s["trace_id"] == tid]
+        theirs = [s for s in backend if s["trace_id"] == tid]
+        client = [s for s in mine if s["kind"] == "CLIENT" and s["attributes"].get("url.full", "").endswith(f"i={i}")]
+        assert len(client) == 1 and client[0]["parent_span_id"] == root["span_id"], mine
+        assert all(s.get("parent_span_id") == root["span_id"] for s in mine if s is not root), mine
+        bserver = [s for s in theirs if s["kind"] == "SERVER"]
+        assert len(bserver) == 1, theirs
+        assert bserver[0]["parent_span_id"] == client[0]["span_id"] and bserver[0]["parent_remote"], bserver
+        assert request_of(bserver[0]) == i
+        for s in mine + theirs:
+            if s["trace_flags"] == "00":    # kept by the tail sampler (not head-sampled at 1 %)
+                assert s["attributes"]["genesis.sampling.tail"] == ("error" if kind == "fail" else "slow"), s
+        if kind == "fail":
+            assert root["status"]["code"] == "ERROR" and bserver[0]["status"]["code"] == "ERROR"
+        else:
+            assert int(root["end_time_unix_nano"]) - int(root["start_time_unix_nano"]) > SLOW_S * 1e9
+    # the successful requests: head-sampled at 1 % (flags 01), whole or not at all
+    ok = {i: s for i, s in servers.items() if i not in kinds}
+    assert 1 <= len(ok) <= 35, f"{len(ok)} successful traces exported at 1 %"
+    assert all(s["trace_flags"] == "01" and "genesis.sampling.tail" not in s["attributes"] for s in ok.values())
+    btraces = {s["trace_id"] for s in backend if s["kind"] == "SERVER"}
+    assert {s["trace_id"] for s in ok.values()} <= btraces
+    assert len(btraces) == len(servers), "the backend exported a trace the front did not, or the reverse"
+    # self-metrics: every head-dropped request was a segment, kept or discarded, none overflowed
+    for svc in ("front", "backend"):
+        me = self_line(tmp_path, svc)
+        seg = me["tail_segments"]
+        tail_kept = sum(1 for i in kinds if servers[i]["trace_flags"] == "00")
+        assert seg["kept"] == tail_kept and seg["overflowed"] == 0, (svc, me)
+        assert seg["kept"] + seg["discarded"] == n - sum(1 for s in servers.values() if s["trace_flags"] == "01"), me
+        pts = last_metric_points(rcv, svc, "genesis.sdk.tail.segments")
+        by = {p["attributes"]["outcome"]: int(p["value"]) for p in pts}
+        assert by == seg, (svc, by, seg)
+        # metrics are unchanged: they count every request, sampled or not
+        hist = last_metric_points(rcv, svc, "http.server.request.duration")
+        assert sum(int(p["count"]) for p in hist) == n, hist
+
+
+def test_small_buffer_bounds_memory_and_counts_the_overflow(tmp_path, receiver, sink):  # noqa: F811
+    rcv = receiver()
+    n = 30000
+    hwm = {}
+    for buf in ("off", "64"):
+        extra = {"GENESIS_TAIL_SAMPLING": "off"} if buf == "off" else {"GENESIS_TAIL_BUFFER": buf}
+        env = lib_env(tmp_path / buf, f"burst-{buf}", rcv.url(), OTEL_TRACES_SAMPLER="always_off",
+                      GENESIS_QUEUE_SIZE="65536", **extra)
+        (tmp_path / buf).mkdir()
+        p, port = start(tmp_path / buf, "burst", BURST, [sink, n], env)
+        try:
+            t = time.monotonic()
+            status, body = get(port, "/burst")
+            rate = n / (time.monotonic() - t)
+            assert status == 200
+            hwm[buf] = int(body)
+        finally:
+            stop(p)
+    me = self_line(tmp_path / "64", "burst-64")
+    seg = me["tail_segments"]
+    assert seg["overflowed"] >= n // 64 - 5 and seg["kept"] == 0 and seg["discarded"] == 1, me
+    assert me["dropped_queue_full"] < n // 10, me
+    assert not spans_by_service(rcv), "nothing failed: nothing may be exported"
+    # the held spans are bounded by GENESIS_TAIL_BUFFER: no growth beyond the run without it
+    assert hwm["64"] - hwm["off"] < 4096, (hwm, rate)

@@ -12,17 +12,19 @@ import subprocess
 import sys
 import time
 import http.client
+import socket
+import threading
 
 import pytest
 
 import otlp_pb
 from conftest import LIB, clean_env, free_port, wait_port
-from test_otlp_support import receiver, sink  # noqa: F401 (fixtures)
+from test_otlp_support import receiver  # noqa: F401 (fixture)
 
 SLOW_S = 0.35
 
 BACKEND = r"""
-import sys, time
+import signal, sys, time
 from http.server import HTTPServer, BaseHTTPRequestHandler
 class H(BaseHTTPRequestHandler):
     def log_message(self, *a):
@@ -35,11 +37,12 @@ class H(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "2")
         self.end_headers()
         self.wfile.write(b"ok")
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))   # exit(): the library flushes
 HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 """
 
 FRONT = r"""
-import http.client, sys
+import http.client, signal, sys
 from http.server import HTTPServer, BaseHTTPRequestHandler
 backend = int(sys.argv[2])
 class H(BaseHTTPRequestHandler):
@@ -55,12 +58,13 @@ class H(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))   # exit(): the library flushes
 HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 """
 
 # One long request that makes `n` connects to a sink: many children under one local root.
 BURST = r"""
-import socket, sys
+import signal, socket, sys
 from http.server import HTTPServer, BaseHTTPRequestHandler
 sink, n = int(sys.argv[2]), int(sys.argv[3])
 class H(BaseHTTPRequestHandler):
@@ -78,6 +82,7 @@ class H(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))   # exit(): the library flushes
 HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 """
 
@@ -109,9 +114,8 @@ def start(tmp_path, name, code, args, env):
 
 
 def stop(p):
-    """SIGTERM is unhandled in http.server: use SIGINT, so that the program exits through
-    exit() and the library flushes what it holds."""
-    p.send_signal(2)
+    """SIGTERM: the programs exit through exit(), so the library flushes what it holds."""
+    p.terminate()
     try:
         p.wait(20)
     except subprocess.TimeoutExpired:
@@ -228,6 +232,26 @@ def test_errors_and_slow_requests_arrive_complete_from_both_processes(tmp_path, 
         assert sum(int(p["count"]) for p in hist) == n, hist
 
 
+@pytest.fixture
+def sink():
+    """A port that accepts and closes every connection, as fast as they come."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(4096)
+
+    def loop():
+        while True:
+            try:
+                c, _ = s.accept()
+            except OSError:
+                return
+            c.close()
+    threading.Thread(target=loop, daemon=True).start()
+    yield s.getsockname()[1]
+    s.shutdown(socket.SHUT_RDWR)
+    s.close()
+
+
 def test_small_buffer_bounds_memory_and_counts_the_overflow(tmp_path, receiver, sink):  # noqa: F811
     rcv = receiver()
     n = 30000
@@ -235,7 +259,7 @@ def test_small_buffer_bounds_memory_and_counts_the_overflow(tmp_path, receiver, 
     for buf in ("off", "64"):
         extra = {"GENESIS_TAIL_SAMPLING": "off"} if buf == "off" else {"GENESIS_TAIL_BUFFER": buf}
         env = lib_env(tmp_path / buf, f"burst-{buf}", rcv.url(), OTEL_TRACES_SAMPLER="always_off",
-                      GENESIS_QUEUE_SIZE="65536", **extra)
+                      GENESIS_QUEUE_SIZE="65536", GENESIS_TAIL_SLOW_MS="600000", **extra)
         (tmp_path / buf).mkdir()
         p, port = start(tmp_path / buf, "burst", BURST, [sink, n], env)
         try:
@@ -246,6 +270,7 @@ def test_small_buffer_bounds_memory_and_counts_the_overflow(tmp_path, receiver, 
             hwm[buf] = int(body)
         finally:
             stop(p)
+    print("spans/s %.0f, VmHWM kB %s" % (rate, hwm))
     me = self_line(tmp_path / "64", "burst-64")
     seg = me["tail_segments"]
     assert seg["overflowed"] >= n // 64 - 5 and seg["kept"] == 0 and seg["discarded"] == 1, me

@@ -125,8 +125,10 @@ def tail_kept(span):
 
 
 def test_failed_delivery_is_kept_by_tail_sampling_where_it_failed(demo):
-    # curl saw a 200 (the message was stored offline): its head-dropped segment was discarded
-    assert not [s for s in demo["spans"] if str(s["resource"].get("demo.step")) == "4"]
+    # curl saw a 200 (the message was stored offline): it kept its segment only if it was slow
+    # (GENESIS_TAIL_SLOW_MS=25: a busy machine)
+    step4 = [s for s in demo["spans"] if str(s["resource"].get("demo.step")) == "4"]
+    assert all(tail_kept(s) and s["attributes"]["genesis.sampling.tail"] == "slow" for s in step4), step4
     # im-comet's push to carol's phone failed: im-comet kept its segment of that trace
     failed = [s for s in demo["spans"] if svc(s) == "im-comet" and s["status"]["code"] == "ERROR"]
     assert len({s["trace_id"] for s in failed}) == 1, failed
@@ -136,10 +138,12 @@ def test_failed_delivery_is_kept_by_tail_sampling_where_it_failed(demo):
     assert [s for s in children(trace, comet) if s["status"]["code"] == "ERROR"] == failed
     comet_spans = [s for s in trace if svc(s) == "im-comet"]
     assert all(tail_kept(s) and s["attributes"]["genesis.sampling.tail"] == "error" for s in comet_spans)
-    # the hole (docs/sampling.md): im-logic answered 200; unless it was slow it kept nothing
-    logic = [s for s in trace if svc(s) == "im-logic" and s["kind"] == "SERVER"]
-    assert all(s["attributes"]["genesis.sampling.tail"] == "slow" for s in logic), logic
-    assert "kept by tail sampling in im-comet only" in demo["stdout"]
+    # the hole (docs/sampling.md): the other processes answered 200; they kept their segments
+    # only if they were slow
+    others = [s for s in trace if svc(s) != "im-comet"]
+    assert all(s["attributes"].get("genesis.sampling.tail") == "slow" for s in others), others
+    if not step4:
+        assert "kept by tail sampling in im-comet only" in demo["stdout"]
 
 
 def test_cache_miss_runs_the_query_and_the_hit_does_not(demo):
@@ -192,9 +196,10 @@ def test_red_metrics_for_every_service(demo):
 def test_tail_sampling_counts_what_it_kept_and_discarded(demo):
     seg = {(svc(p), p["attributes"]["outcome"]): int(p["value"])
            for p in latest_points(demo["points"], "genesis.sdk.tail.segments")}
-    # im-gateway: steps 4, 5 and 8 discarded (fast successes; a 400 is no server error), 6 kept
-    # (a send slower than GENESIS_TAIL_SLOW_MS on a loaded machine is kept too)
-    assert seg.get(("im-gateway", "kept"), 0) >= 1 and seg.get(("im-gateway", "discarded"), 0) >= 1, seg
+    # im-gateway: segments of steps 4, 5, 6 and 8 (3 and 7 were head-sampled); 6 kept (slow),
+    # the others discarded when fast (a 400 is no server error)
+    # (a send slower than GENESIS_TAIL_SLOW_MS on a busy machine is kept too)
+    assert seg.get(("im-gateway", "kept"), 0) >= 1 and ("im-gateway", "discarded") in seg, seg
     assert seg.get(("im-gateway", "kept"), 0) + seg.get(("im-gateway", "discarded"), 0) == 4, seg
     assert seg.get(("im-comet", "kept"), 0) >= 1, seg
     assert all(v == 0 for (s, o), v in seg.items() if o == "overflowed"), seg

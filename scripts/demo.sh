@@ -100,14 +100,14 @@ trap 'exit 143' TERM
 # Telemetry settings shared by every process under the library. Spans reach the viewer within
 # 0.2 s, metrics every second; both are pushed over OTLP/HTTP, and each IM process also serves
 # Prometheus on its own port. Sampling as in production: 1 % at the head, and local tail sampling
-# of errors and of requests slower than 25 ms (the history read that misses the cache takes 50 ms
-# or more, a send a few ms; on a busy machine some sends are kept as slow too).
+# of errors and of requests slower than 10 ms (the history read that misses the cache takes 20 ms
+# or more, a send about 3 ms; on a busy machine some sends are kept as slow too).
 unset OTEL_SERVICE_NAME OTEL_TRACES_SAMPLER OTEL_TRACES_SAMPLER_ARG OTEL_SDK_DISABLED \
     OTEL_RESOURCE_ATTRIBUTES GENESIS_DISABLED GENESIS_INCLUDE GENESIS_EXCLUDE TRACEPARENT TRACESTATE \
     OTEL_TRACES_EXPORTER OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_PROMETHEUS_HOST
 export OTEL_BSP_SCHEDULE_DELAY=200 OTEL_METRIC_EXPORT_INTERVAL=1000 GENESIS_EXIT_FLUSH_MS=2000
 export OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.01 \
-    GENESIS_TAIL_SAMPLING=errors,slow GENESIS_TAIL_SLOW_MS=25
+    GENESIS_TAIL_SAMPLING=errors,slow GENESIS_TAIL_SLOW_MS=10
 
 echo "genesis-auto demo — an IM backend with no tracing code, observed through LD_PRELOAD"
 echo "library: $lib"

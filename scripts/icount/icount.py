@@ -182,6 +182,26 @@ def exp_rows(ctx, want, log):
     return out
 
 
+def exp_tail_rows(ctx, want, log):
+    """What tail sampling costs the exporter thread per head-dropped span (tail on - off)."""
+    sc = scenarios(ctx)
+    out = []
+    for rid, label, key in (("exp_tail_redis", "exporter thread, per head-dropped Redis span, tail", "redis"),
+                            ("exp_tail_nginx", "exporter thread, per head-dropped HTTP span, tail", "nginx")):
+        if not want(rid, "full"):
+            continue
+        rec = table.row(rid, label, "instr")
+
+        def fn(r, key=key):
+            off = R.exporter_thread_per_op(ctx, sc[key], 1000, 3000, app_env(ctx, "ratio"))
+            on = R.exporter_thread_per_op(ctx, sc[key], 1000, 3000, app_env(ctx, "tail"))
+            r["bare"], r["pre"] = off["total"], on["total"]
+            r["added"] = r["pre"] - r["bare"]
+            r["parts"] = _diff_parts(off, on)
+        out.append(measure(rid, rec, fn, log))
+    return out
+
+
 def startup_rows(ctx, want, log):
     out = []
     if not want("startup", "ci"):
@@ -300,7 +320,8 @@ def main():
     work = tempfile.mkdtemp(prefix="genesis-icount-")
     ctx = R.Ctx(ROOT, build, work, log)
     try:
-        recs = app_rows(ctx, want, log) + exp_rows(ctx, want, log) + startup_rows(ctx, want, log)
+        recs = (app_rows(ctx, want, log) + exp_rows(ctx, want, log) + exp_tail_rows(ctx, want, log)
+                + startup_rows(ctx, want, log))
         if a.set == "full" and not a.no_wall and not only:
             recs += wall_rows(ctx, a.rounds, log)
     finally:

@@ -126,7 +126,7 @@ def tail_kept(span):
 
 def test_failed_delivery_is_kept_by_tail_sampling_where_it_failed(demo):
     # curl saw a 200 (the message was stored offline): it kept its segment only if it was slow
-    # (GENESIS_TAIL_SLOW_MS=25: a busy machine)
+    # (GENESIS_TAIL_SLOW_MS=10: a busy machine)
     step4 = [s for s in demo["spans"] if str(s["resource"].get("demo.step")) == "4"]
     assert all(tail_kept(s) and s["attributes"]["genesis.sampling.tail"] == "slow" for s in step4), step4
     # im-comet's push to carol's phone failed: im-comet kept its segment of that trace

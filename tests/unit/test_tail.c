@@ -54,7 +54,8 @@ static ga_rec span(const uint8_t trace[16], uint8_t id, uint8_t parent, int remo
         ids.parent_remote = (uint8_t)remote;
     }
     ga_rec r;
-    ga_rec_init(&r, GA_PROTO_CORE, GA_OP_CONNECT, kind, &ids, 1000000000ull, 1000000000ull + dur_ms * 1000000ull);
+    ga_rec_init(&r, GA_PROTO_CORE, GA_OP_CONNECT, kind, &ids, 1000000000ull,
+                1000000000ull + dur_ms * 1000000ull);
     r.h.status = status;
     return r;
 }
@@ -85,7 +86,7 @@ static void test_error_keeps_the_whole_segment(void **state)
     feed(span(trace_a, 2, 1, 0, GA_KIND_CLIENT, GA_STATUS_UNSET, 1));     /* children first */
     feed(span(trace_a, 3, 1, 0, GA_KIND_CLIENT, GA_STATUS_ERROR, 1));
     assert_int_equal(nout, 0);
-    feed(span(trace_a, 1, 9, 1, GA_KIND_SERVER, GA_STATUS_UNSET, 5));     /* the root: remote parent */
+    feed(span(trace_a, 1, 9, 1, GA_KIND_SERVER, GA_STATUS_UNSET, 5));     /* root: remote parent */
     assert_int_equal(nout, 3);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(tail_attr(&out[i]), GA_TAIL_ERROR);

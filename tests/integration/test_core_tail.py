@@ -181,20 +181,27 @@ def test_errors_and_slow_requests_arrive_complete_from_both_processes(tmp_path, 
             assert root["status"]["code"] == "ERROR" and bserver[0]["status"]["code"] == "ERROR"
         else:
             assert int(root["end_time_unix_nano"]) - int(root["start_time_unix_nano"]) > SLOW_S * 1e9
-    # the successful requests: head-sampled at 1 % (flags 01), whole or not at all
+    # the successful requests: head-sampled at 1 % (flags 01), whole; a few may be kept as slow
+    # when the machine is so busy that a request took longer than GENESIS_TAIL_SLOW_MS
     ok = {i: s for i, s in servers.items() if i not in kinds}
-    assert 1 <= len(ok) <= 35, f"{len(ok)} successful traces exported at 1 %"
-    assert all(s["trace_flags"] == "01" and "genesis.sampling.tail" not in s["attributes"] for s in ok.values())
-    btraces = {s["trace_id"] for s in backend if s["kind"] == "SERVER"}
-    assert {s["trace_id"] for s in ok.values()} <= btraces
-    assert len(btraces) == len(servers), "the backend exported a trace the front did not, or the reverse"
+    head = {i: s for i, s in ok.items() if s["trace_flags"] == "01"}
+    assert 1 <= len(head) <= 35, f"{len(head)} successful traces head-sampled at 1 %"
+    assert all("genesis.sampling.tail" not in s["attributes"] for s in head.values())
+    for s in ok.values():
+        if s["trace_flags"] == "00":
+            assert s["attributes"]["genesis.sampling.tail"] == "slow", s
+            assert int(s["end_time_unix_nano"]) - int(s["start_time_unix_nano"]) > 0.25e9, s
+    bservers = [s for s in backend if s["kind"] == "SERVER"]
+    btraces = {s["trace_id"] for s in bservers}
+    assert {s["trace_id"] for s in head.values()} <= btraces
+    assert btraces <= {s["trace_id"] for s in servers.values()}, "the backend kept a trace the front did not"
     # self-metrics: every head-dropped request was a segment, kept or discarded, none overflowed
-    for svc in ("front", "backend"):
+    for svc, roots in (("front", list(servers.values())), ("backend", bservers)):
         me = self_line(tmp_path, svc)
         seg = me["tail_segments"]
-        tail_kept = sum(1 for i in kinds if servers[i]["trace_flags"] == "00")
-        assert seg["kept"] == tail_kept and seg["overflowed"] == 0, (svc, me)
-        assert seg["kept"] + seg["discarded"] == n - sum(1 for s in servers.values() if s["trace_flags"] == "01"), me
+        assert seg["kept"] == sum(1 for s in roots if s["trace_flags"] == "00"), (svc, me)
+        assert seg["overflowed"] == 0, (svc, me)
+        assert seg["kept"] + seg["discarded"] == n - len(head), (svc, me)
         pts = last_metric_points(rcv, svc, "genesis.sdk.tail.segments")
         by = {p["attributes"]["outcome"]: int(p["value"]) for p in pts}
         assert by == seg, (svc, by, seg)

@@ -65,6 +65,16 @@ def tail_error_trace(spans, svc):
     return None
 
 
+def kept_by(spans, trace_id):
+    """'svc (why), ...' for the services whose spans of the trace tail sampling kept, or ''."""
+    why = {}
+    for s in spans:
+        tag = (s.get("attributes") or {}).get("genesis.sampling.tail")
+        if s["trace_id"] == trace_id and tag:
+            why.setdefault(service(s), set()).add(tag)
+    return ", ".join("%s (%s)" % (svc, "/".join(sorted(t))) for svc, t in why.items())
+
+
 def waterfall(view_out, trace_id, width):
     """genesis-view's printed block for one trace (its lines cut to the terminal width)."""
     lines, inside = [], False
@@ -256,7 +266,7 @@ def tail_summary(points):
     table(("SERVICE", "KEPT", "DISCARDED", "OVERFLOWED"), rows)
     gw = [r for r in rows if r[0] == "im-gateway"]
     print("  → %d head-dropped segments discarded in all, %d kept; im-gateway, the entry service, discarded"
-          " %d requests' traces" % (total.get("discarded", 0), total.get("kept", 0), gw[0][2] if gw else 0))
+          " the traces of %d requests" % (total.get("discarded", 0), total.get("kept", 0), gw[0][2] if gw else 0))
     print()
 
 
@@ -300,6 +310,8 @@ def main():
         print("[%d] %s — %s" % (n, labels.get(n, "?"), what))
         if note:
             print("    " + note)
+        elif kept_by(spans, traces[n]):
+            print("    head sampling dropped it; tail sampling kept it in " + kept_by(spans, traces[n]))
         print("    crosses: " + " → ".join(crossing(spans, traces[n])))
         for line in waterfall(view_out, traces[n], width):
             print("    " + line)

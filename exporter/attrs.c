@@ -119,6 +119,12 @@ void ga_rec_attrs_w(const ga_rec *r, ga_aw *w)
             }
             break;
         }
+        case GA_A_TAIL:                 /* exported by the tail sampler (exporter/tail.h) */
+            if (iv == 1)
+                ga_aw_str(w, GA_K("genesis.sampling.tail"), "error", 5);
+            else if (iv == 2)
+                ga_aw_str(w, GA_K("genesis.sampling.tail"), "slow", 4);
+            break;
         default:
             if (key >= GA_A_PLUGIN_FIRST && desc != NULL && desc->attr != NULL)
                 desc->attr(r, key, type, v, len, w);

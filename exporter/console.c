@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include "exporter/exporter.h"
+#include "exporter/tail.h"
 #include "exporter/attrs.h"
 #include "exporter/buf.h"
 #include "exporter/resource.h"
@@ -192,6 +193,10 @@ static void ga__con_self_line(void)
     for (int i = 0; i < GA_FAIL_COUNT; i++)
         ga_buf_printf(b, "%s\"%s\":%llu", i ? "," : "", reasons[i],
                       (unsigned long long)ga_self.export_failures_by[i]);
+    if (ga_tail_on())
+        ga_buf_printf(b, "},\"tail_segments\":{\"kept\":%llu,\"discarded\":%llu,\"overflowed\":%llu",
+                      (unsigned long long)ga_tail_self.kept, (unsigned long long)ga_tail_self.discarded,
+                      (unsigned long long)ga_tail_self.overflowed);
     ga_buf_puts(b, "}}\n");
 }
 

@@ -6,6 +6,7 @@
 #include "exporter/memo.h"
 #include "exporter/metrics_reg.h"
 #include "exporter/ops.h"
+#include "exporter/tail.h"
 #include "exporter/metrics.h"
 #include "preload/conn.h"
 #include "preload/emit.h"
@@ -49,6 +50,12 @@ ga_instrument ga_minst[GA_MI_MAX] = {
         "{connection}", 4),
     [GA_MI_SDK_METRIC_DROPPED] = GA_COUNTER("genesis.sdk.metric_observations.dropped",
         "Metric observations lost because a new series could not be allocated.", "{observation}", 4),
+    [GA_MI_SDK_TAIL_SEGMENTS] = GA_COUNTER("genesis.sdk.tail.segments",
+        "Local trace segments the head sampler dropped, by what tail sampling did with them "
+        "(kept, discarded, overflowed).", "{segment}", 4),
+    [GA_MI_SDK_TAIL_HELD] = GA_GAUGE("genesis.sdk.tail.spans.held",
+        "Spans held by tail sampling until their local root ends (at most GENESIS_TAIL_BUFFER).",
+        "{span}"),
 };
 
 int ga_minst_count = GA_MI_COUNT;
@@ -205,6 +212,12 @@ static void ga__collect_self(void)
     ga__set(GA_MI_SDK_QUEUE_CAPACITY, NULL, NULL, ga_ring_capacity());
     ga__set(GA_MI_SDK_UNPARSED, NULL, NULL, ga_conn_refused());
     ga__set(GA_MI_SDK_METRIC_DROPPED, NULL, NULL, ga_metrics_dropped);
+    if (ga_tail_on()) {
+        ga__set(GA_MI_SDK_TAIL_SEGMENTS, "outcome", "kept", ga_tail_self.kept);
+        ga__set(GA_MI_SDK_TAIL_SEGMENTS, "outcome", "discarded", ga_tail_self.discarded);
+        ga__set(GA_MI_SDK_TAIL_SEGMENTS, "outcome", "overflowed", ga_tail_self.overflowed);
+        ga__set(GA_MI_SDK_TAIL_HELD, NULL, NULL, ga_tail_self.spans_held);
+    }
 }
 
 void ga_metrics_collect(void)

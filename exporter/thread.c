@@ -20,6 +20,7 @@
 #include "exporter/components.h"
 #include "exporter/memo.h"
 #include "exporter/resource.h"
+#include "exporter/tail.h"
 #include "preload/config.h"
 #include "preload/fdtable.h"
 #include "preload/log.h"
@@ -44,6 +45,7 @@ static sem_t ga__flush_done;
 
 static const ga_component *ga__comp[GA_MAX_COMPONENTS];
 static int ga__ncomp;
+static int ga__tail;                   /* tail sampling on, and a span exporter to feed */
 static uint64_t ga__drained;
 
 int ga_exporter_io_begin(void)
@@ -85,6 +87,19 @@ uint64_t ga_mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Hand a span to every span exporter (counted once when one took it). */
+static void ga__span_out(const ga_rec *r)
+{
+    int took = 0;
+    for (int i = 0; i < ga__ncomp; i++) {
+        if (ga__comp[i]->span) {
+            ga__comp[i]->span(r);
+            took = 1;
+        }
+    }
+    ga_self.spans_exported += (uint64_t)took;
+}
+
 static void ga__open_components(void)
 {
     ga__ncomp = 0;
@@ -93,29 +108,33 @@ static void ga__open_components(void)
         if (c != NULL && (c->open == NULL || c->open() == 0))
             ga__comp[ga__ncomp++] = c;
     }
+    int spans = 0;
+    for (int i = 0; i < ga__ncomp; i++)
+        spans |= ga__comp[i]->span != NULL;
+    ga__tail = spans && ga_tail_open(ga__span_out);
 }
 
-/* Take every committed record off the ring. Returns how many. */
+/* Take every committed record off the ring. Returns how many. Every record feeds the
+ * components' `record` hook (metrics); sampled spans go on to the span exporters, and the
+ * spans the head sampler dropped to the tail sampler when it is on (exporter/tail.h). */
 static uint64_t ga__drain(void)
 {
     uint64_t n = 0;
     ga_rec *r;
     while ((r = ga_ring_peek()) != NULL) {
         n++;
-        int is_span = ga_rec_is_span(r);
-        int sampled = is_span && (r->h.trace_flags & GA_TF_SAMPLED) != 0, took = 0;
-        for (int i = 0; i < ga__ncomp; i++) {
+        for (int i = 0; i < ga__ncomp; i++)
             if (ga__comp[i]->record)
                 ga__comp[i]->record(r);
-            if (sampled && ga__comp[i]->span) {
-                ga__comp[i]->span(r);
-                took = 1;
+        if (ga_rec_is_span(r)) {
+            if (r->h.trace_flags & GA_TF_SAMPLED) {
+                ga__span_out(r);
+            } else {
+                ga_self.spans_sampled_out++;
+                if (ga__tail)
+                    ga_tail_span(r);
             }
         }
-        if (is_span && !sampled)
-            ga_self.spans_sampled_out++;
-        else if (took)
-            ga_self.spans_exported++;
         ga_ring_release(r);
     }
     ga__drained += n;
@@ -135,6 +154,9 @@ static void ga__flush(int final, uint64_t deadline_ms)
 static int ga__tick(int wait_ms)
 {
     uint64_t now = ga_mono_ms();
+    int tail = ga__tail ? ga_tail_tick(now) : -1;
+    if (tail >= 0 && tail < wait_ms)
+        wait_ms = tail;
     for (int i = 0; i < ga__ncomp; i++) {
         if (ga__comp[i]->tick == NULL)
             continue;
@@ -214,6 +236,8 @@ static void ga__park(void)
     if (deadline == 0)
         deadline = ga_mono_ms() + atomic_load(&ga__flush_ms);
     ga__drain();
+    if (ga__tail)
+        ga_tail_final();                /* held segments are decided before the last export */
     ga__flush(1, deadline);
     atomic_store(&ga__state, GA_EXP_PARKED);
     sem_post(&ga__flush_done);
@@ -322,6 +346,8 @@ void ga_exporter_after_fork(void)
     ga__wake_retry_ms = 0;
     ga__drained = 0;
     memset(&ga_self, 0, sizeof ga_self);
+    ga__tail = 0;
+    ga_tail_after_fork();
     ga_memo_after_fork();
     for (int i = 0; i < GA_MAX_COMPONENTS; i++)
         if (ga_all_components[i] != NULL && ga_all_components[i]->after_fork)

@@ -36,6 +36,11 @@
       "always_on|always_off|traceidratio|parentbased_always_on|parentbased_always_off|"        \
       "parentbased_traceidratio")                                                              \
     X(OTEL_TRACES_SAMPLER_ARG, STR, "1.0", "ratio of the ratio samplers")                      \
+    X(GENESIS_TAIL_SAMPLING, ENUM, "off", "keep head-dropped local segments that failed or "   \
+      "were slow", "off|errors|slow|errors,slow|slow,errors")                                  \
+    X(GENESIS_TAIL_SLOW_MS, INT, "1000", "a local root lasting longer is slow, ms",            \
+      0, 86400000)                                                                             \
+    X(GENESIS_TAIL_BUFFER, INT, "2048", "spans held until their local root ends", 16, 1048576) \
     X(OTEL_TRACES_EXPORTER, STR, "otlp", "where spans go: otlp, console, none")                \
     X(OTEL_METRICS_EXPORTER, STR, "otlp", "where metrics go: otlp, prometheus, console, none") \
     X(TRACEPARENT, STR, "", "parent of the process's root spans")                              \

@@ -5,10 +5,13 @@
 # directory),
 # the embedded OTLP receiver and viewer genesis-view, and under the library: the three IM
 # processes of examples/im (im-gateway, im-logic, im-comet) and bob's "phone" (device.py).
+# Like production, every process samples 1 % of traces at the head and keeps, with local tail
+# sampling, its part of any trace that failed or was slow (docs/sampling.md).
 # Then sends a few messages with curl, itself under the library, and prints:
 #   - the trace waterfall of one send crossing every process (curl → gateway → logic → MySQL and
 #     Redis → NATS → comet → phone), of a send whose delivery failed, and of a history read that
 #     missed the cache and ran the slow query;
+#   - how many request segments tail sampling kept and discarded, per service (self-metrics);
 #   - a RED summary per service (and per database operation) from the OTLP metrics;
 #   - an excerpt of im-logic's Prometheus endpoint (OpenMetrics) with an exemplar, and what
 #     promtool says of every service's scrape;
@@ -98,12 +101,16 @@ trap 'exit 143' TERM
 
 # Telemetry settings shared by every process under the library. Spans and log records reach the
 # viewer within 0.2 s, metrics every second; all are pushed over OTLP/HTTP, and each IM process
-# also serves Prometheus on its own port.
+# also serves Prometheus on its own port. Sampling as in production: 1 % at the head, and local
+# tail sampling of errors and of requests slower than 10 ms (the history read that misses the
+# cache takes 20 ms or more, a send about 3 ms; on a busy machine some sends are kept as slow too).
 unset OTEL_SERVICE_NAME OTEL_TRACES_SAMPLER OTEL_TRACES_SAMPLER_ARG OTEL_SDK_DISABLED \
     OTEL_RESOURCE_ATTRIBUTES GENESIS_DISABLED GENESIS_INCLUDE GENESIS_EXCLUDE TRACEPARENT TRACESTATE \
     OTEL_TRACES_EXPORTER OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_PROMETHEUS_HOST
 export OTEL_BSP_SCHEDULE_DELAY=200 OTEL_METRIC_EXPORT_INTERVAL=1000 GENESIS_EXIT_FLUSH_MS=2000
 export OTEL_LOGS_EXPORTER=otlp OTEL_BLRP_SCHEDULE_DELAY=200
+export OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.01 \
+    GENESIS_TAIL_SAMPLING=errors,slow GENESIS_TAIL_SLOW_MS=10
 
 echo "genesis-auto demo — an IM backend with no tracing code, observed through LD_PRELOAD"
 echo "library: $lib"
@@ -193,7 +200,10 @@ echo
 
 # ------------------------------------------------------------------------------ the clients
 # step LABEL URL [CURL ARGS...] — one curl under the library (service "curl"), tagged with the
-# resource attribute demo.step=N so the report can find the trace it started.
+# resource attribute demo.step=N so the report can find the trace it started. curl starts the
+# trace, so its head decision is the one every process follows: "no" (always_off), as for 99 % of
+# requests at 1 %, so that only tail sampling can keep them — unless the caller sets
+# sampled=1, which traces the request on purpose (always_on), as one does to follow one request.
 step=0
 steps=$tmp/steps.tsv
 : >"$steps"
@@ -203,6 +213,7 @@ step() {
     step=$((step + 1))
     local out rc=0
     out=$(OTEL_RESOURCE_ATTRIBUTES="demo.step=$step" OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none \
+        OTEL_TRACES_SAMPLER=$([[ ${sampled:-0} == 1 ]] && echo always_on || echo always_off) \
         GENESIS_EXIT_FLUSH_MS=1000 timeout 20 "$launcher" --lib "$lib" --service curl \
         --endpoint "$view_url" -- curl -sS -w ' [HTTP %{http_code}]' "$@" "$url" 2>&1) || rc=$?
     printf '%s\t%s\n' "$step" "$label" >>"$steps"
@@ -229,14 +240,14 @@ step "bob's phone connects to im-comet" \
     "http://127.0.0.1:$comet_port/connect?user=bob&device=http://127.0.0.1:$phone_port/push" -X POST
 step "carol connected once, but her phone is gone" \
     "http://127.0.0.1:$comet_port/connect?user=carol&device=http://127.0.0.1:$gone_port/push" -X POST
-step "alice → bob (online): delivered" "$gw/send" --data-urlencode from=alice \
+sampled=1 step "alice → bob (online): delivered (traced on purpose)" "$gw/send" --data-urlencode from=alice \
     --data-urlencode to=bob --data-urlencode 'text=hi bob, lunch at noon?'
 step "alice → carol (online, phone gone): delivery fails" "$gw/send" --data-urlencode from=alice \
     --data-urlencode to=carol --data-urlencode 'text=are you there?'
 step "bob → dave (offline): stored for later" "$gw/send" --data-urlencode from=bob \
     --data-urlencode to=dave --data-urlencode 'text=see you tomorrow'
 step "history of user7: cache miss, slow query" "$gw/history?user=user7"
-step "history of user7 again: cache hit" "$gw/history?user=user7"
+sampled=1 step "history of user7 again: cache hit (traced on purpose)" "$gw/history?user=user7"
 step "a bad request" "$gw/send" --data-urlencode from=alice
 echo
 

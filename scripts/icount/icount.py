@@ -36,11 +36,17 @@ SLACK = 2          # absolute allowance (instructions, faults) on top of the tol
 
 # id, label, set, scenario, (N1, N2), goal on the added figure, settings: "otlp" = spans exported
 # (OTLP to genesis-view, 100% sampling), "noprop" = the same without traceparent injection,
-# "none" = every exporter none (the library may then skip the work altogether)
+# "none" = every exporter none (the library may then skip the work altogether), "ratio" = OTLP at
+# 1 % head sampling (parentbased_traceidratio 0.01: nearly every span takes the sampled-out path),
+# "tail" = the same with local tail sampling on (GENESIS_TAIL_SAMPLING=errors,slow)
 APP_ROWS = [
     ("redis_get", "redis-benchmark -c 1 -t get, client thread", "ci", "redis", (2000, 6000), 400, "otlp"),
     ("redis_get_none", "  same, exporters none", "ci", "redis", (2000, 6000), None, "none"),
+    ("redis_get_ratio", "  same, 1 % head sampling (sampled-out path)", "full", "redis", (2000, 6000), None, "ratio"),
+    ("redis_get_tail", "  same, 1 % + tail sampling errors,slow", "full", "redis", (2000, 6000), None, "tail"),
     ("nginx_get", "nginx keep-alive static GET, worker", "ci", "nginx", (1000, 3000), 800, "otlp"),
+    ("nginx_get_ratio", "  same, 1 % head sampling (sampled-out path)", "full", "nginx", (1000, 3000), None, "ratio"),
+    ("nginx_get_tail", "  same, 1 % + tail sampling errors,slow", "full", "nginx", (1000, 3000), None, "tail"),
     ("http_client_inject", "C keep-alive HTTP client, injection on", "ci", "http", (2000, 6000), 1000, "otlp"),
     ("http_client_noinject", "C keep-alive HTTP client, injection off", "ci", "http", (2000, 6000), None, "noprop"),
     ("mysqldb_select", "MySQLdb point select, client thread", "full", "mysql", (1000, 3000), 500, "otlp"),
@@ -60,6 +66,10 @@ def app_env(ctx, kind):
     env = R.otlp_env(ctx.peer("view").endpoint(), False)
     if kind == "noprop":
         env["GENESIS_PROPAGATE"] = "0"
+    if kind in ("ratio", "tail"):
+        env.update(OTEL_TRACES_SAMPLER="parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG="0.01")
+    if kind == "tail":
+        env["GENESIS_TAIL_SAMPLING"] = "errors,slow"
     return env
 # id, label, set, scenario, gzip
 EXP_ROWS = [
@@ -127,6 +137,14 @@ def app_rows(ctx, want, log):
         d["added"] = on["added"] - off["added"]
         d["parts"] = {k: on["parts"][k] - off["parts"][k] for k in on["parts"]}
         out.append(table.judge(d))
+    for prog in ("redis", "nginx"):      # what tail sampling adds on the application thread
+        on, off = done.get(prog + "_get_tail"), done.get(prog + "_get_ratio")
+        if on and off and not on["error"] and not off["error"]:
+            d = table.row(prog + "_tail_alone", "  tail sampling alone (tail - 1 %), " + prog, "instr",
+                          "added_max", 150)
+            d["added"] = on["added"] - off["added"]
+            d["parts"] = {k: on["parts"][k] - off["parts"][k] for k in on["parts"]}
+            out.append(table.judge(d))
     if want("nginx_header_line", "ci"):
         rec = table.row("nginx_header_line", "nginx, per extra request header line", "instr", "added_max", 10)
 
@@ -160,6 +178,26 @@ def exp_rows(ctx, want, log):
             r["added"] = r["pre"] - r["bare"]
             r["parts"] = _diff_parts(base, f)
             _objects(r, base, f)
+        out.append(measure(rid, rec, fn, log))
+    return out
+
+
+def exp_tail_rows(ctx, want, log):
+    """What tail sampling costs the exporter thread per head-dropped span (tail on - off)."""
+    sc = scenarios(ctx)
+    out = []
+    for rid, label, key in (("exp_tail_redis", "exporter thread, per head-dropped Redis span, tail", "redis"),
+                            ("exp_tail_nginx", "exporter thread, per head-dropped HTTP span, tail", "nginx")):
+        if not want(rid, "full"):
+            continue
+        rec = table.row(rid, label, "instr")
+
+        def fn(r, key=key):
+            off = R.exporter_thread_per_op(ctx, sc[key], 1000, 3000, app_env(ctx, "ratio"))
+            on = R.exporter_thread_per_op(ctx, sc[key], 1000, 3000, app_env(ctx, "tail"))
+            r["bare"], r["pre"] = off["total"], on["total"]
+            r["added"] = r["pre"] - r["bare"]
+            r["parts"] = _diff_parts(off, on)
         out.append(measure(rid, rec, fn, log))
     return out
 
@@ -282,7 +320,8 @@ def main():
     work = tempfile.mkdtemp(prefix="genesis-icount-")
     ctx = R.Ctx(ROOT, build, work, log)
     try:
-        recs = app_rows(ctx, want, log) + exp_rows(ctx, want, log) + startup_rows(ctx, want, log)
+        recs = (app_rows(ctx, want, log) + exp_rows(ctx, want, log) + exp_tail_rows(ctx, want, log)
+                + startup_rows(ctx, want, log))
         if a.set == "full" and not a.no_wall and not only:
             recs += wall_rows(ctx, a.rounds, log)
     finally:

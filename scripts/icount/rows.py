@@ -202,6 +202,18 @@ def exporter_thread(ctx, scenario, n1, n2, gzip):
     return _per_op(figs[0], figs[1], dn)
 
 
+def exporter_thread_per_op(ctx, scenario, n1, n2, venv):
+    """Per-operation instructions of the library's thread (no receiver check: with head sampling
+    at 1 % nearly nothing is exported)."""
+    figs = []
+    for n in (n1, n2):
+        lt = cgout.library_thread(scenario(ctx.env(venv), n, ctx.prefix("expop")))
+        if lt is None:
+            raise RuntimeError("no library thread found")
+        figs.append(_figures(lt))
+    return _per_op(figs[0], figs[1], n2 - n1)
+
+
 def _wait_spans(view, before):
     import time
     last, stable = -1, 0

@@ -6,8 +6,9 @@ from the OTLP/HTTP requests the processes pushed), view.out (genesis-view's wate
 steps.tsv (step number, label), ports.tsv (process, port), prom-<service>.txt / prom-im-logic.om (Prometheus scrapes) and
 promtool.txt (service, verdict). Prints the waterfalls of the interesting traces, a RED summary
 per service, the database and HTTP dependencies per service, a Prometheus excerpt with an
-exemplar, where each piece came from, and last the log lines of the delivered and the failed
-send (the log records view.jsonl holds with their trace id). Exits 1 when the delivered send's trace does not cross
+exemplar, what tail sampling kept and discarded (the processes run at 1 % head sampling with
+local tail sampling, docs/sampling.md), where each piece came from, and last the log lines of
+the delivered and the failed send (the log records view.jsonl holds with their trace id). Exits 1 when the delivered send's trace does not cross
 every process (the demo then did not show what it promises)."""
 import json
 import os
@@ -25,6 +26,9 @@ MAIN_STEP = 3
 # steps whose trace's log lines end the report
 LOGGED = (3, 4)
 NO_LOGS = "no log records received (GENESIS_LOGS off or library without log capture)"
+# A step whose curl root was not kept (curl saw a success): the trace shown instead is the one in
+# which this service kept a span in error (local tail sampling keeps it only there).
+FALLBACK = {4: "im-comet"}
 
 
 def load(path):
@@ -69,6 +73,25 @@ def step_traces(spans):
         if step is not None and s.get("kind") == "CLIENT" and not s.get("parent_span_id"):
             out.setdefault(int(step), s["trace_id"])
     return out
+
+
+def tail_error_trace(spans, svc):
+    """The trace in which `svc` kept, by tail sampling, a span in error (None if none)."""
+    for s in spans:
+        if (service(s) == svc and s.get("status", {}).get("code") == "ERROR"
+                and (s.get("attributes") or {}).get("genesis.sampling.tail") == "error"):
+            return s["trace_id"]
+    return None
+
+
+def kept_by(spans, trace_id):
+    """'svc (why), ...' for the services whose spans of the trace tail sampling kept, or ''."""
+    why = {}
+    for s in spans:
+        tag = (s.get("attributes") or {}).get("genesis.sampling.tail")
+        if s["trace_id"] == trace_id and tag:
+            why.setdefault(service(s), set()).add(tag)
+    return ", ".join("%s (%s)" % (svc, "/".join(sorted(t))) for svc, t in why.items())
 
 
 def waterfall(view_out, trace_id, width):
@@ -244,6 +267,29 @@ def prometheus_excerpt(d, shown_traces):
     print()
 
 
+def tail_summary(points):
+    """Local tail sampling's self-metrics (genesis.sdk.tail.segments), per service."""
+    rows, total = [], {}
+    for svc in SERVICES:
+        got = {(p.get("attributes") or {}).get("outcome"): int(p.get("value", 0))
+               for p in latest(points, "genesis.sdk.tail.segments") if service(p) == svc}
+        if got:
+            rows.append((svc, got.get("kept", 0), got.get("discarded", 0), got.get("overflowed", 0)))
+            for k, v in got.items():
+                total[k] = total.get(k, 0) + v
+    print("tail sampling — every process samples 1 % of traces at the head; of the rest it kept its")
+    print("part of those that failed or were slow (genesis.sdk.tail.segments, one segment per request")
+    print("or background call a process handled):")
+    if not rows:
+        print("  (no data)\n")
+        return
+    table(("SERVICE", "KEPT", "DISCARDED", "OVERFLOWED"), rows)
+    gw = [r for r in rows if r[0] == "im-gateway"]
+    print("  → %d head-dropped segments discarded in all, %d kept; im-gateway, the entry service, discarded"
+          " the traces of %d requests" % (total.get("discarded", 0), total.get("kept", 0), gw[0][2] if gw else 0))
+    print()
+
+
 def sources():
     print("""where each piece came from:
   - waterfalls: genesis-view, the embedded OTLP/HTTP receiver, printing the spans that every
@@ -300,11 +346,22 @@ def main():
     traces = step_traces(spans)
     shown = {}
     for n, what in SHOWN:
+        note = None
+        if n not in traces and n in FALLBACK:
+            tid = tail_error_trace(spans, FALLBACK[n])
+            if tid is not None:
+                traces[n] = tid
+                note = ("kept by tail sampling in %s only: the other processes answered 200 and kept "
+                        "nothing (docs/sampling.md, the holes)" % FALLBACK[n])
         if n not in traces:
             print("step %d (%s): no trace received" % (n, labels.get(n, "?")))
             continue
         shown[n] = traces[n]
         print("[%d] %s — %s" % (n, labels.get(n, "?"), what))
+        if note:
+            print("    " + note)
+        elif kept_by(spans, traces[n]):
+            print("    head sampling dropped it; tail sampling kept it in " + kept_by(spans, traces[n]))
         print("    crosses: " + " → ".join(crossing(spans, traces[n])))
         for line in waterfall(view_out, traces[n], width):
             print("    " + line)
@@ -317,6 +374,7 @@ def main():
             ports[port] = name
     dependencies(points, ports)
     prometheus_excerpt(d, shown)
+    tail_summary(points)
     sources()
     print()
     trace_logs(load_logs(os.path.join(d, "view.jsonl")), spans, traces, labels, width)

@@ -1,7 +1,11 @@
 """`make demo` as a smoke test: scripts/demo.sh runs the IM example (examples/im) under the library
 against a real redis-server, mariadbd and nats-server, and this checks what genesis-view decoded from the OTLP
 protobuf the processes pushed (view.jsonl), the Prometheus scrapes (promtool, exemplars), and that
-the demo stops every process it started — also when it is interrupted."""
+the demo stops every process it started — also when it is interrupted.
+
+The processes run as in production: 1 % head sampling with local tail sampling of errors and slow
+requests (docs/sampling.md). curl's head decision is "no" except for steps 3 and 7, traced on
+purpose; the failed delivery (step 4) and the slow history read (step 6) are kept by tail sampling."""
 import json
 import os
 import re
@@ -116,20 +120,38 @@ def test_one_send_is_one_trace_across_every_process(demo):
                                                                 if s["status"]["code"] == "ERROR"]
 
 
-def test_failed_delivery_shows_where_the_message_went(demo):
-    _, trace = step_trace(demo["spans"], 4)
+def tail_kept(span):
+    return span["trace_flags"] == "00" and span["attributes"].get("genesis.sampling.tail") is not None
+
+
+def test_failed_delivery_is_kept_by_tail_sampling_where_it_failed(demo):
+    # curl saw a 200 (the message was stored offline): it kept its segment only if it was slow
+    # (GENESIS_TAIL_SLOW_MS=10: a busy machine)
+    step4 = [s for s in demo["spans"] if str(s["resource"].get("demo.step")) == "4"]
+    assert all(tail_kept(s) and s["attributes"]["genesis.sampling.tail"] == "slow" for s in step4), step4
+    # im-comet's push to carol's phone failed: im-comet kept its segment of that trace
+    failed = [s for s in demo["spans"] if svc(s) == "im-comet" and s["status"]["code"] == "ERROR"]
+    assert len({s["trace_id"] for s in failed}) == 1, failed
+    trace = [s for s in demo["spans"] if s["trace_id"] == failed[0]["trace_id"]]
     comet = only(trace, service="im-comet", kind="CONSUMER")
-    errors = [s for s in children(trace, comet) if s["status"]["code"] == "ERROR"]
-    assert errors, "the failed push to carol's phone is not an error span under the delivery"
-    logic = only(trace, service="im-logic", kind="SERVER")
-    inserts = [s for s in children(trace, logic) if db_system(s) in ("mysql", "mariadb")
-               and "offline_messages" in s["attributes"].get("db.query.text", "")]
-    assert len(inserts) == 1, "the offline copy's INSERT is not under im-logic's span"
+    assert comet["parent_remote"] is True
+    assert [s for s in children(trace, comet) if s["status"]["code"] == "ERROR"] == failed
+    comet_spans = [s for s in trace if svc(s) == "im-comet"]
+    assert all(tail_kept(s) and s["attributes"]["genesis.sampling.tail"] == "error" for s in comet_spans)
+    # the hole (docs/sampling.md): the other processes answered 200; they kept their segments
+    # only if they were slow
+    others = [s for s in trace if svc(s) != "im-comet"]
+    assert all(s["attributes"].get("genesis.sampling.tail") == "slow" for s in others), others
+    if not step4:
+        assert "kept by tail sampling in im-comet only" in demo["stdout"]
 
 
 def test_cache_miss_runs_the_query_and_the_hit_does_not(demo):
     _, miss = step_trace(demo["spans"], 6)
     _, hit = step_trace(demo["spans"], 7)
+    # the miss was not head-sampled: every process on its path kept it for its slowness
+    assert {"curl", "im-gateway", "im-logic"} <= {svc(s) for s in miss if tail_kept(s)}
+    assert all(s["attributes"].get("genesis.sampling.tail") == "slow" for s in miss), miss
     selects = [s for s in miss if db_system(s) in ("mysql", "mariadb") and "SELECT" in s["name"]]
     assert len(selects) == 1 and svc(selects[0]) == "im-logic"
     assert not [s for s in hit if db_system(s) in ("mysql", "mariadb")]
@@ -169,6 +191,20 @@ def test_red_metrics_for_every_service(demo):
     assert total("messaging.client.operation.duration", "im-logic", **dest) == 2
     assert total("messaging.client.consumed.messages", "im-comet", **dest) == 2
     assert total("messaging.process.duration", "im-comet", **dest) == 2
+
+
+def test_tail_sampling_counts_what_it_kept_and_discarded(demo):
+    seg = {(svc(p), p["attributes"]["outcome"]): int(p["value"])
+           for p in latest_points(demo["points"], "genesis.sdk.tail.segments")}
+    # im-gateway: segments of steps 4, 5, 6 and 8 (3 and 7 were head-sampled); 6 kept (slow),
+    # the others discarded when fast (a 400 is no server error)
+    # (a send slower than GENESIS_TAIL_SLOW_MS on a busy machine is kept too)
+    assert seg.get(("im-gateway", "kept"), 0) >= 1 and ("im-gateway", "discarded") in seg, seg
+    assert seg.get(("im-gateway", "kept"), 0) + seg.get(("im-gateway", "discarded"), 0) == 4, seg
+    assert seg.get(("im-comet", "kept"), 0) >= 1, seg
+    assert all(v == 0 for (s, o), v in seg.items() if o == "overflowed"), seg
+    out = demo["stdout"]
+    assert "tail sampling" in out and re.search(r"→ \d+ head-dropped segments discarded in all", out), out
 
 
 def test_prometheus_scrapes_pass_promtool_and_carry_exemplars(demo):

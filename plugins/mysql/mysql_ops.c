@@ -116,6 +116,7 @@ static const char *ga__command_name(unsigned cmd)
 {
     switch (cmd) {
     case GA_MY_COM_INIT_DB:          return "INIT_DB";
+    case GA_MY_COM_CONNECT:          return "CONNECT";         /* a refused login */
     case GA_MY_COM_PING:             return "PING";
     case GA_MY_COM_STMT_RESET:       return "STMT_RESET";
     case GA_MY_COM_STMT_FETCH:       return "FETCH";

@@ -42,9 +42,12 @@ run() {
     while [ "$1" != "--" ]; do envs+=("$1"); shift; done
     shift
     local t0=$SECONDS
-    # -u all: the network-resource tests on loopback too; --timeout: a hang fails, never blocks.
+    # -u all: the network-resource tests on loopback too; --timeout: a hang ends the run instead
+    # of blocking it. The AF_VSOCK tests are left out: they use one fixed port (so concurrent
+    # runs collide) and their accept() waits forever where vsock exists without a peer (VMs
+    # and containers without a hypervisor transport).
     env "${envs[@]}" $py -m test -u all,-gui,-largefile,-audio,-cpu,-urlfetch,-network \
-        --timeout 600 --junit-xml "$out/$name.xml" "$@" >"$out/$name.log" 2>&1 || true
+        -i '*VSOCK*' --timeout 900 --junit-xml "$out/$name.xml" "$@" >"$out/$name.log" 2>&1 || true
     echo "soak.sh: $name: $((SECONDS - t0)) s"
 }
 
@@ -84,7 +87,8 @@ wait_runs
 
 rc=0
 for c in "${configs[@]}"; do
-    if ! $py "$root/scripts/soak_compare.py" "$out/bare.xml" "$out/$c.xml" >"$out/$c.diff"; then
+    allow=(--allow "$root/scripts/soak_allowed.txt" "$c")
+    if ! $py "$root/scripts/soak_compare.py" "${allow[@]}" "$out/bare.xml" "$out/$c.xml" >"$out/$c.diff"; then
         # Run each differing test alone, once more, in both configurations.
         mapfile -t ids < <(grep '^DIFF ' "$out/$c.diff" | awk '{print $2}')
         echo "soak.sh: $c: ${#ids[@]} test(s) differ; running them again" >&2
@@ -101,7 +105,7 @@ for c in "${configs[@]}"; do
         # shellcheck disable=SC2086
         run "$c-again" "${envs[@]}" -- "${match[@]}" $mods &
         wait_runs
-        if ! $py "$root/scripts/soak_compare.py" --only "$out/$c.diff" \
+        if ! $py "$root/scripts/soak_compare.py" --only "$out/$c.diff" "${allow[@]}" \
              "$out/bare-again-$c.xml" "$out/$c-again.xml" >"$out/$c-again.diff"; then
             echo "soak.sh: $c: results differ from bare:" >&2
             cat "$out/$c-again.diff" >&2

@@ -152,3 +152,45 @@ def test_http_stable_only(gen):
     port, servers, clients = http_run(gen, "http,database/dup")
     for s in servers + clients:
         assert not set(HTTP_OLD) & set(s["attributes"]), s["attributes"]
+
+
+def test_dup_over_otlp(tmp_path, redis_server):
+    """The OTLP encoder writes attributes straight into the span (wire mode): the older names
+    are there too, decoded by genesis-view."""
+    import re
+    import subprocess
+    import time
+
+    import otlp_pb
+    from conftest import LIB, clean_env
+    err, jsonl = tmp_path / "view.err", tmp_path / "view.jsonl"
+    with open(err, "wb") as e:
+        view = subprocess.Popen([f"{otlp_pb.BUILD}/genesis-view", "--port", "0", "--quiet", "--jsonl", str(jsonl)],
+                                stderr=e)
+    try:
+        deadline = time.monotonic() + 5
+        while not (m := re.search(r"listening on http://127\.0\.0\.1:(\d+)", err.read_text())):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        env = clean_env({"OTEL_TRACES_EXPORTER": "otlp", "OTEL_METRICS_EXPORTER": "none", "LD_PRELOAD": str(LIB),
+                         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{m.group(1)}",
+                         "OTEL_SEMCONV_STABILITY_OPT_IN": "database/dup"})
+        r = subprocess.run([tool("redis-cli"), "-p", str(redis_server.port)], input=b"SET k v\nGET k\n",
+                           capture_output=True, env=env, timeout=30)
+        assert r.returncode == 0 and r.stdout == b"OK\nv\n", r
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            spans = [s for s in otlp_pb.read_jsonl(jsonl) if s["signal"] == "span"
+                     and s["name"] in ("SET", "GET")] if jsonl.exists() else []
+            if len(spans) == 2:
+                break
+            time.sleep(0.05)
+    finally:
+        view.terminate()
+        view.wait(5)
+    assert len(spans) == 2, spans
+    for s in spans:
+        a = s["attributes"]
+        assert a["db.system"] == a["db.system.name"] == "redis", a
+        assert a["net.peer.port"] == a["server.port"] == redis_server.port, a
+        assert a["db.operation"] == s["name"], a

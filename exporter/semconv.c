@@ -54,6 +54,7 @@ static const ga__map ga__maps[] = {
 
 static int ga__loaded;
 static unsigned ga__on;             /* GA_DUP_DB | GA_DUP_HTTP_* as configured */
+int ga_semconv_active = 1;
 
 static int ga__tok(const char *t, size_t n, const char *want)
 {
@@ -91,6 +92,7 @@ static void ga__load(void)
             bad |= !ok;
         }
     }
+    ga_semconv_active = ga__on != 0;
     if (bad)
         ga_var_warn(v, "a comma list of http, http/dup, database, database/dup (messaging, rpc, "
                     "code and their /dup are accepted and change nothing)", "the values it knows");
@@ -99,6 +101,7 @@ static void ga__load(void)
 void ga_semconv_reset(void)
 {
     ga__loaded = 0;
+    ga_semconv_active = 1;
 }
 
 unsigned ga_semconv_dup_mode(int domain, int kind)

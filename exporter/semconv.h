@@ -24,6 +24,10 @@ enum ga_semconv_domain { GA_SC_NONE = 0, GA_SC_DB, GA_SC_HTTP };
 #define GA_DUP_HTTP_SERVER  0x4u
 #define GA_DUP_PENDING      0x80u   /* internal: url.path seen, http.target not written yet */
 
+/* 0 once the variable was read and asks for no older names (ga_rec_attrs_w then skips
+ * ga_semconv_dup_mode); non-zero before it was read or when it asks for some. */
+extern int ga_semconv_active;
+
 /* The mode for a span of `domain` and span kind `kind` (GA_KIND_*), from the variable (parsed
  * on first use, one warning for an unknown value). */
 unsigned ga_semconv_dup_mode(int domain, int kind);

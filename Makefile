@@ -52,7 +52,7 @@ PY         := /usr/bin/python3
 ALL_TARGETS = $(LIB)
 TEST_TARGETS = $(CORE_A)
 
-.PHONY: all test unit fuzz walls integration bench demo install deps asan tsan clean
+.PHONY: all test unit fuzz walls integration bench soak demo install deps asan tsan clean
 all: build-lib
 
 # mk/*.mk fragments append to ALL_TARGETS, TEST_TARGETS, GEN_SRCS, ... before they expand.
@@ -115,6 +115,12 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory build-all
 	@scripts/bench.sh
+
+# CPython's own regression tests bare and under the library, compared test by test
+# (scripts/soak.sh, docs/testing.md). Not part of `make test`: it takes minutes.
+soak: deps
+	@$(MAKE) --no-print-directory build-lib $(VIEW)
+	@scripts/soak.sh
 
 # Sanitizer builds live in their own build trees so they never mix with the normal objects.
 asan:

@@ -87,6 +87,9 @@ void ga_rec_attrs_w(const ga_rec *r, ga_aw *w)
     const uint8_t *v;
     const ga_op_desc *desc = ga_op_find(r);
     ga_attr_scratch_reset(w->sc);
+    w->dup = 0;
+    if (__builtin_expect(ga_semconv_active, 0) && desc != NULL && desc->semconv)
+        w->dup = ga_semconv_dup_mode(desc->semconv, r->h.kind);
     while (ga_rec_next(r, &off, &key, &type, &v, &len)) {
         int64_t iv = 0;
         if (type == GA_AT_INT && len == sizeof iv)
@@ -131,6 +134,8 @@ void ga_rec_attrs_w(const ga_rec *r, ga_aw *w)
             break;
         }
     }
+    if (w->dup)
+        ga_semconv_dup_end(w);
 }
 
 int ga_rec_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc)

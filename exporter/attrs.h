@@ -73,7 +73,14 @@ typedef struct ga_aw {
     uint8_t *p, *end;               /* wire mode: the next KeyValue field goes at p */
     int overflow;                   /* wire mode: an attribute did not fit before end */
     ga_attr_scratch *sc;            /* room for formatted values */
+    unsigned dup;                   /* GA_DUP_*: older names too (exporter/semconv.h); 0 = no */
+    const char *dup_path;           /* url.path waiting for url.query (http.target) */
+    size_t dup_path_len;
 } ga_aw;
+
+/* The older name(s) of an attribute just written (exporter/semconv.c). */
+void ga_semconv_dup(ga_aw *w, const char *key, uint8_t klen, int type, const char *s,
+                    size_t len, int64_t v);
 
 /* A writer into out[0 .. max). */
 static inline ga_aw ga_aw_array(ga_attr *out, int max, ga_attr_scratch *sc)
@@ -91,11 +98,12 @@ static inline void ga_aw_str(ga_aw *w, const char *key, uint8_t klen, const char
 {
     if (w->n >= w->max || s == NULL)
         return;
-    if (w->out == NULL) {
+    if (w->out == NULL)
         ga_aw_wire_str(w, key, klen, s, len);
-        return;
-    }
-    w->out[w->n++] = (ga_attr){ .key = key, .klen = klen, .type = GA_V_STR, .s = s, .slen = len };
+    else
+        w->out[w->n++] = (ga_attr){ .key = key, .klen = klen, .type = GA_V_STR, .s = s, .slen = len };
+    if (__builtin_expect(w->dup != 0, 0))
+        ga_semconv_dup(w, key, klen, GA_V_STR, s, len, 0);
 }
 
 static inline void ga_aw_bool(ga_aw *w, const char *key, uint8_t klen, int v)
@@ -113,11 +121,12 @@ static inline void ga_aw_int(ga_aw *w, const char *key, uint8_t klen, int64_t v)
 {
     if (w->n >= w->max)
         return;
-    if (w->out == NULL) {
+    if (w->out == NULL)
         ga_aw_wire_int(w, key, klen, v);
-        return;
-    }
-    w->out[w->n++] = (ga_attr){ .key = key, .klen = klen, .type = GA_V_INT, .i = v };
+    else
+        w->out[w->n++] = (ga_attr){ .key = key, .klen = klen, .type = GA_V_INT, .i = v };
+    if (__builtin_expect(w->dup != 0, 0))
+        ga_semconv_dup(w, key, klen, GA_V_INT, NULL, 0, v);
 }
 
 /* The record's attributes, in the order of its TLV area (core keys decoded here, the plug-in's

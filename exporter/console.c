@@ -14,12 +14,14 @@
 #include "exporter/tail.h"
 #include "exporter/attrs.h"
 #include "exporter/buf.h"
+#include "exporter/console.h"
 #include "exporter/resource.h"
 #include "preload/config.h"
 #include "preload/context.h"
 #include "preload/fdtable.h"
 #include "preload/log.h"
 
+static int ga__con_opened;          /* ga__con_open ran (by this component or the metrics) */
 static int ga__con_stderr;          /* 1: writing to the application's stderr (no file set) */
 static ga_own ga__con_file = { .fd = -1 };
 static int ga__con_reopen;          /* 1 once the file was open: reopen it when it is taken */
@@ -83,6 +85,7 @@ static int ga__con_open_file(void)
 
 static int ga__con_open(void)
 {
+    ga__con_opened = 1;
     ga_buf_reset(&ga__con_res);
     ga__json_attrs(&ga__con_res, ga_res.attrs, ga_res.n);
     ga__con_stderr = ga_cfg.console_file[0] == '\0';
@@ -223,7 +226,7 @@ static void ga__con_span_counted(const ga_rec *r)
  * The parent's file descriptor was closed by the fd table's fork handler. */
 static void ga__con_after_fork(void)
 {
-    ga__con_stderr = ga__con_reopen = 0;
+    ga__con_opened = ga__con_stderr = ga__con_reopen = 0;
     ga__con_retry_ms = 0;
     ga__con_file = GA_OWN_NONE;
     ga__con_buf = (ga_buf){0};
@@ -234,6 +237,19 @@ static void ga__con_after_fork(void)
 static int ga__con_open_if_wanted(void)
 {
     return (ga_cfg.traces_exporters & GA_EXP_CONSOLE) ? ga__con_open() : -1;
+}
+
+/* The console metrics exporter's lines go to the same destination (console.h). */
+void ga_console_write(const char *p, size_t n)
+{
+    if (!ga__con_opened && ga__con_open() < 0)
+        return;
+    ga__con_write(p, n);
+}
+
+void ga_console_json_attrs(ga_buf *b, const ga_attr *a, int n)
+{
+    ga__json_attrs(b, a, n);
 }
 
 const ga_component ga_console_component = {

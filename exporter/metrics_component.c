@@ -1,11 +1,13 @@
 /* metrics_component.c — the metrics aggregation as an exporter-thread component: every
  * drained record feeds the instruments (metrics_reg.h) when OTEL_METRICS_EXPORTER names
- * otlp or prometheus; with otlp, the instruments are pushed to /v1/metrics every
- * OTEL_METRIC_EXPORT_INTERVAL ms (between starts of attempts) and once more at exit.
+ * otlp, prometheus or console; with otlp, the instruments are pushed to /v1/metrics every
+ * OTEL_METRIC_EXPORT_INTERVAL ms (between starts of attempts) and once more at exit; with
+ * console, their points are printed on the same schedule (metrics_console.c).
  * In a family of forked processes sharing one Prometheus endpoint (metrics_family.h), the
  * instruments are also published to the family every GA_FAM_PUBLISH_MS while records arrive
  * (GA_FAM_IDLE_MS otherwise) and once more at exit.
  * Listed first in exporter/components.c, so the Prometheus component finds it open. */
+#include "exporter/console.h"
 #include "exporter/exporter.h"
 #include "exporter/metrics_conf.h"
 #include "exporter/metrics_family.h"
@@ -15,6 +17,8 @@
 
 static int ga__push_on;
 static uint64_t ga__next_push_ms;
+static int ga__console_on;
+static uint64_t ga__next_console_ms;
 static int ga__fam_dirty;               /* records arrived since the last publication */
 static uint64_t ga__fam_next_ms;
 
@@ -44,21 +48,37 @@ static int ga__fam_tick(uint64_t now_ms)
 static int ga__metrics_open(void)
 {
     unsigned ex = ga_cfg.metrics_exporters;
-    if (!(ex & (GA_EXP_OTLP | GA_EXP_PROMETHEUS)))
+    if (!(ex & (GA_EXP_OTLP | GA_EXP_PROMETHEUS | GA_EXP_CONSOLE)))
         return -1;
     ga_metrics_conf_load(&ga_mconf);
     ga_metrics_start();
     ga__push_on = (ex & GA_EXP_OTLP) && ga_metrics_push_open() == 0;
     ga__next_push_ms = ga_mono_ms() + ga_mconf.interval_ms;
+    ga__console_on = (ex & GA_EXP_CONSOLE) != 0;
+    ga__next_console_ms = ga__next_push_ms;
     return 0;
+}
+
+/* The console's points are due: print them; ms until the next time. */
+static int ga__console_tick(uint64_t now_ms)
+{
+    if (now_ms >= ga__next_console_ms) {
+        ga__next_console_ms = now_ms + ga_mconf.interval_ms;
+        ga_metrics_console_export();
+    }
+    uint64_t left = ga__next_console_ms - now_ms;
+    return left > 0x7fffffff ? 0x7fffffff : (int)left;
 }
 
 static int ga__metrics_tick(uint64_t now_ms)
 {
     ga_bytes_tick();
-    int fam = ga__fam_tick(now_ms);
+    int soon = ga__fam_tick(now_ms);        /* the earlier of the family and the console */
+    int con = ga__console_on ? ga__console_tick(now_ms) : -1;
+    if (con >= 0 && (soon < 0 || con < soon))
+        soon = con;
     if (!ga__push_on)
-        return fam;
+        return soon;
     if (now_ms >= ga__next_push_ms) {
         ga__next_push_ms = now_ms + ga_mconf.interval_ms;
         ga_metrics_push_start(now_ms + ga_metrics_push_timeout_ms());
@@ -67,8 +87,8 @@ static int ga__metrics_tick(uint64_t now_ms)
     uint64_t now = ga_mono_ms();
     uint64_t left = ga__next_push_ms > now ? ga__next_push_ms - now : 0;
     int due = left > 0x7fffffff ? 0x7fffffff : (int)left;
-    if (fam >= 0 && fam < due)
-        due = fam;
+    if (soon >= 0 && soon < due)
+        due = soon;
     return next >= 0 && next < due ? next : due;
 }
 
@@ -85,6 +105,8 @@ static void ga__metrics_flush(int final, uint64_t deadline_ms)
         ga_metrics_collect();
         ga_family_publish(ga_minst, ga_minst_count, 1000);
     }
+    if (final && ga__console_on)
+        ga_metrics_console_export();
     if (!final || !ga__push_on)
         return;
     uint64_t now = ga_mono_ms();
@@ -101,7 +123,8 @@ static void ga__metrics_after_fork(void)
     ga_metrics_after_fork();
     ga_metrics_push_after_fork();
     ga_family_after_fork();
-    ga__push_on = 0;
+    ga_metrics_console_after_fork();
+    ga__push_on = ga__console_on = 0;
     ga__fam_dirty = 0;
     ga__fam_next_ms = 0;
 }

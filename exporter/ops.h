@@ -13,6 +13,7 @@
 
 #include "exporter/attrs.h"
 #include "exporter/metrics.h"
+#include "exporter/semconv.h"
 
 typedef struct ga_op_desc {
     /* The span name into buf (NUL-terminated, at most cap bytes, cap >= 1); returns its
@@ -34,6 +35,9 @@ typedef struct ga_op_desc {
     const ga_instrument *count;
     int (*count_attrs)(const ga_rec *r, ga_attr *out, int max, ga_attr_scratch *sc);
     int64_t (*count_n)(const ga_rec *r);
+    /* The conventions its spans follow (enum ga_semconv_domain, exporter/semconv.h): with
+     * OTEL_SEMCONV_STABILITY_OPT_IN=database/dup or http/dup they also get the older names. */
+    uint8_t semconv;
 } ga_op_desc;
 
 struct ga_plugin_exp {

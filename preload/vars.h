@@ -50,6 +50,7 @@
     X(GENESIS_QUEUE_SIZE, INT, "4096", "operations queued for the exporter thread",            \
       2, 4194304)                                                                              \
     X(GENESIS_CONSOLE_FILE, STR, "", "where the console exporter writes (%p = pid)")           \
+    X(OTEL_SEMCONV_STABILITY_OPT_IN, STR, "", "database/dup, http/dup: older names too")       \
     GA_OTLP_OPTION_VARS(X, )                                                                   \
     GA_OTLP_OPTION_VARS(X, _TRACES)                                                            \
     GA_OTLP_OPTION_VARS(X, _METRICS)                                                           \

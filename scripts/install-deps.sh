@@ -27,6 +27,8 @@ PACKAGES=(
     ruby ruby-redis ruby-mysql2 php-cli php-curl php-redis php-mysql default-jre-headless libmariadb-java
     # benchmarks: sysbench oltp_point_select (wall ratio through libmariadb)
     sysbench
+    # make soak: CPython's own regression tests, bare and preloaded (scripts/soak.sh)
+    libpython3.11-testsuite
 )
 # Node.js: only when no `node` is on PATH (a newer one from elsewhere is fine as it is).
 if ! command -v node >/dev/null 2>&1; then

@@ -235,9 +235,11 @@ static void ga__collect(void)
 
 static const ga_op_desc ga__ops[GA_OP_HTTP_COUNT - 1] = {
     [GA_OP_HTTP_SERVER - 1] = { .name = ga__name, .attr = ga__attr,
-        .metric = &ga_inst_http_server_duration, .metric_attrs = ga__metric_attrs },
+        .metric = &ga_inst_http_server_duration, .metric_attrs = ga__metric_attrs,
+        .semconv = GA_SC_HTTP },
     [GA_OP_HTTP_CLIENT - 1] = { .name = ga__name, .attr = ga__attr,
-        .metric = &ga_inst_http_client_duration, .metric_attrs = ga__metric_attrs },
+        .metric = &ga_inst_http_client_duration, .metric_attrs = ga__metric_attrs,
+        .semconv = GA_SC_HTTP },
 };
 
 const struct ga_plugin_exp ga_http_exp = { .ops = ga__ops, .nops = GA_OP_HTTP_COUNT - 1,

@@ -169,12 +169,16 @@ GA_EXPORT MYSQL *mysql_real_connect(MYSQL *m, const char *host, const char *user
     if (!ga__enter())
         return f(m, host, user, passwd, db, port, unix_socket, flags);
     ga_my_tls_conn = (ga_my_hook_conn){ .host = host, .port = port, .active = 1 };
+    ga_my_hook_open(GA_MY_COM_CONNECT);         /* a refused login becomes a span */
     MYSQL *r = f(m, host, user, passwd, db, port, unix_socket, flags);
     int saved = errno;
     ga_my_tls_conn.active = 0;
     if (r != NULL) {
+        ga_my_tls_op.want = 0;
         ga__info_fn info = (ga__info_fn)ga__sym(S_SERVER_INFO);
         ga_my_hook_connected(m, host, port, db, info != NULL ? info(m) : NULL);
+    } else {
+        ga_my_hook_connect_failed(host, port, db, ga__errno_of(m));
     }
     ga__leave();
     errno = saved;

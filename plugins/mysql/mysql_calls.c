@@ -5,7 +5,8 @@
  * of its text (COM_QUERY, COM_STMT_PREPARE, COM_INIT_DB; COM_STMT_EXECUTE gets the prepared
  * text from the statement map). When its response ends the span is emitted. The current
  * database follows the login, COM_INIT_DB, session tracking, and, when the server does not
- * track the schema, a successful `USE name`. */
+ * track the schema, a successful `USE name`. A login the server refuses (1045 Access denied)
+ * is a span too: operation CONNECT, from the greeting to the ERR, with the error number. */
 #include <string.h>
 #include "plugins/mysql/mysql_handler.h"
 #include "plugins/mysql/mysql_hook.h"
@@ -134,16 +135,46 @@ static void ga__login_db(void *ctx, const uint8_t *p, size_t n)
     st->db_len = (uint8_t)(st->db_len + n);
 }
 
-static void ga__greeting(void *ctx, const ga_my_greeting *g)
+/* mysql_real_connect, running on this thread, named the host and port: keep them. */
+static void ga__hook_names(ga_my_state *st)
 {
-    ga_my_state *st = ctx;
-    st->mariadb = (uint8_t)g->mariadb;
     const ga_my_hook_conn *hc = &ga_my_tls_conn;
     if (hc->active) {
         if (hc->host != NULL)
             ga_my_set_name(st->host, &st->host_len, hc->host, strnlen(hc->host, GA_MY_NAME_MAX));
         st->port = (uint16_t)hc->port;
     }
+}
+
+static void ga__greeting(void *ctx, const ga_my_greeting *g)
+{
+    ga_my_state *st = ctx;
+    st->mariadb = (uint8_t)g->mariadb;
+    st->login_ns = ga_now_ns();
+    ga__hook_names(st);
+}
+
+/* The login was refused: one CONNECT span, adopted from mysql_real_connect's hook when it
+ * runs on this thread, else from the greeting (or now, when the refusal was the greeting). */
+static void ga__login_failed(void *ctx, const ga_my_result *r)
+{
+    ga_my_state *st = ctx;
+    ga_my_slot s;
+    s.hooked = 0;
+    ga__identity(&s, GA_MY_COM_CONNECT);
+    if (!s.hooked && st->login_ns != 0)
+        s.start_ns = st->login_ns;
+    if (st->login_ns == 0)
+        ga__hook_names(st);
+    ga_my_span sp = {
+        .op = GA_OP_MYSQL_COMMAND, .ids = &s.ids, .start_ns = s.start_ns, .end_ns = ga_now_ns(),
+        .info = GA_MY_COM_CONNECT | GA_MY_I_WIRE | (st->mariadb ? GA_MY_I_MARIADB : 0) |
+                (s.hooked ? GA_MY_I_HOOK : 0),
+        .error = r->error_code ? r->error_code : -1,
+        .peer = &st->peer, .db = st->db, .db_len = st->db_len, .host = st->host,
+        .host_len = st->host_len, .port = st->port,
+    };
+    ga_my_emit(&sp);
 }
 
 static void ga__stopped(void *ctx, int why)
@@ -227,6 +258,7 @@ const ga_my_sink ga_my_span_sink = {
     .greeting = ga__greeting,
     .login_db = ga__login_db,
     .stopped = ga__stopped,
+    .login_failed = ga__login_failed,
     .cmd_begin = ga__cmd_begin,
     .cmd_text = ga__cmd_text,
     .schema = ga__schema,

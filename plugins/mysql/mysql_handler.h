@@ -46,6 +46,7 @@ typedef struct ga_my_state {
     uint16_t stmt_age;
     uint32_t last_stmt;             /* MariaDB: id 0xffffffff = the last one prepared */
     uint32_t schema_events;         /* schema changes reported by the server */
+    uint64_t login_ns;              /* when the greeting arrived: a refused login's start */
     char db[GA_MY_NAME_MAX];
     char host[GA_MY_NAME_MAX];
     ga_my_slot slot[GA_MY_SLOTS];

@@ -47,6 +47,12 @@ extern GA_TLS ga_my_hook_conn ga_my_tls_conn;
 void ga_my_hook_connected(const void *m, const char *host, unsigned port, const char *db,
                           const char *server_info);
 
+/* mysql_real_connect(m) failed with `error` (mysql_errno). The span of the attempt, opened
+ * with ga_my_hook_open(GA_MY_COM_CONNECT), is emitted when the wire parser did not claim it
+ * (the login went over TLS) and the server refused it (an error number outside the client
+ * library's own 2000-2999: refused connections are the connect span's, not a database call). */
+void ga_my_hook_connect_failed(const char *host, unsigned port, const char *db, int error);
+
 /* mysql_close(m): forget it (a deferred span is emitted as ended by the close). */
 void ga_my_hook_forget(const void *m);
 

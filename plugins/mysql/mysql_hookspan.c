@@ -101,7 +101,8 @@ static void ga__emit(const ga__handle *h, const ga_my_hook_op *op, uint8_t rop, 
                      const char *text, size_t len, int truncated, int error)
 {
     uint8_t cmd = rop == GA_OP_MYSQL_PREPARE ? GA_MY_COM_STMT_PREPARE :
-                  rop == GA_OP_MYSQL_EXECUTE ? GA_MY_COM_STMT_EXECUTE : GA_MY_COM_QUERY;
+                  rop == GA_OP_MYSQL_EXECUTE ? GA_MY_COM_STMT_EXECUTE :
+                  rop == GA_OP_MYSQL_COMMAND ? GA_MY_COM_CONNECT : GA_MY_COM_QUERY;
     if (len > GA_MY_TEXT_CAP) {
         len = GA_MY_TEXT_CAP;
         truncated = 1;
@@ -120,6 +121,20 @@ static void ga__emit(const ga__handle *h, const ga_my_hook_op *op, uint8_t rop, 
         sp.port = h->port;
     }
     ga_my_emit(&sp);
+}
+
+void ga_my_hook_connect_failed(const char *host, unsigned port, const char *db, int error)
+{
+    ga_my_hook_op *o = &ga_my_tls_op;
+    if (o->want == GA_MY_COM_CONNECT && !o->claimed && error > 0 && (error < 2000 || error > 2999)) {
+        ga__handle h = { .port = (uint16_t)port };
+        host = host != NULL ? host : "localhost";
+        ga_my_set_name(h.host, &h.host_len, host, strnlen(host, GA_MY_NAME_MAX));
+        if (db != NULL)
+            ga_my_set_name(h.db, &h.db_len, db, strnlen(db, GA_MY_NAME_MAX));
+        ga__emit(&h, o, GA_OP_MYSQL_COMMAND, 0, NULL, 0, 0, error);
+    }
+    o->want = 0;
 }
 
 /* A successful `USE name` the wire did not see: the handle's database changes. */

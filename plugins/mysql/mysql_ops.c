@@ -116,6 +116,7 @@ static const char *ga__command_name(unsigned cmd)
 {
     switch (cmd) {
     case GA_MY_COM_INIT_DB:          return "INIT_DB";
+    case GA_MY_COM_CONNECT:          return "CONNECT";         /* a refused login */
     case GA_MY_COM_PING:             return "PING";
     case GA_MY_COM_STMT_RESET:       return "STMT_RESET";
     case GA_MY_COM_STMT_FETCH:       return "FETCH";
@@ -274,7 +275,7 @@ static int ga__metric_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scra
 }
 
 #define GA__MYSQL_OP(o) [(o) - 1] = { .name = ga__name, .attr = ga__attr, \
-    .metric = &ga_inst_db_client_duration, .metric_attrs = ga__metric_attrs }
+    .metric = &ga_inst_db_client_duration, .metric_attrs = ga__metric_attrs, .semconv = GA_SC_DB }
 
 static const ga_op_desc ga__ops[GA_OP_MYSQL_COUNT - 1] = {
     GA__MYSQL_OP(GA_OP_MYSQL_QUERY),

@@ -219,7 +219,8 @@ static int ga__metric_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scra
 
 static const ga_op_desc ga__ops[GA_OP_RESP_COUNT - 1] = {
     [GA_OP_RESP - 1] = { .name = ga__name, .attr = ga__attr,
-                         .metric = &ga_inst_db_client_duration, .metric_attrs = ga__metric_attrs },
+                         .metric = &ga_inst_db_client_duration, .metric_attrs = ga__metric_attrs,
+                         .semconv = GA_SC_DB },
 };
 
 const struct ga_plugin_exp ga_redis_exp = { .ops = ga__ops, .nops = GA_OP_RESP_COUNT - 1 };

@@ -5,7 +5,7 @@
  * reads; a payload over 16 MiB spans several packets). Events come out through a sink of
  * callbacks: the greeting, the initial database of the login (the user name and the auth data
  * are skipped, never reported), each command sent (its SQL text streamed in chunks), and the
- * end of each command's response with its outcome. Result rows are skipped without being
+ * end of each command's response with its outcome, and a login the server refused. Result rows are skipped without being
  * buffered: per packet the parser keeps only its first GA_MY_SHEAD bytes.
  *
  * The parser stops for good (stopped() says why, once) when the connection switches to TLS
@@ -27,7 +27,8 @@
 /* Commands (first payload byte of a client packet with sequence id 0). */
 enum {
     GA_MY_COM_QUIT = 0x01, GA_MY_COM_INIT_DB = 0x02, GA_MY_COM_QUERY = 0x03,
-    GA_MY_COM_FIELD_LIST = 0x04, GA_MY_COM_STATISTICS = 0x09, GA_MY_COM_PING = 0x0e,
+    GA_MY_COM_FIELD_LIST = 0x04, GA_MY_COM_STATISTICS = 0x09, GA_MY_COM_CONNECT = 0x0b,
+    GA_MY_COM_PING = 0x0e,
     GA_MY_COM_CHANGE_USER = 0x11, GA_MY_COM_STMT_PREPARE = 0x16, GA_MY_COM_STMT_EXECUTE = 0x17,
     GA_MY_COM_STMT_SEND_LONG_DATA = 0x18, GA_MY_COM_STMT_CLOSE = 0x19, GA_MY_COM_STMT_RESET = 0x1a,
     GA_MY_COM_SET_OPTION = 0x1b, GA_MY_COM_STMT_FETCH = 0x1c, GA_MY_COM_RESET_CONNECTION = 0x1f,
@@ -88,6 +89,10 @@ typedef struct ga_my_sink {
      * concatenate; never called when the login names none). */
     void (*login_db)(void *ctx, const uint8_t *p, size_t n);
     void (*stopped)(void *ctx, int why);
+    /* The server refused the login (ERR instead of the greeting or as the verdict of the
+     * authentication): r->outcome GA_MY_ERR, its error number and SQLSTATE. stopped() with
+     * GA_MY_STOP_AUTH_FAILED follows. */
+    void (*login_failed)(void *ctx, const ga_my_result *r);
     /* A command starts (client packet, sequence id 0). stmt_id: for the COM_STMT_* commands
      * that carry one, else 0. Returns a tag for the command's later events, or -1. */
     int (*cmd_begin)(void *ctx, uint8_t cmd, uint32_t stmt_id);

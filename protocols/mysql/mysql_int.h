@@ -58,6 +58,10 @@ void ga_my__finish(ga_my_parser *ps, int outcome, const ga_my_sink *sink, void *
 int ga_my__fast_cmd(ga_my_parser *ps, const uint8_t *p, size_t n, const ga_my_sink *sink, void *ctx);
 int ga_my__fast_resp(ga_my_parser *ps, const uint8_t *p, size_t n, const ga_my_sink *sink, void *ctx);
 
+/* An ERR packet's error number and SQLSTATE into ps->res. Returns 0 for a MariaDB progress
+ * report (code 0xffff), which is not the end of anything. */
+int ga_my__err(ga_my_parser *ps, const uint8_t *h, size_t n);
+
 /* Parse an OK packet's status flags and session-state changes (schema). Returns the status
  * flags, 0 when the packet is too short to tell. */
 uint16_t ga_my__ok_packet(ga_my_parser *ps, const uint8_t *h, size_t n,

@@ -2,7 +2,7 @@
  * (HandshakeV10: version, MariaDB or MySQL, capabilities), the client's SSLRequest (stop: TLS
  * follows) or HandshakeResponse41 (negotiated capabilities, then, streamed: user name and auth
  * data skipped unseen, the initial database reported), and the server's verdict (OK → the
- * command phase, or the compressed protocol; ERR → stop). */
+ * command phase, or the compressed protocol; ERR → login_failed, then stop). */
 #include <string.h>
 #include "protocols/mysql/mysql_int.h"
 
@@ -18,12 +18,27 @@ static int ga__has(const uint8_t *h, size_t n, const char *needle)
     return 0;
 }
 
+/* The server refused the connection or the login: report its ERR, then stop. */
+static void ga__refused(ga_my_parser *ps, const uint8_t *h, size_t n, const ga_my_sink *sink,
+                        void *ctx)
+{
+    memset(&ps->res, 0, sizeof ps->res);
+    ga_my__err(ps, h, n);
+    ps->res.outcome = GA_MY_ERR;
+    if (sink->login_failed != NULL)
+        sink->login_failed(ctx, &ps->res);
+    ga_my__stop(ps, GA_MY_STOP_AUTH_FAILED, sink, ctx);
+}
+
 void ga_my__greeting(ga_my_parser *ps, const uint8_t *h, size_t n, const ga_my_sink *sink,
                      void *ctx)
 {
+    if (n >= 1 && h[0] == 0xff) {
+        ga__refused(ps, h, n, sink, ctx);       /* too many connections, host not allowed */
+        return;
+    }
     if (n < 1 || h[0] != 0x0a) {
-        ga_my__stop(ps, n >= 1 && h[0] == 0xff ? GA_MY_STOP_AUTH_FAILED : GA_MY_STOP_UNSUPPORTED,
-                    sink, ctx);
+        ga_my__stop(ps, GA_MY_STOP_UNSUPPORTED, sink, ctx);
         return;
     }
     size_t vlen = 0;
@@ -173,7 +188,7 @@ void ga_my__auth_reply(ga_my_parser *ps, const uint8_t *h, size_t n, const ga_my
         return;
     uint8_t b = h[0];
     if (b == 0xff) {
-        ga_my__stop(ps, GA_MY_STOP_AUTH_FAILED, sink, ctx);
+        ga__refused(ps, h, n, sink, ctx);
     } else if (b == 0x00 && ps->phase == GA_MY_PH_AUTH) {
         if (ps->caps & (GA_MY_CLIENT_COMPRESS | GA_MY_CLIENT_ZSTD))
             ga_my__stop(ps, GA_MY_STOP_COMPRESS, sink, ctx);

@@ -18,9 +18,8 @@ void ga_my__finish(ga_my_parser *ps, int outcome, const ga_my_sink *sink, void *
     memset(&ps->res, 0, sizeof ps->res);
 }
 
-/* ERR_Packet: 0xff, code, ['#', SQLSTATE], message. Returns 0 for a MariaDB progress report
- * (code 0xffff), which is not the end of anything. */
-static int ga__err(ga_my_parser *ps, const uint8_t *h, size_t n)
+/* ERR_Packet: 0xff, code, ['#', SQLSTATE], message. */
+int ga_my__err(ga_my_parser *ps, const uint8_t *h, size_t n)
 {
     uint16_t code = n >= 3 ? ga_my_le16(h + 1) : 0;
     if (code == 0xffff)
@@ -134,7 +133,7 @@ static void ga__first(ga_my_parser *ps, ga_my_cmd *c, const uint8_t *h, size_t n
     if (h[0] == 0x00)
         ga__result_end(ps, c, ga_my__ok_packet(ps, h, n, sink, ctx), sink, ctx);
     else if (h[0] == 0xff) {
-        if (ga__err(ps, h, n))
+        if (ga_my__err(ps, h, n))
             ga_my__finish(ps, GA_MY_ERR, sink, ctx);
     } else if (h[0] == 0xfb && c->cmd == GA_MY_COM_QUERY)
         c->state = GA_MY_R_INFILE;
@@ -146,7 +145,7 @@ static void ga__row(ga_my_parser *ps, ga_my_cmd *c, const uint8_t *h, size_t n, 
                     const ga_my_sink *sink, void *ctx)
 {
     if (h[0] == 0xff) {
-        if (ga__err(ps, h, n))
+        if (ga_my__err(ps, h, n))
             ga_my__finish(ps, GA_MY_ERR, sink, ctx);
     } else if (ga__is_eof(ps, h, n, plen)) {
         ga__result_end(ps, c, ga__terminator(ps, h, n, sink, ctx), sink, ctx);
@@ -160,7 +159,7 @@ static void ga__prepare_ok(ga_my_parser *ps, ga_my_cmd *c, const uint8_t *h, siz
                            const ga_my_sink *sink, void *ctx)
 {
     if (h[0] == 0xff) {
-        if (ga__err(ps, h, n))
+        if (ga_my__err(ps, h, n))
             ga_my__finish(ps, GA_MY_ERR, sink, ctx);
         return;
     }
@@ -231,7 +230,7 @@ static void ga__simple(ga_my_parser *ps, ga_my_cmd *c, const uint8_t *h, size_t 
                        uint32_t plen, const ga_my_sink *sink, void *ctx)
 {
     if (h[0] == 0xff) {
-        if (ga__err(ps, h, n))
+        if (ga_my__err(ps, h, n))
             ga_my__finish(ps, GA_MY_ERR, sink, ctx);
         return;
     }

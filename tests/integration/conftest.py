@@ -140,7 +140,7 @@ def read_span_files(outdir):
                 rec = json.loads(line)
             except ValueError as e:
                 raise AssertionError(f"{path}:{no}: not JSON ({e}): {line[:300]!r}") from None
-            assert isinstance(rec, dict) and rec.get("type") in ("span", "self"), f"{path}:{no}: {line[:300]!r}"
+            assert isinstance(rec, dict) and rec.get("type") in ("span", "self", "metric"), f"{path}:{no}: {line[:300]!r}"
             recs.append(rec)
         files[int(m.group(1))] = recs
     return files

@@ -42,3 +42,13 @@ def test_asan_mysqldb(gen, asan_preload, mariadb, compress):  # noqa: F811
 def test_asan_pymysql(gen, asan_preload, mariadb):  # noqa: F811
     res = _run(gen, asan_preload, python(PYMYSQL, mariadb.port, USER, PASSWORD, LITERAL))
     assert db_spans(res)[-1]["name"] == "SELECT test.big"
+
+
+@pytest.mark.parametrize("extra", [[], ["compress"]])
+def test_asan_refused_login(gen, asan_preload, mariadb, extra):  # noqa: F811
+    """A wrong password: the CONNECT span from the wire, adopted from the connect hook."""
+    argv = [prog("mysql_client"), "text", "127.0.0.1", str(mariadb.port), USER, "wrong-password", "test"] + extra
+    res = _run(gen, asan_preload, argv)
+    spans = db_spans(res)
+    assert [s["name"] for s in spans] == ["CONNECT"], [s["name"] for s in spans]
+    assert spans[0]["attributes"]["db.response.status_code"] == "1045"

@@ -115,7 +115,30 @@ static void test_refused(void **state)
     seen s;
     run_all_splits(&w, &s, NULL);
     assert_int_equal(s.stopped, GA_MY_STOP_AUTH_FAILED);
+    assert_int_equal(s.refused, 1);
+    assert_int_equal(s.refusal.outcome, GA_MY_ERR);
+    assert_int_equal(s.refusal.error_code, 1045);
+    assert_string_equal(s.refusal.sqlstate, "28000");
+    assert_string_equal(s.db, "db");
     wire_free(&w);
+}
+
+/* An ERR instead of the greeting (1040 Too many connections): refused, then stopped. */
+static void test_refused_greeting(void **state)
+{
+    static const uint8_t err[] = { 0xff, 0x10, 0x04, 'T', 'o', 'o', ' ', 'm', 'a', 'n', 'y' };
+    seen s;
+    memset(&s, 0, sizeof s);
+    ga_my_parser ps;
+    memset(&ps, 0, sizeof ps);
+    uint8_t pkt[4 + sizeof err] = { sizeof err, 0, 0, 0 };
+    memcpy(pkt + 4, err, sizeof err);
+    ga_my_feed(&ps, 0, pkt, sizeof pkt, &test_sink, &s);
+    assert_int_equal(s.refused, 1);
+    assert_int_equal(s.refusal.error_code, 1040);
+    assert_string_equal(s.refusal.sqlstate, "");
+    assert_int_equal(s.stopped, GA_MY_STOP_AUTH_FAILED);
+    assert_int_equal(s.greetings, 0);
 }
 
 /* A client that speaks first is not MySQL: the parser gives up at once. */
@@ -139,6 +162,7 @@ int main(void)
         cmocka_unit_test(test_ssl_request_stops),
         cmocka_unit_test(test_compression_stops),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_refused_greeting),
         cmocka_unit_test(test_client_first_desyncs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,8 @@ typedef struct wire { wire_msg m[64]; int n; } wire;
 /* What the sink saw. */
 typedef struct seen {
     int greetings, mariadb, stopped, begun, ended, closed;
+    int refused;                    /* login_failed calls */
+    ga_my_result refusal;
     uint64_t caps;
     char version[64];
     char db[128];
@@ -95,9 +97,17 @@ static inline void on_end(void *ctx, int tag, const ga_my_result *r)
     s->res[s->ended++] = *r;
 }
 
+static inline void on_refused(void *ctx, const ga_my_result *r)
+{
+    seen *s = ctx;
+    assert_int_equal(s->stopped, 0);            /* before stopped() */
+    s->refused++;
+    s->refusal = *r;
+}
+
 static const ga_my_sink test_sink = {
     .greeting = on_greeting, .login_db = on_db, .stopped = on_stop, .cmd_begin = on_begin,
-    .cmd_text = on_text, .schema = on_schema, .resp_end = on_end,
+    .cmd_text = on_text, .schema = on_schema, .resp_end = on_end, .login_failed = on_refused,
 };
 
 /* Append a packet: 3-byte length, sequence id, payload given as bytes (len n). */

@@ -9,11 +9,13 @@
 static const char *const ga__hnames[HF_COUNT - 1] = {
     "host", "user-agent", "traceparent", "tracestate", "content-length",
     "transfer-encoding", "connection", "x-forwarded-for", "expect",
+    "b3", "baggage", "x-b3-traceid", "x-b3-spanid", "x-b3-sampled", "x-b3-flags",
 };
-static const uint8_t ga__hlen[HF_COUNT - 1] = { 4, 10, 11, 10, 14, 17, 10, 15, 6 };
+static const uint8_t ga__hlen[HF_COUNT - 1] = { 4, 10, 11, 10, 14, 17, 10, 15, 6, 2, 7, 12, 11, 12, 10 };
+_Static_assert(HF_COUNT - 1 <= 16, "a candidate bit per name in ga_h1_parser.cand");
 
 /* Which of them matter to each kind (responses only need framing). */
-#define GA__REQ_NAMES  0x1ffu
+#define GA__REQ_NAMES  ((1u << (HF_COUNT - 1)) - 1)
 #define GA__RESP_NAMES ((1u << (HF_CL - 1)) | (1u << (HF_TE - 1)) | (1u << (HF_CONN - 1)))
 
 static inline uint8_t ga__lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c; }
@@ -366,6 +368,12 @@ static int ga__capture_field(int f)
     case HF_TP:   return GA_H1_FLD_TRACEPARENT;
     case HF_TS:   return GA_H1_FLD_TRACESTATE;
     case HF_XFF:  return GA_H1_FLD_XFF;
+    case HF_B3:   return GA_H1_FLD_B3;
+    case HF_BAG:  return GA_H1_FLD_BAGGAGE;
+    case HF_XB3T: return GA_H1_FLD_XB3_TRACEID;
+    case HF_XB3S: return GA_H1_FLD_XB3_SPANID;
+    case HF_XB3SM: return GA_H1_FLD_XB3_SAMPLED;
+    case HF_XB3F: return GA_H1_FLD_XB3_FLAGS;
     default:      return 0;
     }
 }

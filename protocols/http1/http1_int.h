@@ -22,6 +22,7 @@ enum ga_h1_state {
 /* Header fields the parser looks at (index into the name table + 1). */
 enum ga_h1_hf {
     HF_NONE = 0, HF_HOST, HF_UA, HF_TP, HF_TS, HF_CL, HF_TE, HF_CONN, HF_XFF, HF_EXPECT,
+    HF_B3, HF_BAG, HF_XB3T, HF_XB3S, HF_XB3SM, HF_XB3F,
     HF_COUNT
 };
 
@@ -36,7 +37,8 @@ extern const uint8_t ga_h1_tchar[256] __attribute__((visibility("hidden")));
 extern const uint8_t ga_h1_line_class[2][256] __attribute__((visibility("hidden")));
 
 /* For a line of class GA_H1_C_FIELD starting with byte c: the second byte every followed
- * field starting with c has, lower case (byte | 0x20 is compared with it). */
+ * field starting with c has, lower case (byte | 0x20 is compared with it). 'b' has two
+ * (b3, baggage): its lines go to the field matcher whatever their second byte. */
 extern const uint8_t ga_h1_second[256] __attribute__((visibility("hidden")));
 
 static inline void ga_h1_error(ga_h1_parser *ps) { ps->st = S_ERROR; }
@@ -54,6 +56,10 @@ static inline void ga_h1_field_start(ga_h1_parser *ps, int field)
         ps->flags |= GA_H1_F_TS;
     else if (field == HF_EXPECT)
         ps->flags |= GA_H1_F_EXPECT;
+    else if (field == HF_BAG)
+        ps->flags |= (ps->flags & GA_H1_F_BAG) ? GA_H1_F_BAG_DUP : GA_H1_F_BAG;
+    else if (field >= HF_B3)
+        ps->flags |= GA_H1_F_B3;
     ps->idx = 0;
     ps->tlen = 0;
     ps->remain = 0;

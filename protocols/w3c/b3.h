@@ -1,7 +1,7 @@
 /* b3.h — Zipkin B3 propagation (openzipkin/b3-propagation): the single `b3` header value and
  * the multi-header X-B3-* values parsed into the span context type of w3c.h, and the values
  * this library writes. Pure code: no allocation, no global state; fuzzed with the HTTP
- * parser's corpus (tests/fuzz/fuzz_http.c feeds every header value it sees here too). */
+ * parser (tests/fuzz/fuzz_http.c feeds every b3 and X-B3-* piece it sees here too). */
 #ifndef GA_W3C_B3_H
 #define GA_W3C_B3_H
 

@@ -75,8 +75,11 @@ static void ga__parse_propagators(ga_config *cfg)
     };
     ga_var *var = GA_VAR(OTEL_PROPAGATORS);
     const char *v = ga_var_raw(var);
-    if (v == NULL || *v == '\0')
-        v = "tracecontext";
+    if (v == NULL || *v == '\0') {             /* the default, without a string's parse */
+        cfg->propagators = GA_PROP_TC;
+        cfg->prop_order[0] = GA_PROP_TC;
+        return;
+    }
     char buf[256];
     snprintf(buf, sizeof buf, "%s", v);
     int n = 0;

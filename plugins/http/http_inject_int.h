@@ -39,6 +39,7 @@ typedef struct ga_inj_plan {
     uint64_t rep_pos;                   /* stream offset of the overwritten value */
     ga_span_ids rep_ids;
     char rep_val[GA_INJ_TP_VAL + 1];
+    uint8_t other;                      /* formats beyond tracecontext: h[].tp_len etc. used */
     size_t ts_line_len;
     char ts_line[14 + GA_HTTP_TS_CAP];  /* "tracestate: " value CRLF, shared by the headers */
     size_t bag_line_len;

@@ -135,10 +135,8 @@ static int ga__add(ga_inj_plan *pl, const void *p, size_t n, int kind)
     return 1;
 }
 
-/* Header j: its line(s); 0 when the plan is full. The lines of one header never exceed
- * what the connection can owe (GA_HTTP_OWE_CAP): traceparent and the B3 lines always fit;
- * a tracestate, then a baggage line, that would not is left out of this request. */
-static int ga__add_header(ga_inj_plan *pl, int j)
+/* Header j with other formats configured (see ga__add_header). */
+static __attribute__((noinline)) int ga__add_header_all(ga_inj_plan *pl, int j)
 {
     ga_inj_hdr *h = &pl->h[j];
     if (pl->nv + 4 > GA_INJ_MAXV)
@@ -152,6 +150,21 @@ static int ga__add_header(ga_inj_plan *pl, int j)
     ga__add(pl, h->xtra, h->xtra_len, j);
     if (h->with_bag && pl->bag_line_len <= room)
         ga__add(pl, pl->bag_line, pl->bag_line_len, j);
+    return 1;
+}
+
+/* Header j: its line(s); 0 when the plan is full. The lines of one header never exceed
+ * what the connection can owe (GA_HTTP_OWE_CAP): traceparent and the B3 lines always fit;
+ * a tracestate, then a baggage line, that would not is left out of this request. */
+static int ga__add_header(ga_inj_plan *pl, int j)
+{
+    if (pl->other)
+        return ga__add_header_all(pl, j);
+    if (pl->nv + 2 > GA_INJ_MAXV)
+        return 0;
+    ga__add(pl, pl->h[j].tp, GA_INJ_TP_LEN, j);     /* the default: traceparent (+ tracestate) */
+    if (pl->h[j].with_ts)
+        ga__add(pl, pl->ts_line, pl->ts_line_len, j);
     return 1;
 }
 
@@ -180,19 +193,9 @@ static void ga__b3_lines(ga_inj_hdr *h, unsigned pr)
     h->xtra_len = (uint8_t)(o - h->xtra);
 }
 
-/* Texts: the shared tracestate line, each header line, the overwriting value. */
-static void ga__texts(ga_inj_plan *pl)
+/* The header lines of the other formats' configurations (see ga__texts). */
+static __attribute__((noinline)) void ga__texts_other(ga_inj_plan *pl, unsigned pr)
 {
-    const char *ts;
-    size_t tl = pl->nh && (ga_cfg.propagators & GA_PROP_TC) ? ga_http_outgoing_tracestate(&ts) : 0;
-    pl->ts_line_len = 0;
-    if (tl > 0) {
-        memcpy(pl->ts_line, "tracestate: ", 12);
-        memcpy(pl->ts_line + 12, ts, tl);
-        memcpy(pl->ts_line + 12 + tl, "\r\n", 2);
-        pl->ts_line_len = 14 + tl;
-    }
-    unsigned pr = ga_cfg.propagators;
     pl->bag_line_len = 0;
     if (pl->nh && (pr & GA_PROP_BAGGAGE)) {
         const char *bag;
@@ -218,6 +221,32 @@ static void ga__texts(ga_inj_plan *pl)
         }
         if (pr & (GA_PROP_B3 | GA_PROP_B3MULTI))
             ga__b3_lines(h, pr);
+    }
+}
+
+/* Texts: the shared tracestate line, each header line, the overwriting value. With the
+ * default (`tracecontext` alone) the header lines are traceparent lines only. */
+static void ga__texts(ga_inj_plan *pl)
+{
+    const char *ts;
+    unsigned pr = ga_cfg.propagators;
+    size_t tl = pl->nh && (pr & GA_PROP_TC) ? ga_http_outgoing_tracestate(&ts) : 0;
+    pl->ts_line_len = 0;
+    if (tl > 0) {
+        memcpy(pl->ts_line, "tracestate: ", 12);
+        memcpy(pl->ts_line + 12, ts, tl);
+        memcpy(pl->ts_line + 12 + tl, "\r\n", 2);
+        pl->ts_line_len = 14 + tl;
+    }
+    pl->other = pr != GA_PROP_TC;
+    if (pl->other) {
+        ga__texts_other(pl, pr);
+    } else {
+        for (int j = 0; j < pl->nh; j++) {
+            memcpy(pl->h[j].tp, "traceparent: ", 13);
+            ga__value(&pl->h[j].ids, pl->h[j].tp + 13, 1);
+            memcpy(pl->h[j].tp + 68, "\r\n", 2);
+        }
     }
     if (pl->rep)
         ga__value(&pl->rep_ids, pl->rep_val, pl->rep == 2);

@@ -32,6 +32,25 @@ static inline __attribute__((always_inline)) int ga__name_is(const uint8_t *p, c
         return (f);                                                             \
     }
 
+/* The other propagation formats' fields of a request line starting with 'b' or "x-?3"
+ * (b3, baggage, X-B3-*): rare, so kept out of line (the common fields' path stays as short). */
+static __attribute__((noinline)) int ga__field_prop(const uint8_t *p, size_t len, size_t *nl)
+{
+    if ((p[0] | 0x20) == 'b') {
+        if (len > 2 && p[1] == '3' && p[2] == ':') {
+            *nl = 2;
+            return HF_B3;
+        }
+        GA__IS(HF_BAG, "baggage", 7, 0, 0);
+        return HF_NONE;
+    }
+    GA__IS(HF_XB3T, "x-b3-traceid", 12, 1, 4);
+    GA__IS(HF_XB3S, "x-b3-spanid", 11, 1, 4);
+    GA__IS(HF_XB3SM, "x-b3-sampled", 12, 1, 4);
+    GA__IS(HF_XB3F, "x-b3-flags", 10, 1, 4);
+    return HF_NONE;
+}
+
 /* The followed field (enum ga_h1_hf) a line names, or HF_NONE; *nl = the name's length. Only
  * lines starting with a letter of the kind's fields (the class table) come here. */
 static int ga__field(const uint8_t *p, size_t len, int request, size_t *nl)
@@ -52,18 +71,10 @@ static int ga__field(const uint8_t *p, size_t len, int request, size_t *nl)
         GA__IS(HF_UA, "user-agent", 10, 4, 0);
     } else if (c == 'x') {
         GA__IS(HF_XFF, "x-forwarded-for", 15, 1, 11);
-        if (request && len > 10 && p[3] == '3') {   /* '3' exactly: bit 5 folds 0x13 onto it */
-            GA__IS(HF_XB3T, "x-b3-traceid", 12, 1, 4);
-            GA__IS(HF_XB3S, "x-b3-spanid", 11, 1, 4);
-            GA__IS(HF_XB3SM, "x-b3-sampled", 12, 1, 4);
-            GA__IS(HF_XB3F, "x-b3-flags", 10, 1, 4);
-        }
+        if (len > 10 && p[3] == '3')            /* '3' exactly: bit 5 folds 0x13 onto it */
+            return ga__field_prop(p, len, nl);
     } else if (c == 'b') {
-        if (len > 2 && p[1] == '3' && p[2] == ':') {
-            *nl = 2;
-            return HF_B3;
-        }
-        GA__IS(HF_BAG, "baggage", 7, 0, 0);
+        return ga__field_prop(p, len, nl);      /* only requests have 'b' lines come here */
     } else {
         GA__IS(HF_EXPECT, "expect", 6, 0, 0);
     }

@@ -33,22 +33,36 @@ static inline __attribute__((always_inline)) int ga__name_is(const uint8_t *p, c
     }
 
 /* The other propagation formats' fields of a request line starting with 'b' or "x-?3"
- * (b3, baggage, X-B3-*): rare, so kept out of line (the common fields' path stays as short). */
-static __attribute__((noinline)) int ga__field_prop(const uint8_t *p, size_t len, size_t *nl)
+ * (b3, baggage, X-B3-*), or HF_NONE: rare, so kept out of line, and the name's length comes
+ * from ga__prop_len (nothing of the common fields' path goes through memory). */
+#define GA__IS_PROP(f, name, n, d1, d2)                                         \
+    if (len > (n) && p[n] == ':' && ga__name_is(p, name, n, d1, d2))            \
+        return (f);
+static const uint8_t ga__prop_len[HF_COUNT] = {
+    [HF_B3] = 2, [HF_BAG] = 7, [HF_XB3T] = 12, [HF_XB3S] = 11, [HF_XB3SM] = 12, [HF_XB3F] = 10 };
+
+static __attribute__((noinline)) int ga__field_prop(const uint8_t *p, size_t len)
 {
     if ((p[0] | 0x20) == 'b') {
-        if (len > 2 && p[1] == '3' && p[2] == ':') {
-            *nl = 2;
+        if (len > 2 && p[1] == '3' && p[2] == ':')
             return HF_B3;
-        }
-        GA__IS(HF_BAG, "baggage", 7, 0, 0);
+        GA__IS_PROP(HF_BAG, "baggage", 7, 0, 0);
         return HF_NONE;
     }
-    GA__IS(HF_XB3T, "x-b3-traceid", 12, 1, 4);
-    GA__IS(HF_XB3S, "x-b3-spanid", 11, 1, 4);
-    GA__IS(HF_XB3SM, "x-b3-sampled", 12, 1, 4);
-    GA__IS(HF_XB3F, "x-b3-flags", 10, 1, 4);
+    GA__IS_PROP(HF_XB3T, "x-b3-traceid", 12, 1, 4);
+    GA__IS_PROP(HF_XB3S, "x-b3-spanid", 11, 1, 4);
+    GA__IS_PROP(HF_XB3SM, "x-b3-sampled", 12, 1, 4);
+    GA__IS_PROP(HF_XB3F, "x-b3-flags", 10, 1, 4);
     return HF_NONE;
+}
+#undef GA__IS_PROP
+
+/* ga__field_prop with *nl set. */
+static inline int ga__field_prop_nl(const uint8_t *p, size_t len, size_t *nl)
+{
+    int f = ga__field_prop(p, len);
+    *nl = ga__prop_len[f];
+    return f;
 }
 
 /* The followed field (enum ga_h1_hf) a line names, or HF_NONE; *nl = the name's length. Only
@@ -72,11 +86,11 @@ static int ga__field(const uint8_t *p, size_t len, int request, size_t *nl)
     } else if (c == 'x') {
         GA__IS(HF_XFF, "x-forwarded-for", 15, 1, 11);
         if (len > 10 && p[3] == '3')            /* '3' exactly: bit 5 folds 0x13 onto it */
-            return ga__field_prop(p, len, nl);
-    } else if (c == 'b') {
-        return ga__field_prop(p, len, nl);      /* only requests have 'b' lines come here */
-    } else {
+            return ga__field_prop_nl(p, len, nl);
+    } else if (c == 'e') {
         GA__IS(HF_EXPECT, "expect", 6, 0, 0);
+    } else {
+        return ga__field_prop_nl(p, len, nl);   /* 'b': only requests have these lines here */
     }
     return HF_NONE;
 }

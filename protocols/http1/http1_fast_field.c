@@ -87,10 +87,10 @@ static int ga__field(const uint8_t *p, size_t len, int request, size_t *nl)
         GA__IS(HF_XFF, "x-forwarded-for", 15, 1, 11);
         if (len > 10 && p[3] == '3')            /* '3' exactly: bit 5 folds 0x13 onto it */
             return ga__field_prop_nl(p, len, nl);
-    } else if (c == 'e') {
-        GA__IS(HF_EXPECT, "expect", 6, 0, 0);
     } else {
-        return ga__field_prop_nl(p, len, nl);   /* 'b': only requests have these lines here */
+        GA__IS(HF_EXPECT, "expect", 6, 0, 0);
+        if (request)                            /* 'b' (b3, baggage; requests only), or an */
+            return ga__field_prop_nl(p, len, nl);   /* 'ex' line that is not Expect */
     }
     return HF_NONE;
 }

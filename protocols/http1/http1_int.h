@@ -49,17 +49,22 @@ static inline int ga_h1_in_head(int st) { return st >= S_METHOD && st <= S_HEND_
 /* A header name ended (':'): field is an enum ga_h1_hf; the value's OWS comes next. */
 static inline void ga_h1_field_start(ga_h1_parser *ps, int field)
 {
+    /* the fields that set a flag; the common ones (Host, User-Agent, framing) take one test */
+    const unsigned flagged = 1u << HF_TP | 1u << HF_TS | 1u << HF_EXPECT | 1u << HF_BAG | 1u << HF_B3 |
+                             1u << HF_XB3T | 1u << HF_XB3S | 1u << HF_XB3SM | 1u << HF_XB3F;
     ps->field = (uint8_t)field;
-    if (field == HF_TP)
-        ps->flags |= (ps->flags & GA_H1_F_TP) ? GA_H1_F_TP_DUP : GA_H1_F_TP;
-    else if (field == HF_TS)
-        ps->flags |= GA_H1_F_TS;
-    else if (field == HF_EXPECT)
-        ps->flags |= GA_H1_F_EXPECT;
-    else if (field == HF_BAG)
-        ps->flags |= (ps->flags & GA_H1_F_BAG) ? GA_H1_F_BAG_DUP : GA_H1_F_BAG;
-    else if (field >= HF_B3)
-        ps->flags |= GA_H1_F_B3;
+    if (flagged >> field & 1) {
+        if (field == HF_TP)
+            ps->flags |= (ps->flags & GA_H1_F_TP) ? GA_H1_F_TP_DUP : GA_H1_F_TP;
+        else if (field == HF_TS)
+            ps->flags |= GA_H1_F_TS;
+        else if (field == HF_EXPECT)
+            ps->flags |= GA_H1_F_EXPECT;
+        else if (field == HF_BAG)
+            ps->flags |= (ps->flags & GA_H1_F_BAG) ? GA_H1_F_BAG_DUP : GA_H1_F_BAG;
+        else
+            ps->flags |= GA_H1_F_B3;
+    }
     ps->idx = 0;
     ps->tlen = 0;
     ps->remain = 0;

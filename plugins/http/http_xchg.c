@@ -152,9 +152,12 @@ static void ga__rq_piece(void *ctx, ga_h1_parser *ps, int f, const uint8_t *p, s
             }
         }
         break;
-    default:
+    case GA_H1_FLD_B3: case GA_H1_FLD_BAGGAGE: case GA_H1_FLD_XB3_TRACEID:
+    case GA_H1_FLD_XB3_SPANID: case GA_H1_FLD_XB3_SAMPLED: case GA_H1_FLD_XB3_FLAGS:
         if (st->side == GA_HTTP_SIDE_SERVER)
-            ga_http_prop_piece(st, f, p, n);    /* b3, X-B3-*, baggage */
+            ga_http_prop_piece(st, f, p, n);
+        break;
+    default:
         break;
     }
 }

@@ -32,13 +32,15 @@ extern const uint8_t ga_h1_tchar[256] __attribute__((visibility("hidden")));
 /* Classes of a header line's first byte, per parser kind (ga_h1_line_class[kind]): a line
  * of class 0 is skipped to its LF without further checks. */
 #define GA_H1_C_FIELD 1u            /* may start a field this kind of parser follows */
+#define GA_H1_C_FIELD2 2u           /* the same, for a letter whose fields have two second
+                                       bytes ('b': b3, baggage): no second-byte filter */
 #define GA_H1_C_END   4u            /* CR or LF: the blank line ending the section */
 #define GA_H1_C_ODD   8u            /* not a token byte: a folded line, or not HTTP */
 extern const uint8_t ga_h1_line_class[2][256] __attribute__((visibility("hidden")));
 
 /* For a line of class GA_H1_C_FIELD starting with byte c: the second byte every followed
  * field starting with c has, lower case (byte | 0x20 is compared with it). 'b' has two
- * (b3, baggage): its lines go to the field matcher whatever their second byte. */
+ * (b3, baggage): its class is GA_H1_C_FIELD2 and it has none here. */
 extern const uint8_t ga_h1_second[256] __attribute__((visibility("hidden")));
 
 static inline void ga_h1_error(ga_h1_parser *ps) { ps->st = S_ERROR; }

@@ -65,6 +65,45 @@ static unsigned ga__parse_exporters(ga_var *var, unsigned allowed)
     return bits;
 }
 
+/* OTEL_PROPAGATORS: a comma list (case-insensitive, deduplicated) into GA_PROP_* bits and
+ * their order; unknown names warn (once, the table's format) and are ignored. */
+static void ga__parse_propagators(ga_config *cfg)
+{
+    static const struct { const char *name; unsigned bit; } known[] = {
+        { "tracecontext", GA_PROP_TC }, { "baggage", GA_PROP_BAGGAGE },
+        { "b3", GA_PROP_B3 }, { "b3multi", GA_PROP_B3MULTI }, { "none", 0 },
+    };
+    ga_var *var = GA_VAR(OTEL_PROPAGATORS);
+    const char *v = ga_var_raw(var);
+    if (v == NULL || *v == '\0') {             /* the default, without a string's parse */
+        cfg->propagators = GA_PROP_TC;
+        cfg->prop_order[0] = GA_PROP_TC;
+        return;
+    }
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", v);
+    int n = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (isspace((unsigned char)*tok)) tok++;
+        size_t l = strlen(tok);
+        while (l > 0 && isspace((unsigned char)tok[l - 1])) tok[--l] = '\0';
+        unsigned bit = ~0u;
+        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+            if (strcasecmp(tok, known[k].name) == 0)
+                bit = known[k].bit;
+        if (bit == ~0u) {
+            char what[96];
+            snprintf(what, sizeof what, "a list of supported propagators ('%.40s' is not one)", tok);
+            ga_var_warn(var, what, "the others");
+            continue;
+        }
+        if (bit == 0 || (cfg->propagators & bit))
+            continue;
+        cfg->propagators |= bit;
+        cfg->prop_order[n++] = (uint8_t)bit;
+    }
+}
+
 static int ga__unhexc(int c)
 {
     return isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
@@ -186,6 +225,9 @@ void ga_config_load(ga_config *cfg, const char *exe)
     cfg->metrics_exporters = ga__parse_exporters(GA_VAR(OTEL_METRICS_EXPORTER),
                                                  GA_EXP_OTLP | GA_EXP_CONSOLE | GA_EXP_PROMETHEUS);
     cfg->propagate = ga_var_bool(GA_VAR(GENESIS_PROPAGATE));
+    ga__parse_propagators(cfg);
+    if (cfg->propagators == 0)
+        cfg->propagate = 0;         /* `none`: nothing to add to outgoing requests */
     cfg->exit_flush_ms = (unsigned)ga_var_int(GA_VAR(GENESIS_EXIT_FLUSH_MS));
     long q = ga_var_int(GA_VAR(GENESIS_QUEUE_SIZE));
     uint32_t cap = 2;

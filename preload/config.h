@@ -15,6 +15,13 @@
 #define GA_EXP_CONSOLE    0x2
 #define GA_EXP_PROMETHEUS 0x4
 
+/* OTEL_PROPAGATORS members (bits); prop_order keeps the listed order for extraction. */
+#define GA_PROP_TC        0x1       /* traceparent, tracestate */
+#define GA_PROP_BAGGAGE   0x2       /* baggage */
+#define GA_PROP_B3        0x4       /* b3 (single header) */
+#define GA_PROP_B3MULTI   0x8       /* X-B3-TraceId, X-B3-SpanId, X-B3-Sampled */
+#define GA_PROP_MAX       4
+
 #define GA_MAX_RESOURCE_ATTRS 32
 
 typedef struct ga_kv {
@@ -29,6 +36,8 @@ typedef struct ga_config {
     unsigned traces_exporters;      /* GA_EXP_* */
     unsigned metrics_exporters;
     int propagate;                  /* GENESIS_PROPAGATE: inject trace context (default on) */
+    unsigned propagators;           /* OTEL_PROPAGATORS: GA_PROP_* (0: none) */
+    uint8_t prop_order[GA_PROP_MAX];/* the members in listed order, deduplicated */
     unsigned exit_flush_ms;
     uint32_t queue_size;            /* ring capacity, power of two */
     ga_span_ctx env_parent;         /* TRACEPARENT, valid=0 when absent/invalid */

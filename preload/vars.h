@@ -46,6 +46,7 @@
     X(TRACEPARENT, STR, "", "parent of the process's root spans")                              \
     X(TRACESTATE, STR, "", "tracestate of that parent")                                        \
     X(GENESIS_PROPAGATE, BOOL, "true", "add trace context to outgoing requests")               \
+    X(OTEL_PROPAGATORS, STR, "tracecontext", "header formats: tracecontext,baggage,b3,b3multi") \
     X(GENESIS_EXIT_FLUSH_MS, INT, "300", "longest time spent exporting at exit, ms", 0, 60000) \
     X(GENESIS_QUEUE_SIZE, INT, "4096", "operations queued for the exporter thread",            \
       2, 4194304)                                                                              \

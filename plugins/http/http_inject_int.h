@@ -12,13 +12,19 @@
 #define GA_INJ_REP      (-3)        /* our value written over a forwarded traceparent */
 #define GA_INJ_TP_VAL   55          /* a version-00 traceparent value */
 #define GA_INJ_TP_LEN   70          /* "traceparent: " + 55 + CRLF */
+#define GA_INJ_B3_LEN   57          /* "b3: " + 51 + CRLF */
+#define GA_INJ_B3M_LEN  96          /* X-B3-TraceId, X-B3-SpanId, X-B3-Sampled lines */
+#define GA_INJ_BAG_LINE (9 + GA_HTTP_BAG_CAP + 2)   /* "baggage: " value CRLF */
 
-/* One header line (or two) to insert before the app byte at offset `at` of this call. */
+/* The header lines to insert before the app byte at offset `at` of this call: traceparent
+ * (and tracestate), b3 or X-B3-* (`xtra`), baggage — each as OTEL_PROPAGATORS says. */
 typedef struct ga_inj_hdr {
     size_t at;
     ga_span_ids ids;
-    uint8_t with_ts;
+    uint8_t with_ts, with_bag;
+    uint8_t tp_len, xtra_len;
     char tp[GA_INJ_TP_LEN + 2];
+    char xtra[GA_INJ_B3_LEN + GA_INJ_B3M_LEN + 3];
 } ga_inj_hdr;
 
 /* What one real call sends: owed bytes, then the app's bytes with headers inserted and a
@@ -33,8 +39,11 @@ typedef struct ga_inj_plan {
     uint64_t rep_pos;                   /* stream offset of the overwritten value */
     ga_span_ids rep_ids;
     char rep_val[GA_INJ_TP_VAL + 1];
+    uint8_t other;                      /* formats beyond tracecontext: h[].tp_len etc. used */
     size_t ts_line_len;
     char ts_line[14 + GA_HTTP_TS_CAP];  /* "tracestate: " value CRLF, shared by the headers */
+    size_t bag_line_len;
+    char bag_line[GA_INJ_BAG_LINE];     /* "baggage: " value CRLF, shared likewise */
     int nv;
     struct iovec v[GA_INJ_MAXV];
     int8_t kind[GA_INJ_MAXV];

@@ -10,6 +10,8 @@
 #include <string.h>
 #include "plugins/http/http_inject_int.h"
 #include "plugins/http/http_replay.h"
+#include "preload/config.h"
+#include "protocols/w3c/b3.h"
 #include "protocols/w3c/tp_fast.h"
 
 typedef struct ga__finder {
@@ -24,11 +26,17 @@ static void ga__blank(void *ctx, ga_h1_parser *ps, uint64_t off)
 {
     ga__finder *f = ctx;
     ga_inj_plan *pl = f->pl;
-    if ((ps->flags & GA_H1_F_TP) || off < f->next_ok || pl->nh >= GA_HTTP_INJ_POINTS)
+    unsigned pr = ga_cfg.propagators;
+    /* a request that carries a context of a configured format already (the application's
+     * own SDK) gets nothing of ours */
+    uint16_t own = (uint16_t)(((pr & GA_PROP_TC) ? GA_H1_F_TP : 0) |
+                              ((pr & (GA_PROP_B3 | GA_PROP_B3MULTI)) ? GA_H1_F_B3 : 0));
+    if ((ps->flags & own) || off < f->next_ok || pl->nh >= GA_HTTP_INJ_POINTS)
         return;
     ga_inj_hdr *h = &pl->h[pl->nh++];
     h->at = (size_t)(off - pl->base);
     h->with_ts = !(ps->flags & GA_H1_F_TS);     /* never a second tracestate field */
+    h->with_bag = !(ps->flags & GA_H1_F_BAG);   /* nor a second baggage field */
 }
 
 static void ga__begin(void *ctx, ga_h1_parser *ps)
@@ -127,22 +135,102 @@ static int ga__add(ga_inj_plan *pl, const void *p, size_t n, int kind)
     return 1;
 }
 
-/* Header j: its line(s); 0 when the plan is full. */
+/* Header j with other formats configured (see ga__add_header). */
+static __attribute__((noinline)) int ga__add_header_all(ga_inj_plan *pl, int j)
+{
+    ga_inj_hdr *h = &pl->h[j];
+    if (pl->nv + 4 > GA_INJ_MAXV)
+        return 0;
+    size_t room = GA_HTTP_OWE_CAP - h->tp_len - h->xtra_len;
+    ga__add(pl, h->tp, h->tp_len, j);
+    if (h->with_ts && pl->ts_line_len <= room) {
+        ga__add(pl, pl->ts_line, pl->ts_line_len, j);
+        room -= pl->ts_line_len;
+    }
+    ga__add(pl, h->xtra, h->xtra_len, j);
+    if (h->with_bag && pl->bag_line_len <= room)
+        ga__add(pl, pl->bag_line, pl->bag_line_len, j);
+    return 1;
+}
+
+/* Header j: its line(s); 0 when the plan is full. The lines of one header never exceed
+ * what the connection can owe (GA_HTTP_OWE_CAP): traceparent and the B3 lines always fit;
+ * a tracestate, then a baggage line, that would not is left out of this request. */
 static int ga__add_header(ga_inj_plan *pl, int j)
 {
+    if (pl->other)
+        return ga__add_header_all(pl, j);
     if (pl->nv + 2 > GA_INJ_MAXV)
         return 0;
-    ga__add(pl, pl->h[j].tp, GA_INJ_TP_LEN, j);
+    ga__add(pl, pl->h[j].tp, GA_INJ_TP_LEN, j);     /* the default: traceparent (+ tracestate) */
     if (pl->h[j].with_ts)
         ga__add(pl, pl->ts_line, pl->ts_line_len, j);
     return 1;
 }
 
-/* Texts: the shared tracestate line, each header line, the overwriting value. */
+/* The B3 line(s) of header h (its ids are set): b3 and/or X-B3-*, as configured. */
+static void ga__b3_lines(ga_inj_hdr *h, unsigned pr)
+{
+    char *o = h->xtra;
+    char v[GA_B3_LEN];
+    ga_b3_format(&h->ids, v);                   /* trace-span-sampled */
+    if (pr & GA_PROP_B3) {
+        memcpy(o, "b3: ", 4);
+        memcpy(o + 4, v, GA_B3_LEN);
+        memcpy(o + 4 + GA_B3_LEN, "\r\n", 2);
+        o += GA_INJ_B3_LEN;
+    }
+    if (pr & GA_PROP_B3MULTI) {
+        memcpy(o, "X-B3-TraceId: ", 14);
+        memcpy(o + 14, v, 32);
+        memcpy(o + 46, "\r\nX-B3-SpanId: ", 15);
+        memcpy(o + 61, v + 33, 16);
+        memcpy(o + 77, "\r\nX-B3-Sampled: ", 16);
+        o[93] = v[50];
+        memcpy(o + 94, "\r\n", 2);
+        o += GA_INJ_B3M_LEN;
+    }
+    h->xtra_len = (uint8_t)(o - h->xtra);
+}
+
+/* The header lines of the other formats' configurations (see ga__texts). */
+static __attribute__((noinline)) void ga__texts_other(ga_inj_plan *pl, unsigned pr)
+{
+    pl->bag_line_len = 0;
+    if (pl->nh && (pr & GA_PROP_BAGGAGE)) {
+        const char *bag;
+        size_t bl = ga_http_outgoing_baggage(&bag);
+        if (bl > 0 && bl <= GA_HTTP_BAG_CAP) {
+            memcpy(pl->bag_line, "baggage: ", 9);
+            memcpy(pl->bag_line + 9, bag, bl);
+            memcpy(pl->bag_line + 9 + bl, "\r\n", 2);
+            pl->bag_line_len = 11 + bl;
+        }
+    }
+    for (int j = 0; j < pl->nh; j++) {
+        ga_inj_hdr *h = &pl->h[j];
+        h->tp_len = 0;
+        h->xtra_len = 0;
+        if (pr & GA_PROP_TC) {
+            memcpy(h->tp, "traceparent: ", 13);
+            ga__value(&h->ids, h->tp + 13, 1);
+            memcpy(h->tp + 68, "\r\n", 2);
+            h->tp_len = GA_INJ_TP_LEN;
+        } else {
+            ga_span_start(&h->ids, NULL);
+        }
+        if (pr & (GA_PROP_B3 | GA_PROP_B3MULTI))
+            ga__b3_lines(h, pr);
+    }
+}
+
+/* Texts: the shared tracestate line, each header line, the overwriting value. With the
+ * default (`tracecontext` alone) the header lines are traceparent lines only. */
 static void ga__texts(ga_inj_plan *pl)
 {
     const char *ts;
-    size_t tl = pl->nh ? ga_http_outgoing_tracestate(&ts) : 0;
+    unsigned pr = ga_cfg.propagators;
+    size_t tl = pl->nh && (pr & GA_PROP_TC) ? ga_http_outgoing_tracestate(&ts) : 0;
     pl->ts_line_len = 0;
     if (tl > 0) {
         memcpy(pl->ts_line, "tracestate: ", 12);
@@ -150,10 +238,15 @@ static void ga__texts(ga_inj_plan *pl)
         memcpy(pl->ts_line + 12 + tl, "\r\n", 2);
         pl->ts_line_len = 14 + tl;
     }
-    for (int j = 0; j < pl->nh; j++) {
-        memcpy(pl->h[j].tp, "traceparent: ", 13);
-        ga__value(&pl->h[j].ids, pl->h[j].tp + 13, 1);
-        memcpy(pl->h[j].tp + 68, "\r\n", 2);
+    pl->other = pr != GA_PROP_TC;
+    if (pl->other) {
+        ga__texts_other(pl, pr);
+    } else {
+        for (int j = 0; j < pl->nh; j++) {
+            memcpy(pl->h[j].tp, "traceparent: ", 13);
+            ga__value(&pl->h[j].ids, pl->h[j].tp + 13, 1);
+            memcpy(pl->h[j].tp + 68, "\r\n", 2);
+        }
     }
     if (pl->rep)
         ga__value(&pl->rep_ids, pl->rep_val, pl->rep == 2);

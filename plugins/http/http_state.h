@@ -24,7 +24,12 @@
 #define GA_HTTP_TS_CAP      256     /* tracestate kept/propagated (W3C SHOULD 512: see docs) */
 #define GA_HTTP_INJ_POINTS  10      /* headers injected by one write call at most */
 #define GA_HTTP_INJ_WAIT    (GA_HTTP_INJ_POINTS + 1) /* sent, not yet read by the parser */
-#define GA_HTTP_OWE_CAP     (70 + 14 + GA_HTTP_TS_CAP)
+#define GA_HTTP_BAG_CAP     256     /* baggage kept/propagated (W3C MUST 8192: see docs) */
+#define GA_HTTP_B3_CAP      72      /* a b3 value (68 + OWS) */
+#define GA_HTTP_XB3_CAP     40      /* an X-B3-* value (32 + OWS) */
+/* Our header lines for one request, at most (traceparent + tracestate, or with other
+ * formats configured whatever fits: what the injector owes after a short write). */
+#define GA_HTTP_OWE_CAP     (70 + 14 + GA_HTTP_TS_CAP + 32)
 
 enum { GA_HTTP_SIDE_CLIENT = 1, GA_HTTP_SIDE_SERVER = 2 };
 
@@ -53,6 +58,18 @@ static inline const char *ga_http_txt(const ga_http_xchg *x, int f) { return x->
 /* Deeper pipelines borrow one more pool slot for GA_HTTP_EXT_SLOTS more exchanges. */
 #define GA_HTTP_EXT_SLOTS   ((int)(GA_CONN_STATE_SIZE / sizeof(ga_http_xchg)))
 #define GA_HTTP_ALL_SLOTS   (GA_HTTP_SLOTS + GA_HTTP_EXT_SLOTS)
+
+/* Server, with OTEL_PROPAGATORS naming b3, b3multi or baggage: those fields of the request
+ * being read (a length past its cap: too long, not used). */
+enum { GA_XB3_TID, GA_XB3_SID, GA_XB3_SMP, GA_XB3_FLG, GA_XB3_N };
+typedef struct ga_http_pin {
+    uint16_t bag_len;
+    uint8_t b3_len;
+    uint8_t xb3_len[GA_XB3_N];
+    char b3[GA_HTTP_B3_CAP];
+    char xb3[GA_XB3_N][GA_HTTP_XB3_CAP];
+    char bag[GA_HTTP_BAG_CAP];
+} ga_http_pin;
 
 /* A traceparent the injector has put on the wire (or partly): inserted before the blank
  * line at stream offset `pos`, or written over a forwarded value starting at `pos`. The
@@ -96,7 +113,10 @@ typedef struct ga_http_state {
     ga_h1_parser rs;            /* responses */
     char tp[GA_HTTP_TP_CAP];    /* traceparent of the request being read */
     union {
-        char ts[GA_HTTP_TS_CAP];/* server: tracestate of the request being read */
+        struct {
+            char ts[GA_HTTP_TS_CAP];    /* server: tracestate of the request being read */
+            ga_http_pin pin;            /* server: its other propagation fields */
+        };
         ga_http_inj inj;        /* client: the injector's state */
     } u;
     ga_http_xchg slot[GA_HTTP_SLOTS];
@@ -148,6 +168,12 @@ void ga_http_emit(const ga_http_state *st, const ga_http_xchg *x, uint64_t end_n
  * traceparent value it came with (tp: 55 bytes, or NULL). */
 void ga_http_set_active(const ga_span_ids *ids, const char *ts, size_t ts_len, const char *tp);
 void ga_http_clear_active(const ga_span_ids *ids);
+
+/* With `baggage` in OTEL_PROPAGATORS: the baggage the server request `ids` came with (n = 0:
+ * none), kept with the thread's active span; and the baggage to send with a request whose
+ * parent is that span (pointer and length, or length 0). */
+void ga_http_set_baggage(const ga_span_ids *ids, const char *bag, size_t n);
+size_t ga_http_outgoing_baggage(const char **bag);
 
 /* 1 when v[0..55) is, byte for byte, the traceparent the thread's active server request
  * came with: a proxy forwarding it, not an SDK of the application's own. */

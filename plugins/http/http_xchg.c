@@ -7,6 +7,7 @@
 #include "plugins/http/http_active.h"
 #include "plugins/http/http_rec.h"
 #include "protocols/w3c/tp_fast.h"
+#include "preload/config.h"
 #include "preload/emit.h"
 
 #define GA__NONE 0xff
@@ -106,8 +107,11 @@ static void ga__rq_begin(void *ctx, ga_h1_parser *ps)
     st->q_len++;
     st->tp_len = 0;
     st->rq_begin = ps->off;
-    if (st->side == GA_HTTP_SIDE_SERVER)
+    if (st->side == GA_HTTP_SIDE_SERVER) {
         st->ts_len = 0;
+        if (ga_cfg.propagators & ~GA_PROP_TC)
+            ga_http_prop_begin(st);
+    }
     st->cur = slot < 0 ? GA__NONE : (uint8_t)slot;
     if (slot < 0)
         return;
@@ -148,6 +152,11 @@ static void ga__rq_piece(void *ctx, ga_h1_parser *ps, int f, const uint8_t *p, s
             }
         }
         break;
+    case GA_H1_FLD_B3: case GA_H1_FLD_BAGGAGE: case GA_H1_FLD_XB3_TRACEID:
+    case GA_H1_FLD_XB3_SPANID: case GA_H1_FLD_XB3_SAMPLED: case GA_H1_FLD_XB3_FLAGS:
+        if (st->side == GA_HTTP_SIDE_SERVER)
+            ga_http_prop_piece(st, f, p, n);
+        break;
     default:
         break;
     }
@@ -183,17 +192,35 @@ static int ga__incoming(ga_http_state *st, const ga_h1_parser *ps, ga_span_ctx *
     return ga_tp_parse(st->tp, ga__trim(st->tp, st->tp_len), ctx) == 0;
 }
 
-/* Server: ids from the incoming traceparent; the request becomes the thread's active span. */
+/* The incoming context in OTEL_PROPAGATORS order: the first format that yields a valid one
+ * wins (*tc: it was the traceparent). `none` extracts nothing. */
+static int ga__extract(ga_http_state *st, const ga_h1_parser *ps, ga_span_ctx *in, int *tc)
+{
+    *tc = 0;
+    for (int k = 0; k < GA_PROP_MAX && ga_cfg.prop_order[k]; k++) {
+        unsigned b = ga_cfg.prop_order[k];
+        if (b == GA_PROP_TC && ga__incoming(st, ps, in))
+            return *tc = 1;
+        if ((b & (GA_PROP_B3 | GA_PROP_B3MULTI)) && ga_http_b3_incoming(st, ps, in))
+            return 1;
+    }
+    return 0;
+}
+
+/* Server: ids from the incoming context; the request becomes the thread's active span. */
 static void ga__server_head(ga_http_state *st, ga_http_xchg *x, const ga_h1_parser *ps)
 {
     ga_span_ctx in;
-    int valid = ga__incoming(st, ps, &in);
+    unsigned pr = ga_cfg.propagators;
+    int tc, valid = pr == GA_PROP_TC ? (tc = ga__incoming(st, ps, &in)) : ga__extract(st, ps, &in, &tc);
     ga_http_server_ids(&x->ids, valid ? &in : NULL);
-    size_t tsl = valid && st->ts_len != UINT16_MAX ? ga__trim(st->u.ts, st->ts_len) : 0;
+    size_t tsl = tc && st->ts_len != UINT16_MAX ? ga__trim(st->u.ts, st->ts_len) : 0;
     st->ts_len = (uint16_t)tsl;
     st->ts_slot = tsl ? st->cur : GA__NONE;
-    int raw55 = valid && ga__trim(st->tp, st->tp_len) == 55;
+    int raw55 = tc && ga__trim(st->tp, st->tp_len) == 55;
     ga_http_set_active(&x->ids, st->u.ts, tsl, raw55 ? st->tp : NULL);
+    if (pr & GA_PROP_BAGGAGE)
+        ga_http_prop_baggage(st, ps, &x->ids);
 }
 
 /* Client: the ids the injector put on the wire, else a child of the application's own

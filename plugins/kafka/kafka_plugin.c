@@ -23,7 +23,8 @@ static void ga__init(void)
 {
     ga_kafka_cfg.keys = (uint8_t)ga_var_bool(&ga__vars[GA_KV_KEYS]);
     /* A header is only worth adding when the producer's span goes somewhere. */
-    ga_kafka_cfg.inject = ga_cfg.propagate && ga_cfg.traces_exporters != 0;
+    ga_kafka_cfg.inject = ga_cfg.propagate && ga_cfg.traces_exporters != 0 &&
+                          (ga_cfg.propagators & GA_PROP_TC) != 0;   /* traceparent only */
 }
 
 extern const struct ga_plugin_exp ga_kafka_exp;

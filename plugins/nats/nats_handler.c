@@ -16,6 +16,7 @@
 #include <string.h>
 #include "plugins/nats/nats_state.h"
 #include "plugins/nats/nats_rec.h"
+#include "preload/config.h"
 #include "preload/emit.h"
 #include "protocols/w3c/tp_fast.h"
 
@@ -41,7 +42,8 @@ void ga_nats_state_init(ga_nats_state *st, const ga_fd *e, int fd, uint32_t gen)
 void ga_nats_update_inject(ga_nats_state *st)
 {
     int on = st->owe_off < st->owe_len ||
-             (!st->dead && st->srv_headers && st->cli_headers != 0);
+             (!st->dead && st->srv_headers && st->cli_headers != 0 &&
+              (ga_cfg.propagators & GA_PROP_TC));   /* messages carry traceparent only */
     atomic_store_explicit(&st->inject, (uint8_t)on, memory_order_relaxed);
 }
 

@@ -9,12 +9,30 @@
 static const char *const ga__hnames[HF_COUNT - 1] = {
     "host", "user-agent", "traceparent", "tracestate", "content-length",
     "transfer-encoding", "connection", "x-forwarded-for", "expect",
+    "b3", "baggage", "x-b3-traceid", "x-b3-spanid", "x-b3-sampled", "x-b3-flags",
 };
-static const uint8_t ga__hlen[HF_COUNT - 1] = { 4, 10, 11, 10, 14, 17, 10, 15, 6 };
+static const uint8_t ga__hlen[HF_COUNT - 1] = { 4, 10, 11, 10, 14, 17, 10, 15, 6, 2, 7, 12, 11, 12, 10 };
+_Static_assert(HF_COUNT - 1 <= 16, "a candidate bit per name in ga_h1_parser.cand");
 
-/* Which of them matter to each kind (responses only need framing). */
-#define GA__REQ_NAMES  0x1ffu
-#define GA__RESP_NAMES ((1u << (HF_CL - 1)) | (1u << (HF_TE - 1)) | (1u << (HF_CONN - 1)))
+
+/* The names (bit k: ga__hnames[k]) a line starting with byte c may be, per kind (responses
+ * only need framing); the fast path and the fuzz target check it against ga__field. */
+#define GA__B(f) (1u << ((f) - 1))
+#define GA__FIRST(l, m) [l] = (m), [(l) - 32] = (m)
+static const uint16_t ga__cand_of[2][256] = {
+    [GA_H1_REQ] = {
+        GA__FIRST('h', GA__B(HF_HOST)), GA__FIRST('u', GA__B(HF_UA)),
+        GA__FIRST('t', GA__B(HF_TP) | GA__B(HF_TS) | GA__B(HF_TE)),
+        GA__FIRST('c', GA__B(HF_CL) | GA__B(HF_CONN)), GA__FIRST('e', GA__B(HF_EXPECT)),
+        GA__FIRST('x', GA__B(HF_XFF) | GA__B(HF_XB3T) | GA__B(HF_XB3S) | GA__B(HF_XB3SM) | GA__B(HF_XB3F)),
+        GA__FIRST('b', GA__B(HF_B3) | GA__B(HF_BAG)),
+    },
+    [GA_H1_RESP] = {
+        GA__FIRST('t', GA__B(HF_TE)), GA__FIRST('c', GA__B(HF_CL) | GA__B(HF_CONN)),
+    },
+};
+#undef GA__FIRST
+#undef GA__B
 
 static inline uint8_t ga__lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? (uint8_t)(c | 0x20) : c; }
 
@@ -219,11 +237,7 @@ static size_t ga__hline(ga_h1_parser *ps, const uint8_t *p, const ga_h1_cb *cb)
         ga_h1_error(ps);
         return 1;
     }
-    unsigned want = ps->kind == GA_H1_REQ ? GA__REQ_NAMES : GA__RESP_NAMES;
-    unsigned cand = 0;
-    for (int k = 0; k < HF_COUNT - 1; k++)
-        if ((want >> k & 1) && (uint8_t)ga__hnames[k][0] == ga__lower(c))
-            cand |= 1u << k;
+    unsigned cand = ga__cand_of[ps->kind][c];
     if (cand == 0) {                    /* not a field we follow: skip the line unchecked */
         ps->field = HF_NONE;
         ps->st = S_HSKIP;
@@ -240,9 +254,11 @@ static void ga__hname_byte(ga_h1_parser *ps, uint8_t c)
 {
     unsigned cand = ps->cand;
     c = ga__lower(c);
-    for (int k = 0; cand >> k; k++)
-        if ((cand >> k & 1) && (ps->idx >= ga__hlen[k] || (uint8_t)ga__hnames[k][ps->idx] != c))
+    for (unsigned m = cand; m != 0; m &= m - 1) {
+        int k = __builtin_ctz(m);
+        if (ps->idx >= ga__hlen[k] || (uint8_t)ga__hnames[k][ps->idx] != c)
             cand &= ~(1u << k);
+    }
     ps->cand = (uint16_t)cand;
 }
 
@@ -366,6 +382,12 @@ static int ga__capture_field(int f)
     case HF_TP:   return GA_H1_FLD_TRACEPARENT;
     case HF_TS:   return GA_H1_FLD_TRACESTATE;
     case HF_XFF:  return GA_H1_FLD_XFF;
+    case HF_B3:   return GA_H1_FLD_B3;
+    case HF_BAG:  return GA_H1_FLD_BAGGAGE;
+    case HF_XB3T: return GA_H1_FLD_XB3_TRACEID;
+    case HF_XB3S: return GA_H1_FLD_XB3_SPANID;
+    case HF_XB3SM: return GA_H1_FLD_XB3_SAMPLED;
+    case HF_XB3F: return GA_H1_FLD_XB3_FLAGS;
     default:      return 0;
     }
 }

@@ -5,7 +5,7 @@
  * (pipelining); the parser keeps a small fixed state and never buffers message bytes. It
  * reports what it sees through callbacks: the first byte of a message, pieces of the few
  * text fields worth keeping (method, target, Host, User-Agent, traceparent, tracestate,
- * X-Forwarded-For), the start of the blank line that ends the header section, the end of
+ * X-Forwarded-For, b3, baggage, X-B3-TraceId/SpanId/Sampled/Flags), the start of the blank line that ends the header section, the end of
  * the header section and the end of the message.
  *
  * Framing: Content-Length, chunked (with extensions and trailers), read-until-close
@@ -38,7 +38,10 @@ enum ga_h1_method {
 /* Text fields reported through ga_h1_cb.piece (raw bytes; values may carry trailing OWS). */
 enum ga_h1_field {
     GA_H1_FLD_METHOD = 1, GA_H1_FLD_TARGET, GA_H1_FLD_HOST, GA_H1_FLD_UA,
-    GA_H1_FLD_TRACEPARENT, GA_H1_FLD_TRACESTATE, GA_H1_FLD_XFF
+    GA_H1_FLD_TRACEPARENT, GA_H1_FLD_TRACESTATE, GA_H1_FLD_XFF,
+    /* other propagation formats (OTEL_PROPAGATORS): b3, baggage, X-B3-* */
+    GA_H1_FLD_B3, GA_H1_FLD_BAGGAGE, GA_H1_FLD_XB3_TRACEID, GA_H1_FLD_XB3_SPANID,
+    GA_H1_FLD_XB3_SAMPLED, GA_H1_FLD_XB3_FLAGS
 };
 
 /* Parser states visible to callers (the rest are internal steps). */
@@ -63,6 +66,9 @@ enum ga_h1_phase {
 #define GA_H1_F_TS          0x0100u     /* a tracestate field was seen */
 #define GA_H1_F_UNTIL_CLOSE 0x0200u     /* response body delimited by the connection close */
 #define GA_H1_F_EXPECT      0x0400u     /* Expect: 100-continue (any Expect field) */
+#define GA_H1_F_B3          0x0800u     /* a b3 or X-B3-* field was seen */
+#define GA_H1_F_BAG         0x1000u     /* a baggage field was seen */
+#define GA_H1_F_BAG_DUP     0x2000u     /* more than one baggage field */
 
 typedef struct ga_h1_parser {
     uint8_t  kind;              /* enum ga_h1_kind */

@@ -2,7 +2,7 @@
  * start a followed field is matched by its colon's position and a case-folded word compare,
  * and its value read in words: Content-Length's digits with no branch per digit, a
  * Connection or Transfer-Encoding token by one compare, a text field (Host, User-Agent,
- * traceparent, tracestate, X-Forwarded-For) reported as one piece after a word-wise check
+ * traceparent, tracestate, X-Forwarded-For, b3, baggage, X-B3-*) reported as one piece after a word-wise check
  * for a stray CR. Any other value goes through the byte-by-byte path's value reader
  * (http1.c), which is the reference (contracts in http1_int.h). Pure code. */
 #include "protocols/http1/http1_int.h"
@@ -32,6 +32,39 @@ static inline __attribute__((always_inline)) int ga__name_is(const uint8_t *p, c
         return (f);                                                             \
     }
 
+/* The other propagation formats' fields of a request line starting with 'b' or "x-?3"
+ * (b3, baggage, X-B3-*), or HF_NONE: rare, so kept out of line, and the name's length comes
+ * from ga__prop_len (nothing of the common fields' path goes through memory). */
+#define GA__IS_PROP(f, name, n, d1, d2)                                         \
+    if (len > (n) && p[n] == ':' && ga__name_is(p, name, n, d1, d2))            \
+        return (f);
+static const uint8_t ga__prop_len[HF_COUNT] = {
+    [HF_B3] = 2, [HF_BAG] = 7, [HF_XB3T] = 12, [HF_XB3S] = 11, [HF_XB3SM] = 12, [HF_XB3F] = 10 };
+
+static __attribute__((noinline)) int ga__field_prop(const uint8_t *p, size_t len)
+{
+    if ((p[0] | 0x20) == 'b') {
+        if (len > 2 && p[1] == '3' && p[2] == ':')
+            return HF_B3;
+        GA__IS_PROP(HF_BAG, "baggage", 7, 0, 0);
+        return HF_NONE;
+    }
+    GA__IS_PROP(HF_XB3T, "x-b3-traceid", 12, 1, 4);
+    GA__IS_PROP(HF_XB3S, "x-b3-spanid", 11, 1, 4);
+    GA__IS_PROP(HF_XB3SM, "x-b3-sampled", 12, 1, 4);
+    GA__IS_PROP(HF_XB3F, "x-b3-flags", 10, 1, 4);
+    return HF_NONE;
+}
+#undef GA__IS_PROP
+
+/* ga__field_prop with *nl set. */
+static inline int ga__field_prop_nl(const uint8_t *p, size_t len, size_t *nl)
+{
+    int f = ga__field_prop(p, len);
+    *nl = ga__prop_len[f];
+    return f;
+}
+
 /* The followed field (enum ga_h1_hf) a line names, or HF_NONE; *nl = the name's length. Only
  * lines starting with a letter of the kind's fields (the class table) come here. */
 static int ga__field(const uint8_t *p, size_t len, int request, size_t *nl)
@@ -52,8 +85,12 @@ static int ga__field(const uint8_t *p, size_t len, int request, size_t *nl)
         GA__IS(HF_UA, "user-agent", 10, 4, 0);
     } else if (c == 'x') {
         GA__IS(HF_XFF, "x-forwarded-for", 15, 1, 11);
+        if (len > 10 && p[3] == '3')            /* '3' exactly: bit 5 folds 0x13 onto it */
+            return ga__field_prop_nl(p, len, nl);
     } else {
         GA__IS(HF_EXPECT, "expect", 6, 0, 0);
+        if (request)                            /* 'b' (b3, baggage; requests only), or an */
+            return ga__field_prop_nl(p, len, nl);   /* 'ex' line that is not Expect */
     }
     return HF_NONE;
 }
@@ -159,7 +196,10 @@ int ga_h1_fast_field(ga_h1_parser *ps, const uint8_t *ls, const uint8_t *e, uint
     } else if (!ga_h1_any(ls, v, ve, GA_H1_ANY_CR)) {
         static const uint8_t piece_of[HF_COUNT] = {
             [HF_HOST] = GA_H1_FLD_HOST, [HF_UA] = GA_H1_FLD_UA, [HF_TP] = GA_H1_FLD_TRACEPARENT,
-            [HF_TS] = GA_H1_FLD_TRACESTATE, [HF_XFF] = GA_H1_FLD_XFF };
+            [HF_TS] = GA_H1_FLD_TRACESTATE, [HF_XFF] = GA_H1_FLD_XFF, [HF_B3] = GA_H1_FLD_B3,
+            [HF_BAG] = GA_H1_FLD_BAGGAGE, [HF_XB3T] = GA_H1_FLD_XB3_TRACEID,
+            [HF_XB3S] = GA_H1_FLD_XB3_SPANID, [HF_XB3SM] = GA_H1_FLD_XB3_SAMPLED,
+            [HF_XB3F] = GA_H1_FLD_XB3_FLAGS };
         ga_h1_field_start(ps, f);
         ps->st = S_HLINE;
         if (ve > v && cb->piece) {

@@ -22,6 +22,7 @@ enum ga_h1_state {
 /* Header fields the parser looks at (index into the name table + 1). */
 enum ga_h1_hf {
     HF_NONE = 0, HF_HOST, HF_UA, HF_TP, HF_TS, HF_CL, HF_TE, HF_CONN, HF_XFF, HF_EXPECT,
+    HF_B3, HF_BAG, HF_XB3T, HF_XB3S, HF_XB3SM, HF_XB3F,
     HF_COUNT
 };
 
@@ -31,12 +32,15 @@ extern const uint8_t ga_h1_tchar[256] __attribute__((visibility("hidden")));
 /* Classes of a header line's first byte, per parser kind (ga_h1_line_class[kind]): a line
  * of class 0 is skipped to its LF without further checks. */
 #define GA_H1_C_FIELD 1u            /* may start a field this kind of parser follows */
+#define GA_H1_C_FIELD2 2u           /* the same, for a letter whose fields have two second
+                                       bytes ('b': b3, baggage): no second-byte filter */
 #define GA_H1_C_END   4u            /* CR or LF: the blank line ending the section */
 #define GA_H1_C_ODD   8u            /* not a token byte: a folded line, or not HTTP */
 extern const uint8_t ga_h1_line_class[2][256] __attribute__((visibility("hidden")));
 
 /* For a line of class GA_H1_C_FIELD starting with byte c: the second byte every followed
- * field starting with c has, lower case (byte | 0x20 is compared with it). */
+ * field starting with c has, lower case (byte | 0x20 is compared with it). 'b' has two
+ * (b3, baggage): its class is GA_H1_C_FIELD2 and it has none here. */
 extern const uint8_t ga_h1_second[256] __attribute__((visibility("hidden")));
 
 static inline void ga_h1_error(ga_h1_parser *ps) { ps->st = S_ERROR; }
@@ -47,13 +51,22 @@ static inline int ga_h1_in_head(int st) { return st >= S_METHOD && st <= S_HEND_
 /* A header name ended (':'): field is an enum ga_h1_hf; the value's OWS comes next. */
 static inline void ga_h1_field_start(ga_h1_parser *ps, int field)
 {
+    /* the fields that set a flag; the common ones (Host, User-Agent, framing) take one test */
+    const unsigned flagged = 1u << HF_TP | 1u << HF_TS | 1u << HF_EXPECT | 1u << HF_BAG | 1u << HF_B3 |
+                             1u << HF_XB3T | 1u << HF_XB3S | 1u << HF_XB3SM | 1u << HF_XB3F;
     ps->field = (uint8_t)field;
-    if (field == HF_TP)
-        ps->flags |= (ps->flags & GA_H1_F_TP) ? GA_H1_F_TP_DUP : GA_H1_F_TP;
-    else if (field == HF_TS)
-        ps->flags |= GA_H1_F_TS;
-    else if (field == HF_EXPECT)
-        ps->flags |= GA_H1_F_EXPECT;
+    if (flagged >> field & 1) {
+        if (field == HF_TP)
+            ps->flags |= (ps->flags & GA_H1_F_TP) ? GA_H1_F_TP_DUP : GA_H1_F_TP;
+        else if (field == HF_TS)
+            ps->flags |= GA_H1_F_TS;
+        else if (field == HF_EXPECT)
+            ps->flags |= GA_H1_F_EXPECT;
+        else if (field == HF_BAG)
+            ps->flags |= (ps->flags & GA_H1_F_BAG) ? GA_H1_F_BAG_DUP : GA_H1_F_BAG;
+        else
+            ps->flags |= GA_H1_F_B3;
+    }
     ps->idx = 0;
     ps->tlen = 0;
     ps->remain = 0;

@@ -19,7 +19,8 @@ const uint8_t ga_h1_tchar[256] = {
 
 /* How a header line's first byte is handled by the fast path (GA_H1_C_*, http1_int.h), per
  * kind: the first letters of host, user-agent, traceparent / tracestate / transfer-encoding,
- * content-length / connection, x-forwarded-for, expect in either case (requests), of
+ * content-length / connection, x-forwarded-for and x-b3-*, expect, b3 / baggage in either
+ * case (requests; b / B are of class GA_H1_C_FIELD2), of
  * content-length / connection / transfer-encoding (responses); CR and LF; bytes that are not
  * tchar. tests/unit/test_http1_fast.c derives it again from ga_h1_tchar and the names. */
 const uint8_t ga_h1_line_class[2][256] = {
@@ -28,9 +29,9 @@ const uint8_t ga_h1_line_class[2][256] = {
         8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
         8, 0, 8, 0, 0, 0, 0, 0, 8, 8, 0, 0, 8, 0, 0, 8,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 8,
-        8, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+        8, 0, 2, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
         0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0, 8, 8, 8, 0, 0,
-        0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 2, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
         0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0, 8, 0, 8, 0, 8,
         8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
         8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,

@@ -57,6 +57,11 @@ static GA__SCAN_ATTR size_t GA__SCAN_NAME(ga__scan *s)
             ls = e + 1;
         } else if (cls == GA_H1_C_END) {
             return ga__end(s, ls);
+        } else if (cls == GA_H1_C_FIELD2) {     /* rare: b3, baggage */
+            GA__NEXT(out);
+            if (!ga__field_line(s, ls, e))
+                return ga__stop(s, ls) + 1;
+            ls = e + 1;
         } else {
             break;                              /* fold or garbage: byte by byte */
         }

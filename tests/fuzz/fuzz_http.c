@@ -8,13 +8,15 @@
  * injector's dry-run does). The whole feed is made from a copy placed at one of 64 offsets
  * from a 64-byte boundary, since the fast path reads aligned windows. The three event
  * digests must agree, and none may crash, overrun or loop. Any disagreement aborts (a
- * finding). */
+ * finding). Every piece of a b3 or X-B3-* field also goes through the B3 value parsers
+ * (protocols/w3c/b3.c), which must not crash or overrun on it. */
 #include <sanitizer/asan_interface.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "protocols/http1/http1.h"
+#include "protocols/w3c/b3.h"
 
 typedef struct digest {
     uint64_t h;
@@ -34,9 +36,17 @@ static void on_begin(void *ctx, ga_h1_parser *ps)
     mix(d, 1);
 }
 
+static volatile int ga__b3_sink;
+
 static void on_piece(void *ctx, ga_h1_parser *ps, int f, const uint8_t *p, size_t n)
 {
     (void)ps;
+    if (f >= GA_H1_FLD_B3 && f != GA_H1_FLD_BAGGAGE) {
+        ga_span_ctx c;
+        int st;
+        const char *s = (const char *)p;
+        ga__b3_sink += ga_b3_parse(s, n, &c, &st) + ga_b3_parse_multi(s, n, s, n, s, n, s, n, &c, &st);
+    }
     for (size_t i = 0; i < n; i++)
         mix(ctx, (uint64_t)f << 8 | p[i]);
 }

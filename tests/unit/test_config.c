@@ -15,6 +15,7 @@ static const char *vars[] = {
     "OTEL_TRACES_EXPORTER", "OTEL_METRICS_EXPORTER", "GENESIS_EXIT_FLUSH_MS", "GENESIS_QUEUE_SIZE",
     "TRACEPARENT", "TRACESTATE", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME",
     "GENESIS_INCLUDE", "GENESIS_EXCLUDE", "GENESIS_CONSOLE_FILE", "GENESIS_LOG_LEVEL",
+    "OTEL_PROPAGATORS", "GENESIS_PROPAGATE",
 };
 
 static int clear_env(void **state)
@@ -62,6 +63,34 @@ static void test_sampler_and_exporters(void **state)
     setenv("OTEL_TRACES_SAMPLER", "bogus", 1);
     ga_config_load(&c, "prog");
     assert_int_equal(c.sampler, GA_SAMPLER_PB_ALWAYS_ON);
+}
+
+/* OTEL_PROPAGATORS: default, order kept, duplicates and case folded, unknown names and
+ * `none` dropped; nothing left stops injection. */
+static void test_propagators(void **state)
+{
+    (void)state;
+    ga_config c;
+    ga_config_load(&c, "prog");
+    assert_int_equal(c.propagators, GA_PROP_TC);
+    assert_int_equal(c.prop_order[0], GA_PROP_TC);
+    assert_int_equal(c.propagate, 1);
+    setenv("OTEL_PROPAGATORS", " B3multi, baggage ,jaeger,b3,TraceContext,b3multi", 1);
+    ga_config_load(&c, "prog");
+    assert_int_equal(c.propagators, GA_PROP_TC | GA_PROP_BAGGAGE | GA_PROP_B3 | GA_PROP_B3MULTI);
+    const uint8_t want[GA_PROP_MAX] = { GA_PROP_B3MULTI, GA_PROP_BAGGAGE, GA_PROP_B3, GA_PROP_TC };
+    assert_memory_equal(c.prop_order, want, GA_PROP_MAX);
+    setenv("OTEL_PROPAGATORS", "none", 1);
+    ga_config_load(&c, "prog");
+    assert_int_equal(c.propagators, 0);
+    assert_int_equal(c.prop_order[0], 0);
+    assert_int_equal(c.propagate, 0);
+    setenv("OTEL_PROPAGATORS", "xray", 1);
+    ga_config_load(&c, "prog");
+    assert_int_equal(c.propagators, 0);
+    setenv("OTEL_PROPAGATORS", "", 1);
+    ga_config_load(&c, "prog");
+    assert_int_equal(c.propagators, GA_PROP_TC);
 }
 
 static void test_numbers(void **state)
@@ -151,6 +180,7 @@ int main(void)
         cmocka_unit_test_setup(test_numbers, clear_env),
         cmocka_unit_test_setup(test_resource_attributes, clear_env),
         cmocka_unit_test_setup(test_traceparent_env, clear_env),
+        cmocka_unit_test_setup(test_propagators, clear_env),
         cmocka_unit_test_setup(test_include_exclude_disabled, clear_env),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);

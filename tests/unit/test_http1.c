@@ -164,6 +164,35 @@ static void test_request_headers(void **state)
     assert_non_null(strstr(l.s, want));
 }
 
+/* The other propagation formats' fields (OTEL_PROPAGATORS), any case; look-alikes skipped. */
+static void test_request_propagation_headers(void **state)
+{
+    (void)state;
+    logbuf l;
+    const char *m = "GET / HTTP/1.1\r\nB3: 80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1\r\n"
+                    "baggage: k=v\r\nX-B3-TraceId: 0af7651916cd43dd8448eb211c80319c\r\n"
+                    "x-b3-spanid: b7ad6b7169203331\r\nX-B3-Sampled: 1\r\nX-B3-Flags: 1\r\n"
+                    "b3x: no\r\nbag: no\r\nX-B3-ParentSpanId: no\r\nx-b\x13-spanid: no\r\n"
+                    "Baggage: k2=v2\r\n\r\n";
+    run(GA_H1_REQ, m, strlen(m), 0, 0, &l);
+    char want[64];
+    snprintf(want, sizeof want, "F%d=80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1|", GA_H1_FLD_B3);
+    assert_non_null(strstr(l.s, want));
+    snprintf(want, sizeof want, "F%d=k=v|", GA_H1_FLD_BAGGAGE);
+    assert_non_null(strstr(l.s, want));
+    snprintf(want, sizeof want, "F%d=0af7651916cd43dd8448eb211c80319c|", GA_H1_FLD_XB3_TRACEID);
+    assert_non_null(strstr(l.s, want));
+    snprintf(want, sizeof want, "F%d=b7ad6b7169203331|", GA_H1_FLD_XB3_SPANID);
+    assert_non_null(strstr(l.s, want));
+    snprintf(want, sizeof want, "F%d=1|", GA_H1_FLD_XB3_SAMPLED);
+    assert_non_null(strstr(l.s, want));
+    snprintf(want, sizeof want, "F%d=1|", GA_H1_FLD_XB3_FLAGS);
+    assert_non_null(strstr(l.s, want));
+    assert_null(strstr(l.s, "no"));
+    snprintf(want, sizeof want, "f%x|", GA_H1_F_B3 | GA_H1_F_BAG | GA_H1_F_BAG_DUP);
+    assert_non_null(strstr(l.s, want));
+}
+
 static void test_connect_pauses(void **state)
 {
     (void)state;
@@ -345,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_request_bodies),
         cmocka_unit_test(test_pipelined_and_blank_lines),
         cmocka_unit_test(test_request_headers),
+        cmocka_unit_test(test_request_propagation_headers),
         cmocka_unit_test(test_connect_pauses),
         cmocka_unit_test(test_responses),
         cmocka_unit_test(test_until_close_and_eof),

@@ -4,7 +4,8 @@
  * schedule says (everything, one byte per call, short writes, EAGAIN). After every call the
  * hook's post-step runs on the application's bytes, as in hooks/io.c. Checked each time:
  *   - the wire is S with exactly one `traceparent` (+ `tracestate`) line inserted right
- *     before the blank line of each request that has none of its own, nothing else;
+ *     before the blank line of each request that has none of its own, nothing else; with
+ *     other formats configured (OTEL_PROPAGATORS) their lines too, of the same identity;
  *   - a forwarded traceparent (the one the thread's server request came with) is
  *     overwritten in place by a child value, and S's length is kept;
  *   - every call returns a count of the application's own bytes (1..asked) or -1/EAGAIN,
@@ -22,6 +23,7 @@
 #include "plugins/http/http_inject.h"
 #include "plugins/http/http_replay.h"
 #include "plugins/http/http_state.h"
+#include "preload/config.h"
 #include "preload/proto.h"
 
 /* ---- a socket that accepts what its schedule says ---- */
@@ -132,12 +134,68 @@ static int tp_value_ok(const uint8_t *p)
            p[52] == '-' && (memcmp(p + 53, "01", 2) == 0 || memcmp(p + 53, "00", 2) == 0);
 }
 
+static const char *bag_line;        /* the baggage line expected with other formats */
+
+/* The B3 lines of the other formats at w (as configured), of trace `tid` and span `sid`
+ * (hex, from the traceparent line; NULL: none there); returns their length. */
+static size_t check_b3(const uint8_t *w, const uint8_t *tid, const uint8_t *sid)
+{
+    size_t j = 0;
+    if (ga_cfg.propagators & GA_PROP_B3) {
+        assert_memory_equal(w, "b3: ", 4);
+        assert_true(is_hex(w + 4, 32) && w[36] == '-' && is_hex(w + 37, 16) && w[53] == '-');
+        assert_true(w[54] == '0' || w[54] == '1');
+        assert_memory_equal(w + 55, "\r\n", 2);
+        if (tid != NULL) {
+            assert_memory_equal(w + 4, tid, 32);
+            assert_memory_equal(w + 37, sid, 16);
+        }
+        tid = w + 4;
+        sid = w + 37;
+        j += 57;
+    }
+    if (ga_cfg.propagators & GA_PROP_B3MULTI) {
+        const uint8_t *m = w + j;
+        assert_memory_equal(m, "X-B3-TraceId: ", 14);
+        assert_memory_equal(m + 46, "\r\nX-B3-SpanId: ", 15);
+        assert_memory_equal(m + 77, "\r\nX-B3-Sampled: ", 16);
+        assert_true(is_hex(m + 14, 32) && is_hex(m + 61, 16) && (m[93] == '0' || m[93] == '1'));
+        assert_memory_equal(m + 94, "\r\n", 2);
+        if (tid != NULL) {
+            assert_memory_equal(m + 14, tid, 32);
+            assert_memory_equal(m + 61, sid, 16);
+        }
+        j += 96;
+    }
+    return j;
+}
+
 /* wire == S plus one injected line (+ ts_line) before each blank line listed in `at`. */
 static void check_wire(const char *S, size_t len, const size_t *at, int n_at, const char *ts_line)
 {
     size_t i = 0, j = 0;
     int k = 0, tsl = ts_line ? (int)strlen(ts_line) : 0;
     while (i < len || j < wire_n) {
+        if (k < n_at && i == at[k] && ga_cfg.propagators != GA_PROP_TC) {
+            const uint8_t *tid = NULL, *sid = NULL;
+            if (ga_cfg.propagators & GA_PROP_TC) {
+                assert_memory_equal(wire + j, "traceparent: ", 13);
+                assert_true(tp_value_ok(wire + j + 13));
+                tid = wire + j + 16;
+                sid = wire + j + 49;
+                j += 70;
+                if (tsl)
+                    assert_memory_equal(wire + j, ts_line, tsl);
+                j += (size_t)tsl;
+            }
+            j += check_b3(wire + j, tid, sid);
+            if (bag_line) {
+                assert_memory_equal(wire + j, bag_line, strlen(bag_line));
+                j += strlen(bag_line);
+            }
+            k++;
+            continue;
+        }
         if (k < n_at && i == at[k]) {
             assert_true(j + 70 + tsl <= wire_n);
             assert_memory_equal(wire + j, "traceparent: ", 13);
@@ -368,6 +426,44 @@ static void test_not_http_declined(void **state)
     end_connection();
 }
 
+/* OTEL_PROPAGATORS=tracecontext,b3,b3multi,baggage: every line, one identity, the baggage
+ * of the active server span; the application's byte counts stay exact. */
+static void test_other_formats(void **state)
+{
+    (void)state;
+    unsigned saved = ga_cfg.propagators;
+    ga_cfg.propagators = GA_PROP_TC | GA_PROP_B3 | GA_PROP_B3MULTI | GA_PROP_BAGGAGE;
+    ga_span_ids ids;
+    ga_http_server_ids(&ids, NULL);
+    ga_http_set_active(&ids, "vendor=abc", 10, NULL);
+    ga_http_set_baggage(&ids, "userId=alice,isProduction=false", 31);
+    bag_line = "baggage: userId=alice,isProduction=false\r\n";
+    const char *S = "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"
+                    "POST /2 HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello";
+    size_t at[2];
+    at[0] = (size_t)(blank_at(S, 0) - S);
+    at[1] = (size_t)(blank_at(S, at[0] + 2) - S);
+    matrix(S, at, 2, "tracestate: vendor=abc\r\n");
+    ga_http_clear_active(&ids);
+    bag_line = NULL;
+    ga_cfg.propagators = saved;
+}
+
+/* b3multi alone: no traceparent; a request with X-B3 fields of its own is left alone, one
+ * with only a traceparent of its own gets ours. */
+static void test_b3multi_only(void **state)
+{
+    (void)state;
+    unsigned saved = ga_cfg.propagators;
+    ga_cfg.propagators = GA_PROP_B3MULTI;
+    const char *S = "GET /own HTTP/1.1\r\nX-B3-TraceId: 0af7651916cd43dd8448eb211c80319c\r\n"
+                    "X-B3-SpanId: b7ad6b7169203331\r\n\r\n"
+                    "GET /tp HTTP/1.1\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n\r\n";
+    size_t at[] = { strlen(S) - 2 };
+    matrix(S, at, 1, NULL);
+    ga_cfg.propagators = saved;
+}
+
 int main(void)
 {
     ga_proto_init(1);               /* as the constructor does with GENESIS_PROPAGATE on */
@@ -381,6 +477,8 @@ int main(void)
         cmocka_unit_test(test_forwarded_is_overwritten),
         cmocka_unit_test(test_many_iovecs),
         cmocka_unit_test(test_not_http_declined),
+        cmocka_unit_test(test_other_formats),
+        cmocka_unit_test(test_b3multi_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

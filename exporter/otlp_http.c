@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include "exporter/otlp_curl.h"
 #include "exporter/otlp_common.h"
+#include "exporter/otlp_health.h"
 #include "exporter/otlp_http.h"
 #include "google/rpc/status.pb-c.h"
 #include "preload/config.h"
@@ -46,6 +47,7 @@ struct ga_otlp_http {
     long status;
     int curl_err;                   /* CURLcode of the last attempt */
     enum ga_fail_reason why;
+    int gated;                      /* the send ended without trying: collector known down */
     int timer_on;
     uint64_t timer_at;
     struct { int fd; short events; } socks[GA__MAX_SOCKS];  /* what curl wants polled */
@@ -367,6 +369,9 @@ static void ga__finish(ga_otlp_http *h, int ok, enum ga_fail_reason why)
     ga__status_message(h, msg, sizeof msg);
     if (msg[0] == '\0' && h->status == 0 && h->curl_err != CURLE_OK && why != GA_FAIL_TIMEOUT)
         snprintf(msg, sizeof msg, ": %s", ga_curl.easy_strerror((CURLcode)h->curl_err));
+    if (h->gated && h->attempts == 0)
+        snprintf(msg, sizeof msg, " (it was unreachable when last tried, by this process or one "
+                 "forked from the same parent; not tried again before its back-off ends)");
     char status[32] = "", url[256];
     if (h->status)
         snprintf(status, sizeof status, " (HTTP %ld)", h->status);
@@ -388,6 +393,23 @@ static void ga__start_attempt(ga_otlp_http *h, uint64_t now)
 {
     if (h->end_ms && now >= h->end_ms) {
         ga__finish(h, 0, h->attempts ? h->why : GA_FAIL_TIMEOUT);
+        return;
+    }
+    /* What this process, or its fork family, learned: a collector known unreachable is not
+     * tried again before its back-off ends; after it, one member tries while others wait. */
+    uint64_t until, probe_ms = ga__left(h, now);
+    if (probe_ms == 0 || probe_ms > 10000)
+        probe_ms = 10000;
+    if (!ga_otlp_health_gate(h->cfg.url, now, probe_ms, &until)) {
+        if (h->attempts == 0)
+            h->why = GA_FAIL_CONNECT;
+        if (h->end_ms && until >= h->end_ms) {
+            h->gated = 1;
+            ga__finish(h, 0, h->why);
+            return;
+        }
+        h->state = H_BACKOFF;
+        h->retry_at = until;
         return;
     }
     (void)ga__stolen(h);            /* stale handles are dropped and made anew */
@@ -443,6 +465,23 @@ static int ga__classify(ga_otlp_http *h, CURLcode cc, int *retry, enum ga_fail_r
     return 0;
 }
 
+/* What a failed attempt says of the collector: 1 it answered, 0 it could not be reached (no
+ * connection, or closed before any answer, or the time ran out before a connection was
+ * made), -1 nothing certain (TLS, a local error, a timeout on an open connection). */
+static int ga__reachable(ga_otlp_http *h, CURLcode cc, enum ga_fail_reason why)
+{
+    if (h->status != 0)
+        return 1;
+    if (why == GA_FAIL_CONNECT)
+        return 0;
+    if (cc == CURLE_OPERATION_TIMEDOUT) {
+        curl_off_t connected = 0;
+        if (ga_curl.easy_getinfo(h->easy, CURLINFO_CONNECT_TIME_T, &connected) == CURLE_OK && connected == 0)
+            return 0;
+    }
+    return -1;
+}
+
 static void ga__attempt_done(ga_otlp_http *h, CURLcode cc, uint64_t now)
 {
     ga_curl.easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &h->status);
@@ -450,20 +489,24 @@ static void ga__attempt_done(ga_otlp_http *h, CURLcode cc, uint64_t now)
     int retry;
     enum ga_fail_reason why = GA_FAIL_OTHER;
     if (ga__classify(h, cc, &retry, &why)) {
+        ga_otlp_health_report(h->cfg.url, 1, now, 0);
         ga__finish(h, 1, GA_FAIL_OTHER);
         return;
     }
     if (cc != CURLE_OK && cc != CURLE_OPERATION_TIMEDOUT)
         ga_debug("OTLP %s attempt %d: %s", h->what, h->attempts, ga_curl.easy_strerror(cc));
     h->why = why;
-    if (!retry) {
-        ga__finish(h, 0, why);
-        return;
-    }
     uint8_t r[8];
     uint64_t rnd;
     ga_random_span_id(r);
     memcpy(&rnd, r, sizeof rnd);
+    int reach = ga__reachable(h, cc, why);
+    if (reach >= 0)
+        ga_otlp_health_report(h->cfg.url, reach, now, rnd);
+    if (!retry) {
+        ga__finish(h, 0, why);
+        return;
+    }
     uint64_t delay = h->retry_after_ms >= 0 ? (uint64_t)(h->retry_after_ms < 100 ? 100 : h->retry_after_ms)
                                             : ga_otlp_backoff_ms(h->attempts, rnd);
     if (h->end_ms && now + delay >= h->end_ms) {
@@ -502,6 +545,7 @@ void ga_otlp_http_send_from(ga_otlp_http *h, ga_buf *body, size_t start, uint64_
     h->status = 0;
     h->curl_err = CURLE_OK;
     h->has_res = 0;
+    h->gated = 0;
     h->why = GA_FAIL_OTHER;
     h->end_ms = h->cfg.timeout_ms ? now + h->cfg.timeout_ms : 0;
     if (deadline_ms && (h->end_ms == 0 || deadline_ms < h->end_ms))

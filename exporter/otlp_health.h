@@ -16,6 +16,10 @@
  * probe of another member, ends then). */
 int ga_otlp_health_gate(const char *url, uint64_t now, uint64_t probe_ms, uint64_t *until);
 
+/* 1 when no connection to `url` may start at `now` (in back-off, or another member probing);
+ * takes nothing (unlike the gate). */
+int ga_otlp_health_down(const char *url, uint64_t now);
+
 /* The outcome of an attempt: `reachable` (an HTTP answer came back, whatever its status) or
  * not (no connection, or it closed before any answer). An unreachable endpoint is left alone
  * for ga_otlp_backoff_ms(consecutive failures, rnd). */

@@ -17,6 +17,7 @@
 #include "exporter/otlp_curl.h"
 #include "exporter/otlp_common.h"
 #include "exporter/otlp_health.h"
+#include "exporter/otlp_probe.h"
 #include "exporter/otlp_http.h"
 #include "google/rpc/status.pb-c.h"
 #include "preload/config.h"
@@ -48,6 +49,7 @@ struct ga_otlp_http {
     int curl_err;                   /* CURLcode of the last attempt */
     enum ga_fail_reason why;
     int gated;                      /* the send ended without trying: collector known down */
+    int refused;                    /* the last attempt was refused before libcurl was loaded */
     int timer_on;
     uint64_t timer_at;
     struct { int fd; short events; } socks[GA__MAX_SOCKS];  /* what curl wants polled */
@@ -68,6 +70,24 @@ ga_otlp_http *ga_otlp_http_new(const ga_otlp_cfg *cfg, const char *what)
     h->gzip = ga_otlp_gzip;
     h->retry_after_ms = -1;
     return h;
+}
+
+int ga_otlp_http_warm(const ga_otlp_cfg *cfg)
+{
+    if (ga_otlp_curl_settled())
+        return ga_otlp_http_prepare();
+    uint64_t now = ga_mono_ms();
+    if (ga_otlp_health_down(cfg->url, now))
+        return -1;                  /* loaded later, when the collector may be tried again */
+    if (ga_otlp_probe_refused(cfg->url, 100)) {
+        uint8_t r[8];
+        uint64_t rnd;
+        ga_random_span_id(r);
+        memcpy(&rnd, r, sizeof rnd);
+        ga_otlp_health_report(cfg->url, 0, now, rnd);
+        return -1;
+    }
+    return ga_otlp_http_prepare();
 }
 
 void ga_otlp_http_set_gzip(ga_otlp_http *h, int (*gzip)(const void *in, size_t n, ga_buf *out))
@@ -367,18 +387,23 @@ static void ga__finish(ga_otlp_http *h, int ok, enum ga_fail_reason why)
         return;                     /* (unavailable was reported by the loader) */
     char msg[256];
     ga__status_message(h, msg, sizeof msg);
-    if (msg[0] == '\0' && h->status == 0 && h->curl_err != CURLE_OK && why != GA_FAIL_TIMEOUT)
+    if (msg[0] == '\0' && h->status == 0 && h->curl_err != CURLE_OK && why != GA_FAIL_TIMEOUT &&
+        ga_curl.easy_strerror != NULL)
         snprintf(msg, sizeof msg, ": %s", ga_curl.easy_strerror((CURLcode)h->curl_err));
+    if (h->refused)
+        snprintf(msg, sizeof msg, ": connection refused");
     if (h->gated && h->attempts == 0)
         snprintf(msg, sizeof msg, " (it was unreachable when last tried, by this process or one "
                  "forked from the same parent; not tried again before its back-off ends)");
-    char status[32] = "", url[256];
+    char status[32] = "", url[256], tries[32] = "";
     if (h->status)
         snprintf(status, sizeof status, " (HTTP %ld)", h->status);
+    if (h->attempts > 0)
+        snprintf(tries, sizeof tries, " after %d attempt%s", h->attempts, h->attempts == 1 ? "" : "s");
     ga_warn(why == GA_FAIL_HTTP_4XX ? GA_LK_EXPORT_REJECT : GA_LK_EXPORT,
-            "OTLP %s export to %s: %s%s%s after %d attempt%s; data dropped (later failures are "
-            "only counted)", h->what, ga_otlp_url_redacted(h->cfg.url, url, sizeof url),
-            ga__reason_text(why), status, msg, h->attempts, h->attempts == 1 ? "" : "s");
+            "OTLP %s export to %s: %s%s%s%s; data dropped (later failures are only counted)",
+            h->what, ga_otlp_url_redacted(h->cfg.url, url, sizeof url),
+            ga__reason_text(why), status, msg, tries);
 }
 
 /* The time the attempts may still use from `now`: 0 = no limit, else >= 1. */
@@ -387,6 +412,35 @@ static uint64_t ga__left(const ga_otlp_http *h, uint64_t now)
     if (h->end_ms == 0)
         return 0;
     return h->end_ms > now ? h->end_ms - now : 1;
+}
+
+static uint64_t ga__rnd(void)
+{
+    uint8_t r[8];
+    uint64_t rnd;
+    ga_random_span_id(r);
+    memcpy(&rnd, r, sizeof rnd);
+    return rnd;
+}
+
+/* An attempt that the probe found refused: a connection failure like any other (retried after
+ * the back-off if the time allows), without libcurl. */
+static void ga__refused(ga_otlp_http *h, uint64_t now)
+{
+    uint64_t rnd = ga__rnd();
+    h->attempts++;
+    h->status = 0;
+    h->curl_err = CURLE_OK;
+    h->refused = 1;
+    h->why = GA_FAIL_CONNECT;
+    ga_otlp_health_report(h->cfg.url, 0, now, rnd);
+    uint64_t delay = ga_otlp_backoff_ms(h->attempts, rnd);
+    if (h->end_ms && now + delay >= h->end_ms) {
+        ga__finish(h, 0, GA_FAIL_CONNECT);
+        return;
+    }
+    h->state = H_BACKOFF;
+    h->retry_at = now + delay;
 }
 
 static void ga__start_attempt(ga_otlp_http *h, uint64_t now)
@@ -410,6 +464,16 @@ static void ga__start_attempt(ga_otlp_http *h, uint64_t now)
         }
         h->state = H_BACKOFF;
         h->retry_at = until;
+        return;
+    }
+    /* Before libcurl is loaded, a refused connection is learned without it (otlp_probe.h). */
+    h->refused = 0;
+    if (!ga_otlp_curl_settled() && ga_otlp_probe_refused(h->cfg.url, (int)(probe_ms < 100 ? probe_ms : 100))) {
+        ga__refused(h, now);
+        return;
+    }
+    if (ga_otlp_http_prepare() < 0) {
+        ga__finish(h, 0, GA_FAIL_UNAVAILABLE);
         return;
     }
     (void)ga__stolen(h);            /* stale handles are dropped and made anew */
@@ -546,14 +610,11 @@ void ga_otlp_http_send_from(ga_otlp_http *h, ga_buf *body, size_t start, uint64_
     h->curl_err = CURLE_OK;
     h->has_res = 0;
     h->gated = 0;
+    h->refused = 0;
     h->why = GA_FAIL_OTHER;
     h->end_ms = h->cfg.timeout_ms ? now + h->cfg.timeout_ms : 0;
     if (deadline_ms && (h->end_ms == 0 || deadline_ms < h->end_ms))
         h->end_ms = deadline_ms;
-    if (ga_otlp_http_prepare() < 0) {
-        ga__finish(h, 0, GA_FAIL_UNAVAILABLE);
-        return;
-    }
     if (start > body->len)
         start = body->len;
     if (h->cfg.gzip) {

@@ -1,13 +1,14 @@
 /* fork_storm.c — many children forked without exec, each doing a little socket work and
  * returning through exit() (so the library's exit flush runs in every one of them).
  *
- * Usage: fork_storm <children> <at once> <port> [parent-first]
+ * Usage: fork_storm <children> <at once> <port> [parent-first|-] [maps]
  * Each child connects once to 127.0.0.1:<port> (a port nobody listens on: refused), sends and
  * receives one byte over a socketpair, and exits 0 when both went as expected. At most <at once>
  * children run at the same time. With `parent-first` the parent makes the same connect before its
  * first fork (so the library is already active in it when the storm starts). Prints
  * "children ok <n>" and exits 0 when every child exited 0; otherwise prints what went wrong and
- * exits 1. */
+ * exits 1. With `maps`, then prints whether libcurl is mapped in the parent ("libcurl mapped" /
+ * "libcurl not mapped"): every child forked from it would have carried it. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -95,5 +96,15 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("children ok %d\n", n);
+    if (argc > 5 && strcmp(argv[5], "maps") == 0) {
+        FILE *m = fopen("/proc/self/maps", "r");
+        char line[512];
+        int curl = 0;
+        while (m && fgets(line, sizeof line, m))
+            curl |= strstr(line, "libcurl") != NULL;
+        if (m)
+            fclose(m);
+        printf("libcurl %s\n", curl ? "mapped" : "not mapped");
+    }
     return 0;
 }

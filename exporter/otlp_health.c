@@ -73,6 +73,12 @@ int ga_otlp_health_down(const char *url, uint64_t now)
            (now < atomic_load(&e->down_until) || now < atomic_load(&e->probe_until));
 }
 
+int ga_otlp_health_failing(const char *url)
+{
+    ga_family_ep *e = ga__ep(ga_otlp_health_key(url), 0);
+    return e != NULL && atomic_load_explicit(&e->failures, memory_order_relaxed) != 0;
+}
+
 void ga_otlp_health_report(const char *url, int reachable, uint64_t now, uint64_t rnd)
 {
     uint64_t key = ga_otlp_health_key(url);

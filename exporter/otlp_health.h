@@ -20,6 +20,9 @@ int ga_otlp_health_gate(const char *url, uint64_t now, uint64_t probe_ms, uint64
  * takes nothing (unlike the gate). */
 int ga_otlp_health_down(const char *url, uint64_t now);
 
+/* 1 when the last attempt on `url` found it unreachable (whether or not its back-off is over). */
+int ga_otlp_health_failing(const char *url);
+
 /* The outcome of an attempt: `reachable` (an HTTP answer came back, whatever its status) or
  * not (no connection, or it closed before any answer). An unreachable endpoint is left alone
  * for ga_otlp_backoff_ms(consecutive failures, rnd). */

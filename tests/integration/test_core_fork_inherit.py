@@ -132,3 +132,55 @@ def test_child_reuses_parent_redis_connection(gen, redis_server):
         a = s["attributes"]
         assert a.get("db.system.name", a.get("db.system")) == "redis", a
         assert a.get("server.port") == redis_server.port or a.get("network.peer.port") == redis_server.port, a
+
+
+# The parent opens a keep-alive HTTP connection and makes one request; the child makes the next
+# one on the same connection: it gets its own client span, with traceparent injected into its
+# request (the server echoes it back), and the host reads exactly the answer it would read bare.
+KEEPALIVE = r'''
+import http.client, os, sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        body = (self.headers.get("traceparent") or "none").encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+c = http.client.HTTPConnection("127.0.0.1", srv.server_address[1])
+c.request("GET", "/parent")
+r = c.getresponse()
+r.read()
+pid = os.fork()
+if pid == 0:
+    c.request("GET", "/child")
+    r = c.getresponse()
+    tp = r.read().decode()
+    print("child", os.getpid(), r.status, "injected" if tp.startswith("00-") else tp, flush=True)
+    sys.exit(0)
+_, st = os.waitpid(pid, 0)
+assert st == 0, st
+print("parent ok")
+'''
+
+
+def test_child_reuses_parent_http_connection(gen):
+    bare = gen.run([PY, "-c", KEEPALIVE], preload=False)
+    pre = gen.run([PY, "-c", KEEPALIVE])
+    assert bare.rc == 0 and bare.stdout.split(b"\n")[0].endswith(b" 200 none"), bare.describe()
+    assert pre.rc == 0, pre.describe()
+    lines = pre.stdout.decode().split("\n")
+    assert lines[0].endswith(" 200 injected") and lines[1] == "parent ok", pre.describe()
+    child = int(lines[0].split()[1])
+    spans = [s for s in pre.files.get(child, []) if s["type"] == "span" and s["kind"] == "CLIENT"]
+    assert len(spans) == 1, f"child {child} client spans: {spans}\n{pre.describe()}"
+    s = spans[0]
+    assert s["resource"]["process.pid"] == child, s
+    assert s["attributes"].get("url.full", "").endswith("/child") or \
+        s["attributes"].get("url.path") == "/child", s
+    assert s["attributes"].get("http.response.status_code") == 200, s

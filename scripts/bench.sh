@@ -7,7 +7,8 @@
 # BENCH_TIMEOUT (seconds per program run, default 120), BENCH_NICE (default 1: run the programs
 # at nice -10 when allowed, to be less disturbed by other jobs on a shared machine; 0: don't),
 # BENCH_ICOUNT (default 1: also run scripts/icount/icount.py, the instruction counts and wall
-# ratios; 0: don't), ICOUNT_WALL_ROUNDS (default 5).
+# ratios; 0: don't), ICOUNT_WALL_ROUNDS (default 5), BENCH_STORM_CHILDREN (default 2000) and
+# BENCH_STORM_ROUNDS (default 3): the fork storm with the collector down.
 # Exit status: 0 when every run worked (missed goals never fail), 1 when the library is missing
 # or fails to load, or a benchmark program failed (crash, hang, bad output) in some variant.
 set -u

@@ -24,7 +24,7 @@ static struct {
 int ga_metrics_push_open(void)
 {
     ga_otlp_cfg_load(GA_OTLP_METRICS, &P.cfg);
-    (void)ga_otlp_http_prepare();       /* now, not at exit: see otlp_http.h */
+    (void)ga_otlp_http_warm(&P.cfg);    /* now, not at exit: see otlp_http.h */
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 #include "exporter/otlp_curl.h"
+#include "exporter/otlp_health.h"
 #include "exporter/otlp_http.h"
 #include "preload/config.h"
 #include "preload/log.h"
@@ -130,6 +131,30 @@ static int ga__https_configured(void)
     return 0;
 }
 
+int ga_otlp_curl_settled(void)
+{
+    int st = __atomic_load_n(&ga__curl_state, __ATOMIC_ACQUIRE);
+    return st == L_OK || st == L_FAILED;
+}
+
+/* Was every OTLP endpoint of this process unreachable when last tried (otlp_health.h)? Then
+ * the exit flush connects to none of them, or finds out with a plain TCP probe first: libcurl
+ * is not loaded here just in case (a fork storm's children would each load it to fail). */
+static int ga__all_failing(void)
+{
+    static ga_otlp_cfg c;           /* the barrier runs once per process */
+    int sig[2] = {GA_OTLP_TRACES, GA_OTLP_METRICS};
+    unsigned on[2] = {ga_cfg.traces_exporters, ga_cfg.metrics_exporters};
+    for (int i = 0; i < 2; i++) {
+        if (!(on[i] & GA_EXP_OTLP))
+            continue;
+        ga_otlp_cfg_load(sig[i], &c);
+        if (!ga_otlp_health_failing(c.url))
+            return 0;
+    }
+    return 1;
+}
+
 void ga_otlp_http_exit_barrier(void)
 {
     if (!((ga_cfg.traces_exporters | ga_cfg.metrics_exporters) & GA_EXP_OTLP) || ga_cfg.disabled)
@@ -143,6 +168,12 @@ void ga_otlp_http_exit_barrier(void)
         dl.tv_nsec -= 1000000000L;
     }
     int saved = errno;
+    /* A process that never loaded libcurl because its collectors are down does not load it
+     * now just to fail: the exit flush will not try them (otlp_health.h). */
+    if (!ga_otlp_curl_settled() && ga__all_failing()) {
+        errno = saved;
+        return;
+    }
     if (pthread_mutex_timedlock(&ga__load_mu, &dl) == 0) {
         ga__load_locked();
         pthread_mutex_unlock(&ga__load_mu);

@@ -32,4 +32,7 @@ extern ga_curl_api ga_curl;
 /* 0 when the OpenSSL libcurl brought has already been shut down by the host (no TLS then). */
 int ga_otlp_openssl_alive(void);
 
+/* 1 once libcurl was loaded, or found unusable, in this process (or before its fork). */
+int ga_otlp_curl_settled(void);
+
 #endif

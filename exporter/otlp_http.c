@@ -16,6 +16,8 @@
 #include <sys/syscall.h>
 #include "exporter/otlp_curl.h"
 #include "exporter/otlp_common.h"
+#include "exporter/otlp_health.h"
+#include "exporter/otlp_probe.h"
 #include "exporter/otlp_http.h"
 #include "google/rpc/status.pb-c.h"
 #include "preload/config.h"
@@ -46,6 +48,8 @@ struct ga_otlp_http {
     long status;
     int curl_err;                   /* CURLcode of the last attempt */
     enum ga_fail_reason why;
+    int gated;                      /* the send ended without trying: collector known down */
+    int refused;                    /* the last attempt was refused before libcurl was loaded */
     int timer_on;
     uint64_t timer_at;
     struct { int fd; short events; } socks[GA__MAX_SOCKS];  /* what curl wants polled */
@@ -66,6 +70,24 @@ ga_otlp_http *ga_otlp_http_new(const ga_otlp_cfg *cfg, const char *what)
     h->gzip = ga_otlp_gzip;
     h->retry_after_ms = -1;
     return h;
+}
+
+int ga_otlp_http_warm(const ga_otlp_cfg *cfg)
+{
+    if (ga_otlp_curl_settled())
+        return ga_otlp_http_prepare();
+    uint64_t now = ga_mono_ms();
+    if (ga_otlp_health_down(cfg->url, now))
+        return -1;                  /* loaded later, when the collector may be tried again */
+    if (ga_otlp_probe_refused(cfg->url, 100)) {
+        uint8_t r[8];
+        uint64_t rnd;
+        ga_random_span_id(r);
+        memcpy(&rnd, r, sizeof rnd);
+        ga_otlp_health_report(cfg->url, 0, now, rnd);
+        return -1;
+    }
+    return ga_otlp_http_prepare();
 }
 
 void ga_otlp_http_set_gzip(ga_otlp_http *h, int (*gzip)(const void *in, size_t n, ga_buf *out))
@@ -365,15 +387,23 @@ static void ga__finish(ga_otlp_http *h, int ok, enum ga_fail_reason why)
         return;                     /* (unavailable was reported by the loader) */
     char msg[256];
     ga__status_message(h, msg, sizeof msg);
-    if (msg[0] == '\0' && h->status == 0 && h->curl_err != CURLE_OK && why != GA_FAIL_TIMEOUT)
+    if (msg[0] == '\0' && h->status == 0 && h->curl_err != CURLE_OK && why != GA_FAIL_TIMEOUT &&
+        ga_curl.easy_strerror != NULL)
         snprintf(msg, sizeof msg, ": %s", ga_curl.easy_strerror((CURLcode)h->curl_err));
-    char status[32] = "", url[256];
+    if (h->refused)
+        snprintf(msg, sizeof msg, ": connection refused");
+    if (h->gated && h->attempts == 0)
+        snprintf(msg, sizeof msg, " (it was unreachable when last tried, by this process or one "
+                 "forked from the same parent; not tried again before its back-off ends)");
+    char status[32] = "", url[256], tries[32] = "";
     if (h->status)
         snprintf(status, sizeof status, " (HTTP %ld)", h->status);
+    if (h->attempts > 0)
+        snprintf(tries, sizeof tries, " after %d attempt%s", h->attempts, h->attempts == 1 ? "" : "s");
     ga_warn(why == GA_FAIL_HTTP_4XX ? GA_LK_EXPORT_REJECT : GA_LK_EXPORT,
-            "OTLP %s export to %s: %s%s%s after %d attempt%s; data dropped (later failures are "
-            "only counted)", h->what, ga_otlp_url_redacted(h->cfg.url, url, sizeof url),
-            ga__reason_text(why), status, msg, h->attempts, h->attempts == 1 ? "" : "s");
+            "OTLP %s export to %s: %s%s%s%s; data dropped (later failures are only counted)",
+            h->what, ga_otlp_url_redacted(h->cfg.url, url, sizeof url),
+            ga__reason_text(why), status, msg, tries);
 }
 
 /* The time the attempts may still use from `now`: 0 = no limit, else >= 1. */
@@ -384,10 +414,66 @@ static uint64_t ga__left(const ga_otlp_http *h, uint64_t now)
     return h->end_ms > now ? h->end_ms - now : 1;
 }
 
+static uint64_t ga__rnd(void)
+{
+    uint8_t r[8];
+    uint64_t rnd;
+    ga_random_span_id(r);
+    memcpy(&rnd, r, sizeof rnd);
+    return rnd;
+}
+
+/* An attempt that the probe found refused: a connection failure like any other (retried after
+ * the back-off if the time allows), without libcurl. */
+static void ga__refused(ga_otlp_http *h, uint64_t now)
+{
+    uint64_t rnd = ga__rnd();
+    h->attempts++;
+    h->status = 0;
+    h->curl_err = CURLE_OK;
+    h->refused = 1;
+    h->why = GA_FAIL_CONNECT;
+    ga_otlp_health_report(h->cfg.url, 0, now, rnd);
+    uint64_t delay = ga_otlp_backoff_ms(h->attempts, rnd);
+    if (h->end_ms && now + delay >= h->end_ms) {
+        ga__finish(h, 0, GA_FAIL_CONNECT);
+        return;
+    }
+    h->state = H_BACKOFF;
+    h->retry_at = now + delay;
+}
+
 static void ga__start_attempt(ga_otlp_http *h, uint64_t now)
 {
     if (h->end_ms && now >= h->end_ms) {
         ga__finish(h, 0, h->attempts ? h->why : GA_FAIL_TIMEOUT);
+        return;
+    }
+    /* What this process, or its fork family, learned: a collector known unreachable is not
+     * tried again before its back-off ends; after it, one member tries while others wait. */
+    uint64_t until, probe_ms = ga__left(h, now);
+    if (probe_ms == 0 || probe_ms > 10000)
+        probe_ms = 10000;
+    if (!ga_otlp_health_gate(h->cfg.url, now, probe_ms, &until)) {
+        if (h->attempts == 0)
+            h->why = GA_FAIL_CONNECT;
+        if (h->end_ms && until >= h->end_ms) {
+            h->gated = 1;
+            ga__finish(h, 0, h->why);
+            return;
+        }
+        h->state = H_BACKOFF;
+        h->retry_at = until;
+        return;
+    }
+    /* Before libcurl is loaded, a refused connection is learned without it (otlp_probe.h). */
+    h->refused = 0;
+    if (!ga_otlp_curl_settled() && ga_otlp_probe_refused(h->cfg.url, (int)(probe_ms < 100 ? probe_ms : 100))) {
+        ga__refused(h, now);
+        return;
+    }
+    if (ga_otlp_http_prepare() < 0) {
+        ga__finish(h, 0, GA_FAIL_UNAVAILABLE);
         return;
     }
     (void)ga__stolen(h);            /* stale handles are dropped and made anew */
@@ -443,6 +529,23 @@ static int ga__classify(ga_otlp_http *h, CURLcode cc, int *retry, enum ga_fail_r
     return 0;
 }
 
+/* What a failed attempt says of the collector: 1 it answered, 0 it could not be reached (no
+ * connection, or closed before any answer, or the time ran out before a connection was
+ * made), -1 nothing certain (TLS, a local error, a timeout on an open connection). */
+static int ga__reachable(ga_otlp_http *h, CURLcode cc, enum ga_fail_reason why)
+{
+    if (h->status != 0)
+        return 1;
+    if (why == GA_FAIL_CONNECT)
+        return 0;
+    if (cc == CURLE_OPERATION_TIMEDOUT) {
+        curl_off_t connected = 0;
+        if (ga_curl.easy_getinfo(h->easy, CURLINFO_CONNECT_TIME_T, &connected) == CURLE_OK && connected == 0)
+            return 0;
+    }
+    return -1;
+}
+
 static void ga__attempt_done(ga_otlp_http *h, CURLcode cc, uint64_t now)
 {
     ga_curl.easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &h->status);
@@ -450,20 +553,24 @@ static void ga__attempt_done(ga_otlp_http *h, CURLcode cc, uint64_t now)
     int retry;
     enum ga_fail_reason why = GA_FAIL_OTHER;
     if (ga__classify(h, cc, &retry, &why)) {
+        ga_otlp_health_report(h->cfg.url, 1, now, 0);
         ga__finish(h, 1, GA_FAIL_OTHER);
         return;
     }
     if (cc != CURLE_OK && cc != CURLE_OPERATION_TIMEDOUT)
         ga_debug("OTLP %s attempt %d: %s", h->what, h->attempts, ga_curl.easy_strerror(cc));
     h->why = why;
-    if (!retry) {
-        ga__finish(h, 0, why);
-        return;
-    }
     uint8_t r[8];
     uint64_t rnd;
     ga_random_span_id(r);
     memcpy(&rnd, r, sizeof rnd);
+    int reach = ga__reachable(h, cc, why);
+    if (reach >= 0)
+        ga_otlp_health_report(h->cfg.url, reach, now, rnd);
+    if (!retry) {
+        ga__finish(h, 0, why);
+        return;
+    }
     uint64_t delay = h->retry_after_ms >= 0 ? (uint64_t)(h->retry_after_ms < 100 ? 100 : h->retry_after_ms)
                                             : ga_otlp_backoff_ms(h->attempts, rnd);
     if (h->end_ms && now + delay >= h->end_ms) {
@@ -502,14 +609,12 @@ void ga_otlp_http_send_from(ga_otlp_http *h, ga_buf *body, size_t start, uint64_
     h->status = 0;
     h->curl_err = CURLE_OK;
     h->has_res = 0;
+    h->gated = 0;
+    h->refused = 0;
     h->why = GA_FAIL_OTHER;
     h->end_ms = h->cfg.timeout_ms ? now + h->cfg.timeout_ms : 0;
     if (deadline_ms && (h->end_ms == 0 || deadline_ms < h->end_ms))
         h->end_ms = deadline_ms;
-    if (ga_otlp_http_prepare() < 0) {
-        ga__finish(h, 0, GA_FAIL_UNAVAILABLE);
-        return;
-    }
     if (start > body->len)
         start = body->len;
     if (h->cfg.gzip) {

@@ -55,6 +55,14 @@ ga_otlp_http *ga_otlp_http_new(const ga_otlp_cfg *cfg, const char *what);
  *  - the first call registers ga_otlp_http_exit_barrier() with atexit(). */
 int ga_otlp_http_prepare(void);
 
+/* What an exporter calls when it opens (on the exporter thread): ga_otlp_http_prepare(),
+ * unless the collector at cfg->url is known unreachable or refuses a plain TCP connection
+ * (otlp_probe.h) — then libcurl is left unloaded until a send finds the collector listening
+ * (the process, and every child it forks, stays free of libcurl's thirty-odd libraries while
+ * the collector is down). The OpenSSL ordering above holds whenever the collector answers at
+ * start; a collector that comes up later is met by a load at that first send. */
+int ga_otlp_http_warm(const ga_otlp_cfg *cfg);
+
 /* atexit handler, any thread. Registered after the host's OpenSSL initialisation, it runs
  * before OpenSSL's cleanup: it finishes (or does) the libcurl initialisation — bounded by
  * GENESIS_EXIT_FLUSH_MS — so the two never overlap; and when an OTLP exporter uses https, it

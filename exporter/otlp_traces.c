@@ -146,7 +146,7 @@ static int ga__tr_open(void)
         return -1;
     ga_bsp_cfg_load(&T.bsp);
     ga_otlp_cfg_load(GA_OTLP_TRACES, &T.cfg);
-    (void)ga_otlp_http_prepare();       /* now, not at exit: see otlp_http.h */
+    (void)ga_otlp_http_warm(&T.cfg);    /* now, not at exit: see otlp_http.h */
     T.on = 1;
     return 0;
 }

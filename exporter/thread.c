@@ -22,6 +22,7 @@
 #include "exporter/resource.h"
 #include "exporter/tail.h"
 #include "preload/config.h"
+#include "preload/family.h"
 #include "preload/fdtable.h"
 #include "preload/log.h"
 #include "preload/ring.h"
@@ -276,6 +277,7 @@ void ga_exporter_ensure(void)
     if (!atomic_compare_exchange_strong(&ga__state, &expected, GA_EXP_RUNNING))
         return;
     int saved = errno;
+    ga_family_ensure();             /* before any child can be forked from what we learn */
     sem_init(&ga__flush_done, 0, 0);
     atomic_store(&ga__wake, ga_own_pack(ga__wake_new()));
     sigset_t all, old;

@@ -76,6 +76,7 @@ static uint32_t ga__reset(ga_fd *e, int state, int family, int socktype, int rol
     if (c != NULL)
         ga_proto_closed(c);
     atomic_store_explicit(&e->proto, GA_PROTO_UNKNOWN, memory_order_relaxed);
+    atomic_store_explicit(&e->resync, 0, memory_order_relaxed);
     atomic_store_explicit(&e->pending, 0, memory_order_relaxed);
     e->family = (uint8_t)family;
     e->socktype = (uint8_t)socktype;
@@ -232,6 +233,27 @@ void ga_fd_closed_range(unsigned first, unsigned last)
     }
 }
 
+/* A socket the child inherited: the parent's parser state stayed with the parent, so the
+ * child follows the connection from scratch — a prefork worker serving what its parent
+ * accepted, a child reusing its parent's client connection. It is detected again on the
+ * child's next bytes; bytes in the wrong direction (the end of a reply to the parent, say) do
+ * not settle it, up to GA_FD_RESYNC chunks: it joins at the next request. A TLS stream stays
+ * unparsed; the byte totals start from zero (the parent reports its own). */
+#define GA_FD_RESYNC 16
+static void ga__inherit(ga_fd *e)
+{
+    int proto = atomic_load_explicit(&e->proto, memory_order_relaxed);
+    if (ga_fd_state(e) != GA_FD_SOCKET || e->socktype != SOCK_STREAM || proto == GA_PROTO_TLS) {
+        atomic_store_explicit(&e->proto, proto == GA_PROTO_TLS ? GA_PROTO_TLS : GA_PROTO_NONE,
+                              memory_order_relaxed);
+        return;
+    }
+    atomic_store_explicit(&e->proto, GA_PROTO_UNKNOWN, memory_order_relaxed);
+    atomic_store_explicit(&e->resync, GA_FD_RESYNC, memory_order_relaxed);
+    atomic_store_explicit(&e->bytes_in, 0, memory_order_relaxed);
+    atomic_store_explicit(&e->bytes_out, 0, memory_order_relaxed);
+}
+
 void ga_fd_after_fork(void)
 {
     unsigned used = atomic_load(&ga__top_used);
@@ -249,7 +271,7 @@ void ga_fd_after_fork(void)
             atomic_store_explicit(&c[i].pending, 0, memory_order_relaxed);
             /* The parent's parser states may be locked by threads that do not exist here. */
             atomic_store_explicit(&c[i].conn, NULL, memory_order_relaxed);
-            atomic_store_explicit(&c[i].proto, GA_PROTO_NONE, memory_order_relaxed);
+            ga__inherit(&c[i]);
         }
     }
 }

@@ -54,7 +54,10 @@ typedef struct ga_fd {
     _Atomic uint8_t proto;          /* enum ga_proto (preload/plugins.h): what the bytes turned
                                      * out to be; UNKNOWN until the first data, NONE once no
                                      * protocol claimed it (it is then only counted) */
-    uint8_t pad[2];
+    _Atomic uint8_t resync;         /* a connection inherited across fork, not claimed again yet:
+                                     * chunks left that may fail detection without settling it
+                                     * as NONE (the child joins at the next request) */
+    uint8_t pad;
     _Atomic uint32_t gen;           /* bumped whenever the number is reused */
     uint32_t pad2;
     ga_addr peer;
@@ -161,7 +164,9 @@ static inline ga_own ga_own_unpack(uint64_t v)
  * a number the application took from us. */
 int ga_fd_internal_may_use(int fd);
 
-/* Child after fork: close the parent's internal descriptors (exporter sockets, listener). */
+/* Child after fork: close the parent's internal descriptors (exporter sockets, listener);
+ * the application's stream sockets are detected afresh from the child's own next bytes (the
+ * parent's parser states are not the child's; its byte totals were the parent's). */
 void ga_fd_after_fork(void);
 
 /* Iterate allocated entries in [first, last] (close_range). */

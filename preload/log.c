@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include "preload/family.h"
 #include "preload/ga.h"
 #include "preload/log.h"
 
@@ -17,6 +18,10 @@ void ga_log(int level, int kind, const char *fmt, ...)
     if (kind >= GA_LK_DEDUP_FIRST) {
         uint64_t bit = 1ull << ((unsigned)kind & 63);
         if (atomic_fetch_or(&ga__log_seen, bit) & bit)
+            return;
+        /* ... and once per fork family: a child or a sibling never repeats the line. */
+        ga_family *f = atomic_load_explicit(&ga_family_page, memory_order_acquire);
+        if (f != NULL && (atomic_fetch_or(&f->log_seen, bit) & bit))
             return;
     }
     char buf[512];

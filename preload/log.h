@@ -1,6 +1,8 @@
 /* log.h — the library's own diagnostics: one line on stderr with a `genesis:` prefix,
  * at most once per kind per process (GENESIS_LOG_LEVEL=off silences everything).
  * Safe from any thread; never allocates; writes with a raw syscall so nothing is observed.
+ * Once the exporter started, "once" also spans the fork family (preload/family.h): a forked
+ * child never repeats a line its parent, or a sibling, already printed.
  *
  * Three ways to say something once:
  *  - configuration problems go through the configuration table (preload/env.h), which
@@ -12,6 +14,7 @@
 #define GA_LOG_H
 
 #include <stdatomic.h>
+#include "preload/family.h"
 
 enum ga_log_level { GA_LOG_OFF, GA_LOG_ERROR, GA_LOG_WARN, GA_LOG_INFO, GA_LOG_DEBUG };
 
@@ -48,11 +51,12 @@ void ga_log(int level, int kind, const char *fmt, ...)
 #define ga_error(kind, ...) ga_log(GA_LOG_ERROR, (kind), __VA_ARGS__)
 #define ga_debug(...)       ga_log(GA_LOG_DEBUG, GA_LK_DEBUG, __VA_ARGS__)
 
-/* A warning said at most once per process from this call site. */
+/* A warning said at most once per process (and per fork family) from this call site. */
 #define ga_warn_once(...)                                                  \
     do {                                                                   \
         static _Atomic int ga__said;                                       \
-        if (!atomic_exchange_explicit(&ga__said, 1, memory_order_relaxed)) \
+        if (!atomic_exchange_explicit(&ga__said, 1, memory_order_relaxed) && \
+            ga_family_claim_site(&ga__said))                               \
             ga_log(GA_LOG_WARN, GA_LK_SITE, __VA_ARGS__);                  \
     } while (0)
 

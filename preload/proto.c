@@ -76,6 +76,13 @@ static const ga_plugin *ga__prepare(ga_fd *e, int out, const uint8_t *p, size_t 
         if (n == 0 || p == NULL || e->socktype != SOCK_STREAM)
             return NULL;
         proto = ga__detect(e, out, p, n);
+        uint8_t left = atomic_load_explicit(&e->resync, memory_order_relaxed);
+        if (ga_unlikely(left != 0)) {           /* inherited across fork (fdtable.h) */
+            atomic_store_explicit(&e->resync, proto == GA_PROTO_NONE ? left - 1 : 0,
+                                  memory_order_relaxed);
+            if (proto == GA_PROTO_NONE && left > 1)
+                return NULL;                    /* not a message start: wait for one */
+        }
         atomic_store_explicit(&e->proto, (uint8_t)proto, memory_order_relaxed);
     }
     return ga_plugin_get((unsigned)proto);

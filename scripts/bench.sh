@@ -7,7 +7,8 @@
 # BENCH_TIMEOUT (seconds per program run, default 120), BENCH_NICE (default 1: run the programs
 # at nice -10 when allowed, to be less disturbed by other jobs on a shared machine; 0: don't),
 # BENCH_ICOUNT (default 1: also run scripts/icount/icount.py, the instruction counts and wall
-# ratios; 0: don't), ICOUNT_WALL_ROUNDS (default 5).
+# ratios; 0: don't), ICOUNT_WALL_ROUNDS (default 5), BENCH_STORM_CHILDREN (default 2000) and
+# BENCH_STORM_ROUNDS (default 3): the fork storm with the collector down.
 # Exit status: 0 when every run worked (missed goals never fail), 1 when the library is missing
 # or fails to load, or a benchmark program failed (crash, hang, bad output) in some variant.
 set -u
@@ -28,6 +29,10 @@ SENDRECV_ARGS=(15000 5)     # ~0.25 s per run at ~3 us/pair
 CONNECT_ARGS=(256 16)       # ~4k connections, ~0.15 s per run
 SPAWN_ARGS=(60 3)           # 180 timed /bin/true per run -> ROUNDS*180 (1980) per side
 RSS_ROUNDS=3
+# Fork storm: children, at once (tests/progs/fork_storm; port 9 refuses their connects and is the
+# dead collector). Each run is seconds long: fewer rounds.
+STORM_ARGS=(${BENCH_STORM_CHILDREN:-2000} 4 9 parent-first)
+STORM_ROUNDS=${BENCH_STORM_ROUNDS:-3}
 
 # A clean, reproducible environment: nothing inherited from the caller's OTel/genesis settings.
 while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(OTEL_|GENESIS_)')
@@ -52,6 +57,8 @@ done
 if [ $need_build = 1 ]; then
     make --no-print-directory BUILD="$BUILD" bench-progs >&2 || { say "bench: cannot build the benchmark programs"; exit 1; }
 fi
+STORM=$BUILD/tests/progs/fork_storm
+[ -x "$STORM" ] || make --no-print-directory BUILD="$BUILD" "$STORM" >&2 || { say "bench: cannot build $STORM"; exit 1; }
 
 HAVE_LIB=1
 LIB_PROBLEM=
@@ -136,6 +143,9 @@ cmd_for() {
             fi
             CMD=("$B/rss_run" "${e[@]}" -- "$B/bench_connect" "${CONNECT_ARGS[@]}")
             return ;;
+        storm)    # the whole storm's wall time in us (the program prints its own verdict)
+            CMD=(bash -c 't0=$(date +%s%N); "$@" >/dev/null || exit 1; echo $((($(date +%s%N) - t0) / 1000))'
+                 storm "$STORM" "${STORM_ARGS[@]}") ;;
     esac
     [ "$variant" = bare ] || CMD=(env "LD_PRELOAD=$LIB" "${envs[@]}" "${CMD[@]}")
 }
@@ -183,6 +193,7 @@ bench_rounds sendrecv "$ROUNDS" bare pre
 bench_rounds connect  "$ROUNDS" bare pre off dead
 bench_rounds spawn    "$ROUNDS" bare pre
 bench_rounds rss      "$RSS_ROUNDS" bare pre
+bench_rounds storm    "$STORM_ROUNDS" bare dead
 
 # ---------------------------------------------------------------- table
 # stats "v1 v2 ..." -> "median mad"
@@ -271,6 +282,7 @@ row "  same, OTEL_TRACES_SAMPLER=always_off"  connect  off ns  none
 row "  same, OTLP collector down"             connect  dead ns ratio 1.03
 row "/bin/true start-up, per run"             spawn    pre us  ratio 1.05
 row "peak RSS of the connect benchmark"       rss      pre KiB added 8
+row "fork storm, ${STORM_ARGS[0]} children, collector down" storm dead us ratio 1.5
 say ""
 say "noise = larger median absolute deviation of the $ROUNDS rounds (bare or preloaded); an added"
 say "figure smaller than its noise is not distinguishable from zero on this machine. (noisy): the"

@@ -279,12 +279,15 @@ static void test_retry_then_success(void **state)
     assert_null(strcasestr(S.head[1], "Content-Encoding"));
     assert_int_equal(S.body_len[1], 11);
     assert_memory_equal(S.body[1], "payload-one", 11);
-    /* keep-alive: the next send reuses the connection */
+    /* keep-alive: the next send reuses the connection (the first send of the process may
+     * have made one more: the plain TCP probe before libcurl is loaded, otlp_probe.h) */
+    int accepts = S.accepts;
+    assert_true(accepts == 1 || accepts == 2);
     send_text(h, "payload-two", 0);
     res = drive(h);
     assert_true(res.ok);
     assert_int_equal(S.requests, 3);
-    assert_int_equal(S.accepts, 1);
+    assert_int_equal(S.accepts, accepts);
     ga_otlp_http_free(h);
     server_stop();
 }

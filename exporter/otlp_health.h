@@ -1,0 +1,34 @@
+/* otlp_health.h — what a fork family knows about its OTLP collectors (SPECS §1.4 back-off,
+ * shared): once one member fails to reach a collector, no member connects to it again before
+ * the back-off ends, and then only one member tries (a probe) while the others wait for its
+ * outcome. A healthy collector costs one load per send and nothing else.
+ *
+ * The state lives in the family page (preload/family.h) when there is one, else in this
+ * process only. Endpoints are told apart by scheme://host:port, so the traces and metrics of
+ * one collector share what they learn. Exporter thread only (of any member). */
+#ifndef GA_OTLP_HEALTH_H
+#define GA_OTLP_HEALTH_H
+
+#include <stdint.h>
+
+/* May a connection to `url` start at `now`? 1: go (this caller may be the probe, which then
+ * holds the endpoint for at most `probe_ms`). 0: not before *until (the back-off, or the
+ * probe of another member, ends then). */
+int ga_otlp_health_gate(const char *url, uint64_t now, uint64_t probe_ms, uint64_t *until);
+
+/* 1 when no connection to `url` may start at `now` (in back-off, or another member probing);
+ * takes nothing (unlike the gate). */
+int ga_otlp_health_down(const char *url, uint64_t now);
+
+/* 1 when the last attempt on `url` found it unreachable (whether or not its back-off is over). */
+int ga_otlp_health_failing(const char *url);
+
+/* The outcome of an attempt: `reachable` (an HTTP answer came back, whatever its status) or
+ * not (no connection, or it closed before any answer). An unreachable endpoint is left alone
+ * for ga_otlp_backoff_ms(consecutive failures, rnd). */
+void ga_otlp_health_report(const char *url, int reachable, uint64_t now, uint64_t rnd);
+
+/* The key of `url`: a hash of its scheme://host:port (never 0). */
+uint64_t ga_otlp_health_key(const char *url);
+
+#endif

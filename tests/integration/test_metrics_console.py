@@ -26,7 +26,7 @@ def metric_lines(data):
 def test_points_at_exit_in_the_console_file(gen, redis_server, tmp_path):
     env = {"OTEL_METRICS_EXPORTER": "console", "OTEL_TRACES_EXPORTER": "none"}
     argv = [tool("redis-cli"), "-p", str(redis_server.port)]
-    bare, pre = gen.compare(argv, env=env, input=b"SET a 1\nGET a\nGET a\nSET c 5\nINCR c\n")
+    bare, pre = gen.compare(argv, env=env, input=b"SET a 1\nGET a\nGET a\nSET console:c 5\nINCR console:c\n")
     assert pre.stdout == b"OK\n1\n1\nOK\n6\n", pre.describe()
     pts = metric_lines((pre.outdir / f"spans-{pre.pid}.jsonl").read_bytes())
     assert pts, pre.describe()

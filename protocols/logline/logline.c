@@ -1,0 +1,302 @@
+/* logline.c — validity, escape stripping and severity of captured log lines (contract in
+ * logline.h). Pure: the exporter thread calls it, the fuzz target runs it alone. */
+#include <string.h>
+#include "protocols/logline/logline.h"
+
+#define GA__SCAN 160            /* a text level word is looked for in a line's first bytes */
+
+int ga_ll_is_text(const char *s, size_t n)
+{
+    const uint8_t *p = (const uint8_t *)s, *e = p + n;
+    while (p < e) {
+        uint8_t c = *p;
+        if (c >= 0x80) {
+            size_t k;
+            uint32_t cp, min;
+            if (c >= 0xC2 && c <= 0xDF) { k = 1; cp = c & 0x1F; min = 0x80; }
+            else if (c >= 0xE0 && c <= 0xEF) { k = 2; cp = c & 0x0F; min = 0x800; }
+            else if (c >= 0xF0 && c <= 0xF4) { k = 3; cp = c & 0x07; min = 0x10000; }
+            else return 0;
+            if ((size_t)(e - p) <= k)
+                return 0;
+            for (size_t i = 1; i <= k; i++) {
+                if ((p[i] & 0xC0) != 0x80)
+                    return 0;
+                cp = cp << 6 | (p[i] & 0x3F);
+            }
+            if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+                return 0;
+            p += k + 1;
+            continue;
+        }
+        if (c == 0)
+            return 0;
+        p++;
+    }
+    return 1;
+}
+
+size_t ga_ll_strip(char *dst, const char *s, size_t n)
+{
+    size_t o = 0, i = 0;
+    while (i < n) {
+        uint8_t c = (uint8_t)s[i];
+        if (c == 0x1B) {                        /* ESC */
+            if (i + 1 >= n) {
+                i++;
+                continue;
+            }
+            uint8_t t = (uint8_t)s[i + 1];
+            if (t == '[') {                     /* CSI: parameters, intermediates, final byte */
+                i += 2;
+                while (i < n && (uint8_t)s[i] >= 0x20 && (uint8_t)s[i] <= 0x3F)
+                    i++;
+                if (i < n && (uint8_t)s[i] >= 0x40 && (uint8_t)s[i] <= 0x7E)
+                    i++;
+            } else if (t == ']' || t == 'P' || t == '_' || t == '^') { /* OSC, DCS, APC, PM */
+                i += 2;
+                while (i < n && s[i] != 0x07 && !(s[i] == 0x1B && i + 1 < n && s[i + 1] == '\\'))
+                    i++;
+                i += i < n && s[i] == 0x07 ? 1 : (i < n ? 2 : 0);
+            } else {                            /* two-byte sequences: ESC 7, ESC (B ... */
+                i += 2;
+                if ((t == '(' || t == ')') && i < n)
+                    i++;
+            }
+            continue;
+        }
+        if ((c < 0x20 && c != '\t') || c == 0x7F) {
+            i++;
+            continue;
+        }
+        dst[o++] = (char)c;
+        i++;
+    }
+    while (o > 0 && (dst[o - 1] == ' ' || dst[o - 1] == '\t'))
+        o--;
+    return o;
+}
+
+static int ga__ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+int ga_ll_is_json_object(const char *s, size_t n)
+{
+    size_t a = 0;
+    while (a < n && ga__ws(s[a]))
+        a++;
+    while (n > a && ga__ws(s[n - 1]))
+        n--;
+    return n - a >= 2 && s[a] == '{' && s[n - 1] == '}';
+}
+
+static char ga__lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
+static int ga__is(const char *w, size_t n, const char *lit)
+{
+    size_t l = strlen(lit);
+    if (n != l)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (ga__lower(w[i]) != lit[i])
+            return 0;
+    return 1;
+}
+
+int ga_ll_level_word(const char *w, size_t n)
+{
+    static const struct { const char *w; int sev; } words[] = {
+        {"trace", GA_SEV_TRACE}, {"debug", GA_SEV_DEBUG}, {"dbug", GA_SEV_DEBUG},
+        {"info", GA_SEV_INFO}, {"information", GA_SEV_INFO}, {"informational", GA_SEV_INFO},
+        {"notice", GA_SEV_NOTICE}, {"warn", GA_SEV_WARN}, {"warning", GA_SEV_WARN},
+        {"error", GA_SEV_ERROR}, {"err", GA_SEV_ERROR}, {"eror", GA_SEV_ERROR},
+        {"crit", GA_SEV_CRIT}, {"critical", GA_SEV_CRIT}, {"alert", GA_SEV_ALERT},
+        {"fatal", GA_SEV_FATAL}, {"emerg", GA_SEV_FATAL}, {"emergency", GA_SEV_FATAL},
+        {"panic", GA_SEV_FATAL},
+    };
+    if (n < 3 || n > 13)
+        return 0;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (ga__is(w, n, words[i].w))
+            return words[i].sev;
+    return 0;
+}
+
+void ga_ll_syslog_severity(int pri, ga_ll_sev *out)
+{
+    static const char *const text[8] = {"emerg", "alert", "crit", "err", "warning", "notice",
+                                        "info", "debug"};
+    static const int num[8] = {GA_SEV_FATAL, GA_SEV_ALERT, GA_SEV_CRIT, GA_SEV_ERROR, GA_SEV_WARN,
+                               GA_SEV_NOTICE, GA_SEV_INFO, GA_SEV_DEBUG};
+    pri &= 7;
+    out->number = num[pri];
+    out->text = text[pri];
+    out->text_len = strlen(text[pri]);
+}
+
+static int ga__alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int ga__alnum(char c)
+{
+    return ga__alpha(c) || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* pino and bunyan write numeric levels: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal. */
+static int ga__numeric_level(const char *s, size_t n)
+{
+    if (n != 2 || s[1] != '0')
+        return 0;
+    static const int sev[7] = {0, GA_SEV_TRACE, GA_SEV_DEBUG, GA_SEV_INFO, GA_SEV_WARN,
+                               GA_SEV_ERROR, GA_SEV_FATAL};
+    return s[0] >= '1' && s[0] <= '6' ? sev[s[0] - '0'] : 0;
+}
+
+/* A JSON object line: the first of "level", "severity", "lvl", "levelname" (any case) whose
+ * value is a level word or a numeric pino level. */
+static int ga__json_level(const char *s, size_t n, ga_ll_sev *out)
+{
+    static const char *const keys[] = {"level", "severity", "lvl", "levelname", "log.level"};
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (s[i] != '"')
+            continue;
+        size_t k0 = i + 1, k1 = k0;
+        while (k1 < n && s[k1] != '"' && k1 - k0 < 16)
+            k1++;
+        if (k1 >= n || s[k1] != '"') {
+            i = k1;
+            continue;
+        }
+        int key = 0;
+        for (size_t j = 0; j < sizeof keys / sizeof keys[0] && !key; j++)
+            key = ga__is(s + k0, k1 - k0, keys[j]);
+        size_t v = k1 + 1;
+        while (v < n && ga__ws(s[v]))
+            v++;
+        if (!key || v >= n || s[v] != ':') {
+            i = k1;                             /* a value or another key: go on after it */
+            continue;
+        }
+        v++;
+        while (v < n && ga__ws(s[v]))
+            v++;
+        size_t e = v;
+        int sev;
+        if (v < n && s[v] == '"') {
+            e = ++v;
+            while (e < n && s[e] != '"')
+                e++;
+            sev = e < n ? ga_ll_level_word(s + v, e - v) : 0;
+        } else {
+            while (e < n && s[e] >= '0' && s[e] <= '9')
+                e++;
+            sev = ga__numeric_level(s + v, e - v);
+        }
+        if (sev) {
+            out->number = sev;
+            out->text = s + v;
+            out->text_len = e - v;
+            return 1;
+        }
+        i = k1;
+    }
+    return 0;
+}
+
+/* glog: `E1206 12:00:00.123456 ...` — one of I W E F, then four digits (month, day), a space. */
+static int ga__glog(const char *s, size_t n, ga_ll_sev *out)
+{
+    if (n < 6 || s[5] != ' ')
+        return 0;
+    for (int i = 1; i < 5; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    int sev = s[0] == 'I' ? GA_SEV_INFO : s[0] == 'W' ? GA_SEV_WARN : s[0] == 'E' ? GA_SEV_ERROR :
+              s[0] == 'F' ? GA_SEV_FATAL : 0;
+    if (sev) {
+        out->number = sev;
+        out->text = s;
+        out->text_len = 1;
+    }
+    return sev != 0;
+}
+
+static int ga__upper_word(const char *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (w[i] < 'A' || w[i] > 'Z')
+            return 0;
+    return 1;
+}
+
+/* Text forms in the first GA__SCAN bytes, first match wins: `[error]` / `<warn>` (any case),
+ * `level=error` / `lvl=warn` / `severity=...` (logfmt), and an upper-case word (`ERROR`,
+ * `WARNING:root:` as Python logging writes it, `[ERROR]`). Lower-case words elsewhere in the
+ * text are prose, not levels. */
+static int ga__text_level(const char *s, size_t n, ga_ll_sev *out)
+{
+    size_t lim = n < GA__SCAN ? n : GA__SCAN;
+    size_t i = 0;
+    while (i < lim) {
+        if (!ga__alpha(s[i])) {
+            i++;
+            continue;
+        }
+        size_t b = i;
+        while (i < n && ga__alnum(s[i]) && i - b < 16)
+            i++;
+        size_t len = i - b;
+        char before = b > 0 ? s[b - 1] : ' ', after = i < n ? s[i] : ' ';
+        if (b > 0 && ga__alnum(before))
+            continue;
+        int sev = 0;
+        if ((before == '[' && after == ']') || (before == '<' && after == '>'))
+            sev = ga_ll_level_word(s + b, len);
+        else if (after == '=' && (ga__is(s + b, len, "level") || ga__is(s + b, len, "lvl") ||
+                                  ga__is(s + b, len, "severity"))) {
+            size_t v = i + 1, e = v;
+            if (v < n && s[v] == '"')
+                e = ++v;
+            while (e < n && ga__alpha(s[e]))
+                e++;
+            sev = ga_ll_level_word(s + v, e - v);
+            if (sev) {
+                b = v;
+                len = e - v;
+            }
+        } else if (ga__upper_word(s + b, len) && !ga__alnum(after))
+            sev = ga_ll_level_word(s + b, len);
+        if (sev) {
+            out->number = sev;
+            out->text = s + b;
+            out->text_len = len;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void ga_ll_severity(const char *s, size_t n, ga_ll_sev *out)
+{
+    out->number = 0;
+    out->text = NULL;
+    out->text_len = 0;
+    size_t a = 0;
+    while (a < n && ga__ws(s[a]))
+        a++;
+    s += a;
+    n -= a;
+    if (n > 0 && s[0] == '{') {
+        ga__json_level(s, n, out);
+        return;
+    }
+    if (!ga__glog(s, n, out))
+        ga__text_level(s, n, out);
+}

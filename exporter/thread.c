@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include "exporter/exporter.h"
 #include "exporter/components.h"
+#include "exporter/logs.h"
 #include "exporter/memo.h"
 #include "exporter/resource.h"
 #include "preload/config.h"
@@ -26,6 +27,8 @@
 #include "preload/ring.h"
 
 extern void ga_otlp_http_exit_barrier(void) __attribute__((weak));
+extern void ga_logs_chunk(const ga_rec *r) __attribute__((weak));   /* plugins/logs/logs_ops.c */
+ga_logs_stats ga_logs_self;
 
 enum { GA_EXP_NONE = 0, GA_EXP_RUNNING, GA_EXP_FAILED, GA_EXP_PARKED };
 #define GA_MAX_POLL 32
@@ -102,6 +105,12 @@ static uint64_t ga__drain(void)
     ga_rec *r;
     while ((r = ga_ring_peek()) != NULL) {
         n++;
+        if (ga_unlikely(r->h.op == GA_OP_LOG && r->h.proto == GA_PROTO_CORE)) {
+            if (ga_logs_chunk != NULL)      /* log chunks go to the line assembler only */
+                ga_logs_chunk(r);
+            ga_ring_release(r);
+            continue;
+        }
         int is_span = ga_rec_is_span(r);
         int sampled = is_span && (r->h.trace_flags & GA_TF_SAMPLED) != 0, took = 0;
         for (int i = 0; i < ga__ncomp; i++) {
@@ -122,6 +131,14 @@ static uint64_t ga__drain(void)
     ga_self.dropped_queue_full = ga_ring_dropped();
     ga_self.operations = ga__drained + ga_self.dropped_queue_full;
     return n;
+}
+
+void ga_exporter_log_line(const ga_logline *l)
+{
+    ga_logs_self.lines++;
+    for (int i = 0; i < ga__ncomp; i++)
+        if (ga__comp[i]->log)
+            ga__comp[i]->log(l);
 }
 
 static void ga__flush(int final, uint64_t deadline_ms)
@@ -268,7 +285,7 @@ void ga_exporter_ensure(void)
     /* The OTLP transport's exit barrier must run before the host's OpenSSL cleanup, so it is
      * registered now, by the application thread, not later by the exporter thread. */
     if (rc == 0 && ga_otlp_http_exit_barrier != NULL &&
-        ((ga_cfg.traces_exporters | ga_cfg.metrics_exporters) & GA_EXP_OTLP))
+        ((ga_cfg.traces_exporters | ga_cfg.metrics_exporters | ga_cfg.logs_exporters) & GA_EXP_OTLP))
         atexit(ga_otlp_http_exit_barrier);
     if (rc != 0) {
         atomic_store(&ga__state, GA_EXP_FAILED);
@@ -322,6 +339,7 @@ void ga_exporter_after_fork(void)
     ga__wake_retry_ms = 0;
     ga__drained = 0;
     memset(&ga_self, 0, sizeof ga_self);
+    memset(&ga_logs_self, 0, sizeof ga_logs_self);
     ga_memo_after_fork();
     for (int i = 0; i < GA_MAX_COMPONENTS; i++)
         if (ga_all_components[i] != NULL && ga_all_components[i]->after_fork)

@@ -16,6 +16,7 @@
 #include "preload/connect.h"
 #include "preload/emit.h"
 #include "preload/proto.h"
+#include "preload/logcap.h"
 
 /* Files, pipes and ttys (fd table state OTHER), and everything in a pass-through process
  * (disabled, or every exporter none: the table is never filled there), go straight to the
@@ -128,6 +129,27 @@ static inline void ga_io_done_iov(int fd, ssize_t r, int out, int consumed,
                                   const struct iovec *iov, int cnt)
 {
     ga_io_done_data(fd, r, out, consumed, NULL, iov, cnt);
+}
+
+/* After a write of r bytes from buf (or iov[0..cnt)) on fd: when fd is a captured log
+ * stream (LOG state, preload/logcap.h), copy them for the exporter and return 1; else 0. */
+static inline int ga_log_done_data(int fd, ssize_t r, const void *buf, const struct iovec *iov, int cnt)
+{
+    ga_fd *e = ga_fd_peek(fd);
+    if (e == NULL || ga_fd_state(e) != GA_FD_LOG)
+        return 0;
+    if (r > 0 && ga_observing()) {
+        if (buf != NULL)
+            ga_logcap_write(e, buf, (size_t)r);
+        else
+            ga_logcap_writev(e, iov, cnt, (size_t)r);
+    }
+    return 1;
+}
+
+static inline int ga_log_done(int fd, ssize_t r, const void *buf)
+{
+    return ga_log_done_data(fd, r, buf, NULL, 0);
 }
 
 /* The entry of a client socket whose next write must go through its plug-in's pre-send step

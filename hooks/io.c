@@ -241,7 +241,8 @@ static __attribute__((noinline)) ssize_t ga__full_write(int fd, const void *buf,
     struct iovec v = { (void *)buf, n };
     if (!ga_presend(fd, &v, 1, 0, NULL, 0, 0, &r))
         r = f(fd, buf, n);
-    ga_io_done(fd, r, 1, 1, buf);
+    if (!ga_log_done(fd, r, buf))
+        ga_io_done(fd, r, 1, 1, buf);
     return r;
 }
 
@@ -279,7 +280,8 @@ static __attribute__((noinline)) ssize_t ga__full_writev(int fd, const struct io
     ssize_t r;
     if (cnt <= 0 || cnt > IOV_MAX || !ga_presend(fd, iov, (size_t)cnt, 0, NULL, 0, 0, &r))
         r = f(fd, iov, cnt);
-    ga_io_done_iov(fd, r, 1, 1, iov, cnt);
+    if (!ga_log_done_data(fd, r, NULL, iov, cnt))
+        ga_io_done_iov(fd, r, 1, 1, iov, cnt);
     return r;
 }
 

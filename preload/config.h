@@ -28,6 +28,8 @@ typedef struct ga_config {
     double sampler_ratio;
     unsigned traces_exporters;      /* GA_EXP_* */
     unsigned metrics_exporters;
+    unsigned logs_exporters;        /* OTEL_LOGS_EXPORTER (otlp, console) */
+    int logs_capture;               /* GENESIS_LOGS */
     int propagate;                  /* GENESIS_PROPAGATE: inject trace context (default on) */
     unsigned exit_flush_ms;
     uint32_t queue_size;            /* ring capacity, power of two */

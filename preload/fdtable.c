@@ -193,8 +193,9 @@ void ga_fd_duped(int oldfd, int newfd)
     dst->peer = src->peer;
     dst->local = src->local;
     if (st == GA_FD_LOG)
-        dst->logs = src->logs;
-    ga_logcap_mark_std(newfd);      /* a new stdout or stderr is captured as such */
+        dst->logs = src->logs;      /* a copy of a captured stream (2>&1 keeps "stderr") */
+    else
+        ga_logcap_mark_std(newfd);  /* anything else made stdout or stderr is captured as such */
 }
 
 ga_own ga_fd_own(int fd)

@@ -124,6 +124,38 @@ void ga_logcap_writev(const ga_fd *e, const struct iovec *iov, int cnt, size_t n
         ga_logcap_write(e, tmp, o);
 }
 
+/* The LOG entry of fp's descriptor, or NULL (any other stream: one load and a branch more). */
+static const ga_fd *ga__stdio_entry(FILE *fp)
+{
+    if (!ga_logs_on || fp == NULL || ga_tls_busy || ga_tls_internal)
+        return NULL;
+    ga_fd *e = ga_fd_peek(fileno_unlocked(fp));
+    return e != NULL && ga_fd_state(e) == GA_FD_LOG ? e : NULL;
+}
+
+void ga_logcap_stdio(FILE *fp, const void *buf, size_t n)
+{
+    const ga_fd *e = ga__stdio_entry(fp);
+    if (e != NULL)
+        ga_logcap_write(e, buf, n);
+}
+
+void ga_logcap_stdio_fmt(FILE *fp, const char *fmt, va_list ap)
+{
+    const ga_fd *e = ga__stdio_entry(fp);
+    if (e == NULL || fmt == NULL)
+        return;
+    int saved = errno;
+    char msg[2048];
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(msg, sizeof msg, fmt, cp);
+    va_end(cp);
+    errno = saved;
+    if (n > 0)
+        ga_logcap_write(e, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+}
+
 void ga_logcap_syslog(int pri, const char *msg, size_t n)
 {
     while (n > 0 && (msg[n - 1] == '\n'))

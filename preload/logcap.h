@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include "preload/fdtable.h"
 
 /* Where a chunk comes from (the record's h.reserved byte; ga_fd.logs). */
@@ -46,6 +48,14 @@ void ga_logcap_mark_std(int fd);
  * entry e is in the LOG state. Keeps errno. */
 void ga_logcap_write(const ga_fd *e, const void *buf, size_t n);
 void ga_logcap_writev(const ga_fd *e, const struct iovec *iov, int cnt, size_t n);
+
+/* A stdio call (fwrite, fputs, printf, ...) put n bytes into fp: captured when fp's descriptor
+ * is a LOG one. glibc's stdio writes through its internal write, which no hook sees, so stdio
+ * output is captured here, when the program hands it over (the context is the caller's). */
+void ga_logcap_stdio(FILE *fp, const void *buf, size_t n);
+
+/* The same for a printf-family call: the output formatted again (bounded) from a copy of ap. */
+void ga_logcap_stdio_fmt(FILE *fp, const char *fmt, va_list ap);
 
 /* A syslog message (already formatted) of priority pri. */
 void ga_logcap_syslog(int pri, const char *msg, size_t n);

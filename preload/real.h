@@ -60,7 +60,15 @@
     X(openat,         int,     (int, const char *, int, ...)) \
     X(openat64,       int,     (int, const char *, int, ...)) \
     X(fopen,          FILE *,  (const char *, const char *)) \
-    X(fopen64,        FILE *,  (const char *, const char *))
+    X(fopen64,        FILE *,  (const char *, const char *)) \
+    X(fwrite,         size_t,  (const void *, size_t, size_t, FILE *)) \
+    X(fputs,          int,     (const char *, FILE *)) \
+    X(puts,           int,     (const char *)) \
+    X(fputc,          int,     (int, FILE *)) \
+    X(putc,           int,     (int, FILE *)) \
+    X(putchar,        int,     (int)) \
+    X(vfprintf,       int,     (FILE *, const char *, va_list)) \
+    X(__vfprintf_chk, int,     (FILE *, int, const char *, va_list))
 
 /* The fortified variants are only declared by glibc under _FORTIFY_SOURCE. */
 ssize_t __recv_chk(int, void *, size_t, size_t, int);
@@ -68,6 +76,7 @@ ssize_t __recvfrom_chk(int, void *, size_t, size_t, int, struct sockaddr *, sock
 ssize_t __read_chk(int, void *, size_t, size_t);
 int fcntl64(int, int, ...);
 void __vsyslog_chk(int, int, const char *, va_list);
+int __vfprintf_chk(FILE *, int, const char *, va_list);
 
 #define GA_REAL_ENUM(name, ret, args) GA_SYM_##name,
 enum ga_sym { GA_REAL_SYMBOLS(GA_REAL_ENUM) GA_SYM_COUNT };

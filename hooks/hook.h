@@ -147,6 +147,16 @@ static inline int ga_log_done_data(int fd, ssize_t r, const void *buf, const str
     return 1;
 }
 
+/* GENESIS_LOGS_INJECT: a write to a captured stream while a span is active may be made here
+ * with the span's ids added (preload/logcap.h); 1 = made, *r is the application's result. */
+static inline int ga_log_inject(int fd, const void *buf, size_t n, ga_write_fn f, ssize_t *r)
+{
+    ga_fd *e = ga_fd_peek(fd);
+    if (e == NULL || ga_fd_state(e) != GA_FD_LOG || !ga_tls_active.valid || !ga_observing())
+        return 0;
+    return ga_logcap_inject_write(fd, e, buf, n, f, r);
+}
+
 static inline int ga_log_done(int fd, ssize_t r, const void *buf)
 {
     return ga_log_done_data(fd, r, buf, NULL, 0);

@@ -239,6 +239,8 @@ static __attribute__((noinline)) ssize_t ga__full_write(int fd, const void *buf,
     GA_INTERNAL_GUARD(fd, -1);
     ssize_t r;
     struct iovec v = { (void *)buf, n };
+    if (ga_unlikely(ga_logs_inject) && ga_log_inject(fd, buf, n, f, &r))
+        return r;
     if (!ga_presend(fd, &v, 1, 0, NULL, 0, 0, &r))
         r = f(fd, buf, n);
     if (!ga_log_done(fd, r, buf))

@@ -1,6 +1,7 @@
 /* logcap.c — log capture on the application thread (contract in logcap.h). */
 #include <errno.h>
 #include <fnmatch.h>
+#include <poll.h>
 #include <string.h>
 #include "preload/logcap.h"
 #include "preload/config.h"
@@ -43,6 +44,8 @@ void ga_logcap_init(void)
         strcpy(ga__globs, g);
         ga_logs_files_on = 1;
     }
+    static const int modes[] = { GA_INJECT_OFF, GA_INJECT_JSON, GA_INJECT_TEXT, GA_INJECT_AUTO };
+    ga_logs_inject = modes[ga_var_enum(GA_VAR(GENESIS_LOGS_INJECT))];
     ga_logcap_mark_std(1);
     ga_logcap_mark_std(2);
 }
@@ -223,4 +226,129 @@ void ga_logcap_opened(int fd, const char *path)
 const char *ga_logcap_path(unsigned i)
 {
     return i < atomic_load_explicit(&ga__npaths, memory_order_acquire) ? ga__paths[i] : NULL;
+}
+
+/* ---- injection ---------------------------------------------------------------------------- */
+
+int ga_logs_inject;
+
+static int ga__has(const char *s, size_t n, const char *lit)
+{
+    size_t l = strlen(lit);
+    for (size_t i = 0; i + l <= n; i++)
+        if (s[i] == lit[0] && memcmp(s + i, lit, l) == 0)
+            return 1;
+    return 0;
+}
+
+size_t ga_logcap_inject_lines(int mode, const char *buf, size_t n, const char trace_hex[32],
+                              const char span_hex[16], char *out, size_t cap)
+{
+    size_t o = 0, i = 0;
+    int changed = 0;
+    while (i < n) {
+        const char *nl = memchr(buf + i, '\n', n - i);
+        size_t end = nl ? (size_t)(nl - buf) : n;          /* the newline, or the end */
+        size_t body = end;
+        if (body > i && buf[body - 1] == '\r')
+            body--;
+        size_t a = i, z = body;                             /* the line without white space */
+        while (a < z && (buf[a] == ' ' || buf[a] == '\t'))
+            a++;
+        while (z > a && (buf[z - 1] == ' ' || buf[z - 1] == '\t'))
+            z--;
+        int json = z - a >= 2 && buf[a] == '{' && buf[z - 1] == '}';
+        int kind = 0;                                       /* 1 json, 2 text */
+        if (z > a && nl != NULL) {
+            if (json && (mode == GA_INJECT_JSON || mode == GA_INJECT_AUTO))
+                kind = ga__has(buf + a, z - a, "\"trace_id\"") ? 0 : 1;
+            else if (mode == GA_INJECT_TEXT || (mode == GA_INJECT_AUTO && !json))
+                kind = ga__has(buf + i, body - i, "trace_id=") ? 0 : 2;
+        }
+        size_t cut = kind == 1 ? z - 1 : body;              /* where the ids go */
+        size_t need = (end - i) + 1 + 80;
+        if (o + need > cap)
+            return 0;
+        memcpy(out + o, buf + i, cut - i);
+        o += cut - i;
+        if (kind == 1) {
+            int empty = 1;                                  /* "{}" or "{ }": no comma */
+            for (size_t k = a + 1; k < z - 1; k++)
+                if (buf[k] != ' ' && buf[k] != '\t')
+                    empty = 0;
+            if (!empty)
+                out[o++] = ',';
+            memcpy(out + o, "\"trace_id\":\"", 12);
+            memcpy(out + o + 12, trace_hex, 32);
+            memcpy(out + o + 44, "\",\"span_id\":\"", 13);
+            memcpy(out + o + 57, span_hex, 16);
+            out[o + 73] = '"';
+            o += 74;
+            changed = 1;
+        } else if (kind == 2) {
+            memcpy(out + o, " trace_id=", 10);
+            memcpy(out + o + 10, trace_hex, 32);
+            memcpy(out + o + 42, " span_id=", 9);
+            memcpy(out + o + 51, span_hex, 16);
+            o += 67;
+            changed = 1;
+        }
+        size_t rest = (nl ? end + 1 : n) - cut;             /* "}", "\r\n", "\n" ... */
+        memcpy(out + o, buf + cut, rest);
+        o += rest;
+        i = nl ? end + 1 : n;
+    }
+    return changed ? o : 0;
+}
+
+/* Write all of p[0..n) on fd; 0, or -1 with errno when nothing at all could be written. */
+static int ga__write_all(int fd, const char *p, size_t n, ssize_t (*wr)(int, const void *, size_t))
+{
+    size_t done = 0;
+    int waited = 0;
+    while (done < n) {
+        ssize_t w = wr(fd, p + done, n - done);
+        if (w > 0) {
+            done += (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && errno == EAGAIN && done > 0 && waited < 1000) {
+            struct pollfd pf = { .fd = fd, .events = POLLOUT };
+            if (poll(&pf, 1, 1) >= 0)
+                waited++;
+            continue;
+        }
+        return done > 0 ? 0 : -1;   /* a broken descriptor after a part: the rest is lost */
+    }
+    return 0;
+}
+
+int ga_logcap_inject_write(int fd, const ga_fd *e, const void *buf, size_t n,
+                           ssize_t (*wr)(int, const void *, size_t), ssize_t *ret)
+{
+    const ga_span_ctx *a = &ga_tls_active;
+    if (n == 0 || n > 4096 || buf == NULL || !a->valid || ((const char *)buf)[n - 1] != '\n' ||
+        memchr(buf, 0, n) != NULL)
+        return 0;
+    char th[33], sh[17], out[4096 + 32 * 80];
+    ga_hex(a->trace_id, 16, th);
+    ga_hex(a->span_id, 8, sh);
+    size_t k = ga_logcap_inject_lines(ga_logs_inject, buf, n, th, sh, out, sizeof out);
+    if (k == 0)
+        return 0;
+    ga_tls_busy = 1;
+    int rc = ga__write_all(fd, out, k, wr);
+    int saved = errno;
+    ga_tls_busy = 0;
+    if (rc < 0) {
+        errno = saved;
+        *ret = -1;
+        return 1;
+    }
+    ga_logcap_write(e, buf, n);
+    errno = saved;
+    *ret = (ssize_t)n;
+    return 1;
 }

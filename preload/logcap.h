@@ -34,6 +34,10 @@ extern int ga_logs_on;
 /* 1 when GENESIS_LOGS_FILES names files to capture. */
 extern int ga_logs_files_on;
 
+/* GENESIS_LOGS_INJECT: which lines written while a span is active get its ids added. */
+enum { GA_INJECT_OFF = 0, GA_INJECT_JSON, GA_INJECT_TEXT, GA_INJECT_AUTO };
+extern int ga_logs_inject;
+
 /* Counters (relaxed, racy like the byte counters): chunks dropped because the ring was too
  * full, writes not copied because they held a NUL byte, bytes left out of long writes. */
 extern _Atomic uint64_t ga_logs_dropped_queue, ga_logs_binary_writes, ga_logs_skipped_bytes;
@@ -48,6 +52,22 @@ void ga_logcap_mark_std(int fd);
  * entry e is in the LOG state. Keeps errno. */
 void ga_logcap_write(const ga_fd *e, const void *buf, size_t n);
 void ga_logcap_writev(const ga_fd *e, const struct iovec *iov, int cnt, size_t n);
+
+/* Injection (GENESIS_LOGS_INJECT): the application writes buf[0..n) to LOG descriptor fd with
+ * the real `wr` while a span is active. When the write is whole lines (ends with a newline, at
+ * most 4 KiB, no NUL), each JSON object line gets `,"trace_id":"…","span_id":"…"` before its
+ * closing brace and each text line ` trace_id=… span_id=…` before its newline (per the mode;
+ * lines that already carry a trace_id are left alone); the result is written completely
+ * (short writes continued, EINTR retried, EAGAIN waited for at most 1 s) and *ret is n, as if
+ * the application's bytes had been written; the original bytes are captured. Returns 0 (nothing
+ * done: the caller writes) when the write does not qualify. */
+int ga_logcap_inject_write(int fd, const ga_fd *e, const void *buf, size_t n,
+                           ssize_t (*wr)(int, const void *, size_t), ssize_t *ret);
+
+/* Pure: the injected form of buf[0..n) (whole lines) into out (cap bytes) for ids given as
+ * lowercase hex; returns its length, or 0 when nothing was injected or it does not fit. */
+size_t ga_logcap_inject_lines(int mode, const char *buf, size_t n, const char trace_hex[32],
+                              const char span_hex[16], char *out, size_t cap);
 
 /* A stdio call (fwrite, fputs, printf, ...) put n bytes into fp: captured when fp's descriptor
  * is a LOG one. glibc's stdio writes through its internal write, which no hook sees, so stdio

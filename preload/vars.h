@@ -25,6 +25,8 @@
 #define GA_LOGS_VARS(X)                                                                        \
     X(GENESIS_LOGS, BOOL, "true", "capture stdout, stderr, syslog and GENESIS_LOGS_FILES as logs") \
     X(GENESIS_LOGS_FILES, STR, "", "globs of log files captured when opened, path,...")         \
+    X(GENESIS_LOGS_INJECT, ENUM, "off", "add trace_id/span_id to lines written in a span",      \
+      "off|json|text|auto")                                                                    \
     X(OTEL_LOGS_EXPORTER, STR, "otlp", "where log records go: otlp, console, none")            \
     X(OTEL_BLRP_SCHEDULE_DELAY, INT, "1000", "ms a log record waits at most before it is sent", \
       0, 2147483647)                                                                           \

@@ -253,3 +253,61 @@ def test_console_exporter_prints_log_records(tmp_path):
     assert len(recs) == 1
     assert recs[0]["body"] == "WARNING: low" and recs[0]["severity_number"] == 13
     assert recs[0]["attributes"] == {"log.iostream": "stderr"}
+
+
+def _serve_and_collect(rcv, extra, n=3):
+    port = free_port()
+    e = env_for(rcv, dict(extra, LD_PRELOAD=str(LIB)))
+    srv = subprocess.Popen([PY, "-u", str(HERE / "py_server.py"), str(port)], env=e,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert wait_port(port, srv)
+        for i in range(n):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/item/{i}", timeout=10) as r:
+                assert r.read() == b"ok\n"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len([s for s in spans(rcv) if s.kind == 2]) < n:
+            time.sleep(0.05)
+    finally:
+        srv.terminate()
+        out, err = srv.communicate(timeout=10)
+    return out, err, {s.span_id.hex(): s for s in spans(rcv) if s.kind == 2}
+
+
+def test_injection_auto_json_and_text_lines(receiver):
+    rcv = receiver()
+    out, err, servers = _serve_and_collect(rcv, {"GENESIS_LOGS_INJECT": "auto"})
+    assert len(servers) == 3
+    lines = out.decode().splitlines()
+    assert len(lines) == 3                                      # same line count
+    for line in lines:
+        obj = json.loads(line)                                  # still JSON
+        assert obj["msg"] == "served"
+        s = servers[obj["span_id"]]                             # the ids of the exported server span
+        assert obj["trace_id"] == s.trace_id.hex()
+        assert list(obj)[:3] == ["level", "msg", "path"]        # the program's own keys first, in order
+    errs = [l for l in err.decode().splitlines() if "handling" in l]
+    assert len(errs) == 3
+    for line in errs:
+        head, _, tail = line.partition(" trace_id=")
+        assert head.startswith("ERROR:app:handling /item/")
+        tid, _, sid = tail.partition(" span_id=")
+        assert servers[sid].trace_id.hex() == tid
+    # the exported records keep the program's original line as their body
+    recs = wait_logs(rcv, 6)
+    assert all("trace_id" not in r["body"] for r in recs)
+
+
+def test_injection_off_output_identical(receiver, tmp_path):
+    rcv = receiver()
+    script = ("import json,sys\nfor i in range(50):\n"
+              "    sys.stdout.write(json.dumps({'i': i}) + '\\n'); sys.stdout.flush()\n"
+              "    sys.stderr.write('line %d\\n' % i)\n")
+    bare = subprocess.run([PY, "-c", script], capture_output=True, env=clean_env(), timeout=30)
+    off = run([PY, "-c", script], rcv)
+    (tmp_path / "bare").write_bytes(bare.stdout + bare.stderr)
+    (tmp_path / "off").write_bytes(off.stdout + off.stderr)
+    assert subprocess.run(["cmp", str(tmp_path / "bare"), str(tmp_path / "off")]).returncode == 0
+    # no span active: injection on changes nothing either
+    on = run([PY, "-c", script], rcv, {"GENESIS_LOGS_INJECT": "auto"})
+    assert on.stdout == bare.stdout and on.stderr == bare.stderr

@@ -35,6 +35,22 @@
         }                                                             \
     } while (0)
 
+/* The same for write(): a captured log stream (LOG state) goes to `logcall` with the entry
+ * ga__e0 found here, so the test that sends files down the fast path is unchanged. */
+#define GA_FAST_PATH_OTHER_OR_LOG(fd, f, call, logcall)               \
+    do {                                                              \
+        if (ga_likely((f) != NULL)) {                                 \
+            ga_fd *ga__e0 = ga_fd_peek(fd);                           \
+            if (ga_likely(ga__e0 != NULL) &&                          \
+                (ga_fd_state(ga__e0) == GA_FD_OTHER || ga_fd_state(ga__e0) == GA_FD_QUIET)) \
+                return (call);                                        \
+            if (!ga_enabled)        /* a pass-through process: nothing to observe */ \
+                return (call);                                        \
+            if (ga__e0 != NULL && ga_fd_state(ga__e0) == GA_FD_LOG)   \
+                return (logcall);                                     \
+        }                                                             \
+    } while (0)
+
 /* Our exporter thread must never read, write or close an application descriptor (one
  * that replaced a socket of ours after the application closed it). */
 #define GA_INTERNAL_GUARD(fd, fail)                                   \
@@ -147,14 +163,18 @@ static inline int ga_log_done_data(int fd, ssize_t r, const void *buf, const str
     return 1;
 }
 
-/* GENESIS_LOGS_INJECT: a write to a captured stream while a span is active may be made here
- * with the span's ids added (preload/logcap.h); 1 = made, *r is the application's result. */
-static inline int ga_log_inject(int fd, const void *buf, size_t n, ga_write_fn f, ssize_t *r)
+/* write() on a captured stream (entry e in the LOG state): injection when on, the real call,
+ * the copy. No pre-send step, no socket accounting: a log stream has neither. */
+static inline ssize_t ga_log_write(int fd, ga_fd *e, const void *buf, size_t n, ga_write_fn f)
 {
-    ga_fd *e = ga_fd_peek(fd);
-    if (e == NULL || ga_fd_state(e) != GA_FD_LOG || !ga_tls_active.valid || !ga_observing())
-        return 0;
-    return ga_logcap_inject_write(fd, e, buf, n, f, r);
+    ssize_t r;
+    if (ga_unlikely(ga_logs_inject) && ga_tls_active.valid && ga_observing() &&
+        ga_logcap_inject_write(fd, e, buf, n, f, &r))
+        return r;
+    r = f(fd, buf, n);
+    if (r > 0 && ga_observing())
+        ga_logcap_write(e, buf, (size_t)r);
+    return r;
 }
 
 static inline int ga_log_done(int fd, ssize_t r, const void *buf)

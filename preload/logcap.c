@@ -50,54 +50,70 @@ void ga_logcap_init(void)
     ga_logcap_mark_std(2);
 }
 
-/* Copy n bytes (one call's, already known to hold no NUL) as chunk records of stream s. */
+/* One chunk record of stream s: n <= GA_REC_ATTR_CAP bytes, the time, this thread's context. */
+static inline int ga__chunk(uint8_t s, uint8_t prio, uint8_t flags, const void *p, size_t n, uint64_t now)
+{
+    ga_rec *r = ga_emit_begin_log(now);
+    if (ga_unlikely(r == NULL)) {
+        ga__add(&ga_logs_dropped_queue, 1);
+        return -1;
+    }
+    r->h.reserved = s;
+    r->h.status = prio;
+    r->h.has_parent = flags;
+    const ga_span_ctx *a = &ga_tls_active;
+    if (a->valid) {
+        r->h.trace_flags = a->flags;
+        memcpy(r->h.trace_id, a->trace_id, 16);
+        memcpy(r->h.span_id, a->span_id, 8);
+    }
+    memcpy(r->attrs, p, n);
+    r->h.attr_len = (uint16_t)n;
+    ga_emit_commit(r);
+    return 0;
+}
+
+/* Copy n bytes of one call as chunk records of stream s (GA_LOGF_MORE on all but the last). */
 static void ga__chunks(uint8_t s, uint8_t prio, const uint8_t *p, size_t n, int skipped)
 {
-    uint32_t cap = ga_ring_capacity();
-    if (ga_unlikely(cap != 0 && ga_ring_depth() > cap / 2)) {
-        ga__add(&ga_logs_dropped_queue, 1);
-        return;
-    }
     uint64_t now = ga_now_ns();
-    const ga_span_ctx *a = &ga_tls_active;
-    while (n > 0) {
-        ga_rec *r = ga_emit_begin(GA_PROTO_CORE, GA_OP_LOG, 0, NULL, now, now);
-        if (r == NULL) {
-            ga__add(&ga_logs_dropped_queue, 1);
+    while (n > GA_REC_ATTR_CAP) {
+        if (ga__chunk(s, prio, GA_LOGF_MORE, p, GA_REC_ATTR_CAP, now) < 0)
             return;
-        }
-        size_t k = n < GA_REC_ATTR_CAP ? n : GA_REC_ATTR_CAP;
-        r->h.reserved = s;
-        r->h.status = prio;
-        r->h.has_parent = (uint8_t)((n > k ? GA_LOGF_MORE : 0) | (n == k && skipped ? GA_LOGF_SKIP : 0));
-        if (a->valid) {
-            r->h.trace_flags = a->flags;
-            memcpy(r->h.trace_id, a->trace_id, 16);
-            memcpy(r->h.span_id, a->span_id, 8);
-        }
-        memcpy(r->attrs, p, k);
-        r->h.attr_len = (uint16_t)k;
-        ga_emit_commit(r);
-        p += k;
-        n -= k;
+        p += GA_REC_ATTR_CAP;
+        n -= GA_REC_ATTR_CAP;
     }
+    if (n > 0)
+        ga__chunk(s, prio, skipped ? GA_LOGF_SKIP : 0, p, n, now);
 }
 
 void ga_logcap_write(const ga_fd *e, const void *buf, size_t n)
 {
     if (n == 0 || buf == NULL)
         return;
-    int saved = errno, skipped = 0;
     ga_tls_busy = 1;
-    if (ga_unlikely(n > GA_LOGCAP_WRITE_MAX)) {
-        ga__add(&ga_logs_skipped_bytes, n - GA_LOGCAP_WRITE_MAX);
-        n = GA_LOGCAP_WRITE_MAX;
-        skipped = 1;
+    if (ga_likely(n <= GA_REC_ATTR_CAP)) {
+        /* A line: copied as it is. A NUL in it is found by the exporter's text check; only
+         * bigger writes are searched here, so binary streams are not copied at all. errno is
+         * not saved: nothing on this path sets it (the first ring mapping and the exporter
+         * thread's start keep it themselves). */
+        ga__chunk(e->logs, 0, 0, buf, n, ga_now_ns());
+        ga_tls_busy = 0;
+        return;
     }
-    if (ga_unlikely(memchr(buf, 0, n) != NULL))
-        ga__add(&ga_logs_binary_writes, 1);
-    else
-        ga__chunks(e->logs, 0, buf, n, skipped);
+    int saved = errno;
+    {
+        int skipped = 0;
+        if (ga_unlikely(n > GA_LOGCAP_WRITE_MAX)) {
+            ga__add(&ga_logs_skipped_bytes, n - GA_LOGCAP_WRITE_MAX);
+            n = GA_LOGCAP_WRITE_MAX;
+            skipped = 1;
+        }
+        if (ga_unlikely(memchr(buf, 0, n) != NULL))
+            ga__add(&ga_logs_binary_writes, 1);
+        else
+            ga__chunks(e->logs, 0, buf, n, skipped);
+    }
     ga_tls_busy = 0;
     errno = saved;
 }

@@ -48,13 +48,14 @@ static void ga__line(const char *s, size_t n, const ga__meta *m)
 {
     if (n > GA_LOG_LINE_MAX)
         n = GA_LOG_LINE_MAX;
-    if (!ga_ll_is_text(s, n)) {
+    if (L.scratch == NULL && (L.scratch = malloc(GA_LOG_LINE_MAX)) == NULL)
+        return;
+    long cl = ga_ll_clean(L.scratch, s, n);    /* checked and stripped in one pass */
+    if (cl < 0) {
         ga_logs_self.invalid++;
         return;
     }
-    if (L.scratch == NULL && (L.scratch = malloc(GA_LOG_LINE_MAX)) == NULL)
-        return;
-    size_t k = ga_ll_strip(L.scratch, s, n);
+    size_t k = (size_t)cl;
     if (k == 0)
         return;                     /* an empty line is no record */
     ga_logline l = { .time_ns = m->time_ns, .body = L.scratch, .len = k, .stream = m->stream,

@@ -77,6 +77,56 @@ size_t ga_ll_strip(char *dst, const char *s, size_t n)
     return o;
 }
 
+/* Eight bytes, all printable ASCII (0x20..0x7E)? Bit tricks on one word: no byte with the high
+ * bit set, none below 0x20, none equal to 0x7F. */
+static inline int ga__printable8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t below = (w - 0x20 * ones) & ~w;            /* high bit where a byte < 0x20 */
+    uint64_t x = w ^ (0x7F * ones);
+    uint64_t del = (x - ones) & ~x;                     /* high bit where a byte == 0x7F */
+    return ((w | below | del) & highs) == 0;
+}
+
+long ga_ll_clean(char *dst, const char *s, size_t n)
+{
+    size_t i = 0, o = 0;
+    for (;;) {
+        while (i + 8 <= n) {                            /* the common case: plain text */
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!ga__printable8(w))
+                break;
+            memcpy(dst + o, &w, 8);
+            i += 8;
+            o += 8;
+        }
+        if (i >= n)
+            break;
+        uint8_t c = (uint8_t)s[i];
+        if ((c >= 0x20 && c < 0x7F) || c == '\t') {
+            dst[o++] = (char)c;
+            i++;
+            continue;
+        }
+        /* Anything else: find the end of this stretch that is not plain ASCII text, then let
+         * the byte-wise functions check and strip it. */
+        size_t j = i + 1;
+        while (j < n && (((uint8_t)s[j] < 0x20 && s[j] != '\t') || (uint8_t)s[j] >= 0x7F))
+            j++;
+        /* An escape sequence may continue with printable bytes: take the rest of the line. */
+        if (memchr(s + i, 0x1B, j - i) != NULL)
+            j = n;
+        if (!ga_ll_is_text(s + i, j - i))
+            return -1;
+        o += ga_ll_strip(dst + o, s + i, j - i);
+        i = j;
+    }
+    while (o > 0 && (dst[o - 1] == ' ' || dst[o - 1] == '\t'))
+        o--;
+    return (long)o;
+}
+
 static int ga__ws(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -110,20 +160,32 @@ static int ga__is(const char *w, size_t n, const char *lit)
 
 int ga_ll_level_word(const char *w, size_t n)
 {
-    static const struct { const char *w; int sev; } words[] = {
-        {"trace", GA_SEV_TRACE}, {"debug", GA_SEV_DEBUG}, {"dbug", GA_SEV_DEBUG},
-        {"info", GA_SEV_INFO}, {"information", GA_SEV_INFO}, {"informational", GA_SEV_INFO},
-        {"notice", GA_SEV_NOTICE}, {"warn", GA_SEV_WARN}, {"warning", GA_SEV_WARN},
-        {"error", GA_SEV_ERROR}, {"err", GA_SEV_ERROR}, {"eror", GA_SEV_ERROR},
-        {"crit", GA_SEV_CRIT}, {"critical", GA_SEV_CRIT}, {"alert", GA_SEV_ALERT},
-        {"fatal", GA_SEV_FATAL}, {"emerg", GA_SEV_FATAL}, {"emergency", GA_SEV_FATAL},
-        {"panic", GA_SEV_FATAL},
+#define GA__W(lit, sev) { lit, sizeof lit - 1, sev }
+    static const struct { const char *w; size_t n; int sev; } words[] = {
+        GA__W("trace", GA_SEV_TRACE), GA__W("debug", GA_SEV_DEBUG), GA__W("dbug", GA_SEV_DEBUG),
+        GA__W("info", GA_SEV_INFO), GA__W("information", GA_SEV_INFO),
+        GA__W("informational", GA_SEV_INFO), GA__W("notice", GA_SEV_NOTICE),
+        GA__W("warn", GA_SEV_WARN), GA__W("warning", GA_SEV_WARN), GA__W("error", GA_SEV_ERROR),
+        GA__W("err", GA_SEV_ERROR), GA__W("eror", GA_SEV_ERROR), GA__W("crit", GA_SEV_CRIT),
+        GA__W("critical", GA_SEV_CRIT), GA__W("alert", GA_SEV_ALERT), GA__W("fatal", GA_SEV_FATAL),
+        GA__W("emerg", GA_SEV_FATAL), GA__W("emergency", GA_SEV_FATAL), GA__W("panic", GA_SEV_FATAL),
     };
+#undef GA__W
     if (n < 3 || n > 13)
         return 0;
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-        if (ga__is(w, n, words[i].w))
+    char f = ga__lower(w[0]);                   /* most words start with no level's letter */
+    if (f != 't' && f != 'd' && f != 'i' && f != 'n' && f != 'w' && f != 'e' && f != 'c' &&
+        f != 'a' && f != 'f' && f != 'p')
+        return 0;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        if (words[i].n != n || words[i].w[0] != f)
+            continue;
+        size_t k = 1;
+        while (k < n && ga__lower(w[k]) == words[i].w[k])
+            k++;
+        if (k == n)
             return words[i].sev;
+    }
     return 0;
 }
 

@@ -32,6 +32,11 @@ int ga_ll_is_text(const char *s, size_t n);
  * tab, and without trailing white space. Returns the bytes written. */
 size_t ga_ll_strip(char *dst, const char *s, size_t n);
 
+/* Both in one pass, as the exporter uses them: the stripped line into dst (room for n bytes)
+ * and its length, or -1 when s[0..n) is not exportable text (ga_ll_is_text). Runs of
+ * printable ASCII are checked and copied eight bytes at a time. */
+long ga_ll_clean(char *dst, const char *s, size_t n);
+
 /* 1 when the line (leading and trailing white space ignored) is a JSON object: `{ ... }`. */
 int ga_ll_is_json_object(const char *s, size_t n);
 

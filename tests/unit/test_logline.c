@@ -99,6 +99,42 @@ static void test_strip(void **state)
     assert_string_equal(out, "a");
 }
 
+/* The one-pass clean() answers what is_text() and strip() answer, on lines mixing plain
+ * text, tabs, escapes, UTF-8 and invalid bytes at every position of the eight-byte steps. */
+static void test_clean_equals_check_and_strip(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "plain text ", "\t", "\x1b[1;31m", "\x1b]0;t\x07", "caf\xc3\xa9", "\xe2\x82\xac", "\r",
+        "\xff", "\x01", "\x7f", " ", "ERROR", "{\"a\":1}", "\xc3", "\x1b(B", "  \t",
+    };
+    const size_t np = sizeof pieces / sizeof pieces[0];
+    uint64_t x = 88172645463325252ull;
+    for (int round = 0; round < 20000; round++) {
+        char line[256], a[256], b[256];
+        size_t n = 0;
+        int k = (int)(x % 9);
+        for (int i = 0; i < k; i++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            const char *p = pieces[x % np];
+            size_t l = strlen(p);
+            if (n + l >= sizeof line)
+                break;
+            memcpy(line + n, p, l);
+            n += l;
+        }
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        long c = ga_ll_clean(a, line, n);
+        if (!ga_ll_is_text(line, n)) {
+            assert_int_equal(c, -1);
+            continue;
+        }
+        size_t s = ga_ll_strip(b, line, n);
+        assert_int_equal(c, (long)s);
+        assert_memory_equal(a, b, s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -106,6 +142,7 @@ int main(void)
         cmocka_unit_test(test_syslog),
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_strip),
+        cmocka_unit_test(test_clean_equals_check_and_strip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,20 +47,40 @@ static struct {
 
 /* ---- one LogRecord ----------------------------------------------------------------------- */
 
-/* The attributes of a line: log.iostream or log.file.path, and the cut mark. */
+/* The attributes of a line but log.iostream (ga__iostream_field): log.file.path, the cut mark. */
 static int ga__attrs(const ga_logline *l, ga_attr *a)
 {
     int n = 0;
-    const char *io = ga_logs_iostream(l->stream);
-    if (io != NULL)
-        a[n++] = (ga_attr){ .key = "log.iostream", .klen = 12, .type = GA_V_STR, .s = io,
-                            .slen = strlen(io) };
     if (l->path != NULL)
         a[n++] = (ga_attr){ .key = "log.file.path", .klen = 13, .type = GA_V_STR, .s = l->path,
                             .slen = strlen(l->path) };
     if (l->cut)
         a[n++] = (ga_attr){ .key = "genesis.log.truncated", .klen = 21, .type = GA_V_BOOL, .i = 1 };
     return n;
+}
+
+/* The attributes field (tag, length, KeyValue) of log.iostream for stdout and stderr, written
+ * once: every line of the standard streams carries one of the two. */
+static struct { uint8_t b[40]; size_t n; } ga__io_kv[3];
+
+static const uint8_t *ga__iostream_field(uint8_t stream, size_t *n)
+{
+    if (stream != 1 && stream != 2)
+        return NULL;
+    if (ga__io_kv[stream].n == 0) {
+        static char key[32] = "log.iostream", val[32];     /* room for the writer's wide copies */
+        strcpy(val, ga_logs_iostream(stream));
+        ga_attr a = { .key = key, .klen = 12, .type = GA_V_STR, .s = val, .slen = strlen(val) };
+        ga_pbw_kvsize z;
+        ga_pbw_kv_size(&a, &z);
+        uint8_t *p = ga__io_kv[stream].b;
+        *p++ = GA_PB_TAG(6, GA_PB_LEN);
+        p = ga_pb_varint(p, z.kv);
+        p = ga_pbw_kv(p, &a, &z);
+        ga__io_kv[stream].n = (size_t)(p - ga__io_kv[stream].b);
+    }
+    *n = ga__io_kv[stream].n;
+    return ga__io_kv[stream].b;
 }
 
 /* Append the LogRecord of line l (the ScopeLogs.log_records field) to b. 0, or -1 (memory). */
@@ -70,6 +90,8 @@ int ga_otlp_log_record(ga_buf *b, const ga_logline *l, uint64_t observed_ns)
     ga_attr a[3];
     ga_pbw_kvsize z[3];
     int na = ga__attrs(l, a);
+    size_t io_n = 0;
+    const uint8_t *io = ga__iostream_field(l->stream, &io_n);
     size_t body_any = ga_pb_field_size(l->len);         /* AnyValue { string_value } */
     size_t rec = 9 + 9 + ga_pb_field_size(body_any);
     if (l->severity)
@@ -80,6 +102,7 @@ int ga_otlp_log_record(ga_buf *b, const ga_logline *l, uint64_t observed_ns)
         ga_pbw_kv_size(&a[i], &z[i]);
         rec += ga_pb_field_size(z[i].kv);
     }
+    rec += io_n;
     if (l->has_ctx)
         rec += 5 + ga_pb_field_size(16) + ga_pb_field_size(8);
     uint8_t *p0 = ga_buf_room(b, 1 + 10 + rec);
@@ -99,6 +122,10 @@ int ga_otlp_log_record(ga_buf *b, const ga_logline *l, uint64_t observed_ns)
     *p++ = GA_PB_TAG(5, GA_PB_LEN);
     p = ga_pb_varint(p, body_any);
     p = ga_pb_bytes(p, GA_PB_TAG(1, GA_PB_LEN), l->body, l->len);
+    if (io_n) {
+        memcpy(p, io, io_n);
+        p += io_n;
+    }
     for (int i = 0; i < na; i++) {
         *p++ = GA_PB_TAG(6, GA_PB_LEN);
         p = ga_pb_varint(p, z[i].kv);

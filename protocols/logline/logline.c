@@ -158,35 +158,37 @@ static int ga__is(const char *w, size_t n, const char *lit)
     return 1;
 }
 
+/* w[0..n) equals the lower-case literal lit of length n, ignoring case. */
+static inline int ga__eq(const char *w, size_t n, const char *lit, size_t ln)
+{
+    if (n != ln)
+        return 0;
+    for (size_t k = 1; k < n; k++)
+        if (ga__lower(w[k]) != lit[k])
+            return 0;
+    return 1;
+}
+
+#define GA__EQ(lit) ga__eq(w, n, lit, sizeof lit - 1)
+
 int ga_ll_level_word(const char *w, size_t n)
 {
-#define GA__W(lit, sev) { lit, sizeof lit - 1, sev }
-    static const struct { const char *w; size_t n; int sev; } words[] = {
-        GA__W("trace", GA_SEV_TRACE), GA__W("debug", GA_SEV_DEBUG), GA__W("dbug", GA_SEV_DEBUG),
-        GA__W("info", GA_SEV_INFO), GA__W("information", GA_SEV_INFO),
-        GA__W("informational", GA_SEV_INFO), GA__W("notice", GA_SEV_NOTICE),
-        GA__W("warn", GA_SEV_WARN), GA__W("warning", GA_SEV_WARN), GA__W("error", GA_SEV_ERROR),
-        GA__W("err", GA_SEV_ERROR), GA__W("eror", GA_SEV_ERROR), GA__W("crit", GA_SEV_CRIT),
-        GA__W("critical", GA_SEV_CRIT), GA__W("alert", GA_SEV_ALERT), GA__W("fatal", GA_SEV_FATAL),
-        GA__W("emerg", GA_SEV_FATAL), GA__W("emergency", GA_SEV_FATAL), GA__W("panic", GA_SEV_FATAL),
-    };
-#undef GA__W
     if (n < 3 || n > 13)
         return 0;
-    char f = ga__lower(w[0]);                   /* most words start with no level's letter */
-    if (f != 't' && f != 'd' && f != 'i' && f != 'n' && f != 'w' && f != 'e' && f != 'c' &&
-        f != 'a' && f != 'f' && f != 'p')
-        return 0;
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
-        if (words[i].n != n || words[i].w[0] != f)
-            continue;
-        size_t k = 1;
-        while (k < n && ga__lower(w[k]) == words[i].w[k])
-            k++;
-        if (k == n)
-            return words[i].sev;
+    switch (ga__lower(w[0])) {                  /* a few candidates per first letter */
+    case 't': return GA__EQ("trace") ? GA_SEV_TRACE : 0;
+    case 'd': return GA__EQ("debug") || GA__EQ("dbug") ? GA_SEV_DEBUG : 0;
+    case 'i': return GA__EQ("info") || GA__EQ("information") || GA__EQ("informational") ? GA_SEV_INFO : 0;
+    case 'n': return GA__EQ("notice") ? GA_SEV_NOTICE : 0;
+    case 'w': return GA__EQ("warn") || GA__EQ("warning") ? GA_SEV_WARN : 0;
+    case 'e': return GA__EQ("error") || GA__EQ("err") || GA__EQ("eror") ? GA_SEV_ERROR :
+                     GA__EQ("emerg") || GA__EQ("emergency") ? GA_SEV_FATAL : 0;
+    case 'c': return GA__EQ("crit") || GA__EQ("critical") ? GA_SEV_CRIT : 0;
+    case 'a': return GA__EQ("alert") ? GA_SEV_ALERT : 0;
+    case 'f': return GA__EQ("fatal") ? GA_SEV_FATAL : 0;
+    case 'p': return GA__EQ("panic") ? GA_SEV_FATAL : 0;
+    default:  return 0;
     }
-    return 0;
 }
 
 void ga_ll_syslog_severity(int pri, ga_ll_sev *out)
@@ -201,14 +203,32 @@ void ga_ll_syslog_severity(int pri, ga_ll_sev *out)
     out->text_len = strlen(text[pri]);
 }
 
-static int ga__alpha(char c)
+/* Character classes by table: 1 letter, 2 letter/digit/underscore. */
+#define GA__L 3
+#define GA__D 2
+static const uint8_t ga__cls[256] = {
+    ['0'] = GA__D, ['1'] = GA__D, ['2'] = GA__D, ['3'] = GA__D, ['4'] = GA__D, ['5'] = GA__D,
+    ['6'] = GA__D, ['7'] = GA__D, ['8'] = GA__D, ['9'] = GA__D, ['_'] = GA__D,
+    ['A'] = GA__L, ['B'] = GA__L, ['C'] = GA__L, ['D'] = GA__L, ['E'] = GA__L, ['F'] = GA__L,
+    ['G'] = GA__L, ['H'] = GA__L, ['I'] = GA__L, ['J'] = GA__L, ['K'] = GA__L, ['L'] = GA__L,
+    ['M'] = GA__L, ['N'] = GA__L, ['O'] = GA__L, ['P'] = GA__L, ['Q'] = GA__L, ['R'] = GA__L,
+    ['S'] = GA__L, ['T'] = GA__L, ['U'] = GA__L, ['V'] = GA__L, ['W'] = GA__L, ['X'] = GA__L,
+    ['Y'] = GA__L, ['Z'] = GA__L,
+    ['a'] = GA__L, ['b'] = GA__L, ['c'] = GA__L, ['d'] = GA__L, ['e'] = GA__L, ['f'] = GA__L,
+    ['g'] = GA__L, ['h'] = GA__L, ['i'] = GA__L, ['j'] = GA__L, ['k'] = GA__L, ['l'] = GA__L,
+    ['m'] = GA__L, ['n'] = GA__L, ['o'] = GA__L, ['p'] = GA__L, ['q'] = GA__L, ['r'] = GA__L,
+    ['s'] = GA__L, ['t'] = GA__L, ['u'] = GA__L, ['v'] = GA__L, ['w'] = GA__L, ['x'] = GA__L,
+    ['y'] = GA__L, ['z'] = GA__L,
+};
+
+static inline int ga__alpha(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return ga__cls[(uint8_t)c] & 1;
 }
 
-static int ga__alnum(char c)
+static inline int ga__alnum(char c)
 {
-    return ga__alpha(c) || (c >= '0' && c <= '9') || c == '_';
+    return ga__cls[(uint8_t)c] != 0;
 }
 
 /* pino and bunyan write numeric levels: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal. */

@@ -11,6 +11,8 @@
 #include "preload/emit.h"
 #include "preload/plugin.h"
 #include "preload/ring.h"
+#include "exporter/logs.h"
+#include "preload/logcap.h"
 
 /* Connect latency spans loopback (a few µs) to remote timeouts (seconds): 1-2.5-5 steps. */
 static const double ga__connect_bounds[] = {
@@ -49,6 +51,11 @@ ga_instrument ga_minst[GA_MI_MAX] = {
         "{connection}", 4),
     [GA_MI_SDK_METRIC_DROPPED] = GA_COUNTER("genesis.sdk.metric_observations.dropped",
         "Metric observations lost because a new series could not be allocated.", "{observation}", 4),
+    [GA_MI_SDK_LOGS_EXPORTED] = GA_COUNTER("genesis.sdk.logs.exported",
+        "Log records in OTLP requests that succeeded.", "{log_record}", 4),
+    [GA_MI_SDK_LOGS_DROPPED] = GA_COUNTER("genesis.sdk.logs.dropped",
+        "Captured output not exported, by reason (binary counts writes, the others records).",
+        "{log_record}", 8),
 };
 
 int ga_minst_count = GA_MI_COUNT;
@@ -204,6 +211,17 @@ static void ga__collect_self(void)
     ga__set(GA_MI_SDK_QUEUE_CAPACITY, NULL, NULL, ga_ring_capacity());
     ga__set(GA_MI_SDK_UNPARSED, NULL, NULL, ga_conn_refused());
     ga__set(GA_MI_SDK_METRIC_DROPPED, NULL, NULL, ga_metrics_dropped);
+    if (ga_logs_on) {
+        ga__set(GA_MI_SDK_LOGS_EXPORTED, NULL, NULL, ga_logs_self.exported);
+        ga__set(GA_MI_SDK_LOGS_DROPPED, "reason", "queue_full",
+                atomic_load_explicit(&ga_logs_dropped_queue, memory_order_relaxed));
+        ga__set(GA_MI_SDK_LOGS_DROPPED, "reason", "binary",
+                atomic_load_explicit(&ga_logs_binary_writes, memory_order_relaxed));
+        ga__set(GA_MI_SDK_LOGS_DROPPED, "reason", "invalid_utf8", ga_logs_self.invalid);
+        ga__set(GA_MI_SDK_LOGS_DROPPED, "reason", "batch_queue_full", ga_logs_self.dropped_batch_full);
+        ga__set(GA_MI_SDK_LOGS_DROPPED, "reason", "export_failed", ga_logs_self.dropped_export);
+        ga__set(GA_MI_SDK_LOGS_DROPPED, "reason", "rejected", ga_logs_self.rejected);
+    }
 }
 
 void ga_metrics_collect(void)

@@ -311,3 +311,25 @@ def test_injection_off_output_identical(receiver, tmp_path):
     # no span active: injection on changes nothing either
     on = run([PY, "-c", script], rcv, {"GENESIS_LOGS_INJECT": "auto"})
     assert on.stdout == bare.stdout and on.stderr == bare.stderr
+
+
+def test_drops_counted_in_self_metrics(receiver):
+    rcv = receiver()
+    port = free_port()
+    script = ("import os,time,urllib.request,sys\n"
+              "os.write(1, b'hello\\n'); os.write(1, b'bin\\x00ary' * 100); os.write(1, b'\\xff\\xfe\\n')\n"
+              "time.sleep(0.5)\n"
+              f"t = urllib.request.urlopen('http://127.0.0.1:{port}/metrics').read().decode()\n"
+              "sys.stderr.write(t)\n")
+    p = run([PY, "-c", script], rcv, {"OTEL_METRICS_EXPORTER": "prometheus",
+                                      "OTEL_EXPORTER_PROMETHEUS_PORT": str(port)})
+    assert p.returncode == 0
+    text = p.stderr.decode()
+
+    def value(reason):
+        for line in text.splitlines():
+            if line.startswith("genesis_sdk_logs_dropped_total{") and f'reason="{reason}"' in line:
+                return int(line.rsplit(" ", 1)[1])
+        raise AssertionError(f"no series for {reason}:\n{text[-2000:]}")
+    assert value("binary") == 1 and value("invalid_utf8") == 1 and value("queue_full") == 0
+    assert [r["body"] for r in wait_logs(rcv, 1)] == ["hello"]

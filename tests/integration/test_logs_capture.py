@@ -313,18 +313,19 @@ def test_injection_off_output_identical(receiver, tmp_path):
     assert on.stdout == bare.stdout and on.stderr == bare.stderr
 
 
-def test_drops_counted_in_self_metrics(receiver):
+def test_drops_counted_in_self_metrics(receiver, tmp_path):
     rcv = receiver()
     port = free_port()
+    out = tmp_path / "metrics.txt"
     script = ("import os,time,urllib.request,sys\n"
               "os.write(1, b'hello\\n'); os.write(1, b'bin\\x00ary' * 100); os.write(1, b'\\xff\\xfe\\n')\n"
               "time.sleep(0.5)\n"
               f"t = urllib.request.urlopen('http://127.0.0.1:{port}/metrics').read().decode()\n"
-              "sys.stderr.write(t)\n")
+              f"open({str(out)!r}, 'w').write(t)\n")
     p = run([PY, "-c", script], rcv, {"OTEL_METRICS_EXPORTER": "prometheus",
                                       "OTEL_EXPORTER_PROMETHEUS_PORT": str(port)})
-    assert p.returncode == 0
-    text = p.stderr.decode()
+    assert p.returncode == 0, p.stderr
+    text = out.read_text()
 
     def value(reason):
         for line in text.splitlines():

@@ -30,6 +30,13 @@ typedef struct ga_logline {
 
 #define GA_LOG_LINE_MAX (16u << 10)
 
+/* Append the LogRecord of line l (ScopeLogs.log_records field) to b, observed at observed_ns:
+ * the OTLP logs encoder (exporter/otlp_logs.c), used inside a request begun with
+ * ga_otlp_tr_begin() (exporter/otlp_span.h: the logs request has the trace request's layout).
+ * 0, or -1 (memory). */
+struct ga_buf;
+int ga_otlp_log_record(struct ga_buf *b, const ga_logline *l, uint64_t observed_ns);
+
 /* Hand one line to every running component that exports logs. */
 void ga_exporter_log_line(const ga_logline *l);
 

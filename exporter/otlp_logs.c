@@ -83,8 +83,6 @@ static const uint8_t *ga__iostream_field(uint8_t stream, size_t *n)
     return ga__io_kv[stream].b;
 }
 
-/* Append the LogRecord of line l (the ScopeLogs.log_records field) to b. 0, or -1 (memory). */
-int ga_otlp_log_record(ga_buf *b, const ga_logline *l, uint64_t observed_ns);
 int ga_otlp_log_record(ga_buf *b, const ga_logline *l, uint64_t observed_ns)
 {
     ga_attr a[3];

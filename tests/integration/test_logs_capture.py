@@ -334,3 +334,20 @@ def test_drops_counted_in_self_metrics(receiver, tmp_path):
         raise AssertionError(f"no series for {reason}:\n{text[-2000:]}")
     assert value("binary") == 1 and value("invalid_utf8") == 1 and value("queue_full") == 0
     assert [r["body"] for r in wait_logs(rcv, 1)] == ["hello"]
+
+
+def test_per_signal_logs_endpoint_headers_and_gzip(receiver):
+    traces, logs_rcv = receiver(), receiver()
+    p = run(["bash", "-c", "echo routed"], traces,
+            {"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT": logs_rcv.url("/custom/logs"),
+             "OTEL_EXPORTER_OTLP_LOGS_HEADERS": "x-scope-orgid=tenant1",
+             "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION": "gzip"})
+    assert p.returncode == 0
+    reqs = logs_rcv.wait_requests(1)
+    assert [r.path for r in reqs] == ["/custom/logs"]               # used as is
+    assert reqs[0].headers.get("x-scope-orgid") == "tenant1"
+    assert reqs[0].headers.get("content-encoding") == "gzip"
+    assert reqs[0].headers.get("content-type") == "application/x-protobuf"
+    body = [d["body"] for d in otlp_pb.log_dicts(otlp_pb.decode_logs(reqs[0].body))]
+    assert body == ["routed"]
+    assert [r for r in traces.requests if r.path == "/v1/logs"] == []

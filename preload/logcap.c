@@ -2,6 +2,10 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <poll.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include "preload/logcap.h"
 #include "preload/config.h"
@@ -23,9 +27,29 @@ static void ga__add(_Atomic uint64_t *c, uint64_t n)
     atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
 }
 
+/* A network socket as stdout or stderr (inetd, socat EXEC:, systemd socket activation with
+ * StandardOutput=socket) carries a protocol, not log lines: it is left to the socket hooks.
+ * Unix sockets (journald's stream) are captured. One fstat, and a getsockopt for sockets. */
+static int ga__is_network_socket(int fd)
+{
+    struct stat st;
+    if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+        return 0;
+    int family = 0;
+    socklen_t l = sizeof family;
+    if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &family, &l) != 0)
+        return 0;
+    return family != AF_UNIX;
+}
+
 void ga_logcap_mark_std(int fd)
 {
     if (!ga_logs_on || (fd != 1 && fd != 2))
+        return;
+    int saved = errno;
+    int net = ga__is_network_socket(fd);
+    errno = saved;
+    if (net)
         return;
     ga_fd *e = ga_fd_get(fd);
     if (e == NULL)

@@ -29,11 +29,14 @@ static void ga__add(_Atomic uint64_t *c, uint64_t n)
 
 /* A network socket as stdout or stderr (inetd, socat EXEC:, systemd socket activation with
  * StandardOutput=socket) carries a protocol, not log lines: it is left to the socket hooks.
- * Unix sockets (journald's stream) are captured. One fstat, and a getsockopt for sockets. */
+ * Unix sockets (journald's stream) are captured. One fstat, and a getsockopt for sockets.
+ * 1 = network socket, 0 = anything else that is open, -1 = not open. */
 static int ga__is_network_socket(int fd)
 {
     struct stat st;
-    if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+    if (syscall(SYS_fstat, fd, &st) != 0)
+        return -1;                      /* closed (a daemon): whatever opens it later is no stdout */
+    if (!S_ISSOCK(st.st_mode))
         return 0;
     int family = 0;
     socklen_t l = sizeof family;
@@ -49,7 +52,7 @@ void ga_logcap_mark_std(int fd)
     int saved = errno;
     int net = ga__is_network_socket(fd);
     errno = saved;
-    if (net)
+    if (net != 0)
         return;
     ga_fd *e = ga_fd_get(fd);
     if (e == NULL)

@@ -351,3 +351,18 @@ def test_per_signal_logs_endpoint_headers_and_gzip(receiver):
     body = [d["body"] for d in otlp_pb.log_dicts(otlp_pb.decode_logs(reqs[0].body))]
     assert body == ["routed"]
     assert [r for r in traces.requests if r.path == "/v1/logs"] == []
+
+
+def test_closed_stdout_then_a_data_file_on_its_number_is_not_a_log(receiver, tmp_path):
+    rcv = receiver()
+    data = tmp_path / "data"
+    script = (f"import os; fd = os.open({str(data)!r}, os.O_WRONLY | os.O_CREAT)\n"
+              "assert fd == 1, fd\nos.write(fd, b'data line\\n'); os.write(2, b'err line\\n')\n")
+    e = env_for(rcv, {"LD_PRELOAD": str(LIB)})
+    p = subprocess.run([PY, "-c", script], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       timeout=30, pass_fds=(), preexec_fn=lambda: os.close(1))
+    assert p.returncode == 0, p.stderr
+    assert data.read_bytes() == b"data line\n"
+    assert [r["body"] for r in wait_logs(rcv, 1)] == ["err line"]
+    time.sleep(0.3)
+    assert [r["body"] for r in logs(rcv)] == ["err line"]

@@ -27,7 +27,6 @@
 #include "preload/ring.h"
 
 extern void ga_otlp_http_exit_barrier(void) __attribute__((weak));
-extern void ga_logs_chunk(const ga_rec *r) __attribute__((weak));   /* plugins/logs/logs_ops.c */
 ga_logs_stats ga_logs_self;
 
 enum { GA_EXP_NONE = 0, GA_EXP_RUNNING, GA_EXP_FAILED, GA_EXP_PARKED };
@@ -105,12 +104,6 @@ static uint64_t ga__drain(void)
     ga_rec *r;
     while ((r = ga_ring_peek()) != NULL) {
         n++;
-        if (ga_unlikely(r->h.op == GA_OP_LOG && r->h.proto == GA_PROTO_CORE)) {
-            if (ga_logs_chunk != NULL)      /* log chunks go to the line assembler only */
-                ga_logs_chunk(r);
-            ga_ring_release(r);
-            continue;
-        }
         int is_span = ga_rec_is_span(r);
         int sampled = is_span && (r->h.trace_flags & GA_TF_SAMPLED) != 0, took = 0;
         for (int i = 0; i < ga__ncomp; i++) {
@@ -339,7 +332,6 @@ void ga_exporter_after_fork(void)
     ga__wake_retry_ms = 0;
     ga__drained = 0;
     memset(&ga_self, 0, sizeof ga_self);
-    memset(&ga_logs_self, 0, sizeof ga_logs_self);
     ga_memo_after_fork();
     for (int i = 0; i < GA_MAX_COMPONENTS; i++)
         if (ga_all_components[i] != NULL && ga_all_components[i]->after_fork)

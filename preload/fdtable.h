@@ -57,10 +57,10 @@ typedef struct ga_fd {
     _Atomic uint8_t proto;          /* enum ga_proto (preload/plugins.h): what the bytes turned
                                      * out to be; UNKNOWN until the first data, NONE once no
                                      * protocol claimed it (it is then only counted) */
-    uint8_t logs;                   /* LOG state: where the lines go (preload/logcap.h) */
-    uint8_t pad[1];
+    uint8_t pad[2];
     _Atomic uint32_t gen;           /* bumped whenever the number is reused */
-    uint32_t pad2;
+    uint8_t logs;                   /* LOG state: where the lines go (preload/logcap.h) */
+    uint8_t pad2[3];
     ga_addr peer;
     ga_addr local;
     _Atomic uint64_t bytes_in;

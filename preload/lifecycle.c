@@ -83,8 +83,8 @@ __attribute__((constructor)) static void ga__init(void)
         ga__start_pid = (pid_t)syscall(SYS_getpid);
         ga_real_init();
         ga_proto_init(ga_cfg.propagate && ga_cfg.traces_exporters != 0);
-        atexit(ga__at_exit);
         ga_logcap_init();
+        atexit(ga__at_exit);
         ga_enabled = 1;
     }
     errno = saved;

@@ -174,10 +174,11 @@ static void ga__append(ga__part *p, const ga_rec *r, const char *s, size_t n)
     p->len += n;
 }
 
-void ga_logs_chunk(const ga_rec *r);
-void ga_logs_chunk(const ga_rec *r)
+/* Every drained record (the component's record hook): log chunks are taken, others ignored
+ * (they are not spans, and the metrics ignore the core's log op). */
+static void ga__logs_record(const ga_rec *r)
 {
-    if (!L.on)
+    if (r->h.op != GA_OP_LOG || r->h.proto != GA_PROTO_CORE || !L.on)
         return;
     const char *s = (const char *)r->attrs;
     size_t n = r->h.attr_len <= GA_REC_ATTR_CAP ? r->h.attr_len : 0;
@@ -261,11 +262,13 @@ static void ga__logs_flush(int final, uint64_t deadline_ms)
 static void ga__logs_after_fork(void)
 {
     memset(&L, 0, sizeof L);
+    memset(&ga_logs_self, 0, sizeof ga_logs_self);
 }
 
 const ga_component ga_logs_component = {
     .name = "log-lines",
     .open = ga__logs_open,
+    .record = ga__logs_record,
     .tick = ga__logs_tick,
     .flush = ga__logs_flush,
     .after_fork = ga__logs_after_fork,

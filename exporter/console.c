@@ -13,13 +13,13 @@
 #include "exporter/exporter.h"
 #include "exporter/attrs.h"
 #include "exporter/buf.h"
-#include "exporter/logs.h"
 #include "exporter/resource.h"
 #include "preload/config.h"
 #include "preload/context.h"
 #include "preload/fdtable.h"
 #include "preload/log.h"
 #include "preload/logcap.h"
+#include "exporter/logs.h"      /* the log line the console prints (after the core's headers) */
 
 static int ga__con_stderr;          /* 1: writing to the application's stderr (no file set) */
 static ga_own ga__con_file = { .fd = -1 };

@@ -36,6 +36,11 @@ ga_instrument ga_minst[GA_MI_MAX] = {
         "Operations observed by genesis-auto (exported, sampled out or dropped).", "{operation}", 4),
     [GA_MI_SDK_EXPORTED] = GA_COUNTER("genesis.sdk.spans.exported",
         "Sampled spans handed to a span exporter.", "{span}", 4),
+    [GA_MI_SDK_LOGS_EXPORTED] = GA_COUNTER("genesis.sdk.logs.exported",
+        "Log records in OTLP requests that succeeded.", "{log_record}", 4),
+    [GA_MI_SDK_LOGS_DROPPED] = GA_COUNTER("genesis.sdk.logs.dropped",
+        "Captured output not exported, by reason (binary counts writes, the others records).",
+        "{log_record}", 8),
     [GA_MI_SDK_SAMPLED_OUT] = GA_COUNTER("genesis.sdk.spans.sampled_out",
         "Spans not recorded because the sampler dropped them.", "{span}", 4),
     [GA_MI_SDK_DROPPED] = GA_COUNTER("genesis.sdk.spans.dropped",
@@ -51,11 +56,6 @@ ga_instrument ga_minst[GA_MI_MAX] = {
         "{connection}", 4),
     [GA_MI_SDK_METRIC_DROPPED] = GA_COUNTER("genesis.sdk.metric_observations.dropped",
         "Metric observations lost because a new series could not be allocated.", "{observation}", 4),
-    [GA_MI_SDK_LOGS_EXPORTED] = GA_COUNTER("genesis.sdk.logs.exported",
-        "Log records in OTLP requests that succeeded.", "{log_record}", 4),
-    [GA_MI_SDK_LOGS_DROPPED] = GA_COUNTER("genesis.sdk.logs.dropped",
-        "Captured output not exported, by reason (binary counts writes, the others records).",
-        "{log_record}", 8),
 };
 
 int ga_minst_count = GA_MI_COUNT;
@@ -200,17 +200,6 @@ static void ga__collect_self(void)
     };
     ga__set(GA_MI_SDK_OPS, NULL, NULL, ga_self.operations);
     ga__set(GA_MI_SDK_EXPORTED, NULL, NULL, ga_self.spans_exported);
-    ga__set(GA_MI_SDK_SAMPLED_OUT, NULL, NULL, ga_self.spans_sampled_out);
-    ga__set(GA_MI_SDK_DROPPED, "reason", "queue_full", ga_self.dropped_queue_full);
-    ga__set(GA_MI_SDK_DROPPED, "reason", "batch_queue_full", ga_self.spans_dropped_batch_full);
-    ga__set(GA_MI_SDK_DROPPED, "reason", "export_failed", ga_self.spans_dropped_export);
-    ga__set(GA_MI_SDK_DROPPED, "reason", "rejected", ga_self.spans_rejected);
-    for (int i = 0; i < GA_FAIL_COUNT; i++)
-        ga__set(GA_MI_SDK_EXPORT_FAILURES, "error.type", fail_names[i], ga_self.export_failures_by[i]);
-    ga__set(GA_MI_SDK_QUEUE_DEPTH, NULL, NULL, ga_ring_depth());
-    ga__set(GA_MI_SDK_QUEUE_CAPACITY, NULL, NULL, ga_ring_capacity());
-    ga__set(GA_MI_SDK_UNPARSED, NULL, NULL, ga_conn_refused());
-    ga__set(GA_MI_SDK_METRIC_DROPPED, NULL, NULL, ga_metrics_dropped);
     if (ga_logs_on) {
         ga__set(GA_MI_SDK_LOGS_EXPORTED, NULL, NULL, ga_logs_self.exported);
         ga__set(GA_MI_SDK_LOGS_DROPPED, "reason", "queue_full",
@@ -222,6 +211,17 @@ static void ga__collect_self(void)
         ga__set(GA_MI_SDK_LOGS_DROPPED, "reason", "export_failed", ga_logs_self.dropped_export);
         ga__set(GA_MI_SDK_LOGS_DROPPED, "reason", "rejected", ga_logs_self.rejected);
     }
+    ga__set(GA_MI_SDK_SAMPLED_OUT, NULL, NULL, ga_self.spans_sampled_out);
+    ga__set(GA_MI_SDK_DROPPED, "reason", "queue_full", ga_self.dropped_queue_full);
+    ga__set(GA_MI_SDK_DROPPED, "reason", "batch_queue_full", ga_self.spans_dropped_batch_full);
+    ga__set(GA_MI_SDK_DROPPED, "reason", "export_failed", ga_self.spans_dropped_export);
+    ga__set(GA_MI_SDK_DROPPED, "reason", "rejected", ga_self.spans_rejected);
+    for (int i = 0; i < GA_FAIL_COUNT; i++)
+        ga__set(GA_MI_SDK_EXPORT_FAILURES, "error.type", fail_names[i], ga_self.export_failures_by[i]);
+    ga__set(GA_MI_SDK_QUEUE_DEPTH, NULL, NULL, ga_ring_depth());
+    ga__set(GA_MI_SDK_QUEUE_CAPACITY, NULL, NULL, ga_ring_capacity());
+    ga__set(GA_MI_SDK_UNPARSED, NULL, NULL, ga_conn_refused());
+    ga__set(GA_MI_SDK_METRIC_DROPPED, NULL, NULL, ga_metrics_dropped);
 }
 
 void ga_metrics_collect(void)

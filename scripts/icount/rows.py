@@ -210,21 +210,6 @@ def exporter_thread(ctx, scenario, n1, n2, gzip):
     return _per_op(figs[0], figs[1], dn)
 
 
-def exporter_thread_logs(ctx, scenario, n1, n2):
-    """Per-record instructions of the library's thread for lines written to stdout, exported as
-    OTLP log records (spans off): line assembly, checks, severity, encoding, sending."""
-    endpoint = ctx.peer("view").endpoint()
-    env = dict(logs_env(endpoint), OTEL_TRACES_EXPORTER="none", OTEL_METRICS_EXPORTER="none")
-    figs = []
-    for n in (n1, n2):
-        profs = scenario(ctx.env(env), n, ctx.prefix("explogs"))
-        lt = cgout.library_thread(profs)
-        if lt is None:
-            raise RuntimeError("no library thread found in %s" % [p.path for p in profs])
-        figs.append(_figures(lt))
-    return _per_op(figs[0], figs[1], n2 - n1)
-
-
 def _wait_spans(view, before):
     import time
     last, stable = -1, 0
@@ -256,3 +241,18 @@ def startup(ctx, venv):
         faults.append(ru.ru_minflt)
     faults.sort()
     return dict(parts, total=total, faults=faults[len(faults) // 2])
+
+
+def exporter_thread_logs(ctx, scenario, n1, n2):
+    """Per-record instructions of the library's thread for lines written to stdout, exported as
+    OTLP log records (spans off): line assembly, checks, severity, encoding, sending."""
+    endpoint = ctx.peer("view").endpoint()
+    env = dict(logs_env(endpoint), OTEL_TRACES_EXPORTER="none", OTEL_METRICS_EXPORTER="none")
+    figs = []
+    for n in (n1, n2):
+        profs = scenario(ctx.env(env), n, ctx.prefix("explogs"))
+        lt = cgout.library_thread(profs)
+        if lt is None:
+            raise RuntimeError("no library thread found in %s" % [p.path for p in profs])
+        figs.append(_figures(lt))
+    return _per_op(figs[0], figs[1], n2 - n1)

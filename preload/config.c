@@ -224,6 +224,8 @@ void ga_config_load(ga_config *cfg, const char *exe)
     cfg->traces_exporters = ga__parse_exporters(GA_VAR(OTEL_TRACES_EXPORTER), GA_EXP_OTLP | GA_EXP_CONSOLE);
     cfg->metrics_exporters = ga__parse_exporters(GA_VAR(OTEL_METRICS_EXPORTER),
                                                  GA_EXP_OTLP | GA_EXP_CONSOLE | GA_EXP_PROMETHEUS);
+    cfg->logs_exporters = ga__parse_exporters(GA_VAR(OTEL_LOGS_EXPORTER), GA_EXP_OTLP | GA_EXP_CONSOLE);
+    cfg->logs_capture = ga_var_bool(GA_VAR(GENESIS_LOGS));
     cfg->propagate = ga_var_bool(GA_VAR(GENESIS_PROPAGATE));
     ga__parse_propagators(cfg);
     if (cfg->propagators == 0)

@@ -21,6 +21,8 @@ enum ga_core_op {
     GA_OP_NONE = 0,
     GA_OP_CONNECT,          /* outbound connect(): INTERNAL span `connect {peer}` */
     GA_OP_CONN_CLOSE,       /* socket closed: final byte totals (no span) */
+    GA_OP_LOG,              /* bytes written to a captured log stream (preload/logcap.h): raw
+                             * bytes in attrs[0..attr_len), not TLV; stream in h.reserved */
 };
 
 /* OTLP SpanKind and StatusCode values. */

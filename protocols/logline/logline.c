@@ -249,15 +249,15 @@ static int ga__json_level(const char *s, size_t n, ga_ll_sev *out)
     for (size_t i = 0; i + 1 < n; i++) {
         if (s[i] != '"')
             continue;
+        /* Skip the whole string (escapes included) so that a long value, such as a timestamp
+         * before "level", never leaves the scan inside it with its quotes' parity flipped. */
         size_t k0 = i + 1, k1 = k0;
-        while (k1 < n && s[k1] != '"' && k1 - k0 < 16)
-            k1++;
-        if (k1 >= n || s[k1] != '"') {
-            i = k1;
-            continue;
-        }
+        while (k1 < n && s[k1] != '"')
+            k1 += s[k1] == '\\' ? 2 : 1;
+        if (k1 >= n)
+            return 0;
         int key = 0;
-        for (size_t j = 0; j < sizeof keys / sizeof keys[0] && !key; j++)
+        for (size_t j = 0; k1 - k0 <= 16 && j < sizeof keys / sizeof keys[0] && !key; j++)
             key = ga__is(s + k0, k1 - k0, keys[j]);
         size_t v = k1 + 1;
         while (v < n && ga__ws(s[v]))

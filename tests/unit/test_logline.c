@@ -34,6 +34,11 @@ static void test_severity_forms(void **state)
     assert_string_equal(t, "50");
     assert_int_equal(sev("{\"msg\":\"ERROR inside a json value\"}", NULL), 0);
     assert_int_equal(sev("{\"msg\":\"level\",\"x\":1}", NULL), 0);
+    /* a long value (a timestamp) or an escaped quote before the level: the scan stays in step */
+    assert_int_equal(sev("{\"ts\":\"2026-12-06T23:54:32.475Z\",\"level\":\"error\"}", &t), 17);
+    assert_string_equal(t, "error");
+    assert_int_equal(sev("{\"msg\":\"say \\\"hi\\\" \",\"level\":\"warn\"}", NULL), 13);
+    assert_int_equal(sev("{\"a_very_long_key_name_here\":1,\"lvl\":\"debug\"}", NULL), 5);
     assert_int_equal(sev("ERROR:root:something broke", &t), 17);
     assert_string_equal(t, "ERROR");
     assert_int_equal(sev("WARNING:app.db:slow query", NULL), 13);

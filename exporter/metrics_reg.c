@@ -226,6 +226,7 @@ void ga_metrics_collect(void)
         return;
     ga_bytes_scan();
     ga__collect_self();
+    ga_metrics_process_collect();
     ga_foreach_plugin(p)
         if (p != NULL && p->exp != NULL && p->exp->collect != NULL)
             p->exp->collect();

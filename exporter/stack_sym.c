@@ -1,10 +1,11 @@
 /* stack_sym.c — symbolising call-site stacks on the exporter thread (contract in stack_sym.h).
  *
- * dladdr() per frame (the dynamic symbol tables: a program built with -rdynamic, or a shared
- * library's exported functions, gets function names; other code gets module+offset, which
- * `addr2line -e module offset-1` resolves offline). Offsets are those of the return addresses
- * unw_backtrace reports. The text of the last stack is kept: a span re-encoded with more room
- * (exporter/otlp_span.c) does not redo the lookups. */
+ * dladdr() per frame (the dynamic symbol tables: a program built with -rdynamic, a shared
+ * library's exported functions), then the module file's .symtab for what dladdr cannot name
+ * (static functions, programs without -rdynamic: stack_elf.c); a frame without any symbol (a
+ * stripped file) is module+offset, which `addr2line -e module offset-1` resolves offline.
+ * Offsets are those of the return addresses unw_backtrace reports. The text of the last stack
+ * is kept: a span re-encoded with more room (exporter/otlp_span.c) does not redo the lookups. */
 #include <dlfcn.h>
 #include <string.h>
 #include "exporter/metrics_reg.h"
@@ -64,6 +65,12 @@ size_t ga_stack_render(const uint64_t *ips, int n, char *buf, size_t cap, char *
         Dl_info di;
         memset(&di, 0, sizeof di);
         int ok = ips[i] != 0 && dladdr((void *)(uintptr_t)(ips[i] - 1), &di) != 0;
+        uint64_t sym_addr = 0;
+        if (ok && di.dli_sname == NULL && (app || !ga__skipped_module(di.dli_fname))) {
+            di.dli_sname = ga_stack_elf_name(di.dli_fname, (uint64_t)(uintptr_t)di.dli_fbase,
+                                             ips[i], &sym_addr);
+            di.dli_saddr = di.dli_sname != NULL ? (void *)(uintptr_t)sym_addr : NULL;
+        }
         if (!app && ok && ga__skipped_module(di.dli_fname))
             continue;
         if (!app && ok && di.dli_sname != NULL) {

@@ -20,6 +20,11 @@ void ga_stack_attrs(ga_aw *w, const uint8_t *v, size_t len);
  * name (NUL-terminated, empty when it has none). Returns the text's length. */
 size_t ga_stack_render(const uint64_t *ips, int n, char *buf, size_t cap, char *fn, size_t fn_cap);
 
+/* The name of the function of `path` (a module loaded at `base`) holding the return address
+ * ip, from the file's .symtab (stack_elf.c); NULL when the file has none or no function
+ * holds it. *sym_addr gets the function's run-time address. */
+const char *ga_stack_elf_name(const char *path, uint64_t base, uint64_t ip, uint64_t *sym_addr);
+
 /* genesis.sdk.stacks{outcome=captured|unavailable|skipped}: refreshed at each collection. */
 void ga_stack_collect(void);
 

@@ -7,6 +7,7 @@
  * remembered as such. The lookup is a linear pass over the function symbols: it runs only for
  * the frames of slow or failed operations whose stack text is not the last one rendered. */
 #include <elf.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -100,6 +101,8 @@ static ga__mod *ga__module(const char *path)
 
 const char *ga_stack_elf_name(const char *path, uint64_t base, uint64_t ip, uint64_t *sym_addr)
 {
+    if (path != NULL && path[0] != '/' && strcmp(path, program_invocation_name) == 0)
+        path = "/proc/self/exe";    /* dladdr names the program by argv[0], maybe relative */
     ga__mod *m = path != NULL && path[0] == '/' ? ga__module(path) : NULL;
     if (m == NULL || m->syms == NULL)
         return NULL;

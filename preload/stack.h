@@ -44,6 +44,19 @@ static inline int ga_stack_wanted(const ga_rec *r)
  * thread is an application thread. Application thread; never fails the caller. */
 void ga_stack_attach(ga_rec *r);
 
+/* Does r carry a stack? (An op that names its caller otherwise — the hiredis hook's
+ * code.function.name — leaves the name to the stack then: one key, one value.) */
+static inline int ga_rec_has_stack(const ga_rec *r)
+{
+    size_t off = 0, len;
+    uint8_t key, type;
+    const uint8_t *v;
+    while (ga_rec_next(r, &off, &key, &type, &v, &len))
+        if (key == GA_A_STACK)
+            return 1;
+    return 0;
+}
+
 /* Decode a GA_A_STACK value into ips[0 .. max); returns the count (exporter, tests). */
 int ga_stack_decode(const uint8_t *v, size_t len, uint64_t *ips, int max);
 

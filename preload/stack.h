@@ -48,6 +48,8 @@ void ga_stack_attach(ga_rec *r);
  * code.function.name — leaves the name to the stack then: one key, one value.) */
 static inline int ga_rec_has_stack(const ga_rec *r)
 {
+    if (!ga_stack_wanted(r))        /* the emit door's own test: most records stop here */
+        return 0;
     size_t off = 0, len;
     uint8_t key, type;
     const uint8_t *v;

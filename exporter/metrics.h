@@ -57,6 +57,8 @@ typedef struct ga_instrument {
     const char *unit;               /* UCUM: "s", "By", "{span}" */
     int kind;                       /* enum ga_mkind */
     int is_double;                  /* counter / gauge values are doubles (ga_series.sum) */
+    const char *prom_name;          /* Prometheus family name when the translated one would not
+                                     * do (exporter/prom_names.c); NULL = translated */
     const double *bounds;           /* histogram: strictly increasing */
     int nbounds;
     int max_series;                 /* cardinality limit, overflow series excluded */

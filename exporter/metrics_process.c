@@ -27,10 +27,14 @@ static const ga_instrument ga__mem_usage = GA__UPDOWN("process.memory.usage",
     "The amount of physical memory in use.", "By");
 static const ga_instrument ga__mem_virtual = GA__UPDOWN("process.memory.virtual",
     "The amount of committed virtual memory.", "By");
-static const ga_instrument ga__threads = GA__UPDOWN("process.thread.count",
-    "Process threads count.", "{thread}");
-static const ga_instrument ga__fds = GA__UPDOWN("process.unix.file_descriptor.count",
-    "Number of unix file descriptors in use by the process.", "{file_descriptor}");
+/* Translated, these two would end in `_count`, which promtool rejects for a gauge (it reads
+ * as a histogram's count): Prometheus gets the names of its own process collectors. */
+static const ga_instrument ga__threads = { .name = "process.thread.count",
+    .description = "Process threads count.", .unit = "{thread}", .kind = GA_MK_UPDOWN,
+    .max_series = 4, .prom_name = "process_threads" };
+static const ga_instrument ga__fds = { .name = "process.unix.file_descriptor.count",
+    .description = "Number of unix file descriptors in use by the process.",
+    .unit = "{file_descriptor}", .kind = GA_MK_UPDOWN, .max_series = 4, .prom_name = "process_open_fds" };
 static const ga_instrument ga__ctx = { .name = "process.context_switches",
     .description = "Number of times the process has been context switched.",
     .unit = "{context_switch}", .kind = GA_MK_COUNTER, .max_series = 4 };

@@ -47,7 +47,7 @@ for line in sys.stdin:
 
 FAMILIES = {
     "process_cpu_time_seconds_total", "process_memory_usage_bytes", "process_memory_virtual_bytes",
-    "process_thread_count", "process_unix_file_descriptor_count", "process_context_switches_total",
+    "process_threads", "process_open_fds", "process_context_switches_total",
     "process_paging_faults_total", "process_uptime_seconds",
 }
 
@@ -104,8 +104,8 @@ def test_prometheus_families_sane_and_follow_the_process(tmp_path):
         rss, vsz = one(got, "process_memory_usage_bytes"), one(got, "process_memory_virtual_bytes")
         assert 2 << 20 < rss < vsz, (rss, vsz)
         assert abs(rss - proc_status(p.pid, "VmRSS:") * 1024) < 8 << 20
-        assert one(got, "process_thread_count") >= 2                   # main + genesis-export
-        fds = one(got, "process_unix_file_descriptor_count")
+        assert one(got, "process_threads") >= 2                   # main + genesis-export
+        fds = one(got, "process_open_fds")
         assert abs(fds - len(os.listdir(f"/proc/{p.pid}/fd"))) <= 2, fds
         user = one(got, "process_cpu_time_seconds_total", cpu_mode="user")
         system = one(got, "process_cpu_time_seconds_total", cpu_mode="system")
@@ -118,7 +118,7 @@ def test_prometheus_families_sane_and_follow_the_process(tmp_path):
 
         command(p, "files")
         got2 = process_samples(port)
-        assert one(got2, "process_unix_file_descriptor_count") == fds + 20
+        assert one(got2, "process_open_fds") == fds + 20
         command(p, "leak")
         got3 = process_samples(port)
         grown = one(got3, "process_memory_usage_bytes") - one(got2, "process_memory_usage_bytes")

@@ -161,3 +161,40 @@ def test_host_exceptions_cost_the_same(tmp_path, redis_server):
     print(f"instructions per throw: bare {bare:.0f}, preloaded {pre:.0f}, libunwind global {trap:.0f}")
     assert abs(pre - bare) <= 0.01 * bare, (bare, pre)
     assert trap > 1.5 * bare, (bare, trap)
+
+
+PY_HTTP = r'''
+import http.server, threading, urllib.error, urllib.request
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"no\n"
+        self.send_response(500 if self.path == "/fail" else 200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+url = "http://127.0.0.1:%d" % srv.server_address[1]
+urllib.request.urlopen(url + "/ok", timeout=10).read()
+try:
+    urllib.request.urlopen(url + "/fail", timeout=10).read()
+except urllib.error.HTTPError as e:
+    print(e.code)
+'''
+
+
+def test_http_client_error_gets_a_stack_server_span_none(gen, tmp_path):
+    script = tmp_path / "http_client.py"
+    script.write_text(PY_HTTP)
+    res = gen.run([PY, str(script)])
+    assert res.rc == 0 and res.stdout == b"500\n", res.describe()
+    client = {s["attributes"].get("url.full", s["name"]): s for s in res.spans if s["kind"] == "CLIENT"}
+    failed = [s for s in client.values() if s["status"]["code"] == "ERROR"]
+    ok = [s for s in client.values() if s["status"]["code"] != "ERROR"]
+    assert len(failed) == 1 and len(ok) == 1, client
+    assert "python3" in failed[0]["attributes"].get("code.stacktrace", ""), failed[0]
+    assert "code.stacktrace" not in ok[0]["attributes"], ok[0]
+    servers = [s for s in res.spans if s["kind"] == "SERVER"]
+    assert len(servers) == 2 and all("code.stacktrace" not in s["attributes"] for s in servers), servers

@@ -217,3 +217,62 @@ def test_view_summary_line(tmp_path):
     finally:
         view.terminate()
         view.wait(5)
+
+
+FAMILY = r'''
+import os, socket, sys, time
+pids = []
+for i in range(2):
+    pid = os.fork()
+    if pid == 0:
+        s = socket.socket()
+        try:
+            s.connect(("127.0.0.1", 1))
+        except OSError:
+            pass
+        x = 0
+        for j in range(2_000_000):
+            x += j
+        time.sleep(float(sys.argv[1]))
+        os._exit(0)
+    pids.append(pid)
+s = socket.socket()
+try:
+    s.connect(("127.0.0.1", 1))
+except OSError:
+    pass
+print("ready", flush=True)
+sys.stdin.readline()
+for p in pids:
+    os.waitpid(p, 0)
+'''
+
+
+def test_fork_family_sums_and_names(tmp_path):
+    """A forking process with Prometheus (one endpoint for the family, docs/metrics.md#forking-
+    servers): the process families keep their names and their double values in the sums."""
+    port = free_port()
+    script = tmp_path / "family.py"
+    script.write_text(FAMILY)
+    e = clean_env({"LD_PRELOAD": str(LIB), "OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "prometheus",
+                   "OTEL_EXPORTER_PROMETHEUS_PORT": str(port)})
+    p = subprocess.Popen([PY, str(script), "3"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=e, text=True)
+    try:
+        assert p.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 10
+        while True:
+            got = process_samples(port)
+            cpu = sum(v for (n, _), v in got.items() if n == "process_cpu_time_seconds_total")
+            if cpu > 0.1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert {n for n, _ in got} >= FAMILIES, sorted(got)
+        assert cpu > 0.1, got                       # the children's loops, summed as doubles
+        assert one(got, "process_threads") >= 2
+        _, text = scrape(port)
+        assert "process_thread_count" not in text and "file_descriptor_count" not in text
+    finally:
+        p.stdin.close()
+        p.wait(20)
+    assert p.returncode == 0, p.stderr.read()

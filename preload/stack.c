@@ -17,6 +17,8 @@ uint64_t ga_stack_slow_ns = UINT64_MAX;
 uint8_t ga_stack_err_status = 0xff;
 _Atomic uint64_t ga_stack_captured, ga_stack_unavailable, ga_stack_skipped;
 
+#define GA__EXPORTER_ROOM (4 + 8)     /* one integer TLV entry */
+
 enum { GA__UNW_NONE, GA__UNW_LOADING, GA__UNW_READY, GA__UNW_FAILED };
 static _Atomic int ga__unw_state;
 static int (*ga__unw_backtrace)(void **buffer, int size);
@@ -133,9 +135,11 @@ void ga_stack_attach(ga_rec *r)
     int k = 0;
     for (int i = first; i < n && k < GA_STACK_DEPTH; i++)
         ips[k++] = (uint64_t)(uintptr_t)raw[i];
-    size_t room = GA_REC_ATTR_CAP - r->h.attr_len;
+    /* The TLV header, and an integer attribute's worth left for the exporter's own additions
+     * to the record (the tail sampler's GA_A_TAIL). */
+    size_t room = GA_REC_ATTR_CAP - r->h.attr_len, keep = 4 + GA__EXPORTER_ROOM;
     uint8_t enc[GA_STACK_DEPTH * 10];
-    size_t len = room > 4 ? ga_stack_encode(ips, k, enc, room - 4 < sizeof enc ? room - 4 : sizeof enc) : 0;
+    size_t len = room > keep ? ga_stack_encode(ips, k, enc, room - keep < sizeof enc ? room - keep : sizeof enc) : 0;
     if (len == 0) {
         atomic_fetch_add_explicit(&ga_stack_skipped, 1, memory_order_relaxed);
         return;

@@ -198,3 +198,15 @@ def test_http_client_error_gets_a_stack_server_span_none(gen, tmp_path):
     assert "code.stacktrace" not in ok[0]["attributes"], ok[0]
     servers = [s for s in res.spans if s["kind"] == "SERVER"]
     assert len(servers) == 2 and all("code.stacktrace" not in s["attributes"] for s in servers), servers
+
+
+def test_tail_kept_segments_carry_their_stacks(gen, redis_server, mariadb):
+    """Head sampling keeps nothing; local tail sampling keeps the slow and failed operations
+    (each a top-level client span here), and they arrive with their stacks."""
+    env = {"OTEL_TRACES_SAMPLER": "always_off", "GENESIS_TAIL_SAMPLING": "errors,slow",
+           "GENESIS_TAIL_SLOW_MS": "100"}
+    spans = client_spans(run_prog(gen, redis_server, mariadb, env=env))
+    kept = {s["name"]: s for s in spans}
+    assert "BLPOP" in kept and "NOSUCHCOMMAND" in kept and "PING" not in kept, sorted(kept)
+    assert "load_user_history" in stack_of(kept["BLPOP"]), kept["BLPOP"]
+    assert "load_user_profile" in stack_of(kept["NOSUCHCOMMAND"]), kept["NOSUCHCOMMAND"]

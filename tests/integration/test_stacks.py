@@ -210,3 +210,18 @@ def test_tail_kept_segments_carry_their_stacks(gen, redis_server, mariadb):
     assert "BLPOP" in kept and "NOSUCHCOMMAND" in kept and "PING" not in kept, sorted(kept)
     assert "load_user_history" in stack_of(kept["BLPOP"]), kept["BLPOP"]
     assert "load_user_profile" in stack_of(kept["NOSUCHCOMMAND"]), kept["NOSUCHCOMMAND"]
+
+
+from test_core_asan import ENV as ASAN_ENV, SAN_ERRORS, asan_preload  # noqa: E402,F401 (fixture)
+
+
+def test_stacks_under_asan(gen, redis_server, mariadb, asan_preload):
+    """The capture, the encoding and the exporter's naming under AddressSanitizer + UBSan."""
+    argv = [tool("timeout"), "120", str(prog("stacks_prog")), str(redis_server.port), str(mariadb.port), USER,
+            PASSWORD]
+    res = gen.run(argv, ld_preload=asan_preload, env=dict(ASAN_ENV), timeout=150)
+    for marker in SAN_ERRORS:
+        assert marker not in res.stderr, res.stderr.decode(errors="replace")[-6000:]
+    assert res.rc == 0, res.describe()
+    slow = [s for s in client_spans(res) if s["attributes"].get("db.operation.name") == "BLPOP"]
+    assert slow and "load_user_history" in stack_of(slow[0]), slow

@@ -10,6 +10,7 @@ by the test; the descriptor count follows the 20 files; the resident size grows 
 leak. On OTLP: the instruments' types, units, attributes and double values.
 """
 import http.server
+import json
 import os
 import re
 import subprocess
@@ -276,3 +277,17 @@ def test_fork_family_sums_and_names(tmp_path):
         p.stdin.close()
         p.wait(20)
     assert p.returncode == 0, p.stderr.read()
+
+
+def test_console_metrics_exporter_prints_double_values(tmp_path):
+    out = tmp_path / "console.jsonl"
+    p = start(tmp_path, {"OTEL_METRICS_EXPORTER": "console", "GENESIS_CONSOLE_FILE": str(out)})
+    command(p, "burn")
+    p.stdin.close()
+    assert p.wait(10) == 0
+    pts = [json.loads(line) for line in out.read_bytes().splitlines()]
+    cpu = [x for x in pts if x.get("type") == "metric" and x["name"] == "process.cpu.time"]
+    assert {x["attributes"]["cpu.mode"] for x in cpu} == {"user", "system"}, cpu
+    assert all(isinstance(x["value"], float) for x in cpu) and sum(x["value"] for x in cpu) > 0.05, cpu
+    up = [x for x in pts if x.get("type") == "metric" and x["name"] == "process.uptime"]
+    assert up and 0 < up[-1]["value"] < 60, up

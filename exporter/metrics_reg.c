@@ -7,6 +7,7 @@
 #include "exporter/metrics_reg.h"
 #include "exporter/ops.h"
 #include "exporter/tail.h"
+#include "exporter/stack_sym.h"
 #include "exporter/metrics.h"
 #include "preload/conn.h"
 #include "preload/emit.h"
@@ -244,6 +245,8 @@ void ga_metrics_collect(void)
         return;
     ga_bytes_scan();
     ga__collect_self();
+    ga_metrics_process_collect();
+    ga_stack_collect();
     ga_foreach_plugin(p)
         if (p != NULL && p->exp != NULL && p->exp->collect != NULL)
             p->exp->collect();

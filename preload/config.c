@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include "preload/config.h"
+#include "preload/stack.h"
 #include "preload/log.h"
 #include "preload/vars.h"
 
@@ -230,6 +231,7 @@ void ga_config_load(ga_config *cfg, const char *exe)
     ga__parse_propagators(cfg);
     if (cfg->propagators == 0)
         cfg->propagate = 0;         /* `none`: nothing to add to outgoing requests */
+    ga_stack_configure();
     cfg->exit_flush_ms = (unsigned)ga_var_int(GA_VAR(GENESIS_EXIT_FLUSH_MS));
     long q = ga_var_int(GA_VAR(GENESIS_QUEUE_SIZE));
     uint32_t cap = 2;

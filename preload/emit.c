@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include "preload/emit.h"
 #include "preload/ring.h"
+#include "preload/stack.h"
 #include "exporter/exporter.h"
 
 uint64_t ga_now_ns(void)
@@ -76,5 +77,7 @@ ga_rec *ga_emit_begin_log(uint64_t t)
 
 void ga_emit_commit(ga_rec *r)
 {
+    if (ga_unlikely(ga_stack_wanted(r)))        /* slow or failed: the caller's stack */
+        ga_stack_attach(r);
     ga_ring_commit(r);
 }

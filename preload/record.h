@@ -54,6 +54,7 @@ enum ga_attr_key {
     GA_A_FD_GEN,            /* int: its generation, to pair with live scans of the table */
     GA_A_ROLE,              /* int: enum ga_fd_role */
     GA_A_TAIL,              /* int: enum ga_tail_why, added by the exporter's tail sampler */
+    GA_A_STACK,             /* str: call-site instruction pointers, encoded (preload/stack.h) */
     GA_A_KEY_COUNT
 };
 

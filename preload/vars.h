@@ -60,6 +60,10 @@
     X(TRACESTATE, STR, "", "tracestate of that parent")                                        \
     X(GENESIS_PROPAGATE, BOOL, "true", "add trace context to outgoing requests")               \
     X(OTEL_PROPAGATORS, STR, "tracecontext", "header formats: tracecontext,baggage,b3,b3multi") \
+    X(GENESIS_STACKS, ENUM, "slow,errors", "client operations that get a call-site stack",    \
+      "slow,errors|errors|off")                                                                \
+    X(GENESIS_STACK_SLOW_MS, INT, "100", "ms from which a client operation is slow for stacks",\
+      0, 86400000)                                                                             \
     X(GENESIS_EXIT_FLUSH_MS, INT, "300", "longest time spent exporting at exit, ms", 0, 60000) \
     X(GENESIS_QUEUE_SIZE, INT, "4096", "operations queued for the exporter thread",            \
       2, 4194304)                                                                              \

@@ -5,6 +5,7 @@
 #include "exporter/attrs.h"
 #include "exporter/fmt.h"
 #include "exporter/ops.h"
+#include "exporter/stack_sym.h"
 #include "preload/plugin.h"
 
 const ga_op_desc *ga_op_find(const ga_rec *r)
@@ -127,6 +128,9 @@ void ga_rec_attrs_w(const ga_rec *r, ga_aw *w)
                 ga_aw_str(w, GA_K("genesis.sampling.tail"), "error", 5);
             else if (iv == 2)
                 ga_aw_str(w, GA_K("genesis.sampling.tail"), "slow", 4);
+            break;
+        case GA_A_STACK:
+            ga_stack_attrs(w, v, len);
             break;
         default:
             if (key >= GA_A_PLUGIN_FIRST && desc != NULL && desc->attr != NULL)

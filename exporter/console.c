@@ -20,6 +20,8 @@
 #include "preload/context.h"
 #include "preload/fdtable.h"
 #include "preload/log.h"
+#include "preload/logcap.h"
+#include "exporter/logs.h"      /* the log line the console prints (after the core's headers) */
 
 static int ga__con_opened;          /* ga__con_open ran (by this component or the metrics) */
 static int ga__con_stderr;          /* 1: writing to the application's stderr (no file set) */
@@ -28,6 +30,7 @@ static int ga__con_reopen;          /* 1 once the file was open: reopen it when 
 static uint64_t ga__con_retry_ms;   /* a failed reopen is tried again from then on */
 static ga_buf ga__con_buf;
 static ga_buf ga__con_res;          /* the resource object, rendered once */
+static int ga__con_spans, ga__con_logs;     /* what it prints */
 
 /* Expand `%p` in the configured path to our pid. */
 static void ga__con_path(char *out, size_t cap)
@@ -217,6 +220,8 @@ static void ga__con_flush(int final, uint64_t deadline_ms)
 
 static void ga__con_span_counted(const ga_rec *r)
 {
+    if (!ga__con_spans)
+        return;
     ga__con_span(r);
     if (ga__con_buf.len > 60000)
         ga__con_flush(0, 0);
@@ -233,10 +238,53 @@ static void ga__con_after_fork(void)
     ga__con_res = (ga_buf){0};
 }
 
-/* Only when OTEL_TRACES_EXPORTER names console. */
+/* One JSON object per log line (OTEL_LOGS_EXPORTER=console), in the span objects' style. */
+static void ga__con_log(const ga_logline *l)
+{
+    if (!ga__con_logs)
+        return;
+    ga_buf *b = &ga__con_buf;
+    char hex[33];
+    ga_buf_printf(b, "{\"type\":\"log\",\"time_unix_nano\":%llu", (unsigned long long)l->time_ns);
+    if (l->severity) {
+        ga_buf_printf(b, ",\"severity_number\":%d,\"severity_text\":", l->severity);
+        ga_json_str(b, l->sev_text ? l->sev_text : "", l->sev_len);
+    }
+    ga_buf_puts(b, ",\"body\":");
+    ga_json_str(b, l->body, l->len);
+    if (l->has_ctx) {
+        ga_hex(l->trace_id, 16, hex);
+        ga_buf_printf(b, ",\"trace_id\":\"%s\"", hex);
+        ga_hex(l->span_id, 8, hex);
+        ga_buf_printf(b, ",\"span_id\":\"%s\",\"trace_flags\":\"%02x\"", hex, l->trace_flags);
+    }
+    ga_buf_puts(b, ",\"attributes\":{");
+    const char *io = ga_logs_iostream(l->stream);
+    int first = 1;
+    if (io != NULL) {
+        ga_buf_printf(b, "\"log.iostream\":\"%s\"", io);
+        first = 0;
+    }
+    if (l->path != NULL) {
+        ga_buf_puts(b, first ? "\"log.file.path\":" : ",\"log.file.path\":");
+        ga_json_str(b, l->path, strlen(l->path));
+        first = 0;
+    }
+    if (l->cut)
+        ga_buf_puts(b, first ? "\"genesis.log.truncated\":true" : ",\"genesis.log.truncated\":true");
+    ga_buf_puts(b, "},\"resource\":");
+    ga_buf_put(b, ga__con_res.data, ga__con_res.len);
+    ga_buf_puts(b, "}\n");
+    if (ga__con_buf.len > 60000)
+        ga__con_flush(0, 0);
+}
+
+/* When OTEL_TRACES_EXPORTER names console (spans), OTEL_LOGS_EXPORTER does (log lines), or both. */
 static int ga__con_open_if_wanted(void)
 {
-    return (ga_cfg.traces_exporters & GA_EXP_CONSOLE) ? ga__con_open() : -1;
+    ga__con_spans = (ga_cfg.traces_exporters & GA_EXP_CONSOLE) != 0;
+    ga__con_logs = ga_logs_on && (ga_cfg.logs_exporters & GA_EXP_CONSOLE) != 0;
+    return ga__con_spans || ga__con_logs ? ga__con_open() : -1;
 }
 
 /* The console metrics exporter's lines go to the same destination (console.h). */
@@ -258,4 +306,5 @@ const ga_component ga_console_component = {
     .span = ga__con_span_counted,
     .flush = ga__con_flush,
     .after_fork = ga__con_after_fork,
+    .log = ga__con_log,
 };

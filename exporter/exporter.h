@@ -56,6 +56,7 @@ void ga_self_export_failed(enum ga_fail_reason why);
 /* A part of the exporter thread: span exporters (console, OTLP), metrics, the Prometheus
  * listener. Every hook is optional (NULL) and runs on the exporter thread only. */
 struct pollfd;
+struct ga_logline;
 typedef struct ga_component {
     const char *name;
     int  (*open)(void);                         /* at thread start; <0 = leave it out */
@@ -66,6 +67,7 @@ typedef struct ga_component {
     int  (*tick)(uint64_t now_ms);              /* periodic work; returns ms until next (-1: none) */
     void (*flush)(int final, uint64_t deadline_ms); /* end of a drain cycle / at exit */
     void (*after_fork)(void);                   /* child: forget the parent's state */
+    void (*log)(const struct ga_logline *l);    /* every assembled log line (exporter/logs.h) */
 } ga_component;
 
 /* Components bracket every write that must not be cut in half by the process exiting

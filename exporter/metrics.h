@@ -56,6 +56,9 @@ typedef struct ga_instrument {
     const char *description;
     const char *unit;               /* UCUM: "s", "By", "{span}" */
     int kind;                       /* enum ga_mkind */
+    int is_double;                  /* counter / gauge values are doubles (ga_series.sum) */
+    const char *prom_name;          /* Prometheus family name when the translated one would not
+                                     * do (exporter/prom_names.c); NULL = translated */
     const double *bounds;           /* histogram: strictly increasing */
     int nbounds;
     int max_series;                 /* cardinality limit, overflow series excluded */
@@ -105,6 +108,8 @@ void ga_hist_exemplar(const ga_instrument *m, ga_series *s, int b, double v, uin
 
 static inline void ga_counter_add(ga_series *s, uint64_t v) { if (s) s->value += (int64_t)v; }
 static inline void ga_series_set(ga_series *s, int64_t v) { if (s) s->value = v; }
+/* The value of a series of an instrument with is_double set (kept in .sum). */
+static inline void ga_series_set_double(ga_series *s, double v) { if (s) s->sum = v; }
 
 /* Iterate series in creation order, the overflow series last:
  *     for (ga_series *s = ga_series_first(m); s; s = ga_series_next(m, s)) */

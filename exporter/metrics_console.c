@@ -52,6 +52,8 @@ static void ga__point(ga_buf *b, const ga_instrument *m, const ga_series *s, uin
             ga_buf_printf(b, "%s%llu", i ? "," : "",
                           (unsigned long long)(s->buckets != NULL ? s->buckets[i] : 0));
         ga_buf_puts(b, "]");
+    } else if (m->is_double) {
+        ga_buf_printf(b, ",\"value\":%.17g", s->sum);
     } else {
         ga_buf_printf(b, ",\"value\":%lld", (long long)s->value);
     }

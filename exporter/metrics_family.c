@@ -29,7 +29,8 @@
 typedef struct ga__finst {
     const char *name, *description, *unit; /* the library's read-only data */
     const double *bounds;
-    int kind, nbounds, max_series;
+    const char *prom_name;                  /* the library's read-only data, or NULL */
+    int kind, nbounds, max_series, is_double;
 } ga__finst;
 
 typedef struct ga__fhdr {
@@ -143,7 +144,8 @@ static int ga__inst(ga__fhdr *h, ga_instrument *m)
         return -1;                          /* shown by the serving member alone, if it has it */
     h->inst[h->ninst] = (ga__finst){ .name = m->name, .description = m->description, .unit = m->unit,
                                      .bounds = m->bounds, .kind = m->kind, .nbounds = m->nbounds,
-                                     .max_series = m->max_series };
+                                     .max_series = m->max_series, .is_double = m->is_double,
+                                     .prom_name = m->prom_name };
     m->fam_idx = (int)++h->ninst;
     return m->fam_idx - 1;
 }
@@ -198,7 +200,7 @@ static int ga__publish_series(ga__fhdr *h, int inst, const ga_instrument *m, ga_
     if (s->pub == NULL && (s->pub = calloc(1, sizeof *s->pub + nb * sizeof(uint64_t))) == NULL)
         return 0;                           /* no memory: published at a later turn */
     struct ga_series_pub *p = s->pub;
-    if (hist ? s->count == p->count : s->value == p->value)
+    if (hist ? s->count == p->count : s->value == p->value && s->sum == p->sum)
         return 0;
     if (s->fam_off == 0)
         s->fam_off = ga__entry(h, inst, m, s->key, s->klen);
@@ -219,7 +221,9 @@ static int ga__publish_series(ga__fhdr *h, int inst, const ga_instrument *m, ga_
         memcpy(p->b, s->buckets, nb * sizeof(uint64_t));
     } else {
         e->value += s->value - p->value;
+        e->sum += s->sum - p->sum;          /* the value of an is_double instrument */
         p->value = s->value;
+        p->sum = s->sum;
     }
     return 0;
 }
@@ -285,7 +289,8 @@ static void ga__rebuild(ga__fhdr *h, ga_instrument *arr, int n)
             *v = (ga_instrument){ .name = h->inst[i].name, .description = h->inst[i].description,
                                   .unit = h->inst[i].unit, .kind = h->inst[i].kind,
                                   .bounds = h->inst[i].bounds, .nbounds = h->inst[i].nbounds,
-                                  .max_series = h->inst[i].max_series };
+                                  .max_series = h->inst[i].max_series,
+                                  .is_double = h->inst[i].is_double, .prom_name = h->inst[i].prom_name };
         for (ga_series *s = ga_series_first(v); s; s = ga_series_next(v, s)) {
             s->value = 0;
             s->count = 0;
@@ -305,6 +310,7 @@ static void ga__rebuild(ga__fhdr *h, ga_instrument *arr, int n)
             continue;
         if (v->kind != GA_MK_HISTOGRAM) {
             s->value += e->value;
+            s->sum += e->sum;
             continue;
         }
         if (e->count == 0)

@@ -85,8 +85,13 @@ static void *ga__number_point(ga_pb_arena *ar, const ga_instrument *m, const ga_
     if (m->kind == GA_MK_COUNTER || m->kind == GA_MK_UPDOWN)
         dp->start_time_unix_nano = ga_metrics_start_ns;
     dp->time_unix_nano = now;
-    dp->value_case = OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__VALUE_AS_INT;
-    dp->as_int = s->value;
+    if (m->is_double) {
+        dp->value_case = OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__VALUE_AS_DOUBLE;
+        dp->as_double = s->sum;
+    } else {
+        dp->value_case = OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__VALUE_AS_INT;
+        dp->as_int = s->value;
+    }
     return ar->failed ? NULL : dp;
 }
 

@@ -7,11 +7,14 @@
 #include "exporter/metrics_reg.h"
 #include "exporter/ops.h"
 #include "exporter/tail.h"
+#include "exporter/stack_sym.h"
 #include "exporter/metrics.h"
 #include "preload/conn.h"
 #include "preload/emit.h"
 #include "preload/plugin.h"
 #include "preload/ring.h"
+#include "exporter/logs.h"
+#include "preload/logcap.h"
 
 /* Connect latency spans loopback (a few µs) to remote timeouts (seconds): 1-2.5-5 steps. */
 static const double ga__connect_bounds[] = {
@@ -35,6 +38,11 @@ ga_instrument ga_minst[GA_MI_MAX] = {
         "Operations observed by genesis-auto (exported, sampled out or dropped).", "{operation}", 4),
     [GA_MI_SDK_EXPORTED] = GA_COUNTER("genesis.sdk.spans.exported",
         "Sampled spans handed to a span exporter.", "{span}", 4),
+    [GA_MI_SDK_LOGS_EXPORTED] = GA_COUNTER("genesis.sdk.logs.exported",
+        "Log records in OTLP requests that succeeded.", "{log_record}", 4),
+    [GA_MI_SDK_LOGS_DROPPED] = GA_COUNTER("genesis.sdk.logs.dropped",
+        "Captured output not exported, by reason (binary counts writes, the others records).",
+        "{log_record}", 8),
     [GA_MI_SDK_SAMPLED_OUT] = GA_COUNTER("genesis.sdk.spans.sampled_out",
         "Spans not recorded because the sampler dropped them.", "{span}", 4),
     [GA_MI_SDK_DROPPED] = GA_COUNTER("genesis.sdk.spans.dropped",
@@ -201,6 +209,17 @@ static void ga__collect_self(void)
     };
     ga__set(GA_MI_SDK_OPS, NULL, NULL, ga_self.operations);
     ga__set(GA_MI_SDK_EXPORTED, NULL, NULL, ga_self.spans_exported);
+    if (ga_logs_on) {
+        ga__set(GA_MI_SDK_LOGS_EXPORTED, NULL, NULL, ga_logs_self.exported);
+        ga__set(GA_MI_SDK_LOGS_DROPPED, "reason", "queue_full",
+                atomic_load_explicit(&ga_logs_dropped_queue, memory_order_relaxed));
+        ga__set(GA_MI_SDK_LOGS_DROPPED, "reason", "binary",
+                atomic_load_explicit(&ga_logs_binary_writes, memory_order_relaxed));
+        ga__set(GA_MI_SDK_LOGS_DROPPED, "reason", "invalid_utf8", ga_logs_self.invalid);
+        ga__set(GA_MI_SDK_LOGS_DROPPED, "reason", "batch_queue_full", ga_logs_self.dropped_batch_full);
+        ga__set(GA_MI_SDK_LOGS_DROPPED, "reason", "export_failed", ga_logs_self.dropped_export);
+        ga__set(GA_MI_SDK_LOGS_DROPPED, "reason", "rejected", ga_logs_self.rejected);
+    }
     ga__set(GA_MI_SDK_SAMPLED_OUT, NULL, NULL, ga_self.spans_sampled_out);
     ga__set(GA_MI_SDK_DROPPED, "reason", "queue_full", ga_self.dropped_queue_full);
     ga__set(GA_MI_SDK_DROPPED, "reason", "batch_queue_full", ga_self.spans_dropped_batch_full);
@@ -226,6 +245,8 @@ void ga_metrics_collect(void)
         return;
     ga_bytes_scan();
     ga__collect_self();
+    ga_metrics_process_collect();
+    ga_stack_collect();
     ga_foreach_plugin(p)
         if (p != NULL && p->exp != NULL && p->exp->collect != NULL)
             p->exp->collect();

@@ -4,6 +4,7 @@
  *   genesis.network.connect.duration  histogram  s          every connect span (sampled or not)
  *   genesis.network.io                counter    By         bytes per peer and direction
  *   genesis.sdk.*                     counters/gauges       self-metrics from ga_self and the ring
+ *   process.*                         counters/gauges       read from /proc/self at each collection
  *   the plug-ins' instruments         (http.*, db.*, ...)   registered on first use: records of
  *                                                           ops whose descriptor (exporter/ops.h)
  *                                                           names one, and the plug-ins' collect()
@@ -23,6 +24,7 @@
 enum {
     GA_MI_CONNECT_DURATION, GA_MI_NET_IO,
     GA_MI_SDK_OPS, GA_MI_SDK_EXPORTED, GA_MI_SDK_SAMPLED_OUT, GA_MI_SDK_DROPPED,
+    GA_MI_SDK_LOGS_EXPORTED, GA_MI_SDK_LOGS_DROPPED,
     GA_MI_SDK_EXPORT_FAILURES, GA_MI_SDK_QUEUE_DEPTH, GA_MI_SDK_QUEUE_CAPACITY,
     GA_MI_SDK_UNPARSED, GA_MI_SDK_METRIC_DROPPED, GA_MI_SDK_TAIL_SEGMENTS, GA_MI_SDK_TAIL_HELD,
     GA_MI_COUNT
@@ -58,6 +60,10 @@ void ga_metrics_observe_op(const ga_rec *r, const struct ga_op_desc *d);
 
 /* Bring live byte counters and self-metrics up to date before reading the instruments. */
 void ga_metrics_collect(void);
+
+/* The process's own metrics (process.cpu.time, process.memory.usage, ...) read from
+ * /proc/self (metrics_process.c). Called by ga_metrics_collect. */
+void ga_metrics_process_collect(void);
 
 /* Free every series and forget live sockets (tests); ga_metrics_after_fork leaks instead. */
 void ga_metrics_clear(void);

@@ -14,7 +14,8 @@
 /* The metric name with its unit suffix (`_seconds`, `_bytes`, `_ratio` for unit-1 gauges),
  * without `_total`: chars outside [a-zA-Z0-9_:] become `_`, runs of `_` collapse, a leading
  * digit gets a `_` prefix. For counters the exposed sample name is this plus `_total`
- * (a name already ending in `_total` keeps it out of the base). Returns the length. */
+ * (a name already ending in `_total` keeps it out of the base). An instrument's prom_name,
+ * when set, is used as it is. Returns the length. */
 size_t ga_prom_base_name(const ga_instrument *m, char *out, size_t cap);
 
 /* The Prometheus unit word for a UCUM unit ("s" → "seconds", "By" → "bytes", "m/s" →

@@ -84,6 +84,10 @@ static int ga__ends_with(const char *s, size_t n, const char *suf)
 
 size_t ga_prom_base_name(const ga_instrument *m, char *out, size_t cap)
 {
+    if (m->prom_name != NULL) {         /* a translated name promtool rejects (metrics.md) */
+        int w = snprintf(out, cap, "%s", m->prom_name);
+        return w < 0 ? 0 : (size_t)w < cap ? (size_t)w : cap - 1;
+    }
     char tmp[256], unit[64];
     size_t n = ga__sanitize(m->name, tmp + 1, sizeof tmp - 1, 1);
     const char *name = tmp + 1;

@@ -107,7 +107,13 @@ static void ga__family(ga_buf *b, const ga_instrument *m, int om)
         }
         ga_buf_puts(b, counter ? total : base);
         ga__labels(b, s, NULL);
-        ga_buf_printf(b, " %lld\n", (long long)s->value);
+        if (m->is_double) {
+            char v[40];
+            ga_prom_float(s->sum, om, v, sizeof v);
+            ga_buf_printf(b, " %s\n", v);
+        } else {
+            ga_buf_printf(b, " %lld\n", (long long)s->value);
+        }
     }
 }
 

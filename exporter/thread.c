@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include "exporter/exporter.h"
 #include "exporter/components.h"
+#include "exporter/logs.h"
 #include "exporter/memo.h"
 #include "exporter/resource.h"
 #include "exporter/tail.h"
@@ -28,6 +29,7 @@
 #include "preload/ring.h"
 
 extern void ga_otlp_http_exit_barrier(void) __attribute__((weak));
+ga_logs_stats ga_logs_self;
 
 enum { GA_EXP_NONE = 0, GA_EXP_RUNNING, GA_EXP_FAILED, GA_EXP_PARKED };
 #define GA_MAX_POLL 32
@@ -142,6 +144,14 @@ static uint64_t ga__drain(void)
     ga_self.dropped_queue_full = ga_ring_dropped();
     ga_self.operations = ga__drained + ga_self.dropped_queue_full;
     return n;
+}
+
+void ga_exporter_log_line(const ga_logline *l)
+{
+    ga_logs_self.lines++;
+    for (int i = 0; i < ga__ncomp; i++)
+        if (ga__comp[i]->log)
+            ga__comp[i]->log(l);
 }
 
 static void ga__flush(int final, uint64_t deadline_ms)
@@ -294,7 +304,7 @@ void ga_exporter_ensure(void)
     /* The OTLP transport's exit barrier must run before the host's OpenSSL cleanup, so it is
      * registered now, by the application thread, not later by the exporter thread. */
     if (rc == 0 && ga_otlp_http_exit_barrier != NULL &&
-        ((ga_cfg.traces_exporters | ga_cfg.metrics_exporters) & GA_EXP_OTLP))
+        ((ga_cfg.traces_exporters | ga_cfg.metrics_exporters | ga_cfg.logs_exporters) & GA_EXP_OTLP))
         atexit(ga_otlp_http_exit_barrier);
     if (rc != 0) {
         atomic_store(&ga__state, GA_EXP_FAILED);

@@ -16,6 +16,7 @@
 #include "preload/connect.h"
 #include "preload/emit.h"
 #include "preload/proto.h"
+#include "preload/logcap.h"
 
 /* Files, pipes and ttys (fd table state OTHER), and everything in a pass-through process
  * (disabled, or every exporter none: the table is never filled there), go straight to the
@@ -31,6 +32,22 @@
                 return (call);                                        \
             if (!ga_enabled)        /* a pass-through process: nothing to observe */ \
                 return (call);                                        \
+        }                                                             \
+    } while (0)
+
+/* The same for write(): a captured log stream (LOG state) goes to `logcall` with the entry
+ * ga__e0 found here, so the test that sends files down the fast path is unchanged. */
+#define GA_FAST_PATH_OTHER_OR_LOG(fd, f, call, logcall)               \
+    do {                                                              \
+        if (ga_likely((f) != NULL)) {                                 \
+            ga_fd *ga__e0 = ga_fd_peek(fd);                           \
+            if (ga_likely(ga__e0 != NULL) &&                          \
+                (ga_fd_state(ga__e0) == GA_FD_OTHER || ga_fd_state(ga__e0) == GA_FD_QUIET)) \
+                return (call);                                        \
+            if (!ga_enabled)        /* a pass-through process: nothing to observe */ \
+                return (call);                                        \
+            if (ga__e0 != NULL && ga_fd_state(ga__e0) == GA_FD_LOG)   \
+                return (logcall);                                     \
         }                                                             \
     } while (0)
 
@@ -128,6 +145,41 @@ static inline void ga_io_done_iov(int fd, ssize_t r, int out, int consumed,
                                   const struct iovec *iov, int cnt)
 {
     ga_io_done_data(fd, r, out, consumed, NULL, iov, cnt);
+}
+
+/* After a write of r bytes from buf (or iov[0..cnt)) on fd: when fd is a captured log
+ * stream (LOG state, preload/logcap.h), copy them for the exporter and return 1; else 0. */
+static inline int ga_log_done_data(int fd, ssize_t r, const void *buf, const struct iovec *iov, int cnt)
+{
+    ga_fd *e = ga_fd_peek(fd);
+    if (e == NULL || ga_fd_state(e) != GA_FD_LOG)
+        return 0;
+    if (r > 0 && ga_observing()) {
+        if (buf != NULL)
+            ga_logcap_write(e, buf, (size_t)r);
+        else
+            ga_logcap_writev(e, iov, cnt, (size_t)r);
+    }
+    return 1;
+}
+
+/* write() on a captured stream (entry e in the LOG state): injection when on, the real call,
+ * the copy. No pre-send step, no socket accounting: a log stream has neither. */
+static inline ssize_t ga_log_write(int fd, ga_fd *e, const void *buf, size_t n, ga_write_fn f)
+{
+    ssize_t r;
+    if (ga_unlikely(ga_logs_inject) && ga_tls_active.valid && ga_observing() &&
+        ga_logcap_inject_write(fd, e, buf, n, f, &r))
+        return r;
+    r = f(fd, buf, n);
+    if (r > 0 && ga_observing())
+        ga_logcap_write(e, buf, (size_t)r);
+    return r;
+}
+
+static inline int ga_log_done(int fd, ssize_t r, const void *buf)
+{
+    return ga_log_done_data(fd, r, buf, NULL, 0);
 }
 
 /* The entry of a client socket whose next write must go through its plug-in's pre-send step

@@ -237,6 +237,9 @@ static __attribute__((noinline)) ssize_t ga__full_write(int fd, const void *buf,
     if (ga_unlikely(f == NULL))
         return syscall(SYS_write, fd, buf, n);
     GA_INTERNAL_GUARD(fd, -1);
+    ga_fd *le = ga_fd_peek(fd);
+    if (le != NULL && ga_fd_state(le) == GA_FD_LOG)     /* the real write was not loaded yet */
+        return ga_log_write(fd, le, buf, n, f);
     ssize_t r;
     struct iovec v = { (void *)buf, n };
     if (!ga_presend(fd, &v, 1, 0, NULL, 0, 0, &r))
@@ -245,10 +248,19 @@ static __attribute__((noinline)) ssize_t ga__full_write(int fd, const void *buf,
     return r;
 }
 
+/* write() on a captured log stream (preload/logcap.h). The arguments keep write()'s registers
+ * (fd, buf, n first), so the fast path above needs no move for this call. */
+static __attribute__((noinline)) ssize_t ga__log_write(int fd, const void *buf, size_t n, ga_fd *e,
+                                                      ga_write_fn f)
+{
+    GA_INTERNAL_GUARD(fd, -1);
+    return ga_log_write(fd, e, buf, n, f);
+}
+
 GA_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
     ga_write_fn f = GA_REAL_LOADED(write);
-    GA_FAST_PATH_OTHER(fd, f, f(fd, buf, n));
+    GA_FAST_PATH_OTHER_OR_LOG(fd, f, f(fd, buf, n), ga__log_write(fd, buf, n, ga__e0, f));
     return ga__full_write(fd, buf, n);
 }
 
@@ -279,7 +291,8 @@ static __attribute__((noinline)) ssize_t ga__full_writev(int fd, const struct io
     ssize_t r;
     if (cnt <= 0 || cnt > IOV_MAX || !ga_presend(fd, iov, (size_t)cnt, 0, NULL, 0, 0, &r))
         r = f(fd, iov, cnt);
-    ga_io_done_iov(fd, r, 1, 1, iov, cnt);
+    if (!ga_log_done_data(fd, r, NULL, iov, cnt))
+        ga_io_done_iov(fd, r, 1, 1, iov, cnt);
     return r;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include "preload/config.h"
+#include "preload/stack.h"
 #include "preload/log.h"
 #include "preload/vars.h"
 
@@ -224,10 +225,13 @@ void ga_config_load(ga_config *cfg, const char *exe)
     cfg->traces_exporters = ga__parse_exporters(GA_VAR(OTEL_TRACES_EXPORTER), GA_EXP_OTLP | GA_EXP_CONSOLE);
     cfg->metrics_exporters = ga__parse_exporters(GA_VAR(OTEL_METRICS_EXPORTER),
                                                  GA_EXP_OTLP | GA_EXP_CONSOLE | GA_EXP_PROMETHEUS);
+    cfg->logs_exporters = ga__parse_exporters(GA_VAR(OTEL_LOGS_EXPORTER), GA_EXP_OTLP | GA_EXP_CONSOLE);
+    cfg->logs_capture = ga_var_bool(GA_VAR(GENESIS_LOGS));
     cfg->propagate = ga_var_bool(GA_VAR(GENESIS_PROPAGATE));
     ga__parse_propagators(cfg);
     if (cfg->propagators == 0)
         cfg->propagate = 0;         /* `none`: nothing to add to outgoing requests */
+    ga_stack_configure();
     cfg->exit_flush_ms = (unsigned)ga_var_int(GA_VAR(GENESIS_EXIT_FLUSH_MS));
     long q = ga_var_int(GA_VAR(GENESIS_QUEUE_SIZE));
     uint32_t cap = 2;

@@ -35,6 +35,8 @@ typedef struct ga_config {
     double sampler_ratio;
     unsigned traces_exporters;      /* GA_EXP_* */
     unsigned metrics_exporters;
+    unsigned logs_exporters;        /* OTEL_LOGS_EXPORTER (otlp, console) */
+    int logs_capture;               /* GENESIS_LOGS */
     int propagate;                  /* GENESIS_PROPAGATE: inject trace context (default on) */
     unsigned propagators;           /* OTEL_PROPAGATORS: GA_PROP_* (0: none) */
     uint8_t prop_order[GA_PROP_MAX];/* the members in listed order, deduplicated */

@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include "preload/emit.h"
 #include "preload/ring.h"
+#include "preload/stack.h"
 #include "exporter/exporter.h"
 
 uint64_t ga_now_ns(void)
@@ -56,7 +57,27 @@ ga_rec *ga_emit_begin(uint8_t proto, uint8_t op, uint8_t kind, const ga_span_ids
     return r;
 }
 
+ga_rec *ga_emit_begin_log(uint64_t t)
+{
+    ga_lifecycle_arm();
+    ga_exporter_ensure();
+    ga_rec *r = ga_ring_reserve_half();
+    if (r != NULL) {
+        /* proto, op, kind, status, trace_flags, has_parent, parent_remote, reserved: one store */
+        uint64_t w0 = (uint64_t)GA_PROTO_CORE | (uint64_t)GA_OP_LOG << 8;
+        memcpy(&r->h, &w0, 8);
+        r->h.attr_len = 0;
+        r->h.tid = ga__gettid();
+        r->h.start_ns = r->h.end_ns = t;
+        memset(r->h.trace_id, 0, sizeof r->h.trace_id);
+        memset(r->h.span_id, 0, sizeof r->h.span_id);
+    }
+    return r;
+}
+
 void ga_emit_commit(ga_rec *r)
 {
+    if (ga_unlikely(ga_stack_wanted(r)))        /* slow or failed: the caller's stack */
+        ga_stack_attach(r);
     ga_ring_commit(r);
 }

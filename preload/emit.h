@@ -30,6 +30,12 @@ void ga_rec_init(ga_rec *r, uint8_t proto, uint8_t op, uint8_t kind, const ga_sp
 ga_rec *ga_emit_begin(uint8_t proto, uint8_t op, uint8_t kind, const ga_span_ids *ids,
                       uint64_t start_ns, uint64_t end_ns);
 
+/* Begin a log-chunk record (preload/logcap.h: proto core, op GA_OP_LOG, not a span) at time t:
+ * the lean door for the highest-volume record. Only the header's first word, the ids, the
+ * times, attr_len and the thread id are set; NULL when the ring is more than half full (the
+ * caller counts the drop), so output never crowds spans out. */
+ga_rec *ga_emit_begin_log(uint64_t t);
+
 /* Hand a begun record to the exporter thread. Exactly once per ga_emit_begin() that
  * returned a record. */
 void ga_emit_commit(ga_rec *r);

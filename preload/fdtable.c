@@ -11,6 +11,7 @@
 #include "preload/log.h"
 #include "preload/connect.h"
 #include "preload/proto.h"
+#include "preload/logcap.h"
 
 ga_fd *_Atomic ga_fd_chunks[GA_FD_TOP];
 static _Atomic unsigned ga__top_used;     /* highest chunk index allocated + 1 */
@@ -81,6 +82,7 @@ static uint32_t ga__reset(ga_fd *e, int state, int family, int socktype, int rol
     e->family = (uint8_t)family;
     e->socktype = (uint8_t)socktype;
     e->role = (uint8_t)role;
+    e->logs = 0;
     memset(&e->peer, 0, sizeof e->peer);
     memset(&e->local, 0, sizeof e->local);
     atomic_store_explicit(&e->bytes_in, 0, memory_order_relaxed);
@@ -180,6 +182,7 @@ void ga_fd_duped(int oldfd, int newfd)
         ga_fd *dst = ga_fd_peek(newfd);
         if (dst != NULL)
             ga__reset(dst, GA_FD_UNKNOWN, 0, 0, GA_ROLE_NONE);
+        ga_logcap_mark_std(newfd);
         return;
     }
     ga_fd *dst = ga_fd_get(newfd);
@@ -190,6 +193,10 @@ void ga_fd_duped(int oldfd, int newfd)
     ga__reset(dst, st, src->family, src->socktype, src->role);
     dst->peer = src->peer;
     dst->local = src->local;
+    if (st == GA_FD_LOG)
+        dst->logs = src->logs;      /* a copy of a captured stream (2>&1 keeps "stderr") */
+    else
+        ga_logcap_mark_std(newfd);  /* anything else made stdout or stderr is captured as such */
 }
 
 ga_own ga_fd_own(int fd)

@@ -31,11 +31,14 @@
 #define GA_FD_TOP        65536u
 #define GA_FD_MAX        (GA_FD_TOP * GA_FD_CHUNK)      /* 16M descriptors */
 
-enum ga_fd_state { GA_FD_UNKNOWN = 0, GA_FD_OTHER, GA_FD_SOCKET, GA_FD_INTERNAL, GA_FD_QUIET };
+enum ga_fd_state { GA_FD_UNKNOWN = 0, GA_FD_OTHER, GA_FD_SOCKET, GA_FD_INTERNAL, GA_FD_QUIET,
+                   GA_FD_LOG };
 
 /* QUIET: an application socket with nothing left to observe (a unix socket whose bytes no
  * protocol claimed, no connect pending): its I/O takes the same fast path as a file. It is
- * still the application's (our threads may not touch it) and close still resets it. */
+ * still the application's (our threads may not touch it) and close still resets it.
+ * LOG: a descriptor whose writes are captured as log lines (stdout, stderr, a file named by
+ * GENESIS_LOGS_FILES; preload/logcap.h): it leaves the fast path, close resets it. */
 enum ga_fd_role  { GA_ROLE_NONE = 0, GA_ROLE_CLIENT, GA_ROLE_SERVER, GA_ROLE_LISTENER };
 
 /* A connect() that returned EINPROGRESS: its span is finished by whoever sees the outcome
@@ -59,7 +62,8 @@ typedef struct ga_fd {
                                      * as NONE (the child joins at the next request) */
     uint8_t pad;
     _Atomic uint32_t gen;           /* bumped whenever the number is reused */
-    uint32_t pad2;
+    uint8_t logs;                   /* LOG state: where the lines go (preload/logcap.h) */
+    uint8_t pad2[3];
     ga_addr peer;
     ga_addr local;
     _Atomic uint64_t bytes_in;

@@ -15,6 +15,7 @@
 #include "preload/conn.h"
 #include "preload/context.h"
 #include "preload/fdtable.h"
+#include "preload/logcap.h"
 #include "preload/proto.h"
 #include "preload/real.h"
 #include "preload/ring.h"
@@ -77,10 +78,12 @@ __attribute__((constructor)) static void ga__init(void)
      * pass-through (no thread, no record, no byte changed), like a disabled one. A
      * pass-through process resolves each real function on its first use, as a hook that runs
      * before this constructor does; an observing one resolves them all now, cheaply. */
-    if (!ga_cfg.disabled && (ga_cfg.traces_exporters | ga_cfg.metrics_exporters) != 0) {
+    if (!ga_cfg.disabled && (ga_cfg.traces_exporters | ga_cfg.metrics_exporters |
+                             (ga_cfg.logs_capture ? ga_cfg.logs_exporters : 0)) != 0) {
         ga__start_pid = (pid_t)syscall(SYS_getpid);
         ga_real_init();
         ga_proto_init(ga_cfg.propagate && ga_cfg.traces_exporters != 0);
+        ga_logcap_init();
         atexit(ga__at_exit);
         if (ga_cfg.metrics_exporters & GA_EXP_PROMETHEUS)
             ga_lifecycle_arm();     /* a pre-forking master that observes nothing still forks

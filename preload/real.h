@@ -11,6 +11,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include "preload/ga.h"
 
 #define GA_REAL_SYMBOLS(X) \
@@ -44,13 +46,37 @@
     X(sendfile64,  ssize_t, (int, int, off64_t *, size_t)) \
     X(__recv_chk,     ssize_t, (int, void *, size_t, size_t, int)) \
     X(__recvfrom_chk, ssize_t, (int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *)) \
-    X(__read_chk,     ssize_t, (int, void *, size_t, size_t))
+    X(__read_chk,     ssize_t, (int, void *, size_t, size_t)) \
+    GA_REAL_LOG_SYMBOLS(X)
+
+/* The log capture's (hooks/logs.c). */
+#define GA_REAL_LOG_SYMBOLS(X) \
+    X(pwrite,         ssize_t, (int, const void *, size_t, off_t)) \
+    X(pwrite64,       ssize_t, (int, const void *, size_t, off64_t)) \
+    X(vsyslog,        void,    (int, const char *, va_list)) \
+    X(__vsyslog_chk,  void,    (int, int, const char *, va_list)) \
+    X(open,           int,     (const char *, int, ...)) \
+    X(open64,         int,     (const char *, int, ...)) \
+    X(openat,         int,     (int, const char *, int, ...)) \
+    X(openat64,       int,     (int, const char *, int, ...)) \
+    X(fopen,          FILE *,  (const char *, const char *)) \
+    X(fopen64,        FILE *,  (const char *, const char *)) \
+    X(fwrite,         size_t,  (const void *, size_t, size_t, FILE *)) \
+    X(fputs,          int,     (const char *, FILE *)) \
+    X(puts,           int,     (const char *)) \
+    X(fputc,          int,     (int, FILE *)) \
+    X(putc,           int,     (int, FILE *)) \
+    X(putchar,        int,     (int)) \
+    X(vfprintf,       int,     (FILE *, const char *, va_list)) \
+    X(__vfprintf_chk, int,     (FILE *, int, const char *, va_list))
 
 /* The fortified variants are only declared by glibc under _FORTIFY_SOURCE. */
 ssize_t __recv_chk(int, void *, size_t, size_t, int);
 ssize_t __recvfrom_chk(int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *);
 ssize_t __read_chk(int, void *, size_t, size_t);
 int fcntl64(int, int, ...);
+void __vsyslog_chk(int, int, const char *, va_list);
+int __vfprintf_chk(FILE *, int, const char *, va_list);
 
 #define GA_REAL_ENUM(name, ret, args) GA_SYM_##name,
 enum ga_sym { GA_REAL_SYMBOLS(GA_REAL_ENUM) GA_SYM_COUNT };

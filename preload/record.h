@@ -21,6 +21,8 @@ enum ga_core_op {
     GA_OP_NONE = 0,
     GA_OP_CONNECT,          /* outbound connect(): INTERNAL span `connect {peer}` */
     GA_OP_CONN_CLOSE,       /* socket closed: final byte totals (no span) */
+    GA_OP_LOG,              /* bytes written to a captured log stream (preload/logcap.h): raw
+                             * bytes in attrs[0..attr_len), not TLV; stream in h.reserved */
 };
 
 /* OTLP SpanKind and StatusCode values. */
@@ -52,6 +54,7 @@ enum ga_attr_key {
     GA_A_FD_GEN,            /* int: its generation, to pair with live scans of the table */
     GA_A_ROLE,              /* int: enum ga_fd_role */
     GA_A_TAIL,              /* int: enum ga_tail_why, added by the exporter's tail sampler */
+    GA_A_STACK,             /* str: call-site instruction pointers, encoded (preload/stack.h) */
     GA_A_KEY_COUNT
 };
 

@@ -65,7 +65,10 @@ static ga_ring *ga__ring_get(void)
     return ga_map_once_get(&ga__ring_map, ga__ring_bytes(cap), ga__ring_init, &cap);
 }
 
-ga_rec *ga_ring_reserve(void)
+/* A slot, or NULL when full (counted in ga__dropped) or, with `half`, when more than half the
+ * ring is waiting (not counted here: the caller counts its own drops). The header is cleared
+ * unless `half` (that caller fills every field it uses). */
+static inline ga_rec *ga__reserve(int half)
 {
     ga_ring *r = ga__ring_get();
     if (r == NULL) {
@@ -73,6 +76,8 @@ ga_rec *ga_ring_reserve(void)
         return NULL;
     }
     uint64_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
+    if (half && pos - atomic_load_explicit(&r->tail, memory_order_relaxed) > r->cap / 2)
+        return NULL;
     for (;;) {
         ga_slot *s = &r->slots[pos & r->mask];
         uint64_t seq = ga__seq_load(r, pos, memory_order_acquire);
@@ -80,7 +85,8 @@ ga_rec *ga_ring_reserve(void)
         if (diff == 0) {
             if (atomic_compare_exchange_weak_explicit(&r->head, &pos, pos + 1,
                                                       memory_order_relaxed, memory_order_relaxed)) {
-                memset(&s->rec.h, 0, sizeof s->rec.h);
+                if (!half)
+                    memset(&s->rec.h, 0, sizeof s->rec.h);
                 return &s->rec;
             }
         } else if (diff < 0) {
@@ -90,6 +96,16 @@ ga_rec *ga_ring_reserve(void)
             pos = atomic_load_explicit(&r->head, memory_order_relaxed);
         }
     }
+}
+
+ga_rec *ga_ring_reserve(void)
+{
+    return ga__reserve(0);
+}
+
+ga_rec *ga_ring_reserve_half(void)
+{
+    return ga__reserve(1);
 }
 
 static ga_slot *ga__slot_of(ga_rec *rec)

@@ -15,6 +15,10 @@
  * counted) or could not be allocated. The returned record is zeroed in its header. */
 ga_rec *ga_ring_reserve(void);
 
+/* The same for records that must not crowd others out (log chunks): NULL also when more than
+ * half the ring is waiting (that drop is the caller's to count); the header is NOT cleared. */
+ga_rec *ga_ring_reserve_half(void);
+
 /* Publish a record obtained from ga_ring_reserve(). Must be called exactly once. */
 void ga_ring_commit(ga_rec *r);
 

@@ -21,6 +21,19 @@
     X(OTEL_EXPORTER_OTLP##S##_CLIENT_KEY, STR, "", "client key for mutual TLS")                \
     X(OTEL_EXPORTER_OTLP##S##_CLIENT_CERTIFICATE, STR, "", "client certificate for mutual TLS")
 
+/* Log capture (preload/logcap.h, exporter/logs_*.c; docs/logs.md). */
+#define GA_LOGS_VARS(X)                                                                        \
+    X(GENESIS_LOGS, BOOL, "true", "capture stdout, stderr, syslog and GENESIS_LOGS_FILES as logs") \
+    X(GENESIS_LOGS_FILES, STR, "", "globs of log files captured when opened, path,...")         \
+    X(GENESIS_LOGS_INJECT, ENUM, "off", "add trace_id/span_id to lines written in a span",      \
+      "off|json|text|auto")                                                                    \
+    X(OTEL_LOGS_EXPORTER, STR, "otlp", "where log records go: otlp, console, none")            \
+    X(OTEL_BLRP_SCHEDULE_DELAY, INT, "1000", "ms a log record waits at most before it is sent", \
+      0, 2147483647)                                                                           \
+    X(OTEL_BLRP_EXPORT_TIMEOUT, INT, "30000", "ms bound of one logs export", 0, 2147483647)    \
+    X(OTEL_BLRP_MAX_QUEUE_SIZE, INT, "2048", "log records waiting to be sent", 1, 2147483647)  \
+    X(OTEL_BLRP_MAX_EXPORT_BATCH_SIZE, INT, "512", "log records per request", 1, 2147483647)
+
 #define GA_CORE_VARS(X)                                                                        \
     X(OTEL_SDK_DISABLED, BOOL, "false", "the library is a pure pass-through")                  \
     X(GENESIS_DISABLED, BOOL, "false", "same as OTEL_SDK_DISABLED")                            \
@@ -47,6 +60,10 @@
     X(TRACESTATE, STR, "", "tracestate of that parent")                                        \
     X(GENESIS_PROPAGATE, BOOL, "true", "add trace context to outgoing requests")               \
     X(OTEL_PROPAGATORS, STR, "tracecontext", "header formats: tracecontext,baggage,b3,b3multi") \
+    X(GENESIS_STACKS, ENUM, "slow,errors", "client operations that get a call-site stack",    \
+      "slow,errors|errors|off")                                                                \
+    X(GENESIS_STACK_SLOW_MS, INT, "100", "ms from which a client operation is slow for stacks",\
+      0, 86400000)                                                                             \
     X(GENESIS_EXIT_FLUSH_MS, INT, "300", "longest time spent exporting at exit, ms", 0, 60000) \
     X(GENESIS_QUEUE_SIZE, INT, "4096", "operations queued for the exporter thread",            \
       2, 4194304)                                                                              \
@@ -56,6 +73,7 @@
     GA_OTLP_OPTION_VARS(X, _TRACES)                                                            \
     GA_OTLP_OPTION_VARS(X, _METRICS)                                                           \
     GA_OTLP_OPTION_VARS(X, _LOGS)                                                              \
+    GA_LOGS_VARS(X)                                                                            \
     X(OTEL_BSP_SCHEDULE_DELAY, INT, "5000", "ms a span waits at most before it is sent",       \
       0, 2147483647)                                                                           \
     X(OTEL_BSP_EXPORT_TIMEOUT, INT, "30000", "ms bound of one span export", 0, 2147483647)     \

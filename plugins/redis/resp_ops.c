@@ -12,6 +12,7 @@
 #include "exporter/fmt.h"
 #include "exporter/ops.h"
 #include "plugins/redis/resp_rec.h"
+#include "preload/stack.h"
 #include "protocols/resp/resp_raw.h"
 #include "protocols/resp/resp_sess.h"
 #include "protocols/resp/resp_text.h"
@@ -193,7 +194,7 @@ static void ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *
     int s = GA_RESP_INFO_SRC(x.info);
     s = s <= 2 ? s : 0;
     ga_aw_str(w, GA_K("genesis.redis.source"), src[s], src_len[s]);
-    if (x.caller)
+    if (x.caller && !ga_rec_has_stack(r))          /* the stack names the caller then */
         ga__caller(&x, w);
     ga_attr_scratch *sc = w->sc;
     size_t room = sizeof sc->buf - sc->used;

@@ -53,6 +53,8 @@ APP_ROWS = [
     ("mysqldb_polled", "  same, send_query + poll + read (one path)", "ci", "mysql_polled", (1000, 3000), 500, "otlp"),
     ("write_devnull", "write() 1 B to /dev/null, per call", "ci", "write", (10000, 30000), 19, "otlp"),
     ("write_devnull_none", "  same, exporters none", "ci", "write", (10000, 30000), 19, "none"),
+    ("logline_on", "write() 100 B line to stdout, logs on", "ci", "logline", (10000, 30000), 300, "logs"),
+    ("logline_off", "  same, GENESIS_LOGS=0", "ci", "logline", (10000, 30000), 19, "logs_off"),
     ("sendrecv_pair", "send+recv 64 B socketpair, per pair", "ci", "sendrecv", (10000, 30000), 44, "otlp"),
     ("sendrecv_pair_none", "  same, exporters none", "ci", "sendrecv", (10000, 30000), 44, "none"),
 ]
@@ -64,6 +66,10 @@ def app_env(ctx, kind):
     if kind == "none":
         return R.NONE_ENV
     env = R.otlp_env(ctx.peer("view").endpoint(), False)
+    if kind in ("logs", "logs_off"):
+        env.update(R.logs_env(ctx.peer("view").endpoint()))
+        if kind == "logs_off":
+            env["GENESIS_LOGS"] = "0"
     if kind == "noprop":
         env["GENESIS_PROPAGATE"] = "0"
     if kind in ("ratio", "tail"):
@@ -89,7 +95,8 @@ def scenarios(ctx):
     return {"redis": R.sc_redis_client(ctx), "nginx": R.sc_nginx_server(ctx), "http": R.sc_http_client(ctx),
             "mysql": R.sc_mysqldb(ctx),
             "mysql_polled": R.sc_mysqldb(ctx, "polled"),
-            "write": R.sc_ops(ctx, "write"), "sendrecv": R.sc_ops(ctx, "sendrecv")}
+            "write": R.sc_ops(ctx, "write"), "sendrecv": R.sc_ops(ctx, "sendrecv"),
+            "logline": R.sc_ops(ctx, "logline")}
 
 
 def _diff_parts(a, b):
@@ -179,6 +186,15 @@ def exp_rows(ctx, want, log):
             r["parts"] = _diff_parts(base, f)
             _objects(r, base, f)
         out.append(measure(rid, rec, fn, log))
+    if want("exp_logs", "ci"):
+        rec = table.row("exp_logs", "exporter thread, per log record (100 B line)", "instr", "added_max", 1500)
+
+        def fn(r):
+            f = R.exporter_thread_logs(ctx, sc["logline"], EXP_SIZES[0], EXP_SIZES[1])
+            r["pre"] = r["added"] = f["total"]
+            r["parts"] = {k: f[k] for k in ("library", "libc", "other")}
+            _objects(r, f)
+        out.append(measure("exp_logs", rec, fn, log))
     return out
 
 

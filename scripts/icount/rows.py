@@ -28,6 +28,14 @@ def otlp_env(endpoint, gzip):
             "GENESIS_EXIT_FLUSH_MS": "60000"}
 
 
+def logs_env(endpoint):
+    """Log records exported (OTLP to `endpoint`), batches cut by size only, nothing dropped."""
+    return {"OTEL_LOGS_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT": endpoint + "/v1/logs",
+            "OTEL_BLRP_SCHEDULE_DELAY": "3600000", "OTEL_BLRP_MAX_QUEUE_SIZE": "65536",
+            "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE": "512", "GENESIS_QUEUE_SIZE": "262144",
+            "GENESIS_EXIT_FLUSH_MS": "60000"}
+
+
 class Ctx:
     """What every row needs: paths, a work directory, lazily started shared peers."""
 
@@ -245,3 +253,18 @@ def startup(ctx, venv):
         faults.append(ru.ru_minflt)
     faults.sort()
     return dict(parts, total=total, faults=faults[len(faults) // 2])
+
+
+def exporter_thread_logs(ctx, scenario, n1, n2):
+    """Per-record instructions of the library's thread for lines written to stdout, exported as
+    OTLP log records (spans off): line assembly, checks, severity, encoding, sending."""
+    endpoint = ctx.peer("view").endpoint()
+    env = dict(logs_env(endpoint), OTEL_TRACES_EXPORTER="none", OTEL_METRICS_EXPORTER="none")
+    figs = []
+    for n in (n1, n2):
+        profs = scenario(ctx.env(env), n, ctx.prefix("explogs"))
+        lt = cgout.library_thread(profs)
+        if lt is None:
+            raise RuntimeError("no library thread found in %s" % [p.path for p in profs])
+        figs.append(_figures(lt))
+    return _per_op(figs[0], figs[1], n2 - n1)

@@ -365,6 +365,12 @@ def main():
         print("    crosses: " + " → ".join(crossing(spans, traces[n])))
         for line in waterfall(view_out, traces[n], width):
             print("    " + line)
+        for s in spans:                 # the call-site stacks of its slow or failed client spans
+            st = s["trace_id"] == traces[n] and (s.get("attributes") or {}).get("code.stacktrace")
+            if st:
+                print("    stack that issued %s (%s):" % (s.get("name"), service(s)))
+                for line in str(st).splitlines()[:8]:
+                    print("      " + line)
         print()
     red_summary(points)
     ports = {}

@@ -37,6 +37,14 @@ static void test_metric_names(void **state)
     assert_string_equal(base("2xx.count", "{request}", GA_MK_COUNTER), "_2xx_count");
     assert_string_equal(base("mem", "MiBy", GA_MK_GAUGE), "mem_mebibytes");
     assert_string_equal(base("x:y", "ms", GA_MK_HISTOGRAM), "x:y_milliseconds");
+    assert_string_equal(base("process.cpu.time", "s", GA_MK_COUNTER), "process_cpu_time_seconds");
+    assert_string_equal(base("process.memory.usage", "By", GA_MK_UPDOWN), "process_memory_usage_bytes");
+    /* an instrument's own Prometheus name wins over the translation */
+    char out[64];
+    ga_instrument m = { .name = "process.thread.count", .unit = "{thread}", .kind = GA_MK_UPDOWN,
+                        .prom_name = "process_threads" };
+    assert_int_equal(ga_prom_base_name(&m, out, sizeof out), 15);
+    assert_string_equal(out, "process_threads");
 }
 
 static void test_units(void **state)

@@ -1,9 +1,12 @@
 /* genesis-view: stdout summaries, e.g.
  *   metric http.server.request.duration [s] histogram CUMULATIVE (shop)
  *       http.request.method=GET  count=5 sum=0.123 min=0.001 max=0.05 buckets=[1,3,1] bounds=[0.01,0.1]
+ *   process [shop] memory=52.4MiB virtual=135.0MiB threads=2 fds=7 cpu=0.31s(user)+0.04s(system) uptime=12.5s
  *   log [shop] INFO "connected"  peer=10.0.0.1
  * (log records that carry a trace id are printed under their trace's waterfall instead.)
  */
+#include <string.h>
+
 #include "tools/genesis-view/summary.h"
 
 #include "tools/genesis-view/buf.h"
@@ -133,6 +136,61 @@ static const char *service_of(const PbResource *r)
     return s ? s : "?";
 }
 
+/* The value of a number point (int or double). */
+static double num_value(const PbNumberPoint *p)
+{
+    return p->value_case == OPENTELEMETRY__PROTO__METRICS__V1__NUMBER_DATA_POINT__VALUE_AS_INT
+         ? (double)p->as_int : p->as_double;
+}
+
+/* The first point of metric `name` in rm whose attribute `key` is `val` (key NULL: the first
+ * point); NULL when absent. */
+static const PbNumberPoint *find_point(const PbResourceMetrics *rm, const char *name, const char *key,
+                                       const char *val)
+{
+    for (size_t j = 0; j < rm->n_scope_metrics; j++)
+        for (size_t k = 0; k < rm->scope_metrics[j]->n_metrics; k++) {
+            const PbMetric *m = rm->scope_metrics[j]->metrics[k];
+            if (m->name == NULL || strcmp(m->name, name) != 0)
+                continue;
+            size_t n = m->data_case == MC(SUM) ? m->sum->n_data_points
+                     : m->data_case == MC(GAUGE) ? m->gauge->n_data_points : 0;
+            for (size_t i = 0; i < n; i++) {
+                const PbNumberPoint *p = m->data_case == MC(SUM) ? m->sum->data_points[i]
+                                                                 : m->gauge->data_points[i];
+                const char *v = key ? gj_attr_str(p->n_attributes, p->attributes, key) : NULL;
+                if (key == NULL || (v != NULL && strcmp(v, val) == 0))
+                    return p;
+            }
+        }
+    return NULL;
+}
+
+/* One line of the process metrics (process.*) of a resource, when it has them. */
+static void process_line(struct gv_buf *b, const PbResourceMetrics *rm, const char *svc)
+{
+    const PbNumberPoint *rss = find_point(rm, "process.memory.usage", NULL, NULL);
+    if (rss == NULL)
+        return;
+    const PbNumberPoint *p;
+    gv_buf_adds(b, "process [");
+    gv_text_add(b, svc, 60);
+    gv_buf_printf(b, "] memory=%.1fMiB", num_value(rss) / 1048576.0);
+    if ((p = find_point(rm, "process.memory.virtual", NULL, NULL)) != NULL)
+        gv_buf_printf(b, " virtual=%.1fMiB", num_value(p) / 1048576.0);
+    if ((p = find_point(rm, "process.thread.count", NULL, NULL)) != NULL)
+        gv_buf_printf(b, " threads=%.0f", num_value(p));
+    if ((p = find_point(rm, "process.unix.file_descriptor.count", NULL, NULL)) != NULL)
+        gv_buf_printf(b, " fds=%.0f", num_value(p));
+    const PbNumberPoint *u = find_point(rm, "process.cpu.time", "cpu.mode", "user");
+    const PbNumberPoint *s = find_point(rm, "process.cpu.time", "cpu.mode", "system");
+    if (u != NULL && s != NULL)
+        gv_buf_printf(b, " cpu=%.2fs(user)+%.2fs(system)", num_value(u), num_value(s));
+    if ((p = find_point(rm, "process.uptime", NULL, NULL)) != NULL)
+        gv_buf_printf(b, " uptime=%.1fs", num_value(p));
+    gv_buf_addc(b, '\n');
+}
+
 void gv_summary_metrics(FILE *out, const PbMetricsReq *req)
 {
     struct gv_buf b = {0};
@@ -141,6 +199,7 @@ void gv_summary_metrics(FILE *out, const PbMetricsReq *req)
         for (size_t j = 0; j < rm->n_scope_metrics; j++)
             for (size_t k = 0; k < rm->scope_metrics[j]->n_metrics; k++)
                 metric(&b, rm->scope_metrics[j]->metrics[k], service_of(rm->resource));
+        process_line(&b, rm, service_of(rm->resource));
     }
     if (b.len) fwrite(b.p, 1, b.len, out);
     if (b.len) fflush(out);

@@ -336,10 +336,11 @@ def main():
     work = tempfile.mkdtemp(prefix="genesis-icount-")
     ctx = R.Ctx(ROOT, build, work, log)
     try:
-        recs = (app_rows(ctx, want, log) + exp_rows(ctx, want, log) + exp_tail_rows(ctx, want, log)
-                + startup_rows(ctx, want, log))
+        recs = measure_rows(ctx, want, log)
         if a.set == "full" and not a.no_wall and not only:
             recs += wall_rows(ctx, a.rounds, log)
+        if a.check:
+            recs = remeasure_over_limit(ctx, recs, a.check, log)
     finally:
         ctx.close()
         if a.keep:
@@ -347,6 +348,35 @@ def main():
         else:
             shutil.rmtree(work, ignore_errors=True)
     return report(a, build, recs, time.monotonic() - t0)
+
+
+def measure_rows(ctx, want, log):
+    return (app_rows(ctx, want, log) + exp_rows(ctx, want, log) + exp_tail_rows(ctx, want, log)
+            + startup_rows(ctx, want, log))
+
+
+def remeasure_over_limit(ctx, recs, baseline, log):
+    """The CI guard measures a row over its limit once more and keeps the lower figure. The
+    exporter thread's rows count its idle polls too, whose number follows how fast callgrind ran
+    (a loaded machine: up to +50% on one measurement); a real regression is over the limit twice."""
+    with open(baseline) as f:
+        base = json.load(f)
+    tol, slack = base.get("tolerance", TOLERANCE), base.get("slack", SLACK)
+    over = set()
+    for r in recs:
+        b = base["rows"].get(r["id"])
+        if b and not r["error"] and r["added"] > b["added"] + abs(b["added"]) * tol + slack:
+            over.add(r["id"])
+    if not over:
+        return recs
+    log("over the limit once, measuring again: %s" % ", ".join(sorted(over)))
+    again = {r["id"]: r for r in measure_rows(
+        ctx, lambda rid, rset: rid in over or any(o.startswith(rid) for o in over), log)}
+    out = []
+    for r in recs:
+        r2 = again.get(r["id"])
+        out.append(r2 if r2 and not r2["error"] and r2["added"] < r["added"] else r)
+    return out
 
 
 def report(a, build, recs, elapsed):

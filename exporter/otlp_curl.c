@@ -119,9 +119,10 @@ static void ga__load_locked(void)
 static int ga__https_configured(void)
 {
     static ga_otlp_cfg c;           /* the barrier runs once per process */
-    int sig[2] = {GA_OTLP_TRACES, GA_OTLP_METRICS};
-    unsigned on[2] = {ga_cfg.traces_exporters, ga_cfg.metrics_exporters};
-    for (int i = 0; i < 2; i++) {
+    int sig[3] = {GA_OTLP_TRACES, GA_OTLP_METRICS, GA_OTLP_LOGS};
+    unsigned on[3] = {ga_cfg.traces_exporters, ga_cfg.metrics_exporters,
+                      ga_cfg.logs_capture ? ga_cfg.logs_exporters : 0};
+    for (int i = 0; i < 3; i++) {
         if (!(on[i] & GA_EXP_OTLP))
             continue;
         ga_otlp_cfg_load(sig[i], &c);
@@ -143,9 +144,10 @@ int ga_otlp_curl_settled(void)
 static int ga__all_failing(void)
 {
     static ga_otlp_cfg c;           /* the barrier runs once per process */
-    int sig[2] = {GA_OTLP_TRACES, GA_OTLP_METRICS};
-    unsigned on[2] = {ga_cfg.traces_exporters, ga_cfg.metrics_exporters};
-    for (int i = 0; i < 2; i++) {
+    int sig[3] = {GA_OTLP_TRACES, GA_OTLP_METRICS, GA_OTLP_LOGS};
+    unsigned on[3] = {ga_cfg.traces_exporters, ga_cfg.metrics_exporters,
+                      ga_cfg.logs_capture ? ga_cfg.logs_exporters : 0};
+    for (int i = 0; i < 3; i++) {
         if (!(on[i] & GA_EXP_OTLP))
             continue;
         ga_otlp_cfg_load(sig[i], &c);

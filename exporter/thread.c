@@ -283,6 +283,13 @@ static void *ga__main(void *arg)
     return NULL;
 }
 
+/* The parent's exporter-side state (components, memo, tail sampler, self-metrics) is reset
+ * when this process starts its own thread, not at fork: it is read by that thread only, and a
+ * child that never starts one (it exits first, or its collectors are known down) then writes
+ * none of those pages, each of which the kernel would copy for it. */
+static int ga__reset_pending;
+static void ga__forget_parent(void);
+
 /* Start the thread; `from` is the state the caller saw (NONE or DEFERRED): one caller wins. */
 static void ga__start(int from)
 {
@@ -290,6 +297,7 @@ static void ga__start(int from)
     if (!atomic_compare_exchange_strong(&ga__state, &expected, GA_EXP_RUNNING))
         return;
     int saved = errno;
+    ga__forget_parent();
     ga_family_ensure();             /* before any child can be forked from what we learn */
     sem_init(&ga__flush_done, 0, 0);
     atomic_store(&ga__wake, ga_own_pack(ga__wake_new()));
@@ -362,6 +370,10 @@ void ga_exporter_ensure(void)
  * off the ring and counted as dropped, here, without starting or waking anything. */
 static void ga__drop_queued(void)
 {
+    if (ga__reset_pending) {            /* the parent's counts are not ours */
+        ga__drained = 0;
+        memset(&ga_self, 0, sizeof ga_self);
+    }
     ga_rec *r;
     while ((r = ga_ring_peek()) != NULL) {
         if (ga_rec_is_span(r) && (r->h.trace_flags & GA_TF_SAMPLED))
@@ -414,19 +426,11 @@ void ga_exporter_flush_at_exit(unsigned ms)
 
 int ga_exporter_forked_from_running;
 
-void ga_exporter_after_fork(void)
+static void ga__forget_parent(void)
 {
-    /* A parent whose thread was running may not have opened its components yet (a scheduling
-     * delay): its child must still treat them as the parent's (the Prometheus port). */
-    ga_exporter_forked_from_running = ga_exporter_forked_from_running ||
-        atomic_load(&ga__state) >= GA_EXP_RUNNING;
-    atomic_store(&ga__state, GA_EXP_NONE);
-    atomic_store(&ga__flush_req, 0);
-    atomic_store(&ga__closing, 0);
-    atomic_store(&ga__in_io, 0);
-    atomic_store(&ga__flush_deadline_ms, 0);
-    atomic_store(&ga__defer_until, 0);
-    atomic_store(&ga__wake, ga_own_pack(GA_OWN_NONE));   /* closed by ga_fd_after_fork */
+    if (!ga__reset_pending)
+        return;
+    ga__reset_pending = 0;
     ga__wake_retry_ms = 0;
     ga__drained = 0;
     memset(&ga_self, 0, sizeof ga_self);
@@ -437,4 +441,24 @@ void ga_exporter_after_fork(void)
         if (ga_all_components[i] != NULL && ga_all_components[i]->after_fork)
             ga_all_components[i]->after_fork();
     ga__ncomp = 0;
+}
+
+void ga_exporter_after_fork(void)
+{
+    /* A parent whose thread was running may not have opened its components yet (a scheduling
+     * delay): its child must still treat them as the parent's (the Prometheus port). */
+    int st = atomic_load(&ga__state);
+    if (st >= GA_EXP_RUNNING && !ga_exporter_forked_from_running)
+        ga_exporter_forked_from_running = 1;
+    if (st != GA_EXP_NONE) {
+        atomic_store(&ga__state, GA_EXP_NONE);
+        atomic_store(&ga__flush_req, 0);
+        atomic_store(&ga__closing, 0);
+        atomic_store(&ga__in_io, 0);
+        atomic_store(&ga__flush_deadline_ms, 0);
+        atomic_store(&ga__defer_until, 0);
+        atomic_store(&ga__wake, ga_own_pack(GA_OWN_NONE));   /* closed by ga_fd_after_fork */
+    }
+    if (!ga__reset_pending && st != GA_EXP_NONE)
+        ga__reset_pending = 1;
 }

@@ -247,18 +247,33 @@ void ga_fd_closed_range(unsigned first, unsigned last)
  * not settle it, up to GA_FD_RESYNC chunks: it joins at the next request. A TLS stream stays
  * unparsed; the byte totals start from zero (the parent reports its own). */
 #define GA_FD_RESYNC 16
+/* Store only what changes: an entry written in the child is a page the kernel copies, and a
+ * child of a fork storm would otherwise copy the whole table it inherited. */
+static inline void ga__set8(_Atomic uint8_t *p, uint8_t v)
+{
+    if (atomic_load_explicit(p, memory_order_relaxed) != v)
+        atomic_store_explicit(p, v, memory_order_relaxed);
+}
+
+static inline void ga__set64(_Atomic uint64_t *p, uint64_t v)
+{
+    if (atomic_load_explicit(p, memory_order_relaxed) != v)
+        atomic_store_explicit(p, v, memory_order_relaxed);
+}
+
 static void ga__inherit(ga_fd *e)
 {
+    if (ga_fd_state(e) == GA_FD_UNKNOWN)
+        return;                     /* never seen: classified (and reset) at its first use */
     int proto = atomic_load_explicit(&e->proto, memory_order_relaxed);
     if (ga_fd_state(e) != GA_FD_SOCKET || e->socktype != SOCK_STREAM || proto == GA_PROTO_TLS) {
-        atomic_store_explicit(&e->proto, proto == GA_PROTO_TLS ? GA_PROTO_TLS : GA_PROTO_NONE,
-                              memory_order_relaxed);
+        ga__set8(&e->proto, proto == GA_PROTO_TLS ? GA_PROTO_TLS : GA_PROTO_NONE);
         return;
     }
-    atomic_store_explicit(&e->proto, GA_PROTO_UNKNOWN, memory_order_relaxed);
-    atomic_store_explicit(&e->resync, GA_FD_RESYNC, memory_order_relaxed);
-    atomic_store_explicit(&e->bytes_in, 0, memory_order_relaxed);
-    atomic_store_explicit(&e->bytes_out, 0, memory_order_relaxed);
+    ga__set8(&e->proto, GA_PROTO_UNKNOWN);
+    ga__set8(&e->resync, GA_FD_RESYNC);
+    ga__set64(&e->bytes_in, 0);
+    ga__set64(&e->bytes_out, 0);
 }
 
 void ga_fd_after_fork(void)
@@ -275,9 +290,10 @@ void ga_fd_after_fork(void)
                 errno = saved;
                 ga__reset(&c[i], GA_FD_OTHER, 0, 0, GA_ROLE_NONE);
             }
-            atomic_store_explicit(&c[i].pending, 0, memory_order_relaxed);
+            ga__set8(&c[i].pending, 0);
             /* The parent's parser states may be locked by threads that do not exist here. */
-            atomic_store_explicit(&c[i].conn, NULL, memory_order_relaxed);
+            if (atomic_load_explicit(&c[i].conn, memory_order_relaxed) != NULL)
+                atomic_store_explicit(&c[i].conn, NULL, memory_order_relaxed);
             ga__inherit(&c[i]);
         }
     }

@@ -15,11 +15,26 @@
 
 ga_fd *_Atomic ga_fd_chunks[GA_FD_TOP];
 static _Atomic unsigned ga__top_used;     /* highest chunk index allocated + 1 */
+/* Highest descriptor number + 1 handed out by ga_fd_get, the door of every entry that can
+ * become a socket, one of ours, or hold a pending connect or parser: the entries above it are
+ * as mapped (zero) or merely marked OTHER, and the fork handler does not look at them (reading
+ * a page the process never touched costs a page fault in each forked child). */
+static _Atomic unsigned ga__hwm;
+
+static void ga__hwm_raise(unsigned n)
+{
+    unsigned cur = atomic_load_explicit(&ga__hwm, memory_order_relaxed);
+    while (cur < n && !atomic_compare_exchange_weak_explicit(&ga__hwm, &cur, n, memory_order_relaxed,
+                                                              memory_order_relaxed))
+        ;
+}
 
 ga_fd *ga_fd_get(int fd)
 {
     if ((unsigned)fd >= GA_FD_MAX)
         return NULL;
+    if (ga_unlikely((unsigned)fd >= atomic_load_explicit(&ga__hwm, memory_order_relaxed)))
+        ga__hwm_raise((unsigned)fd + 1);
     ga_fd *e = ga_fd_peek(fd);
     if (e != NULL)
         return e;
@@ -279,11 +294,12 @@ static void ga__inherit(ga_fd *e)
 void ga_fd_after_fork(void)
 {
     unsigned used = atomic_load(&ga__top_used);
+    unsigned hwm = atomic_load(&ga__hwm);
     for (unsigned top = 0; top < used; top++) {
         ga_fd *c = atomic_load_explicit(&ga_fd_chunks[top], memory_order_relaxed);
         if (c == NULL)
             continue;
-        for (unsigned i = 0; i < GA_FD_CHUNK; i++) {
+        for (unsigned i = 0; i < GA_FD_CHUNK && top * GA_FD_CHUNK + i < hwm; i++) {
             if (ga_fd_state(&c[i]) == GA_FD_INTERNAL) {
                 int saved = errno;
                 syscall(SYS_close, (int)(top * GA_FD_CHUNK + i));

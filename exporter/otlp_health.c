@@ -96,6 +96,26 @@ static void ga__keys_load(void)
     atomic_store(&ga__keys_set, 1);
 }
 
+void ga_otlp_health_prime(void)
+{
+    if (!atomic_load_explicit(&ga__keys_set, memory_order_acquire))
+        ga__keys_load();
+}
+
+int ga_otlp_health_all_failing(void)
+{
+    ga_otlp_health_prime();
+    for (int i = 0; i < GA_OTLP_NSIG; i++) {
+        uint64_t k = atomic_load_explicit(&ga__keys[i], memory_order_relaxed);
+        if (k == 0)
+            continue;
+        ga_family_ep *e = ga__ep(k, 0);
+        if (e == NULL || atomic_load_explicit(&e->failures, memory_order_relaxed) == 0)
+            return 0;
+    }
+    return 1;
+}
+
 int ga_otlp_health_all_down(uint64_t now, uint64_t *until)
 {
     unsigned all = ga_cfg.traces_exporters | ga_cfg.metrics_exporters |
@@ -103,8 +123,7 @@ int ga_otlp_health_all_down(uint64_t now, uint64_t *until)
     if (atomic_load_explicit(&ga_family_page, memory_order_acquire) == NULL ||
         (all & ~(unsigned)GA_EXP_OTLP) != 0 || !(all & GA_EXP_OTLP))
         return 0;
-    if (!atomic_load_explicit(&ga__keys_set, memory_order_acquire))
-        ga__keys_load();
+    ga_otlp_health_prime();
     uint64_t first = UINT64_MAX;
     for (int i = 0; i < GA_OTLP_NSIG; i++) {
         uint64_t k = atomic_load_explicit(&ga__keys[i], memory_order_relaxed);

@@ -267,6 +267,7 @@ static void *ga__main(void *arg)
     pthread_setname_np(pthread_self(), "genesis-export");
     ga_resource_build(&ga_res);
     ga__open_components();
+    ga_otlp_health_prime();         /* for the children forked from now on */
     int idle_ms = 1;
     for (;;) {
         uint64_t n = ga__drain();

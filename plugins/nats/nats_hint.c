@@ -86,7 +86,10 @@ int ga_nats_hint_take(uint32_t subj_hash, uint64_t body, uint64_t now_ns, ga_spa
 
 void ga_nats_hint_after_fork(void)
 {
+    /* Only what changes: every page written here is one the kernel copies for the child. */
     for (int i = 0; i < GA_NATS_HINTS; i++)
-        atomic_store_explicit(&ga__hints[i].state, GA__FREE, memory_order_relaxed);
-    atomic_store_explicit(&ga__live, 0, memory_order_relaxed);
+        if (atomic_load_explicit(&ga__hints[i].state, memory_order_relaxed) != GA__FREE)
+            atomic_store_explicit(&ga__hints[i].state, GA__FREE, memory_order_relaxed);
+    if (atomic_load_explicit(&ga__live, memory_order_relaxed) != 0)
+        atomic_store_explicit(&ga__live, 0, memory_order_relaxed);
 }

@@ -138,7 +138,7 @@ int ga_otlp_curl_settled(void)
     return st == L_OK || st == L_FAILED;
 }
 
-void ga_otlp_http_exit_barrier(void)
+GA_FORK_PATH void ga_otlp_http_exit_barrier(void)
 {
     if (!((ga_cfg.traces_exporters | ga_cfg.metrics_exporters) & GA_EXP_OTLP) || ga_cfg.disabled)
         return;

@@ -102,7 +102,7 @@ void ga_otlp_health_prime(void)
         ga__keys_load();
 }
 
-int ga_otlp_health_all_failing(void)
+GA_FORK_PATH int ga_otlp_health_all_failing(void)
 {
     ga_otlp_health_prime();
     for (int i = 0; i < GA_OTLP_NSIG; i++) {
@@ -116,7 +116,7 @@ int ga_otlp_health_all_failing(void)
     return 1;
 }
 
-int ga_otlp_health_all_down(uint64_t now, uint64_t *until)
+GA_FORK_PATH int ga_otlp_health_all_down(uint64_t now, uint64_t *until)
 {
     unsigned all = ga_cfg.traces_exporters | ga_cfg.metrics_exporters |
                    (ga_cfg.logs_capture ? ga_cfg.logs_exporters : 0);

@@ -329,7 +329,7 @@ static void ga__start(int from)
  * a family that already found them so: its thread would only drop what it drains) and the
  * ring is less than half full (a busy child is long-lived enough to be worth its thread: it
  * then aggregates its metrics for when the collector is back). */
-static int ga__may_defer(uint64_t now)
+GA_FORK_PATH static int ga__may_defer(uint64_t now)
 {
     uint64_t until;
     if (!ga_otlp_health_all_down(now, &until))
@@ -341,7 +341,7 @@ static int ga__may_defer(uint64_t now)
     return 1;
 }
 
-static void ga__ensure_slow(int st)
+GA_FORK_PATH static void ga__ensure_slow(int st)
 {
     uint64_t now = ga_mono_ms();
     if (st == GA_EXP_DEFERRED && now < atomic_load_explicit(&ga__defer_until, memory_order_relaxed)) {
@@ -369,7 +369,7 @@ void ga_exporter_ensure(void)
 
 /* Exit with the thread never started and every collector known down: what is queued is taken
  * off the ring and counted as dropped, here, without starting or waking anything. */
-static void ga__drop_queued(void)
+GA_FORK_PATH static void ga__drop_queued(void)
 {
     if (ga__reset_pending) {            /* the parent's counts are not ours */
         ga__drained = 0;
@@ -386,7 +386,7 @@ static void ga__drop_queued(void)
     ga_self.operations = ga__drained + ga_self.dropped_queue_full;
 }
 
-void ga_exporter_flush_at_exit(unsigned ms)
+GA_FORK_PATH void ga_exporter_flush_at_exit(unsigned ms)
 {
     int st = atomic_load(&ga__state);
     if (st == GA_EXP_DEFERRED) {
@@ -444,7 +444,7 @@ static void ga__forget_parent(void)
     ga__ncomp = 0;
 }
 
-void ga_exporter_after_fork(void)
+GA_FORK_PATH void ga_exporter_after_fork(void)
 {
     /* A parent whose thread was running may not have opened its components yet (a scheduling
      * delay): its child must still treat them as the parent's (the Prometheus port). */

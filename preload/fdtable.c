@@ -291,7 +291,7 @@ static void ga__inherit(ga_fd *e)
     ga__set64(&e->bytes_out, 0);
 }
 
-void ga_fd_after_fork(void)
+GA_FORK_PATH void ga_fd_after_fork(void)
 {
     unsigned used = atomic_load(&ga__top_used);
     unsigned hwm = atomic_load(&ga__hwm);

@@ -179,7 +179,7 @@ uint32_t ga_ring_capacity(void)
  * parent's ring is safe, and records other parent threads were filling at fork time are
  * gone with it. A fresh ring is mapped on first use, so a pre-forked worker that never
  * touches a socket costs nothing, and one that does never re-exports the parent's data. */
-void ga_ring_after_fork(void)
+GA_FORK_PATH void ga_ring_after_fork(void)
 {
     ga_ring *r = atomic_load_explicit(&ga__ring_map.ptr, memory_order_relaxed);
     if (atomic_load_explicit(&ga__dropped, memory_order_relaxed) != 0)

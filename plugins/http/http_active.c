@@ -3,7 +3,7 @@
 
 _Atomic int64_t ga_http_active[GA_H1_M_COUNT];
 
-void ga_http_active_after_fork(void)
+GA_FORK_PATH void ga_http_active_after_fork(void)
 {
     for (int i = 0; i < GA_H1_M_COUNT; i++)     /* only what changes: a page written is copied */
         if (atomic_load_explicit(&ga_http_active[i], memory_order_relaxed) != 0)

@@ -432,6 +432,9 @@ static void ga__forget_parent(void)
     if (!ga__reset_pending)
         return;
     ga__reset_pending = 0;
+    /* The parent's wake descriptor was closed by ga_fd_after_fork; nothing reads ga__wake before
+     * the thread starts (a separate page: not written in a child that never starts one). */
+    atomic_store(&ga__wake, ga_own_pack(GA_OWN_NONE));
     ga__wake_retry_ms = 0;
     ga__drained = 0;
     memset(&ga_self, 0, sizeof ga_self);
@@ -458,7 +461,6 @@ GA_FORK_PATH void ga_exporter_after_fork(void)
         atomic_store(&ga__in_io, 0);
         atomic_store(&ga__flush_deadline_ms, 0);
         atomic_store(&ga__defer_until, 0);
-        atomic_store(&ga__wake, ga_own_pack(GA_OWN_NONE));   /* closed by ga_fd_after_fork */
     }
     if (!ga__reset_pending && st != GA_EXP_NONE)
         ga__reset_pending = 1;

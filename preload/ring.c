@@ -179,17 +179,26 @@ uint32_t ga_ring_capacity(void)
  * parent's ring is safe, and records other parent threads were filling at fork time are
  * gone with it. A fresh ring is mapped on first use, so a pre-forked worker that never
  * touches a socket costs nothing, and one that does never re-exports the parent's data. */
+GA_FORK_PATH void ga_ring_unmap(void)
+{
+    ga_ring *r = atomic_load_explicit(&ga__ring_map.ptr, memory_order_relaxed);
+    atomic_store(&ga__dropped, 0);
+    ga_map_once_reset(&ga__ring_map);
+    if (r != NULL)
+        munmap(r, ga__ring_bytes(ga__cap));
+}
+
+/* With MADV_WIPEONFORK the child's ring is already empty: only its capacity is written again
+ * (the header page is the one the child's first record writes anyway). */
 GA_FORK_PATH void ga_ring_after_fork(void)
 {
     ga_ring *r = atomic_load_explicit(&ga__ring_map.ptr, memory_order_relaxed);
-    if (atomic_load_explicit(&ga__dropped, memory_order_relaxed) != 0)
-        atomic_store(&ga__dropped, 0);
-    if (r != NULL && ga__wiped_on_fork) {
-        r->cap = ga__cap;               /* zero pages otherwise: head = tail = 0, every slot free */
-        r->mask = ga__cap - 1;
+    if (r == NULL || !ga__wiped_on_fork) {
+        ga_ring_unmap();
         return;
     }
-    ga_map_once_reset(&ga__ring_map);
-    if (r != NULL)
-        munmap(r, ga__ring_bytes(r->cap));
+    if (atomic_load_explicit(&ga__dropped, memory_order_relaxed) != 0)
+        atomic_store(&ga__dropped, 0);
+    r->cap = ga__cap;                   /* zero pages otherwise: head = tail = 0, every slot free */
+    r->mask = ga__cap - 1;
 }

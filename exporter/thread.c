@@ -392,11 +392,17 @@ GA_FORK_PATH void ga_exporter_flush_at_exit(unsigned ms)
     if (st == GA_EXP_DEFERRED) {
         int saved = errno;
         if (ga__may_defer(ga_mono_ms())) {
-            ga__drop_queued();
-            errno = saved;
-            return;
+            /* Closed for good first, so that no other thread starts a consumer while this one
+             * takes the records off the ring (one consumer at a time); records made after this
+             * stay queued until the process ends. */
+            if (atomic_compare_exchange_strong(&ga__state, &st, GA_EXP_PARKED)) {
+                ga__drop_queued();
+                errno = saved;
+                return;
+            }
+        } else {
+            ga__start(GA_EXP_DEFERRED);     /* a collector may be back: export as usual */
         }
-        ga__start(GA_EXP_DEFERRED);     /* a collector may be back: export as usual */
         errno = saved;
     }
     if (atomic_load(&ga__state) != GA_EXP_RUNNING)

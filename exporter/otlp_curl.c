@@ -119,9 +119,10 @@ static void ga__load_locked(void)
 static int ga__https_configured(void)
 {
     static ga_otlp_cfg c;           /* the barrier runs once per process */
-    int sig[2] = {GA_OTLP_TRACES, GA_OTLP_METRICS};
-    unsigned on[2] = {ga_cfg.traces_exporters, ga_cfg.metrics_exporters};
-    for (int i = 0; i < 2; i++) {
+    int sig[3] = {GA_OTLP_TRACES, GA_OTLP_METRICS, GA_OTLP_LOGS};
+    unsigned on[3] = {ga_cfg.traces_exporters, ga_cfg.metrics_exporters,
+                      ga_cfg.logs_capture ? ga_cfg.logs_exporters : 0};
+    for (int i = 0; i < 3; i++) {
         if (!(on[i] & GA_EXP_OTLP))
             continue;
         ga_otlp_cfg_load(sig[i], &c);
@@ -137,25 +138,7 @@ int ga_otlp_curl_settled(void)
     return st == L_OK || st == L_FAILED;
 }
 
-/* Was every OTLP endpoint of this process unreachable when last tried (otlp_health.h)? Then
- * the exit flush connects to none of them, or finds out with a plain TCP probe first: libcurl
- * is not loaded here just in case (a fork storm's children would each load it to fail). */
-static int ga__all_failing(void)
-{
-    static ga_otlp_cfg c;           /* the barrier runs once per process */
-    int sig[2] = {GA_OTLP_TRACES, GA_OTLP_METRICS};
-    unsigned on[2] = {ga_cfg.traces_exporters, ga_cfg.metrics_exporters};
-    for (int i = 0; i < 2; i++) {
-        if (!(on[i] & GA_EXP_OTLP))
-            continue;
-        ga_otlp_cfg_load(sig[i], &c);
-        if (!ga_otlp_health_failing(c.url))
-            return 0;
-    }
-    return 1;
-}
-
-void ga_otlp_http_exit_barrier(void)
+GA_FORK_PATH void ga_otlp_http_exit_barrier(void)
 {
     if (!((ga_cfg.traces_exporters | ga_cfg.metrics_exporters) & GA_EXP_OTLP) || ga_cfg.disabled)
         return;
@@ -170,7 +153,7 @@ void ga_otlp_http_exit_barrier(void)
     int saved = errno;
     /* A process that never loaded libcurl because its collectors are down does not load it
      * now just to fail: the exit flush will not try them (otlp_health.h). */
-    if (!ga_otlp_curl_settled() && ga__all_failing()) {
+    if (!ga_otlp_curl_settled() && ga_otlp_health_all_failing()) {
         errno = saved;
         return;
     }

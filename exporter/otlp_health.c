@@ -5,7 +5,9 @@
  * itself, and a race between two members costs at most one extra connection attempt. */
 #include <string.h>
 #include "exporter/otlp_health.h"
+#include "exporter/otlp_config.h"
 #include "exporter/otlp_http.h"
+#include "preload/config.h"
 #include "preload/family.h"
 
 static ga_family ga__local;             /* a process without a family page */
@@ -71,6 +73,74 @@ int ga_otlp_health_down(const char *url, uint64_t now)
     ga_family_ep *e = ga__ep(ga_otlp_health_key(url), 0);
     return e != NULL && atomic_load_explicit(&e->failures, memory_order_relaxed) != 0 &&
            (now < atomic_load(&e->down_until) || now < atomic_load(&e->probe_until));
+}
+
+/* The health keys of the signals exported over OTLP (0 = not exported), read from the
+ * configuration once per process (the configuration never changes; a child inherits them). */
+static _Atomic uint64_t ga__keys[GA_OTLP_NSIG];
+static _Atomic int ga__keys_set;
+
+static void ga__keys_load(void)
+{
+    static ga_otlp_cfg c;           /* 6 KB: not on an application thread's stack */
+    unsigned on[GA_OTLP_NSIG] = { ga_cfg.traces_exporters, ga_cfg.metrics_exporters,
+                                  ga_cfg.logs_capture ? ga_cfg.logs_exporters : 0 };
+    for (int i = 0; i < GA_OTLP_NSIG; i++) {
+        uint64_t k = 0;
+        if (on[i] & GA_EXP_OTLP) {
+            ga_otlp_cfg_load(i, &c);
+            k = ga_otlp_health_key(c.url);
+        }
+        atomic_store(&ga__keys[i], k);
+    }
+    atomic_store(&ga__keys_set, 1);
+}
+
+void ga_otlp_health_prime(void)
+{
+    if (!atomic_load_explicit(&ga__keys_set, memory_order_acquire))
+        ga__keys_load();
+}
+
+GA_FORK_PATH int ga_otlp_health_all_failing(void)
+{
+    ga_otlp_health_prime();
+    for (int i = 0; i < GA_OTLP_NSIG; i++) {
+        uint64_t k = atomic_load_explicit(&ga__keys[i], memory_order_relaxed);
+        if (k == 0)
+            continue;
+        ga_family_ep *e = ga__ep(k, 0);
+        if (e == NULL || atomic_load_explicit(&e->failures, memory_order_relaxed) == 0)
+            return 0;
+    }
+    return 1;
+}
+
+GA_FORK_PATH int ga_otlp_health_all_down(uint64_t now, uint64_t *until)
+{
+    unsigned all = ga_cfg.traces_exporters | ga_cfg.metrics_exporters |
+                   (ga_cfg.logs_capture ? ga_cfg.logs_exporters : 0);
+    if (atomic_load_explicit(&ga_family_page, memory_order_acquire) == NULL ||
+        (all & ~(unsigned)GA_EXP_OTLP) != 0 || !(all & GA_EXP_OTLP))
+        return 0;
+    ga_otlp_health_prime();
+    uint64_t first = UINT64_MAX;
+    for (int i = 0; i < GA_OTLP_NSIG; i++) {
+        uint64_t k = atomic_load_explicit(&ga__keys[i], memory_order_relaxed);
+        if (k == 0)
+            continue;
+        ga_family_ep *e = ga__ep(k, 0);
+        if (e == NULL || atomic_load_explicit(&e->failures, memory_order_relaxed) == 0)
+            return 0;
+        uint64_t down = atomic_load(&e->down_until), probe = atomic_load(&e->probe_until);
+        uint64_t t = down > probe ? down : probe;
+        if (now >= t)
+            return 0;
+        if (t < first)
+            first = t;
+    }
+    *until = first;
+    return 1;
 }
 
 int ga_otlp_health_failing(const char *url)

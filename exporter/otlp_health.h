@@ -28,6 +28,23 @@ int ga_otlp_health_failing(const char *url);
  * for ga_otlp_backoff_ms(consecutive failures, rnd). */
 void ga_otlp_health_report(const char *url, int reachable, uint64_t now, uint64_t rnd);
 
+/* 1 when this process exports only over OTLP (traces, metrics, captured logs: no console, no
+ * Prometheus) and every collector it exports to is known down at `now` by its fork family
+ * (ga_otlp_health_down); *until is then the earliest time one of them may be tried again.
+ * 0 otherwise, and always without a family page. Any thread (atomic loads only once the
+ * endpoints' keys are known; the first call in a process reads their configuration). Used to
+ * keep a forked child that would have nothing to send from starting its exporter thread. */
+int ga_otlp_health_all_down(uint64_t now, uint64_t *until);
+
+/* 1 when every collector this process exports to over OTLP (traces, metrics, captured logs)
+ * was unreachable when last tried (ga_otlp_health_failing), whether or not its back-off is
+ * over; 1 as well when none is OTLP. Any thread, like ga_otlp_health_all_down. */
+int ga_otlp_health_all_failing(void);
+
+/* Read the OTLP endpoints' keys now (exporter thread, at its start), so that the children
+ * forked from this process inherit them instead of each parsing the configuration again. */
+void ga_otlp_health_prime(void);
+
 /* The key of `url`: a hash of its scheme://host:port (never 0). */
 uint64_t ga_otlp_health_key(const char *url);
 

@@ -260,7 +260,7 @@ static int ga__open(void)
         return -1;
     ga__blrp_load(&G.blrp);
     ga_otlp_cfg_load(GA_OTLP_LOGS, &G.cfg);
-    (void)ga_otlp_http_prepare();
+    (void)ga_otlp_http_warm(&G.cfg);    /* libcurl not loaded for a collector that refuses */
     G.on = 1;
     return 0;
 }

@@ -10,6 +10,7 @@
  * arriving after its segment was decided (an asynchronous server parenting a call on a request
  * already answered, a second visit of the same trace) follows the decision. */
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include "exporter/tail.h"
 #include "exporter/exporter.h"
@@ -321,6 +322,9 @@ void ga_tail_final(void)
 
 void ga_tail_after_fork(void)
 {
-    memset(&S, 0, sizeof S);            /* the parent's buffer is forgotten, never freed; the */
-    memset(&ga_tail_self, 0, sizeof ga_tail_self);  /* child's thread opens anew */
+    /* The parent's buffer is forgotten, never freed; the child's thread opens anew. Without
+     * tail sampling only the fields before `kept` were written: the 17 KB table is left alone
+     * (zero already, and each page written would be one more copy per forked child). */
+    memset(&S, 0, S.mode != 0 ? sizeof S : offsetof(__typeof__(S), kept));
+    memset(&ga_tail_self, 0, sizeof ga_tail_self);
 }

@@ -20,6 +20,7 @@
 #include "exporter/components.h"
 #include "exporter/logs.h"
 #include "exporter/memo.h"
+#include "exporter/otlp_health.h"
 #include "exporter/resource.h"
 #include "exporter/tail.h"
 #include "preload/config.h"
@@ -31,12 +32,15 @@
 extern void ga_otlp_http_exit_barrier(void) __attribute__((weak));
 ga_logs_stats ga_logs_self;
 
-enum { GA_EXP_NONE = 0, GA_EXP_RUNNING, GA_EXP_FAILED, GA_EXP_PARKED };
+/* DEFERRED: a forked child whose every collector is known down by its family (otlp_health.h)
+ * queues its records without starting a thread; below RUNNING = the thread is not started. */
+enum { GA_EXP_NONE = 0, GA_EXP_DEFERRED, GA_EXP_RUNNING, GA_EXP_FAILED, GA_EXP_PARKED };
 #define GA_MAX_POLL 32
 #define GA_IDLE_MAX_MS 100
 
 ga_self_stats ga_self;
 static _Atomic int ga__state;
+static _Atomic uint64_t ga__defer_until;   /* DEFERRED: look again at this CLOCK_MONOTONIC ms */
 static _Atomic int ga__flush_req;
 static _Atomic unsigned ga__flush_ms;
 static _Atomic uint64_t ga__flush_deadline_ms;  /* CLOCK_MONOTONIC ms, set by the exiting thread */
@@ -263,6 +267,7 @@ static void *ga__main(void *arg)
     pthread_setname_np(pthread_self(), "genesis-export");
     ga_resource_build(&ga_res);
     ga__open_components();
+    ga_otlp_health_prime();         /* for the children forked from now on */
     int idle_ms = 1;
     for (;;) {
         uint64_t n = ga__drain();
@@ -279,14 +284,21 @@ static void *ga__main(void *arg)
     return NULL;
 }
 
-void ga_exporter_ensure(void)
+/* The parent's exporter-side state (components, memo, tail sampler, self-metrics) is reset
+ * when this process starts its own thread, not at fork: it is read by that thread only, and a
+ * child that never starts one (it exits first, or its collectors are known down) then writes
+ * none of those pages, each of which the kernel would copy for it. */
+static int ga__reset_pending;
+static void ga__forget_parent(void);
+
+/* Start the thread; `from` is the state the caller saw (NONE or DEFERRED): one caller wins. */
+static void ga__start(int from)
 {
-    if (ga_likely(atomic_load_explicit(&ga__state, memory_order_relaxed) != GA_EXP_NONE))
-        return;
-    int expected = GA_EXP_NONE;
+    int expected = from;
     if (!atomic_compare_exchange_strong(&ga__state, &expected, GA_EXP_RUNNING))
         return;
     int saved = errno;
+    ga__forget_parent();
     ga_family_ensure();             /* before any child can be forked from what we learn */
     sem_init(&ga__flush_done, 0, 0);
     atomic_store(&ga__wake, ga_own_pack(ga__wake_new()));
@@ -313,8 +325,86 @@ void ga_exporter_ensure(void)
     errno = saved;
 }
 
-void ga_exporter_flush_at_exit(unsigned ms)
+/* May the thread stay unstarted? Only while every collector is known down (a forked child of
+ * a family that already found them so: its thread would only drop what it drains) and the
+ * ring is less than half full (a busy child is long-lived enough to be worth its thread: it
+ * then aggregates its metrics for when the collector is back). */
+GA_FORK_PATH static int ga__may_defer(uint64_t now)
 {
+    uint64_t until;
+    if (!ga_otlp_health_all_down(now, &until))
+        return 0;
+    uint32_t cap = ga_ring_capacity();
+    if (cap != 0 && ga_ring_depth() > cap / 2)
+        return 0;
+    atomic_store(&ga__defer_until, until);
+    return 1;
+}
+
+GA_FORK_PATH static void ga__ensure_slow(int st)
+{
+    uint64_t now = ga_mono_ms();
+    if (st == GA_EXP_DEFERRED && now < atomic_load_explicit(&ga__defer_until, memory_order_relaxed)) {
+        uint32_t cap = ga_ring_capacity();
+        if (cap == 0 || ga_ring_depth() <= cap / 2)
+            return;
+    }
+    int saved = errno;
+    if (ga__may_defer(now)) {
+        if (st == GA_EXP_NONE)
+            atomic_compare_exchange_strong(&ga__state, &st, GA_EXP_DEFERRED);
+    } else {
+        ga__start(st);
+    }
+    errno = saved;
+}
+
+void ga_exporter_ensure(void)
+{
+    int st = atomic_load_explicit(&ga__state, memory_order_relaxed);
+    if (ga_likely(st >= GA_EXP_RUNNING))
+        return;
+    ga__ensure_slow(st);
+}
+
+/* Exit with the thread never started and every collector known down: what is queued is taken
+ * off the ring and counted as dropped, here, without starting or waking anything. */
+GA_FORK_PATH static void ga__drop_queued(void)
+{
+    if (ga__reset_pending) {            /* the parent's counts are not ours */
+        ga__drained = 0;
+        memset(&ga_self, 0, sizeof ga_self);
+    }
+    ga_rec *r;
+    while ((r = ga_ring_peek()) != NULL) {
+        if (ga_rec_is_span(r) && (r->h.trace_flags & GA_TF_SAMPLED))
+            ga_self.spans_dropped_export++;
+        ga__drained++;
+        ga_ring_release(r);
+    }
+    ga_self.dropped_queue_full = ga_ring_dropped();
+    ga_self.operations = ga__drained + ga_self.dropped_queue_full;
+}
+
+GA_FORK_PATH void ga_exporter_flush_at_exit(unsigned ms)
+{
+    int st = atomic_load(&ga__state);
+    if (st == GA_EXP_DEFERRED) {
+        int saved = errno;
+        if (ga__may_defer(ga_mono_ms())) {
+            /* Closed for good first, so that no other thread starts a consumer while this one
+             * takes the records off the ring (one consumer at a time); records made after this
+             * stay queued until the process ends. */
+            if (atomic_compare_exchange_strong(&ga__state, &st, GA_EXP_PARKED)) {
+                ga__drop_queued();
+                errno = saved;
+                return;
+            }
+        } else {
+            ga__start(GA_EXP_DEFERRED);     /* a collector may be back: export as usual */
+        }
+        errno = saved;
+    }
     if (atomic_load(&ga__state) != GA_EXP_RUNNING)
         return;
     atomic_store(&ga__flush_ms, ms);
@@ -343,18 +433,14 @@ void ga_exporter_flush_at_exit(unsigned ms)
 
 int ga_exporter_forked_from_running;
 
-void ga_exporter_after_fork(void)
+static void ga__forget_parent(void)
 {
-    /* A parent whose thread was running may not have opened its components yet (a scheduling
-     * delay): its child must still treat them as the parent's (the Prometheus port). */
-    ga_exporter_forked_from_running = ga_exporter_forked_from_running ||
-        atomic_load(&ga__state) != GA_EXP_NONE;
-    atomic_store(&ga__state, GA_EXP_NONE);
-    atomic_store(&ga__flush_req, 0);
-    atomic_store(&ga__closing, 0);
-    atomic_store(&ga__in_io, 0);
-    atomic_store(&ga__flush_deadline_ms, 0);
-    atomic_store(&ga__wake, ga_own_pack(GA_OWN_NONE));   /* closed by ga_fd_after_fork */
+    if (!ga__reset_pending)
+        return;
+    ga__reset_pending = 0;
+    /* The parent's wake descriptor was closed by ga_fd_after_fork; nothing reads ga__wake before
+     * the thread starts (a separate page: not written in a child that never starts one). */
+    atomic_store(&ga__wake, ga_own_pack(GA_OWN_NONE));
     ga__wake_retry_ms = 0;
     ga__drained = 0;
     memset(&ga_self, 0, sizeof ga_self);
@@ -365,4 +451,23 @@ void ga_exporter_after_fork(void)
         if (ga_all_components[i] != NULL && ga_all_components[i]->after_fork)
             ga_all_components[i]->after_fork();
     ga__ncomp = 0;
+}
+
+GA_FORK_PATH void ga_exporter_after_fork(void)
+{
+    /* A parent whose thread was running may not have opened its components yet (a scheduling
+     * delay): its child must still treat them as the parent's (the Prometheus port). */
+    int st = atomic_load(&ga__state);
+    if (st >= GA_EXP_RUNNING && !ga_exporter_forked_from_running)
+        ga_exporter_forked_from_running = 1;
+    if (st != GA_EXP_NONE) {
+        atomic_store(&ga__state, GA_EXP_NONE);
+        atomic_store(&ga__flush_req, 0);
+        atomic_store(&ga__closing, 0);
+        atomic_store(&ga__in_io, 0);
+        atomic_store(&ga__flush_deadline_ms, 0);
+        atomic_store(&ga__defer_until, 0);
+    }
+    if (!ga__reset_pending && st != GA_EXP_NONE)
+        ga__reset_pending = 1;
 }

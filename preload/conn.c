@@ -148,12 +148,18 @@ uint64_t ga_conn_refused(void) { return atomic_load_explicit(&ga__refused, memor
 
 /* The parent's slots stay mapped (a thread of the parent may have held one at fork time:
  * its lock would never be released here); the child builds its own free list lazily. */
-void ga_conn_after_fork(void)
+GA_FORK_PATH void ga_conn_after_fork(void)
 {
+    /* Only what changes: every page written here is one the kernel copies for the child. */
     for (int i = 0; i < GA_CONN_CHUNKS; i++)
-        atomic_store(&ga__chunks[i], NULL);
-    atomic_store(&ga__free, 0);
-    atomic_store(&ga__in_use, 0);
-    atomic_store(&ga__refused, 0);
-    atomic_store(&ga__chunk_lock, 0);
+        if (atomic_load(&ga__chunks[i]) != NULL)
+            atomic_store(&ga__chunks[i], NULL);
+    if (atomic_load(&ga__free) != 0)
+        atomic_store(&ga__free, 0);
+    if (atomic_load(&ga__in_use) != 0)
+        atomic_store(&ga__in_use, 0);
+    if (atomic_load(&ga__refused) != 0)
+        atomic_store(&ga__refused, 0);
+    if (atomic_load(&ga__chunk_lock) != 0)
+        atomic_store(&ga__chunk_lock, 0);
 }

@@ -68,7 +68,7 @@ void ga_random_span_id(uint8_t id[8])
     memcpy(id, &a, 8);
 }
 
-void ga_context_after_fork(void)
+GA_FORK_PATH void ga_context_after_fork(void)
 {
     atomic_fetch_add(&ga_fork_generation, 1);
     memset(&ga_tls_active, 0, sizeof ga_tls_active);

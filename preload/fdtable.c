@@ -15,11 +15,26 @@
 
 ga_fd *_Atomic ga_fd_chunks[GA_FD_TOP];
 static _Atomic unsigned ga__top_used;     /* highest chunk index allocated + 1 */
+/* Highest descriptor number + 1 handed out by ga_fd_get, the door of every entry that can
+ * become a socket, one of ours, or hold a pending connect or parser: the entries above it are
+ * as mapped (zero) or merely marked OTHER, and the fork handler does not look at them (reading
+ * a page the process never touched costs a page fault in each forked child). */
+static _Atomic unsigned ga__hwm;
+
+static void ga__hwm_raise(unsigned n)
+{
+    unsigned cur = atomic_load_explicit(&ga__hwm, memory_order_relaxed);
+    while (cur < n && !atomic_compare_exchange_weak_explicit(&ga__hwm, &cur, n, memory_order_relaxed,
+                                                              memory_order_relaxed))
+        ;
+}
 
 ga_fd *ga_fd_get(int fd)
 {
     if ((unsigned)fd >= GA_FD_MAX)
         return NULL;
+    if (ga_unlikely((unsigned)fd >= atomic_load_explicit(&ga__hwm, memory_order_relaxed)))
+        ga__hwm_raise((unsigned)fd + 1);
     ga_fd *e = ga_fd_peek(fd);
     if (e != NULL)
         return e;
@@ -247,37 +262,54 @@ void ga_fd_closed_range(unsigned first, unsigned last)
  * not settle it, up to GA_FD_RESYNC chunks: it joins at the next request. A TLS stream stays
  * unparsed; the byte totals start from zero (the parent reports its own). */
 #define GA_FD_RESYNC 16
-static void ga__inherit(ga_fd *e)
+/* Store only what changes: an entry written in the child is a page the kernel copies, and a
+ * child of a fork storm would otherwise copy the whole table it inherited. */
+static inline void ga__set8(_Atomic uint8_t *p, uint8_t v)
 {
-    int proto = atomic_load_explicit(&e->proto, memory_order_relaxed);
-    if (ga_fd_state(e) != GA_FD_SOCKET || e->socktype != SOCK_STREAM || proto == GA_PROTO_TLS) {
-        atomic_store_explicit(&e->proto, proto == GA_PROTO_TLS ? GA_PROTO_TLS : GA_PROTO_NONE,
-                              memory_order_relaxed);
-        return;
-    }
-    atomic_store_explicit(&e->proto, GA_PROTO_UNKNOWN, memory_order_relaxed);
-    atomic_store_explicit(&e->resync, GA_FD_RESYNC, memory_order_relaxed);
-    atomic_store_explicit(&e->bytes_in, 0, memory_order_relaxed);
-    atomic_store_explicit(&e->bytes_out, 0, memory_order_relaxed);
+    if (atomic_load_explicit(p, memory_order_relaxed) != v)
+        atomic_store_explicit(p, v, memory_order_relaxed);
 }
 
-void ga_fd_after_fork(void)
+static inline void ga__set64(_Atomic uint64_t *p, uint64_t v)
+{
+    if (atomic_load_explicit(p, memory_order_relaxed) != v)
+        atomic_store_explicit(p, v, memory_order_relaxed);
+}
+
+static void ga__inherit(ga_fd *e)
+{
+    if (ga_fd_state(e) == GA_FD_UNKNOWN)
+        return;                     /* never seen: classified (and reset) at its first use */
+    int proto = atomic_load_explicit(&e->proto, memory_order_relaxed);
+    if (ga_fd_state(e) != GA_FD_SOCKET || e->socktype != SOCK_STREAM || proto == GA_PROTO_TLS) {
+        ga__set8(&e->proto, proto == GA_PROTO_TLS ? GA_PROTO_TLS : GA_PROTO_NONE);
+        return;
+    }
+    ga__set8(&e->proto, GA_PROTO_UNKNOWN);
+    ga__set8(&e->resync, GA_FD_RESYNC);
+    ga__set64(&e->bytes_in, 0);
+    ga__set64(&e->bytes_out, 0);
+}
+
+GA_FORK_PATH void ga_fd_after_fork(void)
 {
     unsigned used = atomic_load(&ga__top_used);
+    unsigned hwm = atomic_load(&ga__hwm);
     for (unsigned top = 0; top < used; top++) {
         ga_fd *c = atomic_load_explicit(&ga_fd_chunks[top], memory_order_relaxed);
         if (c == NULL)
             continue;
-        for (unsigned i = 0; i < GA_FD_CHUNK; i++) {
+        for (unsigned i = 0; i < GA_FD_CHUNK && top * GA_FD_CHUNK + i < hwm; i++) {
             if (ga_fd_state(&c[i]) == GA_FD_INTERNAL) {
                 int saved = errno;
                 syscall(SYS_close, (int)(top * GA_FD_CHUNK + i));
                 errno = saved;
                 ga__reset(&c[i], GA_FD_OTHER, 0, 0, GA_ROLE_NONE);
             }
-            atomic_store_explicit(&c[i].pending, 0, memory_order_relaxed);
+            ga__set8(&c[i].pending, 0);
             /* The parent's parser states may be locked by threads that do not exist here. */
-            atomic_store_explicit(&c[i].conn, NULL, memory_order_relaxed);
+            if (atomic_load_explicit(&c[i].conn, memory_order_relaxed) != NULL)
+                atomic_store_explicit(&c[i].conn, NULL, memory_order_relaxed);
             ga__inherit(&c[i]);
         }
     }

@@ -15,6 +15,10 @@
 #define GA_TLS      __thread __attribute__((tls_model("initial-exec")))
 #define ga_likely(x)   __builtin_expect(!!(x), 1)
 #define ga_unlikely(x) __builtin_expect(!!(x), 0)
+/* Code that runs in a forked child between fork and its first record, and at exit: placed
+ * together (.text.unlikely), so that a child — which maps every code page it runs anew, one
+ * page fault each — touches a few pages of it rather than one per module. */
+#define GA_FORK_PATH __attribute__((cold))
 #define GA_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Spin-wait hint for the few bounded busy-waits the library does. */

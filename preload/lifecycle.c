@@ -31,7 +31,7 @@ extern char *program_invocation_short_name;
 /* Child after fork (not vfork, not posix_spawn: those never run atfork handlers). The
  * child has only the forking thread; the parent's exporter thread and its data stay with
  * the parent. */
-static void ga__after_fork_child(void)
+GA_FORK_PATH static void ga__after_fork_child(void)
 {
     int saved = errno;
     ga_context_after_fork();
@@ -45,7 +45,7 @@ static void ga__after_fork_child(void)
 
 /* Runs after the application's own atexit handlers (ours was registered first). Bounded
  * by GENESIS_EXIT_FLUSH_MS; _exit() and fatal signals skip it, losing only telemetry. */
-static void ga__at_exit(void)
+GA_FORK_PATH static void ga__at_exit(void)
 {
     int saved = errno;
     ga_exporter_flush_at_exit(ga_cfg.exit_flush_ms);

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include "preload/map_once.h"
+#include "preload/ga.h"
 #include "preload/log.h"
 
 static uint64_t ga__now_ns(void)
@@ -88,7 +89,7 @@ void *ga_map_once_get(ga_map_once *m, size_t bytes, ga_map_once_init_fn init, vo
     return p;
 }
 
-void ga_map_once_reset(ga_map_once *m)
+GA_FORK_PATH void ga_map_once_reset(ga_map_once *m)
 {
     atomic_store(&m->ptr, NULL);
     atomic_store(&m->turn, 0);

@@ -24,7 +24,7 @@ void ga_proto_init(int propagate)
     }
 }
 
-void ga_proto_after_fork(void)
+GA_FORK_PATH void ga_proto_after_fork(void)
 {
     ga_foreach_plugin(p)
         if (p != NULL && p->after_fork != NULL)

@@ -1,4 +1,5 @@
 /* ring.c — bounded MPSC record queue (contract in ring.h). */
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "preload/ring.h"
@@ -46,11 +47,24 @@ static size_t ga__ring_bytes(uint32_t cap)
     return sizeof(ga_ring) + (size_t)cap * sizeof(ga_slot);
 }
 
+/* The ring comes to a forked child as fresh zero pages (MADV_WIPEONFORK, Linux 4.14): fork does
+ * not copy its page tables, and the child neither unmaps the parent's ring nor maps its own —
+ * zero pages are an empty ring (see above) once the capacity is written again. 0: the kernel
+ * refused, and the child unmaps it and maps its own on first use. */
+static int ga__wiped_on_fork;
+static uint32_t ga__cap;
+
 static void ga__ring_init(void *region, void *arg)
 {
     ga_ring *r = region;
     r->cap = *(const uint32_t *)arg;
     r->mask = r->cap - 1;
+    ga__cap = r->cap;
+#ifdef MADV_WIPEONFORK
+    int saved = errno;
+    ga__wiped_on_fork = madvise(region, ga__ring_bytes(r->cap), MADV_WIPEONFORK) == 0;
+    errno = saved;
+#endif
 }
 
 /* Mapped on first use (map_once.h): by one thread, the others arriving meanwhile wait for
@@ -165,11 +179,26 @@ uint32_t ga_ring_capacity(void)
  * parent's ring is safe, and records other parent threads were filling at fork time are
  * gone with it. A fresh ring is mapped on first use, so a pre-forked worker that never
  * touches a socket costs nothing, and one that does never re-exports the parent's data. */
-void ga_ring_after_fork(void)
+GA_FORK_PATH void ga_ring_unmap(void)
 {
     ga_ring *r = atomic_load_explicit(&ga__ring_map.ptr, memory_order_relaxed);
     atomic_store(&ga__dropped, 0);
     ga_map_once_reset(&ga__ring_map);
     if (r != NULL)
-        munmap(r, ga__ring_bytes(r->cap));
+        munmap(r, ga__ring_bytes(ga__cap));
+}
+
+/* With MADV_WIPEONFORK the child's ring is already empty: only its capacity is written again
+ * (the header page is the one the child's first record writes anyway). */
+GA_FORK_PATH void ga_ring_after_fork(void)
+{
+    ga_ring *r = atomic_load_explicit(&ga__ring_map.ptr, memory_order_relaxed);
+    if (r == NULL || !ga__wiped_on_fork) {
+        ga_ring_unmap();
+        return;
+    }
+    if (atomic_load_explicit(&ga__dropped, memory_order_relaxed) != 0)
+        atomic_store(&ga__dropped, 0);
+    r->cap = ga__cap;                   /* zero pages otherwise: head = tail = 0, every slot free */
+    r->mask = ga__cap - 1;
 }

@@ -33,8 +33,14 @@ uint32_t ga_ring_depth(void);
 /* Records dropped because the ring was full, since process start (or since fork). */
 uint64_t ga_ring_dropped(void);
 
-/* Child after fork: forget everything in flight (the parent exports its own records). */
+/* Child after fork: forget everything in flight (the parent exports its own records). The
+ * ring was wiped by the kernel at fork (MADV_WIPEONFORK) when it could be: it is then kept,
+ * empty; otherwise it is unmapped and a new one is mapped on first use. */
 void ga_ring_after_fork(void);
+
+/* Unmap the ring (a new one is mapped on first use). Only while no other thread uses it: a
+ * child after fork whose ring was not wiped, and tests. */
+void ga_ring_unmap(void);
 
 /* For tests: the capacity in slots (0 before first use). */
 uint32_t ga_ring_capacity(void);

@@ -215,7 +215,7 @@ rd_kafka_t *ga_kf_queue_owner(rd_kafka_queue_t *q)
     return t != NULL && q != NULL && t->q == q ? t->q_rk : NULL;
 }
 
-void ga_kf_process_after_fork(void)
+GA_FORK_PATH void ga_kf_process_after_fork(void)
 {
     if (ga__t != NULL)
         ga__t->open = 0;                    /* the parent ends and reports it */

@@ -7,6 +7,7 @@
  * simply finds no hint (a root span instead of a child: telemetry only). */
 #include <stdatomic.h>
 #include <string.h>
+#include "preload/ga.h"
 #include "plugins/nats/nats_hint.h"
 
 enum { GA__FREE = 0, GA__BUSY = 1 };    /* READY = sequence << 1 | 1 ... never 0 or 1 */
@@ -84,9 +85,12 @@ int ga_nats_hint_take(uint32_t subj_hash, uint64_t body, uint64_t now_ns, ga_spa
     return fresh;
 }
 
-void ga_nats_hint_after_fork(void)
+GA_FORK_PATH void ga_nats_hint_after_fork(void)
 {
+    /* Only what changes: every page written here is one the kernel copies for the child. */
     for (int i = 0; i < GA_NATS_HINTS; i++)
-        atomic_store_explicit(&ga__hints[i].state, GA__FREE, memory_order_relaxed);
-    atomic_store_explicit(&ga__live, 0, memory_order_relaxed);
+        if (atomic_load_explicit(&ga__hints[i].state, memory_order_relaxed) != GA__FREE)
+            atomic_store_explicit(&ga__hints[i].state, GA__FREE, memory_order_relaxed);
+    if (atomic_load_explicit(&ga__live, memory_order_relaxed) != 0)
+        atomic_store_explicit(&ga__live, 0, memory_order_relaxed);
 }

@@ -32,7 +32,7 @@ static void ga__init(void)
     ga__libnats = ga_var_bool(&ga__vars[GA_NV_LIBNATS]);
 }
 
-static void ga__after_fork(void)
+GA_FORK_PATH static void ga__after_fork(void)
 {
     ga_nats_hint_after_fork();
 }

@@ -1,14 +1,17 @@
 /* fork_storm.c — many children forked without exec, each doing a little socket work and
  * returning through exit() (so the library's exit flush runs in every one of them).
  *
- * Usage: fork_storm <children> <at once> <port> [parent-first|-] [maps]
+ * Usage: fork_storm <children> <at once> <port> [parent-first|-] [maps] [threads]
  * Each child connects once to 127.0.0.1:<port> (a port nobody listens on: refused), sends and
  * receives one byte over a socketpair, and exits 0 when both went as expected. At most <at once>
  * children run at the same time. With `parent-first` the parent makes the same connect before its
  * first fork (so the library is already active in it when the storm starts). Prints
  * "children ok <n>" and exits 0 when every child exited 0; otherwise prints what went wrong and
  * exits 1. With `maps`, then prints whether libcurl is mapped in the parent ("libcurl mapped" /
- * "libcurl not mapped"): every child forked from it would have carried it. */
+ * "libcurl not mapped"): every child forked from it would have carried it. With `threads`, each
+ * child counts its threads (/proc/self/task) after its socket work, and the parent then prints
+ * "children with a second thread <k>" (the library's exporter thread, if the child started one). */
+#include <dirent.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -47,12 +50,31 @@ static int pair_echo(void)
     return ok;
 }
 
-static int reap(int *bad)
+/* Threads of this process, from /proc/self/task (no socket: nothing the library records). */
+static int thread_count(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+#define EXIT_THREADED 10        /* a child that was fine but had a second thread */
+
+static int reap(int *bad, int *threaded)
 {
     int st;
     pid_t p = wait(&st);
     if (p < 0)
         return 0;
+    if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_THREADED) {
+        (*threaded)++;
+        return 1;
+    }
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
         if (*bad < 5)
             fprintf(stderr, "child %d: %s %d\n", (int)p, WIFEXITED(st) ? "exit" : "signal",
@@ -65,7 +87,7 @@ static int reap(int *bad)
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: fork_storm <children> <at once> <port> [parent-first]\n");
+        fprintf(stderr, "usage: fork_storm <children> <at once> <port> [parent-first|-] [maps] [threads]\n");
         return 2;
     }
     int n = atoi(argv[1]), jobs = atoi(argv[2]), port = atoi(argv[3]);
@@ -75,28 +97,37 @@ int main(int argc, char **argv)
         fprintf(stderr, "parent: connect to %d was not refused\n", port);
         return 1;
     }
+    int maps = 0, threads = 0;
+    for (int i = 5; i < argc; i++) {
+        maps |= strcmp(argv[i], "maps") == 0;
+        threads |= strcmp(argv[i], "threads") == 0;
+    }
     fflush(stdout);
-    int running = 0, bad = 0;
+    int running = 0, bad = 0, threaded = 0;
     for (int i = 0; i < n; i++) {
-        while (running >= jobs && reap(&bad))
+        while (running >= jobs && reap(&bad, &threaded))
             running--;
         pid_t p = fork();
         if (p < 0) {
             perror("fork");
             return 1;
         }
-        if (p == 0)
-            exit(refused_connect(port) && pair_echo() ? 0 : 3);
+        if (p == 0) {
+            int ok = refused_connect(port) && pair_echo();
+            exit(!ok ? 3 : threads && thread_count() > 1 ? EXIT_THREADED : 0);
+        }
         running++;
     }
-    while (running > 0 && reap(&bad))
+    while (running > 0 && reap(&bad, &threaded))
         running--;
     if (bad) {
         printf("children failed %d of %d\n", bad, n);
         return 1;
     }
     printf("children ok %d\n", n);
-    if (argc > 5 && strcmp(argv[5], "maps") == 0) {
+    if (threads)
+        printf("children with a second thread %d\n", threaded);
+    if (maps) {
         FILE *m = fopen("/proc/self/maps", "r");
         char line[512];
         int curl = 0;

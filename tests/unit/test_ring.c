@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 #include "preload/config.h"
 #include "preload/ring.h"
@@ -23,7 +25,7 @@ static void put(uint32_t tid, uint64_t seq)
 static void test_fifo_and_full(void **state)
 {
     (void)state;
-    ga_ring_after_fork();                        /* fresh ring */
+    ga_ring_unmap();                             /* fresh ring */
     ga_cfg.queue_size = 8;
     for (uint64_t i = 0; i < 10; i++)
         put(1, i);
@@ -89,7 +91,7 @@ static void *producer(void *arg)
 static void test_concurrent(void **state)
 {
     (void)state;
-    ga_ring_after_fork();
+    ga_ring_unmap();
     ga_cfg.queue_size = 256;
     pthread_t t[PRODUCERS];
     for (uintptr_t i = 0; i < PRODUCERS; i++)
@@ -130,7 +132,7 @@ static void test_first_use_race(void **state)
     (void)state;
     ga_cfg.queue_size = 64;
     for (int round = 0; round < ROUNDS; round++) {
-        ga_ring_after_fork();                    /* back to "not mapped yet" */
+        ga_ring_unmap();                         /* back to "not mapped yet" */
         pthread_barrier_init(&race_start, NULL, RACERS);
         pthread_t t[RACERS];
         for (uintptr_t i = 0; i < RACERS; i++)
@@ -145,6 +147,36 @@ static void test_first_use_race(void **state)
     }
 }
 
+/* A child after a real fork: the parent's queued records are gone, the ring is empty and
+ * usable at its full capacity, and the parent's ring is untouched. */
+static void test_fork_child_ring_empty(void **state)
+{
+    (void)state;
+    ga_ring_unmap();
+    ga_cfg.queue_size = 16;
+    for (uint64_t i = 0; i < 5; i++)
+        put(1, i);
+    pid_t p = fork();
+    assert_true(p >= 0);
+    if (p == 0) {
+        ga_ring_after_fork();
+        int ok = ga_ring_depth() == 0 && ga_ring_peek() == NULL && ga_ring_dropped() == 0;
+        for (uint64_t i = 0; i < 16; i++)
+            put(2, 100 + i);
+        ok = ok && ga_ring_depth() == 16 && ga_ring_capacity() == 16;
+        ga_rec *r = ga_ring_peek();
+        ok = ok && r != NULL && r->h.tid == 2 && r->h.start_ns == 100;
+        _exit(ok ? 0 : 1);
+    }
+    int st;
+    assert_int_equal(waitpid(p, &st, 0), p);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(ga_ring_depth(), 5);
+    ga_rec *r = ga_ring_peek();
+    assert_non_null(r);
+    assert_int_equal(r->h.tid, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_tlv),
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_first_use_race),
+        cmocka_unit_test(test_fork_child_ring_empty),
     };
     return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
 }

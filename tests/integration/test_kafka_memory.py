@@ -3,6 +3,7 @@ valgrind's memcheck (--leak-check=full) — no invalid access, no double free, n
 same program does not lose without the library (the only block the library leaves is its detached
 exporter thread's TLS, "possibly lost") — and every client under the AddressSanitizer + UBSan build
 of the library (`make asan`)."""
+import os
 import re
 
 import pytest
@@ -14,11 +15,13 @@ from test_kafka_tools import PY_CONSUMER, PY_PRODUCER
 
 LOST = re.compile(rb"(definitely|indirectly) lost: ([\d,]+) bytes")
 RECORD = re.compile(rb"==\d+== [\d,]+ bytes in [\d,]+ blocks are (\w+) lost in loss record.*?\n==\d+== \n", re.S)
+SUPP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "valgrind.supp")
 
 
 def memcheck(gen, argv, preload):
     res = gen.run([tool("valgrind"), "--leak-check=full", "--show-leak-kinds=definite,indirect,possible",
                    "--errors-for-leak-kinds=definite,indirect", "--error-exitcode=99", "--child-silent-after-fork=yes",
+                   f"--suppressions={SUPP}",
                    *argv], preload=preload, timeout=300)
     assert res.rc == 0, res.describe()
     assert b"ERROR SUMMARY: 0 errors" in res.stderr, res.stderr.decode(errors="replace")[-6000:]

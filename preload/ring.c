@@ -51,18 +51,22 @@ static size_t ga__ring_bytes(uint32_t cap)
  * not copy its page tables, and the child neither unmaps the parent's ring nor maps its own —
  * zero pages are an empty ring (see above) once the capacity is written again. 0: the kernel
  * refused, and the child unmaps it and maps its own on first use. */
-static int ga__wiped_on_fork;
-static uint32_t ga__cap;
+/* Atomic: a second thread may map a ring of its own when the first is slow (map_once.h) and run
+ * this init at the same time; both write the same values. */
+static _Atomic int ga__wiped_on_fork;
+static _Atomic uint32_t ga__cap;
 
 static void ga__ring_init(void *region, void *arg)
 {
     ga_ring *r = region;
     r->cap = *(const uint32_t *)arg;
     r->mask = r->cap - 1;
-    ga__cap = r->cap;
+    atomic_store_explicit(&ga__cap, r->cap, memory_order_relaxed);
 #ifdef MADV_WIPEONFORK
     int saved = errno;
-    ga__wiped_on_fork = madvise(region, ga__ring_bytes(r->cap), MADV_WIPEONFORK) == 0;
+    atomic_store_explicit(&ga__wiped_on_fork,
+                          madvise(region, ga__ring_bytes(r->cap), MADV_WIPEONFORK) == 0,
+                          memory_order_relaxed);
     errno = saved;
 #endif
 }
@@ -185,7 +189,7 @@ GA_FORK_PATH void ga_ring_unmap(void)
     atomic_store(&ga__dropped, 0);
     ga_map_once_reset(&ga__ring_map);
     if (r != NULL)
-        munmap(r, ga__ring_bytes(ga__cap));
+        munmap(r, ga__ring_bytes(atomic_load_explicit(&ga__cap, memory_order_relaxed)));
 }
 
 /* With MADV_WIPEONFORK the child's ring is already empty: only its capacity is written again
@@ -193,12 +197,12 @@ GA_FORK_PATH void ga_ring_unmap(void)
 GA_FORK_PATH void ga_ring_after_fork(void)
 {
     ga_ring *r = atomic_load_explicit(&ga__ring_map.ptr, memory_order_relaxed);
-    if (r == NULL || !ga__wiped_on_fork) {
+    if (r == NULL || !atomic_load_explicit(&ga__wiped_on_fork, memory_order_relaxed)) {
         ga_ring_unmap();
         return;
     }
     if (atomic_load_explicit(&ga__dropped, memory_order_relaxed) != 0)
         atomic_store(&ga__dropped, 0);
-    r->cap = ga__cap;                   /* zero pages otherwise: head = tail = 0, every slot free */
-    r->mask = ga__cap - 1;
+    r->cap = atomic_load_explicit(&ga__cap, memory_order_relaxed);  /* zero pages otherwise: head = tail = 0 */
+    r->mask = r->cap - 1;
 }

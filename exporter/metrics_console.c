@@ -11,6 +11,7 @@
  *    ,"resource":{…}}
  *
  * Exporter thread only; a few hundred bytes of formatting per point, no application cost. */
+#include <stdio.h>
 #include <string.h>
 #include "exporter/buf.h"
 #include "exporter/console.h"
@@ -53,7 +54,11 @@ static void ga__point(ga_buf *b, const ga_instrument *m, const ga_series *s, uin
                           (unsigned long long)(s->buckets != NULL ? s->buckets[i] : 0));
         ga_buf_puts(b, "]");
     } else if (m->is_double) {
-        ga_buf_printf(b, ",\"value\":%.17g", s->sum);
+        /* A whole number keeps its ".0": the line says the point is a double (a cpu time of 0). */
+        char num[40];
+        int n = snprintf(num, sizeof num, "%.17g", s->sum);
+        int whole = n > 0 && n < (int)sizeof num && strpbrk(num, ".eEn") == NULL;
+        ga_buf_printf(b, ",\"value\":%s%s", num, whole ? ".0" : "");
     } else {
         ga_buf_printf(b, ",\"value\":%lld", (long long)s->value);
     }

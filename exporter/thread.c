@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include "exporter/alone.h"
 #include "exporter/exporter.h"
 #include "exporter/components.h"
 #include "exporter/logs.h"
@@ -260,6 +261,26 @@ static void ga__park(void)
         poll(NULL, 0, -1);              /* parked until the process ends */
 }
 
+/* Every application thread has ended (the last one through pthread_exit): bare, glibc's last
+ * thread would now call exit(0); this thread keeps the process alive instead. So it exports what
+ * is left, as the exit flush would, and calls exit(0) itself (the atexit flush then finds the
+ * thread parked and returns). Checked at most once a second, and only while idle. */
+static void ga__end_if_alone(uint64_t now_ms)
+{
+    static uint64_t next_ms;
+    if (now_ms < next_ms)
+        return;
+    next_ms = now_ms + 1000;
+    if (!ga_exporter_alone())
+        return;
+    ga__drain();
+    if (ga__tail)
+        ga_tail_final();
+    ga__flush(1, ga_mono_ms() + atomic_load(&ga__flush_ms));
+    atomic_store(&ga__state, GA_EXP_PARKED);
+    exit(0);
+}
+
 static void *ga__main(void *arg)
 {
     (void)arg;
@@ -276,8 +297,10 @@ static void *ga__main(void *arg)
         if (n > 0) {
             ga__flush(0, 0);
             idle_ms = 1;
-        } else if (idle_ms < GA_IDLE_MAX_MS) {
-            idle_ms *= 2;
+        } else {
+            if (idle_ms < GA_IDLE_MAX_MS)
+                idle_ms *= 2;
+            ga__end_if_alone(ga_mono_ms());
         }
         ga__wait(ga__tick(idle_ms));
     }

@@ -81,9 +81,16 @@ if [ "${SOAK_OTLP:-1}" = 1 ]; then
     done
     [ -n "$port" ] || { echo "soak.sh: genesis-view did not start" >&2; cat "$out/view.out" >&2; exit 2; }
     prom=$($py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # Every process of the run (regrtest workers and the interpreters the tests start, none of
+    # them forked from one another without exec) is told the same Prometheus port: one serves
+    # it, and each of the others says on stderr that it could not bind. regrtest reads a worker's
+    # stderr together with its result line, so that warning, printed when the worker's first
+    # record (its result line, a log record) starts the exporter thread, would read as a crashed
+    # worker: warnings are kept to errors in this configuration.
     otlp_env=(LD_PRELOAD="$lib" OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$port"
               OTEL_METRICS_EXPORTER=otlp,prometheus OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1
-              OTEL_EXPORTER_PROMETHEUS_PORT="$prom" OTEL_METRIC_EXPORT_INTERVAL=1000)
+              OTEL_EXPORTER_PROMETHEUS_PORT="$prom" OTEL_METRIC_EXPORT_INTERVAL=1000
+              OTEL_LOG_LEVEL=error)
     # shellcheck disable=SC2086
     run otlp "${otlp_env[@]}" -- $modules &
     configs+=(otlp)

@@ -19,6 +19,7 @@
 #include "preload/proto.h"
 #include "preload/real.h"
 #include "preload/ring.h"
+#include "preload/scratch.h"
 #include "exporter/exporter.h"
 
 GA_TLS int ga_tls_internal;
@@ -38,6 +39,7 @@ GA_FORK_PATH static void ga__after_fork_child(void)
     ga_fd_after_fork();
     ga_ring_after_fork();
     ga_conn_after_fork();
+    ga_scratch_after_fork();
     ga_proto_after_fork();
     ga_exporter_after_fork();
     errno = saved;

@@ -12,6 +12,7 @@
 #include "preload/context.h"
 #include "preload/emit.h"
 #include "preload/ring.h"
+#include "preload/scratch.h"
 #include "preload/vars.h"
 
 int ga_logs_on;
@@ -148,17 +149,20 @@ void ga_logcap_write(const ga_fd *e, const void *buf, size_t n)
 void ga_logcap_writev(const ga_fd *e, const struct iovec *iov, int cnt, size_t n)
 {
     /* Gather what was written into one bounded buffer so that a line split over iovecs
-     * (writev of "text", "\n") is one call's bytes, in order. */
-    uint8_t tmp[4096];
+     * (writev of "text", "\n") is one call's bytes, in order. The buffer is a scratch slot
+     * (not the stack: scratch.h); without one, each iovec goes alone, which the per-stream
+     * line assembly joins all the same. */
+    enum { GA__GATHER = 4096 };
+    uint8_t *tmp = ga_scratch_get();
     size_t o = 0, left = n;
     for (int i = 0; i < cnt && left > 0; i++) {
         size_t k = iov[i].iov_len < left ? iov[i].iov_len : left;
         left -= k;
-        if (o + k > sizeof tmp) {
+        if (tmp == NULL || o + k > GA__GATHER) {
             if (o > 0)
                 ga_logcap_write(e, tmp, o);
             o = 0;
-            if (k > sizeof tmp) {
+            if (tmp == NULL || k > GA__GATHER) {
                 ga_logcap_write(e, iov[i].iov_base, k);
                 continue;
             }
@@ -168,6 +172,7 @@ void ga_logcap_writev(const ga_fd *e, const struct iovec *iov, int cnt, size_t n
     }
     if (o > 0)
         ga_logcap_write(e, tmp, o);
+    ga_scratch_put(tmp);
 }
 
 /* The LOG entry of fp's descriptor, or NULL (any other stream: one load and a branch more). */
@@ -186,20 +191,40 @@ void ga_logcap_stdio(FILE *fp, const void *buf, size_t n)
         ga_logcap_write(e, buf, n);
 }
 
+enum { GA__FMT_CAP = 2048 };            /* a longer printf is captured cut here */
+
+/* Format into msg[GA__FMT_CAP] and capture. */
+static void ga__stdio_fmt_into(const ga_fd *e, char *msg, const char *fmt, va_list ap)
+{
+    int saved = errno;
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(msg, GA__FMT_CAP, fmt, cp);
+    va_end(cp);
+    errno = saved;
+    if (n > 0)
+        ga_logcap_write(e, msg, (size_t)n < GA__FMT_CAP ? (size_t)n : GA__FMT_CAP - 1);
+}
+
+/* Every scratch slot is taken: the buffer goes on this thread's stack, as before the pool. */
+static __attribute__((noinline)) void ga__stdio_fmt_on_stack(const ga_fd *e, const char *fmt,
+                                                            va_list ap)
+{
+    char msg[GA__FMT_CAP];
+    ga__stdio_fmt_into(e, msg, fmt, ap);
+}
+
 void ga_logcap_stdio_fmt(FILE *fp, const char *fmt, va_list ap)
 {
     const ga_fd *e = ga__stdio_entry(fp);
     if (e == NULL || fmt == NULL)
         return;
-    int saved = errno;
-    char msg[2048];
-    va_list cp;
-    va_copy(cp, ap);
-    int n = vsnprintf(msg, sizeof msg, fmt, cp);
-    va_end(cp);
-    errno = saved;
-    if (n > 0)
-        ga_logcap_write(e, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+    char *msg = ga_scratch_get();       /* not the stack: scratch.h */
+    if (msg != NULL)
+        ga__stdio_fmt_into(e, msg, fmt, ap);
+    else
+        ga__stdio_fmt_on_stack(e, fmt, ap);
+    ga_scratch_put(msg);
 }
 
 void ga_logcap_syslog(int pri, const char *msg, size_t n)
@@ -375,15 +400,23 @@ int ga_logcap_inject_write(int fd, const ga_fd *e, const void *buf, size_t n,
     if (n == 0 || n > 4096 || buf == NULL || !a->valid || ((const char *)buf)[n - 1] != '\n' ||
         memchr(buf, 0, n) != NULL)
         return 0;
-    char th[33], sh[17], out[4096 + 32 * 80];
+    enum { GA__OUT_CAP = 4096 + 32 * 80 };
+    _Static_assert(GA__OUT_CAP <= GA_SCRATCH_SIZE, "the rewritten lines fit a scratch slot");
+    char th[33], sh[17];
+    char *out = ga_scratch_get();       /* not the stack (scratch.h); none free: no injection */
+    if (out == NULL)
+        return 0;
     ga_hex(a->trace_id, 16, th);
     ga_hex(a->span_id, 8, sh);
-    size_t k = ga_logcap_inject_lines(ga_logs_inject, buf, n, th, sh, out, sizeof out);
-    if (k == 0)
+    size_t k = ga_logcap_inject_lines(ga_logs_inject, buf, n, th, sh, out, GA__OUT_CAP);
+    if (k == 0) {
+        ga_scratch_put(out);
         return 0;
+    }
     ga_tls_busy = 1;
     int rc = ga__write_all(fd, out, k, wr);
     int saved = errno;
+    ga_scratch_put(out);
     ga_tls_busy = 0;
     if (rc < 0) {
         errno = saved;

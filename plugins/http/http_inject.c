@@ -13,6 +13,9 @@
 #include "plugins/http/http_replay.h"
 #include "preload/real.h"
 #include "preload/emit.h"
+#include "preload/scratch.h"
+
+_Static_assert(sizeof(ga_inj_plan) <= GA_SCRATCH_SIZE, "an injection plan fits a scratch slot");
 
 static ssize_t ga__real_send(int fd, const struct msghdr *m, int flags, int use_msg)
 {
@@ -78,30 +81,29 @@ static ga_http_state *ga__client(ga_conn *c, ga_fd *e)
 /* One round: plan (locked), send (unlocked), account (locked). Returns 0 when the first
  * round finds nothing to do; else 1 with *w = the real call's result and *app = app bytes.
  * If the connection state went away meanwhile (another thread closed the fd), a later
- * round still sends the app's bytes, as the application asked. */
+ * round still sends the app's bytes, as the application asked. `pl`: the plan's memory. */
 static int ga__round(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int flags,
-                     int use_msg, int round, ssize_t *w, size_t *app)
+                     int use_msg, int round, ssize_t *w, size_t *app, ga_inj_plan *pl)
 {
     uint32_t gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
-    ga_inj_plan pl;
-    pl.owe_len = 0;
-    pl.nh = 0;
-    pl.base = 0;
+    pl->owe_len = 0;
+    pl->nh = 0;
+    pl->base = 0;
     int locked = ga_conn_lock(c, fd, gen);
     ga_http_state *st = locked ? ga__client(c, e) : NULL;
     if (st != NULL && round == 0)
         st->send_ns = ga_now_ns();  /* a request starting in these bytes starts now */
-    int due = st != NULL && ga_inj_find(st, m->msg_iov, m->msg_iovlen, &pl);
+    int due = st != NULL && ga_inj_find(st, m->msg_iov, m->msg_iovlen, pl);
     if (locked)
         ga_conn_unlock(c);
     if (!due && round == 0)
         return 0;
     if (!due)
-        pl.owe_len = 0, pl.nh = 0;  /* a later round with nothing of ours: the app's bytes */
-    ga_inj_compose(&pl, m->msg_iov, m->msg_iovlen);
+        pl->owe_len = 0, pl->nh = 0;  /* a later round with nothing of ours: the app's bytes */
+    ga_inj_compose(pl, m->msg_iov, m->msg_iovlen);
     struct msghdr mh = *m;
-    mh.msg_iov = pl.v;
-    mh.msg_iovlen = (size_t)pl.nv;
+    mh.msg_iov = pl->v;
+    mh.msg_iovlen = (size_t)pl->nv;
     if (round > 0)
         mh.msg_control = NULL, mh.msg_controllen = 0;   /* ancillary data goes once */
     *w = ga_http_sender(fd, &mh, flags, use_msg);
@@ -109,17 +111,48 @@ static int ga__round(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int f
         return 1;
     int err = errno;
     if (st != NULL && ga_conn_lock(c, fd, gen)) {
-        *app = ga_inj_account(st, &pl, (size_t)*w);
+        *app = ga_inj_account(st, pl, (size_t)*w);
         if (st->dead)
             ga_http_give_up(st, e);
         else
             ga_http_update_quiet(st);
         ga_conn_unlock(c);
     } else {
-        *app = ga_inj_account(NULL, &pl, (size_t)*w);
+        *app = ga_inj_account(NULL, pl, (size_t)*w);
     }
     errno = err;
     return 1;
+}
+
+/* The rounds of one application call, with `pl` as the plan's memory. Returns 1 when the
+ * call was made here (*ret = its result), 0 when nothing was due. */
+static int ga__rounds(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int flags,
+                      int use_msg, ssize_t *ret, ga_inj_plan *pl)
+{
+    int handled = 0;
+    for (int round = 0; round < 1024; round++) {
+        ssize_t w = 0;
+        size_t app = 0;
+        if (!ga__round(fd, e, c, m, flags, use_msg, round, &w, &app, pl))
+            break;
+        handled = 1;
+        *ret = w < 0 ? -1 : (ssize_t)app;
+        if (w <= 0 || app > 0)
+            break;                  /* an error, or the app's own bytes went out */
+        /* Only bytes of ours went out: the app's call is not over. A blocking socket goes
+         * on as the kernel would; a non-blocking one answers EAGAIN in the next round. */
+    }
+    return handled;
+}
+
+/* Every scratch slot is taken (more than GA_SCRATCH_SLOTS threads inside injecting writes at
+ * once): the plan goes on this thread's stack, as it always did before the pool. */
+static __attribute__((noinline)) int ga__rounds_on_stack(int fd, ga_fd *e, ga_conn *c,
+                                                        const struct msghdr *m, int flags,
+                                                        int use_msg, ssize_t *ret)
+{
+    ga_inj_plan pl;
+    return ga__rounds(fd, e, c, m, flags, use_msg, ret, &pl);
 }
 
 int ga_http_send(int fd, ga_fd *e, const struct msghdr *m, int flags, int use_msg, ssize_t *ret)
@@ -137,17 +170,11 @@ int ga_http_send(int fd, ga_fd *e, const struct msghdr *m, int flags, int use_ms
     if (c == NULL)
         c = ga__claim(fd, e, m->msg_iov, m->msg_iovlen);
     int handled = 0;
-    for (int round = 0; c != NULL && round < 1024; round++) {
-        ssize_t w = 0;
-        size_t app = 0;
-        if (!ga__round(fd, e, c, m, flags, use_msg, round, &w, &app))
-            break;
-        handled = 1;
-        *ret = w < 0 ? -1 : (ssize_t)app;
-        if (w <= 0 || app > 0)
-            break;                  /* an error, or the app's own bytes went out */
-        /* Only bytes of ours went out: the app's call is not over. A blocking socket goes
-         * on as the kernel would; a non-blocking one answers EAGAIN in the next round. */
+    if (c != NULL) {
+        ga_inj_plan *pl = ga_scratch_get();
+        handled = pl != NULL ? ga__rounds(fd, e, c, m, flags, use_msg, ret, pl)
+                             : ga__rounds_on_stack(fd, e, c, m, flags, use_msg, ret);
+        ga_scratch_put(pl);
     }
     if (handled && *ret <= 0)
         ga_http_rec_drop();         /* no bytes for the data hook */

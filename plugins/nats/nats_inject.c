@@ -15,6 +15,9 @@
 #include "plugins/nats/nats_inject_int.h"
 #include "preload/emit.h"
 #include "preload/real.h"
+#include "preload/scratch.h"
+
+_Static_assert(sizeof(ga_np_plan) <= GA_SCRATCH_SIZE, "an injection plan fits a scratch slot");
 
 static ssize_t ga__real_send(int fd, const struct msghdr *m, int flags, int use_msg)
 {
@@ -60,45 +63,89 @@ static void ga__advance(ga_np_src *src, size_t n)
 
 /* One round: plan (locked), send (unlocked), account and commit (locked). Returns 0 when the
  * first round finds nothing to do (the caller declines); else 1 with *w = the real call's
- * result, *app = application bytes that went out, *offered = wire bytes offered. */
+ * result, *app = application bytes that went out, *offered = wire bytes offered.
+ * `pl`: the plan's memory. */
 static int ga__round(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int flags, int use_msg,
-                     int round, ga_np_src *src, ssize_t *w, size_t *app, size_t *offered)
+                     int round, ga_np_src *src, ssize_t *w, size_t *app, size_t *offered,
+                     ga_np_plan *pl)
 {
     uint32_t gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
-    ga_np_plan pl;
     if (!ga_conn_lock(c, fd, gen))
         return 0;
     ga_nats_state *st = ga_nats_st(c);
     if (!st->init)
         ga_nats_state_init(st, e, fd, gen);
-    pl.now = ga_now_ns();
+    pl->now = ga_now_ns();
     if (round == 0)
-        st->send_ns = pl.now;
-    int due = ga_np_find(st, src, &pl);
+        st->send_ns = pl->now;
+    int due = ga_np_find(st, src, pl);
     ga_conn_unlock(c);
     if (!due && round == 0)
         return 0;
-    ga_np_compose(st, &pl, src);
+    ga_np_compose(st, pl, src);
     struct msghdr mh = *m;
-    mh.msg_iov = pl.v;
-    mh.msg_iovlen = (size_t)pl.niov;
+    mh.msg_iov = pl->v;
+    mh.msg_iovlen = (size_t)pl->niov;
     if (round > 0)
         mh.msg_control = NULL, mh.msg_controllen = 0;   /* ancillary data goes once */
-    *offered = pl.wire_total;
+    *offered = pl->wire_total;
     *w = *offered > 0 ? ga_nats_sender(fd, &mh, flags, use_msg) : 0;
     if (*w < 0)
         return 1;
     int err = errno;
     uint64_t now = ga_now_ns();
     if (ga_conn_lock(c, fd, gen)) {
-        *app = ga_np_account(st, &pl, (size_t)*w);
-        ga_np_commit(st, &pl, src, *app, now);
+        *app = ga_np_account(st, pl, (size_t)*w);
+        ga_np_commit(st, pl, src, *app, now);
         ga_conn_unlock(c);
     } else {
-        *app = ga_np_account(NULL, &pl, (size_t)*w);
+        *app = ga_np_account(NULL, pl, (size_t)*w);
     }
     errno = err;
     return 1;
+}
+
+/* The rounds of one application call of n bytes, with `pl` as the plan's memory. Returns 1
+ * when the call was made here (*ret = its result, errno as the real call left it), 0 when
+ * nothing was due. */
+static int ga__rounds(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int flags,
+                      int use_msg, size_t n, ssize_t *ret, ga_np_plan *pl)
+{
+    ga_np_src src = { m->msg_iov, m->msg_iovlen, 0, 0 };
+    ga__advance(&src, 0);
+    size_t done = 0;
+    int handled = 0;
+    for (int round = 0; round < 65536 && done < n; round++) {
+        ssize_t w = 0;
+        size_t app = 0, offered = 0;
+        if (!ga__round(fd, e, c, m, flags, use_msg, round, &src, &w, &app, &offered, pl))
+            break;
+        handled = 1;
+        if (w < 0) {
+            if (done > 0)
+                *ret = (ssize_t)done;           /* the bytes that did go out: a partial write */
+            else
+                *ret = -1;                      /* errno as the real call left it */
+            return 1;
+        }
+        done += app;
+        ga__advance(&src, app);
+        if ((size_t)w < offered && app > 0)
+            break;                              /* a short write: report it as the kernel does */
+        if (offered == 0 && app == 0)
+            break;                              /* nothing could be planned: cannot happen */
+    }
+    *ret = (ssize_t)done;
+    return handled;
+}
+
+/* Every scratch slot is taken: the plan goes on this thread's stack, as before the pool. */
+static __attribute__((noinline)) int ga__rounds_on_stack(int fd, ga_fd *e, ga_conn *c,
+                                                        const struct msghdr *m, int flags,
+                                                        int use_msg, size_t n, ssize_t *ret)
+{
+    ga_np_plan pl;
+    return ga__rounds(fd, e, c, m, flags, use_msg, n, ret, &pl);
 }
 
 int ga_nats_send(int fd, ga_fd *e, const struct msghdr *m, int flags, int use_msg, ssize_t *ret)
@@ -112,32 +159,10 @@ int ga_nats_send(int fd, ga_fd *e, const struct msghdr *m, int flags, int use_ms
     if (n == 0 || n == SIZE_MAX || (flags & (MSG_OOB | MSG_ZEROCOPY)))
         return 0;
     ga_tls_busy = 1;
-    ga_np_src src = { m->msg_iov, m->msg_iovlen, 0, 0 };
-    ga__advance(&src, 0);
-    size_t done = 0;
-    int handled = 0;
-    for (int round = 0; round < 65536 && done < n; round++) {
-        ssize_t w = 0;
-        size_t app = 0, offered = 0;
-        if (!ga__round(fd, e, c, m, flags, use_msg, round, &src, &w, &app, &offered))
-            break;
-        handled = 1;
-        if (w < 0) {
-            if (done > 0)
-                *ret = (ssize_t)done;           /* the bytes that did go out: a partial write */
-            else
-                *ret = -1;                      /* errno as the real call left it */
-            ga_tls_busy = 0;
-            return 1;
-        }
-        done += app;
-        ga__advance(&src, app);
-        if ((size_t)w < offered && app > 0)
-            break;                              /* a short write: report it as the kernel does */
-        if (offered == 0 && app == 0)
-            break;                              /* nothing could be planned: cannot happen */
-    }
-    *ret = (ssize_t)done;
+    ga_np_plan *pl = ga_scratch_get();
+    int handled = pl != NULL ? ga__rounds(fd, e, c, m, flags, use_msg, n, ret, pl)
+                             : ga__rounds_on_stack(fd, e, c, m, flags, use_msg, n, ret);
+    ga_scratch_put(pl);
     ga_tls_busy = 0;
     return handled;
 }

@@ -56,6 +56,13 @@ static int ga__unw_ready(void)
     int none = GA__UNW_NONE;
     if (st != GA__UNW_NONE || !atomic_compare_exchange_strong(&ga__unw_state, &none, GA__UNW_LOADING))
         return 0;
+    if (dlsym(RTLD_DEFAULT, "__tsan_init") != NULL) {
+        /* ThreadSanitizer finishes a thread before glibc runs its key destructors, and
+         * libunwind's (which locks a mutex through TSan's interceptor) then crashes the exit
+         * of every thread that captured a stack. Under TSan: no stacks (counted). */
+        atomic_store_explicit(&ga__unw_state, GA__UNW_FAILED, memory_order_release);
+        return 0;
+    }
     Dl_info self;
     void *lib = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
     void *fn = lib != NULL ? dlsym(lib, "unw_backtrace") : NULL;

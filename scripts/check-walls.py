@@ -22,11 +22,12 @@ import sys
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 
-# The C library and kernel UAPI headers a pure parser may use.
+# The C library and kernel UAPI headers a pure parser may use, and the compiler's own SIMD
+# intrinsics (x86 SSE2 is part of the x86-64 baseline: no library, no state).
 LIBC = {
     "assert.h", "ctype.h", "errno.h", "inttypes.h", "limits.h", "stdarg.h", "stdatomic.h",
     "stdbool.h", "stddef.h", "stdint.h", "stdio.h", "stdlib.h", "string.h", "strings.h",
-    "sys/types.h", "sys/uio.h", "endian.h", "byteswap.h", "math.h",
+    "sys/types.h", "sys/uio.h", "endian.h", "byteswap.h", "math.h", "emmintrin.h",
 }
 
 

@@ -1,4 +1,5 @@
 /* conn.c — the bounded pool of per-connection protocol states (contract in conn.h). */
+#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "preload/conn.h"
@@ -122,6 +123,20 @@ void ga_conn_unlock(ga_conn *c)
 {
     ga_tls_parsing = 0;
     atomic_store_explicit(&c->lock, 0, memory_order_release);
+}
+
+int ga_conn_yield(ga_conn *c, int fd, uint32_t gen)
+{
+    ga_conn_unlock(c);
+    sched_yield();
+    int expected = 0;
+    while (!atomic_compare_exchange_weak_explicit(&c->lock, &expected, 1,
+                                                  memory_order_acquire, memory_order_relaxed)) {
+        expected = 0;
+        ga_cpu_relax();
+    }
+    ga_tls_parsing = 1;
+    return !c->dead && c->fd == fd && c->fd_gen == gen;
 }
 
 void ga_conn_release(ga_conn *c)

@@ -44,6 +44,12 @@ int ga_conn_trylock(ga_conn *c, int fd, uint32_t gen);
 int ga_conn_lock(ga_conn *c, int fd, uint32_t gen);
 void ga_conn_unlock(ga_conn *c);
 
+/* With c locked by this thread for (fd, gen): drop the flag so another thread can run its
+ * parse, give up the CPU once, and take the flag back. Returns 1 with c locked and still
+ * owned by (fd, gen); 0 with c locked but closed or reused meanwhile — the caller must leave
+ * its state alone and only unlock it (ga_proto_data_iov stops feeding it). */
+int ga_conn_yield(ga_conn *c, int fd, uint32_t gen);
+
 /* Slots in use, and allocations refused because the pool was full (self-metrics). */
 uint32_t ga_conn_in_use(void);
 uint64_t ga_conn_refused(void);

@@ -121,6 +121,8 @@ void ga_proto_data_iov(int fd, ga_fd *e, int out, const struct iovec *iov, int c
         if (k > 0)
             h->data(fd, e, c, out, iov[i].iov_base, k);
         n -= k;
+        if (ga_unlikely(c->dead | (c->fd != fd) | (c->fd_gen != gen)))
+            break;                  /* lost while a plug-in yielded it (ga_conn_yield) */
     }
     ga_conn_unlock(c);
 }

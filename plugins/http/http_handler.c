@@ -11,6 +11,7 @@
 #include "plugins/http/http_xchg.h"
 #include "plugins/http/http_rec.h"
 #include "plugins/http/http_replay.h"
+#include "preload/emit.h"
 
 int ga_http_detect(const ga_fd *e, int out, const uint8_t *p, size_t n)
 {
@@ -52,6 +53,25 @@ void ga_http_give_up(ga_http_state *st, ga_fd *e)
     ga_http_update_quiet(st);
 }
 
+#define GA__AWAIT_NS 10000000ull   /* 10 ms: a writer preempted between its call and its hook */
+
+/* Client, response bytes read while no request is in flight, but another thread's write of one
+ * has passed its pre-send step (send_ns set) and not yet reached its data hook (which records
+ * the request and clears send_ns): clients that write on one thread and read on another
+ * (Java's HttpClient) get the answer before the hook of the write that asked for it has run.
+ * Let that thread record its request first: yield the connection until it has, for at most
+ * GA__AWAIT_NS. Returns 0 when the connection was closed or reused meanwhile. */
+static __attribute__((noinline)) int ga__await_request(int fd, ga_conn *c, ga_http_state *st)
+{
+    uint32_t gen = c->fd_gen;
+    uint64_t t0 = ga_now_ns();
+    do {
+        if (!ga_conn_yield(c, fd, gen))
+            return 0;
+    } while (st->q_len == 0 && st->send_ns != 0 && ga_now_ns() - t0 < GA__AWAIT_NS);
+    return 1;
+}
+
 void ga_http_data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_t n)
 {
     ga_http_state *st = ga_http_st(c);
@@ -66,6 +86,9 @@ void ga_http_data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_
             ga_http_response_eof(st);
         return;
     }
+    if (ga_unlikely(!request && st->side == GA_HTTP_SIDE_CLIENT && st->q_len == 0 &&
+                    st->send_ns != 0) && !ga__await_request(fd, c, st))
+        return;                     /* the connection went away meanwhile */
     if (!(request && st->side == GA_HTTP_SIDE_CLIENT && p != NULL &&
           ga_http_replay(st, p, n, ga_http_request_cb())))
         ga_http_feed(st, request, p, n);    /* not the bytes the pre-send step just scanned */

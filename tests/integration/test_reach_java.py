@@ -77,10 +77,10 @@ def test_httpurlconnection(gen, tmp_path):
 
 def test_httpclient(gen, tmp_path):
     """HttpClient writes a request on the calling thread and reads the answer on its selector
-    thread. When the answer is read before the write's hook has recorded the request (the two
-    threads race), that exchange gets no CLIENT span of its own, only a `connection_closed` one
-    at close (docs/reach.md#java): five requests, a connect span for each, and CLIENT spans with
-    IPv4 attributes for those that won the race."""
+    thread, and the answer is often read before the write's hook has recorded the request (the
+    two threads race). The reader waits for that record (docs/limits.md, one connection, two
+    threads): five requests, a connect span and a CLIENT span with IPv4 attributes for each, no
+    `connection_closed` one. Before the wait, two runs in three lost an exchange."""
     srv = _www(tmp_path)
     try:
         bare, pre = gen.compare(java() + ["client", srv.url("/j.txt"), "5"], timeout=120)
@@ -93,9 +93,8 @@ def test_httpclient(gen, tmp_path):
         assert_tcp_connect_span(c, srv.port)
     spans = http_spans(pre.spans, "CLIENT")
     clients = [c for c in spans if "error.type" not in c["attributes"]]
-    lost = [c for c in spans if c["attributes"].get("error.type") == "connection_closed"]
-    assert 1 <= len(clients) <= 5 and len(lost) <= 5, pre.describe()
-    assert len(clients) + len(lost) == len(spans), pre.describe()   # nothing but these two kinds
+    print(f"httpclient: {len(clients)} CLIENT spans, {len(spans) - len(clients)} others")
+    assert len(clients) == 5 and len(spans) == 5, pre.describe()
     for c in clients:
         _check_client(c, pre, srv.url("/j.txt"))
 

@@ -23,3 +23,11 @@ integration: $(LIB) $(PROG_BINS)
 
 # nats_client links libnats (the NATS C client, Debian libnats-dev).
 PROG_LIBS_nats_client := $(shell pkg-config --libs libnats 2>/dev/null || echo -lnats)
+
+# A shim loaded after the library in LD_PRELOAD that holds a writer between its real call and
+# the library's hook (tests/progs/shim/slow_write.c, test_http_two_threads.py).
+SHIM_SOS := $(BUILD)/tests/progs/shim/libslow_write.so
+TEST_TARGETS += $(SHIM_SOS)
+$(BUILD)/tests/progs/shim/libslow_write.so: tests/progs/shim/slow_write.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -fPIC -shared -o $@ $< -ldl

@@ -1,7 +1,7 @@
 /* otlp_http.c — OTLP/HTTP transport over a lazily dlopen'ed libcurl (see otlp_http.h; the
  * loader is otlp_curl.c, the retry policy otlp_retry.c).
  *
- * Layout: curl's callbacks, the per-send state machine
+ * Layout: the per-send state machine (curl's callbacks and handles are otlp_http_curl.c)
  *     IDLE --send--> RUNNING --answer--> DONE
  *                      ^    \--retryable--> BACKOFF --time--/
  * and the component plumbing (pollfds / events / tick / wait). */
@@ -14,11 +14,9 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include "exporter/otlp_curl.h"
-#include "exporter/otlp_common.h"
 #include "exporter/otlp_health.h"
+#include "exporter/otlp_http_int.h"
 #include "exporter/otlp_probe.h"
-#include "exporter/otlp_http.h"
 #include "google/rpc/status.pb-c.h"
 #include "preload/config.h"
 #include "preload/context.h"
@@ -26,39 +24,6 @@
 #include "preload/log.h"
 
 /* ---- one transport --------------------------------------------------------------------- */
-
-enum { H_IDLE, H_RUNNING, H_BACKOFF, H_DONE };
-#define GA__MAX_SOCKS 16
-
-struct ga_otlp_http {
-    ga_otlp_cfg cfg;
-    const char *what;
-    CURLM *multi;
-    CURL *easy;
-    struct curl_slist *hdrs;
-    int state;
-    ga_buf req, resp;               /* request body (sent from req_start); answer (capped) */
-    size_t req_start, req_pos;      /* req_pos: what curl has read of it (read callback) */
-    int (*gzip)(const void *in, size_t n, ga_buf *out);
-    int resp_too_big;
-    long retry_after_ms;            /* from the last answer; -1 = none */
-    uint64_t end_ms;                /* all attempts end here; 0 = no limit */
-    uint64_t retry_at;
-    int attempts;
-    long status;
-    int curl_err;                   /* CURLcode of the last attempt */
-    enum ga_fail_reason why;
-    int gated;                      /* the send ended without trying: collector known down */
-    int refused;                    /* the last attempt was refused before libcurl was loaded */
-    int timer_on;
-    uint64_t timer_at;
-    struct { int fd; short events; } socks[GA__MAX_SOCKS];  /* what curl wants polled */
-    int nsocks;
-    ga_own fds[GA__MAX_SOCKS];      /* sockets we opened for curl and it has not closed */
-    int nfds;
-    ga_otlp_result res;
-    int has_res;
-};
 
 ga_otlp_http *ga_otlp_http_new(const ga_otlp_cfg *cfg, const char *what)
 {
@@ -98,253 +63,6 @@ void ga_otlp_http_set_gzip(ga_otlp_http *h, int (*gzip)(const void *in, size_t n
 int ga_otlp_http_busy(const ga_otlp_http *h)
 {
     return h->state == H_RUNNING || h->state == H_BACKOFF;
-}
-
-/* ---- curl callbacks ---------------------------------------------------------------------- */
-
-/* Every socket curl uses is opened here and becomes one of the library's descriptors (a
- * ga_own token). One that cannot be remembered is never handed to curl. */
-static curl_socket_t ga__open_sock(void *data, curlsocktype purpose, struct curl_sockaddr *a)
-{
-    ga_otlp_http *h = data;
-    (void)purpose;
-    if (h->nfds == GA__MAX_SOCKS)
-        return CURL_SOCKET_BAD;
-    int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-    ga_own o = ga_fd_own(fd);
-    if (o.fd < 0) {
-        if (fd >= 0)
-            syscall(SYS_close, fd); /* the table cannot hold it: unusable, known to nobody */
-        return CURL_SOCKET_BAD;
-    }
-    h->fds[h->nfds++] = o;
-    return o.fd;
-}
-
-/* curl closes a socket: only one of ours, and only while it is still ours. A number the
- * application took is answered 0 without a system call; a number we never opened is left
- * alone. */
-static int ga__close_sock(void *data, curl_socket_t fd)
-{
-    ga_otlp_http *h = data;
-    for (int i = 0; i < h->nfds; i++)
-        if (h->fds[i].fd == fd) {
-            ga_own o = h->fds[i];
-            h->fds[i] = h->fds[--h->nfds];
-            return ga_fd_own_close(&o);
-        }
-    return 0;
-}
-
-/* n bytes from s to d, 32 at a time. The body is handed to curl through its read callback,
- * copied once into curl's upload buffer by this loop rather than by curl (POSTFIELDS) with
- * `rep movsb`, which instruction counts charge one per byte. */
-static void ga__copy(char *d, const char *s, size_t n)
-{
-    for (; n >= 32; d += 32, s += 32, n -= 32) {
-        uint64_t w[4];
-        memcpy(w, s, 32);
-        memcpy(d, w, 32);
-    }
-    memcpy(d, s, n);
-}
-
-static size_t ga__on_read(char *p, size_t size, size_t n, void *data)
-{
-    ga_otlp_http *h = data;
-    size_t end = h->req.len, left = end > h->req_pos ? end - h->req_pos : 0;
-    size_t k = size * n < left ? size * n : left;
-    if (k > 0)
-        ga__copy(p, h->req.data + h->req_pos, k);
-    h->req_pos += k;
-    return k;
-}
-
-/* curl rewinds the body when it must send it again (a reused connection that was closed). */
-static int ga__on_seek(void *data, curl_off_t off, int origin)
-{
-    ga_otlp_http *h = data;
-    if (origin != SEEK_SET || off < 0 || (size_t)off > h->req.len - h->req_start)
-        return CURL_SEEKFUNC_FAIL;
-    h->req_pos = h->req_start + (size_t)off;
-    return CURL_SEEKFUNC_OK;
-}
-
-static size_t ga__on_body(char *p, size_t size, size_t n, void *data)
-{
-    ga_otlp_http *h = data;
-    size_t len = size * n;
-    if (h->resp.len + len > GA_OTLP_MAX_RESPONSE) {
-        h->resp_too_big = 1;
-        return 0;                   /* aborts the transfer (CURLE_WRITE_ERROR) */
-    }
-    ga_buf_put(&h->resp, p, len);
-    return len;
-}
-
-static size_t ga__on_header(char *p, size_t size, size_t n, void *data)
-{
-    ga_otlp_http *h = data;
-    size_t len = size * n;
-    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0)
-        h->retry_after_ms = -1;     /* a new answer (after a 100 Continue, ...) */
-    else if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
-        h->retry_after_ms = ga_otlp_retry_after_ms(p + 12, len - 12, time(NULL));
-    return len;
-}
-
-static int ga__on_socket(CURL *e, curl_socket_t fd, int what, void *data, void *sockp)
-{
-    ga_otlp_http *h = data;
-    (void)e;
-    (void)sockp;
-    int i = 0;
-    while (i < h->nsocks && h->socks[i].fd != fd)
-        i++;
-    if (what == CURL_POLL_REMOVE) {
-        if (i < h->nsocks)
-            h->socks[i] = h->socks[--h->nsocks];
-        return 0;
-    }
-    if (i == h->nsocks) {
-        if (h->nsocks == GA__MAX_SOCKS)
-            return 0;               /* not polled: curl's timer still moves it along */
-        h->nsocks++;
-    }
-    h->socks[i].fd = fd;
-    h->socks[i].events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) |
-                                 ((what & CURL_POLL_OUT) ? POLLOUT : 0));
-    return 0;
-}
-
-static int ga__on_timer(CURLM *m, long ms, void *data)
-{
-    ga_otlp_http *h = data;
-    (void)m;
-    h->timer_on = ms >= 0;
-    h->timer_at = ga_mono_ms() + (ms > 0 ? (uint64_t)ms : 0);
-    return 0;
-}
-
-/* ---- handles ------------------------------------------------------------------------------ */
-
-/* Headers every request carries, then the configured ones (minus those we own). */
-static struct curl_slist *ga__headers(const ga_otlp_cfg *cfg)
-{
-    static const char *const ours[] = {"content-type", "content-length", "content-encoding",
-                                       "transfer-encoding", "expect"};
-    struct curl_slist *l = ga_curl.slist_append(NULL, "Content-Type: application/x-protobuf");
-    l = l ? ga_curl.slist_append(l, "Expect:") : NULL;       /* no 100-continue round trip */
-    if (l && cfg->gzip)
-        l = ga_curl.slist_append(l, "Content-Encoding: gzip");
-    for (int i = 0; l && i < cfg->n_headers; i++) {
-        const char *name = ga_otlp_header_name(cfg, i), *value = ga_otlp_header_value(cfg, i);
-        int skip = 0;
-        for (size_t k = 0; k < sizeof ours / sizeof ours[0]; k++)
-            skip |= strcasecmp(name, ours[k]) == 0;
-        if (skip)
-            continue;
-        char line[4200];
-        /* "Name;" is curl's way to send a header with an empty value. */
-        snprintf(line, sizeof line, *value ? "%s: %s" : "%s;", name, value);
-        l = ga_curl.slist_append(l, line);
-    }
-    return l;
-}
-
-/* SPECS §1.1: the distribution's token, then the exporter's. */
-#define GA__USER_AGENT "genesis-auto/" GA_VERSION " OTel-OTLP-Exporter-C/" GA_VERSION
-
-/* Options that never change. 0, or -1 if one is refused. */
-static int ga__easy_setup(ga_otlp_http *h)
-{
-    CURL *e = h->easy;
-    const ga_otlp_cfg *c = &h->cfg;
-    int bad = 0;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_URL, c->url) != CURLE_OK;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_HTTPHEADER, h->hdrs) != CURLE_OK;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_USERAGENT, GA__USER_AGENT) != CURLE_OK;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_WRITEFUNCTION, ga__on_body) != CURLE_OK;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_WRITEDATA, h) != CURLE_OK;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_POST, 1L) != CURLE_OK;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_READFUNCTION, ga__on_read) != CURLE_OK;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_READDATA, h) != CURLE_OK;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_SEEKFUNCTION, ga__on_seek) != CURLE_OK;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_SEEKDATA, h) != CURLE_OK;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_HEADERFUNCTION, ga__on_header) != CURLE_OK;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_HEADERDATA, h) != CURLE_OK;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, ga__open_sock) != CURLE_OK;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_OPENSOCKETDATA, h) != CURLE_OK;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, ga__close_sock) != CURLE_OK;
-    bad |= ga_curl.easy_setopt(e, CURLOPT_CLOSESOCKETDATA, h) != CURLE_OK;
-    if (ga_curl.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK)     /* < 7.85 */
-        bad |= ga_curl.easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK;
-    if (c->certificate[0])
-        bad |= ga_curl.easy_setopt(e, CURLOPT_CAINFO, c->certificate) != CURLE_OK;
-    if (c->client_certificate[0])
-        bad |= ga_curl.easy_setopt(e, CURLOPT_SSLCERT, c->client_certificate) != CURLE_OK;
-    if (c->client_key[0])
-        bad |= ga_curl.easy_setopt(e, CURLOPT_SSLKEY, c->client_key) != CURLE_OK;
-    return bad ? -1 : 0;
-}
-
-/* The multi and easy handles (kept for the process's life: the connection stays alive). */
-static int ga__handles(ga_otlp_http *h)
-{
-    if (h->multi != NULL)
-        return 0;
-    CURLM *m = ga_curl.multi_init();
-    CURL *e = ga_curl.easy_init();
-    struct curl_slist *hdrs = ga__headers(&h->cfg);
-    if (m == NULL || e == NULL || hdrs == NULL)
-        return -1;                  /* leaked: failing here means memory is short anyway */
-    h->easy = e;
-    h->hdrs = hdrs;
-    if (ga_curl.multi_setopt(m, CURLMOPT_SOCKETFUNCTION, ga__on_socket) != CURLM_OK ||
-        ga_curl.multi_setopt(m, CURLMOPT_SOCKETDATA, h) != CURLM_OK ||
-        ga_curl.multi_setopt(m, CURLMOPT_TIMERFUNCTION, ga__on_timer) != CURLM_OK ||
-        ga_curl.multi_setopt(m, CURLMOPT_TIMERDATA, h) != CURLM_OK || ga__easy_setup(h) < 0)
-        return -1;
-    h->multi = m;
-    return 0;
-}
-
-/* Did the application close or replace one of curl's sockets? Then curl would read, write or
- * close an application descriptor: drop the handles without touching them (leaked, not freed:
- * freeing would close that descriptor, or write a TLS close_notify into it), and close the
- * sockets that are still ours, which the leaked handles will never use again. */
-static int ga__stolen(ga_otlp_http *h)
-{
-    int stolen = 0;
-    for (int i = 0; i < h->nfds && !stolen; i++)
-        stolen = !ga_fd_own_valid(h->fds[i]);
-    if (!stolen)
-        return 0;
-    for (int i = 0; i < h->nfds; i++)
-        ga_fd_own_close(&h->fds[i]);        /* (a taken number: nothing is closed) */
-    h->multi = NULL;
-    h->easy = NULL;
-    h->hdrs = NULL;
-    h->nfds = h->nsocks = 0;
-    h->timer_on = 0;
-    return 1;
-}
-
-void ga_otlp_http_free(ga_otlp_http *h)
-{
-    if (h == NULL)
-        return;
-    if (ga_otlp_http_busy(h) && h->multi)
-        ga_curl.multi_remove_handle(h->multi, h->easy);
-    if (h->multi && !ga__stolen(h)) {           /* (stolen: leaked, see ga__stolen) */
-        ga_curl.easy_cleanup(h->easy);                /* closes the connection through our callback */
-        ga_curl.multi_cleanup(h->multi);
-        ga_curl.slist_free_all(h->hdrs);
-    }
-    ga_buf_free(&h->req);
-    ga_buf_free(&h->resp);
-    free(h);
 }
 
 /* ---- the send state machine ------------------------------------------------------------ */
@@ -476,8 +194,8 @@ static void ga__start_attempt(ga_otlp_http *h, uint64_t now)
         ga__finish(h, 0, GA_FAIL_UNAVAILABLE);
         return;
     }
-    (void)ga__stolen(h);            /* stale handles are dropped and made anew */
-    if (ga__handles(h) < 0) {
+    (void)ga_otlp_http_stolen(h);            /* stale handles are dropped and made anew */
+    if (ga_otlp_http_handles(h) < 0) {
         ga__finish(h, 0, GA_FAIL_OTHER);
         return;
     }
@@ -669,7 +387,7 @@ void ga_otlp_http_events(ga_otlp_http *h, const struct pollfd *p, int n)
 {
     if (h->state != H_RUNNING)
         return;
-    if (ga__stolen(h)) {
+    if (ga_otlp_http_stolen(h)) {
         ga__finish(h, 0, GA_FAIL_CONNECT);
         return;
     }
@@ -687,7 +405,7 @@ void ga_otlp_http_events(ga_otlp_http *h, const struct pollfd *p, int n)
 
 int ga_otlp_http_tick(ga_otlp_http *h, uint64_t now)
 {
-    if (h->state == H_RUNNING && (h->multi == NULL || ga__stolen(h)))
+    if (h->state == H_RUNNING && (h->multi == NULL || ga_otlp_http_stolen(h)))
         ga__finish(h, 0, GA_FAIL_CONNECT);
     if (h->state == H_RUNNING && h->end_ms && now > h->end_ms + 1000) {
         ga_curl.multi_remove_handle(h->multi, h->easy);   /* curl's own timeout never came */
@@ -713,7 +431,7 @@ void ga_otlp_http_wait(ga_otlp_http *h, uint64_t deadline_ms)
 {
     if (h->end_ms == 0 || deadline_ms < h->end_ms)
         h->end_ms = deadline_ms;    /* no new attempt or backoff past the deadline */
-    struct pollfd p[GA__MAX_SOCKS];
+    struct pollfd p[GA_OTLP_HTTP_SOCKS];
     for (;;) {
         uint64_t now = ga_mono_ms();
         int next = ga_otlp_http_tick(h, now);
@@ -727,7 +445,7 @@ void ga_otlp_http_wait(ga_otlp_http *h, uint64_t deadline_ms)
         uint64_t wait = deadline_ms - now;
         if (next >= 0 && (uint64_t)next < wait)
             wait = (uint64_t)next;
-        int n = ga_otlp_http_pollfds(h, p, GA__MAX_SOCKS);
+        int n = ga_otlp_http_pollfds(h, p, GA_OTLP_HTTP_SOCKS);
         if (poll(p, (nfds_t)n, (int)wait) > 0)
             ga_otlp_http_events(h, p, n);
     }

@@ -77,6 +77,15 @@ ga_conn *ga_conn_alloc(int fd, uint32_t gen, uint8_t proto)
         atomic_fetch_add_explicit(&ga__refused, 1, memory_order_relaxed);
         return NULL;
     }
+    /* A thread that was waiting for this slot under its previous owner may hold the flag for
+     * a moment to see that it is gone (ga_conn_lock, ga_conn_yield): take the flag rather than
+     * store 0 over it, so that thread's unlock cannot release a new owner's. */
+    int expected = 0;
+    while (!atomic_compare_exchange_weak_explicit(&c->lock, &expected, 1,
+                                                  memory_order_acquire, memory_order_relaxed)) {
+        expected = 0;
+        ga_cpu_relax();
+    }
     memset(c->state, 0, sizeof c->state);
     c->fd = fd;
     c->fd_gen = gen;

@@ -6,9 +6,10 @@
  * the static TLS out of it) that was fine bare must not overflow because a write it makes
  * went through the library. With the pool, a hook's own frames stay under a few hundred
  * bytes. The pool is GA_SCRATCH_SLOTS buffers in .bss (no page is touched until a slot is
- * first used); a thread holds at most a few at once and never across a call that can block
- * for long in the application's code. When every slot is taken the caller falls back to its
- * old stack frame (a noinline function), so behaviour never depends on the pool. */
+ * first used). A slot is held across the real call it prepares (a blocking send may wait
+ * there), so threads blocked in such calls can take every slot: then a caller falls back to
+ * its old stack frame (a noinline function) or, where that is only telemetry, goes without
+ * (a log line not rewritten). Behaviour seen by the application never depends on the pool. */
 #ifndef GA_SCRATCH_H
 #define GA_SCRATCH_H
 

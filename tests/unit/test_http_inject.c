@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include "tests/unit/scratch_exhaust.h"
 #include "plugins/http/http_inject.h"
 #include "plugins/http/http_replay.h"
 #include "plugins/http/http_state.h"
@@ -480,5 +481,8 @@ int main(void)
         cmocka_unit_test(test_other_formats),
         cmocka_unit_test(test_b3multi_only),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("scratch pool", tests, NULL, NULL);
+    /* the same again with every scratch slot taken: the plan goes on the stack */
+    return failed + cmocka_run_group_tests_name("stack fallback", tests, exhaust_scratch,
+                                                release_scratch);
 }

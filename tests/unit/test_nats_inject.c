@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "tests/unit/scratch_exhaust.h"
 #include "plugins/nats/nats_inject.h"
 #include "plugins/nats/nats_state.h"
 #include "preload/proto.h"
@@ -345,5 +346,8 @@ int main(void)
         cmocka_unit_test(test_long_head_untouched),
         cmocka_unit_test(test_many_iovecs),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("scratch pool", tests, NULL, NULL);
+    /* the same again with every scratch slot taken: the plan goes on the stack */
+    return failed + cmocka_run_group_tests_name("stack fallback", tests, exhaust_scratch,
+                                                release_scratch);
 }

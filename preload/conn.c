@@ -79,11 +79,18 @@ ga_conn *ga_conn_alloc(int fd, uint32_t gen, uint8_t proto)
     }
     /* A thread that was waiting for this slot under its previous owner may hold the flag for
      * a moment to see that it is gone (ga_conn_lock, ga_conn_yield): take the flag rather than
-     * store 0 over it, so that thread's unlock cannot release a new owner's. */
-    int expected = 0;
+     * store 0 over it, so that thread's unlock cannot release a new owner's. Bounded: if that
+     * thread is this one (a signal handler interrupted it there), the slot goes back to the
+     * pool and this connection is not followed, rather than spinning for ever. */
+    int expected = 0, spins = 0;
     while (!atomic_compare_exchange_weak_explicit(&c->lock, &expected, 1,
                                                   memory_order_acquire, memory_order_relaxed)) {
         expected = 0;
+        if (++spins == 1 << 16) {
+            ga__push(c);
+            atomic_fetch_add_explicit(&ga__refused, 1, memory_order_relaxed);
+            return NULL;
+        }
         ga_cpu_relax();
     }
     memset(c->state, 0, sizeof c->state);

@@ -45,17 +45,24 @@ static const ga_instrument ga__uptime = { .name = "process.uptime",
     .description = "The time the process has been running.", .unit = "s",
     .kind = GA_MK_GAUGE, .is_double = 1, .max_series = 2 };
 
+/* Open a /proc path read-only as one of the library's descriptors (a token the application
+ * cannot take over unnoticed). o->fd < 0 when it could not be opened or remembered. */
+static void ga__open_own(const char *path, int flags, ga_own *o)
+{
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC | flags);
+    *o = fd < 0 ? (ga_own){ .fd = -1 } : ga_fd_own(fd);
+    if (fd >= 0 && o->fd < 0)
+        syscall(SYS_close, fd);
+}
+
 /* Read at most cap-1 bytes of a /proc file into buf (NUL-terminated); the length, or -1. */
 static ssize_t ga__slurp(const char *path, char *buf, size_t cap)
 {
-    int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    ga_own o;
+    ga__open_own(path, 0, &o);
+    if (o.fd < 0)
         return -1;
-    ga_own o = ga_fd_own(fd);
-    if (o.fd < 0) {
-        syscall(SYS_close, fd);
-        return -1;
-    }
+    int fd = o.fd;
     size_t n = 0;
     while (n + 1 < cap && ga_fd_own_valid(o)) {
         ssize_t r = syscall(SYS_read, fd, buf + n, cap - 1 - n);
@@ -105,14 +112,11 @@ static uint64_t ga__field(const char *text, const char *key, int *found)
 /* Open descriptors: the entries of /proc/self/fd, minus the directory's own. -1 on failure. */
 static long ga__count_fds(void)
 {
-    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
+    ga_own o;
+    ga__open_own("/proc/self/fd", O_DIRECTORY, &o);
+    if (o.fd < 0)
         return -1;
-    ga_own o = ga_fd_own(fd);
-    if (o.fd < 0) {
-        syscall(SYS_close, fd);
-        return -1;
-    }
+    int fd = o.fd;
     long n = 0;
     char buf[4096] __attribute__((aligned(8)));
     for (;;) {

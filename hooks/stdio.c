@@ -52,9 +52,9 @@ GA_EXPORT int puts(const char *s)
     return r;
 }
 
-GA_EXPORT int fputc(int c, FILE *fp)
+/* fputc and putc: the real one (f), then the byte copied when it went out. */
+static inline int ga__putc(int (*f)(int, FILE *), int c, FILE *fp)
 {
-    ga_fputc_fn f = GA_REAL(fputc);
     if (ga_unlikely(f == NULL)) {
         errno = ENOSYS;
         return EOF;
@@ -67,19 +67,14 @@ GA_EXPORT int fputc(int c, FILE *fp)
     return r;
 }
 
+GA_EXPORT int fputc(int c, FILE *fp)
+{
+    return ga__putc(GA_REAL(fputc), c, fp);
+}
+
 GA_EXPORT int putc(int c, FILE *fp)
 {
-    ga_putc_fn f = GA_REAL(putc);
-    if (ga_unlikely(f == NULL)) {
-        errno = ENOSYS;
-        return EOF;
-    }
-    int r = f(c, fp);
-    if (ga_unlikely(ga_logs_on) && r != EOF) {
-        char ch = (char)c;
-        ga_logcap_stdio(fp, &ch, 1);
-    }
-    return r;
+    return ga__putc(GA_REAL(putc), c, fp);
 }
 
 GA_EXPORT int putchar(int c)

@@ -38,10 +38,18 @@ extern const uint8_t ga_h1_tchar[256] __attribute__((visibility("hidden")));
 #define GA_H1_C_ODD   8u            /* not a token byte: a folded line, or not HTTP */
 extern const uint8_t ga_h1_line_class[2][256] __attribute__((visibility("hidden")));
 
-/* For a line of class GA_H1_C_FIELD starting with byte c: the second byte every followed
- * field starting with c has, lower case (byte | 0x20 is compared with it). 'b' has two
- * (b3, baggage): its class is GA_H1_C_FIELD2 and it has none here. */
-extern const uint8_t ga_h1_second[256] __attribute__((visibility("hidden")));
+/* For a line of class GA_H1_C_FIELD starting with byte c: its second and third bytes, each
+ * | 0x20, as one little-endian 16-bit value, equal ga_h1_pair[c][0] or [c][1] when the line
+ * may name a followed field ('b' has too many: its class is GA_H1_C_FIELD2 and it has none
+ * here). A filter only: the field matcher decides. */
+extern const uint16_t ga_h1_pair[256][2] __attribute__((visibility("hidden")));
+
+/* The filter above for the line at ls (ls[1] and ls[2] readable). */
+static inline int ga_h1_pair_may(const uint8_t *ls)
+{
+    uint16_t w = (uint16_t)((ls[1] | ls[2] << 8) | 0x2020);
+    return w == ga_h1_pair[ls[0]][0] || w == ga_h1_pair[ls[0]][1];
+}
 
 static inline void ga_h1_error(ga_h1_parser *ps) { ps->st = S_ERROR; }
 

@@ -52,7 +52,7 @@ static GA__SCAN_ATTR size_t GA__SCAN_NAME(ga__scan *s)
             ls = e + 1;
         } else if (cls == GA_H1_C_FIELD) {
             GA__NEXT(out);
-            if ((ls[1] | 0x20) == ga_h1_second[ls[0]] && !ga__field_line(s, ls, e))
+            if (ga_h1_pair_may(ls) && !ga__field_line(s, ls, e))
                 return ga__stop(s, ls) + 1;     /* ERROR: the caller counts the rest */
             ls = e + 1;
         } else if (cls == GA_H1_C_END) {

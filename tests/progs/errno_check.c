@@ -593,10 +593,9 @@ static void check_peek(void)
     close(p);
 }
 
-static void check_vectors(void)
+/* writev / readv on the TCP pair (c, p). */
+static void check_rwv(int c, int p)
 {
-    int c, p;
-    tcp_pair("vectors", &c, &p);
     char a[] = "ab", b[] = "cde", d[] = "fghi";
     struct iovec out[3] = {{a, 2}, {b, 3}, {d, 4}};
     ssize_t w = writev(c, out, 3);
@@ -616,8 +615,13 @@ static void check_vectors(void)
     }
     CHECK("writev_readv", w == 9 && got == 9 && memcmp(x, "abcd", 4) == 0 && memcmp(y, "efghi", 5) == 0,
           "writev=%zd readv=%zd", w, got);
+}
 
-    /* sendmsg / recvmsg */
+/* sendmsg / recvmsg, sendmmsg and sendto / recvfrom on the TCP pair (c, p): one byte stream. */
+static void check_msg_calls(int c, int p)
+{
+    char a[] = "ab", b[] = "cde", d[] = "fghi";
+    struct iovec out[3] = {{a, 2}, {b, 3}, {d, 4}};
     struct msghdr mh;
     memset(&mh, 0, sizeof mh);
     mh.msg_iov = out;
@@ -656,8 +660,12 @@ static void check_vectors(void)
     ssize_t rf = recvfrom(p, buf, 2, MSG_WAITALL, (struct sockaddr *)&from, &flen);
     CHECK("sendto_recvfrom_tcp", st == 2 && rf == 2 && memcmp(buf, "to", 2) == 0, "sendto=%zd recvfrom=%zd",
           st, rf);
+}
 
-    /* sendfile from a temporary file, with an offset pointer and with the file position. */
+/* sendfile on the TCP pair (c, p): from a temporary file, with an offset pointer and with the
+ * file position. */
+static void check_sendfile(int c, int p)
+{
     char path[] = "/tmp/errno_check.XXXXXX";
     int f = mkstemp(path);
     if (f < 0)
@@ -683,10 +691,12 @@ static void check_vectors(void)
     CHECK("sendfile", sent == FSZ - 100 && off == FSZ && m1 && s2 == 500 && pos == 500 && m2,
           "sent=%zd off=%ld m1=%d s2=%zd pos=%ld m2=%d", sent, (long)off, m1, s2, (long)pos, m2);
     close(f);
-    close(c);
-    close(p);
+}
 
-    /* sendmmsg / recvmmsg on UDP (a connected UDP socket: no connect span expected). */
+/* sendmmsg / recvmmsg on UDP (a connected UDP socket: no connect span expected). */
+static void check_mmsg_udp(void)
+{
+    char a[] = "ab", b[] = "cde", d[] = "fghi";
     int uport;
     int u1 = bound_socket(SOCK_DGRAM, &uport);
     int u2 = socket(AF_INET, SOCK_DGRAM, 0);
@@ -724,8 +734,12 @@ static void check_vectors(void)
           "connect=%d sendmmsg=%d recvmmsg=%d", uc, us, got3);
     close(u1);
     close(u2);
+}
 
-    /* SCM_RIGHTS over an AF_UNIX socketpair: the passed fd works. */
+/* SCM_RIGHTS over an AF_UNIX socketpair: the passed fd works. */
+static void check_scm_rights(void)
+{
+    char a[] = "a";
     int sp[2], pp[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0 || pipe(pp) < 0)
         die("socketpair/pipe");
@@ -771,6 +785,21 @@ static void check_vectors(void)
     close(sp[1]);
     close(pp[0]);
     close(pp[1]);
+}
+
+/* The vectored and message calls, sendfile, the mmsg calls and descriptor passing. The
+ * stream calls share one TCP pair (one connect span, as the test expects). */
+static void check_vectors(void)
+{
+    int c, p;
+    tcp_pair("vectors", &c, &p);
+    check_rwv(c, p);
+    check_msg_calls(c, p);
+    check_sendfile(c, p);
+    close(c);
+    close(p);
+    check_mmsg_udp();
+    check_scm_rights();
 }
 
 static void check_fortified(void)

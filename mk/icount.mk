@@ -18,8 +18,16 @@ $(ICOUNT_BINS): $(BUILD)/tests/bench/%: tests/bench/%.c mk/icount.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) -o $@ $<
 
+# libfloor.so: the floor of any LD_PRELOAD agent (interpose, timestamp, copy; FLOOR_LEVEL), a
+# reference for the full set's floor_* rows, never shipped (tests/bench/floor/floor.c).
+FLOOR_LIB    := $(BUILD)/tests/bench/libfloor.so
+TEST_TARGETS += $(FLOOR_LIB)
+$(FLOOR_LIB): tests/bench/floor/floor.c mk/icount.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -fPIC -shared -fvisibility=hidden -o $@ $< -ldl -lpthread
+
 # genesis-view receives the exporter rows' spans (spelt out: mk/view.mk is read after this file).
-ICOUNT_DEPS  := $(LIB) $(ICOUNT_BINS) $(BUILD)/genesis-view
+ICOUNT_DEPS  := $(LIB) $(ICOUNT_BINS) $(FLOOR_LIB) $(BUILD)/genesis-view
 
 icount: $(ICOUNT_DEPS)
 	@$(ICOUNT_PY) --set full --json $(BUILD)/bench/icount.json

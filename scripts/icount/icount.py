@@ -38,15 +38,27 @@ SLACK = 2          # absolute allowance (instructions, faults) on top of the tol
 # (OTLP to genesis-view, 100% sampling), "noprop" = the same without traceparent injection,
 # "none" = every exporter none (the library may then skip the work altogether), "ratio" = OTLP at
 # 1 % head sampling (parentbased_traceidratio 0.01: nearly every span takes the sampled-out path),
-# "tail" = the same with local tail sampling on (GENESIS_TAIL_SAMPLING=errors,slow)
+# "tail" = the same with local tail sampling on (GENESIS_TAIL_SAMPLING=errors,slow),
+# "floor_<level>" = not the library: tests/bench/floor/floor.c (libfloor.so, FLOOR_LEVEL=<level>),
+# what any LD_PRELOAD agent pays (docs/benchmarks.md, "The floor of an LD_PRELOAD agent")
 APP_ROWS = [
     ("redis_get", "redis-benchmark -c 1 -t get, client thread", "ci", "redis", (2000, 6000), 400, "otlp"),
     ("redis_get_none", "  same, exporters none", "ci", "redis", (2000, 6000), None, "none"),
     ("redis_get_ratio", "  same, 1 % head sampling (sampled-out path)", "full", "redis", (2000, 6000), None, "ratio"),
     ("redis_get_tail", "  same, 1 % + tail sampling errors,slow", "full", "redis", (2000, 6000), None, "tail"),
+    ("floor_redis_pass", "  floor pass: interposed, real call only", "full", "redis", (2000, 6000), None, "floor_pass"),
+    ("floor_redis_stamp", "  floor stamp: + 2 timestamps, 64 B to a ring", "full", "redis", (2000, 6000), None,
+     "floor_stamp"),
+    ("floor_redis_stamp_thread", "  floor stamp_thread: + a sleeping 2nd thread", "full", "redis", (2000, 6000), None,
+     "floor_stamp_thread"),
     ("nginx_get", "nginx keep-alive static GET, worker", "ci", "nginx", (1000, 3000), 800, "otlp"),
     ("nginx_get_ratio", "  same, 1 % head sampling (sampled-out path)", "full", "nginx", (1000, 3000), None, "ratio"),
     ("nginx_get_tail", "  same, 1 % + tail sampling errors,slow", "full", "nginx", (1000, 3000), None, "tail"),
+    ("floor_nginx_pass", "  floor pass: interposed, real call only", "full", "nginx", (1000, 3000), None, "floor_pass"),
+    ("floor_nginx_stamp", "  floor stamp: + 2 timestamps, 64 B to a ring", "full", "nginx", (1000, 3000), None,
+     "floor_stamp"),
+    ("floor_nginx_stamp_thread", "  floor stamp_thread: + a sleeping 2nd thread", "full", "nginx", (1000, 3000), None,
+     "floor_stamp_thread"),
     ("http_client_inject", "C keep-alive HTTP client, injection on", "ci", "http", (2000, 6000), 1000, "otlp"),
     ("http_client_noinject", "C keep-alive HTTP client, injection off", "ci", "http", (2000, 6000), None, "noprop"),
     ("mysqldb_select", "MySQLdb point select, client thread", "full", "mysql", (1000, 3000), 500, "otlp"),
@@ -65,6 +77,10 @@ def app_env(ctx, kind):
     traced operation costs), or every exporter none."""
     if kind == "none":
         return R.NONE_ENV
+    if kind.startswith("floor_"):
+        if not os.path.exists(ctx.floor):
+            raise RuntimeError("%s is missing (make build-all)" % ctx.floor)
+        return {"LD_PRELOAD": ctx.floor, "FLOOR_LEVEL": kind[len("floor_"):]}
     env = R.otlp_env(ctx.peer("view").endpoint(), False)
     if kind in ("logs", "logs_off"):
         env.update(R.logs_env(ctx.peer("view").endpoint()))

@@ -43,15 +43,17 @@ class Ctx:
         self.root, self.build, self.work, self.log = root, build, work, log
         self.lib = os.path.join(build, "libgenesis_auto.so")
         self.bench = os.path.join(build, "tests", "bench")
+        self.floor = os.path.join(self.bench, "libfloor.so")     # the floor rows' library
         self.seq = 0
         os.makedirs(os.path.join(work, "cg"), exist_ok=True)
         self._peers = {}
 
     def env(self, variant_env):
-        """None = bare; a dict = preloaded with those settings."""
+        """None = bare; a dict = preloaded with those settings (the library, unless the settings
+        name their own LD_PRELOAD: the floor rows)."""
         if variant_env is None:
             return procs.clean_env()
-        return procs.clean_env(dict(variant_env, LD_PRELOAD=self.lib))
+        return procs.clean_env(dict({"LD_PRELOAD": self.lib}, **variant_env))
 
     def prefix(self, tag):
         self.seq += 1

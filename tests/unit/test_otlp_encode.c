@@ -16,11 +16,13 @@
 #include <zlib.h>
 #include <cmocka.h>
 #include "exporter/otlp_traces.c"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 
 typedef Opentelemetry__Proto__Common__V1__KeyValue KV;
 typedef Opentelemetry__Proto__Trace__V1__Span ga_pb_span;
 typedef Opentelemetry__Proto__Trace__V1__ResourceSpans ga_pb_resource_spans;
 typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest ga_pb_trace_req;
+typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse ga_pb_trace_resp;
 
 static const uint8_t TRACE1[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 static const uint8_t ENV_TRACE[16] = {0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
@@ -46,7 +48,6 @@ static int teardown(void **state)
 {
     (void)state;
     free(T.q);
-    ga_pb_arena_free(&T.arena);
     ga_otlp_tr_free(&T.tr);
     ga_buf_free(&T.body);
     memset(&T, 0, sizeof T);

@@ -2,7 +2,8 @@
  * back with the protobuf-c unpack functions: ids (16/8 bytes, empty parent for roots), flags
  * (W3C byte + has-is-remote + is-remote), kind, times, typed attributes, status, trace_state
  * (record or TRACESTATE), resource, scope; invalid UTF-8 repaired; the queue bound; a failed
- * encoding; partial success; gzip; the generic KeyValue builder and the arena limit (metrics).
+ * encoding; partial success; gzip; the protobuf-c KeyValue builder and arena limit of the
+ * tests' oracle (tests/unit/otlp_pbc.h).
  *
  * The component's internals are static: this file includes otlp_traces.c to reach them. */
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 #include "exporter/otlp_traces.c"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "tests/unit/otlp_pbc.h"
 
 typedef Opentelemetry__Proto__Common__V1__KeyValue KV;
 typedef Opentelemetry__Proto__Trace__V1__Span ga_pb_span;

@@ -1,7 +1,7 @@
 /* otlp_resp.c — the collector's answers read field by field (contract in otlp_resp.h).
  * What is accepted follows protobuf-c 1.4's unpack, which the library used before: a tag of
  * at most 5 bytes whose first byte names a field, a varint of at most 10 bytes, a length of
- * at most 5 bytes (taken as 32 bits, as protobuf-c does) that stays inside the message, wire
+ * at most 5 bytes that stays inside the message, wire
  * types 0, 1, 2 and 5 only; a known field must have its own wire type. Every read is checked
  * against the end of the message: a hostile body can only be refused. */
 #include <string.h>
@@ -70,7 +70,6 @@ static int ga__next(const uint8_t **p, const uint8_t *end, ga__field *f)
         uint64_t n;
         if (ga__varint(p, end, 5, &n) < 0)
             return -1;
-        n = (uint32_t)n;
         if (n > (uint64_t)(end - *p))
             return -1;
         f->s = *p;

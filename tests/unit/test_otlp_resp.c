@@ -283,6 +283,8 @@ static void test_edges(void **state)
         { "\x12\x80\x80\x80\x80\x00", 6 },              /* 5-byte length 0 */
         { "\x12\x80\x80\x80\x80\x80\x00", 7 },          /* 6-byte length */
         { "\x12\xff\xff\xff\xff\x0f", 6 },              /* huge length */
+        { "\x12\x81\x80\x80\x80\x10" "x", 7 },        /* length 2^32 + 1: past the end */
+        { "\x0a\x08\x12\x81\x80\x80\x80\x10" "x\x08\x02", 10 },
         { "\x1a\x02\x08\x01", 4 },                      /* Any with a varint type_url */
         { "\x1a\x02\x10\x01", 4 },
         { "\x1a\x02\x18\x01", 4 },                      /* Any with an unknown varint */

@@ -23,7 +23,7 @@ OPT        ?= -O2 -g
 CFLAGS_COMMON := -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -DGA_VERSION=\"$(VERSION)\" \
               -fno-strict-aliasing -I. -I$(BUILD)/gen $(SANFLAGS)
 LIB_CFLAGS := $(CFLAGS_COMMON) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
-              -fno-omit-frame-pointer $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+              -fno-omit-frame-pointer $(shell pkg-config --cflags $(LIB_PKGS) 2>/dev/null)
 LIB_LDLIBS := -ldl -lpthread $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # The preloaded library carries its own private copy of libdeflate (static, symbols hidden): a
 # host without libdeflate.so.0 must still start (the dynamic loader refuses to run a program

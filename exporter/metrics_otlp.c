@@ -97,6 +97,7 @@ static size_t ga__str_size(const char *s)
     return n ? ga_pb_field_size(n) : 0;
 }
 
+/* Writes that string field at p (tag + length + bytes, or nothing); returns the end. */
 static uint8_t *ga__str(uint8_t *p, uint8_t tag, const char *s)
 {
     size_t n = s ? strlen(s) : 0;
@@ -106,6 +107,7 @@ static uint8_t *ga__str(uint8_t *p, uint8_t tag, const char *s)
 /* A fixed64 / double field that proto3 leaves out when it is 0 (tag + 8 bytes). */
 static size_t ga__fixed_size(uint64_t v) { return v ? 9 : 0; }
 
+/* Writes that field at p (nothing when v is 0); returns the end. */
 static uint8_t *ga__fixed(uint8_t *p, uint8_t tag, uint64_t v)
 {
     if (v == 0)
@@ -139,6 +141,8 @@ static size_t ga__kvs_size(const ga_attr *a, int n)
     return t;
 }
 
+/* Writes those KeyValue fields at p, each under `tag` (sizes as ga__kvs_size() found them);
+ * returns the end. */
 static uint8_t *ga__kvs(uint8_t *p, uint8_t tag, const ga_attr *a, int n)
 {
     for (int i = 0; i < n; i++) {
@@ -170,6 +174,7 @@ static size_t ga__exemplars_size(const ga_instrument *m, const ga_series *s)
     return t;
 }
 
+/* Writes those Exemplar fields at p (time, as_double, span_id, trace_id); returns the end. */
 static uint8_t *ga__exemplars(uint8_t *p, const ga_instrument *m, const ga_series *s)
 {
     for (int b = 0; s->ex != NULL && b <= m->nbounds; b++) {
@@ -198,6 +203,7 @@ static size_t ga__hist_point_size(const ga_instrument *m, const ga_series *s, ui
     return t + (s->count > 0 ? 18 : 0);
 }
 
+/* Writes the fields of that HistogramDataPoint at p, in number order; returns the end. */
 static uint8_t *ga__hist_point(uint8_t *p, const ga_instrument *m, const ga_series *s, uint64_t now)
 {
     p = ga__fixed(p, GA_PB_TAG(2, GA_PB_I64), ga_metrics_start_ns);
@@ -233,6 +239,7 @@ static size_t ga__number_point_size(const ga_instrument *m, const ga_series *s, 
            ga__kvs_size(s->attrs, s->nattrs);
 }
 
+/* Writes the fields of that NumberDataPoint at p, in number order; returns the end. */
 static uint8_t *ga__number_point(uint8_t *p, const ga_instrument *m, const ga_series *s, uint64_t now)
 {
     int has_start = m->kind == GA_MK_COUNTER || m->kind == GA_MK_UPDOWN;
@@ -340,6 +347,8 @@ static uint8_t *ga__request(uint8_t *p, uint64_t now)
     return p;
 }
 
+/* (metrics_otlp.h) The size pass, one buffer of exactly that size, the write pass; a
+ * disagreement between the passes (which would be a bug) sends nothing. */
 int ga_metrics_otlp_encode(ga_buf *out, uint64_t now_ns)
 {
     int npoints = 0;
@@ -363,6 +372,7 @@ int ga_metrics_otlp_encode(ga_buf *out, uint64_t now_ns)
     return npoints;
 }
 
+/* (metrics_otlp.h) */
 void ga_metrics_otlp_after_fork(void)
 {
     ga__lens = (ga__lenlist){0};   /* the parent's array may be mid-use: leak it */

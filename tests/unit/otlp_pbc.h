@@ -116,6 +116,7 @@ static GA_PBC_UNUSED void ga_pb_arena_free(ga_pb_arena *a)
 /* A protobuf-c allocator drawing from the arena (free is a no-op), e.g. to unpack a
  * response: everything unpacked goes away with the next reset. */
 static GA_PBC_UNUSED void *ga__pb_alloc_cb(void *data, size_t n) { return ga_pb_alloc(data, n); }
+/* Its free: nothing (the arena's reset frees everything at once). */
 static GA_PBC_UNUSED void ga__pb_free_cb(void *data, void *p) { (void)data; (void)p; }
 
 static GA_PBC_UNUSED ProtobufCAllocator ga_pb_allocator(ga_pb_arena *a)

@@ -10,7 +10,10 @@ BUILD      ?= build
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 CC         ?= cc
+# libprotobuf-c is for the tests and genesis-view (they decode what the library sends with it);
+# the preloaded library writes and reads the wire format itself and links libdeflate only.
 PKGS       := libprotobuf-c libdeflate
+LIB_PKGS   := libdeflate
 TEST_PKGS  := zlib
 
 # Strict warnings; new warnings are errors. SANFLAGS is set by the asan/tsan targets.
@@ -20,16 +23,18 @@ OPT        ?= -O2 -g
 CFLAGS_COMMON := -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -DGA_VERSION=\"$(VERSION)\" \
               -fno-strict-aliasing -I. -I$(BUILD)/gen $(SANFLAGS)
 LIB_CFLAGS := $(CFLAGS_COMMON) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
-              -fno-omit-frame-pointer $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+              -fno-omit-frame-pointer $(shell pkg-config --cflags $(LIB_PKGS) 2>/dev/null)
 LIB_LDLIBS := -ldl -lpthread $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-# The preloaded library carries its own private copies of protobuf-c and libdeflate (static,
-# symbols hidden): a host without libprotobuf-c.so.1 or libdeflate.so.0 must still start (the
-# dynamic loader refuses to run a program whose preloaded library lacks a dependency), and a
-# host with its own copy never shares state with ours. libdeflate gives gzip (level 1) and the
-# CRC-32 of the trace requests' own encoder at a fraction of zlib's instruction count
-# (docs/otlp.md#compression). libcurl stays dlopen'ed (otlp_curl.c). zlib is for the tests
-# and genesis-view only (they inflate what the library sends).
-LIB_SO_LDLIBS := -ldl -lpthread -Wl,-Bstatic $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
+# The preloaded library carries its own private copy of libdeflate (static, symbols hidden): a
+# host without libdeflate.so.0 must still start (the dynamic loader refuses to run a program
+# whose preloaded library lacks a dependency), and a host with its own copy never shares state
+# with ours. libdeflate gives gzip (level 1) and the CRC-32 of the trace requests' own encoder
+# at a fraction of zlib's instruction count (docs/otlp.md#compression). protobuf-c is not in the
+# library at all: the requests are written with exporter/pbw.h and the answers read by
+# exporter/otlp_resp.c, which keeps its descriptor tables (hundreds of relocations at every
+# start) out of every host. libcurl stays dlopen'ed (otlp_curl.c). zlib is for the tests and
+# genesis-view only (they inflate what the library sends).
+LIB_SO_LDLIBS := -ldl -lpthread -Wl,-Bstatic $(shell pkg-config --libs $(LIB_PKGS) 2>/dev/null) \
               -Wl,-Bdynamic -Wl,--exclude-libs,ALL
 LIB        := $(BUILD)/libgenesis_auto.so
 CORE_A     := $(BUILD)/libgenesis_core.a
@@ -41,8 +46,10 @@ LIB_SRCS   := $(wildcard preload/*.c hooks/*.c exporter/*.c protocols/*/*.c plug
 # the plug-ins' library hooks (plugins/<name>/hook_*.c).
 CORE_SRCS  := $(filter-out hooks/% plugins/%,$(LIB_SRCS)) \
               $(filter-out $(wildcard plugins/*/hook_*.c),$(filter plugins/%,$(LIB_SRCS)))
+# Generated sources (mk/proto.mk: the protobuf-c code of the OTLP messages) go into the core
+# archive for the unit tests, which use protobuf-c as their oracle; never into the library.
 GEN_SRCS   :=
-LIB_OBJS    = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS) $(GEN_SRCS))
+LIB_OBJS    = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 CORE_OBJS   = $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRCS) $(GEN_SRCS))
 
 PY         := /usr/bin/python3

@@ -1,24 +1,20 @@
 /* metrics_push.c — OTLP push of the instruments (contract in metrics_push.h). */
 #include <string.h>
-#include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
 #include "exporter/exporter.h"
 #include "exporter/metrics_conf.h"
 #include "exporter/metrics_otlp.h"
 #include "exporter/metrics_push.h"
 #include "exporter/metrics_reg.h"
-#include "exporter/otlp_common.h"
 #include "exporter/otlp_config.h"
 #include "exporter/otlp_http.h"
+#include "exporter/otlp_resp.h"
 #include "preload/emit.h"
 #include "preload/log.h"
-
-typedef Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceResponse ga_pb_metrics_resp;
 
 static struct {
     ga_otlp_cfg cfg;
     ga_otlp_http *http;
     ga_buf body;
-    ga_pb_arena arena;              /* for unpacking the answer */
 } P;
 
 int ga_metrics_push_open(void)
@@ -36,14 +32,11 @@ uint64_t ga_metrics_push_timeout_ms(void)
 /* A 2xx answer may still reject data points (partial success): say it once. */
 static void ga__partial_success(const ga_otlp_result *res)
 {
-    ProtobufCAllocator al = ga_pb_allocator(&P.arena);
-    ga_pb_arena_reset(&P.arena);
-    ga_pb_metrics_resp *r = opentelemetry__proto__collector__metrics__v1__export_metrics_service_response__unpack(
-        &al, res->body_len, res->body);
-    if (r == NULL || r->partial_success == NULL)
-        return;
-    const char *msg = r->partial_success->error_message ? r->partial_success->error_message : "";
-    long long rejected = (long long)r->partial_success->rejected_data_points;
+    char msg[256];
+    int64_t v;
+    if (ga_otlp_resp_partial(res->body, res->body_len, &v, msg, sizeof msg) <= 0)
+        return;                         /* empty body, or not protobuf: full success */
+    long long rejected = (long long)v;
     if (rejected > 0 || msg[0])
         ga_warn(GA_LK_EXPORT_REJECT, "OTLP collector at %s rejected %lld metric data points: %.200s",
                 P.cfg.url, rejected > 0 ? rejected : 0, msg);

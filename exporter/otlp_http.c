@@ -17,7 +17,7 @@
 #include "exporter/otlp_health.h"
 #include "exporter/otlp_http_int.h"
 #include "exporter/otlp_probe.h"
-#include "google/rpc/status.pb-c.h"
+#include "exporter/otlp_resp.h"
 #include "preload/config.h"
 #include "preload/context.h"
 #include "preload/fdtable.h"
@@ -83,15 +83,12 @@ static const char *ga__reason_text(enum ga_fail_reason why)
 /* The message of a google.rpc.Status error body, if there is one, into buf. */
 static void ga__status_message(const ga_otlp_http *h, char *buf, size_t cap)
 {
+    char m[256];
     buf[0] = '\0';
     if (h->resp.len == 0 || h->resp.failed)
         return;
-    Google__Rpc__Status *st = google__rpc__status__unpack(NULL, h->resp.len, (const uint8_t *)h->resp.data);
-    if (st == NULL)
-        return;
-    if (st->message && st->message[0])
-        snprintf(buf, cap, ": %.200s", st->message);
-    google__rpc__status__free_unpacked(st, NULL);
+    if (ga_otlp_resp_status((const uint8_t *)h->resp.data, h->resp.len, m, sizeof m) == 0 && m[0])
+        snprintf(buf, cap, ": %.200s", m);
 }
 
 static void ga__finish(ga_otlp_http *h, int ok, enum ga_fail_reason why)

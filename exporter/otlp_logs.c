@@ -19,16 +19,14 @@
 #include "exporter/otlp_common.h"
 #include "exporter/otlp_config.h"
 #include "exporter/otlp_http.h"
+#include "exporter/otlp_resp.h"
 #include "exporter/otlp_span.h"
 #include "exporter/pbw.h"
 #include "exporter/resource.h"
-#include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "preload/config.h"
 #include "preload/log.h"
 #include "preload/logcap.h"
 #include "preload/vars.h"
-
-typedef Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceResponse ga_pb_logs_resp;
 
 static struct {
     int on;
@@ -42,7 +40,6 @@ static struct {
     unsigned count;                 /* records in it */
     uint64_t oldest_ms;
     unsigned inflight;
-    ga_pb_arena arena;
 } G;
 
 /* ---- one LogRecord ----------------------------------------------------------------------- */
@@ -145,14 +142,10 @@ int ga_otlp_log_record(ga_buf *b, const ga_logline *l, uint64_t observed_ns)
 
 static void ga__partial_success(const ga_otlp_result *res)
 {
-    ProtobufCAllocator al = ga_pb_allocator(&G.arena);
-    ga_pb_arena_reset(&G.arena);
-    ga_pb_logs_resp *r = opentelemetry__proto__collector__logs__v1__export_logs_service_response__unpack(
-        &al, res->body_len, res->body);
-    if (r == NULL || r->partial_success == NULL)
-        return;
-    const char *msg = r->partial_success->error_message ? r->partial_success->error_message : "";
-    int64_t rejected = r->partial_success->rejected_log_records;
+    char msg[256];
+    int64_t rejected;
+    if (ga_otlp_resp_partial(res->body, res->body_len, &rejected, msg, sizeof msg) <= 0)
+        return;                         /* empty body, or not protobuf: full success */
     if (rejected > 0)
         ga_logs_self.rejected += (uint64_t)rejected;
     char url[256];

@@ -16,14 +16,12 @@
 #include "exporter/otlp_common.h"
 #include "exporter/otlp_config.h"
 #include "exporter/otlp_http.h"
+#include "exporter/otlp_resp.h"
 #include "exporter/otlp_span.h"
 #include "exporter/resource.h"
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "preload/config.h"
 #include "preload/context.h"
 #include "preload/log.h"
-
-typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse ga_pb_trace_resp;
 
 static struct {
     int on;                         /* opened: OTEL_TRACES_EXPORTER names otlp */
@@ -34,7 +32,6 @@ static struct {
     uint64_t oldest_ms;             /* when the oldest queued span arrived */
     ga_otlp_http *http;
     unsigned inflight;              /* spans in the request being sent */
-    ga_pb_arena arena;              /* decoded responses */
     ga_otlp_tr tr;                  /* the serialised resource and scope */
     int tr_ready;
     ga_buf body;                    /* the request: body.data[start .. len) */
@@ -78,14 +75,10 @@ static void ga__dropped(unsigned n, enum ga_fail_reason why)
 /* A 2xx answer may still reject some spans (partial success): count them, say it once. */
 static void ga__partial_success(const ga_otlp_result *res)
 {
-    ProtobufCAllocator al = ga_pb_allocator(&T.arena);
-    ga_pb_arena_reset(&T.arena);
-    ga_pb_trace_resp *r = opentelemetry__proto__collector__trace__v1__export_trace_service_response__unpack(
-        &al, res->body_len, res->body);
-    if (r == NULL || r->partial_success == NULL)
+    char msg[256];
+    int64_t rejected;
+    if (ga_otlp_resp_partial(res->body, res->body_len, &rejected, msg, sizeof msg) <= 0)
         return;                         /* empty body, or not protobuf: full success */
-    const char *msg = r->partial_success->error_message ? r->partial_success->error_message : "";
-    int64_t rejected = r->partial_success->rejected_spans;
     if (rejected > 0)
         ga_self.spans_rejected += (uint64_t)rejected;
     char url[256];

@@ -15,6 +15,10 @@ The walls:
   5. The core (preload/) knows plug-ins only through the registry: nothing from plugins/, and
      from exporter/ only the thread's lifecycle API (exporter/exporter.h).
   6. A plug-in includes no other plug-in's files.
+  7. Nothing that goes into the preloaded library (preload/, hooks/, exporter/, protocols/,
+     plugins/) includes protobuf-c or the code generated from the .proto files: the library
+     writes and reads the wire format itself (exporter/pbw.h, exporter/otlp_resp.c); protobuf-c
+     is the tests' and genesis-view's only.
 """
 import os
 import re
@@ -86,6 +90,12 @@ def check(root):
                    + (" (library hooks never do)" if name.startswith("hook_") else ""))
             if inc.startswith("plugins/") and inc.split("/")[1] != own:
                 no(path, inc, "a plug-in includes no other plug-in's files")
+    for top in ("preload", "hooks", "exporter", "protocols", "plugins"):
+        for path, text in sources(root, top):
+            for kind, inc in includes(text):
+                if inc.startswith("protobuf-c/") or inc.endswith(".pb-c.h") or inc.startswith("proto/"):
+                    no(path, inc, "the library holds nothing of protobuf-c (it writes and reads the wire "
+                       "format itself)")
     return bad, files
 
 

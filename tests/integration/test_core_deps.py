@@ -1,7 +1,7 @@
-"""The preloaded library needs nothing but the C library to load: protobuf-c and libdeflate are
-private static copies. A host whose libprotobuf-c.so.1 / libdeflate.so.0 (or libz.so.1, which the
-library does not use) are missing or different (here: empty stand-ins found first through
-LD_LIBRARY_PATH) still runs its programs, with telemetry."""
+"""The preloaded library needs nothing but the C library to load: libdeflate is a private static
+copy, and protobuf-c is not in it at all (it writes and reads the wire format itself). A host whose
+libprotobuf-c.so.1 / libdeflate.so.0 (or libz.so.1) are missing or different (here: empty
+stand-ins found first through LD_LIBRARY_PATH) still runs its programs, with telemetry."""
 import subprocess
 
 from conftest import LIB, tool

@@ -14,7 +14,7 @@
 #include <string.h>
 #include "exporter/attrs.h"
 #include "exporter/buf.h"
-#include "exporter/otlp_common.h"
+#include "tests/unit/otlp_pbc.h"
 #include "exporter/resource.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "preload/config.h"

@@ -2,7 +2,8 @@
  * back with the protobuf-c unpack functions: ids (16/8 bytes, empty parent for roots), flags
  * (W3C byte + has-is-remote + is-remote), kind, times, typed attributes, status, trace_state
  * (record or TRACESTATE), resource, scope; invalid UTF-8 repaired; the queue bound; a failed
- * encoding; partial success; gzip; the generic KeyValue builder and the arena limit (metrics).
+ * encoding; partial success; gzip; the protobuf-c KeyValue builder and arena limit of the
+ * tests' oracle (tests/unit/otlp_pbc.h).
  *
  * The component's internals are static: this file includes otlp_traces.c to reach them. */
 #include <stdarg.h>
@@ -16,11 +17,14 @@
 #include <zlib.h>
 #include <cmocka.h>
 #include "exporter/otlp_traces.c"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "tests/unit/otlp_pbc.h"
 
 typedef Opentelemetry__Proto__Common__V1__KeyValue KV;
 typedef Opentelemetry__Proto__Trace__V1__Span ga_pb_span;
 typedef Opentelemetry__Proto__Trace__V1__ResourceSpans ga_pb_resource_spans;
 typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest ga_pb_trace_req;
+typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse ga_pb_trace_resp;
 
 static const uint8_t TRACE1[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 static const uint8_t ENV_TRACE[16] = {0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
@@ -46,7 +50,6 @@ static int teardown(void **state)
 {
     (void)state;
     free(T.q);
-    ga_pb_arena_free(&T.arena);
     ga_otlp_tr_free(&T.tr);
     ga_buf_free(&T.body);
     memset(&T, 0, sizeof T);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include "exporter/exporter.h"
 #include "exporter/logs.h"
+#include "exporter/otlp_batch.h"
 #include "exporter/otlp_common.h"
 #include "exporter/otlp_config.h"
 #include "exporter/otlp_http.h"
@@ -29,16 +30,12 @@
 #include "preload/vars.h"
 
 static struct {
-    int on;
-    ga_bsp_cfg blrp;
+    ga_otlp_batch b;                /* on, OTEL_BLRP_*, transport, records built (otlp_batch.h) */
     ga_otlp_cfg cfg;
-    ga_otlp_http *http;
     ga_otlp_tr tr;                  /* resource and scope, serialised once */
     int tr_ready;
     ga_buf body;                    /* the request being built */
-    int building;
-    unsigned count;                 /* records in it */
-    uint64_t oldest_ms;
+    int building;                   /* b.count records in it */
     unsigned inflight;
 } G;
 
@@ -158,7 +155,7 @@ static void ga__partial_success(const ga_otlp_result *res)
 static void ga__collect(void)
 {
     ga_otlp_result res;
-    if (G.http == NULL || !ga_otlp_http_result(G.http, &res))
+    if (G.b.http == NULL || !ga_otlp_http_result(G.b.http, &res))
         return;
     if (res.ok) {
         ga_logs_self.exported += G.inflight;
@@ -172,37 +169,40 @@ static void ga__collect(void)
 
 static void ga__export(uint64_t deadline_ms)
 {
-    if (G.count == 0 || !G.building)
+    if (G.b.count == 0 || !G.building)
         return;
-    if (G.blrp.export_timeout_ms) {
-        uint64_t end = ga_mono_ms() + G.blrp.export_timeout_ms;
+    if (G.b.cfg.export_timeout_ms) {
+        uint64_t end = ga_mono_ms() + G.b.cfg.export_timeout_ms;
         if (deadline_ms == 0 || end < deadline_ms)
             deadline_ms = end;
     }
-    unsigned n = G.count;
+    unsigned n = G.b.count;
     size_t start;
-    G.count = 0;
+    G.b.count = 0;
     G.building = 0;
-    if (G.http == NULL)
-        G.http = ga_otlp_http_new(&G.cfg, "logs");
-    if (G.http == NULL || ga_otlp_tr_end(&G.tr, &G.body, &start) < 0) {
+    if (G.b.http == NULL)
+        G.b.http = ga_otlp_http_new(&G.cfg, "logs");
+    if (G.b.http == NULL || ga_otlp_tr_end(&G.tr, &G.body, &start) < 0) {
         ga_self_export_failed(GA_FAIL_ENCODE);
         ga_logs_self.dropped_export += n;
         return;
     }
     G.inflight = n;
-    ga_otlp_http_send_from(G.http, &G.body, start, deadline_ms);
+    ga_otlp_http_send_from(G.b.http, &G.body, start, deadline_ms);
     ga__collect();
 }
 
-static int ga__idle(void)
+/* At exit: n built records could not be sent in time. */
+static void ga__drop_left(unsigned n)
 {
-    return G.http == NULL || !ga_otlp_http_busy(G.http);
+    ga_logs_self.dropped_export += n;
 }
+
+static const ga_otlp_batch_ops ga__ops = { ga__collect, ga__export, ga__drop_left };
 
 static void ga__log(const ga_logline *l)
 {
-    if (G.count >= G.blrp.max_queue_size) {
+    if (G.b.count >= G.b.cfg.max_queue_size) {
         ga_logs_self.dropped_batch_full++;
         return;
     }
@@ -224,9 +224,9 @@ static void ga__log(const ga_logline *l)
         ga_logs_self.dropped_batch_full++;
         return;
     }
-    if (G.count++ == 0)
-        G.oldest_ms = ga_mono_ms();
-    if (G.count >= G.blrp.max_export_batch_size && ga__idle())
+    if (G.b.count++ == 0)
+        G.b.oldest_ms = ga_mono_ms();
+    if (G.b.count >= G.b.cfg.max_export_batch_size && ga_otlp_batch_idle(&G.b))
         ga__export(0);
 }
 
@@ -251,70 +251,32 @@ static int ga__open(void)
 {
     if (!ga_logs_on || !(ga_cfg.logs_exporters & GA_EXP_OTLP))
         return -1;
-    ga__blrp_load(&G.blrp);
+    ga__blrp_load(&G.b.cfg);
     ga_otlp_cfg_load(GA_OTLP_LOGS, &G.cfg);
     (void)ga_otlp_http_warm(&G.cfg);    /* libcurl not loaded for a collector that refuses */
-    G.on = 1;
+    G.b.ops = &ga__ops;
+    G.b.on = 1;
     return 0;
 }
 
 static int ga__tick(uint64_t now)
 {
-    if (!G.on)
-        return -1;
-    int next = G.http ? ga_otlp_http_tick(G.http, now) : -1;
-    ga__collect();
-    if (G.count == 0 || !ga__idle())
-        return next;
-    uint64_t due = G.oldest_ms + G.blrp.schedule_delay_ms;
-    if (G.count >= G.blrp.max_export_batch_size || now >= due) {
-        ga__export(0);
-        return G.http ? ga_otlp_http_tick(G.http, ga_mono_ms()) : -1;
-    }
-    int wait = due - now > 60000 ? 60000 : (int)(due - now);
-    return next < 0 || wait < next ? wait : next;
+    return ga_otlp_batch_tick(&G.b, now);
 }
 
 static int ga__pollfds(struct pollfd *p, int max)
 {
-    return G.http ? ga_otlp_http_pollfds(G.http, p, max) : 0;
+    return ga_otlp_batch_pollfds(&G.b, p, max);
 }
 
 static void ga__events(const struct pollfd *p, int n)
 {
-    if (G.http == NULL)
-        return;
-    ga_otlp_http_events(G.http, p, n);
-    ga__collect();
-}
-
-static void ga__final(uint64_t deadline)
-{
-    uint64_t now = ga_mono_ms();
-    uint64_t margin = deadline > now ? (deadline - now) / 8 : 0;
-    uint64_t end = deadline > now ? deadline - (margin > 50 ? 50 : margin) : now;
-    for (;;) {
-        if (G.http && ga_otlp_http_busy(G.http))
-            ga_otlp_http_wait(G.http, end);
-        ga__collect();
-        if (G.count == 0 || ga_mono_ms() >= end)
-            break;
-        ga__export(end);
-    }
-    if (G.count > 0) {
-        ga_logs_self.dropped_export += G.count;
-        G.count = 0;
-    }
+    ga_otlp_batch_events(&G.b, p, n);
 }
 
 static void ga__flush(int final, uint64_t deadline_ms)
 {
-    if (!G.on)
-        return;
-    if (final)
-        ga__final(deadline_ms);
-    else if (G.count >= G.blrp.max_export_batch_size && ga__idle())
-        ga__export(0);
+    ga_otlp_batch_flush(&G.b, final, deadline_ms);
 }
 
 static void ga__after_fork(void)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "exporter/exporter.h"
 #include "exporter/attrs.h"
+#include "exporter/otlp_batch.h"
 #include "exporter/otlp_common.h"
 #include "exporter/otlp_config.h"
 #include "exporter/otlp_http.h"
@@ -24,13 +25,10 @@
 #include "preload/log.h"
 
 static struct {
-    int on;                         /* opened: OTEL_TRACES_EXPORTER names otlp */
-    ga_bsp_cfg bsp;
+    ga_otlp_batch b;                /* on, OTEL_BSP_*, transport, spans queued (otlp_batch.h) */
     ga_otlp_cfg cfg;
-    ga_rec *q;                      /* ring of bsp.max_queue_size records, made on first use */
-    unsigned head, count;
-    uint64_t oldest_ms;             /* when the oldest queued span arrived */
-    ga_otlp_http *http;
+    ga_rec *q;                      /* ring of b.cfg.max_queue_size records, made on first use */
+    unsigned head;
     unsigned inflight;              /* spans in the request being sent */
     ga_otlp_tr tr;                  /* the serialised resource and scope */
     int tr_ready;
@@ -51,7 +49,7 @@ static int ga__encode(unsigned n)
     }
     ga_otlp_tr_begin(&T.tr, &T.body);
     for (unsigned i = 0; i < n; i++)
-        if (ga_otlp_tr_span(&T.body, &T.q[(T.head + i) % T.bsp.max_queue_size]) < 0)
+        if (ga_otlp_tr_span(&T.body, &T.q[(T.head + i) % T.b.cfg.max_queue_size]) < 0)
             return -1;
     return ga_otlp_tr_end(&T.tr, &T.body, &T.start);
 }
@@ -60,10 +58,10 @@ static int ga__encode(unsigned n)
 
 static void ga__dequeue(unsigned n)
 {
-    T.head = (T.head + n) % T.bsp.max_queue_size;
-    T.count -= n;
-    if (T.count > 0)
-        T.oldest_ms = ga_mono_ms();     /* the next batch waits at most one more delay */
+    T.head = (T.head + n) % T.b.cfg.max_queue_size;
+    T.b.count -= n;
+    if (T.b.count > 0)
+        T.b.oldest_ms = ga_mono_ms();     /* the next batch waits at most one more delay */
 }
 
 static void ga__dropped(unsigned n, enum ga_fail_reason why)
@@ -92,7 +90,7 @@ static void ga__partial_success(const ga_otlp_result *res)
 static void ga__collect(void)
 {
     ga_otlp_result res;
-    if (T.http == NULL || !ga_otlp_http_result(T.http, &res))
+    if (T.b.http == NULL || !ga_otlp_http_result(T.b.http, &res))
         return;
     if (res.ok)
         ga__partial_success(&res);
@@ -105,31 +103,34 @@ static void ga__collect(void)
  * OTEL_BSP_EXPORT_TIMEOUT (as well as the transport's OTEL_EXPORTER_OTLP_TIMEOUT). */
 static void ga__export(uint64_t deadline_ms)
 {
-    unsigned n = T.count < T.bsp.max_export_batch_size ? T.count : T.bsp.max_export_batch_size;
+    unsigned n = T.b.count < T.b.cfg.max_export_batch_size ? T.b.count : T.b.cfg.max_export_batch_size;
     if (n == 0)
         return;
-    if (T.bsp.export_timeout_ms) {
-        uint64_t bsp_end = ga_mono_ms() + T.bsp.export_timeout_ms;
+    if (T.b.cfg.export_timeout_ms) {
+        uint64_t bsp_end = ga_mono_ms() + T.b.cfg.export_timeout_ms;
         if (deadline_ms == 0 || bsp_end < deadline_ms)
             deadline_ms = bsp_end;
     }
-    if (T.http == NULL && (T.http = ga_otlp_http_new(&T.cfg, "traces")) != NULL)
-        ga_otlp_http_set_gzip(T.http, ga_otlp_gzip_spans);
-    if (T.http == NULL || ga__encode(n) < 0) {
+    if (T.b.http == NULL && (T.b.http = ga_otlp_http_new(&T.cfg, "traces")) != NULL)
+        ga_otlp_http_set_gzip(T.b.http, ga_otlp_gzip_spans);
+    if (T.b.http == NULL || ga__encode(n) < 0) {
         ga__dequeue(n);
         ga__dropped(n, GA_FAIL_ENCODE);
         return;
     }
     ga__dequeue(n);
     T.inflight = n;
-    ga_otlp_http_send_from(T.http, &T.body, T.start, deadline_ms);
+    ga_otlp_http_send_from(T.b.http, &T.body, T.start, deadline_ms);
     ga__collect();                      /* it may have failed at once (no libcurl) */
 }
 
-static int ga__idle(void)
+/* At exit: n queued spans could not be sent in time. */
+static void ga__drop_left(unsigned n)
 {
-    return T.http == NULL || !ga_otlp_http_busy(T.http);
+    ga__dropped(n, GA_FAIL_TIMEOUT);
 }
+
+static const ga_otlp_batch_ops ga__ops = { ga__collect, ga__export, ga__drop_left };
 
 /* ---- component hooks ------------------------------------------------------------------------- */
 
@@ -137,93 +138,53 @@ static int ga__tr_open(void)
 {
     if (!(ga_cfg.traces_exporters & GA_EXP_OTLP))
         return -1;
-    ga_bsp_cfg_load(&T.bsp);
+    ga_bsp_cfg_load(&T.b.cfg);
     ga_otlp_cfg_load(GA_OTLP_TRACES, &T.cfg);
     (void)ga_otlp_http_warm(&T.cfg);    /* now, not at exit: see otlp_http.h */
-    T.on = 1;
+    T.b.ops = &ga__ops;
+    T.b.on = 1;
     return 0;
 }
 
 static void ga__tr_span(const ga_rec *r)
 {
-    if (T.q == NULL && (T.q = calloc(T.bsp.max_queue_size, sizeof *T.q)) == NULL) {
+    if (T.q == NULL && (T.q = calloc(T.b.cfg.max_queue_size, sizeof *T.q)) == NULL) {
         ga_self.spans_dropped_batch_full++;
         return;
     }
-    if (T.count == T.bsp.max_queue_size) {
+    if (T.b.count == T.b.cfg.max_queue_size) {
         ga_self.spans_dropped_batch_full++;
         return;
     }
-    ga_rec *slot = &T.q[(T.head + T.count) % T.bsp.max_queue_size];
+    ga_rec *slot = &T.q[(T.head + T.b.count) % T.b.cfg.max_queue_size];
     size_t attr_len = r->h.attr_len <= GA_REC_ATTR_CAP ? r->h.attr_len : 0;
     memcpy(&slot->h, &r->h, sizeof r->h);
     memcpy(slot->attrs, r->attrs, attr_len);
     slot->h.attr_len = (uint16_t)attr_len;
-    if (T.count++ == 0)
-        T.oldest_ms = ga_mono_ms();
-    if (T.count >= T.bsp.max_export_batch_size && ga__idle())
+    if (T.b.count++ == 0)
+        T.b.oldest_ms = ga_mono_ms();
+    if (T.b.count >= T.b.cfg.max_export_batch_size && ga_otlp_batch_idle(&T.b))
         ga__export(0);
 }
 
 static int ga__tr_tick(uint64_t now)
 {
-    if (!T.on)
-        return -1;
-    int next = T.http ? ga_otlp_http_tick(T.http, now) : -1;
-    ga__collect();
-    if (T.count == 0 || !ga__idle())
-        return next;
-    uint64_t due = T.oldest_ms + T.bsp.schedule_delay_ms;
-    if (T.count >= T.bsp.max_export_batch_size || now >= due) {
-        ga__export(0);
-        return T.http ? ga_otlp_http_tick(T.http, ga_mono_ms()) : -1;
-    }
-    int wait = due - now > 60000 ? 60000 : (int)(due - now);
-    return next < 0 || wait < next ? wait : next;
+    return ga_otlp_batch_tick(&T.b, now);
 }
 
 static int ga__tr_pollfds(struct pollfd *p, int max)
 {
-    return T.http ? ga_otlp_http_pollfds(T.http, p, max) : 0;
+    return ga_otlp_batch_pollfds(&T.b, p, max);
 }
 
 static void ga__tr_events(const struct pollfd *p, int n)
 {
-    if (T.http == NULL)
-        return;
-    ga_otlp_http_events(T.http, p, n);
-    ga__collect();
-}
-
-/* At exit: send what is left, stopping a little before the deadline so the thread is out of
- * libcurl before the process goes on to run its destructors. */
-static void ga__tr_final(uint64_t deadline)
-{
-    uint64_t now = ga_mono_ms();
-    uint64_t margin = deadline > now ? (deadline - now) / 8 : 0;
-    uint64_t end = deadline > now ? deadline - (margin > 50 ? 50 : margin) : now;
-    for (;;) {
-        if (T.http && ga_otlp_http_busy(T.http))
-            ga_otlp_http_wait(T.http, end);
-        ga__collect();
-        if (T.count == 0 || ga_mono_ms() >= end)
-            break;
-        ga__export(end);
-    }
-    if (T.count > 0) {
-        ga__dropped(T.count, GA_FAIL_TIMEOUT);
-        T.count = 0;
-    }
+    ga_otlp_batch_events(&T.b, p, n);
 }
 
 static void ga__tr_flush(int final, uint64_t deadline_ms)
 {
-    if (!T.on)
-        return;
-    if (final)
-        ga__tr_final(deadline_ms);
-    else if (T.count >= T.bsp.max_export_batch_size && ga__idle())
-        ga__export(0);
+    ga_otlp_batch_flush(&T.b, final, deadline_ms);
 }
 
 /* The parent's queue, transport and buffers may have been mid-use: forget, never free. */

@@ -40,8 +40,8 @@ static int setup(void **state)
     ga_config_load(&ga_cfg, "unit");
     ga_resource_build(&ga_res);
     memset(&T, 0, sizeof T);
-    T.bsp = (ga_bsp_cfg){ .schedule_delay_ms = 5000, .max_queue_size = 16, .max_export_batch_size = 16 };
-    T.on = 1;
+    T.b.cfg = (ga_bsp_cfg){ .schedule_delay_ms = 5000, .max_queue_size = 16, .max_export_batch_size = 16 };
+    T.b.on = 1;
     memset(&ga_self, 0, sizeof ga_self);
     return 0;
 }
@@ -218,13 +218,13 @@ static void test_child_spans(void **state)
 static void test_batches_and_queue_bound(void **state)
 {
     (void)state;
-    T.bsp.max_queue_size = 4;
-    T.bsp.max_export_batch_size = 8;    /* never reached: no send in this test */
+    T.b.cfg.max_queue_size = 4;
+    T.b.cfg.max_export_batch_size = 8;    /* never reached: no send in this test */
     for (int i = 0; i < 6; i++) {
         ga_rec r = rec_base((uint8_t)(10 + i));
         ga__tr_span(&r);
     }
-    assert_int_equal(T.count, 4);
+    assert_int_equal(T.b.count, 4);
     assert_int_equal(ga_self.spans_dropped_batch_full, 2);
     /* a batch of 3 leaves one queued; the ring wraps around */
     ga_pb_trace_req *req = encode_and_decode(3);

@@ -33,8 +33,7 @@ void ga_nats_producer_ids(const ga_nats_state *st, const ga_nats_line *l, ga_spa
     ga_span_ctx parent;
     uint64_t t;
     if (st->lang_c &&
-        ga_nats_hint_take(ga_nats_subject_hash(l->subj, l->subj_len), l->total - l->hdr,
-                          *start_ns, &parent, &t)) {
+        ga_nats_hint_take(l->subj, l->subj_len, l->total - l->hdr, *start_ns, &parent, &t)) {
         ga_span_start(ids, &parent);
         if (t < *start_ns)
             *start_ns = t;

@@ -179,7 +179,9 @@ int ga_np_find(ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl)
         f.seg_len = src->v[i].iov_len - o;
         size_t k = ga_nats_feed(&pl->after, (const uint8_t *)src->v[i].iov_base + o, f.seg_len, &cb);
         pos += k;
-        if (k < f.seg_len || pl->after.phase == GA_NATS_P_ERROR)
+        /* the plan is full when its last message ended, even exactly at the end of this
+         * iovec: feeding the next one would record a message past GA_NP_MSGS */
+        if (k < f.seg_len || pl->after.phase == GA_NATS_P_ERROR || pl->nmsg == GA_NP_MSGS)
             break;
     }
     if (pl->after.phase == GA_NATS_P_ERROR)

@@ -31,26 +31,18 @@ static size_t ga__digits(uint64_t v)
     return n;
 }
 
-/* The decimal digits of v at out; returns the end. */
+/* The decimal digits of v at out; returns the end. Written backwards into a scratch word,
+ * then copied: no count of the digits first. */
 static uint8_t *ga__put_u(uint8_t *out, uint64_t v)
 {
-    uint8_t *end = out + ga__digits(v), *p = end;
+    uint8_t tmp[20], *p = tmp + sizeof tmp;
     do {
         *--p = (uint8_t)('0' + v % 10);
         v /= 10;
     } while (v > 0);
-    return end;
-}
-
-/* "<a> <b>\r\n" at out; returns the end. */
-static uint8_t *ga__put_counts(uint8_t *out, uint64_t a, uint64_t b)
-{
-    out = ga__put_u(out, a);
-    *out++ = ' ';
-    out = ga__put_u(out, b);
-    *out++ = '\r';
-    *out++ = '\n';
-    return out;
+    size_t n = (size_t)(tmp + sizeof tmp - p);
+    memcpy(out, p, n);
+    return out + n;
 }
 
 /* May the head of m be rewritten at all (before looking at its size and block)? */
@@ -167,7 +159,8 @@ int ga_np_find(ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl)
 {
     pl->base = st->out.off;
     pl->owe_len = st->owe_off < st->owe_len ? (size_t)(st->owe_len - st->owe_off) : 0;
-    memcpy(pl->owe, st->owe + st->owe_off, pl->owe_len);
+    if (pl->owe_len > 0)
+        memcpy(pl->owe, st->owe + st->owe_off, pl->owe_len);
     pl->total = 0;
     for (size_t i = src->i; i < src->cnt; i++)
         pl->total += src->v[i].iov_len - (i == src->i ? src->off : 0);
@@ -279,14 +272,20 @@ static void ga__texts(const ga_nats_state *st, ga_np_plan *pl, ga_np_msg *m)
     ga_nats_producer_ids(st, l, &m->ids, &m->start_ns);
     uint8_t *h = m->head;
     if (l->op == GA_NATS_PUB) {
+        _Static_assert(GA_NATS_HDR_NEW == 82, "the header count below is written as text");
         *h++ = 'H';
         memcpy(h, l->raw, l->size_at);
-        h = ga__put_counts(h + l->size_at, GA_NATS_HDR_NEW, l->total + GA_NATS_HDR_NEW);
-        memcpy(h, "NATS/1.0\r\n", 10);
-        h += 10;
+        memcpy(h + l->size_at, "82 ", 3);
+        h = ga__put_u(h + l->size_at + 3, l->total + GA_NATS_HDR_NEW);
+        memcpy(h, "\r\nNATS/1.0\r\n", 12);
+        h += 12;
     } else {
         memcpy(h, l->raw, l->size_at);
-        h = ga__put_counts(h + l->size_at, l->hdr + GA_NATS_TP_LINE, l->total + GA_NATS_TP_LINE);
+        h = ga__put_u(h + l->size_at, l->hdr + GA_NATS_TP_LINE);
+        *h++ = ' ';
+        h = ga__put_u(h, l->total + GA_NATS_TP_LINE);
+        *h++ = '\r';
+        *h++ = '\n';
         memcpy(h, l->raw + l->len, l->hdr - 2);
         h += l->hdr - 2;
     }

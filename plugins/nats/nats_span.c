@@ -57,6 +57,33 @@ void ga_nats_clear_active(const ga_span_ids *ids)
         memset(&ga_tls_active, 0, sizeof ga_tls_active);
 }
 
+/* A fixed-size TLV entry at p (record.h's layout: key, type, length in host order, value);
+ * returns the byte after it. For a record's first entries, whose room is certain: the caller
+ * checks nothing per entry. */
+static uint8_t *ga__tlv(uint8_t *p, uint8_t key, uint8_t type, const void *v, uint16_t len)
+{
+    p[0] = key;
+    p[1] = type;
+    memcpy(p + 2, &len, 2);
+    memcpy(p + 4, v, len);
+    return p + 4 + len;
+}
+
+/* The entries every NATS record starts with, into a record just begun (attr_len 0): INFO and
+ * BODY, then the peer when known. 48 bytes at most, far under the attribute area: written
+ * without ga_rec_put's room checks. */
+static void ga__rec_head(ga_rec *r, uint8_t info, uint64_t body, const ga_addr *peer)
+{
+    _Static_assert(GA_REC_ATTR_CAP >= 2 * (4 + 8) + 4 + sizeof(ga_addr), "the fixed entries fit");
+    int64_t iv = info, bv = (int64_t)body;
+    uint8_t *p = r->attrs;
+    p = ga__tlv(p, GA_A_NATS_INFO, GA_AT_INT, &iv, 8);
+    p = ga__tlv(p, GA_A_NATS_BODY, GA_AT_INT, &bv, 8);
+    if (peer != NULL && peer->family)
+        p = ga__tlv(p, GA_A_PEER, GA_AT_ADDR, peer, sizeof *peer);
+    r->h.attr_len = (uint16_t)(p - r->attrs);
+}
+
 void ga_nats_emit_publish(const ga_nats_state *st, const ga_nats_line *l, const ga_span_ids *ids,
                           uint64_t start_ns, uint64_t end_ns, uint8_t info)
 {
@@ -68,10 +95,7 @@ void ga_nats_emit_publish(const ga_nats_state *st, const ga_nats_line *l, const 
         info |= GA_NATS_I_REPLY;
     if (l->op == GA_NATS_HPUB)
         info |= GA_NATS_I_HEADERS;
-    ga_rec_put_int(r, GA_A_NATS_INFO, info);
-    ga_rec_put_int(r, GA_A_NATS_BODY, (int64_t)(l->total - l->hdr));
-    if (st->peer.family)
-        ga_rec_put_addr(r, GA_A_PEER, &st->peer);
+    ga__rec_head(r, info, l->total - l->hdr, &st->peer);
     ga_rec_put(r, GA_A_NATS_SUBJECT, GA_AT_STR, l->subj, l->subj_len);   /* last: may be cut */
     ga_emit_commit(r);
 }
@@ -84,12 +108,9 @@ void ga_nats_emit_process(int op, const ga_span_ids *ids, uint64_t start_ns, uin
     ga_rec *r = ga_emit_begin(GA_PROTO_NATS, (uint8_t)op, GA_KIND_CONSUMER, ids, start_ns, end_ns);
     if (r == NULL)
         return;
-    ga_rec_put_int(r, GA_A_NATS_INFO, info);
-    ga_rec_put_int(r, GA_A_NATS_BODY, (int64_t)body);
+    ga__rec_head(r, info, body, peer);
     if (port > 0)
         ga_rec_put_int(r, GA_A_NATS_PORT, port);
-    if (peer != NULL && peer->family)
-        ga_rec_put_addr(r, GA_A_PEER, peer);
     if (host_len > 0)
         ga_rec_put(r, GA_A_NATS_HOST, GA_AT_STR, host, host_len);
     if (queue_len > 0)

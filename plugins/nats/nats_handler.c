@@ -202,6 +202,16 @@ static void ga__give_up(ga_nats_state *st, ga_fd *e)
         atomic_store_explicit(&e->proto, GA_PROTO_NONE, memory_order_relaxed);
 }
 
+void ga_nats_out_sent(ga_nats_state *st, ga_fd *e, size_t n)
+{
+    if (!st->init || st->dead)
+        return;
+    st->out_fed += n;                           /* the pre-send step fed them: data() skips */
+    st->send_ns = 0;
+    if (st->out.phase == GA_NATS_P_ERROR || st->in.phase == GA_NATS_P_ERROR)
+        ga__give_up(st, e);
+}
+
 void ga_nats_data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_t n)
 {
     ga_nats_state *st = ga_nats_st(c);

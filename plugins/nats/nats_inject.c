@@ -76,8 +76,7 @@ static int ga__round(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int f
     if (!st->init)
         ga_nats_state_init(st, e, fd, gen);
     pl->now = ga_now_ns();
-    if (round == 0)
-        st->send_ns = pl->now;
+    st->send_ns = pl->now;                      /* the start of what data(out) may record */
     int due = ga_np_find(st, src, pl);
     ga_conn_unlock(c);
     if (!due && round == 0)
@@ -97,6 +96,7 @@ static int ga__round(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int f
     if (ga_conn_lock(c, fd, gen)) {
         *app = ga_np_account(st, pl, (size_t)*w);
         ga_np_commit(st, pl, src, *app, now);
+        ga_nats_out_sent(st, e, *app);
         ga_conn_unlock(c);
     } else {
         *app = ga_np_account(NULL, pl, (size_t)*w);
@@ -150,6 +150,7 @@ static __attribute__((noinline)) int ga__rounds_on_stack(int fd, ga_fd *e, ga_co
 
 int ga_nats_send(int fd, ga_fd *e, const struct msghdr *m, int flags, int use_msg, ssize_t *ret)
 {
+    ga_tls_presend_fed = 0;                     /* a mark left by a call that was not observed */
     if (e->socktype != SOCK_STREAM)
         return 0;
     ga_conn *c = atomic_load_explicit(&e->conn, memory_order_acquire);
@@ -163,6 +164,11 @@ int ga_nats_send(int fd, ga_fd *e, const struct msghdr *m, int flags, int use_ms
     int handled = pl != NULL ? ga__rounds(fd, e, c, m, flags, use_msg, n, ret, pl)
                              : ga__rounds_on_stack(fd, e, c, m, flags, use_msg, n, ret);
     ga_scratch_put(pl);
+    /* Every application byte counted in *ret went to the out parser in its round's commit
+     * (ga_nats_out_sent did what ga_nats_data would): the write hook need not hand them over
+     * again. Its dispatch, lock and skip cost more than the rest of the follow-up. */
+    if (handled && *ret > 0)
+        ga_tls_presend_fed = fd + 1;
     ga_tls_busy = 0;
     return handled;
 }

@@ -94,6 +94,11 @@ static inline ga_nats_state *ga_nats_st(ga_conn *c)
 int ga_nats_detect(const ga_fd *e, int out, const uint8_t *p, size_t n);
 void ga_nats_data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_t n);
 void ga_nats_closed(ga_conn *c);
+/* A round of the pre-send step sent n application bytes and fed the out parser with them
+ * itself; the write hook will not pass them to ga_nats_data (preload/ga.h:
+ * ga_tls_presend_fed), so this does what it would have: the count of bytes seen, the round's
+ * start time cleared, giving up on a parser error. With the connection locked. */
+void ga_nats_out_sent(ga_nats_state *st, ga_fd *e, size_t n);
 /* Set up st for (fd, gen) if new. */
 void ga_nats_state_init(ga_nats_state *st, const ga_fd *e, int fd, uint32_t gen);
 /* Recompute st->inject after the facts or the debt changed. */

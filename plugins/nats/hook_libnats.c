@@ -110,12 +110,11 @@ static void ga__find_helpers(const void *real)
     atomic_store_explicit(&ga__helpers, ok ? 1 : -1, memory_order_release);
 }
 
-/* The real function (never ours), or NULL. The lookup runs with the reentrancy guard set. */
-static void *ga__get(int s, const void *caller)
+/* The lookup of ga__get(), once per symbol: kept out of line so the hooks' common path (one
+ * load) does not save registers for it. */
+static __attribute__((noinline)) void *ga__lookup(int s, const void *caller)
 {
-    void *p = atomic_load_explicit(&ga__real[s], memory_order_acquire);
-    if (ga_likely(p != NULL))
-        return p;
+    void *p;
     int busy = ga_tls_busy;
     ga_tls_busy = 1;
     p = ga__sym_in(RTLD_NEXT, s);
@@ -136,6 +135,13 @@ static void *ga__get(int s, const void *caller)
     return p;
 }
 
+/* The real function (never ours), or NULL. The lookup runs with the reentrancy guard set. */
+static inline void *ga__get(int s, const void *caller)
+{
+    void *p = atomic_load_explicit(&ga__real[s], memory_order_acquire);
+    return ga_likely(p != NULL) ? p : ga__lookup(s, caller);
+}
+
 #define GA__H(s) atomic_load_explicit(&ga__real[s], memory_order_acquire)
 
 /* Should this call be observed: the library is on, the hooks too, the helpers are there. */
@@ -147,6 +153,23 @@ static int ga__watching(void)
 
 /* ------------------------------------------------------------------ publish */
 
+/* The publishing thread's active span left as a hint for the message msg. Out of line: most
+ * publishes come from a thread with no active span and should not pay for its frame. */
+static __attribute__((noinline)) void ga__leave_hint(natsMsg *msg)
+{
+    if (!ga__watching())
+        return;
+    ga_tls_busy = 1;
+    const char *(*subj_fn)(const natsMsg *) = GA__H(S_GET_SUBJECT);
+    int (*len_fn)(const natsMsg *) = GA__H(S_GET_DATALEN);
+    const char *subj = subj_fn(msg);
+    int len = len_fn(msg);
+    if (subj != NULL && len >= 0)
+        ga_nats_hint_put(ga_nats_subject_hash((const uint8_t *)subj, strlen(subj)),
+                         (uint64_t)len, &ga_tls_active, ga_now_ns());
+    ga_tls_busy = 0;
+}
+
 natsStatus natsConn_publish(natsConnection *nc, natsMsg *msg, const char *reply, uintptr_t flush,
                             uintptr_t a5, uintptr_t a6)
 {
@@ -155,17 +178,8 @@ natsStatus natsConn_publish(natsConnection *nc, natsMsg *msg, const char *reply,
     fn_t fn = (fn_t)ga__get(S_PUBLISH, __builtin_return_address(0));
     if (fn == NULL)
         return GA__NATS_ERR;
-    if (msg != NULL && ga_tls_active.valid && ga__watching()) {
-        ga_tls_busy = 1;
-        const char *(*subj_fn)(const natsMsg *) = GA__H(S_GET_SUBJECT);
-        int (*len_fn)(const natsMsg *) = GA__H(S_GET_DATALEN);
-        const char *subj = subj_fn(msg);
-        int len = len_fn(msg);
-        if (subj != NULL && len >= 0)
-            ga_nats_hint_put(ga_nats_subject_hash((const uint8_t *)subj, strlen(subj)),
-                             (uint64_t)len, &ga_tls_active, ga_now_ns());
-        ga_tls_busy = 0;
-    }
+    if (ga_unlikely(ga_tls_active.valid) && msg != NULL)
+        ga__leave_hint(msg);
     return fn(nc, msg, reply, flush, a5, a6);
 }
 

@@ -144,15 +144,17 @@ static void ga__in_line(void *ctx, ga_nats_parser *ps, const ga_nats_line *l, ui
     (void)ps, (void)off;
     if (l->op != GA_NATS_MSG && l->op != GA_NATS_HMSG)
         return;
-    ga_nats_rx_release(st);                     /* the next message begins */
+    if (rx->st == GA_NATS_RX_ACTIVE)
+        ga_nats_rx_release(st);                 /* the next message begins */
     rx->st = GA_NATS_RX_RECEIVING;
     rx->info = (uint8_t)((l->reply_len ? GA_NATS_I_REPLY : 0) |
                          (l->op == GA_NATS_HMSG ? GA_NATS_I_HEADERS : 0) |
                          (l->subj_len > GA_NATS_SUBJ_CAP ? GA_NATS_I_CUT : 0));
     rx->subj_len = (uint8_t)(l->subj_len < GA_NATS_SUBJ_CAP ? l->subj_len : GA_NATS_SUBJ_CAP);
     memcpy(rx->subj, l->subj, rx->subj_len);
-    rx->sid = 0;
-    for (size_t i = 0; i < l->sid_len && i < 9; i++)
+    rx->sid = 0;                                /* read only to find a queue group: a later
+                                                 * SUB cannot be this message's subscription */
+    for (size_t i = 0; st->nqueues > 0 && i < l->sid_len && i < 9; i++)
         rx->sid = rx->sid * 10 + (uint32_t)(l->sid[i] - '0');
     rx->body = l->total - l->hdr;
     rx->parent.valid = 0;

@@ -100,10 +100,13 @@ void ga_nats_emit_publish(const ga_nats_state *st, const ga_nats_line *l, const 
     ga_emit_commit(r);
 }
 
-void ga_nats_emit_process(int op, const ga_span_ids *ids, uint64_t start_ns, uint64_t end_ns,
-                          const char *subj, size_t subj_len, uint64_t body, uint8_t info,
-                          const char *queue, size_t queue_len, const ga_addr *peer,
-                          const char *host, size_t host_len, int port)
+/* The body of ga_nats_emit_process(), inlined into the wire's delivery too: there its
+ * constant arguments (no host, no port) fold away and the thirteen are not marshalled. */
+static inline __attribute__((always_inline)) void
+ga__emit_process(int op, const ga_span_ids *ids, uint64_t start_ns, uint64_t end_ns,
+                 const char *subj, size_t subj_len, uint64_t body, uint8_t info,
+                 const char *queue, size_t queue_len, const ga_addr *peer,
+                 const char *host, size_t host_len, int port)
 {
     ga_rec *r = ga_emit_begin(GA_PROTO_NATS, (uint8_t)op, GA_KIND_CONSUMER, ids, start_ns, end_ns);
     if (r == NULL)
@@ -117,6 +120,15 @@ void ga_nats_emit_process(int op, const ga_span_ids *ids, uint64_t start_ns, uin
         ga_rec_put(r, GA_A_NATS_QUEUE, GA_AT_STR, queue, queue_len);
     ga_rec_put(r, GA_A_NATS_SUBJECT, GA_AT_STR, subj, subj_len);      /* last: may be cut */
     ga_emit_commit(r);
+}
+
+void ga_nats_emit_process(int op, const ga_span_ids *ids, uint64_t start_ns, uint64_t end_ns,
+                          const char *subj, size_t subj_len, uint64_t body, uint8_t info,
+                          const char *queue, size_t queue_len, const ga_addr *peer,
+                          const char *host, size_t host_len, int port)
+{
+    ga__emit_process(op, ids, start_ns, end_ns, subj, subj_len, body, info, queue, queue_len,
+                     peer, host, host_len, port);
 }
 
 /* The queue group of subscription sid on this connection, or NULL. */
@@ -133,8 +145,8 @@ void ga_nats_rx_deliver(ga_nats_state *st, uint64_t now)
     ga_nats_rx *rx = &st->rx;
     const ga_nats_queue *q = ga__queue(st, rx->sid);
     ga_nats_consumer_ids(&rx->ids, &rx->parent);
-    ga_nats_emit_process(GA_OP_NATS_DELIVER, &rx->ids, now, now, rx->subj, rx->subj_len, rx->body,
-                         rx->info, q ? q->name : NULL, q ? q->len : 0, &st->peer, NULL, 0, 0);
+    ga__emit_process(GA_OP_NATS_DELIVER, &rx->ids, now, now, rx->subj, rx->subj_len, rx->body,
+                     rx->info, q ? q->name : NULL, q ? q->len : 0, &st->peer, NULL, 0, 0);
     ga_nats_set_active(&rx->ids);
     rx->st = GA_NATS_RX_ACTIVE;
 }

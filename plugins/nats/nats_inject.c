@@ -112,7 +112,8 @@ static int ga__rounds(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int 
                       int use_msg, size_t n, ssize_t *ret, ga_np_plan *pl)
 {
     ga_np_src src = { m->msg_iov, m->msg_iovlen, 0, 0 };
-    ga__advance(&src, 0);
+    if (src.v[0].iov_len == 0)
+        ga__advance(&src, 0);                   /* to the first non-empty iovec */
     size_t done = 0;
     int handled = 0;
     for (int round = 0; round < 65536 && done < n; round++) {
@@ -129,11 +130,13 @@ static int ga__rounds(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int 
             return 1;
         }
         done += app;
-        ga__advance(&src, app);
+        if (done >= n)
+            break;                              /* all of it: the common case */
         if ((size_t)w < offered && app > 0)
             break;                              /* a short write: report it as the kernel does */
         if (offered == 0 && app == 0)
             break;                              /* nothing could be planned: cannot happen */
+        ga__advance(&src, app);
     }
     *ret = (ssize_t)done;
     return handled;

@@ -31,15 +31,26 @@ static size_t ga__digits(uint64_t v)
     return n;
 }
 
-/* The decimal digits of v at out; returns the end. Written backwards into a scratch word,
- * then copied: no count of the digits first. */
+/* The decimal digits of v at out; returns the end. Written backwards, two digits a step, into a
+ * scratch word, then copied: no count of the digits first. */
 static uint8_t *ga__put_u(uint8_t *out, uint64_t v)
 {
+    static const char pairs[201] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
     uint8_t tmp[20], *p = tmp + sizeof tmp;
-    do {
-        *--p = (uint8_t)('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
+    while (v >= 100) {
+        p -= 2;
+        memcpy(p, pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * v, 2);
+    } else {
+        *--p = (uint8_t)('0' + v);
+    }
     size_t n = (size_t)(tmp + sizeof tmp - p);
     memcpy(out, p, n);
     return out + n;

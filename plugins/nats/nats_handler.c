@@ -146,6 +146,10 @@ static void ga__in_line(void *ctx, ga_nats_parser *ps, const ga_nats_line *l, ui
         return;
     if (rx->st == GA_NATS_RX_ACTIVE)
         ga_nats_rx_release(st);                 /* the next message begins */
+    if (st->lang_c && atomic_load_explicit(&ga_nats_lib_consumes, memory_order_relaxed)) {
+        rx->st = GA_NATS_RX_NONE;               /* the libnats hooks make this span: nothing to */
+        return;                                 /* keep, its traceparent not even parsed */
+    }
     rx->st = GA_NATS_RX_RECEIVING;
     rx->info = (uint8_t)((l->reply_len ? GA_NATS_I_REPLY : 0) |
                          (l->op == GA_NATS_HMSG ? GA_NATS_I_HEADERS : 0) |
@@ -176,11 +180,7 @@ static void ga__in_end(void *ctx, ga_nats_parser *ps, uint64_t off)
     ga_nats_rx *rx = &st->rx;
     (void)ps, (void)off;
     if (rx->st != GA_NATS_RX_RECEIVING)
-        return;
-    if (st->lang_c && atomic_load_explicit(&ga_nats_lib_consumes, memory_order_relaxed)) {
-        rx->st = GA_NATS_RX_NONE;               /* the libnats hooks make this span */
-        return;
-    }
+        return;                                 /* none, or the libnats hooks make this span */
     ga_nats_rx_deliver(st, ga__now(ic));
 }
 

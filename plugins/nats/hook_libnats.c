@@ -186,27 +186,24 @@ natsStatus natsConn_publish(natsConnection *nc, natsMsg *msg, const char *reply,
 /* ------------------------------------------------------------------ subscriptions */
 
 #define GA__SUBS 1024
-#define GA__HOST_CAP 64
 
 typedef struct ga__sub {
     natsMsgHandler cb;
     void *closure;
-    uint8_t qlen, hlen;
-    uint16_t port;
+    uint8_t qlen, srv_len;
     char queue[GA_NATS_QNAME_CAP];
-    char host[GA__HOST_CAP];
+    uint8_t srv[GA_NATS_SRV_CAP];   /* the server's record entries (ga_nats_encode_server) */
 } ga__sub;
 
 static ga__sub ga__subs[GA__SUBS];
 static _Atomic uint32_t ga__nsubs;
 
-/* host and port of "nats://host:port" (or "tls://…"). */
+/* The record entries for host and port of "nats://host:port" (or "tls://…"). */
 static void ga__server(natsConnection *nc, ga__sub *s)
 {
     natsStatus (*url_fn)(natsConnection *, char *, size_t) = GA__H(S_CONNECTED_URL);
     char url[256];
-    s->hlen = 0;
-    s->port = 0;
+    s->srv_len = 0;
     if (url_fn == NULL || url_fn(nc, url, sizeof url) != GA__NATS_OK)
         return;
     const char *h = strstr(url, "://");
@@ -218,12 +215,8 @@ static void ga__server(natsConnection *nc, ga__sub *s)
     size_t n = colon != NULL ? (size_t)(colon - h) : strlen(h);
     if (n >= 2 && h[0] == '[' && h[n - 1] == ']')
         h++, n -= 2;
-    if (n > GA__HOST_CAP)
-        n = GA__HOST_CAP;
-    memcpy(s->host, h, n);
-    s->hlen = (uint8_t)n;
-    if (colon != NULL)
-        s->port = (uint16_t)atoi(colon + 1);
+    int port = colon != NULL ? (uint16_t)atoi(colon + 1) : 0;
+    s->srv_len = (uint8_t)ga_nats_encode_server(s->srv, h, n, port);
 }
 
 /* The table entry for (cb, closure, queue): an existing one, a new one, or NULL (full). */
@@ -285,8 +278,8 @@ static void ga__tramp(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
     s->cb(nc, sub, msg, s->closure);           /* msg belongs to the callback from here on */
     ga_tls_busy = 1;
     ga_nats_emit_process(GA_OP_NATS_PROCESS, &ids, start, ga_now_ns(), subj, sl,
-                         len > 0 ? (uint64_t)len : 0, info, s->queue, s->qlen, NULL, s->host,
-                         s->hlen, s->port);
+                         len > 0 ? (uint64_t)len : 0, info, s->queue, s->qlen, NULL, s->srv,
+                         s->srv_len);
     ga_tls_active = saved;
     ga_tls_busy = 0;
 }

@@ -100,22 +100,36 @@ void ga_nats_emit_publish(const ga_nats_state *st, const ga_nats_line *l, const 
     ga_emit_commit(r);
 }
 
+size_t ga_nats_encode_server(uint8_t *out, const char *host, size_t host_len, int port)
+{
+    uint8_t *p = out;
+    int64_t pv = port;
+    if (host_len > GA_NATS_HOST_CAP)
+        host_len = GA_NATS_HOST_CAP;
+    if (port > 0)
+        p = ga__tlv(p, GA_A_NATS_PORT, GA_AT_INT, &pv, 8);
+    if (host_len > 0)
+        p = ga__tlv(p, GA_A_NATS_HOST, GA_AT_STR, host, (uint16_t)host_len);
+    return (size_t)(p - out);
+}
+
 /* The body of ga_nats_emit_process(), inlined into the wire's delivery too: there its
- * constant arguments (no host, no port) fold away and the thirteen are not marshalled. */
+ * constant arguments (no server entries) fold away and the thirteen are not marshalled. */
 static inline __attribute__((always_inline)) void
 ga__emit_process(int op, const ga_span_ids *ids, uint64_t start_ns, uint64_t end_ns,
                  const char *subj, size_t subj_len, uint64_t body, uint8_t info,
                  const char *queue, size_t queue_len, const ga_addr *peer,
-                 const char *host, size_t host_len, int port)
+                 const uint8_t *srv, size_t srv_len)
 {
+    _Static_assert(GA_REC_ATTR_CAP >= 48 + GA_NATS_SRV_CAP, "the server entries always fit");
     ga_rec *r = ga_emit_begin(GA_PROTO_NATS, (uint8_t)op, GA_KIND_CONSUMER, ids, start_ns, end_ns);
     if (r == NULL)
         return;
     ga__rec_head(r, info, body, peer);
-    if (port > 0)
-        ga_rec_put_int(r, GA_A_NATS_PORT, port);
-    if (host_len > 0)
-        ga_rec_put(r, GA_A_NATS_HOST, GA_AT_STR, host, host_len);
+    if (srv_len > 0) {                          /* after the head's 48 bytes at most: room */
+        memcpy(r->attrs + r->h.attr_len, srv, srv_len);
+        r->h.attr_len = (uint16_t)(r->h.attr_len + srv_len);
+    }
     if (queue_len > 0)
         ga_rec_put(r, GA_A_NATS_QUEUE, GA_AT_STR, queue, queue_len);
     ga_rec_put(r, GA_A_NATS_SUBJECT, GA_AT_STR, subj, subj_len);      /* last: may be cut */
@@ -125,10 +139,10 @@ ga__emit_process(int op, const ga_span_ids *ids, uint64_t start_ns, uint64_t end
 void ga_nats_emit_process(int op, const ga_span_ids *ids, uint64_t start_ns, uint64_t end_ns,
                           const char *subj, size_t subj_len, uint64_t body, uint8_t info,
                           const char *queue, size_t queue_len, const ga_addr *peer,
-                          const char *host, size_t host_len, int port)
+                          const uint8_t *srv, size_t srv_len)
 {
     ga__emit_process(op, ids, start_ns, end_ns, subj, subj_len, body, info, queue, queue_len,
-                     peer, host, host_len, port);
+                     peer, srv, srv_len);
 }
 
 /* The queue group of subscription sid on this connection, or NULL. */
@@ -146,7 +160,7 @@ void ga_nats_rx_deliver(ga_nats_state *st, uint64_t now)
     const ga_nats_queue *q = ga__queue(st, rx->sid);
     ga_nats_consumer_ids(&rx->ids, &rx->parent);
     ga__emit_process(GA_OP_NATS_DELIVER, &rx->ids, now, now, rx->subj, rx->subj_len, rx->body,
-                     rx->info, q ? q->name : NULL, q ? q->len : 0, &st->peer, NULL, 0, 0);
+                     rx->info, q ? q->name : NULL, q ? q->len : 0, &st->peer, NULL, 0);
     ga_nats_set_active(&rx->ids);
     rx->st = GA_NATS_RX_ACTIVE;
 }

@@ -129,8 +129,10 @@ static inline void ga_io_done_data(int fd, ssize_t r, int out, int consumed,
     ga_fd *e;
     if (ga_likely(r > 0)) {
         e = ga_fd_socket(fd);
-        if (e == NULL)
+        if (e == NULL) {
+            ga_tls_presend_fed = 0;             /* the mark speaks of this call only */
             return;
+        }
         if (consumed)
             ga_count(out ? &e->bytes_out : &e->bytes_in, (uint64_t)r);
     } else {
@@ -139,10 +141,11 @@ static inline void ga_io_done_data(int fd, ssize_t r, int out, int consumed,
             return;
     }
     int proto = atomic_load_explicit(&e->proto, memory_order_relaxed);
-    int pass = r > 0 && consumed && proto != GA_PROTO_NONE && proto != GA_PROTO_TLS;
-    if (out && pass && ga_unlikely(ga__presend_fed(fd)))
-        pass = consumed = 0;                    /* its parser has them: counted, not passed on */
-    if (ga_unlikely(atomic_load_explicit(&e->pending, memory_order_relaxed)) || pass ||
+    /* bytes its pre-send step already gave the parser are counted, not passed on (a step
+     * marks only a call on a connection its plug-in still follows, so the mark is seen here) */
+    if (ga_unlikely(atomic_load_explicit(&e->pending, memory_order_relaxed)) ||
+        (r > 0 && consumed && proto != GA_PROTO_NONE && proto != GA_PROTO_TLS &&
+         !(out && ga__presend_fed(fd))) ||
         (r == 0 && !out && consumed && ga_proto_wants_eof(proto))) {
         ga__io_slow(fd, e, r, out, consumed, buf, iov, cnt);
         ga__maybe_quiet(e);

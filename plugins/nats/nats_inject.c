@@ -170,8 +170,9 @@ int ga_nats_send(int fd, ga_fd *e, const struct msghdr *m, int flags, int use_ms
     /* Every application byte counted in *ret went to the out parser in its round's commit
      * (ga_nats_out_sent did what ga_nats_data would): the write hook need not hand them over
      * again. Its dispatch, lock and skip cost more than the rest of the follow-up. */
-    if (handled && *ret > 0)
-        ga_tls_presend_fed = fd + 1;
+    if (handled && *ret > 0 &&
+        atomic_load_explicit(&e->proto, memory_order_relaxed) == GA_PROTO_NATS)
+        ga_tls_presend_fed = fd + 1;            /* (not after giving up: no dispatch to skip) */
     ga_tls_busy = 0;
     return handled;
 }

@@ -4,10 +4,10 @@
  * Offsets called "call offsets" count the application's bytes offered in this round, from 0.
  * A plan is a list of pieces, each standing for wire bytes and application bytes:
  *   APP   application bytes sent as they are (wire = app);
- *   OURS  bytes of a rewritten head (wire only; they may point into the application's memory,
- *         the subject for instance, but count as ours);
- *   DEL   the original head those pieces replace (app only): counted as sent once every byte
- *         of the new head went out;
+ *   OURS  a rewritten head, whole, in the plan's memory (wire only; its subject and header
+ *         block are copies of the application's bytes, but count as ours);
+ *   DEL   the original head it replaces (app only): counted as sent once every byte of the
+ *         new head went out;
  *   OWE   the rest of a new head an earlier call began to send (wire only);
  *   ODEL  the original head of that message, which the application sends again (app only). */
 #ifndef GA_NATS_INJECT_INT_H

@@ -107,6 +107,17 @@ static inline void ga__maybe_quiet(ga_fd *e)
     }
 }
 
+/* 1 when the pre-send step already gave the bytes of this call on fd to its parser
+ * (ga_tls_presend_fed); the mark is cleared whenever it is seen. */
+static inline int ga__presend_fed(int fd)
+{
+    int m = ga_tls_presend_fed;
+    if (ga_likely(m == 0))
+        return 0;
+    ga_tls_presend_fed = 0;
+    return m == fd + 1;
+}
+
 /* After an I/O on fd returned r (bytes, 0, or -1 with errno). `out` = data sent;
  * `consumed` = 0 for MSG_PEEK (seen, not taken). The data is in `buf`, or in the iovec
  * array (iov, cnt) when buf is NULL; both NULL = invisible bytes (sendfile). */
@@ -118,8 +129,10 @@ static inline void ga_io_done_data(int fd, ssize_t r, int out, int consumed,
     ga_fd *e;
     if (ga_likely(r > 0)) {
         e = ga_fd_socket(fd);
-        if (e == NULL)
+        if (e == NULL) {
+            ga_tls_presend_fed = 0;             /* the mark speaks of this call only */
             return;
+        }
         if (consumed)
             ga_count(out ? &e->bytes_out : &e->bytes_in, (uint64_t)r);
     } else {
@@ -128,8 +141,11 @@ static inline void ga_io_done_data(int fd, ssize_t r, int out, int consumed,
             return;
     }
     int proto = atomic_load_explicit(&e->proto, memory_order_relaxed);
+    /* bytes its pre-send step already gave the parser are counted, not passed on (a step
+     * marks only a call on a connection its plug-in still follows, so the mark is seen here) */
     if (ga_unlikely(atomic_load_explicit(&e->pending, memory_order_relaxed)) ||
-        (r > 0 && consumed && proto != GA_PROTO_NONE && proto != GA_PROTO_TLS) ||
+        (r > 0 && consumed && proto != GA_PROTO_NONE && proto != GA_PROTO_TLS &&
+         !(out && ga__presend_fed(fd))) ||
         (r == 0 && !out && consumed && ga_proto_wants_eof(proto))) {
         ga__io_slow(fd, e, r, out, consumed, buf, iov, cnt);
         ga__maybe_quiet(e);

@@ -42,6 +42,17 @@ static inline void ga_cpu_relax(void)
 extern GA_TLS int ga_tls_internal;
 extern GA_TLS int ga_tls_busy;
 
+/* fd + 1, set by a plug-in's pre-send step (preload/proto.h) that made a send itself and has
+ * already given its own parser the bytes that went out; 0 = none. The write hook's after-step
+ * (hooks/hook.h, ga_io_done_data) then counts those bytes but does not hand them to the
+ * plug-in a second time. A step marks only a call on a connection its plug-in still follows,
+ * so the call's own after-step sees the mark; it clears it, as does any after-step that reaches
+ * it (a followed socket, whatever the descriptor, or a descriptor no longer a socket): the mark
+ * speaks of the one call just made. (A signal handler that writes to a followed socket between
+ * the step and its after-step clears it first; the bytes then also reach data(), which follows
+ * them a second time: telemetry only, never the bytes or the result.) */
+extern GA_TLS int ga_tls_presend_fed;
+
 /* Process-wide switch, written only by the constructor and the fork handler.
  * 0 = pass-through (disabled, excluded, or not yet initialised), 1 = observing. */
 extern int ga_enabled;

@@ -24,6 +24,7 @@
 
 GA_TLS int ga_tls_internal;
 GA_TLS int ga_tls_busy;
+GA_TLS int ga_tls_presend_fed;
 int ga_enabled;
 _Atomic uint32_t ga_fork_generation;
 

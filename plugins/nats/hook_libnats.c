@@ -110,12 +110,11 @@ static void ga__find_helpers(const void *real)
     atomic_store_explicit(&ga__helpers, ok ? 1 : -1, memory_order_release);
 }
 
-/* The real function (never ours), or NULL. The lookup runs with the reentrancy guard set. */
-static void *ga__get(int s, const void *caller)
+/* The lookup of ga__get(), once per symbol: kept out of line so the hooks' common path (one
+ * load) does not save registers for it. */
+static __attribute__((noinline)) void *ga__lookup(int s, const void *caller)
 {
-    void *p = atomic_load_explicit(&ga__real[s], memory_order_acquire);
-    if (ga_likely(p != NULL))
-        return p;
+    void *p;
     int busy = ga_tls_busy;
     ga_tls_busy = 1;
     p = ga__sym_in(RTLD_NEXT, s);
@@ -136,6 +135,13 @@ static void *ga__get(int s, const void *caller)
     return p;
 }
 
+/* The real function (never ours), or NULL. The lookup runs with the reentrancy guard set. */
+static inline void *ga__get(int s, const void *caller)
+{
+    void *p = atomic_load_explicit(&ga__real[s], memory_order_acquire);
+    return ga_likely(p != NULL) ? p : ga__lookup(s, caller);
+}
+
 #define GA__H(s) atomic_load_explicit(&ga__real[s], memory_order_acquire)
 
 /* Should this call be observed: the library is on, the hooks too, the helpers are there. */
@@ -147,6 +153,23 @@ static int ga__watching(void)
 
 /* ------------------------------------------------------------------ publish */
 
+/* The publishing thread's active span left as a hint for the message msg. Out of line: most
+ * publishes come from a thread with no active span and should not pay for its frame. */
+static __attribute__((noinline)) void ga__leave_hint(natsMsg *msg)
+{
+    if (!ga__watching())
+        return;
+    ga_tls_busy = 1;
+    const char *(*subj_fn)(const natsMsg *) = GA__H(S_GET_SUBJECT);
+    int (*len_fn)(const natsMsg *) = GA__H(S_GET_DATALEN);
+    const char *subj = subj_fn(msg);
+    int len = len_fn(msg);
+    if (subj != NULL && len >= 0)
+        ga_nats_hint_put(ga_nats_subject_hash((const uint8_t *)subj, strlen(subj)),
+                         (uint64_t)len, &ga_tls_active, ga_now_ns());
+    ga_tls_busy = 0;
+}
+
 natsStatus natsConn_publish(natsConnection *nc, natsMsg *msg, const char *reply, uintptr_t flush,
                             uintptr_t a5, uintptr_t a6)
 {
@@ -155,44 +178,32 @@ natsStatus natsConn_publish(natsConnection *nc, natsMsg *msg, const char *reply,
     fn_t fn = (fn_t)ga__get(S_PUBLISH, __builtin_return_address(0));
     if (fn == NULL)
         return GA__NATS_ERR;
-    if (msg != NULL && ga_tls_active.valid && ga__watching()) {
-        ga_tls_busy = 1;
-        const char *(*subj_fn)(const natsMsg *) = GA__H(S_GET_SUBJECT);
-        int (*len_fn)(const natsMsg *) = GA__H(S_GET_DATALEN);
-        const char *subj = subj_fn(msg);
-        int len = len_fn(msg);
-        if (subj != NULL && len >= 0)
-            ga_nats_hint_put(ga_nats_subject_hash((const uint8_t *)subj, strlen(subj)),
-                             (uint64_t)len, &ga_tls_active, ga_now_ns());
-        ga_tls_busy = 0;
-    }
+    if (ga_unlikely(ga_tls_active.valid) && msg != NULL)
+        ga__leave_hint(msg);
     return fn(nc, msg, reply, flush, a5, a6);
 }
 
 /* ------------------------------------------------------------------ subscriptions */
 
 #define GA__SUBS 1024
-#define GA__HOST_CAP 64
 
 typedef struct ga__sub {
     natsMsgHandler cb;
     void *closure;
-    uint8_t qlen, hlen;
-    uint16_t port;
+    uint8_t qlen, srv_len;
     char queue[GA_NATS_QNAME_CAP];
-    char host[GA__HOST_CAP];
+    uint8_t srv[GA_NATS_SRV_CAP];   /* the server's record entries (ga_nats_encode_server) */
 } ga__sub;
 
 static ga__sub ga__subs[GA__SUBS];
 static _Atomic uint32_t ga__nsubs;
 
-/* host and port of "nats://host:port" (or "tls://…"). */
+/* The record entries for host and port of "nats://host:port" (or "tls://…"). */
 static void ga__server(natsConnection *nc, ga__sub *s)
 {
     natsStatus (*url_fn)(natsConnection *, char *, size_t) = GA__H(S_CONNECTED_URL);
     char url[256];
-    s->hlen = 0;
-    s->port = 0;
+    s->srv_len = 0;
     if (url_fn == NULL || url_fn(nc, url, sizeof url) != GA__NATS_OK)
         return;
     const char *h = strstr(url, "://");
@@ -204,12 +215,8 @@ static void ga__server(natsConnection *nc, ga__sub *s)
     size_t n = colon != NULL ? (size_t)(colon - h) : strlen(h);
     if (n >= 2 && h[0] == '[' && h[n - 1] == ']')
         h++, n -= 2;
-    if (n > GA__HOST_CAP)
-        n = GA__HOST_CAP;
-    memcpy(s->host, h, n);
-    s->hlen = (uint8_t)n;
-    if (colon != NULL)
-        s->port = (uint16_t)atoi(colon + 1);
+    int port = colon != NULL ? (uint16_t)atoi(colon + 1) : 0;
+    s->srv_len = (uint8_t)ga_nats_encode_server(s->srv, h, n, port);
 }
 
 /* The table entry for (cb, closure, queue): an existing one, a new one, or NULL (full). */
@@ -271,8 +278,8 @@ static void ga__tramp(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
     s->cb(nc, sub, msg, s->closure);           /* msg belongs to the callback from here on */
     ga_tls_busy = 1;
     ga_nats_emit_process(GA_OP_NATS_PROCESS, &ids, start, ga_now_ns(), subj, sl,
-                         len > 0 ? (uint64_t)len : 0, info, s->queue, s->qlen, NULL, s->host,
-                         s->hlen, s->port);
+                         len > 0 ? (uint64_t)len : 0, info, s->queue, s->qlen, NULL, s->srv,
+                         s->srv_len);
     ga_tls_active = saved;
     ga_tls_busy = 0;
 }

@@ -144,15 +144,21 @@ static void ga__in_line(void *ctx, ga_nats_parser *ps, const ga_nats_line *l, ui
     (void)ps, (void)off;
     if (l->op != GA_NATS_MSG && l->op != GA_NATS_HMSG)
         return;
-    ga_nats_rx_release(st);                     /* the next message begins */
+    if (rx->st == GA_NATS_RX_ACTIVE)
+        ga_nats_rx_release(st);                 /* the next message begins */
+    if (st->lang_c && atomic_load_explicit(&ga_nats_lib_consumes, memory_order_relaxed)) {
+        rx->st = GA_NATS_RX_NONE;               /* the libnats hooks make this span: nothing to */
+        return;                                 /* keep, its traceparent not even parsed */
+    }
     rx->st = GA_NATS_RX_RECEIVING;
     rx->info = (uint8_t)((l->reply_len ? GA_NATS_I_REPLY : 0) |
                          (l->op == GA_NATS_HMSG ? GA_NATS_I_HEADERS : 0) |
                          (l->subj_len > GA_NATS_SUBJ_CAP ? GA_NATS_I_CUT : 0));
     rx->subj_len = (uint8_t)(l->subj_len < GA_NATS_SUBJ_CAP ? l->subj_len : GA_NATS_SUBJ_CAP);
     memcpy(rx->subj, l->subj, rx->subj_len);
-    rx->sid = 0;
-    for (size_t i = 0; i < l->sid_len && i < 9; i++)
+    rx->sid = 0;                                /* read only to find a queue group: a later
+                                                 * SUB cannot be this message's subscription */
+    for (size_t i = 0; st->nqueues > 0 && i < l->sid_len && i < 9; i++)
         rx->sid = rx->sid * 10 + (uint32_t)(l->sid[i] - '0');
     rx->body = l->total - l->hdr;
     rx->parent.valid = 0;
@@ -174,11 +180,7 @@ static void ga__in_end(void *ctx, ga_nats_parser *ps, uint64_t off)
     ga_nats_rx *rx = &st->rx;
     (void)ps, (void)off;
     if (rx->st != GA_NATS_RX_RECEIVING)
-        return;
-    if (st->lang_c && atomic_load_explicit(&ga_nats_lib_consumes, memory_order_relaxed)) {
-        rx->st = GA_NATS_RX_NONE;               /* the libnats hooks make this span */
-        return;
-    }
+        return;                                 /* none, or the libnats hooks make this span */
     ga_nats_rx_deliver(st, ga__now(ic));
 }
 
@@ -200,6 +202,16 @@ static void ga__give_up(ga_nats_state *st, ga_fd *e)
     ga_nats_update_inject(st);
     if (st->owe_off >= st->owe_len)
         atomic_store_explicit(&e->proto, GA_PROTO_NONE, memory_order_relaxed);
+}
+
+void ga_nats_out_sent(ga_nats_state *st, ga_fd *e, size_t n)
+{
+    if (!st->init || st->dead)
+        return;
+    st->out_fed += n;                           /* the pre-send step fed them: data() skips */
+    st->send_ns = 0;
+    if (st->out.phase == GA_NATS_P_ERROR || st->in.phase == GA_NATS_P_ERROR)
+        ga__give_up(st, e);
 }
 
 void ga_nats_data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_t n)

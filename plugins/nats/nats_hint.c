@@ -56,11 +56,12 @@ void ga_nats_hint_put(uint32_t subj_hash, uint64_t body, const ga_span_ctx *pare
     atomic_store_explicit(&h->state, (t + 1) << 1, memory_order_release);
 }
 
-int ga_nats_hint_take(uint32_t subj_hash, uint64_t body, uint64_t now_ns, ga_span_ctx *parent,
-                      uint64_t *start_ns)
+int ga_nats_hint_take(const uint8_t *subj, size_t subj_len, uint64_t body, uint64_t now_ns,
+                      ga_span_ctx *parent, uint64_t *start_ns)
 {
     if (atomic_load_explicit(&ga__live, memory_order_relaxed) <= 0)
         return 0;
+    uint32_t subj_hash = ga_nats_subject_hash(subj, subj_len);
     ga__hint *best = NULL;
     uint64_t best_st = 0;
     for (int i = 0; i < GA_NATS_HINTS; i++) {

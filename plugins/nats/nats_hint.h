@@ -25,10 +25,11 @@ uint32_t ga_nats_subject_hash(const uint8_t *s, size_t n);
 void ga_nats_hint_put(uint32_t subj_hash, uint64_t body, const ga_span_ctx *parent,
                       uint64_t start_ns);
 
-/* Take the oldest live hint for (subject hash, payload size): 1 with *parent and *start_ns,
- * else 0. Cheap when the table is empty. */
-int ga_nats_hint_take(uint32_t subj_hash, uint64_t body, uint64_t now_ns, ga_span_ctx *parent,
-                      uint64_t *start_ns);
+/* Take the oldest live hint for (subject subj[0..subj_len), payload size): 1 with *parent and
+ * *start_ns, else 0. Cheap when the table is empty: the subject is hashed only when some hint
+ * is live (a publisher without an active span leaves none, and that is the common case). */
+int ga_nats_hint_take(const uint8_t *subj, size_t subj_len, uint64_t body, uint64_t now_ns,
+                      ga_span_ctx *parent, uint64_t *start_ns);
 
 /* Child after fork: hints of the parent's threads mean nothing here. */
 void ga_nats_hint_after_fork(void);

@@ -76,8 +76,7 @@ static int ga__round(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int f
     if (!st->init)
         ga_nats_state_init(st, e, fd, gen);
     pl->now = ga_now_ns();
-    if (round == 0)
-        st->send_ns = pl->now;
+    st->send_ns = pl->now;                      /* the start of what data(out) may record */
     int due = ga_np_find(st, src, pl);
     ga_conn_unlock(c);
     if (!due && round == 0)
@@ -97,6 +96,7 @@ static int ga__round(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int f
     if (ga_conn_lock(c, fd, gen)) {
         *app = ga_np_account(st, pl, (size_t)*w);
         ga_np_commit(st, pl, src, *app, now);
+        ga_nats_out_sent(st, e, *app);
         ga_conn_unlock(c);
     } else {
         *app = ga_np_account(NULL, pl, (size_t)*w);
@@ -112,7 +112,8 @@ static int ga__rounds(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int 
                       int use_msg, size_t n, ssize_t *ret, ga_np_plan *pl)
 {
     ga_np_src src = { m->msg_iov, m->msg_iovlen, 0, 0 };
-    ga__advance(&src, 0);
+    if (src.v[0].iov_len == 0)
+        ga__advance(&src, 0);                   /* to the first non-empty iovec */
     size_t done = 0;
     int handled = 0;
     for (int round = 0; round < 65536 && done < n; round++) {
@@ -129,11 +130,13 @@ static int ga__rounds(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int 
             return 1;
         }
         done += app;
-        ga__advance(&src, app);
+        if (done >= n)
+            break;                              /* all of it: the common case */
         if ((size_t)w < offered && app > 0)
             break;                              /* a short write: report it as the kernel does */
         if (offered == 0 && app == 0)
             break;                              /* nothing could be planned: cannot happen */
+        ga__advance(&src, app);
     }
     *ret = (ssize_t)done;
     return handled;
@@ -150,6 +153,7 @@ static __attribute__((noinline)) int ga__rounds_on_stack(int fd, ga_fd *e, ga_co
 
 int ga_nats_send(int fd, ga_fd *e, const struct msghdr *m, int flags, int use_msg, ssize_t *ret)
 {
+    ga_tls_presend_fed = 0;                     /* a mark left by a call that was not observed */
     if (e->socktype != SOCK_STREAM)
         return 0;
     ga_conn *c = atomic_load_explicit(&e->conn, memory_order_acquire);
@@ -163,6 +167,12 @@ int ga_nats_send(int fd, ga_fd *e, const struct msghdr *m, int flags, int use_ms
     int handled = pl != NULL ? ga__rounds(fd, e, c, m, flags, use_msg, n, ret, pl)
                              : ga__rounds_on_stack(fd, e, c, m, flags, use_msg, n, ret);
     ga_scratch_put(pl);
+    /* Every application byte counted in *ret went to the out parser in its round's commit
+     * (ga_nats_out_sent did what ga_nats_data would): the write hook need not hand them over
+     * again. Its dispatch, lock and skip cost more than the rest of the follow-up. */
+    if (handled && *ret > 0 &&
+        atomic_load_explicit(&e->proto, memory_order_relaxed) == GA_PROTO_NATS)
+        ga_tls_presend_fed = fd + 1;            /* (not after giving up: no dispatch to skip) */
     ga_tls_busy = 0;
     return handled;
 }

@@ -4,10 +4,10 @@
  * Offsets called "call offsets" count the application's bytes offered in this round, from 0.
  * A plan is a list of pieces, each standing for wire bytes and application bytes:
  *   APP   application bytes sent as they are (wire = app);
- *   OURS  bytes of a rewritten head (wire only; they may point into the application's memory,
- *         the subject for instance, but count as ours);
- *   DEL   the original head those pieces replace (app only): counted as sent once every byte
- *         of the new head went out;
+ *   OURS  a rewritten head, whole, in the plan's memory (wire only; its subject and header
+ *         block are copies of the application's bytes, but count as ours);
+ *   DEL   the original head it replaces (app only): counted as sent once every byte of the
+ *         new head went out;
  *   OWE   the rest of a new head an earlier call began to send (wire only);
  *   ODEL  the original head of that message, which the application sends again (app only). */
 #ifndef GA_NATS_INJECT_INT_H
@@ -17,7 +17,9 @@
 #include "plugins/nats/nats_state.h"
 
 #define GA_NP_MSGS      8           /* PUB/HPUB messages one round plans at most */
-#define GA_NP_PIECES    (4 + GA_NP_MSGS * 8)
+#define GA_NP_PIECES    (4 + GA_NP_MSGS * 4)    /* a message: the bytes before it, its new head,
+                                                 * its old head; more iovecs than that cut the
+                                                 * plan (the rest goes in the next round) */
 
 enum { GA_NP_APP = 0, GA_NP_OURS, GA_NP_DEL, GA_NP_OWE, GA_NP_ODEL };
 
@@ -36,11 +38,13 @@ typedef struct ga_np_msg {
     size_t head_len;                /* bytes of its original head: the line (+ header block) */
     uint8_t inject;                 /* its head is rewritten */
     uint8_t info;                   /* GA_NATS_I_* */
-    uint8_t num_len, tp_len;
+    uint16_t head_new;              /* bytes of the new head (decided in the dry run) */
     uint64_t start_ns;
     ga_span_ids ids;
-    char num[24];                   /* "<header bytes> <total bytes>\r\n" */
-    char tp[GA_NATS_HDR_NEW];       /* the new header block, or the field added to one */
+    /* The new head, whole: `HPUB <subject> [reply] <h> <t>\r\n`, the header block with the
+     * traceparent field. One piece of the send (one iovec), written once its identity is known;
+     * bounded by the debt buffer, since it may become the debt. */
+    uint8_t head[GA_NATS_OWE_CAP];
 } ga_np_msg;
 
 typedef struct ga_np_plan {

@@ -22,28 +22,38 @@ typedef struct ga__finder {
     int cur;                        /* the HPUB whose header block is being read, or -1 */
 } ga__finder;
 
-/* The decimal digits of v, backwards from end; returns where they start. */
-static char *ga__utoa_end(char *end, uint64_t v)
+/* Decimal digits of v. */
+static size_t ga__digits(uint64_t v)
 {
-    do {
-        *--end = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
-    return end;
+    size_t n = 1;
+    while (v >= 10)
+        v /= 10, n++;
+    return n;
 }
 
-/* "<a> <b>\r\n" into out (at most 24 bytes); returns its length. */
-static uint8_t ga__counts(char *out, uint64_t a, uint64_t b)
+/* The decimal digits of v at out; returns the end. Written backwards, two digits a step, into a
+ * scratch word, then copied: no count of the digits first. */
+static uint8_t *ga__put_u(uint8_t *out, uint64_t v)
 {
-    char tmp[24], *p = tmp + sizeof tmp;
-    *--p = '\n';
-    *--p = '\r';
-    p = ga__utoa_end(p, b);
-    *--p = ' ';
-    p = ga__utoa_end(p, a);
-    uint8_t n = (uint8_t)(tmp + sizeof tmp - p);
+    static const char pairs[201] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    uint8_t tmp[20], *p = tmp + sizeof tmp;
+    while (v >= 100) {
+        p -= 2;
+        memcpy(p, pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * v, 2);
+    } else {
+        *--p = (uint8_t)('0' + v);
+    }
+    size_t n = (size_t)(tmp + sizeof tmp - p);
     memcpy(out, p, n);
-    return n;
+    return out + n;
 }
 
 /* May the head of m be rewritten at all (before looking at its size and block)? */
@@ -64,9 +74,11 @@ static void ga__decide_pub(ga__finder *f, ga_np_msg *m)
     const ga_nats_line *l = &m->line;
     if (l->total + GA_NATS_HDR_NEW > ga__max_payload(f))
         return;                                 /* near max_payload: sent untouched */
-    m->num_len = ga__counts(m->num, GA_NATS_HDR_NEW, l->total + GA_NATS_HDR_NEW);
-    if (1u + l->size_at + m->num_len + GA_NATS_HDR_NEW > GA_NATS_OWE_CAP)
+    size_t num_len = ga__digits(GA_NATS_HDR_NEW) + 1 + ga__digits(l->total + GA_NATS_HDR_NEW) + 2;
+    size_t need = 1u + l->size_at + num_len + GA_NATS_HDR_NEW;
+    if (need > GA_NATS_OWE_CAP)
         return;
+    m->head_new = (uint16_t)need;
     m->inject = 1;
     m->info |= GA_NATS_I_INJECTED;
     f->pl->injects = 1;
@@ -81,9 +93,12 @@ static void ga__decide_hpub(ga__finder *f, ga_np_msg *m, size_t end)
         l->hdr < 12 || memcmp(blk, "NATS/1.0", 8) != 0 || memcmp(blk + l->hdr - 4, "\r\n\r\n", 4) != 0 ||
         l->total + GA_NATS_TP_LINE > ga__max_payload(f))
         return;
-    m->num_len = ga__counts(m->num, l->hdr + GA_NATS_TP_LINE, l->total + GA_NATS_TP_LINE);
-    if (l->size_at + m->num_len + (l->hdr - 2) + GA_NATS_TP_LINE + 2 > GA_NATS_OWE_CAP)
+    size_t num_len = ga__digits(l->hdr + GA_NATS_TP_LINE) + 1 +
+                     ga__digits(l->total + GA_NATS_TP_LINE) + 2;
+    size_t need = l->size_at + num_len + (l->hdr - 2) + GA_NATS_TP_LINE + 2;
+    if (need > GA_NATS_OWE_CAP)
         return;
+    m->head_new = (uint16_t)need;
     m->inject = 1;
     m->info |= GA_NATS_I_INJECTED;
     f->pl->injects = 1;
@@ -155,7 +170,8 @@ int ga_np_find(ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl)
 {
     pl->base = st->out.off;
     pl->owe_len = st->owe_off < st->owe_len ? (size_t)(st->owe_len - st->owe_off) : 0;
-    memcpy(pl->owe, st->owe + st->owe_off, pl->owe_len);
+    if (pl->owe_len > 0)
+        memcpy(pl->owe, st->owe + st->owe_off, pl->owe_len);
     pl->total = 0;
     for (size_t i = src->i; i < src->cnt; i++)
         pl->total += src->v[i].iov_len - (i == src->i ? src->off : 0);
@@ -179,7 +195,9 @@ int ga_np_find(ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl)
         f.seg_len = src->v[i].iov_len - o;
         size_t k = ga_nats_feed(&pl->after, (const uint8_t *)src->v[i].iov_base + o, f.seg_len, &cb);
         pos += k;
-        if (k < f.seg_len || pl->after.phase == GA_NATS_P_ERROR)
+        /* the plan is full when its last message ended, even exactly at the end of this
+         * iovec: feeding the next one would record a message past GA_NP_MSGS */
+        if (k < f.seg_len || pl->after.phase == GA_NATS_P_ERROR || pl->nmsg == GA_NP_MSGS)
             break;
     }
     if (pl->after.phase == GA_NATS_P_ERROR)
@@ -243,42 +261,48 @@ static int ga__add_app(ga_np_plan *pl, ga__walk *w, size_t from, size_t to)
     return 1;
 }
 
-/* The pieces of message j's new head, then the deletion of its old one. */
+/* The piece of message j's new head, then the deletion of its old one. */
 static int ga__add_head(ga_np_plan *pl, int j)
 {
     ga_np_msg *m = &pl->m[j];
-    const ga_nats_line *l = &m->line;
-    if (pl->nv + 5 > GA_NP_PIECES)
+    if (pl->nv + 2 > GA_NP_PIECES)
         return 0;
-    if (l->op == GA_NATS_PUB) {
-        ga__add(pl, GA_NP_OURS, "H", 1, 0, j);
-        ga__add(pl, GA_NP_OURS, l->raw, l->size_at, 0, j);
-        ga__add(pl, GA_NP_OURS, m->num, m->num_len, 0, j);
-        ga__add(pl, GA_NP_OURS, m->tp, m->tp_len, 0, j);
-    } else {
-        ga__add(pl, GA_NP_OURS, l->raw, l->size_at, 0, j);
-        ga__add(pl, GA_NP_OURS, m->num, m->num_len, 0, j);
-        ga__add(pl, GA_NP_OURS, l->raw + l->len, l->hdr - 2, 0, j);
-        ga__add(pl, GA_NP_OURS, m->tp, m->tp_len, 0, j);
-    }
+    ga__add(pl, GA_NP_OURS, m->head, m->head_new, 0, j);
     ga__add(pl, GA_NP_DEL, NULL, 0, m->head_len, j);
     return 1;
 }
 
-/* Message m's span identity and its header text. */
+/* Message m's span identity and its new head (m->head_new bytes, as the dry run measured):
+ * for a PUB, `H` + the line up to its count + the counts + a new header block; for an HPUB,
+ * the line up to its counts + the counts + its header block but the final CR LF + our field
+ * and that CR LF. The texts of the line and the block are the application's, as written. */
 static void ga__texts(const ga_nats_state *st, ga_np_plan *pl, ga_np_msg *m)
 {
+    const ga_nats_line *l = &m->line;
     m->start_ns = pl->now;
-    ga_nats_producer_ids(st, &m->line, &m->ids, &m->start_ns);
-    char *t = m->tp;
-    if (m->line.op == GA_NATS_PUB) {
-        memcpy(t, "NATS/1.0\r\n", 10);
-        t += 10;
+    ga_nats_producer_ids(st, l, &m->ids, &m->start_ns);
+    uint8_t *h = m->head;
+    if (l->op == GA_NATS_PUB) {
+        _Static_assert(GA_NATS_HDR_NEW == 82, "the header count below is written as text");
+        *h++ = 'H';
+        memcpy(h, l->raw, l->size_at);
+        memcpy(h + l->size_at, "82 ", 3);
+        h = ga__put_u(h + l->size_at + 3, l->total + GA_NATS_HDR_NEW);
+        memcpy(h, "\r\nNATS/1.0\r\n", 12);
+        h += 12;
+    } else {
+        memcpy(h, l->raw, l->size_at);
+        h = ga__put_u(h + l->size_at, l->hdr + GA_NATS_TP_LINE);
+        *h++ = ' ';
+        h = ga__put_u(h, l->total + GA_NATS_TP_LINE);
+        *h++ = '\r';
+        *h++ = '\n';
+        memcpy(h, l->raw + l->len, l->hdr - 2);
+        h += l->hdr - 2;
     }
-    memcpy(t, "traceparent: ", 13);
-    ga_tp_format(&m->ids, t + 13);
-    memcpy(t + 68, "\r\n\r\n", 4);
-    m->tp_len = (uint8_t)(t + 72 - m->tp);
+    memcpy(h, "traceparent: ", 13);
+    ga_tp_format(&m->ids, (char *)h + 13);
+    memcpy(h + 68, "\r\n\r\n", 4);
 }
 
 void ga_np_compose(const ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src)

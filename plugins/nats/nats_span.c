@@ -33,8 +33,7 @@ void ga_nats_producer_ids(const ga_nats_state *st, const ga_nats_line *l, ga_spa
     ga_span_ctx parent;
     uint64_t t;
     if (st->lang_c &&
-        ga_nats_hint_take(ga_nats_subject_hash(l->subj, l->subj_len), l->total - l->hdr,
-                          *start_ns, &parent, &t)) {
+        ga_nats_hint_take(l->subj, l->subj_len, l->total - l->hdr, *start_ns, &parent, &t)) {
         ga_span_start(ids, &parent);
         if (t < *start_ns)
             *start_ns = t;
@@ -58,6 +57,33 @@ void ga_nats_clear_active(const ga_span_ids *ids)
         memset(&ga_tls_active, 0, sizeof ga_tls_active);
 }
 
+/* A fixed-size TLV entry at p (record.h's layout: key, type, length in host order, value);
+ * returns the byte after it. For a record's first entries, whose room is certain: the caller
+ * checks nothing per entry. */
+static uint8_t *ga__tlv(uint8_t *p, uint8_t key, uint8_t type, const void *v, uint16_t len)
+{
+    p[0] = key;
+    p[1] = type;
+    memcpy(p + 2, &len, 2);
+    memcpy(p + 4, v, len);
+    return p + 4 + len;
+}
+
+/* The entries every NATS record starts with, into a record just begun (attr_len 0): INFO and
+ * BODY, then the peer when known. 48 bytes at most, far under the attribute area: written
+ * without ga_rec_put's room checks. */
+static void ga__rec_head(ga_rec *r, uint8_t info, uint64_t body, const ga_addr *peer)
+{
+    _Static_assert(GA_REC_ATTR_CAP >= 2 * (4 + 8) + 4 + sizeof(ga_addr), "the fixed entries fit");
+    int64_t iv = info, bv = (int64_t)body;
+    uint8_t *p = r->attrs;
+    p = ga__tlv(p, GA_A_NATS_INFO, GA_AT_INT, &iv, 8);
+    p = ga__tlv(p, GA_A_NATS_BODY, GA_AT_INT, &bv, 8);
+    if (peer != NULL && peer->family)
+        p = ga__tlv(p, GA_A_PEER, GA_AT_ADDR, peer, sizeof *peer);
+    r->h.attr_len = (uint16_t)(p - r->attrs);
+}
+
 void ga_nats_emit_publish(const ga_nats_state *st, const ga_nats_line *l, const ga_span_ids *ids,
                           uint64_t start_ns, uint64_t end_ns, uint8_t info)
 {
@@ -69,34 +95,54 @@ void ga_nats_emit_publish(const ga_nats_state *st, const ga_nats_line *l, const 
         info |= GA_NATS_I_REPLY;
     if (l->op == GA_NATS_HPUB)
         info |= GA_NATS_I_HEADERS;
-    ga_rec_put_int(r, GA_A_NATS_INFO, info);
-    ga_rec_put_int(r, GA_A_NATS_BODY, (int64_t)(l->total - l->hdr));
-    if (st->peer.family)
-        ga_rec_put_addr(r, GA_A_PEER, &st->peer);
+    ga__rec_head(r, info, l->total - l->hdr, &st->peer);
     ga_rec_put(r, GA_A_NATS_SUBJECT, GA_AT_STR, l->subj, l->subj_len);   /* last: may be cut */
+    ga_emit_commit(r);
+}
+
+size_t ga_nats_encode_server(uint8_t *out, const char *host, size_t host_len, int port)
+{
+    uint8_t *p = out;
+    int64_t pv = port;
+    if (host_len > GA_NATS_HOST_CAP)
+        host_len = GA_NATS_HOST_CAP;
+    if (port > 0)
+        p = ga__tlv(p, GA_A_NATS_PORT, GA_AT_INT, &pv, 8);
+    if (host_len > 0)
+        p = ga__tlv(p, GA_A_NATS_HOST, GA_AT_STR, host, (uint16_t)host_len);
+    return (size_t)(p - out);
+}
+
+/* The body of ga_nats_emit_process(), inlined into the wire's delivery too: there its
+ * constant arguments (no server entries) fold away and the thirteen are not marshalled. */
+static inline __attribute__((always_inline)) void
+ga__emit_process(int op, const ga_span_ids *ids, uint64_t start_ns, uint64_t end_ns,
+                 const char *subj, size_t subj_len, uint64_t body, uint8_t info,
+                 const char *queue, size_t queue_len, const ga_addr *peer,
+                 const uint8_t *srv, size_t srv_len)
+{
+    _Static_assert(GA_REC_ATTR_CAP >= 48 + GA_NATS_SRV_CAP, "the server entries always fit");
+    ga_rec *r = ga_emit_begin(GA_PROTO_NATS, (uint8_t)op, GA_KIND_CONSUMER, ids, start_ns, end_ns);
+    if (r == NULL)
+        return;
+    ga__rec_head(r, info, body, peer);
+    if (srv_len > 0) {                          /* after the head's 48 bytes at most: room */
+        memcpy(r->attrs + r->h.attr_len, srv, srv_len);
+        r->h.attr_len = (uint16_t)(r->h.attr_len + srv_len);
+    }
+    if (queue_len > 0)
+        ga_rec_put(r, GA_A_NATS_QUEUE, GA_AT_STR, queue, queue_len);
+    ga_rec_put(r, GA_A_NATS_SUBJECT, GA_AT_STR, subj, subj_len);      /* last: may be cut */
     ga_emit_commit(r);
 }
 
 void ga_nats_emit_process(int op, const ga_span_ids *ids, uint64_t start_ns, uint64_t end_ns,
                           const char *subj, size_t subj_len, uint64_t body, uint8_t info,
                           const char *queue, size_t queue_len, const ga_addr *peer,
-                          const char *host, size_t host_len, int port)
+                          const uint8_t *srv, size_t srv_len)
 {
-    ga_rec *r = ga_emit_begin(GA_PROTO_NATS, (uint8_t)op, GA_KIND_CONSUMER, ids, start_ns, end_ns);
-    if (r == NULL)
-        return;
-    ga_rec_put_int(r, GA_A_NATS_INFO, info);
-    ga_rec_put_int(r, GA_A_NATS_BODY, (int64_t)body);
-    if (port > 0)
-        ga_rec_put_int(r, GA_A_NATS_PORT, port);
-    if (peer != NULL && peer->family)
-        ga_rec_put_addr(r, GA_A_PEER, peer);
-    if (host_len > 0)
-        ga_rec_put(r, GA_A_NATS_HOST, GA_AT_STR, host, host_len);
-    if (queue_len > 0)
-        ga_rec_put(r, GA_A_NATS_QUEUE, GA_AT_STR, queue, queue_len);
-    ga_rec_put(r, GA_A_NATS_SUBJECT, GA_AT_STR, subj, subj_len);      /* last: may be cut */
-    ga_emit_commit(r);
+    ga__emit_process(op, ids, start_ns, end_ns, subj, subj_len, body, info, queue, queue_len,
+                     peer, srv, srv_len);
 }
 
 /* The queue group of subscription sid on this connection, or NULL. */
@@ -113,8 +159,8 @@ void ga_nats_rx_deliver(ga_nats_state *st, uint64_t now)
     ga_nats_rx *rx = &st->rx;
     const ga_nats_queue *q = ga__queue(st, rx->sid);
     ga_nats_consumer_ids(&rx->ids, &rx->parent);
-    ga_nats_emit_process(GA_OP_NATS_DELIVER, &rx->ids, now, now, rx->subj, rx->subj_len, rx->body,
-                         rx->info, q ? q->name : NULL, q ? q->len : 0, &st->peer, NULL, 0, 0);
+    ga__emit_process(GA_OP_NATS_DELIVER, &rx->ids, now, now, rx->subj, rx->subj_len, rx->body,
+                     rx->info, q ? q->name : NULL, q ? q->len : 0, &st->peer, NULL, 0);
     ga_nats_set_active(&rx->ids);
     rx->st = GA_NATS_RX_ACTIVE;
 }

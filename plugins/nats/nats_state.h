@@ -94,6 +94,11 @@ static inline ga_nats_state *ga_nats_st(ga_conn *c)
 int ga_nats_detect(const ga_fd *e, int out, const uint8_t *p, size_t n);
 void ga_nats_data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_t n);
 void ga_nats_closed(ga_conn *c);
+/* A round of the pre-send step sent n application bytes and fed the out parser with them
+ * itself; the write hook will not pass them to ga_nats_data (preload/ga.h:
+ * ga_tls_presend_fed), so this does what it would have: the count of bytes seen, the round's
+ * start time cleared, giving up on a parser error. With the connection locked. */
+void ga_nats_out_sent(ga_nats_state *st, ga_fd *e, size_t n);
 /* Set up st for (fd, gen) if new. */
 void ga_nats_state_init(ga_nats_state *st, const ga_fd *e, int fd, uint32_t gen);
 /* Recompute st->inject after the facts or the debt changed. */
@@ -128,12 +133,18 @@ void ga_nats_clear_active(const ga_span_ids *ids);
 void ga_nats_rx_deliver(ga_nats_state *st, uint64_t now);
 /* The delivered message's context stops being the thread's active span (if it still is). */
 void ga_nats_rx_release(ga_nats_state *st);
-/* A CONSUMER record: op GA_OP_NATS_DELIVER (wire) or GA_OP_NATS_PROCESS (hooks). `queue`
- * and `host` may be NULL. */
+/* A CONSUMER record: op GA_OP_NATS_DELIVER (wire) or GA_OP_NATS_PROCESS (hooks). `queue` may
+ * be NULL; srv[0..srv_len) are server entries from ga_nats_encode_server (none: NULL, 0). */
 void ga_nats_emit_process(int op, const ga_span_ids *ids, uint64_t start_ns, uint64_t end_ns,
                           const char *subj, size_t subj_len, uint64_t body, uint8_t info,
                           const char *queue, size_t queue_len, const ga_addr *peer,
-                          const char *host, size_t host_len, int port);
+                          const uint8_t *srv, size_t srv_len);
+/* The record entries for a server known by name (the libnats hooks: no socket), encoded once per
+ * subscription rather than per message: port (when > 0), then host (cut at GA_NATS_HOST_CAP).
+ * Writes at most GA_NATS_SRV_CAP bytes at out; returns how many. */
+#define GA_NATS_HOST_CAP    64
+#define GA_NATS_SRV_CAP     (4 + 8 + 4 + GA_NATS_HOST_CAP)
+size_t ga_nats_encode_server(uint8_t *out, const char *host, size_t host_len, int port);
 
 /* ---- hook_libnats.c / nats_hint.c ---- */
 /* 1 once the libnats subscription hooks deliver messages with CONSUMER spans of their own:

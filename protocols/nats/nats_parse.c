@@ -13,14 +13,26 @@ void ga_nats_init(ga_nats_parser *ps, int dir)
     ps->phase = GA_NATS_P_LINE;
 }
 
-_Static_assert(offsetof(ga_nats_parser, hs) + offsetof(ga_nats_hscan, buf) + GA_NATS_HLINE_CAP ==
-               offsetof(ga_nats_parser, line), "the line buffers come last, hs.buf then line");
+_Static_assert(offsetof(ga_nats_parser, js) < offsetof(ga_nats_parser, hs) &&
+               offsetof(ga_nats_parser, hs) + offsetof(ga_nats_hscan, buf) + GA_NATS_HLINE_CAP ==
+               offsetof(ga_nats_parser, line), "the scanners follow the framing fields, the line buffers come last");
 
+/* The scanners are live only in their own phase: js from the op of an INFO/CONNECT line to its
+ * end (ga_nats_json_start at the op), hs in a header block (ga_nats_hdr_start at the line before
+ * it); in any other phase each is started afresh before it is read again, so a copy made there
+ * need not carry them. The injector copies the out parser twice per send, in the LINE phase
+ * almost always: the framing fields are all it pays for then. */
 void ga_nats_copy(ga_nats_parser *dst, const ga_nats_parser *src)
 {
-    memcpy(dst, src, offsetof(ga_nats_parser, hs) + offsetof(ga_nats_hscan, buf));
-    memcpy(dst->hs.buf, src->hs.buf, src->hs.len);
-    memcpy(dst->line, src->line, src->line_len);
+    memcpy(dst, src, offsetof(ga_nats_parser, js));
+    if (src->phase == GA_NATS_P_JSON || src->phase == GA_NATS_P_ERROR)
+        dst->js = src->js;
+    if (src->phase == GA_NATS_P_HDR || src->phase == GA_NATS_P_ERROR) {
+        memcpy(&dst->hs, &src->hs, offsetof(ga_nats_hscan, buf));
+        memcpy(dst->hs.buf, src->hs.buf, src->hs.len);
+    }
+    if (src->line_len > 0)
+        memcpy(dst->line, src->line, src->line_len);
 }
 
 void ga_nats_fail(ga_nats_parser *ps)

@@ -95,7 +95,11 @@ static ssize_t app_call(const char *s, size_t want, size_t segs, int use_msg)
     ga_presend_fn step = ga_presend_tab[atomic_load(&ent.proto)];
     if (step == NULL || !step(fdno, &ent, &m, 0, use_msg, &r))
         r = fake_send(fdno, &m, 0, use_msg);        /* declined: the hook's own call */
-    if (r > 0)
+    /* the hook's after-step (hooks/hook.h): the bytes go to the parser unless the pre-send
+     * step marked them as already fed */
+    int fed = ga_tls_presend_fed == fdno + 1;
+    ga_tls_presend_fed = 0;
+    if (r > 0 && !fed)
         ga_proto_data_iov(fdno, &ent, 1, v, (int)cnt, (size_t)r);
     return r;
 }

@@ -158,6 +158,34 @@ static void test_publish_lines(void **state)
            "[SUB@0 s=foo i=1][SUB@12 s=bar r=q i=2][UNSUB@25 i=1][UNSUB@34 i=2][PING@46][PONG@52]|0");
 }
 
+/* Lines shorter than 64 bytes are split through a bitmap of their separators, longer ones byte
+ * by byte: the same fields either way, at every length around the bitmap's block edges, with
+ * tabs, runs of separators and a CR inside a field. */
+static void test_line_lengths(void **state)
+{
+    (void)state;
+    char in[256], want[256];
+    for (int pad = 0; pad < 70; pad++) {
+        /* "PUB <subject of pad + 1 bytes>\t \t<reply>  7\r\n": 17 + pad bytes before the LF */
+        char subj[80];
+        memset(subj, 'a' + pad % 26, (size_t)pad + 1);
+        subj[pad + 1] = 0;
+        snprintf(in, sizeof in, "PUB %s\t \tr\rx  7\r\n0123456\r\n", subj);
+        snprintf(want, sizeof want, "[PUB@0 s=%s r=r\rx 0/7 at=%d](end@%d)|0", subj, pad + 13,
+                 (int)strlen(in));
+        expect(GA_NATS_C2S, in, want);
+        snprintf(in, sizeof in, "MSG %s 12 3\n123\r\n", subj);
+        snprintf(want, sizeof want, "[MSG@0 s=%s i=12 0/3 at=%d](end@%d)|0", subj, pad + 9,
+                 (int)strlen(in));
+        expect(GA_NATS_S2C, in, want);
+    }
+    /* seven fields is one too many, short or long */
+    expect(GA_NATS_C2S, "PUB a b c d e f 1\r\n", "|6");
+    memset(in, 0, sizeof in);
+    snprintf(in, sizeof in, "PUB %070d b c d e f 1\r\n", 0);
+    expect(GA_NATS_C2S, in, "|6");
+}
+
 static void test_server_lines(void **state)
 {
     (void)state;
@@ -251,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_info),
         cmocka_unit_test(test_connect),
         cmocka_unit_test(test_publish_lines),
+        cmocka_unit_test(test_line_lengths),
         cmocka_unit_test(test_server_lines),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_quiet_and_stop),

@@ -38,18 +38,25 @@ static void ga__read(const ga_rec *r, ga__kf *x)
     uint8_t key, type;
     const uint8_t *v;
     while (ga_rec_next(r, &off, &key, &type, &v, &len)) {
-        int64_t iv = 0;
-        if (type == GA_AT_INT && len == sizeof iv)
-            memcpy(&iv, v, sizeof iv);
-        else if (type == GA_AT_INT)
-            continue;
         switch (key) {
-        case GA_A_KF_INFO: x->info = iv; break;
-        case GA_A_KF_PARTITION: x->partition = iv; x->has_partition = 1; break;
-        case GA_A_KF_OFFSET: x->offset = iv; x->has_offset = 1; break;
-        case GA_A_KF_BODY: x->body = iv; x->has_body = 1; break;
-        case GA_A_KF_BATCH: x->batch = iv; x->has_batch = 1; break;
-        case GA_A_KF_ERRCODE: x->errcode = iv; x->has_err = 1; break;
+        case GA_A_KF_FACTS: {
+            ga_kf_facts f;
+            if (len != sizeof f)
+                break;
+            memcpy(&f, v, sizeof f);
+            x->info = f.info;
+            x->has_partition = (f.info & GA_KF_I_PARTITION) != 0;
+            x->partition = f.partition;
+            x->has_offset = (f.info & GA_KF_I_OFFSET) != 0;
+            x->offset = f.offset;
+            x->has_body = (f.info & GA_KF_I_BODY) != 0;
+            x->body = f.body;
+            x->has_batch = (f.info & GA_KF_I_BATCH) != 0;
+            x->batch = f.batch;
+            x->has_err = (f.info & GA_KF_I_ERR) != 0;
+            x->errcode = f.errcode;
+            break;
+        }
         case GA_A_KF_TOPIC: x->topic = (const char *)v; x->topic_len = len; break;
         case GA_A_KF_GROUP: x->group = (const char *)v; x->group_len = len; break;
         case GA_A_KF_ERROR: x->error = (const char *)v; x->error_len = len; break;
@@ -132,12 +139,12 @@ static void ga__common(const ga_rec *r, const ga__kf *x, ga_aw *w, int optype)
         ga_aw_str(w, GA_K("error.type"), "_OTHER", 6);
 }
 
-/* Everything is decoded at the INFO key (always present, first); the others add nothing. */
+/* Everything is decoded at the FACTS key (always present, first); the others add nothing. */
 static void ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
                      ga_aw *w)
 {
     (void)type; (void)v; (void)len;
-    if (key != GA_A_KF_INFO)
+    if (key != GA_A_KF_FACTS)
         return;
     ga__kf x;
     ga__read(r, &x);

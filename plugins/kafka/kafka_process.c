@@ -102,12 +102,11 @@ static size_t ga__group(ga_kf_thread *t, rd_kafka_t *rk, const char **name)
 void ga_kf_process_fill(ga_rec *r, const ga_kf_message *m, const char *topic, const char *group,
                         size_t glen, ssize_t batch)
 {
-    ga_rec_put_int(r, GA_A_KF_INFO, m->payload == NULL ? GA_KF_I_TOMBSTONE : 0);
-    ga_rec_put_int(r, GA_A_KF_PARTITION, m->partition);
-    ga_rec_put_int(r, GA_A_KF_OFFSET, m->offset);
-    ga_rec_put_int(r, GA_A_KF_BODY, (int64_t)m->len);
-    if (batch > 0)
-        ga_rec_put_int(r, GA_A_KF_BATCH, batch);
+    ga_kf_facts f = { .offset = m->offset, .body = (int64_t)m->len, .batch = batch > 0 ? batch : 0,
+                      .partition = m->partition };
+    f.info = (m->payload == NULL ? GA_KF_I_TOMBSTONE : 0) | GA_KF_I_PARTITION | GA_KF_I_OFFSET |
+             GA_KF_I_BODY | (batch > 0 ? GA_KF_I_BATCH : 0);
+    ga_kf_put_facts(r, &f);
     if (topic != NULL)
         ga_rec_put(r, GA_A_KF_TOPIC, GA_AT_STR, topic, strnlen(topic, 255));
     if (glen > 0)

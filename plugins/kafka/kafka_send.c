@@ -30,17 +30,18 @@ static void ga__put_str(ga_rec *r, uint8_t key, const char *v, size_t cap)
 void ga_kf_send_fill(ga_rec *r, const ga_kf_msg *m, int batch, ga_kf_err err, const char *topic,
                      const char *ename)
 {
-    ga_rec_put_int(r, GA_A_KF_INFO, batch == 0 && m->value == NULL ? GA_KF_I_TOMBSTONE : 0);
-    if (m->partition != GA_KF_PARTITION_UA)
-        ga_rec_put_int(r, GA_A_KF_PARTITION, m->partition);
+    ga_kf_facts f = { .partition = m->partition, .errcode = err };
+    f.info = (batch == 0 && m->value == NULL ? GA_KF_I_TOMBSTONE : 0) |
+             (m->partition != GA_KF_PARTITION_UA ? GA_KF_I_PARTITION : 0) |
+             (batch > 0 ? GA_KF_I_BATCH : GA_KF_I_BODY) |
+             (err != GA_KF_ERR_NO_ERROR ? GA_KF_I_ERR : 0);
     if (batch > 0)
-        ga_rec_put_int(r, GA_A_KF_BATCH, batch);
+        f.batch = batch;
     else
-        ga_rec_put_int(r, GA_A_KF_BODY, (int64_t)m->value_len);
-    if (err != GA_KF_ERR_NO_ERROR) {
+        f.body = (int64_t)m->value_len;
+    if (err != GA_KF_ERR_NO_ERROR)
         r->h.status = GA_STATUS_ERROR;
-        ga_rec_put_int(r, GA_A_KF_ERRCODE, err);
-    }
+    ga_kf_put_facts(r, &f);
     ga__put_str(r, GA_A_KF_TOPIC, topic, 255);
     ga__put_str(r, GA_A_KF_ERROR, ename, 64);
     if (ga_kafka_cfg.keys && m->has_key)

@@ -79,12 +79,48 @@ static void test_varints(void **state)
     assert_int_equal(last(keylen, sizeof keylen, "tp", &v, &vl), GA_KAFKA_HDR_BAD);
 }
 
+/* Names of every length from 1 to 20 (8 to 16 are compared with two overlapping words): a key
+ * equal to the name is found; keys that differ in any one byte, or are one byte longer or
+ * shorter, are not. */
+static void test_name_lengths(void **state)
+{
+    (void)state;
+    for (size_t n = 1; n <= 20; n++) {
+        char name[21];
+        for (size_t i = 0; i < n; i++)
+            name[i] = (char)('a' + i);
+        name[n] = '\0';
+        for (size_t d = 0; d <= n; d++) {           /* d == n: the key as the name */
+            uint8_t b[64];
+            size_t k = 0;
+            b[k++] = 2;                             /* one header */
+            b[k++] = (uint8_t)(2 * n);
+            memcpy(b + k, name, n);
+            if (d < n)
+                b[k + d] ^= 0x20;                   /* one byte differs */
+            k += n;
+            b[k++] = 2;                             /* value "v" */
+            b[k++] = 'v';
+            const char *v;
+            size_t vl;
+            assert_int_equal(last(b, k, name, &v, &vl), d == n ? GA_KAFKA_HDR_FOUND : GA_KAFKA_HDR_NONE);
+            if (d == n && n > 1) {
+                char shorter[21];
+                memcpy(shorter, name, n - 1);
+                shorter[n - 1] = '\0';
+                assert_int_equal(last(b, k, shorter, &v, &vl), GA_KAFKA_HDR_NONE);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_found_and_last),
         cmocka_unit_test(test_null_and_empty),
         cmocka_unit_test(test_varints),
+        cmocka_unit_test(test_name_lengths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -265,7 +265,7 @@ ga_kf_vu *ga_kf_pv_vus(va_list ap, size_t *n)
     return v;
 }
 
-int ga_kf_inject_plan(const ga_kf_msg *m, ga_span_ctx *app_parent)
+int ga_kf_inject_plan_slow(const ga_kf_msg *m, ga_span_ctx *app_parent)
 {
     app_parent->valid = 0;
     if (m->conflict || m->unknown)

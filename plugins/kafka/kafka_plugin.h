@@ -69,10 +69,20 @@ enum {
     GA_KF_INJ_LIST,                 /* added to the application's list: removed if the call fails */
 };
 
+/* The general case of ga_kf_inject_plan (kafka_inject.c): headers, conflicts, unknown tuples. */
+int ga_kf_inject_plan_slow(const ga_kf_msg *m, ga_span_ctx *app_parent);
+
 /* Decide (and for GA_KF_INJ_LIST, not yet act): the application's own traceparent, if any, is
  * parsed into *app_parent (valid = 0 otherwise). Reads the application's list only through
- * rd_kafka_header_get_last. */
-int ga_kf_inject_plan(const ga_kf_msg *m, ga_span_ctx *app_parent);
+ * rd_kafka_header_get_last. A call without headers (the usual one) is decided here, inline. */
+static inline int ga_kf_inject_plan(const ga_kf_msg *m, ga_span_ctx *app_parent)
+{
+    if (!(m->conflict | m->unknown | m->own_tp) && m->hdrs == NULL) {
+        app_parent->valid = 0;
+        return ga_kafka_cfg.inject ? GA_KF_INJ_TUPLE : GA_KF_INJ_NONE;
+    }
+    return ga_kf_inject_plan_slow(m, app_parent);
+}
 /* GA_KF_INJ_LIST: add `tp` (55 bytes) to m->hdrs; returns the plan that holds afterwards
  * (NONE when librdkafka refused: a read-only list). */
 int ga_kf_inject_list(const ga_kf_msg *m, const char *tp);

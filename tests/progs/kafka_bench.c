@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <librdkafka/rdkafka.h>
 
 static int delivered;
@@ -97,6 +98,8 @@ static int consume(const char *brokers, const char *topic, int n, int poll)
         }
         got += m->err == RD_KAFKA_RESP_ERR_NO_ERROR;
         rd_kafka_message_destroy(m);
+        if (got == 1)
+            usleep(500000);
     }
     if (poll) {
         rd_kafka_consumer_close(rk);

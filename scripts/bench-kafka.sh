@@ -86,9 +86,13 @@ row "producev, traceparent added (no delivery reports)" pre produce p
 row "producev, traceparent added; dr callback + poll(0)" pre produce-dr p
 row "producev, GENESIS_PROPAGATE=0 (span only)" nop produce p
 scale="  (for scale: the application adding a traceparent itself)"
-if [[ $scale =~ ${KAFKA_BENCH_ROWS:-.} ]]; then
+scale_list="  (the same header in a list of the application's)"
+if [[ $scale =~ ${KAFKA_BENCH_ROWS:-.} || $scale_list =~ ${KAFKA_BENCH_ROWS:-.} ]]; then
+    plain=$(per bare produce p)
     a=$(per bare produce-hdr p)
-    printf '%-58s %8s %10s %8d\n' "$scale" "" "" "$((a - $(per bare produce p)))"
+    printf '%-58s %8s %10s %8d\n' "$scale" "" "" "$((a - plain))"
+    a=$(per bare produce-list p)
+    printf '%-58s %8s %10s %8d\n' "$scale_list" "" "" "$((a - plain))"
 fi
 row "rd_kafka_consume, message with a traceparent" pre consume c-tp
 row "rd_kafka_consume, message without headers" pre consume c-none

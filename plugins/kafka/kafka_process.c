@@ -107,8 +107,9 @@ static inline size_t ga__group(ga_kf_thread *t, rd_kafka_t *rk, const char **nam
 
 /* ga_kf_process_fill's body, inlined into the consume path (the exported function is the
  * same for tests): three calls' register saves were ~30 instructions a message. */
-static inline void ga__fill(ga_rec *r, const ga_kf_message *m, const char *topic, const char *group,
-                            size_t glen, ssize_t batch)
+static inline __attribute__((always_inline)) void ga__fill(ga_rec *r, const ga_kf_message *m,
+                                                          const char *topic, const char *group,
+                                                          size_t glen, ssize_t batch)
 {
     ga_kf_facts f = { .offset = m->offset, .body = (int64_t)m->len, .batch = batch > 0 ? batch : 0,
                       .partition = m->partition };

@@ -131,8 +131,9 @@ void ga_kf_process_fill(ga_rec *r, const ga_kf_message *m, const char *topic, co
 }
 
 /* The attributes of message m into r, with its topic and rk's group looked up. */
-static inline void ga__attrs(ga_rec *r, ga_kf_thread *t, const ga_kf_message *m, rd_kafka_t *rk,
-                             ssize_t batch)
+static inline __attribute__((always_inline)) void ga__attrs(ga_rec *r, ga_kf_thread *t,
+                                                           const ga_kf_message *m, rd_kafka_t *rk,
+                                                           ssize_t batch)
 {
     ga_kf_rd_kafka_topic_name_fn tn = GA_KF_HELPER(rd_kafka_topic_name);
     const char *topic = m->rkt != NULL && tn != NULL ? tn(m->rkt) : NULL;

@@ -301,10 +301,8 @@ int ga_kf_inject_list(const ga_kf_msg *m, const char *tp)
                ? GA_KF_INJ_LIST : GA_KF_INJ_NONE;
 }
 
-void ga_kf_inject_undo(const ga_kf_msg *m, int plan, ga_kf_err err)
+void ga_kf_inject_remove(const ga_kf_msg *m)
 {
-    if (plan != GA_KF_INJ_LIST || err == GA_KF_ERR_NO_ERROR)
-        return;                             /* success: the list is the message's now */
     ga_kf_rd_kafka_header_remove_fn rm = GA_KF_HELPER(rd_kafka_header_remove);
     if (rm != NULL)
         rm(m->hdrs, ga__tp_name);           /* there was none before ours */

@@ -14,13 +14,6 @@
 #include "plugins/kafka/kafka_lib.h"
 #include "plugins/kafka/kafka_rec.h"
 
-void ga_kf_send_begin(ga_kf_send *s, const ga_span_ctx *parent)
-{
-    ga_span_start(&s->ids, parent);
-    s->start_ns = ga_now_ns();
-    s->batch = 0;
-}
-
 static void ga__put_str(ga_rec *r, uint8_t key, const char *v, size_t cap)
 {
     if (v != NULL)

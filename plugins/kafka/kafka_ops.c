@@ -20,6 +20,7 @@
 #include <string.h>
 #include "exporter/fmt.h"
 #include "exporter/ops.h"
+#include "plugins/kafka/kafka_lib.h"
 #include "plugins/kafka/kafka_rec.h"
 #include "protocols/w3c/w3c.h"
 
@@ -115,6 +116,24 @@ static void ga__key(const ga__kf *x, ga_aw *w)
     ga_aw_str(w, GA_K("messaging.kafka.message.key"), p, 2 * x->key_len);
 }
 
+/* error.type of a failed call from its code: librdkafka's name (rd_kafka_err2name, of the
+ * librdkafka the hooks found: a static table, or for a code it does not know a text in a
+ * buffer of the calling thread, hence copied to the scratch), looked up here rather than on the
+ * application thread; `_OTHER` when no librdkafka answers. */
+static void ga__error_name(const ga__kf *x, ga_aw *w)
+{
+    ga_kf_rd_kafka_err2name_fn n = GA_KF_HELPER(rd_kafka_err2name);
+    const char *name = n != NULL ? n((ga_kf_err)x->errcode) : NULL;
+    size_t len = name != NULL ? strnlen(name, 64) : 0;
+    char *b = len > 0 ? ga_attr_scratch_get(w->sc, len) : NULL;
+    if (b != NULL) {
+        memcpy(b, name, len);
+        ga_aw_str(w, GA_K("error.type"), b, len);
+    } else {
+        ga_aw_str(w, GA_K("error.type"), "_OTHER", 6);
+    }
+}
+
 /* The attributes spans and metric series share: system, operation, destination, partition,
  * group (consumers), error. `optype`: messaging.operation.type too. */
 static void ga__common(const ga_rec *r, const ga__kf *x, ga_aw *w, int optype)
@@ -136,7 +155,7 @@ static void ga__common(const ga_rec *r, const ga__kf *x, ga_aw *w, int optype)
     if (x->error_len > 0)
         ga_aw_str(w, GA_K("error.type"), x->error, x->error_len);
     else if (x->has_err)
-        ga_aw_str(w, GA_K("error.type"), "_OTHER", 6);
+        ga__error_name(x, w);
 }
 
 /* Everything is decoded at the FACTS key (always present, first); the others add nothing. */

@@ -6,7 +6,9 @@
  * polls, on whatever thread polls, and matching them to spans would need per-message state
  * and a change to the application's per-message opaque. So the span and
  * messaging.client.operation.duration measure the enqueue, and error.type is an enqueue error
- * (`_QUEUE_FULL`, `_UNKNOWN_TOPIC`, `MSG_SIZE_TOO_LARGE`...); a failed delivery is not seen. */
+ * (`_QUEUE_FULL`, `_UNKNOWN_TOPIC`, `MSG_SIZE_TOO_LARGE`...); a failed delivery is not seen.
+ * Only the error's code is recorded here: its name is librdkafka's, looked up on the exporter
+ * thread (kafka_ops.c), since a producer retrying _QUEUE_FULL fails many calls in a row. */
 #include <string.h>
 #include "preload/emit.h"
 #include "preload/plugins.h"
@@ -49,15 +51,10 @@ void ga_kf_send_end(const ga_kf_send *s, const ga_kf_msg *m, ga_kf_err err)
         ga_kf_rd_kafka_topic_name_fn name = GA_KF_HELPER(rd_kafka_topic_name);
         topic = name != NULL ? name(m->rkt) : NULL;
     }
-    const char *ename = NULL;
-    if (err != GA_KF_ERR_NO_ERROR) {
-        ga_kf_rd_kafka_err2name_fn n = GA_KF_HELPER(rd_kafka_err2name);
-        ename = n != NULL ? n(err) : NULL;
-    }
     ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, GA_OP_KAFKA_SEND, GA_KIND_PRODUCER, &s->ids,
                               s->start_ns, end);
     if (r != NULL) {
-        ga_kf_send_fill(r, m, s->batch, err, topic, ename);
+        ga_kf_send_fill(r, m, s->batch, err, topic, NULL);    /* named by kafka_ops.c */
         ga_emit_commit(r);
     }
 }

@@ -34,8 +34,9 @@ typedef ga_kf_err (*ga__pv_fn)(rd_kafka_t *, ...);
 
 /* The real producev with slots s[0..n): the call passes 12, 16, 32 or 128 slots, s[n] onwards
  * set to 0 (VTYPE_END) up to that width; librdkafka stops reading at the first END. The
- * usual call (topic, value, flags and our header: 11 slots) is 12 wide and its padding 16
- * fixed stores, not a memset call: s has GA_KF_PV_CAP slots, so s[n .. n + 16) fits for n < 16. */
+ * usual call (topic, value, flags and our header: 11 slots) is 12 wide and its padding a clear
+ * of a constant 16 slots, done inline rather than by a memset call: s has GA_KF_PV_CAP slots,
+ * so s[n .. n + 16) fits for n < 16. */
 static ga_kf_err ga__pv_call(ga__pv_fn f, rd_kafka_t *rk, uint64_t *s, int n)
 {
 #define S4(i) s[(i)], s[(i) + 1], s[(i) + 2], s[(i) + 3]

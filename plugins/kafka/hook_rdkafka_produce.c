@@ -32,17 +32,24 @@ GA_EXPORT ga_kf_err rd_kafka_producev(rd_kafka_t *rk, ...);
 
 typedef ga_kf_err (*ga__pv_fn)(rd_kafka_t *, ...);
 
-/* The real producev with slots s[0..n): the call passes 16, 32 or 128 slots, s[n] onwards
- * set to 0 (VTYPE_END) up to that width; librdkafka stops reading at the first END. */
+/* The real producev with slots s[0..n): the call passes 12, 16, 32 or 128 slots, s[n] onwards
+ * set to 0 (VTYPE_END) up to that width; librdkafka stops reading at the first END. The
+ * usual call (topic, value, flags and our header: 11 slots) is 12 wide and its padding a clear
+ * of a constant 16 slots, done inline rather than by a memset call: s has GA_KF_PV_CAP slots,
+ * so s[n .. n + 16) fits for n < 16. */
 static ga_kf_err ga__pv_call(ga__pv_fn f, rd_kafka_t *rk, uint64_t *s, int n)
 {
 #define S4(i) s[(i)], s[(i) + 1], s[(i) + 2], s[(i) + 3]
 #define S16(i) S4(i), S4((i) + 4), S4((i) + 8), S4((i) + 12)
     _Static_assert(GA_KF_PV_CAP == 128, "the call widths below");
-    int w = n < 16 ? 16 : n < 32 ? 32 : GA_KF_PV_CAP;
-    memset(s + n, 0, (size_t)(w - n) * sizeof *s);
-    if (w == 16)
+    if (n < 16) {
+        memset(s + n, 0, 16 * sizeof *s);
+        if (n < 12)
+            return f(rk, S4(0), S4(4), S4(8));
         return f(rk, S16(0));
+    }
+    int w = n < 32 ? 32 : GA_KF_PV_CAP;
+    memset(s + n, 0, (size_t)(w - n) * sizeof *s);
     if (w == 32)
         return f(rk, S16(0), S16(16));
     return f(rk, S16(0), S16(16), S16(32), S16(48), S16(64), S16(80), S16(96), S16(112));

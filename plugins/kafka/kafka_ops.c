@@ -20,6 +20,7 @@
 #include <string.h>
 #include "exporter/fmt.h"
 #include "exporter/ops.h"
+#include "plugins/kafka/kafka_lib.h"
 #include "plugins/kafka/kafka_rec.h"
 #include "protocols/w3c/w3c.h"
 
@@ -38,18 +39,25 @@ static void ga__read(const ga_rec *r, ga__kf *x)
     uint8_t key, type;
     const uint8_t *v;
     while (ga_rec_next(r, &off, &key, &type, &v, &len)) {
-        int64_t iv = 0;
-        if (type == GA_AT_INT && len == sizeof iv)
-            memcpy(&iv, v, sizeof iv);
-        else if (type == GA_AT_INT)
-            continue;
         switch (key) {
-        case GA_A_KF_INFO: x->info = iv; break;
-        case GA_A_KF_PARTITION: x->partition = iv; x->has_partition = 1; break;
-        case GA_A_KF_OFFSET: x->offset = iv; x->has_offset = 1; break;
-        case GA_A_KF_BODY: x->body = iv; x->has_body = 1; break;
-        case GA_A_KF_BATCH: x->batch = iv; x->has_batch = 1; break;
-        case GA_A_KF_ERRCODE: x->errcode = iv; x->has_err = 1; break;
+        case GA_A_KF_FACTS: {
+            ga_kf_facts f;
+            if (len != sizeof f)
+                break;
+            memcpy(&f, v, sizeof f);
+            x->info = f.info;
+            x->has_partition = (f.info & GA_KF_I_PARTITION) != 0;
+            x->partition = f.partition;
+            x->has_offset = (f.info & GA_KF_I_OFFSET) != 0;
+            x->offset = f.offset;
+            x->has_body = (f.info & GA_KF_I_BODY) != 0;
+            x->body = f.body;
+            x->has_batch = (f.info & GA_KF_I_BATCH) != 0;
+            x->batch = f.batch;
+            x->has_err = (f.info & GA_KF_I_ERR) != 0;
+            x->errcode = f.errcode;
+            break;
+        }
         case GA_A_KF_TOPIC: x->topic = (const char *)v; x->topic_len = len; break;
         case GA_A_KF_GROUP: x->group = (const char *)v; x->group_len = len; break;
         case GA_A_KF_ERROR: x->error = (const char *)v; x->error_len = len; break;
@@ -108,6 +116,24 @@ static void ga__key(const ga__kf *x, ga_aw *w)
     ga_aw_str(w, GA_K("messaging.kafka.message.key"), p, 2 * x->key_len);
 }
 
+/* error.type of a failed call from its code: librdkafka's name (rd_kafka_err2name, of the
+ * librdkafka the hooks found: a static table, or for a code it does not know a text in a
+ * buffer of the calling thread, hence copied to the scratch), looked up here rather than on the
+ * application thread; `_OTHER` when no librdkafka answers. */
+static void ga__error_name(const ga__kf *x, ga_aw *w)
+{
+    ga_kf_rd_kafka_err2name_fn n = GA_KF_HELPER(rd_kafka_err2name);
+    const char *name = n != NULL ? n((ga_kf_err)x->errcode) : NULL;
+    size_t len = name != NULL ? strnlen(name, 64) : 0;
+    char *b = len > 0 ? ga_attr_scratch_get(w->sc, len) : NULL;
+    if (b != NULL) {
+        memcpy(b, name, len);
+        ga_aw_str(w, GA_K("error.type"), b, len);
+    } else {
+        ga_aw_str(w, GA_K("error.type"), "_OTHER", 6);
+    }
+}
+
 /* The attributes spans and metric series share: system, operation, destination, partition,
  * group (consumers), error. `optype`: messaging.operation.type too. */
 static void ga__common(const ga_rec *r, const ga__kf *x, ga_aw *w, int optype)
@@ -129,15 +155,15 @@ static void ga__common(const ga_rec *r, const ga__kf *x, ga_aw *w, int optype)
     if (x->error_len > 0)
         ga_aw_str(w, GA_K("error.type"), x->error, x->error_len);
     else if (x->has_err)
-        ga_aw_str(w, GA_K("error.type"), "_OTHER", 6);
+        ga__error_name(x, w);
 }
 
-/* Everything is decoded at the INFO key (always present, first); the others add nothing. */
+/* Everything is decoded at the FACTS key (always present, first); the others add nothing. */
 static void ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *v, size_t len,
                      ga_aw *w)
 {
     (void)type; (void)v; (void)len;
-    if (key != GA_A_KF_INFO)
+    if (key != GA_A_KF_FACTS)
         return;
     ga__kf x;
     ga__read(r, &x);

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include "preload/context.h"
 #include "preload/record.h"
+#include "preload/emit.h"
 #include "plugins/kafka/kafka_rdk.h"
 
 typedef struct ga_kafka_cfg_t {
@@ -69,15 +70,33 @@ enum {
     GA_KF_INJ_LIST,                 /* added to the application's list: removed if the call fails */
 };
 
+/* The general case of ga_kf_inject_plan (kafka_inject.c): headers, conflicts, unknown tuples. */
+int ga_kf_inject_plan_slow(const ga_kf_msg *m, ga_span_ctx *app_parent);
+
 /* Decide (and for GA_KF_INJ_LIST, not yet act): the application's own traceparent, if any, is
  * parsed into *app_parent (valid = 0 otherwise). Reads the application's list only through
- * rd_kafka_header_get_last. */
-int ga_kf_inject_plan(const ga_kf_msg *m, ga_span_ctx *app_parent);
+ * rd_kafka_header_get_last. A call without headers (the usual one) is decided here, inline. */
+static inline int ga_kf_inject_plan(const ga_kf_msg *m, ga_span_ctx *app_parent)
+{
+    if (!(m->conflict | m->unknown | m->own_tp) && m->hdrs == NULL) {
+        app_parent->valid = 0;
+        return ga_kafka_cfg.inject ? GA_KF_INJ_TUPLE : GA_KF_INJ_NONE;
+    }
+    return ga_kf_inject_plan_slow(m, app_parent);
+}
 /* GA_KF_INJ_LIST: add `tp` (55 bytes) to m->hdrs; returns the plan that holds afterwards
  * (NONE when librdkafka refused: a read-only list). */
 int ga_kf_inject_list(const ga_kf_msg *m, const char *tp);
-/* After the call: a failed GA_KF_INJ_LIST call leaves the application's list as it was. */
-void ga_kf_inject_undo(const ga_kf_msg *m, int plan, ga_kf_err err);
+/* The removal of ga_kf_inject_undo (kafka_inject.c). */
+void ga_kf_inject_remove(const ga_kf_msg *m);
+
+/* After the call: a failed GA_KF_INJ_LIST call leaves the application's list as it was. The
+ * test is inline: every produce call makes it, nearly none needs the removal. */
+static inline void ga_kf_inject_undo(const ga_kf_msg *m, int plan, ga_kf_err err)
+{
+    if (ga_unlikely(plan == GA_KF_INJ_LIST && err != GA_KF_ERR_NO_ERROR))
+        ga_kf_inject_remove(m);             /* success: the list is the message's now */
+}
 
 /* ------------------------------------------------------------------ PRODUCER spans */
 
@@ -87,8 +106,14 @@ typedef struct ga_kf_send {
     int batch;                      /* messages of a produce_batch call; 0 = one message */
 } ga_kf_send;
 
-/* Identity (a child of `parent` if valid, else of the thread's active span) and start. */
-void ga_kf_send_begin(ga_kf_send *s, const ga_span_ctx *parent);
+/* Identity (a child of `parent` if valid, else of the thread's active span) and start. Inline:
+ * the hooks call it on every produce. */
+static inline void ga_kf_send_begin(ga_kf_send *s, const ga_span_ctx *parent)
+{
+    ga_span_start(&s->ids, parent);
+    s->start_ns = ga_now_ns();
+    s->batch = 0;
+}
 /* Emit the span of a finished call: m's facts, err (0 = enqueued). rkt/topic are read here. */
 void ga_kf_send_end(const ga_kf_send *s, const ga_kf_msg *m, ga_kf_err err);
 /* Its attributes into r (pure): `batch` messages of produce_batch (0 = one message), the topic

@@ -13,11 +13,67 @@
 #ifndef GA_KAFKA_RKM_H
 #define GA_KAFKA_RKM_H
 
+#include <stdatomic.h>
+#include <string.h>
 #include "preload/context.h"
+#include "protocols/kafka/kafka_hdrs.h"
+#include "protocols/w3c/tp_fast.h"
 #include "plugins/kafka/kafka_rdk.h"
 
-/* The producer's context from m's last `traceparent` header into *p (valid = 0 if none). */
-void ga_kf_message_parent(const ga_kf_message *m, ga_span_ctx *p);
+/* rd_kafka_msg_t (LP64, librdkafka 1.6.0 .. 2.15): offsets from the message's start. */
+enum {
+    GA_KF_RKM_FLAGS = 88,           /* int rkm_flags, after the message and a TAILQ_ENTRY */
+    GA_KF_RKM_HEADERS = 104,        /* rd_kafka_headers_t *rkm_headers */
+    GA_KF_RKM_BINHDRS_LEN = 120,    /* rkm_u.consumer.binhdrs: int32_t len ... */
+    GA_KF_RKM_BINHDRS_DATA = 128,   /* ... const void *data */
+};
+#define GA_KF_RKM_F_PRODUCER 0x40000    /* RD_KAFKA_MSG_F_PRODUCER */
+
+/* What is known of the process's librdkafka (kafka_rkm.c): 0 not yet, 1 the layout above,
+ * 2 public calls only. */
+extern _Atomic int ga_kf_rkm_layout;
+
+/* ga_kf_message_parent when the layout is not known to be the one above (kafka_rkm.c):
+ * decides it on first use, else through the public calls. */
+void ga_kf_message_parent_slow(const ga_kf_message *m, ga_span_ctx *p);
+/* Through the public calls: h (the message's parsed list, or NULL: parsed now if it was not
+ * yet), its last traceparent (kafka_rkm.c). */
+void ga_kf_message_parent_public(const ga_kf_message *m, rd_kafka_headers_t *h, ga_span_ctx *p);
+
+/* ga_kf_message_parent for the layout above (ga_kf_rkm_layout == 1). */
+static inline void ga_kf_message_parent_raw(const ga_kf_message *m, ga_span_ctx *p)
+{
+    static const char tp_name[] = "traceparent";
+    const char *base = (const char *)m;
+    rd_kafka_headers_t *parsed;
+    int32_t flags, len;
+    const uint8_t *data, *v;
+    size_t vlen;
+    p->valid = 0;
+    memcpy(&parsed, base + GA_KF_RKM_HEADERS, sizeof parsed);
+    memcpy(&flags, base + GA_KF_RKM_FLAGS, sizeof flags);
+    if (parsed != NULL || (flags & GA_KF_RKM_F_PRODUCER)) {
+        ga_kf_message_parent_public(m, parsed, p);  /* already a list: the cheap lookup */
+        return;
+    }
+    memcpy(&len, base + GA_KF_RKM_BINHDRS_LEN, sizeof len);
+    memcpy(&data, base + GA_KF_RKM_BINHDRS_DATA, sizeof data);
+    if (len > 0 && data != NULL &&
+        ga_kafka_hdr_last(data, (size_t)len, tp_name, sizeof tp_name - 1, &v, &vlen) == GA_KAFKA_HDR_FOUND &&
+        v != NULL)
+        ga_tp_parse((const char *)v, vlen, p);
+}
+
+/* The producer's context from m's last `traceparent` header into *p (valid = 0 if none).
+ * Inline: it runs for every consumed message, and the usual one (a known layout, an unparsed
+ * header block) is a few loads before the header reader and the traceparent decoder. */
+static inline void ga_kf_message_parent(const ga_kf_message *m, ga_span_ctx *p)
+{
+    if (ga_likely(atomic_load_explicit(&ga_kf_rkm_layout, memory_order_relaxed) == 1))
+        ga_kf_message_parent_raw(m, p);
+    else
+        ga_kf_message_parent_slow(m, p);
+}
 
 /* 1 when rd_kafka_version() `v` has the layout this file knows. */
 int ga_kf_rkm_layout_known(int v);

@@ -6,20 +6,15 @@
  * polls, on whatever thread polls, and matching them to spans would need per-message state
  * and a change to the application's per-message opaque. So the span and
  * messaging.client.operation.duration measure the enqueue, and error.type is an enqueue error
- * (`_QUEUE_FULL`, `_UNKNOWN_TOPIC`, `MSG_SIZE_TOO_LARGE`...); a failed delivery is not seen. */
+ * (`_QUEUE_FULL`, `_UNKNOWN_TOPIC`, `MSG_SIZE_TOO_LARGE`...); a failed delivery is not seen.
+ * Only the error's code is recorded here: its name is librdkafka's, looked up on the exporter
+ * thread (kafka_ops.c), since a producer retrying _QUEUE_FULL fails many calls in a row. */
 #include <string.h>
 #include "preload/emit.h"
 #include "preload/plugins.h"
 #include "plugins/kafka/kafka_plugin.h"
 #include "plugins/kafka/kafka_lib.h"
 #include "plugins/kafka/kafka_rec.h"
-
-void ga_kf_send_begin(ga_kf_send *s, const ga_span_ctx *parent)
-{
-    ga_span_start(&s->ids, parent);
-    s->start_ns = ga_now_ns();
-    s->batch = 0;
-}
 
 static void ga__put_str(ga_rec *r, uint8_t key, const char *v, size_t cap)
 {
@@ -30,17 +25,18 @@ static void ga__put_str(ga_rec *r, uint8_t key, const char *v, size_t cap)
 void ga_kf_send_fill(ga_rec *r, const ga_kf_msg *m, int batch, ga_kf_err err, const char *topic,
                      const char *ename)
 {
-    ga_rec_put_int(r, GA_A_KF_INFO, batch == 0 && m->value == NULL ? GA_KF_I_TOMBSTONE : 0);
-    if (m->partition != GA_KF_PARTITION_UA)
-        ga_rec_put_int(r, GA_A_KF_PARTITION, m->partition);
+    ga_kf_facts f = { .partition = m->partition, .errcode = err };
+    f.info = (batch == 0 && m->value == NULL ? GA_KF_I_TOMBSTONE : 0) |
+             (m->partition != GA_KF_PARTITION_UA ? GA_KF_I_PARTITION : 0) |
+             (batch > 0 ? GA_KF_I_BATCH : GA_KF_I_BODY) |
+             (err != GA_KF_ERR_NO_ERROR ? GA_KF_I_ERR : 0);
     if (batch > 0)
-        ga_rec_put_int(r, GA_A_KF_BATCH, batch);
+        f.batch = batch;
     else
-        ga_rec_put_int(r, GA_A_KF_BODY, (int64_t)m->value_len);
-    if (err != GA_KF_ERR_NO_ERROR) {
+        f.body = (int64_t)m->value_len;
+    if (err != GA_KF_ERR_NO_ERROR)
         r->h.status = GA_STATUS_ERROR;
-        ga_rec_put_int(r, GA_A_KF_ERRCODE, err);
-    }
+    ga_kf_put_facts(r, &f);
     ga__put_str(r, GA_A_KF_TOPIC, topic, 255);
     ga__put_str(r, GA_A_KF_ERROR, ename, 64);
     if (ga_kafka_cfg.keys && m->has_key)
@@ -55,15 +51,10 @@ void ga_kf_send_end(const ga_kf_send *s, const ga_kf_msg *m, ga_kf_err err)
         ga_kf_rd_kafka_topic_name_fn name = GA_KF_HELPER(rd_kafka_topic_name);
         topic = name != NULL ? name(m->rkt) : NULL;
     }
-    const char *ename = NULL;
-    if (err != GA_KF_ERR_NO_ERROR) {
-        ga_kf_rd_kafka_err2name_fn n = GA_KF_HELPER(rd_kafka_err2name);
-        ename = n != NULL ? n(err) : NULL;
-    }
     ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, GA_OP_KAFKA_SEND, GA_KIND_PRODUCER, &s->ids,
                               s->start_ns, end);
     if (r != NULL) {
-        ga_kf_send_fill(r, m, s->batch, err, topic, ename);
+        ga_kf_send_fill(r, m, s->batch, err, topic, NULL);    /* named by kafka_ops.c */
         ga_emit_commit(r);
     }
 }

@@ -20,5 +20,9 @@ enum { GA_KAFKA_HDR_FOUND = 1, GA_KAFKA_HDR_NONE = 0, GA_KAFKA_HDR_BAD = -1 };
  * whole block). Never reads outside p[0..n). */
 int ga_kafka_hdr_last(const uint8_t *p, size_t n, const char *name, size_t name_len,
                       const uint8_t **val, size_t *val_len);
+/* The same without the fast path for a block of exactly one short header: every block walked
+ * header by header. ga_kafka_hdr_last is this with a shortcut; tests compare the two. */
+int ga_kafka_hdr_last_scan(const uint8_t *p, size_t n, const char *name, size_t name_len,
+                           const uint8_t **val, size_t *val_len);
 
 #endif

@@ -79,12 +79,96 @@ static void test_varints(void **state)
     assert_int_equal(last(keylen, sizeof keylen, "tp", &v, &vl), GA_KAFKA_HDR_BAD);
 }
 
+/* Names of every length from 1 to 20 (8 to 16 are compared with two overlapping words): a key
+ * equal to the name is found; keys that differ in any one byte, or are one byte longer or
+ * shorter, are not. */
+static void test_name_lengths(void **state)
+{
+    (void)state;
+    for (size_t n = 1; n <= 20; n++) {
+        char name[21];
+        for (size_t i = 0; i < n; i++)
+            name[i] = (char)('a' + i);
+        name[n] = '\0';
+        for (size_t d = 0; d <= n; d++) {           /* d == n: the key as the name */
+            uint8_t b[64];
+            size_t k = 0;
+            b[k++] = 2;                             /* one header */
+            b[k++] = (uint8_t)(2 * n);
+            memcpy(b + k, name, n);
+            if (d < n)
+                b[k + d] ^= 0x20;                   /* one byte differs */
+            k += n;
+            b[k++] = 2;                             /* value "v" */
+            b[k++] = 'v';
+            const char *v;
+            size_t vl;
+            assert_int_equal(last(b, k, name, &v, &vl), d == n ? GA_KAFKA_HDR_FOUND : GA_KAFKA_HDR_NONE);
+            if (d == n && n > 1) {
+                char shorter[21];
+                memcpy(shorter, name, n - 1);
+                shorter[n - 1] = '\0';
+                assert_int_equal(last(b, k, shorter, &v, &vl), GA_KAFKA_HDR_NONE);
+            }
+        }
+    }
+}
+
+/* One header named traceparent, the block the fast path takes: values of 0 to 63 bytes are
+ * found at their place, as the scan finds them; a 64-byte value (a two-byte varint), a null
+ * value, a byte after the value, a count of 2 with one header, and a cut block go to the scan
+ * and get its answer. */
+static void test_one_header(void **state)
+{
+    (void)state;
+    static const char name[] = "traceparent";
+    for (size_t vlen = 0; vlen <= 64; vlen++) {
+        uint8_t b[160];
+        size_t k = 0;
+        b[k++] = 2;
+        b[k++] = 22;
+        memcpy(b + k, name, 11);
+        k += 11;
+        if (vlen < 64) {
+            b[k++] = (uint8_t)(2 * vlen);
+        } else {
+            b[k++] = 0x80;                          /* 128 = zigzag 64, two bytes */
+            b[k++] = 0x01;
+        }
+        memset(b + k, 'v', vlen);
+        k += vlen;
+        const char *v, *sv;
+        size_t vl, svl;
+        assert_int_equal(last(b, k, name, &v, &vl), GA_KAFKA_HDR_FOUND);
+        assert_int_equal(vl, vlen);
+        assert_ptr_equal(v, (const char *)b + k - vlen);
+        assert_int_equal(ga_kafka_hdr_last_scan(b, k, name, 11, (const uint8_t **)&sv, &svl), GA_KAFKA_HDR_FOUND);
+        assert_ptr_equal(sv, v);
+        assert_int_equal(svl, vl);
+        b[k] = 'x';                                 /* a byte after the value: still found */
+        assert_int_equal(last(b, k + 1, name, &v, &vl), GA_KAFKA_HDR_FOUND);
+        assert_int_equal(vl, vlen);
+        assert_int_equal(last(b, k - 1, name, &v, &vl), GA_KAFKA_HDR_BAD);   /* cut short */
+        b[0] = 4;                                   /* a count of 2: the block is cut */
+        assert_int_equal(last(b, k, name, &v, &vl), GA_KAFKA_HDR_BAD);
+    }
+    static const uint8_t null_value[] = { 2, 22, 't', 'r', 'a', 'c', 'e', 'p', 'a', 'r', 'e', 'n', 't', 1 };
+    const char *v;
+    size_t vl;
+    assert_int_equal(last(null_value, sizeof null_value, name, &v, &vl), GA_KAFKA_HDR_FOUND);
+    assert_null(v);
+    assert_int_equal(vl, 0);
+    assert_int_equal(last(null_value, sizeof null_value, "traceparenT", &v, &vl), GA_KAFKA_HDR_NONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_found_and_last),
         cmocka_unit_test(test_null_and_empty),
         cmocka_unit_test(test_varints),
+        cmocka_unit_test(test_name_lengths),
+        cmocka_unit_test(test_one_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include "exporter/ops.h"
 #include "plugins/kafka/kafka_plugin.h"
+#include "plugins/kafka/kafka_lib.h"
 #include "plugins/kafka/kafka_rec.h"
 #include "preload/emit.h"
 
@@ -244,11 +245,47 @@ static void test_instruments(void **state)
     ga_kafka_cfg.keys = 0;
 }
 
+/* A fake rd_kafka_err2name: librdkafka's name for -184, an unknown code's text for others. */
+static const char *fake_err2name(ga_kf_err err)
+{
+    return err == -184 ? "_QUEUE_FULL" : "ERR_-1?";
+}
+
+/* The hooks record only a failed call's code: error.type is librdkafka's name for it, looked
+ * up on the exporter side (here, the fake), and `_OTHER` when no rd_kafka_err2name answers. */
+static void test_send_error_named_on_the_exporter_side(void **state)
+{
+    (void)state;
+    ga_rec r;
+    ga_attr a[GA_MAX_ATTRS];
+    char name[128];
+    ga_kf_msg m = msg("v", NULL, GA_KF_PARTITION_UA);
+    void *saved = ga_kf_fn[GA_KF_S_rd_kafka_err2name];
+    ga_kf_fn[GA_KF_S_rd_kafka_err2name] = (void *)fake_err2name;
+    begin(&r, GA_OP_KAFKA_SEND);
+    ga_kf_send_fill(&r, &m, 0, -184, "orders", NULL);
+    int n = decode(&r, a, name);
+    assert_int_equal(r.h.status, GA_STATUS_ERROR);
+    assert_str(a, n, "error.type", "_QUEUE_FULL");
+    begin(&r, GA_OP_KAFKA_SEND);
+    ga_kf_send_fill(&r, &m, 0, -1, "orders", NULL);
+    n = decode(&r, a, name);
+    assert_str(a, n, "error.type", "ERR_-1?");
+    ga_attr series[GA_MAX_ATTRS];
+    const ga_op_desc *d = ga_op_find(&r);                   /* the duration's series too */
+    assert_non_null(d);
+    assert_non_null(d->metric_attrs);
+    int k = d->metric_attrs(&r, series, GA_MAX_ATTRS, &sc);
+    assert_str(series, k, "error.type", "ERR_-1?");
+    ga_kf_fn[GA_KF_S_rd_kafka_err2name] = saved;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_send),
         cmocka_unit_test(test_send_errors_and_partition),
+        cmocka_unit_test(test_send_error_named_on_the_exporter_side),
         cmocka_unit_test(test_send_batch_counts_its_messages),
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_process),

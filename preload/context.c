@@ -44,28 +44,50 @@ static void ga__rng_seed(void)
     ga__rng_gen = atomic_load_explicit(&ga_fork_generation, memory_order_relaxed) + 1;
 }
 
-static inline uint64_t ga__rng_next(void)
+/* This thread's generator state, seeded first when it was not seeded in this process (a
+ * new thread, or a forked child). Callers draw from a local copy and store it back once. */
+static inline uint64_t ga__rng_load(void)
 {
     if (ga_unlikely(ga__rng_gen != atomic_load_explicit(&ga_fork_generation, memory_order_relaxed) + 1))
         ga__rng_seed();
-    uint64_t s = (ga__rng += 0xa0761d6478bd642full);
+    return ga__rng;
+}
+
+static inline uint64_t ga__rng_step(uint64_t *st)
+{
+    uint64_t s = (*st += 0xa0761d6478bd642full);
     __uint128_t m = (__uint128_t)s * (s ^ 0xe7037ed1a0b428dbull);
     return (uint64_t)(m >> 64) ^ (uint64_t)m;
 }
 
-void ga_random_trace_id(uint8_t id[16])
+/* A non-zero trace id (two draws) and a non-zero span id (one) from the state *st. */
+static inline void ga__draw_trace_id(uint64_t *st, uint8_t id[16])
 {
     uint64_t a, b;
-    do { a = ga__rng_next(); b = ga__rng_next(); } while ((a | b) == 0);
+    do { a = ga__rng_step(st); b = ga__rng_step(st); } while ((a | b) == 0);
     memcpy(id, &a, 8);
     memcpy(id + 8, &b, 8);
 }
 
-void ga_random_span_id(uint8_t id[8])
+static inline void ga__draw_span_id(uint64_t *st, uint8_t id[8])
 {
     uint64_t a;
-    do { a = ga__rng_next(); } while (a == 0);
+    do { a = ga__rng_step(st); } while (a == 0);
     memcpy(id, &a, 8);
+}
+
+void ga_random_trace_id(uint8_t id[16])
+{
+    uint64_t st = ga__rng_load();
+    ga__draw_trace_id(&st, id);
+    ga__rng = st;
+}
+
+void ga_random_span_id(uint8_t id[8])
+{
+    uint64_t st = ga__rng_load();
+    ga__draw_span_id(&st, id);
+    ga__rng = st;
 }
 
 GA_FORK_PATH void ga_context_after_fork(void)
@@ -110,17 +132,19 @@ void ga_span_start(ga_span_ids *out, const ga_span_ctx *parent)
     if (parent == NULL || !parent->valid)
         parent = ga_tls_active.valid ? &ga_tls_active
                : ga_cfg.env_parent.valid ? &ga_cfg.env_parent : NULL;
+    uint64_t st = ga__rng_load();       /* one seed check for all the draws */
     if (parent != NULL) {
         memcpy(out->trace_id, parent->trace_id, 16);
         memcpy(out->parent_id, parent->span_id, 8);
         out->has_parent = 1;
         out->parent_remote = parent->remote;
     } else {
-        ga_random_trace_id(out->trace_id);
+        ga__draw_trace_id(&st, out->trace_id);
         memset(out->parent_id, 0, 8);
         out->has_parent = 0;
         out->parent_remote = 0;
     }
-    ga_random_span_id(out->span_id);
+    ga__draw_span_id(&st, out->span_id);
+    ga__rng = st;
     out->flags = ga_sample(out->trace_id, parent) ? GA_TF_SAMPLED : 0;
 }

@@ -8,8 +8,10 @@
 #include "preload/record.h"
 
 /* Start the exporter thread if it is not running. Cheap (one load) once started;
- * safe to call from any application thread. */
-void ga_exporter_ensure(void);
+ * safe to call from any application thread. Returns 1 once the thread's fate is settled
+ * (running, parked or failed: every later call would return at once until a fork resets
+ * it), 0 while it is not started yet or deferred. */
+int ga_exporter_ensure(void);
 
 /* Ask the thread to drain and export everything, wait at most `ms` for it, then let it
  * park for good. Called once, from the atexit handler. */

@@ -382,12 +382,13 @@ GA_FORK_PATH static void ga__ensure_slow(int st)
     errno = saved;
 }
 
-void ga_exporter_ensure(void)
+int ga_exporter_ensure(void)
 {
     int st = atomic_load_explicit(&ga__state, memory_order_relaxed);
     if (ga_likely(st >= GA_EXP_RUNNING))
-        return;
+        return 1;
     ga__ensure_slow(st);
+    return atomic_load_explicit(&ga__state, memory_order_relaxed) >= GA_EXP_RUNNING;
 }
 
 /* Exit with the thread never started and every collector known down: what is queued is taken

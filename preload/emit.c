@@ -30,8 +30,10 @@ static uint32_t ga__gettid(void)
     return ga__tid;
 }
 
-void ga_rec_init(ga_rec *r, uint8_t proto, uint8_t op, uint8_t kind, const ga_span_ids *ids,
-                 uint64_t start_ns, uint64_t end_ns)
+/* ga_rec_init's body, inlined into the door (a call less per record). */
+static inline __attribute__((always_inline)) void ga__rec_fill(ga_rec *r, uint8_t proto, uint8_t op,
+                                                               uint8_t kind, const ga_span_ids *ids,
+                                                               uint64_t start_ns, uint64_t end_ns)
 {
     /* Whole-header stores, no memset call: this runs once per traced operation. */
     r->h = (ga_rec_hdr){ .proto = proto, .op = op, .kind = kind, .tid = ga__gettid(),
@@ -46,21 +48,50 @@ void ga_rec_init(ga_rec *r, uint8_t proto, uint8_t op, uint8_t kind, const ga_sp
     }
 }
 
+void ga_rec_init(ga_rec *r, uint8_t proto, uint8_t op, uint8_t kind, const ga_span_ids *ids,
+                 uint64_t start_ns, uint64_t end_ns)
+{
+    ga__rec_fill(r, proto, op, kind, ids, start_ns, end_ns);
+}
+
+/* 1 once the fork handlers are armed and the exporter thread's start is settled: from then on
+ * the door skips both calls (one load instead of two calls a record). Cleared in a forked
+ * child (ga_emit_after_fork), whose exporter must be started again. */
+static _Atomic int ga__ready;
+
+/* Arm the fork handlers and start the exporter thread (each once); sets ga__ready when
+ * nothing is left to do. */
+static __attribute__((noinline)) void ga__prepare(void)
+{
+    ga_lifecycle_arm();
+    if (ga_exporter_ensure())
+        atomic_store_explicit(&ga__ready, 1, memory_order_relaxed);
+}
+
+static inline void ga__door(void)
+{
+    if (ga_unlikely(!atomic_load_explicit(&ga__ready, memory_order_relaxed)))
+        ga__prepare();
+}
+
+GA_FORK_PATH void ga_emit_after_fork(void)
+{
+    atomic_store_explicit(&ga__ready, 0, memory_order_relaxed);
+}
+
 ga_rec *ga_emit_begin(uint8_t proto, uint8_t op, uint8_t kind, const ga_span_ids *ids,
                       uint64_t start_ns, uint64_t end_ns)
 {
-    ga_lifecycle_arm();
-    ga_exporter_ensure();
+    ga__door();
     ga_rec *r = ga_ring_reserve();
     if (r != NULL)
-        ga_rec_init(r, proto, op, kind, ids, start_ns, end_ns);
+        ga__rec_fill(r, proto, op, kind, ids, start_ns, end_ns);
     return r;
 }
 
 ga_rec *ga_emit_begin_log(uint64_t t)
 {
-    ga_lifecycle_arm();
-    ga_exporter_ensure();
+    ga__door();
     ga_rec *r = ga_ring_reserve_half();
     if (r != NULL) {
         /* proto, op, kind, status, trace_flags, has_parent, parent_remote, reserved: one store */

@@ -36,6 +36,9 @@ ga_rec *ga_emit_begin(uint8_t proto, uint8_t op, uint8_t kind, const ga_span_ids
  * caller counts the drop), so output never crowds spans out. */
 ga_rec *ga_emit_begin_log(uint64_t t);
 
+/* In a forked child (lifecycle.c): the next record starts the child's exporter thread. */
+void ga_emit_after_fork(void);
+
 /* Hand a begun record to the exporter thread. Exactly once per ga_emit_begin() that
  * returned a record. */
 void ga_emit_commit(ga_rec *r);

@@ -14,6 +14,7 @@
 #include "preload/config.h"
 #include "preload/conn.h"
 #include "preload/context.h"
+#include "preload/emit.h"
 #include "preload/fdtable.h"
 #include "preload/logcap.h"
 #include "preload/proto.h"
@@ -43,6 +44,7 @@ GA_FORK_PATH static void ga__after_fork_child(void)
     ga_scratch_after_fork();
     ga_proto_after_fork();
     ga_exporter_after_fork();
+    ga_emit_after_fork();
     errno = saved;
 }
 

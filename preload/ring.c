@@ -1,6 +1,5 @@
 /* ring.c — bounded MPSC record queue (contract in ring.h). */
 #include <errno.h>
-#include <string.h>
 #include <sys/mman.h>
 #include "preload/ring.h"
 #include "preload/config.h"
@@ -84,8 +83,8 @@ static ga_ring *ga__ring_get(void)
 }
 
 /* A slot, or NULL when full (counted in ga__dropped) or, with `half`, when more than half the
- * ring is waiting (not counted here: the caller counts its own drops). The header is cleared
- * unless `half` (that caller fills every field it uses). */
+ * ring is waiting (not counted here: the caller counts its own drops). The record is left as
+ * the slot's last use left it: every caller writes the whole header (emit.c). */
 static inline ga_rec *ga__reserve(int half)
 {
     ga_ring *r = ga__ring_get();
@@ -102,11 +101,8 @@ static inline ga_rec *ga__reserve(int half)
         int64_t diff = (int64_t)(seq - pos);
         if (diff == 0) {
             if (atomic_compare_exchange_weak_explicit(&r->head, &pos, pos + 1,
-                                                      memory_order_relaxed, memory_order_relaxed)) {
-                if (!half)
-                    memset(&s->rec.h, 0, sizeof s->rec.h);
+                                                      memory_order_relaxed, memory_order_relaxed))
                 return &s->rec;
-            }
         } else if (diff < 0) {
             atomic_fetch_add_explicit(&ga__dropped, 1, memory_order_relaxed);
             return NULL;                         /* full: drop the newest */

@@ -12,11 +12,13 @@
 #include "preload/record.h"
 
 /* Reserve a slot for a new record. Returns NULL when the ring is full (the drop is
- * counted) or could not be allocated. The returned record is zeroed in its header. */
+ * counted) or could not be allocated. The record holds what the slot's last use left: the
+ * caller writes the whole header (ga_rec_init, preload/emit.h). */
 ga_rec *ga_ring_reserve(void);
 
 /* The same for records that must not crowd others out (log chunks): NULL also when more than
- * half the ring is waiting (that drop is the caller's to count); the header is NOT cleared. */
+ * half the ring is waiting (that drop is the caller's to count); the header is not cleared
+ * either. */
 ga_rec *ga_ring_reserve_half(void);
 
 /* Publish a record obtained from ga_ring_reserve(). Must be called exactly once. */

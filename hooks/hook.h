@@ -121,7 +121,7 @@ static inline int ga__presend_fed(int fd)
 /* After an I/O on fd returned r (bytes, 0, or -1 with errno). `out` = data sent;
  * `consumed` = 0 for MSG_PEEK (seen, not taken). The data is in `buf`, or in the iovec
  * array (iov, cnt) when buf is NULL; both NULL = invisible bytes (sendfile). */
-static inline void ga_io_done_data(int fd, ssize_t r, int out, int consumed,
+static inline __attribute__((always_inline)) void ga_io_done_data(int fd, ssize_t r, int out, int consumed,
                                    const void *buf, const struct iovec *iov, int cnt)
 {
     if (!ga_observing())

@@ -87,6 +87,27 @@ static int ga__hdr(const ga_kf_message *m, const char *name, const char **v, siz
     return 1;
 }
 
+/* ga_b3_parse for a value of the usual shape `{32 hex}-{16 hex}-{1|0|d}` (what this library,
+ * Brave and the OpenTelemetry SDKs write), through the table-driven traceparent decoder: the
+ * same ids as a `00-…-01|00` traceparent, at a fifth of the B3 parser's per-digit cost. Any
+ * other shape, or one that decoder refuses (upper-case hex), goes to ga_b3_parse: the accepted
+ * set and the result are ga_b3_parse's. */
+static int ga__b3_single(const char *v, size_t n, ga_span_ctx *p, int *sampling)
+{
+    char tp[55];
+    if (n == GA_B3_LEN && v[32] == '-' && v[49] == '-' && (v[50] == '1' || v[50] == '0' || v[50] == 'd')) {
+        memcpy(tp, "00-", 3);
+        memcpy(tp + 3, v, 50);              /* trace-span- */
+        tp[53] = '0';
+        tp[54] = v[50] == '0' ? '0' : '1';  /* debug is sampled */
+        if (ga_tp_parse(tp, sizeof tp, p) == 0) {
+            *sampling = v[50] == '1' ? GA_B3_ACCEPT : v[50] == '0' ? GA_B3_DENY : GA_B3_DEBUG;
+            return 0;
+        }
+    }
+    return ga_b3_parse(v, n, p, sampling);
+}
+
 /* m's B3 context into *p: the `b3` header first, then X-B3-TraceId/SpanId/Sampled/Flags.
  * Returns 1 when one is valid. An undecided sampling is ours, as for a root (as HTTP). */
 static int ga__b3_ctx(const ga_kf_message *m, ga_span_ctx *p)
@@ -96,7 +117,7 @@ static int ga__b3_ctx(const ga_kf_message *m, ga_span_ctx *p)
     size_t n, xn[4] = { 0, 0, 0, 0 };
     int sampling = GA_B3_DEFER, ok = 0;
     if (ga__hdr(m, "b3", &v, &n))
-        ok = ga_b3_parse(v, n, p, &sampling) == 0;
+        ok = ga__b3_single(v, n, p, &sampling) == 0;
     if (!ok) {
         for (int k = 0; k < 4; k++)
             if (!ga__hdr(m, names[k], &x[k], &xn[k]))

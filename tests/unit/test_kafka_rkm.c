@@ -12,6 +12,7 @@
 #include "plugins/kafka/kafka_rkm.h"
 #include "plugins/kafka/kafka_lib.h"
 #include "preload/config.h"
+#include "protocols/w3c/b3.h"
 
 static const char TP[] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 static const char TP2[] = "00-11111111111111111111111111111111-2222222222222222-00";
@@ -176,6 +177,35 @@ static void test_b3_in_listed_order(void **state)
     assert_int_equal(p.trace_id[8], 0xa3);
     assert_int_equal(p.span_id[7], 0xb7);
     assert_int_equal(p.flags, 0);
+    /* The usual shape through the traceparent decoder: debug is sampled, 0 is not; a value
+     * that decoder refuses is the B3 parser's to judge (a 16-hex trace id, an all-zero span). */
+    static const struct { const char *v; int valid, flags, t0; } b3s[] = {
+        { "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-d", 1, 1, 0x80 },
+        { "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-0", 1, 0, 0x80 },
+        { "a3ce929d0e0e4736-00f067aa0ba902b7-1", 1, 1, 0 },
+        { "80f198ee56343ba864fe8b2a57d3eff7-0000000000000000-1", 0, 0, 0 },
+        { "80F198EE56343BA864FE8B2A57D3EFF7-e457b5a2e4d86bd1-1", 0, 0, 0 },
+        { "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-x", 0, 0, 0 },
+    };
+    ga_cfg.prop_order[0] = GA_PROP_B3;
+    for (size_t k = 0; k < sizeof b3s / sizeof b3s[0]; k++) {
+        n = 0;
+        block[n++] = 2;
+        put(block, &n, "b3", b3s[k].v);
+        make(&m, block, (int32_t)n);
+        ga_kf_message_parent_prop((const ga_kf_message *)&m, &p);
+        ga_span_ctx ref;
+        int smp;
+        assert_int_equal(p.valid, b3s[k].valid);
+        assert_int_equal(ga_b3_parse(b3s[k].v, strlen(b3s[k].v), &ref, &smp) == 0, b3s[k].valid);
+        if (b3s[k].valid) {
+            assert_int_equal(p.flags, b3s[k].flags);
+            assert_int_equal(p.trace_id[0], b3s[k].t0);
+            assert_memory_equal(p.trace_id, ref.trace_id, 16);
+            assert_memory_equal(p.span_id, ref.span_id, 8);
+            assert_int_equal(p.flags, ref.flags);
+        }
+    }
     n = 0;                                              /* an invalid b3, nothing else: none */
     block[n++] = 2;
     put(block, &n, "b3", "junk");

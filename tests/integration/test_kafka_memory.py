@@ -18,11 +18,11 @@ RECORD = re.compile(rb"==\d+== [\d,]+ bytes in [\d,]+ blocks are (\w+) lost in l
 SUPP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "valgrind.supp")
 
 
-def memcheck(gen, argv, preload):
+def memcheck(gen, argv, preload, env=None):
     res = gen.run([tool("valgrind"), "--leak-check=full", "--show-leak-kinds=definite,indirect,possible",
                    "--errors-for-leak-kinds=definite,indirect", "--error-exitcode=99", "--child-silent-after-fork=yes",
                    f"--suppressions={SUPP}",
-                   *argv], preload=preload, timeout=300)
+                   *argv], preload=preload, env=env, timeout=300)
     assert res.rc == 0, res.describe()
     assert b"ERROR SUMMARY: 0 errors" in res.stderr, res.stderr.decode(errors="replace")[-6000:]
     lost = {k: int(v.replace(b",", b"")) for k, v in LOST.findall(res.stderr)}
@@ -51,6 +51,27 @@ def test_consumer_under_memcheck(gen, kafka, how):
     pre = memcheck(gen, argv + [f"genesis-vg-{how}-pre"], True)
     assert pre.stdout == bare.stdout, (bare.describe(), pre.describe())
     assert len(kspans(pre, "CONSUMER")) == 3, pre.describe()
+
+
+ALL_FORMATS = {"OTEL_PROPAGATORS": "tracecontext,b3,b3multi"}
+
+
+@pytest.mark.parametrize("how", ["vhdrs", "retry", "va"])
+def test_every_format_under_memcheck(gen, kafka, how):
+    """Five headers per record (traceparent, b3, X-B3-*): added to the application's list and
+    all removed again when the call fails (vhdrs' first call, retry's _QUEUE_FULL), or as
+    tuples; then read back by a b3 consumer."""
+    t = kafka.topic()
+    bare = memcheck(gen, [prog("kafka_client"), "produce", kafka.bootstrap, kafka.topic(), how, "3"], False)
+    pre = memcheck(gen, [prog("kafka_client"), "produce", kafka.bootstrap, t, how, "3"], True, env=ALL_FORMATS)
+    if how != "retry":
+        assert pre.stdout == bare.stdout, (bare.describe(), pre.describe())
+    else:
+        assert b"list intact: yes" in pre.stdout, pre.describe()
+    if how == "vhdrs":
+        cons = memcheck(gen, [prog("kafka_client"), "consume", kafka.bootstrap, t, "poll", "3",
+                              f"genesis-vg-b3-{how}"], True, env={"OTEL_PROPAGATORS": "b3,tracecontext"})
+        assert len(kspans(cons, "CONSUMER")) == 3, cons.describe()
 
 
 def _asan(gen, preload, argv):

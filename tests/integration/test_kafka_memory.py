@@ -74,8 +74,8 @@ def test_every_format_under_memcheck(gen, kafka, how):
         assert len(kspans(cons, "CONSUMER")) == 3, cons.describe()
 
 
-def _asan(gen, preload, argv):
-    res = gen.run([tool("timeout"), "120"] + argv, ld_preload=preload, env=ENV, timeout=150)
+def _asan(gen, preload, argv, env=None):
+    res = gen.run([tool("timeout"), "120"] + argv, ld_preload=preload, env={**ENV, **(env or {})}, timeout=150)
     for marker in SAN_ERRORS:
         assert marker not in res.stderr, f"sanitizer report:\n{res.stderr.decode(errors='replace')[-6000:]}"
     assert res.rc == 0, res.describe()
@@ -101,3 +101,17 @@ def test_clients_under_asan(gen, kafka, redis_server, asan_preload):
         assert len(kspans(res, "CONSUMER")) == 4, res.describe()
     res = _asan(gen, asan_preload, [tool("kcat"), "-q", "-C", "-b", kafka.bootstrap, "-t", t, "-e"])
     assert len(kspans(res, "CONSUMER")) == 4, res.describe()
+
+
+def test_every_format_under_asan(gen, kafka, asan_preload):
+    """traceparent, b3 and X-B3-* through every injecting way and an application's own b3, then
+    read back by b3 consumers (the unparsed block and the public list)."""
+    t = kafka.topic()
+    for how in ("v", "vhdrs", "vtuple", "va", "ownb3", "retry"):
+        res = _asan(gen, asan_preload, [prog("kafka_client"), "produce", kafka.bootstrap, t, how, "2"], ALL_FORMATS)
+        assert kspans(res, "PRODUCER"), res.describe()
+    n = 2 * 6
+    for i, how in enumerate(("poll", "consume", "batch")):
+        res = _asan(gen, asan_preload, [prog("kafka_client"), "consume", kafka.bootstrap, t, how, str(n),
+                                        f"genesis-asan-b3-{i}"], {"OTEL_PROPAGATORS": "b3multi,b3"})
+        assert len(kspans(res, "CONSUMER")) == n, res.describe()

@@ -108,22 +108,30 @@ static int ga__b3_single(const char *v, size_t n, ga_span_ctx *p, int *sampling)
     return ga_b3_parse(v, n, p, sampling);
 }
 
-/* m's B3 context into *p: the `b3` header first, then X-B3-TraceId/SpanId/Sampled/Flags.
- * Returns 1 when one is valid. An undecided sampling is ours, as for a root (as HTTP). */
+/* m's B3 context into *p: the `b3` header first, then the X-B3 ones — spelt as the Java SDKs
+ * and Brave write them (`X-B3-TraceId`, …), else all lower case as the Go, Python and JS SDKs
+ * do (`x-b3-traceid`, …): Kafka header names are case-sensitive, and a producer uses one
+ * spelling for all four. Returns 1 when one is valid. An undecided sampling is ours, as for a
+ * root (as HTTP). */
 static int ga__b3_ctx(const ga_kf_message *m, ga_span_ctx *p)
 {
-    static const char *const names[4] = { "X-B3-TraceId", "X-B3-SpanId", "X-B3-Sampled", "X-B3-Flags" };
+    static const char *const names[2][4] = {
+        { "X-B3-TraceId", "X-B3-SpanId", "X-B3-Sampled", "X-B3-Flags" },
+        { "x-b3-traceid", "x-b3-spanid", "x-b3-sampled", "x-b3-flags" },
+    };
     const char *v, *x[4] = { NULL, NULL, NULL, NULL };
     size_t n, xn[4] = { 0, 0, 0, 0 };
     int sampling = GA_B3_DEFER, ok = 0;
     if (ga__hdr(m, "b3", &v, &n))
         ok = ga__b3_single(v, n, p, &sampling) == 0;
     if (!ok) {
-        for (int k = 0; k < 4; k++)
-            if (!ga__hdr(m, names[k], &x[k], &xn[k]))
-                x[k] = NULL, xn[k] = 0;
-        ok = x[0] != NULL && ga_b3_parse_multi(x[0], xn[0], x[1], xn[1], x[2], xn[2], x[3], xn[3],
-                                               p, &sampling) == 0;
+        int c = ga__hdr(m, names[0][0], &x[0], &xn[0]) ? 0 : 1;
+        if (c == 0 || ga__hdr(m, names[1][0], &x[0], &xn[0])) {
+            for (int k = 1; k < 4; k++)
+                if (!ga__hdr(m, names[c][k], &x[k], &xn[k]))
+                    x[k] = NULL, xn[k] = 0;
+            ok = ga_b3_parse_multi(x[0], xn[0], x[1], xn[1], x[2], xn[2], x[3], xn[3], p, &sampling) == 0;
+        }
     }
     if (ok && sampling == GA_B3_DEFER)
         p->flags = ga_sample(p->trace_id, NULL) ? GA_TF_SAMPLED : 0;

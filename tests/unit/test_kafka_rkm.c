@@ -206,6 +206,15 @@ static void test_b3_in_listed_order(void **state)
             assert_int_equal(p.flags, ref.flags);
         }
     }
+    n = 0;                                              /* lower case (Go, Python, JS SDKs) */
+    block[n++] = 4;
+    put(block, &n, "x-b3-traceid", "80f198ee56343ba864fe8b2a57d3eff7");
+    put(block, &n, "x-b3-spanid", "e457b5a2e4d86bd1");
+    make(&m, block, (int32_t)n);
+    ga_kf_message_parent_prop((const ga_kf_message *)&m, &p);
+    assert_true(p.valid);
+    assert_int_equal(p.trace_id[0], 0x80);
+    assert_int_equal(p.span_id[0], 0xe4);
     n = 0;                                              /* an invalid b3, nothing else: none */
     block[n++] = 2;
     put(block, &n, "b3", "junk");

@@ -158,6 +158,23 @@ GA_EXPORT int rd_kafka_produce_batch(rd_kafka_topic_t *rkt, int32_t partition, i
 
 #define GA__VA_CAP 32               /* produceva tuples copied to add one */
 
+/* produceva with OTEL_PROPAGATORS other than `tracecontext` alone: vus[0..cnt) copied to v
+ * (cnt <= GA__VA_CAP; vus may be NULL when cnt is 0), then h's headers as VTYPE_HEADER
+ * elements; returns the elements of v. */
+static size_t ga__va_add(ga_kf_vu *v, const ga_kf_vu *vus, size_t cnt, const ga_kf_hset *h)
+{
+    if (cnt > 0)
+        memcpy(v, vus, cnt * sizeof *v);
+    for (int k = 0; k < h->n; k++) {
+        memset(&v[cnt + k], 0, sizeof v[cnt + k]);
+        v[cnt + k].vtype = GA_KF_VT_HEADER;
+        v[cnt + k].u.header.name = h->name[k];
+        v[cnt + k].u.header.val = h->val[k];
+        v[cnt + k].u.header.size = h->len[k];
+    }
+    return cnt + (size_t)h->n;
+}
+
 GA_EXPORT rd_kafka_error_t *rd_kafka_produceva(rd_kafka_t *rk, const ga_kf_vu *vus, size_t cnt)
 {
     ga_kf_rd_kafka_produceva_fn f = GA_KF(rd_kafka_produceva, GA_CALLER());
@@ -175,25 +192,30 @@ GA_EXPORT rd_kafka_error_t *rd_kafka_produceva(rd_kafka_t *rk, const ga_kf_vu *v
     size_t n = cnt;
     int plan = ga_kf_inject_plan(&m, &app);
     ga_kf_send_begin(&s, &app);
-    hs.n = 0;
-    if (plan != GA_KF_INJ_NONE)
+    if (plan == GA_KF_INJ_TUPLE && !(cnt <= GA__VA_CAP && (vus != NULL || cnt == 0)))
+        plan = GA_KF_INJ_NONE;              /* too many to copy: left as called */
+    if (ga_unlikely(plan != GA_KF_INJ_NONE && ga_kafka_cfg.inject != GA_PROP_TC)) {
         ga_kf_hset_fill(&hs, &s.ids, ga_kafka_cfg.inject);
-    if (plan == GA_KF_INJ_TUPLE && cnt <= GA__VA_CAP && (vus != NULL || cnt == 0)) {
+        if (plan == GA_KF_INJ_LIST) {
+            plan = ga_kf_inject_list_set(&m, &hs);
+        } else {
+            n = ga__va_add(v, vus, cnt, &hs);
+            use = v;
+        }
+    } else if (plan == GA_KF_INJ_TUPLE) {
+        ga_tp_format(&s.ids, hs.tp);
         if (cnt > 0)
             memcpy(v, vus, cnt * sizeof *v);
-        for (int k = 0; k < hs.n; k++) {
-            memset(&v[cnt + k], 0, sizeof v[cnt + k]);
-            v[cnt + k].vtype = GA_KF_VT_HEADER;
-            v[cnt + k].u.header.name = hs.name[k];
-            v[cnt + k].u.header.val = hs.val[k];
-            v[cnt + k].u.header.size = hs.len[k];
-        }
+        memset(&v[cnt], 0, sizeof v[cnt]);
+        v[cnt].vtype = GA_KF_VT_HEADER;
+        v[cnt].u.header.name = ga__tp_name;
+        v[cnt].u.header.val = hs.tp;
+        v[cnt].u.header.size = 55;
         use = v;
-        n = cnt + (size_t)hs.n;
+        n = cnt + 1;
     } else if (plan == GA_KF_INJ_LIST) {
-        plan = ga_kf_inject_list_set(&m, &hs);
-    } else {
-        plan = GA_KF_INJ_NONE;
+        ga_tp_format(&s.ids, hs.tp);
+        plan = ga_kf_inject_list(&m, hs.tp);
     }
     rd_kafka_error_t *e = f(rk, use, n);
     int saved = errno;

@@ -8,6 +8,7 @@
 # of N2 messages minus one of N1, divided by N2 - N1, so start-up and shutdown cancel; "added" is
 # preloaded minus bare. Preloaded runs export spans for real (console to /dev/null), metrics off.
 # librdkafka's own threads (brokers, the mock) and the exporter thread are not counted.
+# The b3 rows are the same workloads with OTEL_PROPAGATORS=b3 (b3multi): what a Zipkin shop pays.
 # Knobs: BUILD (default build), KAFKA_BENCH_N1/N2 (default 200/1200), KAFKA_BENCH_KEEP (a directory:
 # the callgrind files are copied there as <variant>.<workload>[.<topic>].<n>.cg, main thread only, for
 # `callgrind_annotate --auto=no` per function), KAFKA_BENCH_ROWS (a regular expression: only the
@@ -27,7 +28,7 @@ while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(OTEL_|GENESIS_)
 unset LD_PRELOAD
 TMP=$(mktemp -d)
 mkfifo "$TMP/in"
-"$P/kafka_mock" 1 "c-tp-$N1" "c-tp-$N2" "c-none-$N1" "c-none-$N2" >"$TMP/boot" 2>"$TMP/mock.err" <"$TMP/in" &
+"$P/kafka_mock" 1 "c-tp-$N1" "c-tp-$N2" "c-none-$N1" "c-none-$N2" "c-b3-$N1" "c-b3-$N2" >"$TMP/boot" 2>"$TMP/mock.err" <"$TMP/in" &
 MOCK=$!
 exec 3>"$TMP/in"                        # the mock serves until this end closes
 trap 'exec 3>&-; wait $MOCK 2>/dev/null; rm -rf "$TMP"' EXIT
@@ -44,6 +45,8 @@ ir() {
     case $1 in
         pre) env=("${PRE[@]}") ;;
         nop) env=("${PRE[@]}" GENESIS_PROPAGATE=0) ;;
+        b3) env=("${PRE[@]}" OTEL_PROPAGATORS=b3) ;;
+        b3multi) env=("${PRE[@]}" OTEL_PROPAGATORS=b3multi) ;;
     esac
     seq_no=$((seq_no + 1))
     out=$TMP/cg.$seq_no
@@ -68,9 +71,11 @@ per() {
     echo $(((b - a) / (N2 - N1)))
 }
 
-# The consume topics: n messages with a traceparent (a preloaded producer), n without.
+# The consume topics: n messages with a traceparent (a preloaded producer), n with a b3 (the
+# same with OTEL_PROPAGATORS=b3), n without.
 for n in "$N1" "$N2"; do
     env "${PRE[@]}" "$P/kafka_bench" produce "$B" "c-tp-$n" "$n" >/dev/null
+    env "${PRE[@]}" OTEL_PROPAGATORS=b3 "$P/kafka_bench" produce "$B" "c-b3-$n" "$n" >/dev/null
     "$P/kafka_bench" produce "$B" "c-none-$n" "$n" >/dev/null
 done
 
@@ -85,6 +90,8 @@ row() {
 row "producev, traceparent added (no delivery reports)" pre produce p
 row "producev, traceparent added; dr callback + poll(0)" pre produce-dr p
 row "producev, GENESIS_PROPAGATE=0 (span only)" nop produce p
+row "producev, OTEL_PROPAGATORS=b3: b3 added" b3 produce p
+row "producev, OTEL_PROPAGATORS=b3multi: X-B3-* added" b3multi produce p
 scale="  (for scale: the application adding a traceparent itself)"
 scale_list="  (the same header in a list of the application's)"
 if [[ $scale =~ ${KAFKA_BENCH_ROWS:-.} || $scale_list =~ ${KAFKA_BENCH_ROWS:-.} ]]; then
@@ -97,4 +104,5 @@ fi
 row "rd_kafka_consume, message with a traceparent" pre consume c-tp
 row "rd_kafka_consume, message without headers" pre consume c-none
 row "rd_kafka_consumer_poll (group), message with a traceparent" pre poll c-tp
+row "rd_kafka_consume, message with a b3, OTEL_PROPAGATORS=b3" b3 consume c-b3
 echo "(callgrind Ir of the main thread, (N=$N2 - N=$N1) / $((N2 - N1)); librdkafka's threads not counted)"

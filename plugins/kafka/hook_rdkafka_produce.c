@@ -1,5 +1,6 @@
 /* hook_rdkafka_produce.c — symbol hooks on librdkafka's produce calls: rd_kafka_producev,
- * rd_kafka_produceva (a PRODUCER span and a `traceparent` record header, kafka_inject.c),
+ * rd_kafka_produceva (a PRODUCER span and its context in record headers — `traceparent`, and
+ * `b3` / `X-B3-*` as OTEL_PROPAGATORS says — kafka_inject.c),
  * rd_kafka_produce and rd_kafka_produce_batch (a span only: they cannot carry headers, and
  * rewriting them into producev would change how they report errors — errno and
  * rd_kafka_last_error()).
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hooks/hook.h"
+#include "preload/config.h"
 #include "protocols/w3c/tp_fast.h"
 #include "plugins/kafka/kafka_plugin.h"
 #include "plugins/kafka/kafka_lib.h"
@@ -87,6 +89,19 @@ static ga_kf_err ga__pv_overflow(rd_kafka_t *rk, va_list ap, const void *caller)
     return err;
 }
 
+/* OTEL_PROPAGATORS other than `tracecontext` alone: the configured headers for the span `ids`
+ * (their values in *hs, which must outlive the real call: librdkafka copies them during it) as
+ * tuples after pv's, or added to the application's list; returns the plan that holds. Out of
+ * line: a B3 shop pays for it, the default configuration does not. */
+static int ga__pv_other(ga_kf_pv *pv, ga_kf_hset *hs, const ga_span_ids *ids, int plan)
+{
+    ga_kf_hset_fill(hs, ids, ga_kafka_cfg.inject);
+    if (plan == GA_KF_INJ_LIST)
+        return ga_kf_inject_list_set(&pv->m, hs);
+    pv->n = ga_kf_hset_slots(hs, pv->s, pv->n, GA_KF_PV_CAP);
+    return plan;
+}
+
 GA_EXPORT ga_kf_err rd_kafka_producev(rd_kafka_t *rk, ...)
 {
     ga__pv_fn f = (ga__pv_fn)GA_KF(rd_kafka_producev, GA_CALLER());
@@ -106,20 +121,24 @@ GA_EXPORT ga_kf_err rd_kafka_producev(rd_kafka_t *rk, ...)
         return ga__pv_call(f, rk, pv.s, pv.n);
     ga_span_ctx app;
     ga_kf_send s;
+    ga_kf_hset hs;
     char tp[56];
     int plan = ga_kf_inject_plan(&pv.m, &app);
     ga_kf_send_begin(&s, &app);
-    if (plan != GA_KF_INJ_NONE)
+    if (ga_unlikely(plan != GA_KF_INJ_NONE && ga_kafka_cfg.inject != GA_PROP_TC)) {
+        plan = ga__pv_other(&pv, &hs, &s.ids, plan);
+    } else if (plan != GA_KF_INJ_NONE) {
         ga_tp_format(&s.ids, tp);
-    if (plan == GA_KF_INJ_TUPLE && pv.n + 4 < GA_KF_PV_CAP) {
-        uint64_t *t = &pv.s[pv.n];          /* END follows: ga__pv_call zeroes the rest */
-        t[0] = GA_KF_VT_HEADER;
-        t[1] = (uint64_t)(uintptr_t)ga__tp_name;
-        t[2] = (uint64_t)(uintptr_t)tp;
-        t[3] = 55;
-        pv.n += 4;
-    } else if (plan == GA_KF_INJ_LIST) {
-        plan = ga_kf_inject_list(&pv.m, tp);
+        if (plan == GA_KF_INJ_TUPLE && pv.n + 4 < GA_KF_PV_CAP) {
+            uint64_t *t = &pv.s[pv.n];      /* END follows: ga__pv_call zeroes the rest */
+            t[0] = GA_KF_VT_HEADER;
+            t[1] = (uint64_t)(uintptr_t)ga__tp_name;
+            t[2] = (uint64_t)(uintptr_t)tp;
+            t[3] = 55;
+            pv.n += 4;
+        } else if (plan == GA_KF_INJ_LIST) {
+            plan = ga_kf_inject_list(&pv.m, tp);
+        }
     }
     ga_kf_err err = ga__pv_call(f, rk, pv.s, pv.n);
     int saved = errno;
@@ -139,6 +158,23 @@ GA_EXPORT int rd_kafka_produce_batch(rd_kafka_topic_t *rkt, int32_t partition, i
 
 #define GA__VA_CAP 32               /* produceva tuples copied to add one */
 
+/* produceva with OTEL_PROPAGATORS other than `tracecontext` alone: vus[0..cnt) copied to v
+ * (cnt <= GA__VA_CAP; vus may be NULL when cnt is 0), then h's headers as VTYPE_HEADER
+ * elements; returns the elements of v. */
+static size_t ga__va_add(ga_kf_vu *v, const ga_kf_vu *vus, size_t cnt, const ga_kf_hset *h)
+{
+    if (cnt > 0)
+        memcpy(v, vus, cnt * sizeof *v);
+    for (int k = 0; k < h->n; k++) {
+        memset(&v[cnt + k], 0, sizeof v[cnt + k]);
+        v[cnt + k].vtype = GA_KF_VT_HEADER;
+        v[cnt + k].u.header.name = h->name[k];
+        v[cnt + k].u.header.val = h->val[k];
+        v[cnt + k].u.header.size = h->len[k];
+    }
+    return cnt + (size_t)h->n;
+}
+
 GA_EXPORT rd_kafka_error_t *rd_kafka_produceva(rd_kafka_t *rk, const ga_kf_vu *vus, size_t cnt)
 {
     ga_kf_rd_kafka_produceva_fn f = GA_KF(rd_kafka_produceva, GA_CALLER());
@@ -150,28 +186,36 @@ GA_EXPORT rd_kafka_error_t *rd_kafka_produceva(rd_kafka_t *rk, const ga_kf_vu *v
         ga_kf_msg_note(&m, &vus[i]);
     ga_span_ctx app;
     ga_kf_send s;
-    ga_kf_vu v[GA__VA_CAP + 1];
-    char tp[56];
+    ga_kf_vu v[GA__VA_CAP + GA_KF_HSET_MAX];
+    ga_kf_hset hs;
     const ga_kf_vu *use = vus;
     size_t n = cnt;
     int plan = ga_kf_inject_plan(&m, &app);
     ga_kf_send_begin(&s, &app);
-    if (plan != GA_KF_INJ_NONE)
-        ga_tp_format(&s.ids, tp);
-    if (plan == GA_KF_INJ_TUPLE && cnt <= GA__VA_CAP && (vus != NULL || cnt == 0)) {
+    if (plan == GA_KF_INJ_TUPLE && !(cnt <= GA__VA_CAP && (vus != NULL || cnt == 0)))
+        plan = GA_KF_INJ_NONE;              /* too many to copy: left as called */
+    if (ga_unlikely(plan != GA_KF_INJ_NONE && ga_kafka_cfg.inject != GA_PROP_TC)) {
+        ga_kf_hset_fill(&hs, &s.ids, ga_kafka_cfg.inject);
+        if (plan == GA_KF_INJ_LIST) {
+            plan = ga_kf_inject_list_set(&m, &hs);
+        } else {
+            n = ga__va_add(v, vus, cnt, &hs);
+            use = v;
+        }
+    } else if (plan == GA_KF_INJ_TUPLE) {
+        ga_tp_format(&s.ids, hs.tp);
         if (cnt > 0)
             memcpy(v, vus, cnt * sizeof *v);
         memset(&v[cnt], 0, sizeof v[cnt]);
         v[cnt].vtype = GA_KF_VT_HEADER;
         v[cnt].u.header.name = ga__tp_name;
-        v[cnt].u.header.val = tp;
+        v[cnt].u.header.val = hs.tp;
         v[cnt].u.header.size = 55;
         use = v;
         n = cnt + 1;
     } else if (plan == GA_KF_INJ_LIST) {
-        plan = ga_kf_inject_list(&m, tp);
-    } else {
-        plan = GA_KF_INJ_NONE;
+        ga_tp_format(&s.ids, hs.tp);
+        plan = ga_kf_inject_list(&m, hs.tp);
     }
     rd_kafka_error_t *e = f(rk, use, n);
     int saved = errno;

@@ -1,5 +1,6 @@
-/* kafka_inject.c — the tuples of a produce call and the `traceparent` header added to them
- * (contracts in kafka_plugin.h).
+/* kafka_inject.c — the tuples of a produce call and the context headers added to them: the
+ * `traceparent`, and with b3/b3multi in OTEL_PROPAGATORS the `b3` / `X-B3-*` ones (contracts in
+ * kafka_plugin.h).
  *
  * librdkafka's ownership rules (SPECS-2 §6.2) decide the shape:
  *  - a list passed with VTYPE_HEADERS belongs to the message only if the call succeeds; on
@@ -11,14 +12,22 @@
  *  - VTYPE_HEADER tuples: one more of them (librdkafka builds one list of all).
  *  - HEADER and HEADERS mixed, or an unknown vtype: the call is left exactly as it was.
  * A traceparent the application already set is never replaced or duplicated: it becomes the
- * parent of the PRODUCER span instead (an SDK in the application). */
+ * parent of the PRODUCER span instead (an SDK in the application). The same holds for its own
+ * `b3` / `X-B3-*` headers (any case) when a B3 format is configured: a message that carries a
+ * context of a configured format gets nothing of ours. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "plugins/kafka/kafka_plugin.h"
 #include "plugins/kafka/kafka_lib.h"
+#include "preload/config.h"
+#include "protocols/w3c/b3.h"
 #include "protocols/w3c/tp_fast.h"
 
 static const char ga__tp_name[] = "traceparent";
+static const char ga__b3_name[] = "b3";
+static const char *const ga__xb3_name[3] = { "X-B3-TraceId", "X-B3-SpanId", "X-B3-Sampled" };
+#define GA__B3ANY (GA_PROP_B3 | GA_PROP_B3MULTI)
 
 void ga_kf_msg_init(ga_kf_msg *m)
 {
@@ -28,6 +37,16 @@ void ga_kf_msg_init(ga_kf_msg *m)
 static int ga__is_tp(const char *name)
 {
     return name != NULL && strcmp(name, ga__tp_name) == 0;
+}
+
+/* 1 for a B3 header name, any case: `b3` or `X-B3-*` (2 for `b3` itself); 0 otherwise. */
+static int ga__b3_kind(const char *name)
+{
+    if (name == NULL)
+        return 0;
+    if ((name[0] | 0x20) == 'b')
+        return name[1] == '3' && name[2] == '\0' ? 2 : 0;
+    return (name[0] | 0x20) == 'x' && strncasecmp(name, "x-b3-", 5) == 0;
 }
 
 /* A VTYPE_HEADER tuple: counted; the application's first "traceparent" kept. Shared by
@@ -42,6 +61,15 @@ static inline void ga__note_header(ga_kf_msg *m, const char *name, const void *v
         m->own_tp = 1;
         m->tp = val;
         m->tp_len = m->tp == NULL ? 0 : size >= 0 ? (size_t)size : strlen(m->tp);
+        return;
+    }
+    int k = ga__b3_kind(name);
+    if (k != 0) {
+        m->own_b3 = 1;
+        if (k == 2 && m->b3 == NULL && val != NULL) {
+            m->b3 = val;
+            m->b3_len = size >= 0 ? (size_t)size : strlen(m->b3);
+        }
     }
 }
 
@@ -265,16 +293,60 @@ ga_kf_vu *ga_kf_pv_vus(va_list ap, size_t *n)
     return v;
 }
 
+/* The application's single `b3` value as the PRODUCER span's parent (a span of its own SDK in
+ * this process): *p untouched unless it parses. An undecided sampling is ours, as for a root. */
+static void ga__b3_parent(const char *v, size_t n, ga_span_ctx *p)
+{
+    ga_span_ctx c;
+    int sampling = GA_B3_DEFER;
+    if (v == NULL || ga_b3_parse(v, n, &c, &sampling) != 0)
+        return;
+    if (sampling == GA_B3_DEFER)
+        c.flags = ga_sample(c.trace_id, NULL) ? GA_TF_SAMPLED : 0;
+    c.remote = 0;
+    *p = c;
+}
+
+/* Whether the application's list holds a B3 header (any case: librdkafka's lookups are exact,
+ * so the list is walked with rd_kafka_header_get_all); its `b3` value, if any, parents *p when
+ * nothing did yet. A list that cannot be walked counts as holding one (nothing is added). */
+static int ga__list_has_b3(rd_kafka_headers_t *h, ga_span_ctx *p)
+{
+    ga_kf_rd_kafka_header_get_all_fn all = GA_KF_HELPER(rd_kafka_header_get_all);
+    const char *name;
+    const void *v;
+    size_t len;
+    int found = 0;
+    if (all == NULL)
+        return 1;
+    for (size_t i = 0; all(h, i, &name, &v, &len) == GA_KF_ERR_NO_ERROR; i++) {
+        int k = ga__b3_kind(name);
+        if (k == 2 && !p->valid)
+            ga__b3_parent(v, len, p);
+        found |= k != 0;
+    }
+    return found;
+}
+
 int ga_kf_inject_plan_slow(const ga_kf_msg *m, ga_span_ctx *app_parent)
 {
+    unsigned fmt = ga_kafka_cfg.inject;
+    int own = 0;                            /* a context of a configured format is there */
     app_parent->valid = 0;
     if (m->conflict || m->unknown)
         return GA_KF_INJ_NONE;
     if (m->own_tp) {
         if (m->tp != NULL && ga_tp_parse(m->tp, m->tp_len, app_parent) == 0)
             app_parent->remote = 0;
-        return GA_KF_INJ_NONE;
+        own = fmt == 0 || (fmt & GA_PROP_TC);
     }
+    if (m->own_b3 && (fmt & GA__B3ANY)) {
+        if (!app_parent->valid)
+            ga__b3_parent(m->b3, m->b3_len, app_parent);
+        own = 1;
+    }
+    if (own)
+        return GA_KF_INJ_NONE;
     if (m->hdrs != NULL) {
         ga_kf_rd_kafka_header_get_last_fn get = GA_KF_HELPER(rd_kafka_header_get_last);
         const void *v = NULL;
@@ -284,11 +356,14 @@ int ga_kf_inject_plan_slow(const ga_kf_msg *m, ga_span_ctx *app_parent)
         if (get(m->hdrs, ga__tp_name, &v, &len) == GA_KF_ERR_NO_ERROR) {
             if (v != NULL && ga_tp_parse(v, len, app_parent) == 0)
                 app_parent->remote = 0;
-            return GA_KF_INJ_NONE;
+            if (fmt == 0 || (fmt & GA_PROP_TC))
+                return GA_KF_INJ_NONE;
         }
-        return ga_kafka_cfg.inject ? GA_KF_INJ_LIST : GA_KF_INJ_NONE;
+        if ((fmt & GA__B3ANY) && ga__list_has_b3(m->hdrs, app_parent))
+            return GA_KF_INJ_NONE;
+        return fmt ? GA_KF_INJ_LIST : GA_KF_INJ_NONE;
     }
-    return ga_kafka_cfg.inject ? GA_KF_INJ_TUPLE : GA_KF_INJ_NONE;
+    return fmt ? GA_KF_INJ_TUPLE : GA_KF_INJ_NONE;
 }
 
 int ga_kf_inject_list(const ga_kf_msg *m, const char *tp)
@@ -301,9 +376,77 @@ int ga_kf_inject_list(const ga_kf_msg *m, const char *tp)
                ? GA_KF_INJ_LIST : GA_KF_INJ_NONE;
 }
 
+void ga_kf_hset_fill(ga_kf_hset *h, const ga_span_ids *ids, unsigned fmt)
+{
+    int n = 0;
+    /* One traceparent text, made by the table-driven formatter, holds every value: the B3
+     * ones are its trace and span digits (ga_b3_format's byte loop cost ~200 more). */
+    ga_tp_format(ids, h->tp);
+    if (fmt & GA_PROP_TC) {
+        h->name[n] = ga__tp_name;
+        h->val[n] = h->tp;
+        h->len[n++] = 55;
+    }
+    if (fmt & GA__B3ANY) {
+        memcpy(h->b3, h->tp + 3, 50);       /* {32 trace}-{16 span}- */
+        h->b3[50] = (ids->flags & GA_TF_SAMPLED) ? '1' : '0';
+    }
+    if (fmt & GA_PROP_B3) {
+        h->name[n] = ga__b3_name;
+        h->val[n] = h->b3;
+        h->len[n++] = GA_B3_LEN;
+    }
+    if (fmt & GA_PROP_B3MULTI) {
+        static const uint8_t off[3] = { 0, 33, 50 }, len[3] = { 32, 16, 1 };
+        for (int k = 0; k < 3; k++) {
+            h->name[n] = ga__xb3_name[k];
+            h->val[n] = h->b3 + off[k];
+            h->len[n++] = len[k];
+        }
+    }
+    h->n = n;
+}
+
+int ga_kf_hset_slots(const ga_kf_hset *h, uint64_t *s, int n, int cap)
+{
+    if (n + 4 * h->n >= cap)                /* keep one slot for END */
+        return n;
+    for (int k = 0; k < h->n; k++, n += 4) {
+        s[n] = GA_KF_VT_HEADER;
+        s[n + 1] = (uint64_t)(uintptr_t)h->name[k];
+        s[n + 2] = (uint64_t)(uintptr_t)h->val[k];
+        s[n + 3] = h->len[k];
+    }
+    return n;
+}
+
+int ga_kf_inject_list_set(const ga_kf_msg *m, const ga_kf_hset *h)
+{
+    ga_kf_rd_kafka_header_add_fn add = GA_KF_HELPER(rd_kafka_header_add);
+    ga_kf_rd_kafka_header_remove_fn rm = GA_KF_HELPER(rd_kafka_header_remove);
+    if (add == NULL || rm == NULL || h->n == 0)
+        return GA_KF_INJ_NONE;
+    for (int k = 0; k < h->n; k++) {
+        if (add(m->hdrs, h->name[k], -1, h->val[k], h->len[k]) != GA_KF_ERR_NO_ERROR) {
+            while (k-- > 0)                 /* none of these names was there before ours */
+                rm(m->hdrs, h->name[k]);
+            return GA_KF_INJ_NONE;
+        }
+    }
+    return GA_KF_INJ_LIST;
+}
+
 void ga_kf_inject_remove(const ga_kf_msg *m)
 {
     ga_kf_rd_kafka_header_remove_fn rm = GA_KF_HELPER(rd_kafka_header_remove);
-    if (rm != NULL)
+    unsigned fmt = ga_kafka_cfg.inject;
+    if (rm == NULL)
+        return;
+    if (fmt & GA_PROP_TC)
         rm(m->hdrs, ga__tp_name);           /* there was none before ours */
+    if (fmt & GA_PROP_B3)
+        rm(m->hdrs, ga__b3_name);           /* nor any B3 header, any case */
+    if (fmt & GA_PROP_B3MULTI)
+        for (int k = 0; k < 3; k++)
+            rm(m->hdrs, ga__xb3_name[k]);
 }

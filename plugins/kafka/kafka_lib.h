@@ -40,6 +40,8 @@
     X(rd_kafka_header_remove,       ga_kf_err, (rd_kafka_headers_t *, const char *)) \
     X(rd_kafka_header_get_last,     ga_kf_err, (const rd_kafka_headers_t *, const char *, \
                                                           const void **, size_t *)) \
+    X(rd_kafka_header_get_all,      ga_kf_err, (const rd_kafka_headers_t *, size_t, const char **, \
+                                                          const void **, size_t *)) \
     X(rd_kafka_message_headers,     ga_kf_err, (const ga_kf_message *, rd_kafka_headers_t **)) \
     X(rd_kafka_err2name,            const char *, (ga_kf_err)) \
     X(rd_kafka_last_error,          ga_kf_err, (void)) \

@@ -2,7 +2,7 @@
  *
  * Kafka is observed through librdkafka's API, not on the wire (its record batches carry CRCs
  * and lengths and may be compressed: nothing can be added there). Library hooks:
- * hook_rdkafka_produce.c (PRODUCER spans, the `traceparent` header: kafka_inject.c,
+ * hook_rdkafka_produce.c (PRODUCER spans, the `traceparent`/`b3`/`X-B3-*` headers: kafka_inject.c,
  * kafka_send.c) and hook_rdkafka_consume.c (CONSUMER spans and the thread's active context:
  * kafka_process.c), on the functions kafka_lib.c finds. Exporter side: kafka_ops.c. */
 #include "preload/plugin.h"
@@ -23,8 +23,9 @@ static void ga__init(void)
 {
     ga_kafka_cfg.keys = (uint8_t)ga_var_bool(&ga__vars[GA_KV_KEYS]);
     /* A header is only worth adding when the producer's span goes somewhere. */
-    ga_kafka_cfg.inject = ga_cfg.propagate && ga_cfg.traces_exporters != 0 &&
-                          (ga_cfg.propagators & GA_PROP_TC) != 0;   /* traceparent only */
+    unsigned ctx = ga_cfg.propagators & (GA_PROP_TC | GA_PROP_B3 | GA_PROP_B3MULTI);
+    ga_kafka_cfg.inject = ga_cfg.propagate && ga_cfg.traces_exporters != 0 ? (uint8_t)ctx : 0;
+    ga_kafka_cfg.extract_b3 = (ga_cfg.propagators & (GA_PROP_B3 | GA_PROP_B3MULTI)) != 0;
 }
 
 extern const struct ga_plugin_exp ga_kafka_exp;

@@ -14,7 +14,9 @@
 
 typedef struct ga_kafka_cfg_t {
     uint8_t keys;               /* GENESIS_KAFKA_KEYS: messaging.kafka.message.key */
-    uint8_t inject;             /* GENESIS_PROPAGATE and a trace exporter: add traceparent */
+    uint8_t inject;             /* GENESIS_PROPAGATE and a trace exporter: the GA_PROP_TC, _B3,
+                                 * _B3MULTI formats of OTEL_PROPAGATORS to add (0: none) */
+    uint8_t extract_b3;         /* b3 or b3multi configured: consumers read those headers too */
 } ga_kafka_cfg_t;
 
 extern ga_kafka_cfg_t ga_kafka_cfg;
@@ -31,6 +33,9 @@ typedef struct ga_kf_msg {
     const char *tp;                 /* the application's own VTYPE_HEADER "traceparent" value */
     size_t tp_len;
     uint8_t own_tp;                 /* it set one (tp may still be NULL) */
+    uint8_t own_b3;                 /* it set a `b3` or `X-B3-*` tuple (any case) */
+    const char *b3;                 /* its first `b3` value (any case; NULL: none) */
+    size_t b3_len;
     int32_t partition;              /* GA_KF_PARTITION_UA when not given */
     uint8_t has_key;
     uint8_t n_header;               /* VTYPE_HEADER tuples */
@@ -78,7 +83,7 @@ int ga_kf_inject_plan_slow(const ga_kf_msg *m, ga_span_ctx *app_parent);
  * rd_kafka_header_get_last. A call without headers (the usual one) is decided here, inline. */
 static inline int ga_kf_inject_plan(const ga_kf_msg *m, ga_span_ctx *app_parent)
 {
-    if (!(m->conflict | m->unknown | m->own_tp) && m->hdrs == NULL) {
+    if (!(m->conflict | m->unknown | m->own_tp | m->own_b3) && m->hdrs == NULL) {
         app_parent->valid = 0;
         return ga_kafka_cfg.inject ? GA_KF_INJ_TUPLE : GA_KF_INJ_NONE;
     }
@@ -87,7 +92,30 @@ static inline int ga_kf_inject_plan(const ga_kf_msg *m, ga_span_ctx *app_parent)
 /* GA_KF_INJ_LIST: add `tp` (55 bytes) to m->hdrs; returns the plan that holds afterwards
  * (NONE when librdkafka refused: a read-only list). */
 int ga_kf_inject_list(const ga_kf_msg *m, const char *tp);
-/* The removal of ga_kf_inject_undo (kafka_inject.c). */
+
+/* The headers of one injection when OTEL_PROPAGATORS is not just `tracecontext`: per format of
+ * ga_kafka_cfg.inject, in this order, `traceparent`, `b3`, then X-B3-TraceId, X-B3-SpanId,
+ * X-B3-Sampled. The values are slices of tp and b3 (not NUL-terminated: lengths given). */
+#define GA_KF_HSET_MAX 5
+typedef struct ga_kf_hset {
+    int n;
+    const char *name[GA_KF_HSET_MAX];
+    const char *val[GA_KF_HSET_MAX];
+    uint8_t len[GA_KF_HSET_MAX];
+    char tp[56];
+    char b3[51];                    /* GA_B3_LEN: {trace}-{span}-{1|0} */
+} ga_kf_hset;
+
+/* Fill *h for the span `ids` with the formats `fmt` (GA_PROP_* bits; others ignored). */
+void ga_kf_hset_fill(ga_kf_hset *h, const ga_span_ids *ids, unsigned fmt);
+/* Append h's headers as VTYPE_HEADER tuples to the slots s[0..n) (cap slots in all, one kept
+ * for END); returns the new n (unchanged when they do not all fit: nothing is added then). */
+int ga_kf_hset_slots(const ga_kf_hset *h, uint64_t *s, int n, int cap);
+/* GA_KF_INJ_LIST with h: every header added to m->hdrs, or none (a refused add undoes the
+ * others); returns the plan that holds afterwards, as ga_kf_inject_list. */
+int ga_kf_inject_list_set(const ga_kf_msg *m, const ga_kf_hset *h);
+
+/* The removal of ga_kf_inject_undo (kafka_inject.c): the names of the configured formats. */
 void ga_kf_inject_remove(const ga_kf_msg *m);
 
 /* After the call: a failed GA_KF_INJ_LIST call leaves the application's list as it was. The

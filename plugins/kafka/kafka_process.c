@@ -1,5 +1,6 @@
 /* kafka_process.c — CONSUMER spans `process <topic>`: one per message handed to the application,
- * a child of the producer's span named by the message's `traceparent` header, and the thread's
+ * a child of the producer's span named by the message's `traceparent` header (or its `b3` /
+ * `X-B3-*` headers, as OTEL_PROPAGATORS says), and the thread's
  * active context while the application processes it, so that the calls it makes meanwhile
  * (a Redis command, an HTTP request, a produce) become its children (contracts in
  * kafka_plugin.h).
@@ -21,6 +22,16 @@
 #include "plugins/kafka/kafka_lib.h"
 #include "plugins/kafka/kafka_rec.h"
 #include "plugins/kafka/kafka_rkm.h"
+
+/* The producer's context of m into *p: the traceparent alone in the default configuration
+ * (one flag tested on top), every configured format in order with b3/b3multi. */
+static inline void ga__parent(const ga_kf_message *m, ga_span_ctx *p)
+{
+    if (ga_unlikely(ga_kafka_cfg.extract_b3))
+        ga_kf_message_parent_prop(m, p);
+    else
+        ga_kf_message_parent(m, p);
+}
 
 typedef struct ga_kf_thread {
     ga_rec rec;                     /* the open span: its attributes (rec.attrs, rec.h.attr_len) */
@@ -153,7 +164,7 @@ void ga_kf_process_begin(const ga_kf_message *m, rd_kafka_t *rk)
     if (t->open)
         ga_kf_process_end();                /* a nested consume inside a callback */
     ga_span_ctx parent;
-    ga_kf_message_parent(m, &parent);
+    ga__parent(m, &parent);
     ga_span_start(&t->ids, &parent);
     t->start_ns = ga_now_ns();
     ga__attrs(&t->rec, t, m, rk, 0);
@@ -196,7 +207,7 @@ void ga_kf_process_batch(ga_kf_message **msgs, ssize_t n, rd_kafka_t *rk)
             continue;
         ga_span_ctx parent;
         ga_span_ids ids;
-        ga_kf_message_parent(m, &parent);
+        ga__parent(m, &parent);
         ga_span_start(&ids, &parent);
         ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, GA_OP_KAFKA_BATCH_MSG, GA_KIND_CONSUMER, &ids, now, now);
         if (r == NULL)

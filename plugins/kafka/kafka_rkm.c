@@ -1,5 +1,8 @@
-/* kafka_rkm.c — a consumed message's traceparent (contracts and the why in kafka_rkm.h). */
+/* kafka_rkm.c — a consumed message's producer context: its traceparent, and with b3/b3multi in
+ * OTEL_PROPAGATORS its `b3` / `X-B3-*` headers (contracts and the why in kafka_rkm.h). */
 #include <string.h>
+#include "preload/config.h"
+#include "protocols/w3c/b3.h"
 #include "protocols/kafka/kafka_hdrs.h"
 #include "protocols/w3c/tp_fast.h"
 #include "plugins/kafka/kafka_rkm.h"
@@ -48,4 +51,106 @@ void ga_kf_message_parent_slow(const ga_kf_message *m, ga_span_ctx *p)
         ga_kf_message_parent_raw(m, p);     /* the layout is known now */
     else
         ga_kf_message_parent_public(m, NULL, p);
+}
+
+/* The value of m's last header `name` (exact, as librdkafka's lookups): from the unparsed
+ * block when the layout is known and nobody parsed it yet, else through the public list (built
+ * now if it was not). Returns 1 with *v / *n set (a null value counts as absent), 0 if none. */
+static int ga__hdr(const ga_kf_message *m, const char *name, const char **v, size_t *n)
+{
+    if (ga__raw()) {
+        const char *base = (const char *)m;
+        rd_kafka_headers_t *parsed;
+        int32_t flags, len;
+        const uint8_t *data, *val;
+        memcpy(&parsed, base + GA_KF_RKM_HEADERS, sizeof parsed);
+        memcpy(&flags, base + GA_KF_RKM_FLAGS, sizeof flags);
+        if (parsed == NULL && !(flags & GA_KF_RKM_F_PRODUCER)) {
+            memcpy(&len, base + GA_KF_RKM_BINHDRS_LEN, sizeof len);
+            memcpy(&data, base + GA_KF_RKM_BINHDRS_DATA, sizeof data);
+            if (len <= 0 || data == NULL ||
+                ga_kafka_hdr_last(data, (size_t)len, name, strlen(name), &val, n) != GA_KAFKA_HDR_FOUND ||
+                val == NULL)
+                return 0;
+            *v = (const char *)val;
+            return 1;
+        }
+    }
+    ga_kf_rd_kafka_message_headers_fn mh = GA_KF_HELPER(rd_kafka_message_headers);
+    ga_kf_rd_kafka_header_get_last_fn get = GA_KF_HELPER(rd_kafka_header_get_last);
+    rd_kafka_headers_t *h = NULL;
+    const void *pv = NULL;
+    if (get == NULL || mh == NULL || mh(m, &h) != GA_KF_ERR_NO_ERROR || h == NULL ||
+        get(h, name, &pv, n) != GA_KF_ERR_NO_ERROR || pv == NULL)
+        return 0;
+    *v = pv;
+    return 1;
+}
+
+/* ga_b3_parse for a value of the usual shape `{32 hex}-{16 hex}-{1|0|d}` (what this library,
+ * Brave and the OpenTelemetry SDKs write), through the table-driven traceparent decoder: the
+ * same ids as a `00-…-01|00` traceparent, at a fifth of the B3 parser's per-digit cost. Any
+ * other shape, or one that decoder refuses (upper-case hex), goes to ga_b3_parse: the accepted
+ * set and the result are ga_b3_parse's. */
+static int ga__b3_single(const char *v, size_t n, ga_span_ctx *p, int *sampling)
+{
+    char tp[55];
+    if (n == GA_B3_LEN && v[32] == '-' && v[49] == '-' && (v[50] == '1' || v[50] == '0' || v[50] == 'd')) {
+        memcpy(tp, "00-", 3);
+        memcpy(tp + 3, v, 50);              /* trace-span- */
+        tp[53] = '0';
+        tp[54] = v[50] == '0' ? '0' : '1';  /* debug is sampled */
+        if (ga_tp_parse(tp, sizeof tp, p) == 0) {
+            *sampling = v[50] == '1' ? GA_B3_ACCEPT : v[50] == '0' ? GA_B3_DENY : GA_B3_DEBUG;
+            return 0;
+        }
+    }
+    return ga_b3_parse(v, n, p, sampling);
+}
+
+/* m's B3 context into *p: the `b3` header first, then the X-B3 ones — spelt as the Java SDKs
+ * and Brave write them (`X-B3-TraceId`, …), else all lower case as the Go, Python and JS SDKs
+ * do (`x-b3-traceid`, …): Kafka header names are case-sensitive, and a producer uses one
+ * spelling for all four. Returns 1 when one is valid. An undecided sampling is ours, as for a
+ * root (as HTTP). */
+static int ga__b3_ctx(const ga_kf_message *m, ga_span_ctx *p)
+{
+    static const char *const names[2][4] = {
+        { "X-B3-TraceId", "X-B3-SpanId", "X-B3-Sampled", "X-B3-Flags" },
+        { "x-b3-traceid", "x-b3-spanid", "x-b3-sampled", "x-b3-flags" },
+    };
+    const char *v, *x[4] = { NULL, NULL, NULL, NULL };
+    size_t n, xn[4] = { 0, 0, 0, 0 };
+    int sampling = GA_B3_DEFER, ok = 0;
+    if (ga__hdr(m, "b3", &v, &n))
+        ok = ga__b3_single(v, n, p, &sampling) == 0;
+    if (!ok) {
+        int c = ga__hdr(m, names[0][0], &x[0], &xn[0]) ? 0 : 1;
+        if (c == 0 || ga__hdr(m, names[1][0], &x[0], &xn[0])) {
+            for (int k = 1; k < 4; k++)
+                if (!ga__hdr(m, names[c][k], &x[k], &xn[k]))
+                    x[k] = NULL, xn[k] = 0;
+            ok = ga_b3_parse_multi(x[0], xn[0], x[1], xn[1], x[2], xn[2], x[3], xn[3], p, &sampling) == 0;
+        }
+    }
+    if (ok && sampling == GA_B3_DEFER)
+        p->flags = ga_sample(p->trace_id, NULL) ? GA_TF_SAMPLED : 0;
+    if (!ok)
+        p->valid = 0;
+    return ok;
+}
+
+void ga_kf_message_parent_prop(const ga_kf_message *m, ga_span_ctx *p)
+{
+    p->valid = 0;
+    for (int k = 0; k < GA_PROP_MAX && ga_cfg.prop_order[k]; k++) {
+        unsigned b = ga_cfg.prop_order[k];
+        if (b == GA_PROP_TC) {
+            ga_kf_message_parent(m, p);
+            if (p->valid)
+                return;
+        } else if ((b & (GA_PROP_B3 | GA_PROP_B3MULTI)) && ga__b3_ctx(m, p)) {
+            return;
+        }
+    }
 }

@@ -75,6 +75,12 @@ static inline void ga_kf_message_parent(const ga_kf_message *m, ga_span_ctx *p)
         ga_kf_message_parent_slow(m, p);
 }
 
+/* The producer's context with b3 or b3multi in OTEL_PROPAGATORS (kafka_rkm.c): the formats in
+ * their listed order, the first valid one wins — `traceparent` as ga_kf_message_parent reads
+ * it; B3 from the last `b3` header, else the last X-B3-TraceId, X-B3-SpanId, X-B3-Sampled and
+ * X-B3-Flags, spelt so or all in lower case (librdkafka's lookups are exact). valid = 0 if none. */
+void ga_kf_message_parent_prop(const ga_kf_message *m, ga_span_ctx *p);
+
 /* 1 when rd_kafka_version() `v` has the layout this file knows. */
 int ga_kf_rkm_layout_known(int v);
 

@@ -1,11 +1,14 @@
 /* fuzz_kafka_hdrs.c — libFuzzer target for protocols/kafka/kafka_hdrs.c: any bytes as a header
  * block, in a buffer of exactly their size (ASan sees any read past it); a found value must
  * lie inside the input, nothing is returned unless something was found, and the one-header
- * shortcut answers exactly as the header-by-header scan. */
+ * shortcut answers exactly as the header-by-header scan. The B3 headers a consumer reads with
+ * b3/b3multi configured (plugins/kafka/kafka_rkm.c) are looked up too and their values fed to
+ * the B3 parsers (protocols/w3c/b3.c), single and multi, as the consumer does. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "protocols/kafka/kafka_hdrs.h"
+#include "protocols/w3c/b3.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -15,7 +18,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (copy == NULL)
         return 0;
     memcpy(copy, data, size);
-    static const char *const names[] = { "traceparent", "", "a" };
+    static const char *const names[] = { "traceparent", "", "a", "b3", "X-B3-TraceId", "X-B3-SpanId",
+                                         "X-B3-Sampled", "X-B3-Flags" };
+    const char *val[8] = { NULL };
+    size_t len[8] = { 0 };
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         const uint8_t *v = NULL;
         size_t vl = 0;
@@ -31,7 +37,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ga_kafka_hdr_last_scan(copy, size, names[k], strlen(names[k]), &sv, &svl) != r ||
             sv != v || svl != vl)
             abort();
+        if (r == GA_KAFKA_HDR_FOUND) {
+            val[k] = (const char *)v;
+            len[k] = vl;
+        }
     }
+    ga_span_ctx ctx;
+    int sampling = 0;
+    if (val[3] != NULL && ga_b3_parse(val[3], len[3], &ctx, &sampling) == 0 && !ctx.valid)
+        abort();
+    if (ga_b3_parse_multi(val[4], len[4], val[5], len[5], val[6], len[6], val[7], len[7], &ctx,
+                          &sampling) == 0 && !ctx.valid)
+        abort();
     free(copy);
     return 0;
 }

@@ -18,11 +18,11 @@ RECORD = re.compile(rb"==\d+== [\d,]+ bytes in [\d,]+ blocks are (\w+) lost in l
 SUPP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "valgrind.supp")
 
 
-def memcheck(gen, argv, preload):
+def memcheck(gen, argv, preload, env=None):
     res = gen.run([tool("valgrind"), "--leak-check=full", "--show-leak-kinds=definite,indirect,possible",
                    "--errors-for-leak-kinds=definite,indirect", "--error-exitcode=99", "--child-silent-after-fork=yes",
                    f"--suppressions={SUPP}",
-                   *argv], preload=preload, timeout=300)
+                   *argv], preload=preload, env=env, timeout=300)
     assert res.rc == 0, res.describe()
     assert b"ERROR SUMMARY: 0 errors" in res.stderr, res.stderr.decode(errors="replace")[-6000:]
     lost = {k: int(v.replace(b",", b"")) for k, v in LOST.findall(res.stderr)}
@@ -53,8 +53,29 @@ def test_consumer_under_memcheck(gen, kafka, how):
     assert len(kspans(pre, "CONSUMER")) == 3, pre.describe()
 
 
-def _asan(gen, preload, argv):
-    res = gen.run([tool("timeout"), "120"] + argv, ld_preload=preload, env=ENV, timeout=150)
+ALL_FORMATS = {"OTEL_PROPAGATORS": "tracecontext,b3,b3multi"}
+
+
+@pytest.mark.parametrize("how", ["vhdrs", "retry", "va"])
+def test_every_format_under_memcheck(gen, kafka, how):
+    """Five headers per record (traceparent, b3, X-B3-*): added to the application's list and
+    all removed again when the call fails (vhdrs' first call, retry's _QUEUE_FULL), or as
+    tuples; then read back by a b3 consumer."""
+    t = kafka.topic()
+    bare = memcheck(gen, [prog("kafka_client"), "produce", kafka.bootstrap, kafka.topic(), how, "3"], False)
+    pre = memcheck(gen, [prog("kafka_client"), "produce", kafka.bootstrap, t, how, "3"], True, env=ALL_FORMATS)
+    if how != "retry":
+        assert pre.stdout == bare.stdout, (bare.describe(), pre.describe())
+    else:
+        assert b"list intact: yes" in pre.stdout, pre.describe()
+    if how == "vhdrs":
+        cons = memcheck(gen, [prog("kafka_client"), "consume", kafka.bootstrap, t, "poll", "3",
+                              f"genesis-vg-b3-{how}"], True, env={"OTEL_PROPAGATORS": "b3,tracecontext"})
+        assert len(kspans(cons, "CONSUMER")) == 3, cons.describe()
+
+
+def _asan(gen, preload, argv, env=None):
+    res = gen.run([tool("timeout"), "120"] + argv, ld_preload=preload, env={**ENV, **(env or {})}, timeout=150)
     for marker in SAN_ERRORS:
         assert marker not in res.stderr, f"sanitizer report:\n{res.stderr.decode(errors='replace')[-6000:]}"
     assert res.rc == 0, res.describe()
@@ -80,3 +101,17 @@ def test_clients_under_asan(gen, kafka, redis_server, asan_preload):
         assert len(kspans(res, "CONSUMER")) == 4, res.describe()
     res = _asan(gen, asan_preload, [tool("kcat"), "-q", "-C", "-b", kafka.bootstrap, "-t", t, "-e"])
     assert len(kspans(res, "CONSUMER")) == 4, res.describe()
+
+
+def test_every_format_under_asan(gen, kafka, asan_preload):
+    """traceparent, b3 and X-B3-* through every injecting way and an application's own b3, then
+    read back by b3 consumers (the unparsed block and the public list)."""
+    t = kafka.topic()
+    for how in ("v", "vhdrs", "vtuple", "va", "ownb3", "retry"):
+        res = _asan(gen, asan_preload, [prog("kafka_client"), "produce", kafka.bootstrap, t, how, "2"], ALL_FORMATS)
+        assert kspans(res, "PRODUCER"), res.describe()
+    n = 2 * 6
+    for i, how in enumerate(("poll", "consume", "batch")):
+        res = _asan(gen, asan_preload, [prog("kafka_client"), "consume", kafka.bootstrap, t, how, str(n),
+                                        f"genesis-asan-b3-{i}"], {"OTEL_PROPAGATORS": "b3multi,b3"})
+        assert len(kspans(res, "CONSUMER")) == n, res.describe()

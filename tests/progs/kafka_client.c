@@ -10,6 +10,7 @@
  *                  back unchanged and stay the application's
  *          vtuple  producev with VTYPE_HEADER tuples
  *          own     producev with a list already holding a traceparent
+ *          ownb3   producev with the application's own `b3` VTYPE_HEADER tuple (a Zipkin SDK)
  *          va      rd_kafka_produceva, with a header list on odd messages
  *          legacy  rd_kafka_produce        batch  rd_kafka_produce_batch
  *          retry   producev with one list reused across _QUEUE_FULL retries (kcat's way)
@@ -31,6 +32,7 @@
 #include <librdkafka/rdkafka.h>
 
 static const char *const OWN_TP = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+static const char *const OWN_B3 = "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1";
 
 static rd_kafka_t *make(rd_kafka_type_t type, const char *brokers, const char **kv,
                         void (*dr)(rd_kafka_t *, const rd_kafka_message_t *, void *))
@@ -117,6 +119,11 @@ static rd_kafka_resp_err_t produce_one(rd_kafka_t *rk, const char *topic, const 
                                  RD_KAFKA_V_VALUE(value, strlen(value)),
                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                  RD_KAFKA_V_HEADER("app", num, -1), RD_KAFKA_V_END);
+    if (strcmp(how, "ownb3") == 0)
+        return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
+                                 RD_KAFKA_V_VALUE(value, strlen(value)),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_HEADER("b3", OWN_B3, -1), RD_KAFKA_V_END);
     if (strcmp(how, "va") == 0) {
         rd_kafka_vu_t vu[5] = {
             { .vtype = RD_KAFKA_VTYPE_TOPIC, .u.cstr = topic },

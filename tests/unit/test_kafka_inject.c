@@ -2,7 +2,10 @@
  * (values, sign extension, END padding, overflow, an unknown vtype), the same as a produceva
  * array, and the traceparent plan with librdkafka's header functions replaced by fakes that
  * follow its contract: the application's list gets the header and loses it again when the call
- * fails; a list or a tuple that already carries a traceparent is never given a second one. */
+ * fails; a list or a tuple that already carries a traceparent is never given a second one.
+ * With b3/b3multi configured: the header set (names, values as slices of one B3 text), its
+ * tuples, its all-or-nothing addition to a list, and a message carrying the application's own
+ * B3 header (any case) left alone. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +14,7 @@
 #include <cmocka.h>
 #include "plugins/kafka/kafka_plugin.h"
 #include "plugins/kafka/kafka_lib.h"
+#include "preload/config.h"
 
 static const char TP[] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 static const char OURS[] = "00-11111111111111111111111111111111-2222222222222222-01";
@@ -70,12 +74,24 @@ static ga_kf_err f_get_last(const rd_kafka_headers_t *h, const char *name, const
     return GA_KF_ERR__NOENT;
 }
 
+static ga_kf_err f_get_all(const rd_kafka_headers_t *h, size_t i, const char **name, const void **v, size_t *len)
+{
+    const fake_list *l = (const fake_list *)h;
+    if (i >= (size_t)l->n)
+        return GA_KF_ERR__NOENT;
+    *name = l->name[i];
+    *v = l->val[i];
+    *len = l->vlen[i];
+    return 0;
+}
+
 static int setup(void **state)
 {
     (void)state;
     ga_kf_fn[GA_KF_S_rd_kafka_header_add] = (void *)f_add;
     ga_kf_fn[GA_KF_S_rd_kafka_header_remove] = (void *)f_remove;
     ga_kf_fn[GA_KF_S_rd_kafka_header_get_last] = (void *)f_get_last;
+    ga_kf_fn[GA_KF_S_rd_kafka_header_get_all] = (void *)f_get_all;
     ga_kafka_cfg.inject = 1;
     return 0;
 }
@@ -288,6 +304,127 @@ static void test_produceva_elements(void **state)
     assert_true(m.unknown);
 }
 
+/* ------------------------------------------------------------------ b3 and b3multi */
+
+static const char B3_APP[] = "0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-1";
+
+static ga_span_ids test_ids(void)
+{
+    ga_span_ids ids;
+    memset(&ids, 0, sizeof ids);
+    memset(ids.trace_id, 0x11, 16);
+    memset(ids.span_id, 0x22, 8);
+    ids.flags = GA_TF_SAMPLED;
+    return ids;
+}
+
+static void test_hset_per_format(void **state)
+{
+    (void)state;
+    ga_span_ids ids = test_ids();
+    ga_kf_hset h;
+    ga_kf_hset_fill(&h, &ids, GA_PROP_TC);
+    assert_int_equal(h.n, 1);
+    assert_string_equal(h.name[0], "traceparent");
+    assert_memory_equal(h.val[0], OURS, 55);
+    ga_kf_hset_fill(&h, &ids, GA_PROP_B3);
+    assert_int_equal(h.n, 1);
+    assert_string_equal(h.name[0], "b3");
+    assert_int_equal(h.len[0], 51);
+    assert_memory_equal(h.val[0], "11111111111111111111111111111111-2222222222222222-1", 51);
+    ga_kf_hset_fill(&h, &ids, GA_PROP_TC | GA_PROP_B3 | GA_PROP_B3MULTI);
+    assert_int_equal(h.n, 5);
+    assert_string_equal(h.name[2], "X-B3-TraceId");
+    assert_int_equal(h.len[2], 32);
+    assert_memory_equal(h.val[2], "11111111111111111111111111111111", 32);
+    assert_string_equal(h.name[3], "X-B3-SpanId");
+    assert_int_equal(h.len[3], 16);
+    assert_memory_equal(h.val[3], "2222222222222222", 16);
+    assert_string_equal(h.name[4], "X-B3-Sampled");
+    assert_int_equal(h.len[4], 1);
+    assert_memory_equal(h.val[4], "1", 1);
+    ids.flags = 0;
+    ga_kf_hset_fill(&h, &ids, GA_PROP_B3MULTI);
+    assert_int_equal(h.n, 3);
+    assert_memory_equal(h.val[2], "0", 1);
+}
+
+static void test_hset_slots(void **state)
+{
+    (void)state;
+    ga_span_ids ids = test_ids();
+    ga_kf_hset h;
+    ga_kf_pv pv;
+    ga_kf_hset_fill(&h, &ids, GA_PROP_B3MULTI);
+    decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_END);
+    int n = ga_kf_hset_slots(&h, pv.s, pv.n, GA_KF_PV_CAP);
+    assert_int_equal(n, 2 + 12);
+    assert_int_equal(pv.s[2], GA_KF_VT_HEADER);
+    assert_string_equal((const char *)(uintptr_t)pv.s[3], "X-B3-TraceId");
+    assert_int_equal(pv.s[5], 32);
+    assert_int_equal(pv.s[10], GA_KF_VT_HEADER);
+    assert_int_equal(pv.s[13], 1);
+    assert_int_equal(ga_kf_hset_slots(&h, pv.s, GA_KF_PV_CAP - 12, GA_KF_PV_CAP), GA_KF_PV_CAP - 12);
+}
+
+static void test_b3_plan_leaves_the_applications_b3_alone(void **state)
+{
+    (void)state;
+    ga_kf_pv pv;
+    ga_span_ctx app;
+    ga_kafka_cfg.inject = GA_PROP_B3;
+    decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADER, "B3", B3_APP, (ssize_t)-1, GA_KF_VT_END);
+    assert_int_equal(ga_kf_inject_plan(&pv.m, &app), GA_KF_INJ_NONE);
+    assert_true(app.valid);                             /* its span parents the PRODUCER span */
+    assert_false(app.remote);
+    assert_int_equal(app.span_id[0], 0xb7);
+    decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADER, "x-b3-traceid", "ab", (ssize_t)2, GA_KF_VT_END);
+    assert_int_equal(ga_kf_inject_plan(&pv.m, &app), GA_KF_INJ_NONE);
+    /* A traceparent of the application's is no B3 context: b3 is added, its span the parent. */
+    decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADER, "traceparent", TP, (ssize_t)55, GA_KF_VT_END);
+    assert_int_equal(ga_kf_inject_plan(&pv.m, &app), GA_KF_INJ_TUPLE);
+    assert_true(app.valid);
+    /* With tracecontext alone, an application's b3 changes nothing: today's traceparent. */
+    ga_kafka_cfg.inject = GA_PROP_TC;
+    decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADER, "b3", B3_APP, (ssize_t)-1, GA_KF_VT_END);
+    assert_int_equal(ga_kf_inject_plan(&pv.m, &app), GA_KF_INJ_TUPLE);
+    assert_false(app.valid);
+    /* A list holding X-B3-SpanId (any case) gets nothing with b3multi. */
+    ga_kafka_cfg.inject = GA_PROP_B3MULTI;
+    fake_list l = { 0 };
+    f_add((rd_kafka_headers_t *)&l, "x-B3-spanid", -1, "b7ad6b7169203331", -1);
+    decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADERS, (void *)&l, GA_KF_VT_END);
+    assert_int_equal(ga_kf_inject_plan(&pv.m, &app), GA_KF_INJ_NONE);
+    assert_int_equal(l.n, 1);
+    ga_kafka_cfg.inject = 1;
+}
+
+static void test_b3_list_all_or_nothing(void **state)
+{
+    (void)state;
+    ga_span_ids ids = test_ids();
+    ga_kf_hset h;
+    ga_kf_pv pv;
+    ga_span_ctx app;
+    fake_list l = { 0 };
+    ga_kafka_cfg.inject = GA_PROP_TC | GA_PROP_B3MULTI;
+    f_add((rd_kafka_headers_t *)&l, "app", -1, "1", -1);
+    decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADERS, (void *)&l, GA_KF_VT_END);
+    assert_int_equal(ga_kf_inject_plan(&pv.m, &app), GA_KF_INJ_LIST);
+    ga_kf_hset_fill(&h, &ids, ga_kafka_cfg.inject);
+    assert_int_equal(ga_kf_inject_list_set(&pv.m, &h), GA_KF_INJ_LIST);
+    assert_int_equal(l.n, 5);
+    assert_string_equal(l.name[2], "X-B3-TraceId");
+    ga_kf_inject_undo(&pv.m, GA_KF_INJ_LIST, -184);     /* refused: the list as it was */
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.name[0], "app");
+    fake_list ro = { .read_only = 1 };
+    decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADERS, (void *)&ro, GA_KF_VT_END);
+    assert_int_equal(ga_kf_inject_list_set(&pv.m, &h), GA_KF_INJ_NONE);
+    assert_int_equal(ro.n, 0);
+    ga_kafka_cfg.inject = 1;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +437,10 @@ int main(void)
         cmocka_unit_test(test_list_gets_the_header_and_loses_it_on_failure),
         cmocka_unit_test(test_conflicting_calls_are_left_alone),
         cmocka_unit_test(test_produceva_elements),
+        cmocka_unit_test(test_hset_per_format),
+        cmocka_unit_test(test_hset_slots),
+        cmocka_unit_test(test_b3_plan_leaves_the_applications_b3_alone),
+        cmocka_unit_test(test_b3_list_all_or_nothing),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -164,7 +164,7 @@ static const char *ga__instead(ga_var *generic, int generic_ok, const char *def,
 {
     if (!generic_ok)
         return def;
-    snprintf(buf, cap, "%.64s (%s)", generic->val, generic->name);
+    snprintf(buf, cap, "%.64s (%s)", generic->val, ga_var_name(generic));
     return buf;
 }
 

@@ -97,27 +97,36 @@ static int ga__wanted(const char *file, const void *caller)
 
 /* ------------------------------------------------------------------ the redirect */
 
-/* Names only: the addresses of the global definitions are looked up when the first
- * RTLD_DEEPBIND load needs them. Taking `&name` here would cost every process a full symbol
- * lookup per entry when the library is loaded. */
-#define GA_DL_SYM(name, ret, args) { #name, GA_SYM_##name },
-static const struct { const char *name; int real; } ga__syms[] = {
-    GA_REAL_SYMBOLS(GA_DL_SYM)
-    { "dlopen", -1 - GA__DLOPEN },
-    { "dlmopen", -1 - GA__DLMOPEN },
-};
-enum { GA__NSYMS = (int)GA_ARRAY_LEN(ga__syms) };
+/* The functions redirected: every real-table symbol (enum ga_sym), then dlopen and dlmopen.
+ * Names only, from real.c's pool (no table of pointers: those cost relocations at every
+ * start): the addresses of the global definitions are looked up when the first RTLD_DEEPBIND
+ * load needs them. Taking `&name` here would cost every process a full symbol lookup per
+ * entry when the library is loaded. */
+enum { GA__NSYMS = GA_SYM_COUNT + GA__DL_COUNT };
 _Static_assert(GA__NSYMS <= GA_GOT_MAX_SYMS, "too many functions to redirect");
+
+/* The name of redirected function i (0 .. GA__NSYMS-1). */
+static const char *ga__sym_name(int i)
+{
+    if (i < GA_SYM_COUNT)
+        return ga_real_name((enum ga_sym)i);
+    return ga__dl_names[i - GA_SYM_COUNT];
+}
+
+/* The real function behind redirected function i (NULL when not resolved). */
+static void *ga__sym_real(int i)
+{
+    return i < GA_SYM_COUNT ? ga_real_get((enum ga_sym)i) : ga__dl_get(i - GA_SYM_COUNT);
+}
 
 /* The table for got.c. A function whose global definition is not our hook (the program defines
  * it) is never rewritten: LD_PRELOAD would not have bound it to us either. */
 static void ga__fill(ga_got_sym *s)
 {
     for (int i = 0; i < GA__NSYMS; i++) {
-        int r = ga__syms[i].real;
-        s[i].name = ga__syms[i].name;
-        s[i].hook = dlsym(RTLD_DEFAULT, ga__syms[i].name);     /* the global definition */
-        s[i].real = ga__from_self(s[i].hook) ? (r >= 0 ? ga_real_get((enum ga_sym)r) : ga__dl_get(-1 - r)) : NULL;
+        s[i].name = ga__sym_name(i);
+        s[i].hook = dlsym(RTLD_DEFAULT, s[i].name);     /* the global definition */
+        s[i].real = ga__from_self(s[i].hook) ? ga__sym_real(i) : NULL;
         s[i].lazy = NULL;
     }
     (void)dlerror();        /* a name nobody defines must leave no error behind */

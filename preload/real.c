@@ -2,12 +2,28 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/sendfile.h>
 #include "preload/real.h"
 #include "preload/elf_sym.h"
 
-#define GA_REAL_NAME(name, ret, args) #name,
-static const char *const ga__sym_names[GA_SYM_COUNT] = { GA_REAL_SYMBOLS(GA_REAL_NAME) };
+/* The symbol names, in one pool: a struct whose members hold the names' bytes, reached by
+ * 16-bit offsets. A `const char *` table would cost ld.so a relocation per entry at every
+ * start of every process (and a private copy of the page it writes). */
+#define GA_REAL_POOL_MEMBER(name, ret, args) char name[sizeof #name];
+#define GA_REAL_POOL_TEXT(name, ret, args) #name,
+#define GA_REAL_POOL_OFF(name, ret, args) (uint16_t)offsetof(struct ga__sym_pool, name),
+static const struct ga__sym_pool { GA_REAL_SYMBOLS(GA_REAL_POOL_MEMBER) } ga__sym_pool = {
+    GA_REAL_SYMBOLS(GA_REAL_POOL_TEXT)
+};
+static const uint16_t ga__sym_off[GA_SYM_COUNT] = { GA_REAL_SYMBOLS(GA_REAL_POOL_OFF) };
+_Static_assert(sizeof ga__sym_pool < 65536, "the symbol name pool outgrew 16-bit offsets");
+
+const char *ga_real_name(enum ga_sym sym)
+{
+    return (const char *)&ga__sym_pool + ga__sym_off[sym];
+}
 
 void *_Atomic ga_real_table[GA_SYM_COUNT];
 
@@ -27,7 +43,7 @@ void *ga_real_resolve(enum ga_sym sym)
     if (ga__resolving)
         return NULL;
     ga__resolving = 1;
-    void *p = dlsym(RTLD_NEXT, ga__sym_names[sym]);
+    void *p = dlsym(RTLD_NEXT, ga_real_name(sym));
     if (ga_real_is_ours(p))        /* our own hook handed back: calling it would recurse */
         p = NULL;
     ga__resolving = 0;
@@ -44,8 +60,12 @@ void ga_real_init(void)
     void *found[GA_SYM_COUNT];
     for (int i = 0; i < GA_SYM_COUNT; i++)
         found[i] = atomic_load_explicit(&ga_real_table[i], memory_order_relaxed);
-    if (self != NULL)
-        ga_elf_next_syms(self, ga__sym_names, GA_SYM_COUNT, found);
+    if (self != NULL) {
+        const char *names[GA_SYM_COUNT];
+        for (int i = 0; i < GA_SYM_COUNT; i++)
+            names[i] = ga_real_name((enum ga_sym)i);
+        ga_elf_next_syms(self, names, GA_SYM_COUNT, found);
+    }
     for (int i = 0; i < GA_SYM_COUNT; i++) {
         if (found[i] != NULL)
             atomic_store_explicit(&ga_real_table[i], found[i], memory_order_relaxed);

@@ -63,7 +63,7 @@ static int ga__tok(const char *t, size_t n, const char *want)
 
 static void ga__load(void)
 {
-    static const char *const known[] = {
+    static const char known[][14] = {
         "http", "database", "messaging", "messaging/dup", "rpc", "rpc/dup", "code", "code/dup" };
     ga_var *v = GA_VAR(OTEL_SEMCONV_STABILITY_OPT_IN);
     const char *s = ga_var_raw(v);

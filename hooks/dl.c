@@ -40,7 +40,7 @@ GA_EXPORT void *dlopen(const char *file, int mode);
 GA_EXPORT void *dlmopen(Lmid_t lmid, const char *file, int mode);
 
 enum { GA__DLOPEN, GA__DLMOPEN, GA__DL_COUNT };
-static const char *const ga__dl_names[GA__DL_COUNT] = { "dlopen", "dlmopen" };
+static const char ga__dl_names[GA__DL_COUNT][8] = { "dlopen", "dlmopen" };
 static void *const ga__dl_self[GA__DL_COUNT] = { (void *)dlopen, (void *)dlmopen };
 static void *_Atomic ga__dl_real[GA__DL_COUNT];
 

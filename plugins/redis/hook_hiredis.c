@@ -90,7 +90,7 @@ static void *ga__sym_in(void *handle, int sym)
 /* The libhiredis every module would bind to: global scope, else a loaded soname. */
 static void *ga__hr_global(int sym)
 {
-    static const char *const sonames[] = {
+    static const char sonames[][20] = {
         "libhiredis.so.0.14", "libhiredis.so.1.1.0", "libhiredis.so.1.0.0", "libhiredis.so.0.13",
         "libhiredis.so.1", "libhiredis.so",
     };

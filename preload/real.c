@@ -2,27 +2,17 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <unistd.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <sys/sendfile.h>
 #include "preload/real.h"
 #include "preload/elf_sym.h"
+#include "preload/namepool.h"
 
-/* The symbol names, in one pool: a struct whose members hold the names' bytes, reached by
- * 16-bit offsets. A `const char *` table would cost ld.so a relocation per entry at every
- * start of every process (and a private copy of the page it writes). */
-#define GA_REAL_POOL_MEMBER(name, ret, args) char name[sizeof #name];
-#define GA_REAL_POOL_TEXT(name, ret, args) #name,
-#define GA_REAL_POOL_OFF(name, ret, args) (uint16_t)offsetof(struct ga__sym_pool, name),
-static const struct ga__sym_pool { GA_REAL_SYMBOLS(GA_REAL_POOL_MEMBER) } ga__sym_pool = {
-    GA_REAL_SYMBOLS(GA_REAL_POOL_TEXT)
-};
-static const uint16_t ga__sym_off[GA_SYM_COUNT] = { GA_REAL_SYMBOLS(GA_REAL_POOL_OFF) };
-_Static_assert(sizeof ga__sym_pool < 65536, "the symbol name pool outgrew 16-bit offsets");
+/* The symbol names, as a pool without relocations (namepool.h). */
+GA_NAMEPOOL(GA_REAL_SYMBOLS, GA_SYM_COUNT);
 
 const char *ga_real_name(enum ga_sym sym)
 {
-    return (const char *)&ga__sym_pool + ga__sym_off[sym];
+    return GA_NAMEPOOL_NAME(sym);
 }
 
 void *_Atomic ga_real_table[GA_SYM_COUNT];

@@ -30,13 +30,35 @@ static void ga__tables(void (*fn)(ga_var *tab, size_t n, void *ud), void *ud)
     }
 }
 
+/* Byte loops stand in for strlen, strncmp, strchr and memcpy on the constructor's path: its
+ * first call into each libc function costs a lazy symbol binding (about 1,000 instructions in
+ * ld.so), paid by every process, pass-through ones included. */
+
+/* strlen(s). */
+static size_t ga__len(const char *s)
+{
+    const char *p = s;
+    while (*p)
+        p++;
+    return (size_t)(p - s);
+}
+
+/* name equals the n bytes at s (none of them NUL), and ends there? */
+static int ga__is(const char *name, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && name[i] == s[i])
+        i++;
+    return i == n && name[i] == '\0';
+}
+
 typedef struct { const char *name; size_t nlen; ga_var *hit; } ga__find;
 
 static void ga__find_in(ga_var *tab, size_t n, void *ud)
 {
     ga__find *f = ud;
     for (size_t i = 0; i < n && f->hit == NULL; i++)
-        if (strncmp(ga_var_name(&tab[i]), f->name, f->nlen) == 0 && ga_var_name(&tab[i])[f->nlen] == '\0')
+        if (ga__is(ga_var_name(&tab[i]), f->name, f->nlen))
             f->hit = &tab[i];
 }
 
@@ -70,6 +92,22 @@ static int ga__candidate(const char *e)
            (e[0] == 'T' && ga__starts(e, "TRACE"));
 }
 
+/* Copy the value s into the private area: the copy, or NULL (area unchanged) when it does not
+ * fit. */
+static const char *ga__keep(const char *s)
+{
+    char *dst = ga__area + ga__used;
+    size_t room = sizeof ga__area - ga__used;
+    for (size_t i = 0; i < room; i++) {
+        dst[i] = s[i];
+        if (s[i] == '\0') {
+            ga__used += i + 1;
+            return dst;
+        }
+    }
+    return NULL;
+}
+
 void ga_env_read(void)
 {
     ga__tables(ga__clear, NULL);
@@ -78,21 +116,19 @@ void ga_env_read(void)
         const char *e = *ep;
         if (!ga__candidate(e))
             continue;
-        const char *eq = strchr(e, '=');
-        if (eq == NULL || eq[1] == '\0')
+        const char *eq = e;
+        while (*eq != '\0' && *eq != '=')
+            eq++;
+        if (*eq != '=' || eq[1] == '\0')
             continue;                   /* empty means unset */
         ga__find f = { e, (size_t)(eq - e), NULL };
         ga__tables(ga__find_in, &f);
         if (f.hit == NULL || f.hit->val != NULL)
             continue;                   /* not ours, or a duplicate entry (getenv takes the first) */
-        size_t len = strlen(eq + 1) + 1;
-        if (ga__used + len > sizeof ga__area) {
+        f.hit->val = ga__keep(eq + 1);
+        if (f.hit->val == NULL)
             ga_var_warn_hidden(f.hit, "short enough to keep (the library keeps 16 KiB of settings)",
                                ga_var_def(f.hit)[0] ? ga_var_def(f.hit) : "nothing");
-            continue;
-        }
-        f.hit->val = memcpy(ga__area + ga__used, eq + 1, len);
-        ga__used += len;
     }
 }
 
@@ -131,7 +167,7 @@ static int ga__ieq(const char *a, size_t n, const char *w)
 int ga_parse_bool(const char *s)
 {
     static const char *const yes[] = { "1", "true", "yes", "on" }, *const no[] = { "0", "false", "no", "off" };
-    size_t n = strlen(s);
+    size_t n = ga__len(s);
     for (size_t i = 0; i < 4; i++) {
         if (ga__ieq(s, n, yes[i]))
             return 1;
@@ -200,9 +236,9 @@ int ga_var_enum(ga_var *v)
 {
     const char *choices = ga_var_choices(v), *dflt = ga_var_def(v);
     if (v->val == NULL)             /* the default is one of the choices, by construction */
-        return ga__choice(choices, dflt, strlen(dflt));
-    int def = ga__choice(choices, dflt, strlen(dflt));
-    int i = ga__choice(choices, v->val, strlen(v->val));
+        return ga__choice(choices, dflt, ga__len(dflt));
+    int def = ga__choice(choices, dflt, ga__len(dflt));
+    int i = ga__choice(choices, v->val, ga__len(v->val));
     if (i < 0) {
         char exp[256];
         snprintf(exp, sizeof exp, "one of %s", choices);

@@ -41,13 +41,17 @@ GA_EXPORT void *dlmopen(Lmid_t lmid, const char *file, int mode);
 
 enum { GA__DLOPEN, GA__DLMOPEN, GA__DL_COUNT };
 static const char ga__dl_names[GA__DL_COUNT][8] = { "dlopen", "dlmopen" };
-static void *const ga__dl_self[GA__DL_COUNT] = { (void *)dlopen, (void *)dlmopen };
+/* Our own dlopen and dlmopen, as hidden aliases (defined at the end of this file): their
+ * addresses are computed PC-relative, where `(void *)dlopen` would be a symbol the loader
+ * looks up at every process start (and the program's, should it define one). */
+extern __typeof__(dlopen) ga__dlopen_self __attribute__((copy(dlopen), visibility("hidden")));
+extern __typeof__(dlmopen) ga__dlmopen_self __attribute__((copy(dlmopen), visibility("hidden")));
 static void *_Atomic ga__dl_real[GA__DL_COUNT];
 
 static __attribute__((noinline)) void *ga__dl_resolve(int i)
 {
     void *p = dlsym(RTLD_NEXT, ga__dl_names[i]);
-    if (p == ga__dl_self[i])
+    if (p == (i == GA__DLOPEN ? (void *)ga__dlopen_self : (void *)ga__dlmopen_self))
         p = NULL;
     atomic_store_explicit(&ga__dl_real[i], p, memory_order_relaxed);
     return p;
@@ -240,3 +244,6 @@ GA_EXPORT void *dlmopen(Lmid_t lmid, const char *file, int mode)
     }
     return f(lmid, file, mode);
 }
+
+__typeof__(dlopen) ga__dlopen_self __attribute__((alias("dlopen"), copy(dlopen)));
+__typeof__(dlmopen) ga__dlmopen_self __attribute__((alias("dlmopen"), copy(dlmopen)));

@@ -46,7 +46,7 @@ void ga_real_init(void)
 {
     /* One direct pass over the symbol tables of the objects loaded after ours (the initial
      * ones: no dlopen has run yet); dlsym only for what that pass cannot answer. */
-    const struct link_map *self = ga_elf_object_of((const void *)&ga_real_init);
+    const struct link_map *self = ga_elf_self();
     void *found[GA_SYM_COUNT];
     for (int i = 0; i < GA_SYM_COUNT; i++)
         found[i] = atomic_load_explicit(&ga_real_table[i], memory_order_relaxed);

@@ -119,7 +119,7 @@ static int ga__con_fd(void)
 
 static const char *ga__kind_name(int k)
 {
-    static const char *const names[] = {"UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"};
+    static const char names[][12] = {"UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"};
     return k >= 0 && k < 6 ? names[k] : "UNSPECIFIED";
 }
 
@@ -142,7 +142,7 @@ static void ga__con_span(const ga_rec *r)
     }
     ga_buf_printf(b, ",\"trace_flags\":\"%02x\",\"start_time_unix_nano\":%llu,\"end_time_unix_nano\":%llu",
                   r->h.trace_flags, (unsigned long long)r->h.start_ns, (unsigned long long)r->h.end_ns);
-    static const char *const codes[] = {"UNSET", "OK", "ERROR"};
+    static const char codes[][6] = {"UNSET", "OK", "ERROR"};
     ga_buf_printf(b, ",\"status\":{\"code\":\"%s\"}", codes[r->h.status <= 2 ? r->h.status : 0]);
     ga_attr attrs[GA_MAX_ATTRS];
     ga_attr_scratch sc;
@@ -183,7 +183,7 @@ static void ga__con_write(const char *p, size_t n)
 
 static void ga__con_self_line(void)
 {
-    static const char *const reasons[GA_FAIL_COUNT] = {
+    static const char reasons[GA_FAIL_COUNT][12] = {
         "connect", "timeout", "http_4xx", "http_5xx", "throttled", "encode", "unavailable", "other" };
     ga_buf *b = &ga__con_buf;
     ga_buf_printf(b, "{\"type\":\"self\",\"pid\":%d,\"operations\":%llu,\"spans_exported\":%llu,"

@@ -202,7 +202,7 @@ static void ga__set(int idx, const char *key, const char *val, uint64_t v)
 
 static void ga__collect_self(void)
 {
-    static const char *const fail_names[GA_FAIL_COUNT] = {
+    static const char fail_names[GA_FAIL_COUNT][12] = {
         [GA_FAIL_CONNECT] = "connect", [GA_FAIL_TIMEOUT] = "timeout", [GA_FAIL_HTTP_4XX] = "http_4xx",
         [GA_FAIL_HTTP_5XX] = "http_5xx", [GA_FAIL_THROTTLED] = "throttled", [GA_FAIL_ENCODE] = "encode",
         [GA_FAIL_UNAVAILABLE] = "unavailable", [GA_FAIL_OTHER] = "other",

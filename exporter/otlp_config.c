@@ -55,7 +55,7 @@ const char *ga_otlp_url_redacted(const char *url, char *buf, size_t cap)
 
 int ga_otlp_url(const char *signal_url, const char *base, int signal, char *out, size_t cap)
 {
-    static const char *const path[GA_OTLP_NSIG] = {"v1/traces", "v1/metrics", "v1/logs"};
+    static const char path[GA_OTLP_NSIG][11] = {"v1/traces", "v1/metrics", "v1/logs"};
     const char *u = signal_url ? signal_url : base;
     if (u == NULL || !ga_otlp_url_valid(u) || signal < 0 || signal >= GA_OTLP_NSIG)
         return -1;
@@ -164,7 +164,7 @@ static const char *ga__instead(ga_var *generic, int generic_ok, const char *def,
 {
     if (!generic_ok)
         return def;
-    snprintf(buf, cap, "%.64s (%s)", generic->val, generic->name);
+    snprintf(buf, cap, "%.64s (%s)", generic->val, ga_var_name(generic));
     return buf;
 }
 

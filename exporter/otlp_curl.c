@@ -41,7 +41,7 @@ static char *ga__c_strdup(const char *s)
 /* Sanitizer runtimes abort the process on dlopen(RTLD_DEEPBIND) (google/sanitizers#611). */
 static int ga__sanitizer_present(void)
 {
-    static const char *const syms[] = {"__asan_init", "__tsan_init", "__msan_init", "__hwasan_init",
+    static const char syms[][22] = {"__asan_init", "__tsan_init", "__msan_init", "__hwasan_init",
                                        "__lsan_init", "__interceptor_dlopen", "___interceptor_dlopen"};
     for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++)
         if (dlsym(RTLD_DEFAULT, syms[i]) != NULL)

@@ -146,7 +146,7 @@ static int ga__on_timer(CURLM *m, long ms, void *data)
 /* Headers every request carries, then the configured ones (minus those we own). */
 static struct curl_slist *ga__headers(const ga_otlp_cfg *cfg)
 {
-    static const char *const ours[] = {"content-type", "content-length", "content-encoding",
+    static const char ours[][18] = {"content-type", "content-length", "content-encoding",
                                        "transfer-encoding", "expect"};
     struct curl_slist *l = ga_curl.slist_append(NULL, "Content-Type: application/x-protobuf");
     l = l ? ga_curl.slist_append(l, "Expect:") : NULL;       /* no 100-continue round trip */

@@ -89,7 +89,7 @@ int ga_otlp_probe_refused(const char *url, int timeout_ms)
     int r;
     if (strcasecmp(host, "localhost") == 0) {
         a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        a6.sin6_addr = in6addr_loopback;
+        a6.sin6_addr = (struct in6_addr)IN6ADDR_LOOPBACK_INIT;    /* a constant: no symbol to bind */
         r = ga__probe((struct sockaddr *)&a4, sizeof a4, timeout_ms);
         if (r == P_REFUSED)
             r = ga__probe((struct sockaddr *)&a6, sizeof a6, timeout_ms);

@@ -6,7 +6,12 @@
 #include <string.h>
 #include "exporter/prom.h"
 
-static const char *ga__lookup(const char *const (*t)[2], size_t n, const char *k, size_t kl)
+/* A unit and its Prometheus word, stored inline (13 bytes: "microseconds" and its NUL): a table
+ * of pointers in a shared library costs a relocation per entry at every process start. */
+typedef char ga__unit_pair[2][13];
+
+/* The word of unit k[0..kl) in table t (n pairs), or NULL. */
+static const char *ga__lookup(const ga__unit_pair *t, size_t n, const char *k, size_t kl)
 {
     for (size_t i = 0; i < n; i++)
         if (strlen(t[i][0]) == kl && memcmp(t[i][0], k, kl) == 0)
@@ -14,7 +19,7 @@ static const char *ga__lookup(const char *const (*t)[2], size_t n, const char *k
     return NULL;
 }
 
-static const char *const ga__units[][2] = {
+static const ga__unit_pair ga__units[] = {
     {"d", "days"}, {"h", "hours"}, {"min", "minutes"}, {"s", "seconds"}, {"ms", "milliseconds"},
     {"us", "microseconds"}, {"ns", "nanoseconds"}, {"By", "bytes"}, {"KiBy", "kibibytes"},
     {"MiBy", "mebibytes"}, {"GiBy", "gibibytes"}, {"TiBy", "tebibytes"}, {"kBy", "kilobytes"},
@@ -22,14 +27,14 @@ static const char *const ga__units[][2] = {
     {"m", "meters"}, {"V", "volts"}, {"A", "amperes"}, {"J", "joules"}, {"W", "watts"},
     {"g", "grams"}, {"Cel", "celsius"}, {"Hz", "hertz"}, {"%", "percent"}, {"1", ""},
 };
-static const char *const ga__per_units[][2] = {
+static const ga__unit_pair ga__per_units[] = {
     {"s", "second"}, {"m", "minute"}, {"h", "hour"}, {"d", "day"}, {"w", "week"},
     {"mo", "month"}, {"y", "year"},
 };
 
 /* Append [s, s+n) mapped through table t (unknown units are kept as written). */
 static void ga__unit_part(char *out, size_t cap, const char *s, size_t n,
-                          const char *const (*t)[2], size_t tn)
+                          const ga__unit_pair *t, size_t tn)
 {
     const char *w = ga__lookup(t, tn, s, n);
     size_t o = strlen(out);

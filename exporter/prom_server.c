@@ -230,7 +230,7 @@ void ga_prom_relisten(uint64_t now_ms)
 /* Queue the whole response (status line, headers, body unless HEAD) for writing. */
 static void ga__respond(ga_prom_client *c, int code, const char *ctype, const ga_buf *body, int head)
 {
-    static const char *const reasons[] = {[0] = "OK", [1] = "Bad Request", [2] = "Not Found",
+    static const char reasons[][19] = {[0] = "OK", [1] = "Bad Request", [2] = "Not Found",
                                           [3] = "Method Not Allowed"};
     int r = code == 200 ? 0 : code == 400 ? 1 : code == 404 ? 2 : 3;
     ga_buf_reset(&c->out);

@@ -17,15 +17,19 @@
 #include "preload/record.h"
 #include "preload/vars.h"
 
+/* Keys inline, not as pointers: a table of pointers in a shared library costs a relocation
+ * per entry at every process start. The longest keys are http.response.status_code (25 bytes)
+ * and http.response_content_length (28); a longer one does not compile. Keys are used with
+ * their lengths, never as C strings. */
 typedef struct ga__map {
-    const char *from;
+    char from[26];
     uint8_t flen;
-    const char *to;
+    char to[29];
     uint8_t tlen;
     uint8_t when;                   /* GA_DUP_* */
 } ga__map;
 
-#define GA__M(from, to, when) { GA_K(from), GA_K(to), when }
+#define GA__M(f, t, w) { f, sizeof f - 1, t, sizeof t - 1, w }
 #define GA__HTTP (GA_DUP_HTTP_CLIENT | GA_DUP_HTTP_SERVER)
 
 static const ga__map ga__maps[] = {
@@ -63,7 +67,7 @@ static int ga__tok(const char *t, size_t n, const char *want)
 
 static void ga__load(void)
 {
-    static const char *const known[] = {
+    static const char known[][14] = {
         "http", "database", "messaging", "messaging/dup", "rpc", "rpc/dup", "code", "code/dup" };
     ga_var *v = GA_VAR(OTEL_SEMCONV_STABILITY_OPT_IN);
     const char *s = ga_var_raw(v);

@@ -16,7 +16,7 @@
 #define GA__FN_MAX 256
 
 /* Leading frames of these objects are not the application's (matched on the file name). */
-static const char *const ga__skip[] = {
+static const char ga__skip[][16] = {
     "libgenesis_auto", "libunwind", "libc.so", "libc-", "libpthread", "ld-linux", "libmariadb",
     "libmysqlclient", "libhiredis", "libcurl", "libnats", "librdkafka", "libssl", "libcrypto",
 };

@@ -40,14 +40,18 @@ GA_EXPORT void *dlopen(const char *file, int mode);
 GA_EXPORT void *dlmopen(Lmid_t lmid, const char *file, int mode);
 
 enum { GA__DLOPEN, GA__DLMOPEN, GA__DL_COUNT };
-static const char *const ga__dl_names[GA__DL_COUNT] = { "dlopen", "dlmopen" };
-static void *const ga__dl_self[GA__DL_COUNT] = { (void *)dlopen, (void *)dlmopen };
+static const char ga__dl_names[GA__DL_COUNT][8] = { "dlopen", "dlmopen" };
+/* Our own dlopen and dlmopen, as hidden aliases (defined at the end of this file): their
+ * addresses are computed PC-relative, where `(void *)dlopen` would be a symbol the loader
+ * looks up at every process start (and the program's, should it define one). */
+extern __typeof__(dlopen) ga__dlopen_self __attribute__((copy(dlopen), visibility("hidden")));
+extern __typeof__(dlmopen) ga__dlmopen_self __attribute__((copy(dlmopen), visibility("hidden")));
 static void *_Atomic ga__dl_real[GA__DL_COUNT];
 
 static __attribute__((noinline)) void *ga__dl_resolve(int i)
 {
     void *p = dlsym(RTLD_NEXT, ga__dl_names[i]);
-    if (p == ga__dl_self[i])
+    if (p == (i == GA__DLOPEN ? (void *)ga__dlopen_self : (void *)ga__dlmopen_self))
         p = NULL;
     atomic_store_explicit(&ga__dl_real[i], p, memory_order_relaxed);
     return p;
@@ -97,27 +101,36 @@ static int ga__wanted(const char *file, const void *caller)
 
 /* ------------------------------------------------------------------ the redirect */
 
-/* Names only: the addresses of the global definitions are looked up when the first
- * RTLD_DEEPBIND load needs them. Taking `&name` here would cost every process a full symbol
- * lookup per entry when the library is loaded. */
-#define GA_DL_SYM(name, ret, args) { #name, GA_SYM_##name },
-static const struct { const char *name; int real; } ga__syms[] = {
-    GA_REAL_SYMBOLS(GA_DL_SYM)
-    { "dlopen", -1 - GA__DLOPEN },
-    { "dlmopen", -1 - GA__DLMOPEN },
-};
-enum { GA__NSYMS = (int)GA_ARRAY_LEN(ga__syms) };
+/* The functions redirected: every real-table symbol (enum ga_sym), then dlopen and dlmopen.
+ * Names only, from real.c's pool (no table of pointers: those cost relocations at every
+ * start): the addresses of the global definitions are looked up when the first RTLD_DEEPBIND
+ * load needs them. Taking `&name` here would cost every process a full symbol lookup per
+ * entry when the library is loaded. */
+enum { GA__NSYMS = GA_SYM_COUNT + GA__DL_COUNT };
 _Static_assert(GA__NSYMS <= GA_GOT_MAX_SYMS, "too many functions to redirect");
+
+/* The name of redirected function i (0 .. GA__NSYMS-1). */
+static const char *ga__sym_name(int i)
+{
+    if (i < GA_SYM_COUNT)
+        return ga_real_name((enum ga_sym)i);
+    return ga__dl_names[i - GA_SYM_COUNT];
+}
+
+/* The real function behind redirected function i (NULL when not resolved). */
+static void *ga__sym_real(int i)
+{
+    return i < GA_SYM_COUNT ? ga_real_get((enum ga_sym)i) : ga__dl_get(i - GA_SYM_COUNT);
+}
 
 /* The table for got.c. A function whose global definition is not our hook (the program defines
  * it) is never rewritten: LD_PRELOAD would not have bound it to us either. */
 static void ga__fill(ga_got_sym *s)
 {
     for (int i = 0; i < GA__NSYMS; i++) {
-        int r = ga__syms[i].real;
-        s[i].name = ga__syms[i].name;
-        s[i].hook = dlsym(RTLD_DEFAULT, ga__syms[i].name);     /* the global definition */
-        s[i].real = ga__from_self(s[i].hook) ? (r >= 0 ? ga_real_get((enum ga_sym)r) : ga__dl_get(-1 - r)) : NULL;
+        s[i].name = ga__sym_name(i);
+        s[i].hook = dlsym(RTLD_DEFAULT, s[i].name);     /* the global definition */
+        s[i].real = ga__from_self(s[i].hook) ? ga__sym_real(i) : NULL;
         s[i].lazy = NULL;
     }
     (void)dlerror();        /* a name nobody defines must leave no error behind */
@@ -231,3 +244,6 @@ GA_EXPORT void *dlmopen(Lmid_t lmid, const char *file, int mode)
     }
     return f(lmid, file, mode);
 }
+
+__typeof__(dlopen) ga__dlopen_self __attribute__((alias("dlopen"), copy(dlopen)));
+__typeof__(dlmopen) ga__dlmopen_self __attribute__((alias("dlmopen"), copy(dlmopen)));

@@ -101,6 +101,22 @@ struct link_map *ga_elf_object_of(const void *addr)
     return l;
 }
 
+/* Linker-defined, hidden: our GOT and our dynamic section (PC-relative, no relocation). */
+extern ElfW(Addr) _GLOBAL_OFFSET_TABLE_[] __attribute__((visibility("hidden")));
+extern ElfW(Dyn) _DYNAMIC[] __attribute__((visibility("hidden")));
+
+struct link_map *ga_elf_self(void)
+{
+    /* With lazy binding the loader stores our link map in GOT[1] (x86-64 psABI: reserved for
+     * it; its PLT resolver reads it there): taken when it is really ours, i.e. its dynamic
+     * section is ours. Otherwise (LD_BIND_NOW, another loader) dladdr1, about 5,000
+     * instructions and a lazy binding more. */
+    struct link_map *l = (struct link_map *)_GLOBAL_OFFSET_TABLE_[1];
+    if (l != NULL && l->l_ld == _DYNAMIC)
+        return l;
+    return ga_elf_object_of((const void *)&ga_elf_self);
+}
+
 void ga_elf_next_syms(const struct link_map *self, const char *const *names, int n, void **out)
 {
     uint32_t h[n > 0 ? n : 1];

@@ -15,6 +15,10 @@ struct link_map;
 /* The object the code at `addr` belongs to (its link map), or NULL. */
 struct link_map *ga_elf_object_of(const void *addr);
 
+/* This library's own link map, or NULL: ga_elf_object_of() of our own code, cheaper when the
+ * loader left it where lazy binding finds it. */
+struct link_map *ga_elf_self(void);
+
 /* For each names[k] whose out[k] is NULL: the address of its first definition in the objects
  * after `self` in the link-map chain (load order) when that definition is plain, else out[k]
  * stays NULL. Each object's dynamic section is read once for the whole batch. Valid while no

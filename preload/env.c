@@ -16,18 +16,40 @@ extern char **environ;
 static char ga__area[GA_ENV_AREA];
 static size_t ga__used;
 
-/* Call fn for every table: the core's, then each plug-in's (terminated by a NULL name). */
+/* Call fn for every table: the core's, then each plug-in's (terminated by a zero name_off). */
 static void ga__tables(void (*fn)(ga_var *tab, size_t n, void *ud), void *ud)
 {
-    fn(ga_vars, GA_V_COUNT, ud);
+    fn(ga_core_vtab.v, GA_V_COUNT, ud);
     ga_foreach_plugin(p) {
         if (p != NULL && p->vars != NULL) {
             size_t n = 0;
-            while (p->vars[n].name != NULL)
+            while (p->vars[n].name_off != 0)
                 n++;
             fn(p->vars, n, ud);
         }
     }
+}
+
+/* Byte loops stand in for strlen, strncmp, strchr and memcpy on the constructor's path: its
+ * first call into each libc function costs a lazy symbol binding (about 1,000 instructions in
+ * ld.so), paid by every process, pass-through ones included. */
+
+/* strlen(s). */
+static size_t ga__len(const char *s)
+{
+    const char *p = s;
+    while (*p)
+        p++;
+    return (size_t)(p - s);
+}
+
+/* name equals the n bytes at s (none of them NUL), and ends there? */
+static int ga__is(const char *name, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && name[i] == s[i])
+        i++;
+    return i == n && name[i] == '\0';
 }
 
 typedef struct { const char *name; size_t nlen; ga_var *hit; } ga__find;
@@ -36,16 +58,21 @@ static void ga__find_in(ga_var *tab, size_t n, void *ud)
 {
     ga__find *f = ud;
     for (size_t i = 0; i < n && f->hit == NULL; i++)
-        if (strncmp(tab[i].name, f->name, f->nlen) == 0 && tab[i].name[f->nlen] == '\0')
+        if (ga__is(ga_var_name(&tab[i]), f->name, f->nlen))
             f->hit = &tab[i];
 }
 
+/* Forget the values read and the warnings printed. Writes only what is set: at the first read
+ * nothing is, and a page of the table never written stays shared with the file (no
+ * copy-on-write page fault at start-up). */
 static void ga__clear(ga_var *tab, size_t n, void *ud)
 {
     (void)ud;
     for (size_t i = 0; i < n; i++) {
-        tab[i].val = NULL;
-        atomic_store(&tab[i].warned, 0);
+        if (tab[i].val != NULL)
+            tab[i].val = NULL;
+        if (atomic_load_explicit(&tab[i].warned, memory_order_relaxed))
+            atomic_store(&tab[i].warned, 0);
     }
 }
 
@@ -65,6 +92,22 @@ static int ga__candidate(const char *e)
            (e[0] == 'T' && ga__starts(e, "TRACE"));
 }
 
+/* Copy the value s into the private area: the copy, or NULL (area unchanged) when it does not
+ * fit. */
+static const char *ga__keep(const char *s)
+{
+    char *dst = ga__area + ga__used;
+    size_t room = sizeof ga__area - ga__used;
+    for (size_t i = 0; i < room; i++) {
+        dst[i] = s[i];
+        if (s[i] == '\0') {
+            ga__used += i + 1;
+            return dst;
+        }
+    }
+    return NULL;
+}
+
 void ga_env_read(void)
 {
     ga__tables(ga__clear, NULL);
@@ -73,21 +116,19 @@ void ga_env_read(void)
         const char *e = *ep;
         if (!ga__candidate(e))
             continue;
-        const char *eq = strchr(e, '=');
-        if (eq == NULL || eq[1] == '\0')
+        const char *eq = e;
+        while (*eq != '\0' && *eq != '=')
+            eq++;
+        if (*eq != '=' || eq[1] == '\0')
             continue;                   /* empty means unset */
         ga__find f = { e, (size_t)(eq - e), NULL };
         ga__tables(ga__find_in, &f);
         if (f.hit == NULL || f.hit->val != NULL)
             continue;                   /* not ours, or a duplicate entry (getenv takes the first) */
-        size_t len = strlen(eq + 1) + 1;
-        if (ga__used + len > sizeof ga__area) {
+        f.hit->val = ga__keep(eq + 1);
+        if (f.hit->val == NULL)
             ga_var_warn_hidden(f.hit, "short enough to keep (the library keeps 16 KiB of settings)",
-                               f.hit->def[0] ? f.hit->def : "nothing");
-            continue;
-        }
-        f.hit->val = memcpy(ga__area + ga__used, eq + 1, len);
-        ga__used += len;
+                               ga_var_def(f.hit)[0] ? ga_var_def(f.hit) : "nothing");
     }
 }
 
@@ -101,14 +142,14 @@ static int ga__first_warning(ga_var *v)
 void ga_var_warn(ga_var *v, const char *expected, const char *applied)
 {
     if (ga__first_warning(v))
-        ga_log(GA_LOG_WARN, GA_LK_CONFIG, "%s=%.200s is not %s; using %s", v->name,
+        ga_log(GA_LOG_WARN, GA_LK_CONFIG, "%s=%.200s is not %s; using %s", ga_var_name(v),
                v->val ? v->val : "", expected, applied);
 }
 
 void ga_var_warn_hidden(ga_var *v, const char *expected, const char *applied)
 {
     if (ga__first_warning(v))
-        ga_log(GA_LOG_WARN, GA_LK_CONFIG, "%s is not %s; using %s", v->name, expected, applied);
+        ga_log(GA_LOG_WARN, GA_LK_CONFIG, "%s is not %s; using %s", ga_var_name(v), expected, applied);
 }
 
 /* ---- typed readers -------------------------------------------------------------------- */
@@ -126,7 +167,7 @@ static int ga__ieq(const char *a, size_t n, const char *w)
 int ga_parse_bool(const char *s)
 {
     static const char *const yes[] = { "1", "true", "yes", "on" }, *const no[] = { "0", "false", "no", "off" };
-    size_t n = strlen(s);
+    size_t n = ga__len(s);
     for (size_t i = 0; i < 4; i++) {
         if (ga__ieq(s, n, yes[i]))
             return 1;
@@ -138,7 +179,7 @@ int ga_parse_bool(const char *s)
 
 int ga_var_bool(ga_var *v)
 {
-    int def = v->def[0] == 't' || v->def[0] == '1';     /* defaults are written true/false */
+    int def = ga_var_def(v)[0] == 't' || ga_var_def(v)[0] == '1';     /* defaults are written true/false */
     if (v->val == NULL)
         return def;
     int b = ga_parse_bool(v->val);
@@ -153,7 +194,7 @@ int ga_var_bool(ga_var *v)
 static long ga__int_def(const ga_var *v)
 {
     long x = 0;
-    for (const char *p = v->def; *p >= '0' && *p <= '9'; p++)
+    for (const char *p = ga_var_def(v); *p >= '0' && *p <= '9'; p++)
         x = x * 10 + (*p - '0');
     return x;
 }
@@ -168,7 +209,7 @@ long ga_var_int(ga_var *v)
     if (end == v->val || *end != '\0' || x < v->lo || x > v->hi) {
         char exp[64];
         snprintf(exp, sizeof exp, "an integer in [%ld, %ld]", v->lo, v->hi);
-        ga_var_warn(v, exp, v->def);
+        ga_var_warn(v, exp, ga_var_def(v));
         return def;
     }
     return x;
@@ -193,14 +234,15 @@ static int ga__choice(const char *choices, const char *s, size_t n)
 
 int ga_var_enum(ga_var *v)
 {
+    const char *choices = ga_var_choices(v), *dflt = ga_var_def(v);
     if (v->val == NULL)             /* the default is one of the choices, by construction */
-        return ga__choice(v->choices, v->def, strlen(v->def));
-    int def = ga__choice(v->choices, v->def, strlen(v->def));
-    int i = ga__choice(v->choices, v->val, strlen(v->val));
+        return ga__choice(choices, dflt, ga__len(dflt));
+    int def = ga__choice(choices, dflt, ga__len(dflt));
+    int i = ga__choice(choices, v->val, ga__len(v->val));
     if (i < 0) {
         char exp[256];
-        snprintf(exp, sizeof exp, "one of %s", v->choices);
-        ga_var_warn(v, exp, v->def);
+        snprintf(exp, sizeof exp, "one of %s", choices);
+        ga_var_warn(v, exp, ga_var_def(v));
         return def;
     }
     return i;

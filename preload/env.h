@@ -25,23 +25,77 @@ enum ga_var_type {
     GA_VT_STR,          /* any text, parsed by its owner (URLs, lists, globs, ...) */
 };
 
+/* One variable. Its four texts are not pointers but 16-bit byte offsets from the entry itself
+ * to a string pool built next to the table (GA_VAR_TABLE_*): a pointer in a table of a shared
+ * library is a run-time relocation, which ld.so applies at every start of every process and
+ * which turns its page private; an offset costs nothing. Read them with the accessors below. */
 typedef struct ga_var {
-    const char *name;
+    uint16_t name_off;          /* the name; 0 only in a plug-in table's terminating entry */
+    uint16_t def_off;           /* the default as the documentation shows it */
+    uint16_t help_off;          /* one line: what it means */
+    uint16_t choices_off;       /* GA_VT_ENUM: "a|b|c"; 0 for the other types */
     uint8_t type;               /* enum ga_var_type */
-    const char *def;            /* the default as the documentation shows it */
-    const char *help;           /* one line: what it means */
-    long lo, hi;                /* GA_VT_INT: accepted range */
-    const char *choices;        /* GA_VT_ENUM: "a|b|c" */
     /* Set by ga_env_read(): */
-    const char *val;            /* the raw value; NULL when unset or empty */
     _Atomic uint8_t warned;     /* a warning about this variable was printed */
+    long lo, hi;                /* GA_VT_INT: accepted range */
+    const char *val;            /* the raw value; NULL when unset or empty */
 } ga_var;
 
-/* Initialisers for table entries: name, default, meaning, then what the type needs. */
-#define GA_VAR_BOOL(n, d, h)          { .name = n, .type = GA_VT_BOOL, .def = d, .help = h }
-#define GA_VAR_INT(n, d, h, l, u)     { .name = n, .type = GA_VT_INT, .def = d, .help = h, .lo = l, .hi = u }
-#define GA_VAR_ENUM(n, d, h, c)       { .name = n, .type = GA_VT_ENUM, .def = d, .help = h, .choices = c }
-#define GA_VAR_STR(n, d, h)           { .name = n, .type = GA_VT_STR, .def = d, .help = h }
+/* The texts of an entry (offsets resolved against the entry's own address). */
+static inline const char *ga_var_name(const ga_var *v) { return (const char *)v + v->name_off; }
+static inline const char *ga_var_def(const ga_var *v) { return (const char *)v + v->def_off; }
+static inline const char *ga_var_help(const ga_var *v) { return (const char *)v + v->help_off; }
+static inline const char *ga_var_choices(const ga_var *v)
+{
+    return v->choices_off ? (const char *)v + v->choices_off : NULL;
+}
+
+/* ---- building a table ------------------------------------------------------------------
+ * A table is declared as an X-macro list of entries X(NAME, TYPE, default, meaning[, type
+ * arguments]) with TYPE one of BOOL, INT (lo, hi), ENUM ("a|b|c"), STR. From the list:
+ *   enum { LIST(GA_VAR_ID) ... }          the index GA_V_NAME of each entry;
+ *   GA_VAR_TABLE_TYPE(tag, LIST, count)   struct tag { ga_var v[count + 1]; pool s; }: the
+ *                                          entries, a zero terminator, then every text as a
+ *                                          char array member of the pool;
+ *   GA_VAR_TABLE_INIT(LIST)               its initialiser, where each entry's offsets are
+ *                                          offsetof() differences inside GA_VAR_TABLE_T, which
+ *                                          the file defines as its `struct tag` beforehand.
+ * The pool's member names are NAME__n, __d, __h, __c, so one table holds a name once. */
+#define GA_VAR_ID(N, ...) GA_V_##N,
+
+#define GA__VS_DECL(N, T, d, h, ...) char N##__n[sizeof #N]; char N##__d[sizeof d]; \
+    char N##__h[sizeof h]; GA__VS_DECL_##T(N, __VA_ARGS__)
+#define GA__VS_DECL_ENUM(N, c) char N##__c[sizeof c];
+#define GA__VS_DECL_BOOL(...)
+#define GA__VS_DECL_INT(...)
+#define GA__VS_DECL_STR(...)
+
+#define GA__VS_INIT(N, T, d, h, ...) .N##__n = #N, .N##__d = d, .N##__h = h, \
+    GA__VS_INIT_##T(N, __VA_ARGS__)
+#define GA__VS_INIT_ENUM(N, c) .N##__c = c,
+#define GA__VS_INIT_BOOL(...)
+#define GA__VS_INIT_INT(...)
+#define GA__VS_INIT_STR(...)
+
+/* Offset from entry GA_V_N to pool member m (positive: the pool follows the entries). */
+#define GA__VS_OFF(N, m) \
+    (uint16_t)(offsetof(GA_VAR_TABLE_T, s.m) - offsetof(GA_VAR_TABLE_T, v[GA_V_##N]))
+
+#define GA__VS_ENTRY(N, T, d, h, ...) [GA_V_##N] = { .name_off = GA__VS_OFF(N, N##__n), \
+    .def_off = GA__VS_OFF(N, N##__d), .help_off = GA__VS_OFF(N, N##__h), .type = GA_VT_##T, \
+    GA__VS_ENTRY_##T(N, __VA_ARGS__) },
+#define GA__VS_ENTRY_ENUM(N, c) .choices_off = GA__VS_OFF(N, N##__c)
+#define GA__VS_ENTRY_INT(N, l, u) .lo = (l), .hi = (u)
+#define GA__VS_ENTRY_BOOL(...)
+#define GA__VS_ENTRY_STR(...)
+
+#define GA_VAR_TABLE_TYPE(tag, LIST, count) \
+    struct tag { ga_var v[(count) + 1]; struct { LIST(GA__VS_DECL) } s; }
+#define GA_VAR_TABLE_INIT(LIST) { .v = { LIST(GA__VS_ENTRY) }, .s = { LIST(GA__VS_INIT) } }
+
+/* The offsets are 16-bit: a table with its pool must stay under 64 KiB. */
+#define GA_VAR_TABLE_CHECK(tag) \
+    _Static_assert(sizeof(struct tag) < 65536, #tag ": the variable table outgrew 16-bit offsets")
 
 /* Read the environment into every declared variable (core, exporter, plug-ins). Called by the
  * constructor; tests call it again after setenv(). Values that do not fit the private area

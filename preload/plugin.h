@@ -56,7 +56,7 @@ typedef struct ga_plugin {
     void (*after_fork)(void);   /* in the child after fork (the forking thread only) */
 
     /* ---- configuration: the plug-in's entries of the configuration table ---- */
-    ga_var *vars;               /* terminated by an entry with name NULL */
+    ga_var *vars;               /* terminated by an entry with name_off 0 (env.h) */
 
     /* ---- exporter thread ---- */
     const struct ga_plugin_exp *exp;

@@ -5,9 +5,15 @@
 #include <sys/sendfile.h>
 #include "preload/real.h"
 #include "preload/elf_sym.h"
+#include "preload/namepool.h"
 
-#define GA_REAL_NAME(name, ret, args) #name,
-static const char *const ga__sym_names[GA_SYM_COUNT] = { GA_REAL_SYMBOLS(GA_REAL_NAME) };
+/* The symbol names, as a pool without relocations (namepool.h). */
+GA_NAMEPOOL(GA_REAL_SYMBOLS, GA_SYM_COUNT);
+
+const char *ga_real_name(enum ga_sym sym)
+{
+    return GA_NAMEPOOL_NAME(sym);
+}
 
 void *_Atomic ga_real_table[GA_SYM_COUNT];
 
@@ -27,7 +33,7 @@ void *ga_real_resolve(enum ga_sym sym)
     if (ga__resolving)
         return NULL;
     ga__resolving = 1;
-    void *p = dlsym(RTLD_NEXT, ga__sym_names[sym]);
+    void *p = dlsym(RTLD_NEXT, ga_real_name(sym));
     if (ga_real_is_ours(p))        /* our own hook handed back: calling it would recurse */
         p = NULL;
     ga__resolving = 0;
@@ -40,12 +46,16 @@ void ga_real_init(void)
 {
     /* One direct pass over the symbol tables of the objects loaded after ours (the initial
      * ones: no dlopen has run yet); dlsym only for what that pass cannot answer. */
-    const struct link_map *self = ga_elf_object_of((const void *)&ga_real_init);
+    const struct link_map *self = ga_elf_self();
     void *found[GA_SYM_COUNT];
     for (int i = 0; i < GA_SYM_COUNT; i++)
         found[i] = atomic_load_explicit(&ga_real_table[i], memory_order_relaxed);
-    if (self != NULL)
-        ga_elf_next_syms(self, ga__sym_names, GA_SYM_COUNT, found);
+    if (self != NULL) {
+        const char *names[GA_SYM_COUNT];
+        for (int i = 0; i < GA_SYM_COUNT; i++)
+            names[i] = ga_real_name((enum ga_sym)i);
+        ga_elf_next_syms(self, names, GA_SYM_COUNT, found);
+    }
     for (int i = 0; i < GA_SYM_COUNT; i++) {
         if (found[i] != NULL)
             atomic_store_explicit(&ga_real_table[i], found[i], memory_order_relaxed);

@@ -81,6 +81,9 @@ int __vfprintf_chk(FILE *, int, const char *, va_list);
 #define GA_REAL_ENUM(name, ret, args) GA_SYM_##name,
 enum ga_sym { GA_REAL_SYMBOLS(GA_REAL_ENUM) GA_SYM_COUNT };
 
+/* The symbol name of sym ("socket", ...): static storage. */
+const char *ga_real_name(enum ga_sym sym);
+
 #define GA_REAL_TYPEDEF(name, ret, args) typedef ret (*ga_##name##_fn) args;
 GA_REAL_SYMBOLS(GA_REAL_TYPEDEF)
 

@@ -1,10 +1,9 @@
 /* vars.c — the core's and the exporter's table entries, generated from preload/vars.h. */
 #include "preload/vars.h"
 
-#define GA__VAR_ENTRY(N, T, ...) [GA_V_##N] = GA_VAR_##T(#N, __VA_ARGS__),
-ga_var ga_vars[GA_V_COUNT + 1] = {
-    GA_CORE_VARS(GA__VAR_ENTRY)
-};
+#define GA_VAR_TABLE_T struct ga_core_vtab
+struct ga_core_vtab ga_core_vtab = GA_VAR_TABLE_INIT(GA_CORE_VARS);
+GA_VAR_TABLE_CHECK(ga_core_vtab);
 
 _Static_assert(GA_V_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT == GA_V_OTEL_EXPORTER_OTLP_ENDPOINT + GA_OTLP_NOPTS &&
                GA_V_OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE ==

@@ -88,20 +88,19 @@
     X(OTEL_EXPORTER_PROMETHEUS_HOST, STR, "localhost", "listen address of the endpoint")       \
     X(OTEL_EXPORTER_PROMETHEUS_PORT, INT, "9464", "listen port of the endpoint", 1, 65535)
 
-#define GA__VAR_ID(N, ...) GA_V_##N,
-enum ga_core_var { GA_CORE_VARS(GA__VAR_ID) GA_V_COUNT };
+enum ga_core_var { GA_CORE_VARS(GA_VAR_ID) GA_V_COUNT };
 
-/* The core's table, indexed by enum ga_core_var. */
-extern ga_var ga_vars[GA_V_COUNT + 1];
-
-#define GA_VAR(N) (&ga_vars[GA_V_##N])
+/* The core's table (entries indexed by enum ga_core_var, then their string pool; env.h). */
+GA_VAR_TABLE_TYPE(ga_core_vtab, GA_CORE_VARS, GA_V_COUNT);
+extern struct ga_core_vtab ga_core_vtab;
+#define GA_VAR(N) (&ga_core_vtab.v[GA_V_##N])
 
 /* The OTLP option `opt` (0 = ENDPOINT .. 7 = CLIENT_CERTIFICATE) of scope 0 (generic) .. 3
  * (logs), in the order GA_OTLP_OPTION_VARS declares them. */
 #define GA_OTLP_NOPTS 8
 static inline ga_var *ga_otlp_var(int opt, int scope)
 {
-    return &ga_vars[GA_V_OTEL_EXPORTER_OTLP_ENDPOINT + scope * GA_OTLP_NOPTS + opt];
+    return &ga_core_vtab.v[GA_V_OTEL_EXPORTER_OTLP_ENDPOINT + scope * GA_OTLP_NOPTS + opt];
 }
 
 #endif

@@ -11,17 +11,20 @@
 #include "plugins/http/http_plugin.h"
 #include "plugins/http/http_state.h"
 
-enum { GA_HV_ROUTES };
+/* The plug-in's configuration entries, X(NAME, TYPE, default, meaning[, type arguments]) as in
+ * preload/env.h; the table keeps its texts in a string pool (no relocations). */
+#define GA__VARS(X)                                                                            \
+    X(GENESIS_HTTP_ROUTES, STR, "", "route templates giving http.route and the server span name")
 
-static ga_var ga__vars[] = {
-    [GA_HV_ROUTES] = GA_VAR_STR("GENESIS_HTTP_ROUTES", "",
-                                "route templates giving http.route and the server span name"),
-    { .name = NULL },
-};
+enum { GA__VARS(GA_VAR_ID) GA__NVARS };
+#define GA_VAR_TABLE_T struct ga__vtab
+GA_VAR_TABLE_TYPE(ga__vtab, GA__VARS, GA__NVARS);
+GA_VAR_TABLE_CHECK(ga__vtab);
+static struct ga__vtab ga__vtab = GA_VAR_TABLE_INIT(GA__VARS);
 
 const char *ga_http_routes(void)
 {
-    return ga_var_raw(&ga__vars[GA_HV_ROUTES]);
+    return ga_var_raw(&ga__vtab.v[GA_V_GENESIS_HTTP_ROUTES]);
 }
 
 extern const struct ga_plugin_exp ga_http_exp;
@@ -35,6 +38,6 @@ const ga_plugin ga_plugin_http = {
     .presend = ga_http_send,
     .presend_unknown = 1,
     .after_fork = ga_http_active_after_fork,
-    .vars = ga__vars,
+    .vars = ga__vtab.v,
     .exp = &ga_http_exp,
 };

@@ -2,11 +2,11 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <string.h>
+#include "preload/namepool.h"
 #include "preload/real.h"
 #include "plugins/kafka/kafka_lib.h"
 
-#define GA_KF__NAME(name, ret, args) #name,
-static const char *const ga__names[GA_KF_S_COUNT] = { GA_KF_SYMBOLS(GA_KF__NAME) };
+GA_NAMEPOOL(GA_KF_SYMBOLS, GA_KF_S_COUNT);      /* the names, without relocations */
 
 void *_Atomic ga_kf_fn[GA_KF_S_COUNT];
 static void *_Atomic ga__handle;            /* the librdkafka object, kept loaded */
@@ -111,7 +111,7 @@ void *ga_kf_resolve(int sym, const void *caller)
     int busy = ga_tls_busy;
     ga_tls_busy = 1;                            /* our own I/O hooks pass through meanwhile */
     void *obj = ga__object(caller);
-    void *p = ga__sym(obj, ga__names[sym]);
+    void *p = ga__sym(obj, GA_NAMEPOOL_NAME(sym));
     ga_tls_busy = busy;
     if (p != NULL)
         atomic_store_explicit(&ga_kf_fn[sym], p, memory_order_release);

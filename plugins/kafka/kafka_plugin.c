@@ -9,19 +9,22 @@
 #include "preload/config.h"
 #include "plugins/kafka/kafka_plugin.h"
 
-enum { GA_KV_KEYS };
+/* The plug-in's configuration entries, X(NAME, TYPE, default, meaning[, type arguments]) as in
+ * preload/env.h; the table keeps its texts in a string pool (no relocations). */
+#define GA__VARS(X)                                                                            \
+    X(GENESIS_KAFKA_KEYS, BOOL, "false", "export message keys as messaging.kafka.message.key")
 
-static ga_var ga__vars[] = {
-    [GA_KV_KEYS] = GA_VAR_BOOL("GENESIS_KAFKA_KEYS", "false",
-                               "export message keys as messaging.kafka.message.key"),
-    { .name = NULL },
-};
+enum { GA__VARS(GA_VAR_ID) GA__NVARS };
+#define GA_VAR_TABLE_T struct ga__vtab
+GA_VAR_TABLE_TYPE(ga__vtab, GA__VARS, GA__NVARS);
+GA_VAR_TABLE_CHECK(ga__vtab);
+static struct ga__vtab ga__vtab = GA_VAR_TABLE_INIT(GA__VARS);
 
 ga_kafka_cfg_t ga_kafka_cfg;
 
 static void ga__init(void)
 {
-    ga_kafka_cfg.keys = (uint8_t)ga_var_bool(&ga__vars[GA_KV_KEYS]);
+    ga_kafka_cfg.keys = (uint8_t)ga_var_bool(&ga__vtab.v[GA_V_GENESIS_KAFKA_KEYS]);
     /* A header is only worth adding when the producer's span goes somewhere. */
     unsigned ctx = ga_cfg.propagators & (GA_PROP_TC | GA_PROP_B3 | GA_PROP_B3MULTI);
     ga_kafka_cfg.inject = ga_cfg.propagate && ga_cfg.traces_exporters != 0 ? (uint8_t)ctx : 0;
@@ -34,6 +37,6 @@ const ga_plugin ga_plugin_kafka = {
     .name = "kafka",
     .init = ga__init,
     .after_fork = ga_kf_process_after_fork,
-    .vars = ga__vars,
+    .vars = ga__vtab.v,
     .exp = &ga_kafka_exp,
 };

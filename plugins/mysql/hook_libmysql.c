@@ -59,12 +59,12 @@ typedef const char *(*ga__info_fn)(MYSQL *);
 
 enum { S_CONNECT, S_REAL_QUERY, S_QUERY, S_SEND_QUERY, S_READ_RESULT, S_STMT_INIT,
        S_STMT_PREPARE, S_STMT_EXECUTE, S_CLOSE, S_ERRNO, S_STMT_ERRNO, S_SERVER_INFO, S_COUNT };
-static const char *const ga__names[S_COUNT] = {
+static const char ga__names[S_COUNT][24] = {
     "mysql_real_connect", "mysql_real_query", "mysql_query", "mysql_send_query",
     "mysql_read_query_result", "mysql_stmt_init", "mysql_stmt_prepare", "mysql_stmt_execute",
     "mysql_close", "mysql_errno", "mysql_stmt_errno", "mysql_get_server_info",
 };
-static const char *const ga__sonames[] = {
+static const char ga__sonames[][29] = {
     "libmariadb.so.3", "libmysqlclient.so.21", "libmysqlclient.so.24", "libmysqlclient.so.22",
     "libmysqlclient.so.20", "libmysqlclient.so.18", "libperconaserverclient.so.21",
 };

@@ -8,23 +8,26 @@
 #include "preload/plugin.h"
 #include "plugins/mysql/mysql_plugin.h"
 
-enum { GA_MV_SQL_TEXT, GA_MV_SQLCOMMENTER };
+/* The plug-in's configuration entries, X(NAME, TYPE, default, meaning[, type arguments]) as in
+ * preload/env.h; the table keeps its texts in a string pool (no relocations). */
+#define GA__VARS(X)                                                                            \
+    X(GENESIS_SQL_TEXT, ENUM, "sanitized", "what db.query.text shows of COM_QUERY texts",       \
+      "sanitized|raw|none")                                                                    \
+    X(GENESIS_SQLCOMMENTER, BOOL, "false",                                                     \
+      "append /*traceparent='...'*/ to queries sent through libmariadb")
 
-static ga_var ga__vars[] = {
-    [GA_MV_SQL_TEXT] = GA_VAR_ENUM("GENESIS_SQL_TEXT", "sanitized",
-                                   "what db.query.text shows of COM_QUERY texts",
-                                   "sanitized|raw|none"),
-    [GA_MV_SQLCOMMENTER] = GA_VAR_BOOL("GENESIS_SQLCOMMENTER", "false",
-                                       "append /*traceparent='...'*/ to queries sent through libmariadb"),
-    { .name = NULL },
-};
+enum { GA__VARS(GA_VAR_ID) GA__NVARS };
+#define GA_VAR_TABLE_T struct ga__vtab
+GA_VAR_TABLE_TYPE(ga__vtab, GA__VARS, GA__NVARS);
+GA_VAR_TABLE_CHECK(ga__vtab);
+static struct ga__vtab ga__vtab = GA_VAR_TABLE_INIT(GA__VARS);
 
 ga_my_cfg_t ga_my_cfg = { .sql_text = GA_SQL_SANITIZED };
 
 static void ga__init(void)
 {
-    ga_my_cfg.sql_text = ga_var_enum(&ga__vars[GA_MV_SQL_TEXT]);   /* choices in GA_SQL_* order */
-    ga_my_cfg.sqlcommenter = ga_var_bool(&ga__vars[GA_MV_SQLCOMMENTER]);
+    ga_my_cfg.sql_text = ga_var_enum(&ga__vtab.v[GA_V_GENESIS_SQL_TEXT]);   /* choices in GA_SQL_* order */
+    ga_my_cfg.sqlcommenter = ga_var_bool(&ga__vtab.v[GA_V_GENESIS_SQLCOMMENTER]);
 }
 
 extern const struct ga_plugin_exp ga_mysql_exp;
@@ -35,6 +38,6 @@ const ga_plugin ga_plugin_mysql = {
     .data = ga_my_data,
     .closed = ga_my_closed,
     .init = ga__init,
-    .vars = ga__vars,
+    .vars = ga__vtab.v,
     .exp = &ga_mysql_exp,
 };

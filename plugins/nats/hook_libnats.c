@@ -62,13 +62,13 @@ GA_EXPORT natsStatus natsConnection_QueueSubscribeTimeout(natsSubscription **sub
 
 enum { S_PUBLISH, S_SUB, S_SUB_TIMEOUT, S_QSUB, S_QSUB_TIMEOUT, S_HOOKED,
        S_GET_SUBJECT = S_HOOKED, S_GET_REPLY, S_GET_DATALEN, S_HDR_GET, S_CONNECTED_URL, S_COUNT };
-static const char *const ga__names[S_COUNT] = {
+static const char ga__names[S_COUNT][37] = {
     "natsConn_publish", "natsConnection_Subscribe", "natsConnection_SubscribeTimeout",
     "natsConnection_QueueSubscribe", "natsConnection_QueueSubscribeTimeout",
     "natsMsg_GetSubject", "natsMsg_GetReply", "natsMsg_GetDataLength", "natsMsgHeader_Get",
     "natsConnection_GetConnectedUrl",
 };
-static const char *const ga__sonames[] = {
+static const char ga__sonames[][16] = {
     "libnats.so.3.4", "libnats.so.3.5", "libnats.so.3.6", "libnats.so.3.7", "libnats.so.3.8",
     "libnats.so.3.9", "libnats.so.3.10", "libnats.so.3.3", "libnats.so",
 };

@@ -11,13 +11,16 @@
 #include "plugins/nats/nats_hint.h"
 #include "plugins/nats/nats_inject.h"
 
-enum { GA_NV_LIBNATS };
+/* The plug-in's configuration entries, X(NAME, TYPE, default, meaning[, type arguments]) as in
+ * preload/env.h; the table keeps its texts in a string pool (no relocations). */
+#define GA__VARS(X)                                                                            \
+    X(GENESIS_NATS_LIBNATS, BOOL, "true", "libnats symbol hooks: publisher context, callback spans")
 
-static ga_var ga__vars[] = {
-    [GA_NV_LIBNATS] = GA_VAR_BOOL("GENESIS_NATS_LIBNATS", "true",
-                                  "libnats symbol hooks: publisher context, callback spans"),
-    { .name = NULL },
-};
+enum { GA__VARS(GA_VAR_ID) GA__NVARS };
+#define GA_VAR_TABLE_T struct ga__vtab
+GA_VAR_TABLE_TYPE(ga__vtab, GA__VARS, GA__NVARS);
+GA_VAR_TABLE_CHECK(ga__vtab);
+static struct ga__vtab ga__vtab = GA_VAR_TABLE_INIT(GA__VARS);
 
 static int ga__libnats;
 _Atomic int ga_nats_lib_consumes;
@@ -29,7 +32,7 @@ int ga_nats_libnats_on(void)
 
 static void ga__init(void)
 {
-    ga__libnats = ga_var_bool(&ga__vars[GA_NV_LIBNATS]);
+    ga__libnats = ga_var_bool(&ga__vtab.v[GA_V_GENESIS_NATS_LIBNATS]);
 }
 
 GA_FORK_PATH static void ga__after_fork(void)
@@ -47,6 +50,6 @@ const ga_plugin ga_plugin_nats = {
     .presend = ga_nats_send,
     .init = ga__init,
     .after_fork = ga__after_fork,
-    .vars = ga__vars,
+    .vars = ga__vtab.v,
     .exp = &ga_nats_exp,
 };

@@ -24,6 +24,7 @@
 #include <sys/time.h>
 #include "preload/ga.h"
 #include "preload/emit.h"
+#include "preload/namepool.h"
 #include "hooks/hook.h"
 #include "protocols/resp/resp_cmd.h"
 #include "plugins/redis/resp_emit.h"
@@ -52,7 +53,6 @@ typedef struct redisContext redisContext;
 #define GA_HR_ENUM(name, ret, args) GA_HR_##name,
 #define GA_HR_TYPE(name, ret, args) typedef ret (*ga_hr_##name##_fn) args;
 #define GA_HR_PROTO(name, ret, args) GA_EXPORT ret name args;
-#define GA_HR_NAME(name, ret, args) #name,
 
 enum { GA_HR_SYMBOLS(GA_HR_ENUM) GA_HR_COUNT };
 GA_HR_SYMBOLS(GA_HR_TYPE)
@@ -60,7 +60,7 @@ GA_HR_SYMBOLS(GA_HR_PROTO)
 GA_EXPORT void *redisCommand(redisContext *c, const char *format, ...);
 GA_EXPORT int redisAppendCommand(redisContext *c, const char *format, ...);
 
-static const char *const ga__hr_names[] = { GA_HR_SYMBOLS(GA_HR_NAME) };
+GA_NAMEPOOL(GA_HR_SYMBOLS, GA_HR_COUNT);      /* the names, without relocations */
 static void *_Atomic ga__hr_real[GA_HR_COUNT];
 static _Atomic int ga__hr_layout;          /* 0 unknown, 1 hiredis 0.x, 2 hiredis 1.x */
 
@@ -83,14 +83,14 @@ static void ga__note_layout(void *fn)
 /* dlsym in a handle, refusing our own definition. */
 static void *ga__sym_in(void *handle, int sym)
 {
-    void *p = dlsym(handle, ga__hr_names[sym]);
+    void *p = dlsym(handle, GA_NAMEPOOL_NAME(sym));
     return ga_real_is_ours(p) ? NULL : p;
 }
 
 /* The libhiredis every module would bind to: global scope, else a loaded soname. */
 static void *ga__hr_global(int sym)
 {
-    static const char *const sonames[] = {
+    static const char sonames[][20] = {
         "libhiredis.so.0.14", "libhiredis.so.1.1.0", "libhiredis.so.1.0.0", "libhiredis.so.0.13",
         "libhiredis.so.1", "libhiredis.so",
     };

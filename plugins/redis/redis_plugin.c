@@ -9,15 +9,18 @@
 #include "plugins/redis/resp_handler.h"
 #include "protocols/resp/resp_sess.h"
 
-enum { GA_RV_ARGS, GA_RV_PORTS };
+/* The plug-in's configuration entries, X(NAME, TYPE, default, meaning[, type arguments]) as in
+ * preload/env.h; the table keeps its texts in a string pool (no relocations). */
+#define GA__VARS(X)                                                                            \
+    X(GENESIS_REDIS_ARGS, ENUM, "keys", "which Redis arguments db.query.text shows",             \
+      "keys|none|all")                                                                         \
+    X(GENESIS_REDIS_PORTS, STR, "", "extra ports where any inline command word counts as Redis")
 
-static ga_var ga__vars[] = {
-    [GA_RV_ARGS] = GA_VAR_ENUM("GENESIS_REDIS_ARGS", "keys",
-                               "which Redis arguments db.query.text shows", "keys|none|all"),
-    [GA_RV_PORTS] = GA_VAR_STR("GENESIS_REDIS_PORTS", "",
-                               "extra ports where any inline command word counts as Redis"),
-    { .name = NULL },
-};
+enum { GA__VARS(GA_VAR_ID) GA__NVARS };
+#define GA_VAR_TABLE_T struct ga__vtab
+GA_VAR_TABLE_TYPE(ga__vtab, GA__VARS, GA__NVARS);
+GA_VAR_TABLE_CHECK(ga__vtab);
+static struct ga__vtab ga__vtab = GA_VAR_TABLE_INIT(GA__VARS);
 
 ga_redis_cfg_t ga_redis_cfg = { .args_mode = GA_RESP_ARGS_KEYS, .nports = 1, .ports = { 6379 } };
 
@@ -44,8 +47,8 @@ static void ga__init(void)
 {
     /* In the order of the variable's choices: keys|none|all. */
     static const uint8_t modes[] = { GA_RESP_ARGS_KEYS, GA_RESP_ARGS_NONE, GA_RESP_ARGS_ALL };
-    ga_redis_cfg.args_mode = modes[ga_var_enum(&ga__vars[GA_RV_ARGS])];
-    ga__parse_ports(&ga__vars[GA_RV_PORTS]);
+    ga_redis_cfg.args_mode = modes[ga_var_enum(&ga__vtab.v[GA_V_GENESIS_REDIS_ARGS])];
+    ga__parse_ports(&ga__vtab.v[GA_V_GENESIS_REDIS_PORTS]);
 }
 
 extern const struct ga_plugin_exp ga_redis_exp;
@@ -56,6 +59,6 @@ const ga_plugin ga_plugin_redis = {
     .data = ga_redis_data,
     .closed = ga_redis_closed,
     .init = ga__init,
-    .vars = ga__vars,
+    .vars = ga__vtab.v,
     .exp = &ga_redis_exp,
 };

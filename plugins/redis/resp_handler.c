@@ -51,7 +51,7 @@ static int ga__multibulk(const uint8_t *p, size_t n)
     return 1;
 }
 
-static const char *const ga__inline_words[] = {
+static const char ga__inline_words[][10] = {
     "PING", "ECHO", "AUTH", "HELLO", "SELECT", "INFO", "GET", "SET", "DEL", "EXISTS", "INCR",
     "KEYS", "SCAN", "TYPE", "TTL", "EXPIRE", "HGET", "HSET", "HGETALL", "LPUSH", "RPUSH",
     "LRANGE", "SADD", "SMEMBERS", "ZADD", "ZRANGE", "PUBLISH", "SUBSCRIBE", "MONITOR",

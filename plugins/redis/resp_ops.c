@@ -101,7 +101,7 @@ static size_t ga__name(const ga_rec *r, char *buf, size_t cap)
 
 static const char *ga__hookerr_name(int64_t e)
 {
-    static const char *const names[] = { "REDIS_ERR", "REDIS_ERR_IO", "REDIS_ERR_OTHER",
+    static const char names[][19] = { "REDIS_ERR", "REDIS_ERR_IO", "REDIS_ERR_OTHER",
                                          "REDIS_ERR_EOF", "REDIS_ERR_PROTOCOL", "REDIS_ERR_OOM",
                                          "REDIS_ERR_TIMEOUT" };
     return e > 0 && e < 7 ? names[e] : names[0];
@@ -189,7 +189,7 @@ static void ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *
     if ((kind == GA_RESP_GK_BATCH && x.ncmds >= 2) ||
         (kind == GA_RESP_GK_MULTI && (x.ncmds >= 2 || x.ncmds == 0)))
         ga_aw_int(w, GA_K("db.operation.batch.size"), x.ncmds);
-    static const char *const src[] = { "wire", "hiredis+wire", "hiredis" };
+    static const char src[][13] = { "wire", "hiredis+wire", "hiredis" };
     static const uint8_t src_len[] = { 4, 12, 7 };
     int s = GA_RESP_INFO_SRC(x.info);
     s = s <= 2 ? s : 0;

@@ -6,7 +6,7 @@
 #include "protocols/http1/http1_int.h"
 
 /* Lower-case header names the parser follows, indexed by enum ga_h1_hf - 1. */
-static const char *const ga__hnames[HF_COUNT - 1] = {
+static const char ga__hnames[HF_COUNT - 1][18] = {
     "host", "user-agent", "traceparent", "tracestate", "content-length",
     "transfer-encoding", "connection", "x-forwarded-for", "expect",
     "b3", "baggage", "x-b3-traceid", "x-b3-spanid", "x-b3-sampled", "x-b3-flags",

@@ -77,7 +77,7 @@ const uint16_t ga_h1_pair[256][2] = {
 #undef GA__P1
 #undef GA__PAIR
 
-static const char *const ga__methods[GA_H1_M_COUNT] = {
+static const char ga__methods[GA_H1_M_COUNT][8] = {
     [GA_H1_M_CONNECT] = "CONNECT", [GA_H1_M_DELETE] = "DELETE", [GA_H1_M_GET] = "GET",
     [GA_H1_M_HEAD] = "HEAD", [GA_H1_M_OPTIONS] = "OPTIONS", [GA_H1_M_PATCH] = "PATCH",
     [GA_H1_M_POST] = "POST", [GA_H1_M_PUT] = "PUT", [GA_H1_M_QUERY] = "QUERY",

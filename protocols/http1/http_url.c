@@ -5,7 +5,7 @@
 #include "protocols/http1/http_url.h"
 
 /* Query keys whose values never leave the process (semconv list + common secrets). */
-static const char *const ga__secret_keys[] = {
+static const char ga__secret_keys[][21] = {
     "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "AWSAccessKeyId",
     "Signature", "sig", "X-Goog-Signature", "X-Goog-Credential", "token", "access_token",
     "refresh_token", "id_token", "api_key", "apikey", "key", "password", "passwd", "pwd",

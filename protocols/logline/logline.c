@@ -220,7 +220,7 @@ int ga_ll_level_word(const char *w, size_t n)
 
 void ga_ll_syslog_severity(int pri, ga_ll_sev *out)
 {
-    static const char *const text[8] = {"emerg", "alert", "crit", "err", "warning", "notice",
+    static const char text[8][8] = {"emerg", "alert", "crit", "err", "warning", "notice",
                                         "info", "debug"};
     static const int num[8] = {GA_SEV_FATAL, GA_SEV_ALERT, GA_SEV_CRIT, GA_SEV_ERROR, GA_SEV_WARN,
                                GA_SEV_NOTICE, GA_SEV_INFO, GA_SEV_DEBUG};
@@ -272,7 +272,7 @@ static int ga__numeric_level(const char *s, size_t n)
  * value is a level word or a numeric pino level. */
 static int ga__json_level(const char *s, size_t n, ga_ll_sev *out)
 {
-    static const char *const keys[] = {"level", "severity", "lvl", "levelname", "log.level"};
+    static const char keys[][10] = {"level", "severity", "lvl", "levelname", "log.level"};
     for (size_t i = 0; i + 1 < n; i++) {
         if (s[i] != '"')
             continue;

@@ -34,8 +34,9 @@ static int ga__has_pass_or_auth(const char *s, size_t len)
     return 0;
 }
 
-/* Sorted by length; ga__by_len[l] is the first entry of length l (entries run to the next). */
-static const struct { const char *name; uint8_t cls; } ga__classes[] = {
+/* Sorted by length; ga__by_len[l] is the first entry of length l (entries run to the next).
+ * Names inline (12 bytes at most, and the NUL): pointers would cost relocations at start. */
+static const struct { char name[13]; uint8_t cls; } ga__classes[] = {
     {"ACL", GA_RC_ACL},                                                             /* 3 */
     {"EXEC", GA_RC_EXEC}, {"AUTH", GA_RC_AUTH},                                     /* 4 */
     {"MULTI", GA_RC_MULTI}, {"RESET", GA_RC_RESET}, {"HELLO", GA_RC_SECRETS},

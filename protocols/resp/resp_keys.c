@@ -8,8 +8,14 @@
 
 enum { KS_RANGE, KS_NUMKEYS, KS_STREAMS, KS_SUBKEY };
 
+/* Names are stored inline, not as pointers: a table of pointers in a shared library costs a
+ * run-time relocation per entry at every start of every process. The longest name
+ * (GEORADIUSBYMEMBER_RO) has 20 bytes and its NUL. A name filling all GA__KS_NAME bytes would
+ * still compare right (ga__cmp stops at the array's end); a longer one does not compile. */
+#define GA__KS_NAME 21
+
 typedef struct ga_keyspec {
-    const char *name;
+    char name[GA__KS_NAME];
     uint8_t type;
     int8_t a, b, c;     /* RANGE: first, last (<0: from the end), step; NUMKEYS: numkeys at a,
                          * destination key at b (0 none) */
@@ -64,12 +70,14 @@ static const ga_keyspec ga__specs[] = {
     R11("ZSCORE"), {"ZUNION", KS_NUMKEYS, 1, 0, 0}, {"ZUNIONSTORE", KS_NUMKEYS, 2, 1, 0},
 };
 
-/* strcasecmp(key[0..n), name) by sign, for the n-byte key: ASCII letters folded to lower
- * case (as strcasecmp does in the C locale), no strlen, no call. */
-static int ga__cmp(const char *key, size_t n, const char *name)
+/* strcasecmp(key[0..n), name) by sign, for the n-byte key and a table name (NUL-terminated
+ * or filling its GA__KS_NAME bytes): ASCII letters folded to lower case (as strcasecmp does in
+ * the C locale), no strlen, no call. */
+static int ga__cmp(const char *key, size_t n, const char name[GA__KS_NAME])
 {
     for (size_t i = 0;; i++) {
-        unsigned a = i < n ? (unsigned char)key[i] : 0, b = (unsigned char)name[i];
+        unsigned a = i < n ? (unsigned char)key[i] : 0;
+        unsigned b = i < GA__KS_NAME ? (unsigned char)name[i] : 0;
         a += (a - 'A' < 26u) << 5;
         b += (b - 'A' < 26u) << 5;
         if (a != b || a == 0)

@@ -78,7 +78,7 @@ static void read_doc(names *doc)
 
 static void collect(ga_var *v, void *ud)
 {
-    add(ud, v->name, strlen(v->name));
+    add(ud, ga_var_name(v), strlen(ga_var_name(v)));
 }
 
 static void test_same_variables(void **state)
@@ -106,10 +106,11 @@ static void test_same_variables(void **state)
 static void check_entry(ga_var *v, void *ud)
 {
     (void)ud;
-    if (v->type < GA_VT_BOOL || v->type > GA_VT_STR || v->def == NULL || v->help == NULL ||
-        v->help[0] == '\0' || (v->type == GA_VT_ENUM && v->choices == NULL) ||
+    if (v->type < GA_VT_BOOL || v->type > GA_VT_STR || v->name_off == 0 || v->def_off == 0 ||
+        v->help_off == 0 || ga_var_help(v)[0] == '\0' ||
+        (v->type == GA_VT_ENUM && ga_var_choices(v) == NULL) ||
         (v->type == GA_VT_INT && v->lo > v->hi))
-        fail_msg("incomplete configuration entry: %s", v->name);
+        fail_msg("incomplete configuration entry: %s", ga_var_name(v));
 }
 
 static void test_entries_complete(void **state)

@@ -166,8 +166,13 @@ static int ga__prom_open(void)
     for (int i = 0; i < GA_PROM_MAX_CLIENTS; i++)
         ga_prom_cl[i].own = GA_OWN_NONE;
     /* A family member whose sibling (or parent) already serves does not even try: a fork
-     * storm's children pay no socket and bind each. */
-    ga_prom_lfd = ga_family_on() && ga_family_server_alive() ? GA_OWN_NONE : ga__listen();
+     * storm's children pay no socket and bind each. Nor does, at first, the child of a parent
+     * whose exporter was running when it forked: the parent may not have bound yet (its thread
+     * was slow to open its components), and the endpoint stays the parent's; the child takes
+     * it over (ga__takeover, a second later at the earliest) only if nobody serves by then. */
+    int defer = ga_family_on() && (ga_family_server_alive() ||
+                                   (ga__is_child && ga_exporter_forked_from_running));
+    ga_prom_lfd = defer ? GA_OWN_NONE : ga__listen();
     ga__serving = ga_prom_lfd.fd >= 0;
     ga__relisten_ms = 100;
     if (ga__serving)

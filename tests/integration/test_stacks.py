@@ -174,7 +174,9 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
     def log_message(self, *a):
         pass
-srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+class S(http.server.ThreadingHTTPServer):
+    daemon_threads = False          # joined at server_close(): no handler cut off by the exit
+srv = S(("127.0.0.1", 0), H)
 threading.Thread(target=srv.serve_forever, daemon=True).start()
 url = "http://127.0.0.1:%d" % srv.server_address[1]
 urllib.request.urlopen(url + "/ok", timeout=10).read()
@@ -182,6 +184,10 @@ try:
     urllib.request.urlopen(url + "/fail", timeout=10).read()
 except urllib.error.HTTPError as e:
     print(e.code)
+# The client can read the answer before the handler thread's write has returned (and ended the
+# SERVER span): wait for the handlers, so the process does not exit in the middle of one.
+srv.shutdown()
+srv.server_close()
 '''
 
 

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <sys/sendfile.h>
 #include "hooks/hook.h"
+#include "hooks/inbound.h"
 
 static __attribute__((noinline)) ssize_t ga__full_send(int fd, const void *buf, size_t n, int flags)
 {
@@ -112,6 +113,8 @@ static __attribute__((noinline)) ssize_t ga__full_recv(int fd, void *buf, size_t
     if (ga_unlikely(f == NULL))
         return syscall(SYS_recvfrom, fd, buf, n, flags, NULL, NULL);
     GA_INTERNAL_GUARD(fd, -1);
+    if (ga_inbound_routed(fd, flags))
+        return ga_inbound_read(fd, buf, n, &(ga_inb_call){ .kind = GA_INB_RECVFROM, .flags = flags });
     ssize_t r = f(fd, buf, n, flags);
     ga_io_done(fd, r, 0, !(flags & MSG_PEEK), buf);
     return r;
@@ -131,6 +134,9 @@ static __attribute__((noinline)) ssize_t ga__full_recvfrom(int fd, void *buf, si
     if (ga_unlikely(f == NULL))
         return syscall(SYS_recvfrom, fd, buf, n, flags, from, fromlen);
     GA_INTERNAL_GUARD(fd, -1);
+    if (ga_inbound_routed(fd, flags))
+        return ga_inbound_read(fd, buf, n, &(ga_inb_call){ .kind = GA_INB_RECVFROM, .flags = flags,
+                                                           .from = from, .fromlen = fromlen });
     ssize_t r = f(fd, buf, n, flags, from, fromlen);
     ga_io_done(fd, r, 0, !(flags & MSG_PEEK), buf);
     return r;
@@ -172,6 +178,9 @@ static __attribute__((noinline)) ssize_t ga__full_recvmsg(int fd, struct msghdr 
     if (ga_unlikely(f == NULL))
         return syscall(SYS_recvmsg, fd, msg, flags);
     GA_INTERNAL_GUARD(fd, -1);
+    if (msg != NULL && msg->msg_iovlen <= IOV_MAX && ga_inbound_routed(fd, flags))
+        return ga_inbound_readv(fd, msg->msg_iov, (int)msg->msg_iovlen,
+                                &(ga_inb_call){ .kind = GA_INB_RECVMSG, .flags = flags, .msg = msg });
     ssize_t r = f(fd, msg, flags);
     if (r >= 0 && msg != NULL)
         ga__received_fds(msg);
@@ -219,6 +228,8 @@ static __attribute__((noinline)) ssize_t ga__full_read(int fd, void *buf, size_t
     if (ga_unlikely(f == NULL))
         return syscall(SYS_read, fd, buf, n);
     GA_INTERNAL_GUARD(fd, -1);
+    if (ga_inbound_routed(fd, 0))
+        return ga_inbound_read(fd, buf, n, &(ga_inb_call){ .kind = GA_INB_READ });
     ssize_t r = f(fd, buf, n);
     ga_io_done(fd, r, 0, 1, buf);
     return r;
@@ -270,6 +281,8 @@ static __attribute__((noinline)) ssize_t ga__full_readv(int fd, const struct iov
     if (ga_unlikely(f == NULL))
         return syscall(SYS_readv, fd, iov, cnt);
     GA_INTERNAL_GUARD(fd, -1);
+    if (cnt > 0 && cnt <= IOV_MAX && ga_inbound_routed(fd, 0))
+        return ga_inbound_readv(fd, iov, cnt, &(ga_inb_call){ .kind = GA_INB_READ });
     ssize_t r = f(fd, iov, cnt);
     ga_io_done_iov(fd, r, 0, 1, iov, cnt);
     return r;
@@ -347,6 +360,8 @@ static __attribute__((noinline)) ssize_t ga__full___recv_chk(int fd, void *buf, 
     if (ga_unlikely(f == NULL))
         return syscall(SYS_recvfrom, fd, buf, n < buflen ? n : buflen, flags, NULL, NULL);
     GA_INTERNAL_GUARD(fd, -1);
+    if (n <= buflen && ga_inbound_routed(fd, flags))
+        return ga_inbound_read(fd, buf, n, &(ga_inb_call){ .kind = GA_INB_RECVFROM, .flags = flags });
     ssize_t r = f(fd, buf, n, buflen, flags);
     ga_io_done(fd, r, 0, !(flags & MSG_PEEK), buf);
     return r;
@@ -366,6 +381,9 @@ static __attribute__((noinline)) ssize_t ga__full___recvfrom_chk(int fd, void *b
     if (ga_unlikely(f == NULL))
         return syscall(SYS_recvfrom, fd, buf, n < buflen ? n : buflen, flags, from, fromlen);
     GA_INTERNAL_GUARD(fd, -1);
+    if (n <= buflen && ga_inbound_routed(fd, flags))
+        return ga_inbound_read(fd, buf, n, &(ga_inb_call){ .kind = GA_INB_RECVFROM, .flags = flags,
+                                                           .from = from, .fromlen = fromlen });
     ssize_t r = f(fd, buf, n, buflen, flags, from, fromlen);
     ga_io_done(fd, r, 0, !(flags & MSG_PEEK), buf);
     return r;
@@ -385,6 +403,8 @@ static __attribute__((noinline)) ssize_t ga__full___read_chk(int fd, void *buf, 
     if (ga_unlikely(f == NULL))
         return syscall(SYS_read, fd, buf, n < buflen ? n : buflen);
     GA_INTERNAL_GUARD(fd, -1);
+    if (n <= buflen && ga_inbound_routed(fd, 0))
+        return ga_inbound_read(fd, buf, n, &(ga_inb_call){ .kind = GA_INB_READ });
     ssize_t r = f(fd, buf, n, buflen);
     ga_io_done(fd, r, 0, 1, buf);
     return r;

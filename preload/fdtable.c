@@ -12,6 +12,7 @@
 #include "preload/connect.h"
 #include "preload/proto.h"
 #include "preload/logcap.h"
+#include "preload/inbound.h"
 
 ga_fd *_Atomic ga_fd_chunks[GA_FD_TOP];
 static _Atomic unsigned ga__top_used;     /* highest chunk index allocated + 1 */
@@ -91,6 +92,8 @@ static uint32_t ga__reset(ga_fd *e, int state, int family, int socktype, int rol
     struct ga_conn *c = atomic_exchange_explicit(&e->conn, NULL, memory_order_acq_rel);
     if (c != NULL)
         ga_proto_closed(c);
+    if (atomic_load_explicit(&e->xin, memory_order_relaxed) != 0)
+        ga_inbound_detach(e);
     atomic_store_explicit(&e->proto, GA_PROTO_UNKNOWN, memory_order_relaxed);
     atomic_store_explicit(&e->resync, 0, memory_order_relaxed);
     atomic_store_explicit(&e->pending, 0, memory_order_relaxed);
@@ -116,6 +119,8 @@ static uint32_t ga__renew(ga_fd *e, int state)
     struct ga_conn *c = atomic_exchange_explicit(&e->conn, NULL, memory_order_acq_rel);
     if (c != NULL)
         ga_proto_closed(c);
+    if (atomic_load_explicit(&e->xin, memory_order_relaxed) != 0)
+        ga_inbound_detach(e);
     atomic_store_explicit(&e->proto, GA_PROTO_UNKNOWN, memory_order_relaxed);
     atomic_store_explicit(&e->pending, 0, memory_order_relaxed);
     atomic_store_explicit(&e->bytes_in, 0, memory_order_relaxed);

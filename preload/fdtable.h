@@ -60,7 +60,8 @@ typedef struct ga_fd {
     _Atomic uint8_t resync;         /* a connection inherited across fork, not claimed again yet:
                                      * chunks left that may fail detection without settling it
                                      * as NONE (the child joins at the next request) */
-    uint8_t pad;
+    _Atomic uint8_t xin;            /* 1 + the inbound-rewrite slot of this descriptor, 0 none
+                                     * (preload/inbound.h) */
     _Atomic uint32_t gen;           /* bumped whenever the number is reused */
     uint8_t logs;                   /* LOG state: where the lines go (preload/logcap.h) */
     uint8_t pad2[3];

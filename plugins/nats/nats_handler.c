@@ -98,7 +98,7 @@ static void ga__out_facts(void *ctx, ga_nats_parser *ps, const ga_nats_facts *f)
     (void)ps;
     if (f->op != GA_NATS_CONNECT)
         return;
-    st->cli_headers = f->headers == 1;
+    st->cli_headers = f->headers == 1 || st->hdr_forced;
     st->lang_c = f->lang_len == 1 && f->lang[0] == 'C';
     ga_nats_update_inject(st);
 }

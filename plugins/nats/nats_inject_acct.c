@@ -33,7 +33,11 @@ size_t ga_np_account(ga_nats_state *st, ga_np_plan *pl, size_t w)
     size_t app = 0;
     int begun = -1;                             /* the message whose new head is going out */
     pl->cut = -1;
+    pl->conn_sent = 0;
     if (w == pl->wire_total) {                  /* the common case: everything went out */
+        for (int j = 0; j < pl->nmsg; j++)
+            if (pl->m[j].inject && pl->m[j].line.op == GA_NATS_CONNECT)
+                pl->conn_sent = 1;
         if (st != NULL && pl->owe_len > 0)
             st->owe_off = st->owe_len = 0;
         if (st != NULL)
@@ -64,6 +68,8 @@ size_t ga_np_account(ga_nats_state *st, ga_np_plan *pl, size_t w)
         case GA_NP_OURS:
             if (take > 0)
                 begun = c->msg;
+            if (take > 0 && pl->m[c->msg].line.op == GA_NATS_CONNECT)
+                pl->conn_sent = 1;
             if (take < c->len && begun == c->msg) {
                 if (st != NULL)
                     ga__owe_rest(st, pl, k, take);
@@ -124,12 +130,16 @@ static void ga__refeed(ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src, 
 void ga_np_commit(ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src, size_t app,
                   uint64_t now)
 {
+    if (pl->conn_sent)
+        st->hdr_forced = 1;                     /* before the out parser reads that CONNECT */
     if (pl->refeed || app != pl->end) {
         ga__refeed(st, pl, src, app, now);
     } else {
         ga_nats_copy(&st->out, &pl->after);     /* the dry run saw exactly what went out */
         for (int j = 0; j < pl->nmsg; j++) {
             ga_np_msg *m = &pl->m[j];
+            if (m->line.op == GA_NATS_CONNECT)
+                continue;
             if (!m->inject) {
                 m->start_ns = pl->now;
                 ga_nats_producer_ids(st, &m->line, &m->ids, &m->start_ns);
@@ -139,8 +149,9 @@ void ga_np_commit(ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src, size_
     }
     if (pl->cut >= 0) {                         /* its original head is yet to be counted */
         const ga_np_msg *m = &pl->m[pl->cut];
-        st->cut = (ga_nats_cut){ .on = 1, .pos = pl->base + m->at, .start_ns = m->start_ns,
-                                 .ids = m->ids };
+        if (m->line.op != GA_NATS_CONNECT)
+            st->cut = (ga_nats_cut){ .on = 1, .pos = pl->base + m->at, .start_ns = m->start_ns,
+                                     .ids = m->ids };
         st->next_ok = pl->base + m->at + 1;
     }
     ga_nats_update_inject(st);

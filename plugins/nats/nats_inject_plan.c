@@ -12,6 +12,8 @@
 #include "plugins/nats/nats_inject_int.h"
 #include "plugins/nats/nats_rec.h"
 #include "protocols/w3c/tp_fast.h"
+#include "protocols/nats/nats_strip.h"
+#include "preload/inbound.h"
 
 #define GA__DEFAULT_MAX_PAYLOAD 1048576u
 
@@ -19,6 +21,7 @@ typedef struct ga__finder {
     const ga_nats_state *st;
     ga_np_plan *pl;
     size_t seg_off, seg_len;        /* the iovec being fed: its call offset and length */
+    const uint8_t *seg;             /* and its bytes */
     int cur;                        /* the HPUB whose header block is being read, or -1 */
 } ga__finder;
 
@@ -128,12 +131,86 @@ static void ga__f_line(void *ctx, ga_nats_parser *ps, const ga_nats_line *l, uin
         ga__decide_pub(f, m);
 }
 
+static size_t ga__strip_fn(void *st, uint8_t *b, size_t n, size_t *tail)
+{
+    return ga_nats_strip_run(st, b, n, tail);
+}
+
+_Static_assert(sizeof(ga_nats_strip) <= GA_INBOUND_STATE, "the strip state fits a slot");
+_Static_assert(GA_NATS_STRIP_LINE + GA_INBOUND_SMALL <= GA_INBOUND_CAP, "a slot holds a tail");
+
+/* Where `"headers":true` goes into the CONNECT line l[0..n): before the object's closing
+ * brace, after a comma unless the object is empty. The server reads the JSON with Go's
+ * encoding/json, where the last of two equal keys wins, so an earlier "headers":false is
+ * overridden without being looked for. Returns the brace's offset, or 0 (not rewritten). */
+static size_t ga__connect_brace(const uint8_t *l, size_t n, int *comma)
+{
+    size_t q = n;
+    while (q > 0 && (l[q - 1] == '\n' || l[q - 1] == '\r' || l[q - 1] == ' ' || l[q - 1] == '\t'))
+        q--;
+    if (q < 10 || l[q - 1] != '}')
+        return 0;
+    size_t b = --q;
+    while (b > 0 && (l[b - 1] == ' ' || l[b - 1] == '\t'))
+        b--;
+    if (b == 0)
+        return 0;
+    *comma = l[b - 1] != '{';
+    return q;
+}
+
+/* The CONNECT line that just ended declares no headers: plan its rewrite, attaching the
+ * inbound rewrite that will turn the HMSG this makes the server send back into MSG. */
+static int ga__plan_connect(ga__finder *f, const ga_nats_parser *ps)
+{
+    ga_np_plan *pl = f->pl;
+    const ga_nats_state *st = f->st;
+    size_t at = (size_t)(ps->line_off - pl->base);
+    if (!ga_nats_connect_rewrite || !st->srv_headers || pl->nmsg == GA_NP_MSGS ||
+        ps->line_off < pl->base || at < f->seg_off || at < pl->skip0 ||
+        pl->base + at < st->next_ok)
+        return 0;
+    const uint8_t *l = f->seg + (at - f->seg_off), *end = f->seg + f->seg_len;
+    const uint8_t *nl = memchr(l, '\n', (size_t)(end - l));
+    int comma = 0;
+    size_t len = nl ? (size_t)(nl - l) + 1 : 0, q = len ? ga__connect_brace(l, len, &comma) : 0;
+    size_t ins = comma ? 15 : 14;               /* ,"headers":true */
+    if (q == 0 || len + ins > GA_NATS_OWE_CAP)
+        return 0;
+    ga_fd *e = ga_fd_peek(st->fd);
+    if (e == NULL || atomic_load_explicit(&e->gen, memory_order_relaxed) != st->fd_gen)
+        return 0;
+    if (atomic_load_explicit(&e->xin, memory_order_relaxed) == 0) {
+        ga_nats_strip sx;
+        ga_nats_strip_init(&sx, !(st->in.phase == GA_NATS_P_LINE && st->in.line_len == 0));
+        if (!ga_inbound_attach(e, st->fd_gen, ga__strip_fn, &sx, sizeof sx))
+            return 0;                           /* no slot: sent as written, nothing injected */
+    }
+    ga_np_msg *m = &pl->m[pl->nmsg++];
+    memset(&m->line, 0, sizeof m->line);
+    m->line.op = GA_NATS_CONNECT;
+    m->line.in_place = 1;
+    m->line.raw = l;
+    m->line.len = (uint16_t)len;
+    m->line.size_at = (uint16_t)q;              /* the closing brace */
+    m->line.hdr = (uint64_t)comma;
+    m->at = at;
+    m->head_len = len;
+    m->head_new = (uint16_t)(len + ins);
+    m->inject = 1;
+    m->info = 0;
+    pl->injects = 1;
+    return 1;
+}
+
 static void ga__f_facts(void *ctx, ga_nats_parser *ps, const ga_nats_facts *f)
 {
     ga__finder *fd = ctx;
-    (void)ps;
-    if (f->op == GA_NATS_CONNECT)
+    if (f->op == GA_NATS_CONNECT) {
         fd->pl->cli_headers = f->headers == 1;
+        if (f->headers != 1 && ga__plan_connect(fd, ps))
+            fd->pl->cli_headers = 1;            /* what the server will believe */
+    }
     fd->pl->refeed = 1;
 }
 
@@ -185,7 +262,7 @@ int ga_np_find(ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl)
     pl->end = pl->total;
     if (st->dead)
         return pl->owe_len > 0 || pl->skip0 > 0;
-    ga__finder f = { st, pl, 0, 0, -1 };
+    ga__finder f = { st, pl, 0, 0, NULL, -1 };
     ga_nats_cb cb = { .ctx = &f, .line = ga__f_line, .facts = ga__f_facts, .tp = ga__f_tp,
                       .hdr_end = ga__f_hdr_end, .msg_end = ga__f_end };
     size_t pos = 0;
@@ -193,6 +270,7 @@ int ga_np_find(ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl)
         size_t o = i == src->i ? src->off : 0;
         f.seg_off = pos;
         f.seg_len = src->v[i].iov_len - o;
+        f.seg = (const uint8_t *)src->v[i].iov_base + o;
         size_t k = ga_nats_feed(&pl->after, (const uint8_t *)src->v[i].iov_base + o, f.seg_len, &cb);
         pos += k;
         /* the plan is full when its last message ended, even exactly at the end of this
@@ -279,6 +357,13 @@ static int ga__add_head(ga_np_plan *pl, int j)
 static void ga__texts(const ga_nats_state *st, ga_np_plan *pl, ga_np_msg *m)
 {
     const ga_nats_line *l = &m->line;
+    if (l->op == GA_NATS_CONNECT) {             /* the line, "headers":true before its brace */
+        size_t q = l->size_at, ins = l->hdr ? 15 : 14;
+        memcpy(m->head, l->raw, q);
+        memcpy(m->head + q, &",\"headers\":true"[l->hdr ? 0 : 1], ins);
+        memcpy(m->head + q + ins, l->raw + q, l->len - q);
+        return;
+    }
     m->start_ns = pl->now;
     ga_nats_producer_ids(st, l, &m->ids, &m->start_ns);
     uint8_t *h = m->head;

@@ -14,7 +14,9 @@
 /* The plug-in's configuration entries, X(NAME, TYPE, default, meaning[, type arguments]) as in
  * preload/env.h; the table keeps its texts in a string pool (no relocations). */
 #define GA__VARS(X)                                                                            \
-    X(GENESIS_NATS_LIBNATS, BOOL, "true", "libnats symbol hooks: publisher context, callback spans")
+    X(GENESIS_NATS_LIBNATS, BOOL, "true", "libnats symbol hooks: publisher context, callback spans") \
+    X(GENESIS_NATS_CONNECT_REWRITE, BOOL, "true",                                              \
+      "make a client's CONNECT without headers declare them, so its messages can carry context")
 
 enum { GA__VARS(GA_VAR_ID) GA__NVARS };
 #define GA_VAR_TABLE_T struct ga__vtab
@@ -23,6 +25,7 @@ GA_VAR_TABLE_CHECK(ga__vtab);
 static struct ga__vtab ga__vtab = GA_VAR_TABLE_INIT(GA__VARS);
 
 static int ga__libnats;
+int ga_nats_connect_rewrite;
 _Atomic int ga_nats_lib_consumes;
 
 int ga_nats_libnats_on(void)
@@ -33,6 +36,7 @@ int ga_nats_libnats_on(void)
 static void ga__init(void)
 {
     ga__libnats = ga_var_bool(&ga__vtab.v[GA_V_GENESIS_NATS_LIBNATS]);
+    ga_nats_connect_rewrite = ga_var_bool(&ga__vtab.v[GA_V_GENESIS_NATS_CONNECT_REWRITE]);
 }
 
 GA_FORK_PATH static void ga__after_fork(void)

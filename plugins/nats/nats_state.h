@@ -62,7 +62,8 @@ typedef struct ga_nats_state {
     int8_t cli_headers;         /* CONNECT's "headers": -1 not sent yet, 0, 1 */
     uint8_t lang_c;             /* CONNECT's "lang":"C": libnats */
     uint8_t nqueues;
-    uint8_t pad;
+    uint8_t hdr_forced;         /* the library made CONNECT declare headers (the server believes
+                                 * 1 whatever the application wrote) */
     int fd;
     uint32_t fd_gen;
     uint32_t max_payload;       /* from INFO; 0 = unknown */
@@ -89,6 +90,9 @@ static inline ga_nats_state *ga_nats_st(ga_conn *c)
 {
     return (ga_nats_state *)(void *)c->state;
 }
+
+/* GENESIS_NATS_CONNECT_REWRITE: make a CONNECT without headers declare them (nats_plugin.c) */
+extern int ga_nats_connect_rewrite;
 
 /* ---- nats_handler.c: the wire ---- */
 int ga_nats_detect(const ga_fd *e, int out, const uint8_t *p, size_t n);

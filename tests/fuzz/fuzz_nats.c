@@ -4,11 +4,16 @@
  * stream is parsed twice, whole and in pieces of the chosen step (continuing on a copy of the
  * parser taken midway, as the injector's dry run does); the two event digests must agree, and
  * neither run may crash, overrun or loop. Line events are checked against the bytes they
- * describe: a line reported in place lies in the chunk, its texts inside the line. */
+ * describe: a line reported in place lies in the chunk, its texts inside the line.
+ *
+ * Server streams also go through the HMSG-to-MSG rewrite (nats_strip.h) whole and in reads of
+ * the chosen step, each after the previous tail as hooks/inbound.c presents them: the outputs
+ * must be equal, never longer than the input, the tail never over its bound. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "protocols/nats/nats.h"
+#include "protocols/nats/nats_strip.h"
 
 typedef struct digest {
     uint64_t h;
@@ -102,6 +107,37 @@ static uint64_t parse(const uint8_t *p, size_t n, int dir, size_t step)
     return d.h;
 }
 
+/* The rewrite's output over reads of `step` bytes, into out (n bytes at most); its length. */
+static size_t strip(const uint8_t *p, size_t n, size_t step, uint8_t *out, uint8_t *w)
+{
+    ga_nats_strip s;
+    ga_nats_strip_init(&s, 0);
+    size_t held = 0, got = 0;
+    for (size_t i = 0; i < n; i += step) {
+        size_t k = n - i < step ? n - i : step;
+        memcpy(w + held, p + i, k);
+        size_t t, o = ga_nats_strip_run(&s, w, held + k, &t);
+        if (o + t > held + k || t > GA_NATS_STRIP_LINE || got + o > n)
+            abort();
+        memcpy(out + got, w, o);
+        got += o;
+        memmove(w, w + o, t);
+        held = t;
+    }
+    return got;
+}
+
+static void strip_twice(const uint8_t *p, size_t n, size_t step)
+{
+    uint8_t *a = malloc(n + 1), *b = malloc(n + 1), *w = malloc(n + GA_NATS_STRIP_LINE + 64);
+    size_t la = strip(p, n, n ? n : 1, a, w), lb = strip(p, n, step, b, w);
+    if (la != lb || memcmp(a, b, la) != 0)
+        abort();
+    free(a);
+    free(b);
+    free(w);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
@@ -113,5 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)ga_nats_info_prefix(p, n);
     if (parse(p, n, dir, n ? n : 1) != parse(p, n, dir, step))
         abort();
+    if (dir == GA_NATS_S2C)
+        strip_twice(p, n, step);
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include "preload/fdtable.h"
+#include "preload/inbound.h"
 
 enum { GA_INB_READ = 0, GA_INB_RECVFROM, GA_INB_RECVMSG };
 
@@ -22,9 +23,10 @@ typedef struct ga_inb_call {
  * peek (MSG_PEEK sees the bytes as the kernel holds them, unchanged: docs/messaging.md). */
 static inline int ga_inbound_routed(int fd, int flags)
 {
+    if (ga_likely(atomic_load_explicit(&ga_inbound_live, memory_order_relaxed) == 0))
+        return 0;
     ga_fd *e = ga_fd_peek(fd);
-    return ga_unlikely(e != NULL && atomic_load_explicit(&e->xin, memory_order_relaxed) != 0) &&
-           !(flags & MSG_PEEK);
+    return e != NULL && atomic_load_explicit(&e->xin, memory_order_relaxed) != 0 && !(flags & MSG_PEEK);
 }
 
 /* Read up to cap bytes into buf as the call c would, return what the application gets: the

@@ -4,6 +4,7 @@
 #include "preload/inbound.h"
 
 ga_inbound ga_inbound_pool[GA_INBOUND_SLOTS];
+_Atomic int ga_inbound_live;
 
 int ga_inbound_attach(ga_fd *e, uint32_t gen, ga_inbound_fn fn, const void *st, size_t st_len)
 {
@@ -15,11 +16,14 @@ int ga_inbound_attach(ga_fd *e, uint32_t gen, ga_inbound_fn fn, const void *st, 
         if (!atomic_compare_exchange_strong_explicit(&s->used, &free_, 1, memory_order_acquire,
                                                      memory_order_relaxed))
             continue;
+        ga_inbound_lock(s);             /* a reader of the slot's last life may still look */
         s->ready = s->held = 0;
         s->fn = fn;
         s->gen = gen;
         memset(s->st, 0, sizeof s->st);
         memcpy(s->st, st, st_len);
+        ga_inbound_unlock(s);
+        atomic_fetch_add_explicit(&ga_inbound_live, 1, memory_order_relaxed);
         atomic_store_explicit(&e->xin, (uint8_t)(i + 1), memory_order_release);
         return 1;
     }
@@ -35,6 +39,7 @@ void ga_inbound_detach(ga_fd *e)
     ga_inbound_lock(s);                 /* a reader still moving its bytes finishes first */
     s->ready = s->held = 0;
     ga_inbound_unlock(s);
+    atomic_fetch_sub_explicit(&ga_inbound_live, 1, memory_order_relaxed);
     atomic_store_explicit(&s->used, 0, memory_order_release);
 }
 

@@ -57,6 +57,10 @@ void ga_inbound_unlock(ga_inbound *s);
 
 extern ga_inbound ga_inbound_pool[GA_INBOUND_SLOTS];
 
+/* Slots attached now, in the whole process: the receive hooks look at a descriptor's entry
+ * only while this is not 0, so a process without a rewrite pays one load per read. */
+extern _Atomic int ga_inbound_live;
+
 static inline ga_inbound *ga_inbound_of(const ga_fd *e)
 {
     unsigned i = atomic_load_explicit(&e->xin, memory_order_acquire);

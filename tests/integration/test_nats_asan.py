@@ -8,6 +8,7 @@ from conftest import PY, tool
 from nats_common import Background, assert_linked, nats_client, nats_server, nats_spans  # noqa: F401
 from test_core_asan import ENV, SAN_ERRORS, asan_preload  # noqa: F401  (module fixture)
 from test_nats_wire import HEADERS, RAW_SUB
+from test_nats_connect_rewrite import NO_HEADERS, RAW_PUB as RAW_PUB_NH, RAW_SUB as RAW_SUB_NH
 
 
 def _clean(stderr):
@@ -47,3 +48,23 @@ def test_nats_under_asan(gen, nats_server, asan_preload):
     srv.wait()
     _clean(srv.stderr)
     assert req.stdout.count(b"reply re:q-") == 5
+
+
+def test_nats_connect_rewrite_under_asan(gen, nats_server, asan_preload):
+    """A client without headers: its CONNECT rewritten, HMSG stripped across 7-byte and
+    non-blocking reads, a publisher injected — no sanitizer report, spans linked."""
+    url, port = nats_server.nats_url, nats_server.port
+    subs = [_bg(gen, asan_preload, f"anh{i}", [PY, "-c", RAW_SUB_NH, str(port), "gen.anh", "40", NO_HEADERS,
+                                               size, mode])
+            for i, (size, mode) in enumerate((("7", "block"), ("50", "nb"), ("65536", "block")))]
+    pub = _run(gen, asan_preload, nats_client("pub", url, "gen.anh", 20, 300))
+    raw = _run(gen, asan_preload, [PY, "-c", RAW_PUB_NH, str(port), NO_HEADERS,
+                                   "PUB gen.anh 5\\r\\nhello\\r\\n" * 20])
+    assert raw.stdout == b"sent\n"
+    for s in subs:
+        s.wait()
+        _clean(s.stderr)
+        assert s.rc == 0, s.stderr
+        assert s.stdout.count(b"MSG gen.anh 1 ") == 40 and b"NATS/1.0" not in s.stdout
+        assert_linked(nats_spans(s.spans, "CONSUMER"), nats_spans(pub.spans, "PRODUCER") +
+                      nats_spans(raw.spans, "PRODUCER"))

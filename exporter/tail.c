@@ -82,7 +82,9 @@ static int ga__alloc(void)
         free(S.slot);
         free(S.seg);
         free(S.bucket);
-        S.slot = NULL;
+        S.slot = NULL;                  /* all three NULL: ga_tail_clear frees what is set */
+        S.seg = NULL;
+        S.bucket = NULL;
         S.failed = 1;
         ga_warn_once("no memory for the tail-sampling buffer (GENESIS_TAIL_BUFFER=%u); "
                      "head-dropped spans are not held", S.cap);
@@ -326,5 +328,16 @@ void ga_tail_after_fork(void)
      * tail sampling only the fields before `kept` were written: the 17 KB table is left alone
      * (zero already, and each page written would be one more copy per forked child). */
     memset(&S, 0, S.mode != 0 ? sizeof S : offsetof(__typeof__(S), kept));
+    memset(&ga_tail_self, 0, sizeof ga_tail_self);
+}
+
+/* One process's buffer is freed only here (tests reset between cases with it): in the
+ * library it lives until exit, reachable from S, and a child forgets its parent's. */
+void ga_tail_clear(void)
+{
+    free(S.slot);
+    free(S.seg);
+    free(S.bucket);
+    memset(&S, 0, sizeof S);
     memset(&ga_tail_self, 0, sizeof ga_tail_self);
 }

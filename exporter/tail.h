@@ -45,6 +45,10 @@ void ga_tail_final(void);
 /* Child after fork: forget (never free) the parent's buffer. */
 void ga_tail_after_fork(void);
 
+/* Tests: free the buffer and forget the configuration, counters and kept traces, as if
+ * ga_tail_open had never run; ga_tail_after_fork leaks instead. Not for a forked child. */
+void ga_tail_clear(void);
+
 /* Self-metrics: segments kept, discarded, and dropped undecided because the buffer was full
  * (GENESIS_TAIL_BUFFER). Owned by the exporter thread. */
 typedef struct ga_tail_stats {

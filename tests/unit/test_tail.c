@@ -1,7 +1,9 @@
 /* test_tail.c — local tail sampling (exporter/tail.c): segments grouped by local root, kept for
  * an error or a slow root, discarded otherwise; nested local spans folded into their root's
  * segment; a full buffer decides its oldest segment early (kept for an error, else counted as
- * overflowed); late spans of a kept trace follow it; what is held at exit is decided. */
+ * overflowed); late spans of a kept trace follow it; what is held at exit is decided. Each
+ * test starts from ga_tail_clear (not ga_tail_after_fork, which forgets the buffer without
+ * freeing it, as a forked child must): the binary runs clean under LeakSanitizer. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -30,7 +32,7 @@ static void setup_tail(const char *mode, const char *slow_ms, const char *buffer
     setenv("GENESIS_TAIL_SLOW_MS", slow_ms, 1);
     setenv("GENESIS_TAIL_BUFFER", buffer, 1);
     ga_config_load(&c, "prog");
-    ga_tail_after_fork();               /* a fresh buffer and counters for each test */
+    ga_tail_clear();                    /* the last test's buffer freed, fresh counters */
     ga_tail_open(take);
     nout = 0;
 }
@@ -179,6 +181,34 @@ static void test_exit_decides_what_is_held(void **state)
     assert_int_equal(ga_tail_tick(0), -1);
 }
 
+/* ga_tail_clear frees the buffer and forgets the kept traces: a span of a trace kept before
+ * is held again, not exported at once, and nothing is held after the next clear. */
+static void test_clear_forgets_everything(void **state)
+{
+    (void)state;
+    setup_tail("errors", "1000", "16");
+    feed(span(trace_a, 1, 0, 0, GA_KIND_SERVER, GA_STATUS_ERROR, 1));
+    assert_int_equal(ga_tail_self.kept, 1);
+    setup_tail("errors", "1000", "16");
+    assert_int_equal(ga_tail_self.kept, 0);
+    assert_int_equal(ga_tail_tick(0), -1);                  /* no buffer yet */
+    feed(span(trace_a, 2, 1, 0, GA_KIND_CLIENT, GA_STATUS_UNSET, 1));
+    assert_int_equal(nout, 0);                              /* held: the old decision is gone */
+    assert_int_equal(ga_tail_self.spans_held, 1);
+    ga_tail_clear();
+    assert_int_equal(ga_tail_on(), 0);
+    assert_int_equal(ga_tail_tick(0), -1);
+    assert_int_equal(ga_tail_self.spans_held, 0);
+}
+
+/* The last test's buffer is freed too, so that LeakSanitizer sees no tail memory at all. */
+static int clear_after_all(void **state)
+{
+    (void)state;
+    ga_tail_clear();
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_nested_local_span_joins_its_root),
         cmocka_unit_test(test_overflow_decides_the_oldest),
         cmocka_unit_test(test_exit_decides_what_is_held),
+        cmocka_unit_test(test_clear_forgets_everything),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, clear_after_all);
 }

@@ -59,7 +59,7 @@ PY         := /usr/bin/python3
 ALL_TARGETS = $(LIB)
 TEST_TARGETS = $(CORE_A)
 
-.PHONY: all test unit fuzz walls integration bench soak demo install deps asan tsan clean
+.PHONY: all test unit unit-asan fuzz walls integration bench soak demo install deps asan tsan clean
 all: build-lib
 
 # mk/*.mk fragments append to ALL_TARGETS, TEST_TARGETS, GEN_SRCS, ... before they expand.
@@ -105,6 +105,7 @@ test: deps
 	@$(MAKE) --no-print-directory walls
 	@$(MAKE) --no-print-directory build-all
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory icount-check
 	@$(MAKE) --no-print-directory integration
@@ -135,6 +136,15 @@ asan:
 	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" build-all
 tsan:
 	@$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g" SANFLAGS="-fsanitize=thread" build-all
+
+# Every unit test again from the ASan/UBSan build, leaks included: a test that loses memory, or
+# library code that does, fails here rather than only when someone runs the binary by hand.
+unit-asan: asan
+	@fails=0; for t in build-asan/tests/unit/test_*; do \
+	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $$t \
+	        > build-asan/unit-$$(basename $$t).log 2>&1 \
+	    || { echo "unit-asan: $$t failed:"; tail -30 build-asan/unit-$$(basename $$t).log; fails=1; }; \
+	done; [ $$fails = 0 ] && echo "unit-asan: $$(ls build-asan/tests/unit/test_* | wc -l) unit tests clean under ASan/UBSan"
 
 install: build-lib
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin

@@ -11,16 +11,16 @@
  *    a list of its own, which it frees on failure. Nothing is allocated here.
  *  - VTYPE_HEADER tuples: one more of them (librdkafka builds one list of all).
  *  - HEADER and HEADERS mixed, or an unknown vtype: the call is left exactly as it was.
- * A traceparent the application already set is never replaced or duplicated: it becomes the
- * parent of the PRODUCER span instead (an SDK in the application). The same holds for its own
- * `b3` / `X-B3-*` headers (any case) when a B3 format is configured: a message that carries a
- * context of a configured format gets nothing of ours. */
+ * A traceparent the application already set (its name in any case: `Traceparent` too) is never
+ * replaced or duplicated: it becomes the parent of the PRODUCER span instead (an SDK in the
+ * application). The same holds for its own `b3` / `X-B3-*` headers (any case) when a B3 format
+ * is configured: a message that carries a context of a configured format gets nothing of ours. */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include "plugins/kafka/kafka_plugin.h"
 #include "plugins/kafka/kafka_lib.h"
 #include "preload/config.h"
+#include "protocols/kafka/kafka_hdrs.h"
 #include "protocols/w3c/b3.h"
 #include "protocols/w3c/tp_fast.h"
 
@@ -34,9 +34,22 @@ void ga_kf_msg_init(ga_kf_msg *m)
     *m = (ga_kf_msg){ .partition = GA_KF_PARTITION_UA };   /* stores, no memset call */
 }
 
-static int ga__is_tp(const char *name)
+/* 1 when the NUL-terminated `name` (may be NULL) is `traceparent` in any ASCII case: a
+ * `Traceparent` the application set is its context, as consumers that look the key up
+ * case-insensitively (OpenTelemetry's Kafka getters, this library's) would read it; ours beside it
+ * would be a second context in one record. Every tuple of every produce call passes here, so the
+ * compare is specialised: every byte of `traceparent` is a lower-case letter, and c | 0x20 equals
+ * one exactly when c is it or its upper case (a NUL becomes a space: the loop stops there, never
+ * past the name's end). A name not starting with t/T costs one load and compare; the generic
+ * ga_kafka_name_ieq folding both sides cost ~190 instructions more per matching name. */
+static inline int ga__is_tp(const char *name)
 {
-    return name != NULL && strcmp(name, ga__tp_name) == 0;
+    if (name == NULL)
+        return 0;
+    for (size_t i = 0; i < sizeof ga__tp_name - 1; i++)
+        if (((unsigned char)name[i] | 0x20) != (unsigned char)ga__tp_name[i])
+            return 0;
+    return name[sizeof ga__tp_name - 1] == '\0';
 }
 
 /* 1 for a B3 header name, any case: `b3` or `X-B3-*` (2 for `b3` itself); 0 otherwise. */
@@ -46,10 +59,10 @@ static int ga__b3_kind(const char *name)
         return 0;
     if ((name[0] | 0x20) == 'b')
         return name[1] == '3' && name[2] == '\0' ? 2 : 0;
-    return (name[0] | 0x20) == 'x' && strncasecmp(name, "x-b3-", 5) == 0;
+    return (name[0] | 0x20) == 'x' && ga_kafka_name_ieq(name, "x-b3-", 5);
 }
 
-/* A VTYPE_HEADER tuple: counted; the application's first "traceparent" kept. Shared by
+/* A VTYPE_HEADER tuple: counted; the application's first "traceparent" (any case) kept. Shared by
  * ga_kf_msg_note and ga_kf_pv_decode, so both read headers alike. */
 static inline void ga__note_header(ga_kf_msg *m, const char *name, const void *val, ssize_t size)
 {
@@ -307,25 +320,45 @@ static void ga__b3_parent(const char *v, size_t n, ga_span_ctx *p)
     *p = c;
 }
 
-/* Whether the application's list holds a B3 header (any case: librdkafka's lookups are exact,
- * so the list is walked with rd_kafka_header_get_all); its `b3` value, if any, parents *p when
- * nothing did yet. A list that cannot be walked counts as holding one (nothing is added). */
-static int ga__list_has_b3(rd_kafka_headers_t *h, ga_span_ctx *p)
+/* The plan for the application's list h (fmt: ga_kafka_cfg.inject), from one walk of it by
+ * index: librdkafka's lookup by name (rd_kafka_header_get_last) is exact, and a `Traceparent`,
+ * `B3` or `x-b3-spanid` of the application's is its context all the same. Its last traceparent
+ * (any case, the one get_last would pick were it spelt so) parents *p; else, with a B3 format
+ * configured, its first `b3` that parses. NONE when the list holds a context of a configured
+ * format, or cannot be walked (nothing is added then); else LIST (NONE when fmt is 0). */
+static int ga__list_plan(rd_kafka_headers_t *h, unsigned fmt, ga_span_ctx *p)
 {
     ga_kf_rd_kafka_header_get_all_fn all = GA_KF_HELPER(rd_kafka_header_get_all);
     const char *name;
-    const void *v;
-    size_t len;
-    int found = 0;
+    const void *v, *tp = NULL;
+    size_t len, tp_len = 0;
+    int has_tp = 0, has_b3 = 0;
+    ga_span_ctx b3p;
+    b3p.valid = 0;
     if (all == NULL)
-        return 1;
+        return GA_KF_INJ_NONE;
     for (size_t i = 0; all(h, i, &name, &v, &len) == GA_KF_ERR_NO_ERROR; i++) {
-        int k = ga__b3_kind(name);
-        if (k == 2 && !p->valid)
-            ga__b3_parent(v, len, p);
-        found |= k != 0;
+        if (ga__is_tp(name)) {
+            has_tp = 1;
+            tp = v;
+            tp_len = len;
+        } else if (fmt & GA__B3ANY) {
+            int k = ga__b3_kind(name);
+            if (k == 2 && !b3p.valid)
+                ga__b3_parent(v, len, &b3p);
+            has_b3 |= k != 0;
+        }
     }
-    return found;
+    if (has_tp && tp != NULL && ga_tp_parse(tp, tp_len, p) == 0)
+        p->remote = 0;
+    if (has_tp && (fmt == 0 || (fmt & GA_PROP_TC)))
+        return GA_KF_INJ_NONE;
+    if (has_b3) {
+        if (!p->valid && b3p.valid)
+            *p = b3p;
+        return GA_KF_INJ_NONE;
+    }
+    return fmt ? GA_KF_INJ_LIST : GA_KF_INJ_NONE;
 }
 
 int ga_kf_inject_plan_slow(const ga_kf_msg *m, ga_span_ctx *app_parent)
@@ -347,22 +380,8 @@ int ga_kf_inject_plan_slow(const ga_kf_msg *m, ga_span_ctx *app_parent)
     }
     if (own)
         return GA_KF_INJ_NONE;
-    if (m->hdrs != NULL) {
-        ga_kf_rd_kafka_header_get_last_fn get = GA_KF_HELPER(rd_kafka_header_get_last);
-        const void *v = NULL;
-        size_t len = 0;
-        if (get == NULL)
-            return GA_KF_INJ_NONE;
-        if (get(m->hdrs, ga__tp_name, &v, &len) == GA_KF_ERR_NO_ERROR) {
-            if (v != NULL && ga_tp_parse(v, len, app_parent) == 0)
-                app_parent->remote = 0;
-            if (fmt == 0 || (fmt & GA_PROP_TC))
-                return GA_KF_INJ_NONE;
-        }
-        if ((fmt & GA__B3ANY) && ga__list_has_b3(m->hdrs, app_parent))
-            return GA_KF_INJ_NONE;
-        return fmt ? GA_KF_INJ_LIST : GA_KF_INJ_NONE;
-    }
+    if (m->hdrs != NULL)
+        return ga__list_plan(m->hdrs, fmt, app_parent);
     return fmt ? GA_KF_INJ_TUPLE : GA_KF_INJ_NONE;
 }
 

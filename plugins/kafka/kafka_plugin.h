@@ -30,7 +30,7 @@ typedef struct ga_kf_msg {
     const void *key, *value;
     size_t key_len, value_len;
     rd_kafka_headers_t *hdrs;       /* the list librdkafka will use (the last VTYPE_HEADERS) */
-    const char *tp;                 /* the application's own VTYPE_HEADER "traceparent" value */
+    const char *tp;                 /* its own VTYPE_HEADER "traceparent" value (any case) */
     size_t tp_len;
     uint8_t own_tp;                 /* it set one (tp may still be NULL) */
     uint8_t own_b3;                 /* it set a `b3` or `X-B3-*` tuple (any case) */
@@ -78,9 +78,10 @@ enum {
 /* The general case of ga_kf_inject_plan (kafka_inject.c): headers, conflicts, unknown tuples. */
 int ga_kf_inject_plan_slow(const ga_kf_msg *m, ga_span_ctx *app_parent);
 
-/* Decide (and for GA_KF_INJ_LIST, not yet act): the application's own traceparent, if any, is
- * parsed into *app_parent (valid = 0 otherwise). Reads the application's list only through
- * rd_kafka_header_get_last. A call without headers (the usual one) is decided here, inline. */
+/* Decide (and for GA_KF_INJ_LIST, not yet act): the application's own traceparent (its name in
+ * any case), if any, is parsed into *app_parent (valid = 0 otherwise). Reads the application's
+ * list only through rd_kafka_header_get_all. A call without headers (the usual one) is decided
+ * here, inline. */
 static inline int ga_kf_inject_plan(const ga_kf_msg *m, ga_span_ctx *app_parent)
 {
     if (!(m->conflict | m->unknown | m->own_tp | m->own_b3) && m->hdrs == NULL) {

@@ -32,16 +32,40 @@ static int ga__raw(void)
     return l == 1;
 }
 
+/* The value of h's last header named `name` in any ASCII case, as ga_kafka_hdr_last reads an
+ * unparsed block: through rd_kafka_header_get_all, since librdkafka's lookup by name
+ * (rd_kafka_header_get_last) is exact. get_last, exact, only when get_all is missing (every
+ * librdkafka with headers has both). Returns 1 with *v / *n set (a null value counts as
+ * absent), 0 if none. */
+static int ga__list_last(rd_kafka_headers_t *h, const char *name, const void **v, size_t *n)
+{
+    ga_kf_rd_kafka_header_get_all_fn all = GA_KF_HELPER(rd_kafka_header_get_all);
+    size_t nl = strlen(name), kn;
+    const char *k;
+    const void *kv;
+    int found = 0;
+    if (all == NULL) {
+        ga_kf_rd_kafka_header_get_last_fn get = GA_KF_HELPER(rd_kafka_header_get_last);
+        return get != NULL && get(h, name, v, n) == GA_KF_ERR_NO_ERROR && *v != NULL;
+    }
+    for (size_t i = 0; all(h, i, &k, &kv, &kn) == GA_KF_ERR_NO_ERROR; i++)
+        if (k != NULL && ga_kafka_name_ieq(k, name, nl) && k[nl] == '\0') {
+            *v = kv;
+            *n = kn;
+            found = 1;
+        }
+    return found && *v != NULL;
+}
+
 void ga_kf_message_parent_public(const ga_kf_message *m, rd_kafka_headers_t *h, ga_span_ctx *p)
 {
     ga_kf_rd_kafka_message_headers_fn mh = GA_KF_HELPER(rd_kafka_message_headers);
-    ga_kf_rd_kafka_header_get_last_fn get = GA_KF_HELPER(rd_kafka_header_get_last);
     const void *v = NULL;
     size_t len = 0;
     p->valid = 0;
-    if (get == NULL || (h == NULL && (mh == NULL || mh(m, &h) != GA_KF_ERR_NO_ERROR || h == NULL)))
+    if (h == NULL && (mh == NULL || mh(m, &h) != GA_KF_ERR_NO_ERROR || h == NULL))
         return;
-    if (get(h, ga__tp_name, &v, &len) == GA_KF_ERR_NO_ERROR && v != NULL)
+    if (ga__list_last(h, ga__tp_name, &v, &len))
         ga_tp_parse(v, len, p);
 }
 
@@ -53,7 +77,7 @@ void ga_kf_message_parent_slow(const ga_kf_message *m, ga_span_ctx *p)
         ga_kf_message_parent_public(m, NULL, p);
 }
 
-/* The value of m's last header `name` (exact, as librdkafka's lookups): from the unparsed
+/* The value of m's last header `name` (any ASCII case): from the unparsed
  * block when the layout is known and nobody parsed it yet, else through the public list (built
  * now if it was not). Returns 1 with *v / *n set (a null value counts as absent), 0 if none. */
 static int ga__hdr(const ga_kf_message *m, const char *name, const char **v, size_t *n)
@@ -77,11 +101,9 @@ static int ga__hdr(const ga_kf_message *m, const char *name, const char **v, siz
         }
     }
     ga_kf_rd_kafka_message_headers_fn mh = GA_KF_HELPER(rd_kafka_message_headers);
-    ga_kf_rd_kafka_header_get_last_fn get = GA_KF_HELPER(rd_kafka_header_get_last);
     rd_kafka_headers_t *h = NULL;
     const void *pv = NULL;
-    if (get == NULL || mh == NULL || mh(m, &h) != GA_KF_ERR_NO_ERROR || h == NULL ||
-        get(h, name, &pv, n) != GA_KF_ERR_NO_ERROR || pv == NULL)
+    if (mh == NULL || mh(m, &h) != GA_KF_ERR_NO_ERROR || h == NULL || !ga__list_last(h, name, &pv, n))
         return 0;
     *v = pv;
     return 1;
@@ -108,30 +130,23 @@ static int ga__b3_single(const char *v, size_t n, ga_span_ctx *p, int *sampling)
     return ga_b3_parse(v, n, p, sampling);
 }
 
-/* m's B3 context into *p: the `b3` header first, then the X-B3 ones — spelt as the Java SDKs
- * and Brave write them (`X-B3-TraceId`, …), else all lower case as the Go, Python and JS SDKs
- * do (`x-b3-traceid`, …): Kafka header names are case-sensitive, and a producer uses one
- * spelling for all four. Returns 1 when one is valid. An undecided sampling is ours, as for a
- * root (as HTTP). */
+/* m's B3 context into *p: the `b3` header first, then the X-B3 ones — each name in any case, so
+ * that the Java SDKs' and Brave's `X-B3-TraceId` and the Go, Python and JS SDKs' `x-b3-traceid`
+ * are both read (the header lookups fold case). Returns 1 when one is valid. An undecided
+ * sampling is ours, as for a root (as HTTP). */
 static int ga__b3_ctx(const ga_kf_message *m, ga_span_ctx *p)
 {
-    static const char *const names[2][4] = {
-        { "X-B3-TraceId", "X-B3-SpanId", "X-B3-Sampled", "X-B3-Flags" },
-        { "x-b3-traceid", "x-b3-spanid", "x-b3-sampled", "x-b3-flags" },
-    };
+    static const char *const names[4] = { "X-B3-TraceId", "X-B3-SpanId", "X-B3-Sampled", "X-B3-Flags" };
     const char *v, *x[4] = { NULL, NULL, NULL, NULL };
     size_t n, xn[4] = { 0, 0, 0, 0 };
     int sampling = GA_B3_DEFER, ok = 0;
     if (ga__hdr(m, "b3", &v, &n))
         ok = ga__b3_single(v, n, p, &sampling) == 0;
-    if (!ok) {
-        int c = ga__hdr(m, names[0][0], &x[0], &xn[0]) ? 0 : 1;
-        if (c == 0 || ga__hdr(m, names[1][0], &x[0], &xn[0])) {
-            for (int k = 1; k < 4; k++)
-                if (!ga__hdr(m, names[c][k], &x[k], &xn[k]))
-                    x[k] = NULL, xn[k] = 0;
-            ok = ga_b3_parse_multi(x[0], xn[0], x[1], xn[1], x[2], xn[2], x[3], xn[3], p, &sampling) == 0;
-        }
+    if (!ok && ga__hdr(m, names[0], &x[0], &xn[0])) {
+        for (int k = 1; k < 4; k++)
+            if (!ga__hdr(m, names[k], &x[k], &xn[k]))
+                x[k] = NULL, xn[k] = 0;
+        ok = ga_b3_parse_multi(x[0], xn[0], x[1], xn[1], x[2], xn[2], x[3], xn[3], p, &sampling) == 0;
     }
     if (ok && sampling == GA_B3_DEFER)
         p->flags = ga_sample(p->trace_id, NULL) ? GA_TF_SAMPLED : 0;

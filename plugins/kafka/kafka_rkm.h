@@ -9,7 +9,8 @@
  * of every release from 1.6.0 to 2.15 (src/rdkafka_msg.h: unchanged before the union; binhdrs
  * first in the consumer member) and used only when rd_kafka_version() is in that range on an
  * LP64 ABI; any other version takes the public calls. The block is read by the pure parser
- * protocols/kafka/kafka_hdrs.c, with librdkafka's own rules (the last header of the name). */
+ * protocols/kafka/kafka_hdrs.c, with librdkafka's own rules (the last header of the name) but
+ * for the case of the name, which is folded: a producer's `Traceparent` is read too. */
 #ifndef GA_KAFKA_RKM_H
 #define GA_KAFKA_RKM_H
 
@@ -37,7 +38,7 @@ extern _Atomic int ga_kf_rkm_layout;
  * decides it on first use, else through the public calls. */
 void ga_kf_message_parent_slow(const ga_kf_message *m, ga_span_ctx *p);
 /* Through the public calls: h (the message's parsed list, or NULL: parsed now if it was not
- * yet), its last traceparent (kafka_rkm.c). */
+ * yet), its last traceparent, any case (kafka_rkm.c). */
 void ga_kf_message_parent_public(const ga_kf_message *m, rd_kafka_headers_t *h, ga_span_ctx *p);
 
 /* ga_kf_message_parent for the layout above (ga_kf_rkm_layout == 1). */
@@ -64,7 +65,7 @@ static inline void ga_kf_message_parent_raw(const ga_kf_message *m, ga_span_ctx 
         ga_tp_parse((const char *)v, vlen, p);
 }
 
-/* The producer's context from m's last `traceparent` header into *p (valid = 0 if none).
+/* The producer's context from m's last `traceparent` header (any case) into *p (valid = 0 if none).
  * Inline: it runs for every consumed message, and the usual one (a known layout, an unparsed
  * header block) is a few loads before the header reader and the traceparent decoder. */
 static inline void ga_kf_message_parent(const ga_kf_message *m, ga_span_ctx *p)
@@ -78,7 +79,7 @@ static inline void ga_kf_message_parent(const ga_kf_message *m, ga_span_ctx *p)
 /* The producer's context with b3 or b3multi in OTEL_PROPAGATORS (kafka_rkm.c): the formats in
  * their listed order, the first valid one wins — `traceparent` as ga_kf_message_parent reads
  * it; B3 from the last `b3` header, else the last X-B3-TraceId, X-B3-SpanId, X-B3-Sampled and
- * X-B3-Flags, spelt so or all in lower case (librdkafka's lookups are exact). valid = 0 if none. */
+ * X-B3-Flags, every name in any case. valid = 0 if none. */
 void ga_kf_message_parent_prop(const ga_kf_message *m, ga_span_ctx *p);
 
 /* 1 when rd_kafka_version() `v` has the layout this file knows. */

@@ -41,9 +41,9 @@ static inline int ga__eq(const uint8_t *a, const char *b, size_t n)
     return n >= 8 && n <= 16 ? ga__eq16(a, b, n) : memcmp(a, b, n) == 0;
 }
 
-/* The block is exactly one header named name[0..name_len) (8 to 16 bytes) with a value of 0 to 63
- * bytes, so every varint is one byte: a count of 1 (zigzag 2), the key length, the key, the
- * value length, the value, nothing after. Then *val / *val_len are what the scan below finds
+/* The block is exactly one header named name[0..name_len) exactly (8 to 16 bytes; the name in
+ * another case is left to the scan) with a value of 0 to 63 bytes, so every varint is one byte:
+ * a count of 1 (zigzag 2), the key length, the key, the value length, the value, nothing after. Then *val / *val_len are what the scan below finds
  * (fuzz_kafka_hdrs checks the two agree on every input) and 1 is returned; else 0. A message
  * carrying only the traceparent this library added is this block: a few loads and compares
  * where the scan decodes three varints in a loop. */
@@ -97,7 +97,9 @@ int ga_kafka_hdr_last_scan(const uint8_t *p, size_t n, const char *name, size_t 
         p += klen;
         if (!ga__varint(&p, end, &vlen) || vlen < -1 || vlen > end - p)
             return GA_KAFKA_HDR_BAD;
-        if ((size_t)klen == name_len && ga__eq(key, name, name_len)) {
+        /* Exact first: the usual spelling costs what it did; another case is a byte loop. */
+        if ((size_t)klen == name_len &&
+            (ga__eq(key, name, name_len) || ga_kafka_name_ieq((const char *)key, name, name_len))) {
             any = 1;
             found = vlen < 0 ? NULL : p;
             flen = vlen < 0 ? 0 : (size_t)vlen;

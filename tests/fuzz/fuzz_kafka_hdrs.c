@@ -1,7 +1,8 @@
 /* fuzz_kafka_hdrs.c — libFuzzer target for protocols/kafka/kafka_hdrs.c: any bytes as a header
  * block, in a buffer of exactly their size (ASan sees any read past it); a found value must
- * lie inside the input, nothing is returned unless something was found, and the one-header
- * shortcut answers exactly as the header-by-header scan. The B3 headers a consumer reads with
+ * lie inside the input, nothing is returned unless something was found, the one-header
+ * shortcut answers exactly as the header-by-header scan, and a name with the case of its letters
+ * swapped is answered exactly as the name (names match in any ASCII case). The B3 headers a consumer reads with
  * b3/b3multi configured (plugins/kafka/kafka_rkm.c) are looked up too and their values fed to
  * the B3 parsers (protocols/w3c/b3.c), single and multi, as the consumer does. */
 #include <stdint.h>
@@ -36,6 +37,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t svl = 0;                         /* the fast path agrees with the scan */
         if (ga_kafka_hdr_last_scan(copy, size, names[k], strlen(names[k]), &sv, &svl) != r ||
             sv != v || svl != vl)
+            abort();
+        char swapped[16];                       /* names match in any ASCII case: the same */
+        size_t nl = strlen(names[k]);           /* answer for the name with its case swapped */
+        for (size_t i = 0; i < nl; i++) {
+            unsigned char c = (unsigned char)names[k][i];
+            swapped[i] = (char)((c | 0x20) - 'a' < 26u ? c ^ 0x20 : c);
+        }
+        swapped[nl] = '\0';
+        if (ga_kafka_hdr_last(copy, size, swapped, nl, &sv, &svl) != r || sv != v || svl != vl)
             abort();
         if (r == GA_KAFKA_HDR_FOUND) {
             val[k] = (const char *)v;

@@ -116,6 +116,29 @@ def test_c_own_traceparent_is_kept(gen, kafka):
         assert p["trace_id"] == own_trace and p["parent_span_id"] == own_span, p
 
 
+
+@pytest.mark.parametrize("how,name", [("owncase", "Traceparent"), ("owncaselist", "TRACEPARENT")])
+def test_c_own_traceparent_in_another_case_is_kept(gen, kafka, how, name):
+    """The application's traceparent spelt `Traceparent` (a tuple) or `TRACEPARENT` (its list):
+    header names match in any case, so the record carries exactly that one context, and it parents
+    the PRODUCER span and, in the other process, the CONSUMER span."""
+    n = 2
+    t = kafka.topic()
+    bare = c_produce(gen, kafka, kafka.topic(), how, n, preload=False)
+    prod = c_produce(gen, kafka, t, how, n)
+    assert_same_behaviour(bare, prod)
+    got = messages(c_consume(gen, kafka, t, "consume", n, preload=False))
+    assert got == [(f"p=0 o={i} k=key-{i} v=msg-{i} h=app:{i},{name}:{OWN_TP},", 0) for i in range(n)], got
+    own_trace, own_span = OWN_TP.split("-")[1:3]
+    sends = [s for s in kspans(prod, "PRODUCER") if s["status"]["code"] == "UNSET"]
+    assert len(sends) == n, sends
+    assert all(s["trace_id"] == own_trace and s["parent_span_id"] == own_span for s in sends), sends
+    for api in ("poll", "consume"):
+        procs = kspans(c_consume(gen, kafka, t, api, n), "CONSUMER")
+        assert len(procs) == n, procs
+        for p in procs:
+            assert p["trace_id"] == own_trace and p["parent_span_id"] == own_span, (api, p)
+
 def test_c_retry_with_the_same_list(gen, kafka):
     """kcat retries _QUEUE_FULL with the same list: after every refusal the list is as it was,
     and the message that finally goes carries exactly one traceparent — its own span's."""

@@ -11,6 +11,8 @@
  *          vtuple  producev with VTYPE_HEADER tuples
  *          own     producev with a list already holding a traceparent
  *          ownb3   producev with the application's own `b3` VTYPE_HEADER tuple (a Zipkin SDK)
+ *          owncase producev with the application's own traceparent as a `Traceparent` tuple
+ *          owncaselist  the same as `TRACEPARENT` in its list
  *          va      rd_kafka_produceva, with a header list on odd messages
  *          legacy  rd_kafka_produce        batch  rd_kafka_produce_batch
  *          retry   producev with one list reused across _QUEUE_FULL retries (kcat's way)
@@ -74,7 +76,7 @@ static rd_kafka_headers_t *app_list(int i, int with_tp)
     snprintf(v, sizeof v, "%d", i);
     rd_kafka_header_add(h, "app", -1, v, -1);
     if (with_tp)
-        rd_kafka_header_add(h, "traceparent", -1, OWN_TP, -1);
+        rd_kafka_header_add(h, with_tp == 2 ? "TRACEPARENT" : "traceparent", -1, OWN_TP, -1);
     return h;
 }
 
@@ -102,8 +104,8 @@ static rd_kafka_resp_err_t produce_one(rd_kafka_t *rk, const char *topic, const 
                                  RD_KAFKA_V_VALUE(value, strlen(value)),
                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(NULL),
                                  RD_KAFKA_V_END);
-    if (strcmp(how, "vhdrs") == 0 || strcmp(how, "own") == 0) {
-        rd_kafka_headers_t *h = app_list(i, strcmp(how, "own") == 0);
+    if (strcmp(how, "vhdrs") == 0 || strcmp(how, "own") == 0 || strcmp(how, "owncaselist") == 0) {
+        rd_kafka_headers_t *h = app_list(i, strcmp(how, "own") == 0 ? 1 : strcmp(how, "vhdrs") == 0 ? 0 : 2);
         if (i == 0)
             failing_call(rk, topic, h);
         rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
@@ -119,6 +121,12 @@ static rd_kafka_resp_err_t produce_one(rd_kafka_t *rk, const char *topic, const 
                                  RD_KAFKA_V_VALUE(value, strlen(value)),
                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                  RD_KAFKA_V_HEADER("app", num, -1), RD_KAFKA_V_END);
+    if (strcmp(how, "owncase") == 0)
+        return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
+                                 RD_KAFKA_V_VALUE(value, strlen(value)),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_HEADER("app", num, -1),
+                                 RD_KAFKA_V_HEADER("Traceparent", OWN_TP, -1), RD_KAFKA_V_END);
     if (strcmp(how, "ownb3") == 0)
         return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
                                  RD_KAFKA_V_VALUE(value, strlen(value)),

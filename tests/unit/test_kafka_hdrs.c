@@ -97,13 +97,17 @@ static void test_name_lengths(void **state)
             b[k++] = (uint8_t)(2 * n);
             memcpy(b + k, name, n);
             if (d < n)
-                b[k + d] ^= 0x20;                   /* one byte differs */
+                b[k + d] ^= 0x01;                   /* one byte differs */
             k += n;
             b[k++] = 2;                             /* value "v" */
             b[k++] = 'v';
             const char *v;
             size_t vl;
             assert_int_equal(last(b, k, name, &v, &vl), d == n ? GA_KAFKA_HDR_FOUND : GA_KAFKA_HDR_NONE);
+            if (d < n) {                            /* the same letter in upper case: found */
+                b[2 + d] ^= 0x01 ^ 0x20;
+                assert_int_equal(last(b, k, name, &v, &vl), GA_KAFKA_HDR_FOUND);
+            }
             if (d == n && n > 1) {
                 char shorter[21];
                 memcpy(shorter, name, n - 1);
@@ -158,7 +162,53 @@ static void test_one_header(void **state)
     assert_int_equal(last(null_value, sizeof null_value, name, &v, &vl), GA_KAFKA_HDR_FOUND);
     assert_null(v);
     assert_int_equal(vl, 0);
-    assert_int_equal(last(null_value, sizeof null_value, "traceparenT", &v, &vl), GA_KAFKA_HDR_NONE);
+    assert_int_equal(last(null_value, sizeof null_value, "traceparenT", &v, &vl), GA_KAFKA_HDR_FOUND);
+    assert_null(v);
+}
+
+/* Names are matched in any ASCII case, and only so: a `Traceparent` or `TRACEPARENT` (not the
+ * fast path's exact one-header block) is found as the scan finds it, the last of any spelling
+ * wins, and bytes that differ by 0x20 but are not letters ('-' and CR, '3' and DC3) differ. */
+static void test_any_case(void **state)
+{
+    (void)state;
+    static const char tp1[] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    uint8_t b[200];
+    size_t k = 0;
+    const char *v;
+    size_t vl;
+    b[k++] = 2;
+    b[k++] = 22;
+    memcpy(b + k, "Traceparent", 11);
+    k += 11;
+    b[k++] = 110;
+    memcpy(b + k, tp1, 55);
+    k += 55;
+    assert_int_equal(last(b, k, "traceparent", &v, &vl), GA_KAFKA_HDR_FOUND);
+    assert_int_equal(vl, 55);
+    assert_ptr_equal(v, (const char *)b + k - 55);
+    memcpy(b + 2, "TRACEPARENT", 11);
+    assert_int_equal(last(b, k, "traceparent", &v, &vl), GA_KAFKA_HDR_FOUND);
+    assert_int_equal(last(b, k, "tracepArent", &v, &vl), GA_KAFKA_HDR_FOUND);
+    /* then a second, lower-case one with "x": the last of either spelling */
+    b[0] = 4;
+    b[k++] = 22;
+    memcpy(b + k, "traceparent", 11);
+    k += 11;
+    b[k++] = 2;
+    b[k++] = 'x';
+    assert_int_equal(last(b, k, "TraceParent", &v, &vl), GA_KAFKA_HDR_FOUND);
+    assert_int_equal(vl, 1);
+    assert_memory_equal(v, "x", 1);
+    static const uint8_t notb3[] = { 4, 24, 'X', '\r', 'B', '3', '-', 'T', 'r', 'a', 'c', 'e', 'I', 'd', 2, 'a',
+                                     4, 0x13, 0x13, 2, 'b' };
+    assert_int_equal(last(notb3, sizeof notb3, "x-b3-traceid", &v, &vl), GA_KAFKA_HDR_NONE);
+    assert_int_equal(last(notb3, sizeof notb3, "X\rb3-traceid", &v, &vl), GA_KAFKA_HDR_FOUND);
+    assert_int_equal(last(notb3, sizeof notb3, "33", &v, &vl), GA_KAFKA_HDR_NONE);
+    assert_true(ga_kafka_name_ieq("X-B3-TraceId", "x-b3-traceid", 12));
+    assert_false(ga_kafka_name_ieq("@", "`", 1));     /* 0x40 and 0x60: not letters */
+    assert_false(ga_kafka_name_ieq("[", "{", 1));
+    assert_false(ga_kafka_name_ieq("tr", "traceparent", 11));   /* stops at the NUL */
 }
 
 int main(void)
@@ -169,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_varints),
         cmocka_unit_test(test_name_lengths),
         cmocka_unit_test(test_one_header),
+        cmocka_unit_test(test_any_case),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

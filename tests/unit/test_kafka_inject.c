@@ -246,6 +246,54 @@ static void test_plan_keeps_the_applications_traceparent(void **state)
     assert_false(app.valid);
 }
 
+/* The application's traceparent under any spelling of its name (consumers look the key up in any
+ * case: ours beside it would be a second context): a `Traceparent` tuple of producev, a
+ * `TRACEPARENT` in its list, a produceva element `tRaCePaRenT` get nothing and parent the span;
+ * names that are not `traceparent` in any case still get ours. */
+static void test_plan_keeps_the_applications_traceparent_in_any_case(void **state)
+{
+    (void)state;
+    ga_kf_pv pv;
+    ga_span_ctx app;
+    decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADER, "Traceparent", TP, (ssize_t)55, GA_KF_VT_END);
+    assert_true(pv.m.own_tp);
+    assert_int_equal(ga_kf_inject_plan(&pv.m, &app), GA_KF_INJ_NONE);
+    assert_true(app.valid);
+    assert_int_equal(app.span_id[0], 0xb7);
+    fake_list l = { 0 };
+    f_add((rd_kafka_headers_t *)&l, "app", -1, "1", -1);
+    f_add((rd_kafka_headers_t *)&l, "TRACEPARENT", -1, TP, -1);
+    decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADERS, (void *)&l, GA_KF_VT_END);
+    assert_int_equal(ga_kf_inject_plan(&pv.m, &app), GA_KF_INJ_NONE);
+    assert_true(app.valid);
+    assert_int_equal(app.trace_id[0], 0x0a);
+    assert_int_equal(l.n, 2);                           /* nothing added */
+    ga_kafka_cfg.inject = GA_PROP_TC | GA_PROP_B3;      /* a configured format is there: none */
+    assert_int_equal(ga_kf_inject_plan(&pv.m, &app), GA_KF_INJ_NONE);
+    assert_true(app.valid);
+    ga_kafka_cfg.inject = 1;
+    ga_kf_vu v[2] = { { .vtype = GA_KF_VT_TOPIC, .u.cstr = "t" },
+                      { .vtype = GA_KF_VT_HEADER, .u.header = { "tRaCePaRenT", TP, 55 } } };
+    ga_kf_msg m;
+    ga_kf_msg_init(&m);
+    for (int i = 0; i < 2; i++)
+        ga_kf_msg_note(&m, &v[i]);
+    assert_int_equal(ga_kf_inject_plan(&m, &app), GA_KF_INJ_NONE);
+    assert_true(app.valid);
+    static const char *const others[] = { "traceparen", "traceparentx", "Xraceparent", "t", "",
+                                          "trace\x01arent" };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADER, others[i], TP, (ssize_t)55, GA_KF_VT_END);
+        assert_false(pv.m.own_tp);
+        assert_int_equal(ga_kf_inject_plan(&pv.m, &app), GA_KF_INJ_TUPLE);
+        fake_list o = { 0 };
+        f_add((rd_kafka_headers_t *)&o, others[i], -1, TP, -1);
+        decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADERS, (void *)&o, GA_KF_VT_END);
+        assert_int_equal(ga_kf_inject_plan(&pv.m, &app), GA_KF_INJ_LIST);
+        assert_false(app.valid);
+    }
+}
+
 static void test_list_gets_the_header_and_loses_it_on_failure(void **state)
 {
     (void)state;
@@ -434,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_decode_unknown_vtype),
         cmocka_unit_test(test_plan_without_a_list_adds_a_tuple),
         cmocka_unit_test(test_plan_keeps_the_applications_traceparent),
+        cmocka_unit_test(test_plan_keeps_the_applications_traceparent_in_any_case),
         cmocka_unit_test(test_list_gets_the_header_and_loses_it_on_failure),
         cmocka_unit_test(test_conflicting_calls_are_left_alone),
         cmocka_unit_test(test_produceva_elements),

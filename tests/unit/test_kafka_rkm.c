@@ -225,6 +225,61 @@ static void test_b3_in_listed_order(void **state)
     ga_cfg.prop_order[0] = GA_PROP_TC;
 }
 
+/* A producer's `Traceparent` (another SDK's spelling) is the message's traceparent: from the
+ * unparsed block, and through the public list, walked with rd_kafka_header_get_all (get_last is
+ * exact); the last of any spelling wins. Mixed-case X-B3 names are read too. */
+static ga_kf_err f_get_all(const rd_kafka_headers_t *h, size_t i, const char **name, const void **v,
+                           size_t *len)
+{
+    static const char *const names[] = { "app", "Traceparent", "TRACEPARENT" };
+    static const char *const vals[] = { "1", TP, TP2 };
+    assert_ptr_equal(h, &fake_list);
+    if (i >= 3)
+        return GA_KF_ERR__NOENT;
+    *name = names[i];
+    *v = vals[i];
+    *len = strlen(vals[i]);
+    return 0;
+}
+
+static void test_any_case(void **state)
+{
+    (void)state;
+    uint8_t block[200];
+    size_t n = 0;
+    block[n++] = 4;
+    put(block, &n, "app", "1");
+    put(block, &n, "Traceparent", TP);
+    fake_msg m;
+    make(&m, block, (int32_t)n);
+    version = 0x020002ff;
+    ga_kf_rkm_reset();
+    public_calls = 0;
+    ga_span_ctx p;
+    ga_kf_message_parent((const ga_kf_message *)&m, &p);
+    assert_true(p.valid);
+    assert_int_equal(p.trace_id[0], 0x0a);
+    n = 0;
+    block[n++] = 4;
+    put(block, &n, "x-B3-TRACEID", "80f198ee56343ba864fe8b2a57d3eff7");
+    put(block, &n, "X-b3-SpanID", "e457b5a2e4d86bd1");
+    make(&m, block, (int32_t)n);
+    ga_cfg.prop_order[0] = GA_PROP_B3MULTI;
+    ga_kf_message_parent_prop((const ga_kf_message *)&m, &p);
+    ga_cfg.prop_order[0] = GA_PROP_TC;
+    assert_true(p.valid);
+    assert_int_equal(p.span_id[0], 0xe4);
+    assert_int_equal(public_calls, 0);
+    version = 0x030000ff;                               /* public calls: the list walked */
+    ga_kf_rkm_reset();
+    ga_kf_fn[GA_KF_S_rd_kafka_header_get_all] = (void *)f_get_all;
+    ga_kf_message_parent((const ga_kf_message *)&m, &p);
+    ga_kf_fn[GA_KF_S_rd_kafka_header_get_all] = NULL;
+    assert_int_equal(public_calls, 1);
+    assert_true(p.valid);
+    assert_int_equal(p.trace_id[0], 0x11);              /* TP2: the last one */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_unparsed_block),
         cmocka_unit_test(test_public_calls),
         cmocka_unit_test(test_b3_in_listed_order),
+        cmocka_unit_test(test_any_case),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

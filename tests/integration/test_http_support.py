@@ -75,10 +75,30 @@ def start_nginx(workdir, root, preload=True, upstream=None, env=None):
                    port, d, preload=preload, env=env, stop_signal=signal.SIGQUIT)
 
 
+# What `python3 -m http.server --bind 127.0.0.1 PORT --directory ROOT` runs (a ThreadingHTTPServer,
+# SimpleHTTPRequestHandler, HTTP/1.0), except that its handler threads are not daemon threads and
+# are joined before it exits. A client can read the answer before the handler thread's write has
+# returned and ended the SERVER span; `-m http.server` stops on SIGINT with daemon handler threads,
+# so a stop right after the last answer could exit in the middle of that handler and lose its span.
+FILES_SERVER = r"""
+import functools, http.server, sys
+class S(http.server.ThreadingHTTPServer):
+    daemon_threads = False          # joined at server_close(): no handler cut off by the exit
+port, root = int(sys.argv[1]), sys.argv[2]
+srv = S(("127.0.0.1", port), functools.partial(http.server.SimpleHTTPRequestHandler, directory=root))
+try:
+    srv.serve_forever()
+except KeyboardInterrupt:           # SIGINT: Service.stop
+    pass
+finally:
+    srv.server_close()
+"""
+
+
 def start_http_server(workdir, root, preload=True):
     port = free_port()
-    return Service("http.server", [PY, "-m", "http.server", "--bind", "127.0.0.1", str(port), "--directory",
-                                   str(root)], port, workdir, preload=preload, stop_signal=signal.SIGINT)
+    return Service("http.server", [PY, "-c", FILES_SERVER, str(port), str(root)], port, workdir, preload=preload,
+                   stop_signal=signal.SIGINT)
 
 
 class Capture:

@@ -234,25 +234,29 @@ class Nginx:
 
 
 class View:
-    """genesis-view --quiet on a free port, counting what it receives."""
+    """genesis-view --quiet on a free port, counting what it receives; with sink, --sink: the
+    exports are taken without being decoded (only requests and bytes are counted)."""
 
-    def __init__(self, work, build, name="view"):
+    def __init__(self, work, build, name="view", sink=False):
         self.count_file = os.path.join(work, name + ".count")
         self.port = free_port()
         self.proc = subprocess.Popen(
             [os.path.join(build, "genesis-view"), "--quiet", "--port", str(self.port),
-             "--count-file", self.count_file], env=clean_env(),
+             "--count-file", self.count_file] + (["--sink"] if sink else []), env=clean_env(),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with stopped_on_error(self.proc):
             wait_listening(self.port, self.proc, "genesis-view", 20)
 
-    def spans(self):
+    def count(self, key):
         import json
         try:
             with open(self.count_file) as f:
-                return json.load(f).get("spans", 0)
+                return json.load(f).get(key, 0)
         except (OSError, ValueError):
             return 0
+
+    def spans(self):
+        return self.count("spans")
 
     def endpoint(self):
         return "http://127.0.0.1:%d" % self.port

@@ -82,6 +82,8 @@ class Ctx:
                 self._peers[name] = procs.Nginx(self.work, "nginx-peer", procs.clean_env())
             elif name == "view":
                 self._peers[name] = procs.View(self.work, self.build)
+            elif name == "sink":
+                self._peers[name] = procs.View(self.work, self.build, "sink", sink=True)
         return self._peers[name]
 
     def close(self):

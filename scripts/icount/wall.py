@@ -5,7 +5,8 @@ Each peer runs `rounds` interleaved rounds (bare and preloaded alternate, the or
 round); a side's figure is the median of its rounds, and the ratio the median of the rounds'
 ratios (each round's preloaded figure over its bare one). The
 preloaded side uses the library's defaults (100% sampling, OTLP traces and metrics) with the
-endpoint set to genesis-view --quiet on this host. Wall clock on a shared 2-core VM is noisy:
+endpoint set to genesis-view --sink on this host (exports taken, not decoded: a decoding receiver
+would compete with the measured program for the same two cores). Wall clock on a shared 2-core VM is noisy:
 these rows are informative and never part of the CI guard.
 
   redis:    redis-benchmark -c 50 -n N -t get (the client preloaded) against a bare redis-server

@@ -423,6 +423,20 @@ def test_status_and_retry_after(start_view):
     assert v.counts()["failed"] == 2 and v.counts()["spans"] == 0
 
 
+def test_sink_answers_without_decoding(start_view):
+    v = start_view("--sink")
+    body = trace_request().SerializeToString()
+    check_ok(*v.post("/v1/traces", body), otlp_pb.ExportTraceServiceResponse)
+    check_ok(*v.post("/v1/traces", b"\xff\xff not protobuf", compress=True), otlp_pb.ExportTraceServiceResponse)
+    check_ok(*v.post("/v1/logs", logs_request().SerializeToString()), otlp_pb.ExportLogsServiceResponse)
+    assert v.post("/v1/traces", body, ctype="application/json")[0] == 415
+    c = v.counts()
+    assert (c["trace_requests"], c["log_requests"], c["accepted"], c["spans"], c["log_records"]) == (3, 1, 3, 0, 0)
+    assert c["bytes"] > len(body)
+    time.sleep(0.1)
+    assert otlp_pb.read_jsonl(v.jsonl) == []
+
+
 def test_status_429(start_view):
     v = start_view("--status", "429")
     status, headers, _ = v.post("/v1/logs", logs_request().SerializeToString())

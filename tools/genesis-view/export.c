@@ -62,6 +62,12 @@ static void decode_and_record(struct gv_ctx *c, enum gv_signal sig, const struct
                            : "unsupported Content-Type; send application/x-protobuf", keep);
         return;
     }
+    if (c->opts->sink) {                        /* --sink: taken as it is, never looked into */
+        out->head.status = 200;
+        out->head.content_type = "application/x-protobuf";
+        gv_pack_export_response(&out->body, sig, c->opts);
+        return;
+    }
     struct gv_buf plain = {0};
     int rc = decode_encoding(r, &data, &n, &plain);
     ProtobufCMessage *m = NULL;

@@ -18,6 +18,9 @@ static const char usage_text[] =
     "  --count-file FILE      keep request and item counters in FILE (JSON)\n"
     "  --settle-ms N          print a trace N ms after its last span arrived (default 1000)\n"
     "  --quiet                print nothing on stdout\n"
+    "  --sink                 accept every export without decoding it (counts requests and\n"
+    "                         bytes only): a receiver that costs next to nothing, for wall-clock\n"
+    "                         benchmarks on the host that runs the measured program\n"
     "fault injection (exports on the three OTLP paths only):\n"
     "  --status CODE          answer every export with CODE (non-2xx: data is not recorded)\n"
     "  --retry-after SECS     add Retry-After: SECS to non-2xx export answers\n"
@@ -56,13 +59,14 @@ static int parse_partial(struct gv_opts *o, const char *arg)
     return 0;
 }
 
-enum { O_HOST = 256, O_PORT, O_JSONL, O_COUNT, O_SETTLE, O_QUIET, O_STATUS, O_RETRY,
+enum { O_HOST = 256, O_PORT, O_JSONL, O_COUNT, O_SETTLE, O_QUIET, O_SINK, O_STATUS, O_RETRY,
        O_DELAY, O_BLACKHOLE, O_DROP, O_PARTIAL, O_HELP };
 
 static const struct option longopts[] = {
     {"host", required_argument, NULL, O_HOST},       {"port", required_argument, NULL, O_PORT},
     {"jsonl", required_argument, NULL, O_JSONL},     {"count-file", required_argument, NULL, O_COUNT},
     {"settle-ms", required_argument, NULL, O_SETTLE}, {"quiet", no_argument, NULL, O_QUIET},
+    {"sink", no_argument, NULL, O_SINK},
     {"status", required_argument, NULL, O_STATUS},   {"retry-after", required_argument, NULL, O_RETRY},
     {"delay-ms", required_argument, NULL, O_DELAY},  {"blackhole", no_argument, NULL, O_BLACKHOLE},
     {"drop", no_argument, NULL, O_DROP},             {"partial-success", required_argument, NULL, O_PARTIAL},
@@ -81,6 +85,7 @@ static int apply(struct gv_opts *o, int c, const char *arg)
         if (parse_int(arg, 0, 86400000, "--settle-ms", &v)) return -1;
         o->settle_ms = (int)v; return 0;
     case O_QUIET: o->quiet = 1; return 0;
+    case O_SINK: o->sink = 1; return 0;
     case O_STATUS: if (parse_int(arg, 100, 599, "--status", &v)) return -1; o->status = (int)v; return 0;
     case O_RETRY:
         if (parse_int(arg, 0, 86400, "--retry-after", &v)) return -1;

@@ -13,6 +13,7 @@ struct gv_opts {
     const char *count_path;    /* --count-file FILE */
     int settle_ms;             /* --settle-ms, default 1000 */
     int quiet;                 /* --quiet: nothing on stdout */
+    int sink;                  /* --sink: accept exports without decoding them */
     int status;                /* --status CODE, 0 = normal */
     int retry_after;           /* --retry-after SECS, -1 = none */
     int delay_ms;              /* --delay-ms N */

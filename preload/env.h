@@ -58,8 +58,10 @@ static inline const char *ga_var_choices(const ga_var *v)
  *                                          entries, a zero terminator, then every text as a
  *                                          char array member of the pool;
  *   GA_VAR_TABLE_INIT(LIST)               its initialiser, where each entry's offsets are
- *                                          offsetof() differences inside GA_VAR_TABLE_T, which
- *                                          the file defines as its `struct tag` beforehand.
+ *                                          offsetof() differences inside GA_VAR_TABLE_T: the
+ *                                          file defines it as its `struct tag` before it includes
+ *                                          this header, else it is `struct ga__vtab`;
+ *   GA_PLUGIN_VAR_TABLE(LIST)             all of the above for a plug-in, in one line.
  * The pool's member names are NAME__n, __d, __h, __c, so one table holds a name once. */
 #define GA_VAR_ID(N, ...) GA_V_##N,
 
@@ -96,6 +98,19 @@ static inline const char *ga_var_choices(const ga_var *v)
 /* The offsets are 16-bit: a table with its pool must stay under 64 KiB. */
 #define GA_VAR_TABLE_CHECK(tag) \
     _Static_assert(sizeof(struct tag) < 65536, #tag ": the variable table outgrew 16-bit offsets")
+
+/* A plug-in's whole table in one line, from its X-macro list: the ids GA_V_<NAME> and
+ * GA__NVARS, the type `struct ga__vtab`, its size check, and the static table `ga__vtab`
+ * (its entries are ga__vtab.v). The offsets name the type through GA_VAR_TABLE_T, which is
+ * `struct ga__vtab` unless the file defined another before including this header. */
+#ifndef GA_VAR_TABLE_T
+#define GA_VAR_TABLE_T struct ga__vtab
+#endif
+#define GA_PLUGIN_VAR_TABLE(LIST)                                                               \
+    enum { LIST(GA_VAR_ID) GA__NVARS };                                                         \
+    GA_VAR_TABLE_TYPE(ga__vtab, LIST, GA__NVARS);                                               \
+    GA_VAR_TABLE_CHECK(ga__vtab);                                                               \
+    static struct ga__vtab ga__vtab = GA_VAR_TABLE_INIT(LIST)
 
 /* Read the environment into every declared variable (core, exporter, plug-ins). Called by the
  * constructor; tests call it again after setenv(). Values that do not fit the private area

@@ -1,7 +1,7 @@
 /* vars.c — the core's and the exporter's table entries, generated from preload/vars.h. */
+#define GA_VAR_TABLE_T struct ga_core_vtab
 #include "preload/vars.h"
 
-#define GA_VAR_TABLE_T struct ga_core_vtab
 struct ga_core_vtab ga_core_vtab = GA_VAR_TABLE_INIT(GA_CORE_VARS);
 GA_VAR_TABLE_CHECK(ga_core_vtab);
 

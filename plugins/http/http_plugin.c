@@ -16,11 +16,7 @@
 #define GA__VARS(X)                                                                            \
     X(GENESIS_HTTP_ROUTES, STR, "", "route templates giving http.route and the server span name")
 
-enum { GA__VARS(GA_VAR_ID) GA__NVARS };
-#define GA_VAR_TABLE_T struct ga__vtab
-GA_VAR_TABLE_TYPE(ga__vtab, GA__VARS, GA__NVARS);
-GA_VAR_TABLE_CHECK(ga__vtab);
-static struct ga__vtab ga__vtab = GA_VAR_TABLE_INIT(GA__VARS);
+GA_PLUGIN_VAR_TABLE(GA__VARS);
 
 const char *ga_http_routes(void)
 {

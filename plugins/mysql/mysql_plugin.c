@@ -16,11 +16,7 @@
     X(GENESIS_SQLCOMMENTER, BOOL, "false",                                                     \
       "append /*traceparent='...'*/ to queries sent through libmariadb")
 
-enum { GA__VARS(GA_VAR_ID) GA__NVARS };
-#define GA_VAR_TABLE_T struct ga__vtab
-GA_VAR_TABLE_TYPE(ga__vtab, GA__VARS, GA__NVARS);
-GA_VAR_TABLE_CHECK(ga__vtab);
-static struct ga__vtab ga__vtab = GA_VAR_TABLE_INIT(GA__VARS);
+GA_PLUGIN_VAR_TABLE(GA__VARS);
 
 ga_my_cfg_t ga_my_cfg = { .sql_text = GA_SQL_SANITIZED };
 

@@ -18,11 +18,7 @@
     X(GENESIS_NATS_CONNECT_REWRITE, BOOL, "true",                                              \
       "make a client's CONNECT without headers declare them, so its messages can carry context")
 
-enum { GA__VARS(GA_VAR_ID) GA__NVARS };
-#define GA_VAR_TABLE_T struct ga__vtab
-GA_VAR_TABLE_TYPE(ga__vtab, GA__VARS, GA__NVARS);
-GA_VAR_TABLE_CHECK(ga__vtab);
-static struct ga__vtab ga__vtab = GA_VAR_TABLE_INIT(GA__VARS);
+GA_PLUGIN_VAR_TABLE(GA__VARS);
 
 static int ga__libnats;
 int ga_nats_connect_rewrite;

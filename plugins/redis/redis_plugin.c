@@ -16,11 +16,7 @@
       "keys|none|all")                                                                         \
     X(GENESIS_REDIS_PORTS, STR, "", "extra ports where any inline command word counts as Redis")
 
-enum { GA__VARS(GA_VAR_ID) GA__NVARS };
-#define GA_VAR_TABLE_T struct ga__vtab
-GA_VAR_TABLE_TYPE(ga__vtab, GA__VARS, GA__NVARS);
-GA_VAR_TABLE_CHECK(ga__vtab);
-static struct ga__vtab ga__vtab = GA_VAR_TABLE_INIT(GA__VARS);
+GA_PLUGIN_VAR_TABLE(GA__VARS);
 
 ga_redis_cfg_t ga_redis_cfg = { .args_mode = GA_RESP_ARGS_KEYS, .nports = 1, .ports = { 6379 } };
 

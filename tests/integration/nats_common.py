@@ -46,6 +46,62 @@ def node_env():
     return {"NODE_PATH": str(NODE_MODULES)}
 
 
+# A raw subscriber: CONNECT with the JSON argv[4], SUB, PING/PONG, "ready", then the raw bytes of
+# N messages. It reads with a buffer of argv[5] bytes (64 KiB), blocking or not (argv[6] "nb": a
+# non-blocking socket under select, as an event loop reads); "stall" if nothing readable came for
+# 10 s while a message was incomplete.
+RAW_SUB = r"""
+import select, socket, sys
+port, subject, n, connect = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+size = int(sys.argv[5]) if len(sys.argv) > 5 else 65536
+mode = sys.argv[6] if len(sys.argv) > 6 else 'block'
+s = socket.create_connection(('127.0.0.1', port))
+def read(k):
+    if mode != 'nb':
+        return s.recv(k)
+    while True:
+        if not select.select([s], [], [], 10)[0]:
+            print('stall', flush=True)
+            sys.exit(3)
+        try:
+            return s.recv(k)
+        except BlockingIOError:
+            continue
+buf = b''
+while b'\r\n' not in buf:
+    buf += s.recv(65536)
+s.sendall(b'CONNECT ' + connect.encode() + b'\r\nSUB ' + subject.encode() + b' 1\r\nPING\r\n')
+buf = b''
+while b'PONG\r\n' not in buf:
+    buf += s.recv(65536)
+print('ready', flush=True)
+if mode == 'nb':
+    s.setblocking(False)
+buf = buf.split(b'PONG\r\n', 1)[1]
+def complete(b):
+    count, i = 0, 0
+    while True:
+        j = b.find(b'\r\n', i)
+        if j < 0:
+            return count
+        f = b[i:j].split()
+        if f and f[0] in (b'MSG', b'HMSG'):
+            end = j + 2 + int(f[-1]) + 2
+            if end > len(b):
+                return count
+            count, i = count + 1, end
+        else:
+            i = j + 2
+while complete(buf) < n:
+    got = read(size)
+    if not got:
+        print('eof', flush=True)
+        sys.exit(4)
+    buf += got
+sys.stdout.buffer.write(buf)
+"""
+
+
 class Background:
     """A program running while the test does other things."""
 

@@ -7,8 +7,9 @@ import subprocess
 from conftest import PY, tool
 from nats_common import Background, assert_linked, nats_client, nats_server, nats_spans  # noqa: F401
 from test_core_asan import ENV, SAN_ERRORS, asan_preload  # noqa: F401  (module fixture)
-from test_nats_wire import HEADERS, RAW_SUB
-from test_nats_connect_rewrite import NO_HEADERS, RAW_PUB as RAW_PUB_NH, RAW_SUB as RAW_SUB_NH
+from nats_common import RAW_SUB
+from test_nats_wire import HEADERS
+from test_nats_connect_rewrite import NO_HEADERS, RAW_PUB as RAW_PUB_NH
 
 
 def _clean(stderr):
@@ -54,7 +55,7 @@ def test_nats_connect_rewrite_under_asan(gen, nats_server, asan_preload):
     """A client without headers: its CONNECT rewritten, HMSG stripped across 7-byte and
     non-blocking reads, a publisher injected — no sanitizer report, spans linked."""
     url, port = nats_server.nats_url, nats_server.port
-    subs = [_bg(gen, asan_preload, f"anh{i}", [PY, "-c", RAW_SUB_NH, str(port), "gen.anh", "40", NO_HEADERS,
+    subs = [_bg(gen, asan_preload, f"anh{i}", [PY, "-c", RAW_SUB, str(port), "gen.anh", "40", NO_HEADERS,
                                                size, mode])
             for i, (size, mode) in enumerate((("7", "block"), ("50", "nb"), ("65536", "block")))]
     pub = _run(gen, asan_preload, nats_client("pub", url, "gen.anh", 20, 300))

@@ -3,8 +3,8 @@ rewrites CONNECT to declare them, so what they publish carries the traceparent, 
 HMSG the server then sends them back into the MSG they would have received bare. Raw-socket
 clients in Python, a real nats-server, bytes compared with a bare run."""
 from conftest import PY
-from nats_common import (Background, assert_linked, assert_publish_span, nats_client, nats_server,  # noqa: F401
-                         nats_spans)
+from nats_common import (RAW_SUB, Background, assert_linked, assert_publish_span, nats_client,  # noqa: F401
+                         nats_server, nats_spans)
 
 # A raw publisher: CONNECT with the given JSON, the given protocol bytes, PING; "sent" on PONG.
 RAW_PUB = r"""
@@ -21,59 +21,6 @@ while b'PONG\r\n' not in buf:
     if not buf or b'-ERR' in buf:
         break
 print('sent' if b'PONG\r\n' in buf else 'refused %r' % buf)
-"""
-
-# A raw subscriber reading with a buffer of argv[5] bytes, blocking or not (argv[6] "nb": a
-# non-blocking socket under select, as an event loop reads): "ready", then the raw bytes of N
-# messages; "stall" if nothing readable came for 10 s while a message was incomplete.
-RAW_SUB = r"""
-import select, socket, sys
-port, subject, n, connect, size, mode = (int(sys.argv[1]), sys.argv[2], int(sys.argv[3]),
-                                         sys.argv[4], int(sys.argv[5]), sys.argv[6])
-s = socket.create_connection(('127.0.0.1', port))
-def read(k):
-    if mode != 'nb':
-        return s.recv(k)
-    while True:
-        if not select.select([s], [], [], 10)[0]:
-            print('stall', flush=True)
-            sys.exit(3)
-        try:
-            return s.recv(k)
-        except BlockingIOError:
-            continue
-buf = b''
-while b'\r\n' not in buf:
-    buf += s.recv(65536)
-s.sendall(b'CONNECT ' + connect.encode() + b'\r\nSUB ' + subject.encode() + b' 1\r\nPING\r\n')
-buf = b''
-while b'PONG\r\n' not in buf:
-    buf += s.recv(65536)
-print('ready', flush=True)
-if mode == 'nb':
-    s.setblocking(False)
-buf = buf.split(b'PONG\r\n', 1)[1]
-def complete(b):
-    count, i = 0, 0
-    while True:
-        j = b.find(b'\r\n', i)
-        if j < 0:
-            return count
-        f = b[i:j].split()
-        if f and f[0] in (b'MSG', b'HMSG'):
-            end = j + 2 + int(f[-1]) + 2
-            if end > len(b):
-                return count
-            count, i = count + 1, end
-        else:
-            i = j + 2
-while complete(buf) < n:
-    got = read(size)
-    if not got:
-        print('eof', flush=True)
-        sys.exit(4)
-    buf += got
-sys.stdout.buffer.write(buf)
 """
 
 NO_HEADERS = '{"verbose":false,"pedantic":false}'

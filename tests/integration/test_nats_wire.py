@@ -7,41 +7,8 @@ import threading
 import time
 
 from conftest import PY
-from nats_common import (Background, assert_linked, assert_publish_span, nats_client, nats_server,  # noqa: F401
+from nats_common import (RAW_SUB, Background, assert_linked, assert_publish_span, nats_client, nats_server,  # noqa: F401
                          nats_server_with, nats_spans)
-
-# A raw client: CONNECT with the given JSON, SUB, PING/PONG, "ready", then N messages' raw bytes.
-RAW_SUB = r"""
-import socket, sys
-port, subject, n, connect = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
-s = socket.create_connection(('127.0.0.1', port))
-buf = b''
-while b'\r\n' not in buf:
-    buf += s.recv(65536)
-s.sendall(b'CONNECT ' + connect.encode() + b'\r\nSUB ' + subject.encode() + b' 1\r\nPING\r\n')
-buf = b''
-while b'PONG\r\n' not in buf:
-    buf += s.recv(65536)
-print('ready', flush=True)
-buf = buf.split(b'PONG\r\n', 1)[1]
-def complete(b):
-    count, i = 0, 0
-    while True:
-        j = b.find(b'\r\n', i)
-        if j < 0:
-            return count
-        f = b[i:j].split()
-        if f and f[0] in (b'MSG', b'HMSG'):
-            end = j + 2 + int(f[-1]) + 2
-            if end > len(b):
-                return count
-            count, i = count + 1, end
-        else:
-            i = j + 2
-while complete(buf) < n:
-    buf += s.recv(65536)
-sys.stdout.buffer.write(buf)
-"""
 
 RAW_PUB = r"""
 import socket, sys

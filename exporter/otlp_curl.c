@@ -105,7 +105,9 @@ static void ga__load_locked(void)
 {
     if (ga__curl_state != L_UNTRIED)
         return;
-    ga__curl_state = L_LOADING;
+    /* Atomic: the exit barrier, fork and ga_otlp_http_prepare read the state without the
+     * lock (a plain store beside their loads is a data race; ThreadSanitizer reports it). */
+    __atomic_store_n(&ga__curl_state, L_LOADING, __ATOMIC_RELAXED);
     const char *name = ga_otlp_libcurl_name();
     const char *why = ga__curl_open(name);
     if (why != NULL)

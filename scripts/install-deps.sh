@@ -15,6 +15,9 @@ PACKAGES=(
     libcurl4-openssl-dev uthash-dev zlib1g-dev libdeflate-dev libhiredis-dev libmariadb-dev clang binutils file
     # unit tests
     libcmocka-dev
+    # sanitizer runtimes preloaded before the library by test_core_asan.py / test_core_tsan.py
+    # (gcc brings them; named here because the tests load them by path)
+    libasan8 libtsan2
     # integration tests, demo, benchmarks: real servers and clients
     redis-server redis-tools mariadb-server mariadb-client nginx-light wrk prometheus curl
     nats-server libnats-dev

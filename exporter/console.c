@@ -15,6 +15,7 @@
 #include "exporter/attrs.h"
 #include "exporter/buf.h"
 #include "exporter/console.h"
+#include "exporter/fmt.h"
 #include "exporter/resource.h"
 #include "preload/config.h"
 #include "preload/context.h"
@@ -49,6 +50,29 @@ static void ga__con_path(char *out, size_t cap)
     out[o < cap ? o : cap - 1] = '\0';
 }
 
+/* Numbers without the printf family: the span path writes several per span. */
+static void ga__put_u64(ga_buf *b, uint64_t v)
+{
+    char t[24];
+    ga_buf_put(b, t, ga_fmt_u64(t, v));
+}
+
+static void ga__put_i64(ga_buf *b, int64_t v)
+{
+    char t[24];
+    ga_buf_put(b, t, ga_fmt_i64(t, v));
+}
+
+/* `,"<key>":"<value>"` for a text without anything to escape (a fixed name, hex digits). */
+static void ga__put_kv(ga_buf *b, const char *key, const char *v)
+{
+    ga_buf_puts(b, ",\"");
+    ga_buf_puts(b, key);
+    ga_buf_puts(b, "\":\"");
+    ga_buf_puts(b, v);
+    ga_buf_puts(b, "\"");
+}
+
 static void ga__json_attrs(ga_buf *b, const ga_attr *a, int n)
 {
     ga_buf_puts(b, "{");
@@ -59,7 +83,7 @@ static void ga__json_attrs(ga_buf *b, const ga_attr *a, int n)
         ga_buf_puts(b, ":");
         switch (a[i].type) {
         case GA_V_STR:    ga_json_str(b, a[i].s, a[i].slen); break;
-        case GA_V_INT:    ga_buf_printf(b, "%lld", (long long)a[i].i); break;
+        case GA_V_INT:    ga__put_i64(b, a[i].i); break;
         case GA_V_DOUBLE: ga_buf_printf(b, "%.17g", a[i].d); break;
         case GA_V_BOOL:   ga_buf_puts(b, a[i].i ? "true" : "false"); break;
         default:          ga_buf_puts(b, "null"); break;
@@ -130,20 +154,27 @@ static void ga__con_span(const ga_rec *r)
     ga_rec_span_name(r, name, sizeof name);
     ga_buf_puts(b, "{\"type\":\"span\",\"name\":");
     ga_json_str(b, name, strlen(name));
-    ga_buf_printf(b, ",\"kind\":\"%s\"", ga__kind_name(r->h.kind));
+    ga__put_kv(b, "kind", ga__kind_name(r->h.kind));
     ga_hex(r->h.trace_id, 16, hex);
-    ga_buf_printf(b, ",\"trace_id\":\"%s\"", hex);
+    ga__put_kv(b, "trace_id", hex);
     ga_hex(r->h.span_id, 8, hex);
-    ga_buf_printf(b, ",\"span_id\":\"%s\"", hex);
+    ga__put_kv(b, "span_id", hex);
     if (r->h.has_parent) {
         ga_hex(r->h.parent_id, 8, hex);
-        ga_buf_printf(b, ",\"parent_span_id\":\"%s\",\"parent_remote\":%s", hex,
-                      r->h.parent_remote ? "true" : "false");
+        ga__put_kv(b, "parent_span_id", hex);
+        ga_buf_puts(b, r->h.parent_remote ? ",\"parent_remote\":true" : ",\"parent_remote\":false");
     }
-    ga_buf_printf(b, ",\"trace_flags\":\"%02x\",\"start_time_unix_nano\":%llu,\"end_time_unix_nano\":%llu",
-                  r->h.trace_flags, (unsigned long long)r->h.start_ns, (unsigned long long)r->h.end_ns);
+    uint8_t flags = r->h.trace_flags;
+    ga_hex(&flags, 1, hex);
+    ga__put_kv(b, "trace_flags", hex);
+    ga_buf_puts(b, ",\"start_time_unix_nano\":");
+    ga__put_u64(b, r->h.start_ns);
+    ga_buf_puts(b, ",\"end_time_unix_nano\":");
+    ga__put_u64(b, r->h.end_ns);
     static const char codes[][6] = {"UNSET", "OK", "ERROR"};
-    ga_buf_printf(b, ",\"status\":{\"code\":\"%s\"}", codes[r->h.status <= 2 ? r->h.status : 0]);
+    ga_buf_puts(b, ",\"status\":{\"code\":\"");
+    ga_buf_puts(b, codes[r->h.status <= 2 ? r->h.status : 0]);
+    ga_buf_puts(b, "\"}");
     ga_attr attrs[GA_MAX_ATTRS];
     ga_attr_scratch sc;
     int n = ga_rec_attrs(r, attrs, GA_MAX_ATTRS, &sc);

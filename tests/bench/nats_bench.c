@@ -5,6 +5,11 @@
  *                                  "PUB bench.wire 16", one write() each, then PING/PONG
  *   nats_bench wire-sub PORT N     raw socket: SUB bench.wire, "ready", read until N messages
  *                                  (blocking recv, 64 KiB buffer)
+ *   nats_bench wire-hpub PORT N    as wire-pub, each message an HPUB with a traceparent header
+ *                                  block (what the library's injector sends)
+ *   nats_bench wire-pub-nh / wire-sub-nh PORT N
+ *                                  as wire-pub / wire-sub, but CONNECT declares no headers (the
+ *                                  library rewrites it, and turns HMSG back into MSG)
  *   nats_bench lib-pub URL N       libnats: natsConnection_Publish N times, then flush
  *   nats_bench lib-sub URL N       libnats: an async subscription on bench.lib, "ready", until N
  *
@@ -65,23 +70,32 @@ static void read_until(int fd, const char *text)
     }
 }
 
+static const char *connect_json = "{\"verbose\":false,\"headers\":true}";
+
 static int wire_start(int port, const char *extra)
 {
     int fd = dial(port);
     read_until(fd, "\r\n");                     /* INFO */
     char connect[256];
-    snprintf(connect, sizeof connect, "CONNECT {\"verbose\":false,\"headers\":true}\r\n%sPING\r\n", extra);
+    snprintf(connect, sizeof connect, "CONNECT %s\r\n%sPING\r\n", connect_json, extra);
     write_all(fd, connect, strlen(connect));
     read_until(fd, "PONG\r\n");
     return fd;
 }
 
-static int wire_pub(int port, long n)
+static int wire_pub(int port, long n, int hpub)
 {
     static const char msg[] = "PUB bench.wire 16\r\n0123456789abcdef\r\n";
+    static const char hmsg[] = "HPUB bench.wire 82 98\r\nNATS/1.0\r\ntraceparent: "
+                               "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n\r\n"
+                               "0123456789abcdef\r\n";
     int fd = wire_start(port, "");
-    for (long i = 0; i < n; i++)
-        write_all(fd, msg, sizeof msg - 1);
+    for (long i = 0; i < n; i++) {
+        if (hpub)
+            write_all(fd, hmsg, sizeof hmsg - 1);
+        else
+            write_all(fd, msg, sizeof msg - 1);
+    }
     write_all(fd, "PING\r\n", 6);
     read_until(fd, "PONG\r\n");
     close(fd);
@@ -190,9 +204,15 @@ int main(int argc, char **argv)
         die("usage: nats_bench wire-pub|wire-sub PORT N | lib-pub|lib-sub URL N");
     long n = atol(argv[3]);
     int rc;
-    if (strcmp(argv[1], "wire-pub") == 0)
-        rc = wire_pub(atoi(argv[2]), n);
-    else if (strcmp(argv[1], "wire-sub") == 0)
+    const char *mode = argv[1];
+    size_t ml = strlen(mode);
+    if (ml > 3 && strcmp(mode + ml - 3, "-nh") == 0)
+        connect_json = "{\"verbose\":false}";  /* no headers declared */
+    if (strncmp(mode, "wire-pub", 8) == 0)
+        rc = wire_pub(atoi(argv[2]), n, 0);
+    else if (strcmp(mode, "wire-hpub") == 0)
+        rc = wire_pub(atoi(argv[2]), n, 1);
+    else if (strncmp(mode, "wire-sub", 8) == 0)
         rc = wire_sub(atoi(argv[2]), n);
     else if (strcmp(argv[1], "lib-pub") == 0)
         rc = lib_pub(argv[2], n);

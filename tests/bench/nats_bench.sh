@@ -129,6 +129,9 @@ run_all() {
 run_all wirepub wire-pub "" "bare pre noprop"
 run_all libpub lib-pub "" "bare pre nolib"
 run_all wiresub wire-sub wire-pub
+run_all wirepubnh wire-pub-nh
+run_all wiresubnh wire-sub-nh wire-hpub
+run_all wiresubh wire-sub wire-hpub
 run_all libsub lib-sub lib-pub "bare pre nolib"
 
 row() { printf '%-52s %-10s %9s %9s %9s\n' "$@"; }
@@ -142,7 +145,10 @@ read -r b p a < <(per_msg libpub main);         row "libnats publish (natsConnec
 read -r b p a < <(per_msg libpub flusher);      row "  its flusher thread (batched sends, injected)" flusher "$b" "$p" "$a"
 read -r b p a < <(per_msg libpub main nolib);   row "  same, GENESIS_NATS_LIBNATS=false (wire only)" main "$b" "$p" "$a"
 read -r b p a < <(per_msg libpub flusher nolib); row "  its flusher thread, wire only" flusher "$b" "$p" "$a"
+read -r b p a < <(per_msg wirepubnh main);      row "  same, CONNECT without headers (rewritten)" main "$b" "$p" "$a"
 read -r b p a < <(per_msg wiresub main);        row "raw client receive (delivery span, active span)" main "$b" "$p" "$a"
+read -r b p a < <(per_msg wiresubh main);       row "  same, messages with a traceparent (HMSG)" main "$b" "$p" "$a"
+read -r b p a < <(per_msg wiresubnh main);      row "  same, CONNECT without headers: HMSG back to MSG" main "$b" "$p" "$a"
 read -r b p a < <(per_msg libsub callback);     row "libnats subscription callback (process span)" callback "$b" "$p" "$a"
 read -r b p a < <(per_msg libsub reader);       row "  its reader thread (framing only)" reader "$b" "$p" "$a"
 read -r b p a < <(per_msg libsub reader nolib); row "  wire only: the reader thread (delivery spans)" reader "$b" "$p" "$a"

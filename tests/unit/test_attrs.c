@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <errno.h>
 #include <arpa/inet.h>
@@ -91,6 +93,58 @@ static void test_json_escaping(void **state)
     ga_buf_free(&b);
 }
 
+/* The JSON text of s[0..n) by the rules, one byte at a time: the reference the buffer's escaper
+ * (which writes straight into reserved room) must match. */
+static size_t ref_json(const unsigned char *s, size_t n, char *out)
+{
+    size_t o = 0;
+    out[o++] = '"';
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i], need = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        for (unsigned k = 1; need && k < need; k++)
+            if (i + k >= n || (s[i + k] & 0xc0) != 0x80)
+                need = 0;
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+            i++;
+        } else if (c < 0x20) {
+            o += (size_t)sprintf(out + o, "\\u%04x", c);
+            i++;
+        } else if (need == 0) {
+            memcpy(out + o, "\\ufffd", 6);
+            o += 6;
+            i++;
+        } else {
+            memcpy(out + o, s + i, need);
+            o += need;
+            i += need;
+        }
+    }
+    out[o++] = '"';
+    return o;
+}
+
+static void test_json_escaping_matches_the_rules(void **state)
+{
+    (void)state;
+    srand(11);
+    for (int t = 0; t < 50000; t++) {
+        unsigned char in[48];
+        char want[48 * 6 + 2];
+        size_t n = (size_t)(rand() % 48);
+        for (size_t i = 0; i < n; i++)
+            in[i] = (unsigned char)(rand() % 3 ? "ab\"\\\n\xe2\x9c\x93\xc3\xa9\x7f"[rand() % 11] : rand() % 256);
+        ga_buf b = {0};
+        ga_buf_put(&b, "x", 1);                 /* appended after what the buffer holds */
+        ga_json_str(&b, (const char *)in, n);
+        size_t wl = ref_json(in, n, want);
+        assert_int_equal(b.len, wl + 1);
+        assert_memory_equal(b.data + 1, want, wl);
+        ga_buf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -98,6 +152,7 @@ int main(void)
         cmocka_unit_test(test_ipv6_and_unix_names),
         cmocka_unit_test(test_errno_names),
         cmocka_unit_test(test_json_escaping),
+        cmocka_unit_test(test_json_escaping_matches_the_rules),
     };
     return cmocka_run_group_tests_name("attrs", tests, NULL, NULL);
 }

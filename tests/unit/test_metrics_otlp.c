@@ -13,9 +13,8 @@
 #include "exporter/metrics_otlp.h"
 #include "exporter/metrics_reg.h"
 #include "exporter/resource.h"
+#include "tests/unit/metrics_pb.h"
 
-typedef Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest Req;
-typedef Opentelemetry__Proto__Metrics__V1__Metric Metric;
 
 #define T0 1700000000000000000ull
 #define NOW 1700000005000000000ull
@@ -46,25 +45,6 @@ static Req *encode(void)
         NULL, b.len, (const uint8_t *)b.data);
     assert_non_null(req);
     return req;
-}
-
-static const Metric *find(const Req *req, const char *name)
-{
-    const Opentelemetry__Proto__Metrics__V1__ScopeMetrics *sm = req->resource_metrics[0]->scope_metrics[0];
-    for (size_t i = 0; i < sm->n_metrics; i++)
-        if (strcmp(sm->metrics[i]->name, name) == 0)
-            return sm->metrics[i];
-    fail_msg("metric %s not encoded", name);
-    return NULL;
-}
-
-static const char *attr_str(Opentelemetry__Proto__Common__V1__KeyValue **kv, size_t n, const char *key)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(kv[i]->key, key) == 0)
-            return kv[i]->value->value_case == OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE
-                   ? kv[i]->value->string_value : "(not a string)";
-    return NULL;
 }
 
 static int setup(void **state)

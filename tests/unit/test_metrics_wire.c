@@ -11,15 +11,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include "tests/unit/test_rng.h"
 #include "exporter/exporter.h"
 #include "exporter/metrics_otlp.h"
 #include "exporter/metrics_reg.h"
 #include "exporter/resource.h"
+#include "tests/unit/metrics_pb.h"
 #include "tests/unit/metrics_ref.h"
 
-typedef Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest Req;
-typedef Opentelemetry__Proto__Metrics__V1__Metric Metric;
-typedef Opentelemetry__Proto__Common__V1__KeyValue KV;
 
 static const double BOUNDS[] = { 0.5, 1, 2.5, 10, 100 };
 
@@ -45,14 +44,11 @@ static ga_instrument *inst[NDEFS];
 static ga_pb_arena arena;
 static ga_buf got, want;
 
-/* A small deterministic generator (xorshift64*). */
-static uint64_t rng = 88172645463325252ull;
+static uint64_t rng = 88172645463325252ull;       /* the inputs' seed (test_rng.h) */
+
 static uint64_t rnd(void)
 {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 2685821657736338717ull;
+    return test_rnd(&rng);
 }
 
 static int setup(void **state)
@@ -94,24 +90,6 @@ static Req *decode(void)
         NULL, got.len, (const uint8_t *)got.data);
     assert_non_null(r);
     return r;
-}
-
-static const Metric *find(const Req *req, const char *name)
-{
-    const Opentelemetry__Proto__Metrics__V1__ScopeMetrics *sm = req->resource_metrics[0]->scope_metrics[0];
-    for (size_t i = 0; i < sm->n_metrics; i++)
-        if (strcmp(sm->metrics[i]->name, name) == 0)
-            return sm->metrics[i];
-    return NULL;
-}
-
-static const KV *attr(KV **kv, size_t n, const char *key)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(kv[i]->key, key) == 0)
-            return kv[i];
-    fail_msg("attribute %s missing", key);
-    return NULL;
 }
 
 /* (a): one series of every shape, decoded and checked field by field; (b) the same bytes. */

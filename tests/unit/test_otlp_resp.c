@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "tests/unit/test_rng.h"
 #include "exporter/otlp_resp.h"
 #include "google/rpc/status.pb-c.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
@@ -19,14 +20,11 @@
 
 #define CAP 256
 
-/* A small deterministic generator (xorshift64*). */
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint64_t rng = 0x9e3779b97f4a7c15ull;       /* the inputs' seed (test_rng.h) */
+
 static uint64_t rnd(void)
 {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 2685821657736338717ull;
+    return test_rnd(&rng);
 }
 
 /* What protobuf-c makes of a Status body: 0 and the message (cut like the decoder's), or -1. */

@@ -12,6 +12,15 @@ typedef Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceReques
 typedef Opentelemetry__Proto__Metrics__V1__Metric Metric;
 typedef Opentelemetry__Proto__Common__V1__KeyValue KV;
 
+/* The request p[0..n) decoded (protobuf-c); a request that does not decode fails the test. */
+static inline Req *req_decode(const void *p, size_t n)
+{
+    Req *r = opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(
+        NULL, n, (const uint8_t *)p);
+    assert_non_null(r);
+    return r;
+}
+
 /* The metric called name in the request's one scope. */
 static inline const Metric *find(const Req *req, const char *name)
 {

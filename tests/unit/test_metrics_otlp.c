@@ -41,10 +41,7 @@ static Req *encode(void)
     ga_metrics_collect();
     int n = ga_metrics_otlp_encode(&b, NOW);
     assert_true(n > 0);
-    Req *req = opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(
-        NULL, b.len, (const uint8_t *)b.data);
-    assert_non_null(req);
-    return req;
+    return req_decode(b.data, b.len);
 }
 
 static int setup(void **state)

@@ -86,10 +86,7 @@ static int same_bytes(uint64_t now)
 
 static Req *decode(void)
 {
-    Req *r = opentelemetry__proto__collector__metrics__v1__export_metrics_service_request__unpack(
-        NULL, got.len, (const uint8_t *)got.data);
-    assert_non_null(r);
-    return r;
+    return req_decode(got.data, got.len);
 }
 
 /* (a): one series of every shape, decoded and checked field by field; (b) the same bytes. */

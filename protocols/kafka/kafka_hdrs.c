@@ -43,8 +43,9 @@ static inline int ga__eq(const uint8_t *a, const char *b, size_t n)
 
 /* The block is exactly one header named name[0..name_len) exactly (8 to 16 bytes; the name in
  * another case is left to the scan) with a value of 0 to 63 bytes, so every varint is one byte:
- * a count of 1 (zigzag 2), the key length, the key, the value length, the value, nothing after. Then *val / *val_len are what the scan below finds
- * (fuzz_kafka_hdrs checks the two agree on every input) and 1 is returned; else 0. A message
+ * a count of 1 (zigzag 2), the key length, the key, the value length, the value, nothing after.
+ * Then *val / *val_len are what the scan below finds (fuzz_kafka_hdrs checks the two agree on
+ * every input) and 1 is returned; else 0. A message
  * carrying only the traceparent this library added is this block: a few loads and compares
  * where the scan decodes three varints in a loop. */
 static inline int ga__one(const uint8_t *p, size_t n, const char *name, size_t name_len,

@@ -117,7 +117,8 @@ struct link_map *ga_elf_self(void)
     return ga_elf_object_of((const void *)&ga_elf_self);
 }
 
-void ga_elf_next_syms(const struct link_map *self, const char *const *names, int n, void **out)
+void ga_elf_next_syms(const struct link_map *self, const struct link_map *last,
+                      const char *const *names, int n, void **out)
 {
     uint32_t h[n > 0 ? n : 1];
     unsigned char done[n > 0 ? n : 1];
@@ -127,7 +128,8 @@ void ga_elf_next_syms(const struct link_map *self, const char *const *names, int
         done[k] = out[k] != NULL;
         left -= done[k];
     }
-    for (const struct link_map *l = self ? self->l_next : NULL; l != NULL && left > 0; l = l->l_next) {
+    const struct link_map *l = self != NULL && self != last ? self->l_next : NULL;
+    for (; l != NULL && left > 0; l = l == last ? NULL : l->l_next) {
         ga__dyn d;
         if (!ga__dyn_of(l, &d))
             continue;
@@ -141,4 +143,12 @@ void ga_elf_next_syms(const struct link_map *self, const char *const *names, int
                 out[k] = (void *)(l->l_addr + d.symtab[i].st_value);
         }
     }
+}
+
+const struct link_map *ga_elf_last(const struct link_map *self)
+{
+    const struct link_map *l = self;
+    while (l != NULL && l->l_next != NULL)
+        l = l->l_next;
+    return l;
 }

@@ -1,8 +1,8 @@
 /* elf_sym.h — finding a function in the objects loaded after ours, by reading their ELF symbol
  * tables directly (GNU hash), the way dlsym(RTLD_NEXT, name) would.
  *
- * Used by the constructor to resolve the real libc functions in one cheap pass: dlsym costs
- * ~850 instructions a call (most of it error-handling set-up), a direct GNU-hash lookup ~100.
+ * Used to resolve each real libc function on its first use: dlsym costs ~850 instructions a
+ * call (most of it error-handling set-up), a direct GNU-hash lookup a few hundred.
  * Only plain definitions are taken (a default-version STT_FUNC with an address); anything
  * else — an IFUNC, a symbol found only with a hidden version, an object without a GNU hash
  * table — answers NULL, and the caller falls back to dlsym. No allocation, no lock, no
@@ -20,9 +20,16 @@ struct link_map *ga_elf_object_of(const void *addr);
 struct link_map *ga_elf_self(void);
 
 /* For each names[k] whose out[k] is NULL: the address of its first definition in the objects
- * after `self` in the link-map chain (load order) when that definition is plain, else out[k]
- * stays NULL. Each object's dynamic section is read once for the whole batch. Valid while no
- * object is being loaded or unloaded (the constructor). */
-void ga_elf_next_syms(const struct link_map *self, const char *const *names, int n, void **out);
+ * after `self` in the link-map chain (load order), up to and including `last` (NULL: to the
+ * chain's end), when that definition is plain, else out[k] stays NULL. Each object's dynamic
+ * section is read once for the whole batch. Valid while no object is being loaded or unloaded
+ * between self and last: `last` = an object of the initial chain (ga_elf_last) makes it valid
+ * at any time, as the loader only appends later objects and never unloads initial ones. */
+void ga_elf_next_syms(const struct link_map *self, const struct link_map *last,
+                      const char *const *names, int n, void **out);
+
+/* The last object of the chain now (from self), or NULL. Called in our constructor, it is the
+ * last object loaded with the program, which stays loaded until the process ends. */
+const struct link_map *ga_elf_last(const struct link_map *self);
 
 #endif

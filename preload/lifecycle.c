@@ -77,16 +77,16 @@ void ga_lifecycle_arm(void)
 __attribute__((constructor)) static void ga__init(void)
 {
     int saved = errno;
+    /* Every process resolves each real function on its first call (real.h), the cheap way
+     * once this has run: a process pays for the functions it uses. */
+    ga_real_init();
     ga_config_load(&ga_cfg, program_invocation_short_name);
     /* With every exporter `none` nothing the library could record would be seen, and it
      * injects trace context only for a process whose spans go somewhere: it stays a pure
-     * pass-through (no thread, no record, no byte changed), like a disabled one. A
-     * pass-through process resolves each real function on its first use, as a hook that runs
-     * before this constructor does; an observing one resolves them all now, cheaply. */
+     * pass-through (no thread, no record, no byte changed), like a disabled one. */
     if (!ga_cfg.disabled && (ga_cfg.traces_exporters | ga_cfg.metrics_exporters |
                              (ga_cfg.logs_capture ? ga_cfg.logs_exporters : 0)) != 0) {
         ga__start_pid = (pid_t)syscall(SYS_getpid);
-        ga_real_init();
         ga_proto_init(ga_cfg.propagate && ga_cfg.traces_exporters != 0);
         ga_logcap_init();
         atexit(ga__at_exit);

@@ -6,6 +6,7 @@
 #include "preload/real.h"
 #include "preload/elf_sym.h"
 #include "preload/namepool.h"
+#include <link.h>
 
 /* The symbol names, as a pool without relocations (namepool.h). */
 GA_NAMEPOOL(GA_REAL_SYMBOLS, GA_SYM_COUNT);
@@ -28,15 +29,38 @@ int ga_real_is_ours(const void *p)
            a.dli_fbase == b.dli_fbase;
 }
 
+/* Where the direct lookup may walk: our link map and the last object loaded with the program
+ * (ga_real_init). NULL until then: dlsym only. */
+static const struct link_map *_Atomic ga__self;
+static const struct link_map *_Atomic ga__last;
+
+/* sym's definition in the objects after ours that were loaded with the program, when it is
+ * plain (elf_sym.h), else NULL. Pure reads of what the loader mapped: no lock, no call that
+ * a hook could re-enter, safe in a signal handler and beside another thread's dlopen. */
+static void *ga__direct(enum ga_sym sym)
+{
+    const struct link_map *self = atomic_load_explicit(&ga__self, memory_order_acquire);
+    const struct link_map *last = atomic_load_explicit(&ga__last, memory_order_acquire);
+    void *p = NULL;
+    if (self != NULL && last != NULL) {
+        const char *name = ga_real_name(sym);
+        ga_elf_next_syms(self, last, &name, 1, &p);
+    }
+    return p;
+}
+
 void *ga_real_resolve(enum ga_sym sym)
 {
-    if (ga__resolving)
-        return NULL;
-    ga__resolving = 1;
-    void *p = dlsym(RTLD_NEXT, ga_real_name(sym));
-    if (ga_real_is_ours(p))        /* our own hook handed back: calling it would recurse */
-        p = NULL;
-    ga__resolving = 0;
+    void *p = ga__direct(sym);
+    if (p == NULL) {
+        if (ga__resolving)
+            return NULL;
+        ga__resolving = 1;
+        p = dlsym(RTLD_NEXT, ga_real_name(sym));
+        if (ga_real_is_ours(p))    /* our own hook handed back: calling it would recurse */
+            p = NULL;
+        ga__resolving = 0;
+    }
     if (p != NULL)
         atomic_store_explicit(&ga_real_table[sym], p, memory_order_relaxed);
     return p;
@@ -44,22 +68,12 @@ void *ga_real_resolve(enum ga_sym sym)
 
 void ga_real_init(void)
 {
-    /* One direct pass over the symbol tables of the objects loaded after ours (the initial
-     * ones: no dlopen has run yet); dlsym only for what that pass cannot answer. */
+    /* Nothing is resolved here: a process pays for the functions it calls, on their first
+     * call (a few hundred instructions each), and /bin/true for none. Only the bounds of the
+     * direct lookup are taken, while the chain is the program's own. */
     const struct link_map *self = ga_elf_self();
-    void *found[GA_SYM_COUNT];
-    for (int i = 0; i < GA_SYM_COUNT; i++)
-        found[i] = atomic_load_explicit(&ga_real_table[i], memory_order_relaxed);
-    if (self != NULL) {
-        const char *names[GA_SYM_COUNT];
-        for (int i = 0; i < GA_SYM_COUNT; i++)
-            names[i] = ga_real_name((enum ga_sym)i);
-        ga_elf_next_syms(self, names, GA_SYM_COUNT, found);
-    }
-    for (int i = 0; i < GA_SYM_COUNT; i++) {
-        if (found[i] != NULL)
-            atomic_store_explicit(&ga_real_table[i], found[i], memory_order_relaxed);
-        else
-            ga_real_resolve((enum ga_sym)i);
-    }
+    if (self == NULL)
+        return;
+    atomic_store_explicit(&ga__last, ga_elf_last(self), memory_order_relaxed);
+    atomic_store_explicit(&ga__self, self, memory_order_release);
 }

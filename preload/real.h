@@ -1,7 +1,8 @@
 /* real.h — the table of the real libc functions behind our hooks.
  *
- * Each hook calls GA_REAL(name). The pointer is resolved as dlsym(RTLD_NEXT) would in the
- * constructor, or lazily on first use if a hook runs before it. While a lookup is in
+ * Each hook calls GA_REAL(name). The pointer is resolved on the function's first call, as
+ * dlsym(RTLD_NEXT) would: by a direct lookup in the symbol tables of the objects loaded with
+ * the program after ours (once the constructor has run), else by dlsym. While a dlsym is in
  * progress on this thread (dlsym itself may read files) or if the lookup fails or finds
  * our own symbol, GA_REAL yields NULL and the hook falls back to a raw syscall():
  * we never call NULL and never recurse into ourselves. */
@@ -95,8 +96,9 @@ extern void *_Atomic ga_real_table[GA_SYM_COUNT];
  * another thread. */
 void *ga_real_resolve(enum ga_sym sym);
 
-/* Resolve the whole table (constructor): a direct pass over the next objects' symbol tables
- * (preload/elf_sym.h), dlsym for the rest. Idempotent. */
+/* The constructor's part: note where the direct lookup of ga_real_resolve may walk (our
+ * object and the objects loaded with the program after it, preload/elf_sym.h). Resolves
+ * nothing: each function is resolved on its first call. Idempotent. */
 void ga_real_init(void);
 
 /* 1 when p is code of this library (dlsym handed one of our hooks back). */

@@ -185,7 +185,7 @@ class MariaDB:
 NGINX_CONF = """user root; daemon off; master_process %(master)s; worker_processes 1;
 pid %(d)s/nginx.pid; error_log %(d)s/error.log;
 events { worker_connections 1024; }
-http { access_log off; keepalive_requests 1000000; keepalive_timeout 600s;
+http { access_log off; keepalive_requests 1000000; keepalive_timeout 600s;%(head)s
   client_body_temp_path %(d)s/cb; proxy_temp_path %(d)s/px; fastcgi_temp_path %(d)s/fc;
   uwsgi_temp_path %(d)s/uw; scgi_temp_path %(d)s/sc;
   server { listen 127.0.0.1:%(port)d; root %(root)s; } }
@@ -204,16 +204,18 @@ def nginx_site(work):
 class Nginx:
     """nginx on a free port. master=False: one process that serves itself (what callgrind
     measures: no fork); master=True: a master and one worker (the RSS and wall rows).
-    `wrap` prefixes the command (callgrind); `env` is its environment."""
+    `wrap` prefixes the command (callgrind); `env` is its environment. head_buffer: nginx's
+    client_header_buffer_size (None: its default, 1k: a longer head is read in two calls)."""
 
-    def __init__(self, work, name, env, wrap=(), master=False):
+    def __init__(self, work, name, env, wrap=(), master=False, head_buffer=None):
         self.dir = os.path.join(work, name)
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir)
         self.port = free_port()
         with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
             f.write(NGINX_CONF % {"d": self.dir, "port": self.port, "root": nginx_site(work),
-                                  "master": "on" if master else "off"})
+                                  "master": "on" if master else "off",
+                                  "head": " client_header_buffer_size %s;" % head_buffer if head_buffer else ""})
         argv = list(wrap) + ["nginx", "-p", self.dir, "-e", os.path.join(self.dir, "error.log"),
                              "-c", os.path.join(self.dir, "nginx.conf")]
         self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,

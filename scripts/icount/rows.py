@@ -122,11 +122,12 @@ def sc_http_client(ctx):
     return run
 
 
-def sc_nginx_server(ctx):
+def sc_nginx_server(ctx, head_buffer=None):
     """nginx (one process, no master) under callgrind; icount_http (bare, native) sends n
-    keep-alive GETs with `extra` additional header lines."""
+    keep-alive GETs with `extra` additional header lines. head_buffer: procs.Nginx's."""
     def run(env, n, prefix, extra=0):
-        ng = procs.Nginx(ctx.work, "nginx-cg", env, wrap=procs.callgrind_argv(prefix, []))
+        ng = procs.Nginx(ctx.work, "nginx-cg", env, wrap=procs.callgrind_argv(prefix, []),
+                         head_buffer=head_buffer)
         try:
             procs.run([os.path.join(ctx.bench, "icount_http"), str(ng.port), str(n), str(extra)],
                       procs.clean_env(), what="icount_http (load)")

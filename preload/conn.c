@@ -119,28 +119,6 @@ int ga_conn_trylock(ga_conn *c, int fd, uint32_t gen)
     return 1;
 }
 
-int ga_conn_lock(ga_conn *c, int fd, uint32_t gen)
-{
-    int expected = 0;
-    while (!atomic_compare_exchange_weak_explicit(&c->lock, &expected, 1,
-                                                  memory_order_acquire, memory_order_relaxed)) {
-        expected = 0;
-        ga_cpu_relax();
-    }
-    if (c->dead || c->fd != fd || c->fd_gen != gen) {
-        atomic_store_explicit(&c->lock, 0, memory_order_release);
-        return 0;
-    }
-    ga_tls_parsing = 1;
-    return 1;
-}
-
-void ga_conn_unlock(ga_conn *c)
-{
-    ga_tls_parsing = 0;
-    atomic_store_explicit(&c->lock, 0, memory_order_release);
-}
-
 int ga_conn_yield(ga_conn *c, int fd, uint32_t gen)
 {
     ga_conn_unlock(c);

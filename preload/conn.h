@@ -40,9 +40,28 @@ extern GA_TLS int ga_tls_parsing;
 int ga_conn_trylock(ga_conn *c, int fd, uint32_t gen);
 
 /* Take / drop the slot's spin flag. ga_conn_lock returns 0 if the slot is no longer owned by
- * (fd, gen) — then it is not locked. */
-int ga_conn_lock(ga_conn *c, int fd, uint32_t gen);
-void ga_conn_unlock(ga_conn *c);
+ * (fd, gen) — then it is not locked. Inline: taken twice per traced operation. */
+static inline int ga_conn_lock(ga_conn *c, int fd, uint32_t gen)
+{
+    int expected = 0;
+    while (!atomic_compare_exchange_weak_explicit(&c->lock, &expected, 1,
+                                                  memory_order_acquire, memory_order_relaxed)) {
+        expected = 0;
+        ga_cpu_relax();
+    }
+    if (ga_unlikely(c->dead | (c->fd != fd) | (c->fd_gen != gen))) {
+        atomic_store_explicit(&c->lock, 0, memory_order_release);
+        return 0;
+    }
+    ga_tls_parsing = 1;
+    return 1;
+}
+
+static inline void ga_conn_unlock(ga_conn *c)
+{
+    ga_tls_parsing = 0;
+    atomic_store_explicit(&c->lock, 0, memory_order_release);
+}
 
 /* With c locked by this thread for (fd, gen): drop the flag so another thread can run its
  * parse, give up the CPU once, and take the flag back. Returns 1 with c locked and still

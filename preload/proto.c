@@ -88,14 +88,39 @@ static const ga_plugin *ga__prepare(ga_fd *e, int out, const uint8_t *p, size_t 
     return ga_plugin_get((unsigned)proto);
 }
 
+/* The plug-in that follows the connection of fd (entry e) with its state *cp locked for
+ * (fd, *gen), or NULL (nothing to parse, or the state is gone). The common case — the protocol
+ * known, the state allocated — is a few loads; a connection's first bytes (p[0..n)) detect the
+ * protocol and allocate its state. */
+static inline __attribute__((always_inline)) const ga_plugin *
+ga__acquire(int fd, ga_fd *e, int out, const void *p, size_t n, ga_conn **cp, uint32_t *gen)
+{
+    unsigned proto = atomic_load_explicit(&e->proto, memory_order_relaxed);
+    ga_conn *c = atomic_load_explicit(&e->conn, memory_order_acquire);
+    const ga_plugin *h;
+    *gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
+    if (ga_likely(proto >= GA_PROTO_FIRST_PLUGIN && proto < GA_PROTO_COUNT && c != NULL)) {
+        h = ga_plugins[proto];
+        if (ga_unlikely(h == NULL || h->data == NULL) || !ga_conn_lock(c, fd, *gen))
+            return NULL;
+    } else {
+        h = ga__prepare(e, out, p, n);
+        if (h == NULL || h->data == NULL)
+            return NULL;
+        c = ga__conn(fd, e, atomic_load_explicit(&e->proto, memory_order_relaxed), *gen);
+        if (c == NULL)
+            return NULL;
+    }
+    *cp = c;
+    return h;
+}
+
 void ga_proto_data(int fd, ga_fd *e, int out, const void *buf, size_t n)
 {
-    const ga_plugin *h = ga__prepare(e, out, buf, n);
-    if (h == NULL || h->data == NULL)
-        return;
-    uint32_t gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
-    ga_conn *c = ga__conn(fd, e, atomic_load_explicit(&e->proto, memory_order_relaxed), gen);
-    if (c == NULL)
+    ga_conn *c;
+    uint32_t gen;
+    const ga_plugin *h = ga__acquire(fd, e, out, buf, n, &c, &gen);
+    if (h == NULL)
         return;
     h->data(fd, e, c, out, buf, n);
     ga_conn_unlock(c);
@@ -108,13 +133,11 @@ void ga_proto_data_iov(int fd, ga_fd *e, int out, const struct iovec *iov, int c
         first++;
     if (first == cnt)
         return;
-    const ga_plugin *h = ga__prepare(e, out, iov[first].iov_base,
-                                     iov[first].iov_len < n ? iov[first].iov_len : n);
-    if (h == NULL || h->data == NULL)
-        return;
-    uint32_t gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
-    ga_conn *c = ga__conn(fd, e, atomic_load_explicit(&e->proto, memory_order_relaxed), gen);
-    if (c == NULL)
+    ga_conn *c;
+    uint32_t gen;
+    const ga_plugin *h = ga__acquire(fd, e, out, iov[first].iov_base,
+                                     iov[first].iov_len < n ? iov[first].iov_len : n, &c, &gen);
+    if (h == NULL)
         return;
     for (int i = first; i < cnt && n > 0; i++) {
         size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;

@@ -15,6 +15,7 @@
 #include "preload/inbound.h"
 
 ga_fd *_Atomic ga_fd_chunks[GA_FD_TOP];
+static ga_fd ga__chunk0[GA_FD_CHUNK];   /* descriptors 0 .. GA_FD_CHUNK - 1 (ga_fd_get) */
 static _Atomic unsigned ga__top_used;     /* highest chunk index allocated + 1 */
 /* Highest descriptor number + 1 handed out by ga_fd_get, the door of every entry that can
  * become a socket, one of ours, or hold a pending connect or parser: the entries above it are
@@ -40,13 +41,22 @@ ga_fd *ga_fd_get(int fd)
     if (e != NULL)
         return e;
     size_t bytes = GA_FD_CHUNK * sizeof(ga_fd);
+    unsigned top = (unsigned)fd >> GA_FD_CHUNK_BITS;
+    if (top == 0) {
+        /* The first chunk (descriptors 0 to 255, where almost every process stays) is in .bss:
+         * no mmap, and no first call into libc from the constructor's marking of stdout. */
+        ga_fd *expected = NULL;
+        atomic_compare_exchange_strong(&ga_fd_chunks[0], &expected, ga__chunk0);
+        unsigned used = 0;
+        atomic_compare_exchange_strong(&ga__top_used, &used, 1);
+        return ga_fd_peek(fd);
+    }
     void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) {
         ga_error(GA_LK_FDTABLE, "cannot map the descriptor table; some sockets are not observed");
         return NULL;
     }
     ga_fd *expected = NULL;
-    unsigned top = (unsigned)fd >> GA_FD_CHUNK_BITS;
     if (!atomic_compare_exchange_strong(&ga_fd_chunks[top], &expected, (ga_fd *)m))
         munmap(m, bytes);       /* another thread installed it first */
     unsigned used = atomic_load(&ga__top_used);

@@ -69,4 +69,32 @@ void ga_lifecycle_arm(void);
  * before the fork handler was registered). */
 int ga_process_forked(void);
 
+/* A system call made without libc: no errno written, no lazy symbol binding. For the
+ * constructor's path only, where each first call into libc costs a binding in ld.so (~700
+ * instructions) that a process which never calls it again would pay for nothing. Returns
+ * what the kernel returns: -errno on failure. */
+#if defined(__x86_64__)
+static inline long ga_sys5(long n, long a, long b, long c, long d, long e)
+{
+    long r;
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    __asm__ __volatile__("syscall" : "=a"(r) : "0"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
+                         : "rcx", "r11", "memory");
+    return r;
+}
+#else
+#include <errno.h>
+#include <unistd.h>
+static inline long ga_sys5(long n, long a, long b, long c, long d, long e)
+{
+    int saved = errno;
+    long r = syscall(n, a, b, c, d, e);
+    if (r == -1)
+        r = -errno;
+    errno = saved;
+    return r;
+}
+#endif
+
 #endif

@@ -86,7 +86,7 @@ __attribute__((constructor)) static void ga__init(void)
      * pass-through (no thread, no record, no byte changed), like a disabled one. */
     if (!ga_cfg.disabled && (ga_cfg.traces_exporters | ga_cfg.metrics_exporters |
                              (ga_cfg.logs_capture ? ga_cfg.logs_exporters : 0)) != 0) {
-        ga__start_pid = (pid_t)syscall(SYS_getpid);
+        ga__start_pid = (pid_t)ga_sys5(SYS_getpid, 0, 0, 0, 0, 0);
         ga_proto_init(ga_cfg.propagate && ga_cfg.traces_exporters != 0);
         ga_logcap_init();
         atexit(ga__at_exit);

@@ -35,13 +35,13 @@ static void ga__add(_Atomic uint64_t *c, uint64_t n)
 static int ga__is_network_socket(int fd)
 {
     struct stat st;
-    if (syscall(SYS_fstat, fd, &st) != 0)
+    if (ga_sys5(SYS_fstat, fd, (long)&st, 0, 0, 0) != 0)
         return -1;                      /* closed (a daemon): whatever opens it later is no stdout */
     if (!S_ISSOCK(st.st_mode))
         return 0;
     int family = 0;
     socklen_t l = sizeof family;
-    if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &family, &l) != 0)
+    if (ga_sys5(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, (long)&family, (long)&l) != 0)
         return 0;
     return family != AF_UNIX;
 }

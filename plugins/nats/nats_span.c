@@ -154,11 +154,29 @@ static const ga_nats_queue *ga__queue(const ga_nats_state *st, uint32_t sid)
     return NULL;
 }
 
+void ga_nats_ctx_parent(const ga_nats_xctx *x, ga_span_ctx *parent)
+{
+    if (ga_nats_x_end(x, &ga_nats_ctx.xo, parent))
+        parent->flags = ga_sample(parent->trace_id, NULL) ? GA_TF_SAMPLED : 0;
+}
+
+/* The parent the received message's header block gave (valid = 0: none); a plain MSG, or an
+ * HMSG without context fields, costs two loads. */
+static inline void ga__rx_parent(const ga_nats_rx *rx, ga_span_ctx *parent)
+{
+    if (rx->x.rank == GA_NATS_XR_OFF && rx->x.have == 0)
+        parent->valid = 0;
+    else
+        ga_nats_ctx_parent(&rx->x, parent);
+}
+
 void ga_nats_rx_deliver(ga_nats_state *st, uint64_t now)
 {
     ga_nats_rx *rx = &st->rx;
     const ga_nats_queue *q = ga__queue(st, rx->sid);
-    ga_nats_consumer_ids(&rx->ids, &rx->parent);
+    ga_span_ctx parent;
+    ga__rx_parent(rx, &parent);
+    ga_nats_consumer_ids(&rx->ids, &parent);    /* rx->x is gone from here on */
     ga__emit_process(GA_OP_NATS_DELIVER, &rx->ids, now, now, rx->subj, rx->subj_len, rx->body,
                      rx->info, q ? q->name : NULL, q ? q->len : 0, &st->peer, NULL, 0);
     ga_nats_set_active(&rx->ids);

@@ -147,7 +147,7 @@ static void ga__in_line(void *ctx, ga_nats_parser *ps, const ga_nats_line *l, ui
         ga_nats_rx_release(st);                 /* the next message begins */
     if (st->lang_c && atomic_load_explicit(&ga_nats_lib_consumes, memory_order_relaxed)) {
         rx->st = GA_NATS_RX_NONE;               /* the libnats hooks make this span: nothing to */
-        return;                                 /* keep, its traceparent not even parsed */
+        return;                                 /* keep, its context not even parsed */
     }
     rx->st = GA_NATS_RX_RECEIVING;
     rx->info = (uint8_t)((l->reply_len ? GA_NATS_I_REPLY : 0) |

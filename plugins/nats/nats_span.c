@@ -17,7 +17,7 @@ void ga_nats_consumer_ids(ga_span_ids *ids, const ga_span_ctx *parent)
         ids->has_parent = 1;
         ids->parent_remote = parent->remote;
     } else {
-        parent = NULL;                  /* no traceparent: the message starts a trace */
+        parent = NULL;                  /* no context: the message starts a trace */
         ga_random_trace_id(ids->trace_id);
         memset(ids->parent_id, 0, 8);
         ids->has_parent = 0;

@@ -2,9 +2,9 @@
  * direction of one connection): control lines INFO, CONNECT, PUB, HPUB, SUB, UNSUB, MSG, HMSG,
  * PING, PONG, +OK, -ERR; the payload that follows PUB/HPUB/MSG/HMSG, skipped by its byte count;
  * the header block of HPUB/HMSG (ADR-4: `NATS/1.0[ status]` line, `Name: value` lines, empty
- * line), of which the trace context fields are reported (traceparent, b3, X-B3-*); the JSON objects of INFO and CONNECT, of
- * which the few fields that matter are reported (headers, max_payload, proto, verbose,
- * no_responders, lang).
+ * line), of which the trace context fields are reported (traceparent, b3, X-B3-*); the JSON
+ * objects of INFO and CONNECT, of which the few fields that matter are reported (headers,
+ * max_payload, proto, verbose, no_responders, lang).
  *
  * Bytes may arrive split at any point, one at a time or many messages at once. Bounded state:
  * a control line other than INFO/CONNECT is kept up to GA_NATS_LINE_CAP bytes (longer is an

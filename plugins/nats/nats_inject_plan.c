@@ -12,6 +12,7 @@
 #include "plugins/nats/nats_inject_int.h"
 #include "plugins/nats/nats_rec.h"
 #include "protocols/nats/nats_strip.h"
+#include "protocols/w3c/tp_fast.h"
 #include "preload/inbound.h"
 
 #define GA__DEFAULT_MAX_PAYLOAD 1048576u
@@ -71,16 +72,15 @@ static uint32_t ga__max_payload(const ga__finder *f)
     return f->st->max_payload ? f->st->max_payload : GA__DEFAULT_MAX_PAYLOAD;
 }
 
-/* The PUB m may be rewritten: decide on its size (the new block is ga_nats_ctx.hdr_new bytes,
- * its count's text with the space after it hdr_txt_len). */
+/* The PUB m may be rewritten: decide on its size (`H`, the line to its count, the counts, CR
+ * LF and the new block: all but the line and the total's digits are ga_nats_ctx.pub_fixed). */
 static void ga__decide_pub(ga__finder *f, ga_np_msg *m)
 {
     const ga_nats_line *l = &m->line;
-    size_t hn = ga_nats_ctx.hdr_new;
-    if (l->total + hn > ga__max_payload(f))
+    uint64_t t = l->total + ga_nats_ctx.hdr_new;
+    if (t > ga__max_payload(f))
         return;                                 /* near max_payload: sent untouched */
-    size_t num_len = ga_nats_ctx.hdr_txt_len + ga__digits(l->total + hn) + 2;
-    size_t need = 1u + l->size_at + num_len + hn;
+    size_t need = l->size_at + ga__digits(t) + ga_nats_ctx.pub_fixed;
     if (need > GA_NATS_OWE_CAP)
         return;
     m->head_new = (uint16_t)need;
@@ -390,6 +390,12 @@ static void ga__texts(const ga_nats_state *st, ga_np_plan *pl, ga_np_msg *m)
         *h++ = '\n';
         memcpy(h, l->raw + l->len, l->hdr - 2);
         h += l->hdr - 2;
+    }
+    if (ga_likely(cx->fmt == GA_NATS_FMT_TC)) {  /* the default, as written before B3 */
+        memcpy(h, "traceparent: ", 13);
+        ga_tp_format(&m->ids, (char *)h + 13);
+        memcpy(h + 68, "\r\n\r\n", 4);
+        return;
     }
     h = ga_nats_ctx_write(h, &m->ids, cx->fmt);
     memcpy(h, "\r\n", 2);

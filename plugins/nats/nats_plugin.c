@@ -50,6 +50,7 @@ void ga_nats_ctx_setup(void)
     c->fields = (uint16_t)ga_nats_ctx_len(fmt);
     c->hdr_new = (uint16_t)(10 + c->fields + 2);
     c->hdr_txt_len = (uint8_t)snprintf(c->hdr_txt, sizeof c->hdr_txt, "%u ", c->hdr_new);
+    c->pub_fixed = (uint16_t)(1 + c->hdr_txt_len + 2 + c->hdr_new);
     ga_nats_xorder_set(&c->xo, ga_cfg.prop_order, GA_PROP_MAX);
 }
 

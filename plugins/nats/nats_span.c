@@ -160,12 +160,17 @@ void ga_nats_ctx_parent(const ga_nats_xctx *x, ga_span_ctx *parent)
         parent->flags = ga_sample(parent->trace_id, NULL) ? GA_TF_SAMPLED : 0;
 }
 
-/* The parent the received message's header block gave (valid = 0: none); a plain MSG, or an
- * HMSG without context fields, costs two loads. */
+/* The parent the received message's header block gave (valid = 0: none). Inline for the two
+ * common cases: a plain MSG (or no context fields) costs two loads, a traceparent or a sampled
+ * b3 a copy; X-B3 fields and undecided sampling take the full call. */
 static inline void ga__rx_parent(const ga_nats_rx *rx, ga_span_ctx *parent)
 {
-    if (rx->x.rank == GA_NATS_XR_OFF && rx->x.have == 0)
+    if (rx->x.have != 0)
+        ga_nats_ctx_parent(&rx->x, parent);
+    else if (rx->x.rank == GA_NATS_XR_OFF)
         parent->valid = 0;
+    else if (!rx->x.defer)
+        *parent = rx->x.best;
     else
         ga_nats_ctx_parent(&rx->x, parent);
 }

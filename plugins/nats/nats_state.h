@@ -27,6 +27,8 @@ typedef struct ga_nats_ctxcfg {
                                  * its own (one of a configured format): nothing added to it */
     uint16_t fields;            /* bytes of the field lines: ga_nats_ctx_len(fmt) */
     uint16_t hdr_new;           /* bytes of a new block: "NATS/1.0\r\n" + fields + "\r\n" */
+    uint16_t pub_fixed;         /* what a PUB's rewritten head adds but the total's digits:
+                                 * `H`, hdr_txt, CR LF after the counts, the new block */
     uint8_t hdr_txt_len;        /* bytes of hdr_txt used */
     char hdr_txt[8];            /* hdr_new in decimal and a space ("82 "), as a PUB's new
                                  * HPUB line says it */

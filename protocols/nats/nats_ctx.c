@@ -117,17 +117,17 @@ void ga_nats_x_field(ga_nats_xctx *x, const ga_nats_xorder *o, int kind, const u
                      size_t n)
 {
     const char *s = (const char *)v;
-    ga_span_ctx c;
+    ga_span_ctx c, *into = x->rank == GA_NATS_XR_OFF ? &x->best : &c;   /* nothing to lose */
     int smp = GA_B3_DEFER;
     if (kind == GA_NATS_F_TP) {
-        if (o->tc < x->rank && ga_tp_parse(s, n, &c) == 0) {
-            x->best = c;
+        if (o->tc < x->rank && ga_tp_parse(s, n, into) == 0) {
+            x->best = *into;
             x->rank = o->tc;
             x->defer = 0;
         }
     } else if (kind == GA_NATS_F_B3) {
-        if (o->b3 < x->rank && ga_b3_parse(s, n, &c, &smp) == 0) {
-            x->best = c;
+        if (o->b3 < x->rank && ga_b3_parse(s, n, into, &smp) == 0) {
+            x->best = *into;
             x->rank = o->b3;
             x->defer = smp == GA_B3_DEFER;
         }

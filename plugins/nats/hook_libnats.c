@@ -9,7 +9,8 @@
  *   natsConnection_Subscribe, _SubscribeTimeout, _QueueSubscribe, _QueueSubscribeTimeout —
  *     libnats reads messages on one thread and calls subscription callbacks on another. The
  *     hook hands libnats a trampoline in place of the callback; around each call the
- *     trampoline makes a CONSUMER span, a child of the message's traceparent header, and
+ *     trampoline makes a CONSUMER span, a child of the message's context header (traceparent,
+ *     or b3 / X-B3-* as OTEL_PROPAGATORS says: read as the wire reads a block, nats_ctx.h), and
  *     makes it the callback thread's active span, so what the callback does (database calls,
  *     publishes, HTTP) becomes its children. The wire then makes no CONSUMER span of its own
  *     for libnats connections.
@@ -18,7 +19,8 @@
  * callback, closure and queue; never freed: libnats may call a callback until its
  * subscription is destroyed, which the library cannot see). A full table means the next
  * subscriptions are not wrapped. The messages are read only through libnats' public API
- * (natsMsg_GetSubject, _GetReply, _GetDataLength, natsMsgHeader_Get), resolved in the same
+ * (natsMsg_GetSubject, _GetReply, _GetDataLength, natsMsgHeader_Get, and natsMsgHeader_Keys
+ * when a B3 format is configured), resolved in the same
  * object as the hooked function. Real functions are found as for hiredis: dlsym(RTLD_NEXT),
  * then a loaded libnats by soname, then the calling module; if none is found the hook returns
  * NATS_ERR and never calls NULL. GENESIS_NATS_LIBNATS=false makes every hook a pass-through. */
@@ -61,12 +63,13 @@ GA_EXPORT natsStatus natsConnection_QueueSubscribeTimeout(natsSubscription **sub
 /* ------------------------------------------------------------------ finding libnats */
 
 enum { S_PUBLISH, S_SUB, S_SUB_TIMEOUT, S_QSUB, S_QSUB_TIMEOUT, S_HOOKED,
-       S_GET_SUBJECT = S_HOOKED, S_GET_REPLY, S_GET_DATALEN, S_HDR_GET, S_CONNECTED_URL, S_COUNT };
+       S_GET_SUBJECT = S_HOOKED, S_GET_REPLY, S_GET_DATALEN, S_HDR_GET, S_CONNECTED_URL,
+       S_HDR_KEYS, S_COUNT };
 static const char ga__names[S_COUNT][37] = {
     "natsConn_publish", "natsConnection_Subscribe", "natsConnection_SubscribeTimeout",
     "natsConnection_QueueSubscribe", "natsConnection_QueueSubscribeTimeout",
     "natsMsg_GetSubject", "natsMsg_GetReply", "natsMsg_GetDataLength", "natsMsgHeader_Get",
-    "natsConnection_GetConnectedUrl",
+    "natsConnection_GetConnectedUrl", "natsMsgHeader_Keys",
 };
 static const char ga__sonames[][16] = {
     "libnats.so.3.4", "libnats.so.3.5", "libnats.so.3.6", "libnats.so.3.7", "libnats.so.3.8",
@@ -103,7 +106,7 @@ static void ga__find_helpers(const void *real)
              strstr(info.dli_fname, "libnats.so.3") != NULL;
     for (int s = S_GET_SUBJECT; s < S_COUNT; s++) {
         void *p = ga__in_object(real, s);
-        if (p == NULL)
+        if (p == NULL && s != S_HDR_KEYS)       /* without it: the traceparent alone */
             ok = 0;
         atomic_store_explicit(&ga__real[s], p, memory_order_release);
     }
@@ -242,6 +245,38 @@ static ga__sub *ga__entry(natsMsgHandler cb, void *closure, const char *queue)
     return s;
 }
 
+/* The parent msg's headers give (valid = 0: none). Without a B3 format configured, or a libnats
+ * without natsMsgHeader_Keys, the `traceparent` alone, as always. With one, every key is
+ * looked at and its name classified as the wire's parser does (libnats 3 compares keys exactly,
+ * so `X-B3-TraceId` and `x-b3-traceid` both need the list), the context fields ranked as for
+ * a block read on the wire (nats_ctx.h). The key array is libnats' to allocate and ours to
+ * free. */
+static void ga__lib_parent(natsMsg *msg, ga_span_ctx *parent)
+{
+    natsStatus (*hdr_fn)(natsMsg *, const char *, const char **) = GA__H(S_HDR_GET);
+    natsStatus (*keys_fn)(natsMsg *, const char ***, int *) = GA__H(S_HDR_KEYS);
+    const char *v = NULL, **keys = NULL;
+    int count = 0;
+    parent->valid = 0;
+    if (ga_nats_ctx.xo.b3 == GA_NATS_XR_OFF || keys_fn == NULL) {
+        if (hdr_fn(msg, "traceparent", &v) == GA__NATS_OK && v != NULL &&
+            ga_tp_parse(v, strlen(v), parent) != 0)
+            parent->valid = 0;
+        return;
+    }
+    if (keys_fn(msg, &keys, &count) != GA__NATS_OK || keys == NULL)
+        return;
+    ga_nats_xctx x;
+    ga_nats_x_start(&x);
+    for (int i = 0; i < count; i++) {
+        int kind = keys[i] != NULL ? ga_nats_field_kind((const uint8_t *)keys[i], strlen(keys[i])) : 0;
+        if (kind != 0 && hdr_fn(msg, keys[i], &v) == GA__NATS_OK && v != NULL)
+            ga_nats_x_field(&x, &ga_nats_ctx.xo, kind, (const uint8_t *)v, strlen(v));
+    }
+    free((void *)keys);
+    ga_nats_ctx_parent(&x, parent);
+}
+
 /* The callback libnats calls instead of the application's. */
 static void ga__tramp(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
 {
@@ -254,9 +289,8 @@ static void ga__tramp(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
     const char *(*subj_fn)(const natsMsg *) = GA__H(S_GET_SUBJECT);
     const char *(*reply_fn)(const natsMsg *) = GA__H(S_GET_REPLY);
     int (*len_fn)(const natsMsg *) = GA__H(S_GET_DATALEN);
-    natsStatus (*hdr_fn)(natsMsg *, const char *, const char **) = GA__H(S_HDR_GET);
     char subj[GA_NATS_SUBJ_CAP];
-    const char *sp = subj_fn(msg), *tp = NULL, *rp = reply_fn(msg);
+    const char *sp = subj_fn(msg), *rp = reply_fn(msg);
     size_t sl = sp != NULL ? strnlen(sp, sizeof subj + 1) : 0;
     uint8_t info = GA_NATS_I_LIBNATS | (rp != NULL && *rp ? GA_NATS_I_REPLY : 0) |
                    (sl > sizeof subj ? GA_NATS_I_CUT : 0);
@@ -265,10 +299,8 @@ static void ga__tramp(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
     if (sl > 0)
         memcpy(subj, sp, sl);
     int len = len_fn(msg);
-    ga_span_ctx parent = { .valid = 0 };
-    if (hdr_fn(msg, "traceparent", &tp) == GA__NATS_OK && tp != NULL &&
-        ga_tp_parse(tp, strlen(tp), &parent) != 0)
-        parent.valid = 0;
+    ga_span_ctx parent;
+    ga__lib_parent(msg, &parent);
     ga_span_ids ids;
     ga_nats_consumer_ids(&ids, &parent);
     ga_span_ctx saved = ga_tls_active;

@@ -7,8 +7,8 @@
  * out is a PRODUCER record. The pre-send step (nats_inject.c) feeds this direction itself
  * when it makes the write, so data(out) only parses what it has not seen.
  * What the server sends (in): INFO tells whether it supports headers and its max_payload;
- * each MSG/HMSG, once complete, is a CONSUMER record (the delivery: a child of the header's
- * traceparent) whose context is the reading thread's active span until the thread reads the
+ * each MSG/HMSG, once complete, is a CONSUMER record (the delivery: a child of the context in
+ * its header block, traceparent or B3 as OTEL_PROPAGATORS says: nats_ctx.h) whose context is the reading thread's active span until the thread reads the
  * connection again or the next message begins, so what the thread does meanwhile (a database
  * call, a publish) is its child. The record is made at once: a span left open until the next
  * read would be lost when the connection ends unseen (libuv closes with a raw syscall) and
@@ -18,7 +18,6 @@
 #include "plugins/nats/nats_rec.h"
 #include "preload/config.h"
 #include "preload/emit.h"
-#include "protocols/w3c/tp_fast.h"
 
 int ga_nats_detect(const ga_fd *e, int out, const uint8_t *p, size_t n)
 {
@@ -43,7 +42,7 @@ void ga_nats_update_inject(ga_nats_state *st)
 {
     int on = st->owe_off < st->owe_len ||
              (!st->dead && st->srv_headers && st->cli_headers != 0 &&
-              (ga_cfg.propagators & GA_PROP_TC));   /* messages carry traceparent only */
+              ga_nats_ctx.fmt != 0);        /* a format to write (OTEL_PROPAGATORS) */
     atomic_store_explicit(&st->inject, (uint8_t)on, memory_order_relaxed);
 }
 
@@ -148,7 +147,7 @@ static void ga__in_line(void *ctx, ga_nats_parser *ps, const ga_nats_line *l, ui
         ga_nats_rx_release(st);                 /* the next message begins */
     if (st->lang_c && atomic_load_explicit(&ga_nats_lib_consumes, memory_order_relaxed)) {
         rx->st = GA_NATS_RX_NONE;               /* the libnats hooks make this span: nothing to */
-        return;                                 /* keep, its traceparent not even parsed */
+        return;                                 /* keep, its context not even parsed */
     }
     rx->st = GA_NATS_RX_RECEIVING;
     rx->info = (uint8_t)((l->reply_len ? GA_NATS_I_REPLY : 0) |
@@ -161,16 +160,17 @@ static void ga__in_line(void *ctx, ga_nats_parser *ps, const ga_nats_line *l, ui
     for (size_t i = 0; st->nqueues > 0 && i < l->sid_len && i < 9; i++)
         rx->sid = rx->sid * 10 + (uint32_t)(l->sid[i] - '0');
     rx->body = l->total - l->hdr;
-    rx->parent.valid = 0;
+    ga_nats_x_start(&rx->x);
 }
 
-static void ga__in_tp(void *ctx, ga_nats_parser *ps, const uint8_t *v, size_t n)
+/* A context field of the message's header block: kept in rx->x until the message ends (its
+ * fields may come in several reads). */
+static void ga__in_field(void *ctx, ga_nats_parser *ps, int kind, const uint8_t *v, size_t n)
 {
     ga_nats_rx *rx = &((ga__in_ctx *)ctx)->st->rx;
     (void)ps;
-    if (rx->st == GA_NATS_RX_RECEIVING && !rx->parent.valid &&
-        ga_tp_parse((const char *)v, n, &rx->parent) != 0)
-        rx->parent.valid = 0;
+    if (rx->st == GA_NATS_RX_RECEIVING)
+        ga_nats_x_field(&rx->x, &ga_nats_ctx.xo, kind, v, n);
 }
 
 static void ga__in_end(void *ctx, ga_nats_parser *ps, uint64_t off)
@@ -189,7 +189,7 @@ static void ga__in_feed(ga_nats_state *st, const uint8_t *p, size_t n)
     ga__in_ctx ic = { st, 0 };
     if (st->rx.st == GA_NATS_RX_ACTIVE)
         ga_nats_rx_release(st);                 /* the thread reads the connection again */
-    ga_nats_cb cb = { .ctx = &ic, .line = ga__in_line, .facts = ga__in_facts, .tp = ga__in_tp,
+    ga_nats_cb cb = { .ctx = &ic, .line = ga__in_line, .facts = ga__in_facts, .field = ga__in_field,
                       .msg_end = ga__in_end };
     ga_nats_feed(&st->in, p, n, &cb);
 }

@@ -1,12 +1,13 @@
 /* nats_inject.h — the pre-send step of the write hooks for NATS client connections: the
- * span's traceparent put into each published message's headers (design and proof sketch:
- * docs/messaging.md, "Injection").
+ * span's context put into each published message's headers, in every format OTEL_PROPAGATORS
+ * names (design and proof sketch: docs/messaging.md, "Injection").
  *
  * The application's outgoing stream S reaches the wire as W: S with the head of each message
- * it publishes rewritten — `PUB <subject> [reply] <n>` becomes `HPUB <subject> [reply] 82
- * <82+n>` followed by a `NATS/1.0` header block carrying `traceparent`; an HPUB's header block
- * gets the field added and both counts grow by 70 — unless the message carries a traceparent
- * already, the server or the client does not support headers, the rewritten message would
+ * it publishes rewritten — `PUB <subject> [reply] <n>` becomes `HPUB <subject> [reply] <B>
+ * <B+n>` followed by a `NATS/1.0` header block carrying the context fields (ga_nats_ctx: B is 82
+ * for `traceparent` alone); an HPUB's header block gets the fields added and both counts grow
+ * by their length — unless the message carries a context of a configured format already, the
+ * server or the client does not support headers, the rewritten message would
  * exceed the server's max_payload, or its head is not whole in one piece of this write. The
  * write hooks call ga_nats_send() for NATS client sockets while injection is possible; it
  * declines (0: the hook makes the application's call unchanged) or makes the real call(s)

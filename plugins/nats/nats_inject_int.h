@@ -42,7 +42,7 @@ typedef struct ga_np_msg {
     uint64_t start_ns;
     ga_span_ids ids;
     /* The new head, whole: `HPUB <subject> [reply] <h> <t>\r\n`, the header block with the
-     * traceparent field. One piece of the send (one iovec), written once its identity is known;
+     * context fields. One piece of the send (one iovec), written once its identity is known;
      * bounded by the debt buffer, since it may become the debt. */
     uint8_t head[GA_NATS_OWE_CAP];
 } ga_np_msg;

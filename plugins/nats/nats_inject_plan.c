@@ -5,14 +5,14 @@
  * A head is rewritten only when all of this holds: the server said "headers":true and the
  * client's CONNECT declared headers; the head (the control line, and for an HPUB its header
  * block) lies whole in one iovec of this call; an HPUB's block is a well-formed NATS/1.0 block
- * without a traceparent; the rewritten message stays within the server's max_payload; the new
+ * without a context field of a configured format (ga_nats_ctx.own); the rewritten message stays within the server's max_payload; the new
  * head fits the debt buffer; and no rewritten head of this message was begun by an earlier
  * call (next_ok). Everything else goes out as the application wrote it. */
 #include <string.h>
 #include "plugins/nats/nats_inject_int.h"
 #include "plugins/nats/nats_rec.h"
-#include "protocols/w3c/tp_fast.h"
 #include "protocols/nats/nats_strip.h"
+#include "protocols/w3c/tp_fast.h"
 #include "preload/inbound.h"
 
 #define GA__DEFAULT_MAX_PAYLOAD 1048576u
@@ -72,13 +72,15 @@ static uint32_t ga__max_payload(const ga__finder *f)
     return f->st->max_payload ? f->st->max_payload : GA__DEFAULT_MAX_PAYLOAD;
 }
 
+/* The PUB m may be rewritten: decide on its size (`H`, the line to its count, the counts, CR
+ * LF and the new block: all but the line and the total's digits are ga_nats_ctx.pub_fixed). */
 static void ga__decide_pub(ga__finder *f, ga_np_msg *m)
 {
     const ga_nats_line *l = &m->line;
-    if (l->total + GA_NATS_HDR_NEW > ga__max_payload(f))
+    uint64_t t = l->total + ga_nats_ctx.hdr_new;
+    if (t > ga__max_payload(f))
         return;                                 /* near max_payload: sent untouched */
-    size_t num_len = ga__digits(GA_NATS_HDR_NEW) + 1 + ga__digits(l->total + GA_NATS_HDR_NEW) + 2;
-    size_t need = 1u + l->size_at + num_len + GA_NATS_HDR_NEW;
+    size_t need = l->size_at + ga__digits(t) + ga_nats_ctx.pub_fixed;
     if (need > GA_NATS_OWE_CAP)
         return;
     m->head_new = (uint16_t)need;
@@ -92,13 +94,13 @@ static void ga__decide_hpub(ga__finder *f, ga_np_msg *m, size_t end)
 {
     const ga_nats_line *l = &m->line;
     const uint8_t *blk = l->raw + l->len;
-    if ((m->info & GA_NATS_I_OWN_TP) || !ga__may(f, m) || end > f->seg_off + f->seg_len ||
+    size_t fl = ga_nats_ctx.fields;
+    if ((m->info & GA_NATS_I_OWN_CTX) || !ga__may(f, m) || end > f->seg_off + f->seg_len ||
         l->hdr < 12 || memcmp(blk, "NATS/1.0", 8) != 0 || memcmp(blk + l->hdr - 4, "\r\n\r\n", 4) != 0 ||
-        l->total + GA_NATS_TP_LINE > ga__max_payload(f))
+        l->total + fl > ga__max_payload(f))
         return;
-    size_t num_len = ga__digits(l->hdr + GA_NATS_TP_LINE) + 1 +
-                     ga__digits(l->total + GA_NATS_TP_LINE) + 2;
-    size_t need = l->size_at + num_len + (l->hdr - 2) + GA_NATS_TP_LINE + 2;
+    size_t num_len = ga__digits(l->hdr + fl) + 1 + ga__digits(l->total + fl) + 2;
+    size_t need = l->size_at + num_len + (l->hdr - 2) + fl + 2;
     if (need > GA_NATS_OWE_CAP)
         return;
     m->head_new = (uint16_t)need;
@@ -214,12 +216,15 @@ static void ga__f_facts(void *ctx, ga_nats_parser *ps, const ga_nats_facts *f)
     fd->pl->refeed = 1;
 }
 
-static void ga__f_tp(void *ctx, ga_nats_parser *ps, const uint8_t *v, size_t n)
+/* A context field in the block of the HPUB being read: one of a configured format makes the
+ * message's context its own (nothing of ours is added; an application's b3 with tracecontext
+ * alone changes nothing, as for Kafka). */
+static void ga__f_field(void *ctx, ga_nats_parser *ps, int kind, const uint8_t *v, size_t n)
 {
     ga__finder *f = ctx;
     (void)ps, (void)v, (void)n;
-    if (f->cur >= 0)
-        f->pl->m[f->cur].info |= GA_NATS_I_OWN_TP;
+    if (f->cur >= 0 && (ga_nats_ctx.own & (1u << kind)))
+        f->pl->m[f->cur].info |= GA_NATS_I_OWN_CTX;
 }
 
 static void ga__f_hdr_end(void *ctx, ga_nats_parser *ps, uint64_t off)
@@ -263,7 +268,7 @@ int ga_np_find(ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl)
     if (st->dead)
         return pl->owe_len > 0 || pl->skip0 > 0;
     ga__finder f = { st, pl, 0, 0, NULL, -1 };
-    ga_nats_cb cb = { .ctx = &f, .line = ga__f_line, .facts = ga__f_facts, .tp = ga__f_tp,
+    ga_nats_cb cb = { .ctx = &f, .line = ga__f_line, .facts = ga__f_facts, .field = ga__f_field,
                       .hdr_end = ga__f_hdr_end, .msg_end = ga__f_end };
     size_t pos = 0;
     for (size_t i = src->i; i < src->cnt; i++) {
@@ -352,8 +357,9 @@ static int ga__add_head(ga_np_plan *pl, int j)
 
 /* Message m's span identity and its new head (m->head_new bytes, as the dry run measured):
  * for a PUB, `H` + the line up to its count + the counts + a new header block; for an HPUB,
- * the line up to its counts + the counts + its header block but the final CR LF + our field
- * and that CR LF. The texts of the line and the block are the application's, as written. */
+ * the line up to its counts + the counts + its header block but the final CR LF + our fields
+ * (nats_ctx.h) and that CR LF. The texts of the line and the block are the application's, as
+ * written. */
 static void ga__texts(const ga_nats_state *st, ga_np_plan *pl, ga_np_msg *m)
 {
     const ga_nats_line *l = &m->line;
@@ -366,28 +372,33 @@ static void ga__texts(const ga_nats_state *st, ga_np_plan *pl, ga_np_msg *m)
     }
     m->start_ns = pl->now;
     ga_nats_producer_ids(st, l, &m->ids, &m->start_ns);
+    const ga_nats_ctxcfg *cx = &ga_nats_ctx;
     uint8_t *h = m->head;
     if (l->op == GA_NATS_PUB) {
-        _Static_assert(GA_NATS_HDR_NEW == 82, "the header count below is written as text");
         *h++ = 'H';
         memcpy(h, l->raw, l->size_at);
-        memcpy(h + l->size_at, "82 ", 3);
-        h = ga__put_u(h + l->size_at + 3, l->total + GA_NATS_HDR_NEW);
+        memcpy(h + l->size_at, cx->hdr_txt, sizeof cx->hdr_txt);   /* fixed size: one move */
+        h = ga__put_u(h + l->size_at + cx->hdr_txt_len, l->total + cx->hdr_new);
         memcpy(h, "\r\nNATS/1.0\r\n", 12);
         h += 12;
     } else {
         memcpy(h, l->raw, l->size_at);
-        h = ga__put_u(h + l->size_at, l->hdr + GA_NATS_TP_LINE);
+        h = ga__put_u(h + l->size_at, l->hdr + cx->fields);
         *h++ = ' ';
-        h = ga__put_u(h, l->total + GA_NATS_TP_LINE);
+        h = ga__put_u(h, l->total + cx->fields);
         *h++ = '\r';
         *h++ = '\n';
         memcpy(h, l->raw + l->len, l->hdr - 2);
         h += l->hdr - 2;
     }
-    memcpy(h, "traceparent: ", 13);
-    ga_tp_format(&m->ids, (char *)h + 13);
-    memcpy(h + 68, "\r\n\r\n", 4);
+    if (ga_likely(cx->fmt == GA_NATS_FMT_TC)) {  /* the default, as written before B3 */
+        memcpy(h, "traceparent: ", 13);
+        ga_tp_format(&m->ids, (char *)h + 13);
+        memcpy(h + 68, "\r\n\r\n", 4);
+        return;
+    }
+    h = ga_nats_ctx_write(h, &m->ids, cx->fmt);
+    memcpy(h, "\r\n", 2);
 }
 
 void ga_np_compose(const ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src)

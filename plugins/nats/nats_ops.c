@@ -6,7 +6,7 @@
  * messaging.operation.name / .type, messaging.destination.name, messaging.message.body.size,
  * messaging.consumer.group.name (queue groups), server.address / server.port,
  * network.transport, genesis.nats.source (wire | libnats) and, on publish,
- * genesis.nats.injected (our traceparent rode in the message's headers). The core decodes
+ * genesis.nats.injected (our context rode in the message's headers). The core decodes
  * network.peer.*.
  *
  * Metrics: every publish adds to messaging.client.sent.messages and its duration goes to

@@ -25,8 +25,9 @@ enum ga_nats_attr_key {
 };
 
 /* GA_A_NATS_INFO bits. */
-#define GA_NATS_I_INJECTED  0x01    /* publish: our traceparent rode in the message headers */
-#define GA_NATS_I_OWN_TP    0x02    /* publish: the message carried a traceparent of its own */
+#define GA_NATS_I_INJECTED  0x01    /* publish: our context rode in the message headers */
+#define GA_NATS_I_OWN_CTX   0x02    /* publish: the message carried a context of its own, of a
+                                     * configured format (traceparent, b3, X-B3-*) */
 #define GA_NATS_I_REPLY     0x04    /* the message has a reply subject (a request) */
 #define GA_NATS_I_LIBNATS   0x08    /* made by the libnats hooks (not the wire) */
 #define GA_NATS_I_CUT       0x10    /* the subject was longer than what was kept */

@@ -17,7 +17,7 @@ void ga_nats_consumer_ids(ga_span_ids *ids, const ga_span_ctx *parent)
         ids->has_parent = 1;
         ids->parent_remote = parent->remote;
     } else {
-        parent = NULL;                  /* no traceparent: the message starts a trace */
+        parent = NULL;                  /* no context: the message starts a trace */
         ga_random_trace_id(ids->trace_id);
         memset(ids->parent_id, 0, 8);
         ids->has_parent = 0;
@@ -154,11 +154,34 @@ static const ga_nats_queue *ga__queue(const ga_nats_state *st, uint32_t sid)
     return NULL;
 }
 
+void ga_nats_ctx_parent(const ga_nats_xctx *x, ga_span_ctx *parent)
+{
+    if (ga_nats_x_end(x, &ga_nats_ctx.xo, parent))
+        parent->flags = ga_sample(parent->trace_id, NULL) ? GA_TF_SAMPLED : 0;
+}
+
+/* The parent the received message's header block gave (valid = 0: none). Inline for the two
+ * common cases: a plain MSG (or no context fields) costs two loads, a traceparent or a sampled
+ * b3 a copy; X-B3 fields and undecided sampling take the full call. */
+static inline void ga__rx_parent(const ga_nats_rx *rx, ga_span_ctx *parent)
+{
+    if (rx->x.have != 0)
+        ga_nats_ctx_parent(&rx->x, parent);
+    else if (rx->x.rank == GA_NATS_XR_OFF)
+        parent->valid = 0;
+    else if (!rx->x.defer)
+        *parent = rx->x.best;
+    else
+        ga_nats_ctx_parent(&rx->x, parent);
+}
+
 void ga_nats_rx_deliver(ga_nats_state *st, uint64_t now)
 {
     ga_nats_rx *rx = &st->rx;
     const ga_nats_queue *q = ga__queue(st, rx->sid);
-    ga_nats_consumer_ids(&rx->ids, &rx->parent);
+    ga_span_ctx parent;
+    ga__rx_parent(rx, &parent);
+    ga_nats_consumer_ids(&rx->ids, &parent);    /* rx->x is gone from here on */
     ga__emit_process(GA_OP_NATS_DELIVER, &rx->ids, now, now, rx->subj, rx->subj_len, rx->body,
                      rx->info, q ? q->name : NULL, q ? q->len : 0, &st->peer, NULL, 0);
     ga_nats_set_active(&rx->ids);

@@ -11,14 +11,34 @@
 #include "preload/conn.h"
 #include "preload/fdtable.h"
 #include "protocols/nats/nats.h"
+#include "protocols/nats/nats_ctx.h"
 #include "protocols/w3c/w3c.h"
 
 #define GA_NATS_SUBJ_CAP    120     /* subject bytes kept for a span still open */
 #define GA_NATS_OWE_CAP     448     /* the longest rewritten message head we inject into */
 #define GA_NATS_QUEUES      4       /* queue-group subscriptions remembered per connection */
 #define GA_NATS_QNAME_CAP   28
-#define GA_NATS_TP_LINE     70      /* "traceparent: " + 55 + CR LF */
-#define GA_NATS_HDR_NEW     82      /* "NATS/1.0\r\n" + traceparent line + "\r\n" */
+
+/* The trace context messages carry, fixed once at init from OTEL_PROPAGATORS
+ * (ga_nats_ctx_setup, nats_plugin.c); read without a lock. */
+typedef struct ga_nats_ctxcfg {
+    uint8_t fmt;                /* GA_NATS_FMT_* the injector writes; 0: none (nothing added) */
+    uint8_t own;                /* 1 << GA_NATS_F_* of the fields that make a message's context
+                                 * its own (one of a configured format): nothing added to it */
+    uint16_t fields;            /* bytes of the field lines: ga_nats_ctx_len(fmt) */
+    uint16_t hdr_new;           /* bytes of a new block: "NATS/1.0\r\n" + fields + "\r\n" */
+    uint16_t pub_fixed;         /* what a PUB's rewritten head adds but the total's digits:
+                                 * `H`, hdr_txt, CR LF after the counts, the new block */
+    uint8_t hdr_txt_len;        /* bytes of hdr_txt used */
+    char hdr_txt[8];            /* hdr_new in decimal and a space ("82 "), as a PUB's new
+                                 * HPUB line says it */
+    ga_nats_xorder xo;          /* how a received block's fields rank */
+} ga_nats_ctxcfg;
+extern ga_nats_ctxcfg ga_nats_ctx;
+
+/* Fill ga_nats_ctx from ga_cfg's propagators (the plug-in's init; tests call it again after
+ * changing them). */
+void ga_nats_ctx_setup(void);
 
 /* A queue-group subscription: its sid and group (SUB <subject> <queue> <sid>). */
 typedef struct ga_nats_queue {
@@ -38,8 +58,14 @@ typedef struct ga_nats_rx {
     uint8_t pad;
     uint32_t sid;
     uint64_t body;
-    ga_span_ctx parent;         /* from the header's traceparent (valid = 0: none) */
-    ga_span_ids ids;
+    /* The two never live at once, so they share their bytes (the slot is 2 KiB for every
+     * protocol): the context fields of the message's header block while it is received — they
+     * may come in several reads, so this is where b3multi's fields wait for each other — then
+     * the CONSUMER span made from them once it is delivered. */
+    union {
+        ga_nats_xctx x;         /* RECEIVING */
+        ga_span_ids ids;        /* ACTIVE */
+    };
     char subj[GA_NATS_SUBJ_CAP];
 } ga_nats_rx;
 
@@ -127,6 +153,9 @@ void ga_nats_emit_publish(const ga_nats_state *st, const ga_nats_line *l, const 
  * when the application published it. */
 void ga_nats_producer_ids(const ga_nats_state *st, const ga_nats_line *l, ga_span_ids *ids,
                           uint64_t *start_ns);
+/* The parent the context fields x of a header block give (valid = 0: none), a B3 one without
+ * a sampling decision sampled by the root sampler (as HTTP and Kafka do). */
+void ga_nats_ctx_parent(const ga_nats_xctx *x, ga_span_ctx *parent);
 /* Identity of a CONSUMER span: a child of `parent` when valid, else a new trace. */
 void ga_nats_consumer_ids(ga_span_ids *ids, const ga_span_ctx *parent);
 /* Make ids the thread's active span; undo it if it still is. */

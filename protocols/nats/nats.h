@@ -2,9 +2,9 @@
  * direction of one connection): control lines INFO, CONNECT, PUB, HPUB, SUB, UNSUB, MSG, HMSG,
  * PING, PONG, +OK, -ERR; the payload that follows PUB/HPUB/MSG/HMSG, skipped by its byte count;
  * the header block of HPUB/HMSG (ADR-4: `NATS/1.0[ status]` line, `Name: value` lines, empty
- * line), of which the traceparent field is reported; the JSON objects of INFO and CONNECT, of
- * which the few fields that matter are reported (headers, max_payload, proto, verbose,
- * no_responders, lang).
+ * line), of which the trace context fields are reported (traceparent, b3, X-B3-*); the JSON
+ * objects of INFO and CONNECT, of which the few fields that matter are reported (headers,
+ * max_payload, proto, verbose, no_responders, lang).
  *
  * Bytes may arrive split at any point, one at a time or many messages at once. Bounded state:
  * a control line other than INFO/CONNECT is kept up to GA_NATS_LINE_CAP bytes (longer is an
@@ -80,11 +80,24 @@ typedef struct ga_nats_json {
     ga_nats_facts f;
 } ga_nats_json;
 
+/* The trace context fields of a header block, as ga_nats_cb.field reports them: their names in
+ * any ASCII case (NATS names are case-sensitive on the wire, but a `Traceparent` or an
+ * `x-b3-traceid` is still the application's context). */
+enum ga_nats_field {
+    GA_NATS_F_TP = 1,           /* traceparent (W3C) */
+    GA_NATS_F_B3,               /* b3 (B3 single) */
+    GA_NATS_F_XTID,             /* X-B3-TraceId */
+    GA_NATS_F_XSID,             /* X-B3-SpanId */
+    GA_NATS_F_XSMP,             /* X-B3-Sampled */
+    GA_NATS_F_XFLG,             /* X-B3-Flags */
+    GA_NATS_F_XB3               /* any other X-B3-* (X-B3-ParentSpanId) */
+};
+
 /* The header block scanner (nats_hdr.c). */
 typedef struct ga_nats_hscan {
     uint8_t first;              /* still in the NATS/1.0 line */
     uint8_t skip;               /* the current line is too long to matter */
-    uint8_t seen_tp;            /* a traceparent field was seen in this block */
+    uint8_t seen;               /* the context fields seen in this block: 1 << GA_NATS_F_* */
     uint8_t len;                /* bytes of the current line kept in buf */
     uint8_t buf[GA_NATS_HLINE_CAP];
 } ga_nats_hscan;
@@ -114,8 +127,9 @@ typedef struct ga_nats_cb {
     void (*line)(void *ctx, ga_nats_parser *ps, const ga_nats_line *l, uint64_t off);
     /* The JSON of an INFO or CONNECT line, at the end of the line. */
     void (*facts)(void *ctx, ga_nats_parser *ps, const ga_nats_facts *f);
-    /* A traceparent field of the current header block: its value, whitespace trimmed. */
-    void (*tp)(void *ctx, ga_nats_parser *ps, const uint8_t *v, size_t n);
+    /* A trace context field of the current header block: its kind (enum ga_nats_field) and
+     * its value, whitespace trimmed. */
+    void (*field)(void *ctx, ga_nats_parser *ps, int kind, const uint8_t *v, size_t n);
     /* The header block of the current HPUB/HMSG ended; `off` = stream offset after it. */
     void (*hdr_end)(void *ctx, ga_nats_parser *ps, uint64_t off);
     /* The current message (its payload and the CR LF after it) ended at stream offset `off`. */
@@ -136,6 +150,10 @@ size_t ga_nats_feed(ga_nats_parser *ps, const uint8_t *p, size_t n, const ga_nat
 /* Payload bytes that may still come with no control line, header field or payload end in
  * between (the rest of a payload, without its final CR LF); 0 elsewhere. */
 uint64_t ga_nats_quiet(const ga_nats_parser *ps);
+
+/* The kind (enum ga_nats_field) of the header field named name[0..n), any ASCII case; 0 when
+ * it is not a trace context field. */
+int ga_nats_field_kind(const uint8_t *name, size_t n);
 
 /* Give up on this stream for good. */
 void ga_nats_fail(ga_nats_parser *ps);

@@ -32,7 +32,8 @@ int ga_nats_json_end(ga_nats_json *js);
 
 /* nats_hdr.c: the header block of an HPUB / HMSG. */
 void ga_nats_hdr_start(ga_nats_hscan *hs);
-/* The next bytes of the block (never more than it holds); reports traceparent through cb. */
+/* The next bytes of the block (never more than it holds); reports its context fields through
+ * cb->field. */
 void ga_nats_hdr_feed(ga_nats_parser *ps, const uint8_t *p, size_t n, const ga_nats_cb *cb);
 
 #endif

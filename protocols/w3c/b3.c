@@ -80,31 +80,49 @@ int ga_b3_parse(const char *s, size_t n, ga_span_ctx *out, int *sampling)
     return 0;
 }
 
+int ga_b3_trace_id(const char *s, size_t n, uint8_t out[16])
+{
+    ga__trim(&s, &n);
+    return (n == 32 || n == 16) && ga__unhex(s, n, out, 16);
+}
+
+int ga_b3_span_id(const char *s, size_t n, uint8_t out[8])
+{
+    ga__trim(&s, &n);
+    return n == 16 && ga__unhex(s, n, out, 8);
+}
+
+int ga_b3_sampled(const char *s, size_t n)
+{
+    ga__trim(&s, &n);
+    if ((n == 1 && s[0] == '1') || (n == 4 && memcmp(s, "true", 4) == 0))
+        return GA_B3_ACCEPT;
+    if ((n == 1 && s[0] == '0') || (n == 5 && memcmp(s, "false", 5) == 0))
+        return GA_B3_DENY;
+    return n == 0 ? GA_B3_DEFER : -1;
+}
+
+int ga_b3_flags(const char *s, size_t n)
+{
+    ga__trim(&s, &n);
+    return n == 1 && s[0] == '1' ? GA_B3_DEBUG : GA_B3_DEFER;
+}
+
 int ga_b3_parse_multi(const char *tid, size_t tn, const char *sid, size_t sn,
                       const char *smp, size_t smn, const char *flg, size_t fn,
                       ga_span_ctx *out, int *sampling)
 {
-    if (tid == NULL || sid == NULL)
+    memset(out, 0, sizeof *out);
+    if (tid == NULL || sid == NULL || !ga_b3_trace_id(tid, tn, out->trace_id) ||
+        !ga_b3_span_id(sid, sn, out->span_id)) {
+        memset(out, 0, sizeof *out);
         return -1;
-    ga__trim(&tid, &tn);
-    ga__trim(&sid, &sn);
-    if (!ga__ids(tid, tn, sid, sn, out))
+    }
+    out->valid = 1;
+    out->remote = 1;
+    int st = flg != NULL ? ga_b3_flags(flg, fn) : GA_B3_DEFER;
+    if (st == GA_B3_DEFER && smp != NULL && (st = ga_b3_sampled(smp, smn)) < 0)
         return -1;
-    int st = GA_B3_DEFER;
-    if (flg != NULL) {
-        ga__trim(&flg, &fn);
-        if (fn == 1 && flg[0] == '1')
-            st = GA_B3_DEBUG;
-    }
-    if (st == GA_B3_DEFER && smp != NULL) {
-        ga__trim(&smp, &smn);
-        if ((smn == 1 && smp[0] == '1') || (smn == 4 && memcmp(smp, "true", 4) == 0))
-            st = GA_B3_ACCEPT;
-        else if ((smn == 1 && smp[0] == '0') || (smn == 5 && memcmp(smp, "false", 5) == 0))
-            st = GA_B3_DENY;
-        else if (smn != 0)
-            return -1;
-    }
     ga__sampling(out, st, sampling);
     return 0;
 }

@@ -26,6 +26,19 @@ int ga_b3_parse_multi(const char *tid, size_t tn, const char *sid, size_t sn,
                       const char *smp, size_t smn, const char *flg, size_t fn,
                       ga_span_ctx *out, int *sampling);
 
+/* The X-B3 values one at a time, for a carrier whose fields arrive apart (NATS header blocks
+ * read across several reads). ga_b3_parse_multi is made of them, so the accepted set is the
+ * same. OWS around each value tolerated. */
+/* X-B3-TraceId: 32 or 16 lower-hex, not all zero (16 left-padded) into out; 1, else 0. */
+int ga_b3_trace_id(const char *s, size_t n, uint8_t out[16]);
+/* X-B3-SpanId: 16 lower-hex, not all zero, into out; 1, else 0. */
+int ga_b3_span_id(const char *s, size_t n, uint8_t out[8]);
+/* X-B3-Sampled: GA_B3_ACCEPT (`1`, `true`), GA_B3_DENY (`0`, `false`), GA_B3_DEFER (empty);
+ * -1 for anything else (the whole context is then invalid, unless Flags says debug). */
+int ga_b3_sampled(const char *s, size_t n);
+/* X-B3-Flags: GA_B3_DEBUG for `1`, GA_B3_DEFER for anything else (ignored). */
+int ga_b3_flags(const char *s, size_t n);
+
 /* `{32 hex trace id}-{16 hex span id}-{1|0}` for ids (not NUL-terminated). */
 #define GA_B3_LEN 51
 void ga_b3_format(const ga_span_ids *ids, char *out);

@@ -14,7 +14,8 @@
 # injection <= +600 instructions on the application thread.
 #
 # Knobs: BUILD (default build), NATS_BENCH_N1 / _N2 (default 2000 / 6000), NATS_BENCH_KEEP=1
-# (keep the callgrind files). Exit 1 if a run fails.
+# (keep the callgrind files), NATS_BENCH_ENV (more NAME=value words for every preloaded run, e.g.
+# "OTEL_PROPAGATORS=b3" for the cost of the B3 fields). Exit 1 if a run fails.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -35,6 +36,8 @@ while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(OTEL_|GENESIS_)
 unset LD_PRELOAD
 PRE_ENV=(OTEL_TRACES_EXPORTER=console GENESIS_CONSOLE_FILE=/dev/null OTEL_METRICS_EXPORTER=none
          OTEL_LOGS_EXPORTER=none GENESIS_QUEUE_SIZE=65536)
+read -r -a EXTRA_ENV <<< "${NATS_BENCH_ENV:-}"
+PRE_ENV+=("${EXTRA_ENV[@]}")
 TMP=$(mktemp -d)
 NATS_PID=
 cleanup() {

@@ -5,12 +5,15 @@
  * call, short writes, EAGAIN). After every call the hook's post-step runs on the
  * application's bytes, as in hooks/io.c. Checked each time:
  *   - the wire is S with, for each published message, either its head untouched or rewritten
- *     exactly (PUB → HPUB with a NATS/1.0 block carrying one traceparent; an HPUB's block
- *     gets the field before its end and both counts grow by 70), everything else identical;
- *   - messages that must not be touched (own traceparent, max_payload, no headers) are not,
- *     and when S is written whole, every message that may be rewritten is;
+ *     exactly (PUB → HPUB with a NATS/1.0 block carrying the context fields of the configured
+ *     formats; an HPUB's block gets the fields before its end and both counts grow by their
+ *     length), everything else identical;
+ *   - messages that must not be touched (own context of a configured format, max_payload, no
+ *     headers) are not, and when S is written whole, every message that may be rewritten is;
  *   - every call returns a count of the application's own bytes (1..asked) or -1/EAGAIN,
- *     never 0, and the counts add up to |S|. */
+ *     never 0, and the counts add up to |S|.
+ * All of it for each OTEL_PROPAGATORS list: tracecontext; b3; b3multi; tracecontext,b3;
+ * b3multi,tracecontext; none (nothing is ever rewritten). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -22,6 +25,7 @@
 #include "tests/unit/scratch_exhaust.h"
 #include "plugins/nats/nats_inject.h"
 #include "plugins/nats/nats_state.h"
+#include "preload/config.h"
 #include "preload/proto.h"
 
 /* ---- a socket that accepts what its schedule says ---- */
@@ -155,38 +159,88 @@ static void find_msgs(const char *S, refs *r)
     assert_int_not_equal(ps.phase, GA_NATS_P_ERROR);
 }
 
-static int is_tp(const uint8_t *p)
+/* ---- the configured formats and the fields they add ---- */
+
+static unsigned cur_fmt;            /* GA_PROP_* bits of the list in force */
+static char fields[512];            /* their field lines, '?' for each digit of an id */
+
+#define H32 "????????????????????????????????"
+#define H16 "????????????????"
+
+/* OTEL_PROPAGATORS = order[0..n), as the configuration would leave it, then the plug-in's
+ * setup; the expected field lines written out by hand (never by the code under test). */
+static void use_propagators(const uint8_t *order, int n)
 {
-    static const char hex[] = "0123456789abcdef";
-    if (memcmp(p, "00-", 3) != 0 || p[35] != '-' || p[52] != '-')
-        return 0;
-    for (int i = 3; i < 55; i++)
-        if (i != 35 && i != 52 && strchr(hex, p[i]) == NULL)
+    memset(ga_cfg.prop_order, 0, sizeof ga_cfg.prop_order);
+    ga_cfg.propagators = 0;
+    for (int i = 0; i < n; i++) {
+        ga_cfg.prop_order[i] = order[i];
+        ga_cfg.propagators |= order[i];
+    }
+    cur_fmt = ga_cfg.propagators;
+    ga_nats_ctx_setup();
+    fields[0] = 0;
+    if (cur_fmt & GA_PROP_TC)
+        strcat(fields, "traceparent: 00-" H32 "-" H16 "-0?\r\n");
+    if (cur_fmt & GA_PROP_B3)
+        strcat(fields, "b3: " H32 "-" H16 "-?\r\n");
+    if (cur_fmt & GA_PROP_B3MULTI)
+        strcat(fields, "X-B3-TraceId: " H32 "\r\nX-B3-SpanId: " H16 "\r\nX-B3-Sampled: ?\r\n");
+}
+
+/* The bytes the fields add to an HPUB's block; a new block is 12 more (NATS/1.0, end). */
+static size_t flen(void)
+{
+    return strlen(fields);
+}
+
+/* p[0..n) is `exp` where each '?' stands for a lower-hex digit (the ids and flags); the ids
+ * are the same in every field that carries them. */
+static int matches(const uint8_t *p, const char *exp, size_t n)
+{
+    char ids[2][33] = { "", "" };               /* first trace id, span id seen */
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (exp[i] != '?') {
+            if (p[i] != (uint8_t)exp[i])
+                return 0;
+            run = 0;
+            continue;
+        }
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
             return 0;
+        if (++run == 32 || (run == 16 && (i + 1 >= n || exp[i + 1] != '?'))) {
+            char *id = ids[run == 16];
+            if (id[0] == 0)
+                memcpy(id, p + i + 1 - run, run), id[run] = 0;
+            else if (memcmp(id, p + i + 1 - run, run) != 0)
+                return 0;
+        }
+    }
     return 1;
 }
 
 /* The expected rewritten head of m into out; its length. */
 static size_t rewritten(const char *S, const msg_ref *m, char *out)
 {
-    size_t n = 0;
+    size_t n = 0, f = flen();
     if (m->op == GA_NATS_PUB)
         out[n++] = 'H';
     memcpy(out + n, S + m->at, m->size_at);
     n += m->size_at;
     if (m->op == GA_NATS_PUB) {
-        n += (size_t)sprintf(out + n, "82 %llu\r\nNATS/1.0\r\ntraceparent: ", (unsigned long long)m->total + 82);
+        n += (size_t)sprintf(out + n, "%zu %llu\r\nNATS/1.0\r\n", f + 12,
+                             (unsigned long long)m->total + f + 12);
     } else {
-        n += (size_t)sprintf(out + n, "%llu %llu\r\n", (unsigned long long)m->hdr + 70,
-                             (unsigned long long)m->total + 70);
+        n += (size_t)sprintf(out + n, "%llu %llu\r\n", (unsigned long long)m->hdr + f,
+                             (unsigned long long)m->total + f);
         memcpy(out + n, S + m->at + m->line_len, m->hdr - 2);
         n += m->hdr - 2;
-        n += (size_t)sprintf(out + n, "traceparent: ");
     }
-    memset(out + n, '?', 55);                   /* checked with is_tp */
-    n += 55;
-    memcpy(out + n, "\r\n\r\n", 4);
-    return n + 4;
+    memcpy(out + n, fields, f);
+    n += f;
+    memcpy(out + n, "\r\n", 2);
+    return n + 2;
 }
 
 /* wire == S with each message's head untouched or rewritten. `must` (bit per message): it
@@ -195,7 +249,7 @@ static uint64_t check_wire(const char *S, const refs *r, uint64_t must, uint64_t
 {
     size_t len = strlen(S), i = 0, j = 0;
     uint64_t got = 0;
-    char exp[1024];
+    char exp[2048];
     for (int k = 0; k <= r->n; k++) {
         size_t next = k < r->n ? r->m[k].at : len;
         assert_true(j + (next - i) <= wire_n);
@@ -207,9 +261,7 @@ static uint64_t check_wire(const char *S, const refs *r, uint64_t must, uint64_t
             break;
         const msg_ref *m = &r->m[k];
         size_t el = rewritten(S, m, exp);
-        size_t tp = el - 59;
-        if (j + el <= wire_n && memcmp(wire + j, exp, tp) == 0 && is_tp(wire + j + tp) &&
-            memcmp(wire + j + tp + 55, "\r\n\r\n", 4) == 0) {
+        if (cur_fmt != 0 && j + el <= wire_n && matches(wire + j, exp, el)) {
             got |= 1ull << k;
             j += el;
             i += m->head_len;
@@ -237,6 +289,8 @@ static const struct { const int *s; size_t n; } scheds[] = {
 static void matrix(const char *S, uint64_t all, uint64_t never)
 {
     size_t len = strlen(S);
+    if (cur_fmt == 0)                           /* none: nothing is ever added */
+        never |= all, all = 0;
     refs r;
     find_msgs(S, &r);
     const size_t pieces[] = { 0, 1, 7, 13 };
@@ -276,7 +330,26 @@ static void test_mixed(void **state)
                     "HPUB h 18 21\r\nNATS/1.0\r\nA: b\r\n\r\nabc\r\n"
                     "HPUB own 82 84\r\nNATS/1.0\r\nTraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n\r\nhi\r\n"
                     "UNSUB 1\r\nPUB last 2\r\nok\r\n";
-    matrix(S, 0x17, 0x08);                      /* the fourth carries its own traceparent */
+    /* the fourth carries its own traceparent: its own context when tracecontext is listed */
+    if (cur_fmt & GA_PROP_TC)
+        matrix(S, 0x17, 0x08);
+    else
+        matrix(S, 0x1f, 0);
+}
+
+/* An application's own B3 context (any X-B3-* or b3, any case) is left alone when a B3 format
+ * is listed; with tracecontext alone it changes nothing (the traceparent is added). */
+static void test_own_b3(void **state)
+{
+    (void)state;
+    const char *S = CONNECT_H "HPUB a 29 31\r\nNATS/1.0\r\nx-b3-traceid: 1\r\n\r\nhi\r\n"
+                    "HPUB b 19 21\r\nNATS/1.0\r\nB3: 0\r\n\r\nhi\r\n"
+                    "HPUB c 34 36\r\nNATS/1.0\r\nX-B3-ParentSpanId: 1\r\n\r\nhi\r\n"
+                    "HPUB d 20 22\r\nNATS/1.0\r\nb3x: 0\r\n\r\nhi\r\n";
+    if (cur_fmt & (GA_PROP_B3 | GA_PROP_B3MULTI))
+        matrix(S, 0x8, 0x7);
+    else
+        matrix(S, 0xf, 0);
 }
 
 static void test_many_messages(void **state)
@@ -293,10 +366,14 @@ static void test_max_payload(void **state)
 {
     (void)state;
     const char *saved = info_line;
-    info_line = "INFO {\"headers\":true,\"max_payload\":100}\r\n";
+    static char info[128];
+    size_t hn = flen() + 12, max = 29 + flen();     /* the HPUB with our fields fits exactly */
+    snprintf(info, sizeof info, "INFO {\"headers\":true,\"max_payload\":%zu}\r\n", max);
+    info_line = info;
     char S[512];
-    /* 18 + 82 = 100: fits exactly; 19 + 82 crosses; HPUB 12 + 17 + 70 = 99 fits */
-    sprintf(S, CONNECT_H "PUB a 18\r\n%018d\r\nPUB b 19\r\n%019d\r\nHPUB c 12 17\r\nNATS/1.0\r\n\r\nhello\r\n", 1, 2);
+    /* a: payload + new block = max, fits exactly; b: one more, crosses; c: 29 + fields */
+    sprintf(S, CONNECT_H "PUB a %zu\r\n%0*d\r\nPUB b %zu\r\n%0*d\r\nHPUB c 12 17\r\nNATS/1.0\r\n\r\nhello\r\n",
+            max - hn, (int)(max - hn), 1, max - hn + 1, (int)(max - hn + 1), 2);
     matrix(S, 0x5, 0x2);
     info_line = saved;
 }
@@ -341,17 +418,32 @@ int main(void)
 {
     ga_proto_init(1);               /* as the constructor does with GENESIS_PROPAGATE on */
     ga_nats_sender = fake_send;
+    static const struct { const char *name; uint8_t order[3]; int n; } lists[] = {
+        { "tracecontext", { GA_PROP_TC }, 1 },
+        { "b3", { GA_PROP_B3 }, 1 },
+        { "b3multi", { GA_PROP_B3MULTI }, 1 },
+        { "tracecontext,b3", { GA_PROP_TC, GA_PROP_B3 }, 2 },
+        { "b3multi,tracecontext", { GA_PROP_B3MULTI, GA_PROP_TC }, 2 },
+        { "none", { 0 }, 0 },
+    };
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_pub),
         cmocka_unit_test(test_mixed),
+        cmocka_unit_test(test_own_b3),
         cmocka_unit_test(test_many_messages),
         cmocka_unit_test(test_max_payload),
         cmocka_unit_test(test_no_headers_anywhere),
         cmocka_unit_test(test_long_head_untouched),
         cmocka_unit_test(test_many_iovecs),
     };
-    int failed = cmocka_run_group_tests_name("scratch pool", tests, NULL, NULL);
-    /* the same again with every scratch slot taken: the plan goes on the stack */
+    int failed = 0;
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        use_propagators(lists[i].order, lists[i].n);
+        printf("OTEL_PROPAGATORS=%s\n", lists[i].name);
+        failed += cmocka_run_group_tests_name("scratch pool", tests, NULL, NULL);
+    }
+    /* the default again with every scratch slot taken: the plan goes on the stack */
+    use_propagators(lists[0].order, lists[0].n);
     return failed + cmocka_run_group_tests_name("stack fallback", tests, exhaust_scratch,
                                                 release_scratch);
 }

@@ -1,6 +1,6 @@
 /* test_nats_parser.c — the pure NATS parser (protocols/nats/nats.h): INFO and CONNECT facts,
- * every control line, header blocks with traceparent (any case, any whitespace), payload
- * framing, the bounds, and the same events whatever the split. */
+ * every control line, header blocks with their context fields (traceparent, b3, X-B3-*: any
+ * case, any whitespace), payload framing, the bounds, and the same events whatever the split. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -54,15 +54,22 @@ static void on_facts(void *ctx, ga_nats_parser *ps, const ga_nats_facts *f)
         f->lang_len, f->lang);
 }
 
-static void on_tp(void *ctx, ga_nats_parser *ps, const uint8_t *v, size_t n)
+static const char *const fieldnames[] = { "-", "tp", "b3", "xtid", "xsid", "xsmp", "xflg", "xb3" };
+
+static void on_field(void *ctx, ga_nats_parser *ps, int kind, const uint8_t *v, size_t n)
 {
     (void)ps;
-    put(ctx, "(tp %.*s)", (int)n, (const char *)v);
+    put(ctx, "(%s %.*s)", fieldnames[kind], (int)n, (const char *)v);
 }
 
+/* tp=: a traceparent was seen; seen=: the other context fields' bits, when there are some. */
 static void on_hdr_end(void *ctx, ga_nats_parser *ps, uint64_t off)
 {
-    put(ctx, "(hdr@%llu tp=%d)", (unsigned long long)off, ps->hs.seen_tp);
+    unsigned tp = 1u << GA_NATS_F_TP;
+    put(ctx, "(hdr@%llu tp=%d", (unsigned long long)off, (ps->hs.seen & tp) != 0);
+    if (ps->hs.seen & ~tp)
+        put(ctx, " seen=%02x", ps->hs.seen & ~tp);
+    put(ctx, ")");
 }
 
 static void on_end(void *ctx, ga_nats_parser *ps, uint64_t off)
@@ -71,7 +78,7 @@ static void on_end(void *ctx, ga_nats_parser *ps, uint64_t off)
     put(ctx, "(end@%llu)", (unsigned long long)off);
 }
 
-static const ga_nats_cb cbs = { NULL, on_line, on_facts, on_tp, on_hdr_end, on_end };
+static const ga_nats_cb cbs = { NULL, on_line, on_facts, on_field, on_hdr_end, on_end };
 
 /* Parse s in chunks of `step` bytes (0 = whole); the events, then the final phase. */
 static void parse(ev_log *l, int dir, const char *s, size_t n, size_t step)
@@ -262,6 +269,34 @@ static void test_quiet_and_stop(void **state)
     assert_int_equal(ps.stop, 0);
 }
 
+/* The B3 fields of a block by kind, their names in any case and their values trimmed; names
+ * that only look like them are not fields; the kind classifier alone. */
+static void test_context_fields(void **state)
+{
+    (void)state;
+    expect(GA_NATS_S2C,
+           "HMSG a 1 217 217\r\nNATS/1.0\r\nb3: 80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1\r\n"
+           "X-B3-TraceId: 80f198ee56343ba864fe8b2a57d3eff7\r\nx-b3-spanid:e457b5a2e4d86bd1 \r\n"
+           "X-B3-SAMPLED: 1\r\nX-B3-Flags: 1\r\nX-B3-ParentSpanId: 05e3ac9a4f6e3b90\r\n\r\n\r\n",
+           "[HMSG@0 s=a i=1 217/217 at=9]"
+           "(b3 80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1)"
+           "(xtid 80f198ee56343ba864fe8b2a57d3eff7)(xsid e457b5a2e4d86bd1)(xsmp 1)(xflg 1)"
+           "(xb3 05e3ac9a4f6e3b90)(hdr@235 tp=0 seen=fc)(end@237)|0");
+    /* not fields: b3x, B4, X-B3 without its dash, a space before the colon, X-B3- alone */
+    expect(GA_NATS_S2C,
+           "HMSG a 1 61 61\r\nNATS/1.0\r\nb3x: 1\r\nB4: 1\r\nX-B3TraceId: 1\r\nb3 : 1\r\nX-B3-: 1\r\n\r\n\r\n",
+           "[HMSG@0 s=a i=1 61/61 at=9](hdr@77 tp=0)(end@79)|0");
+    static const struct { const char *name; int kind; } k[] = {
+        { "traceparent", GA_NATS_F_TP }, { "TraceParent", GA_NATS_F_TP }, { "B3", GA_NATS_F_B3 },
+        { "x-b3-traceid", GA_NATS_F_XTID }, { "X-B3-SpanId", GA_NATS_F_XSID },
+        { "x-B3-sampled", GA_NATS_F_XSMP }, { "X-B3-FLAGS", GA_NATS_F_XFLG },
+        { "X-B3-ParentSpanId", GA_NATS_F_XB3 }, { "traceparen", 0 }, { "traceparentx", 0 },
+        { "b", 0 }, { "b33", 0 }, { "x-b3-", 0 }, { "x-b4-traceid", 0 }, { "", 0 },
+    };
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        assert_int_equal(ga_nats_field_kind((const uint8_t *)k[i].name, strlen(k[i].name)), k[i].kind);
+}
+
 static void test_info_prefix(void **state)
 {
     (void)state;
@@ -283,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_server_lines),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_quiet_and_stop),
+        cmocka_unit_test(test_context_fields),
         cmocka_unit_test(test_info_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

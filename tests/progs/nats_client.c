@@ -33,6 +33,7 @@ typedef struct sub_ctx {
     int idle_ms;
     natsConnection *nc;
     int serve;
+    int done;                   /* the subscription's last callback has returned */
 } sub_ctx;
 
 static void die(const char *what, natsStatus s)
@@ -144,11 +145,32 @@ static void wait_msgs(sub_ctx *c)
     pthread_mutex_unlock(&c->mu);
 }
 
+static void on_complete(void *closure)
+{
+    sub_ctx *c = closure;
+    pthread_mutex_lock(&c->mu);
+    c->done = 1;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* Wait for on_complete, at most 5 s. */
+static void wait_complete(sub_ctx *c)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += 5;
+    pthread_mutex_lock(&c->mu);
+    while (!c->done && pthread_cond_timedwait(&c->cv, &c->mu, &t) == 0)
+        ;
+    pthread_mutex_unlock(&c->mu);
+}
+
 static int run_sub(const char *url, const char *subj, int n, const char *queue, int redis_port,
                    int idle_ms, int serve)
 {
     sub_ctx c = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, n, 0, redis_port, idle_ms, NULL,
-                  serve };
+                  serve, 0 };
     natsConnection *nc = connect_to(url);
     natsSubscription *sub = NULL;
     c.nc = nc;
@@ -163,6 +185,11 @@ static int run_sub(const char *url, const char *subj, int n, const char *queue, 
     fflush(stdout);
     wait_msgs(&c);
     natsConnection_FlushTimeout(nc, 5000);
+    /* Leave only once the delivery thread is done with the last callback: what runs around
+     * it (a tracer's span) is then finished before the process exits. */
+    if (natsSubscription_SetOnCompleteCB(sub, on_complete, &c) == NATS_OK &&
+        natsSubscription_Unsubscribe(sub) == NATS_OK)
+        wait_complete(&c);
     natsSubscription_Destroy(sub);
     natsConnection_Destroy(nc);
     return 0;

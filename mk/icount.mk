@@ -26,8 +26,11 @@ $(FLOOR_LIB): tests/bench/floor/floor.c mk/icount.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) -fPIC -shared -fvisibility=hidden -o $@ $< -ldl -lpthread
 
-# genesis-view receives the exporter rows' spans (spelt out: mk/view.mk is read after this file).
-ICOUNT_DEPS  := $(LIB) $(ICOUNT_BINS) $(FLOOR_LIB) $(BUILD)/genesis-view
+# genesis-view receives the exporter rows' spans (spelt out: mk/view.mk is read after this file);
+# the messaging rows run tests/bench/nats_bench (mk/bench.mk) and tests/progs/kafka_{mock,bench}
+# (mk/integration.mk, also read after this file).
+ICOUNT_DEPS  := $(LIB) $(ICOUNT_BINS) $(FLOOR_LIB) $(BUILD)/genesis-view $(NATS_BENCH) \
+                $(BUILD)/tests/progs/kafka_mock $(BUILD)/tests/progs/kafka_bench
 
 icount: $(ICOUNT_DEPS)
 	@$(ICOUNT_PY) --set full --json $(BUILD)/bench/icount.json

@@ -73,6 +73,11 @@ APP_ROWS = [
     ("logline_off", "  same, GENESIS_LOGS=0", "ci", "logline", (10000, 30000), 19, "logs_off"),
     ("sendrecv_pair", "send+recv 64 B socketpair, per pair", "ci", "sendrecv", (10000, 30000), 44, "otlp"),
     ("sendrecv_pair_none", "  same, exporters none", "ci", "sendrecv", (10000, 30000), 44, "none"),
+    ("nats_publish", "NATS raw publish, traceparent injected", "ci", "nats_pub", (2000, 6000), 600, "otlp"),
+    ("kafka_produce", "Kafka rd_kafka_producev, traceparent added", "ci", "kafka_produce", (200, 1200), 800,
+     "otlp"),
+    ("kafka_consume", "Kafka rd_kafka_consume, message with a traceparent", "ci", "kafka_consume",
+     (200, 1200), 400, "otlp"),
 ]
 
 
@@ -115,6 +120,8 @@ def scenarios(ctx):
     return {"redis": R.sc_redis_client(ctx), "nginx": R.sc_nginx_server(ctx), "http": R.sc_http_client(ctx),
             "mysql": R.sc_mysqldb(ctx),
             "mysql_polled": R.sc_mysqldb(ctx, "polled"),
+            "nats_pub": R.sc_nats_publish(ctx),
+            "kafka_produce": R.sc_kafka(ctx, "produce"), "kafka_consume": R.sc_kafka(ctx, "consume"),
             "write": R.sc_ops(ctx, "write"), "sendrecv": R.sc_ops(ctx, "sendrecv"),
             "logline": R.sc_ops(ctx, "logline")}
 
@@ -367,7 +374,7 @@ def main():
     def log(msg):
         print("icount: [%5.1fs] %s" % (time.monotonic() - t0, msg), file=sys.stderr, flush=True)
 
-    for tool in ("valgrind", "redis-server", "redis-benchmark", "nginx", "mariadbd"):
+    for tool in ("valgrind", "redis-server", "redis-benchmark", "nginx", "mariadbd", "nats-server"):
         if shutil.which(tool) is None and not os.path.exists("/usr/sbin/" + tool):
             print("icount: %s is not installed (scripts/install-deps.sh)" % tool, file=sys.stderr)
             return 1

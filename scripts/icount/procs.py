@@ -265,3 +265,45 @@ class View:
 
     def stop(self):
         stop(self.proc)
+
+
+class NatsServer:
+    """nats-server on a free port (the NATS rows' peer)."""
+
+    def __init__(self, work):
+        self.dir = os.path.join(work, "nats")
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = free_port()
+        self.proc = subprocess.Popen(["nats-server", "-a", "127.0.0.1", "-p", str(self.port),
+                                      "-l", os.path.join(self.dir, "nats.log")], env=clean_env(),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with stopped_on_error(self.proc):
+            wait_listening(self.port, self.proc, "nats-server", 30)
+
+    def stop(self):
+        stop(self.proc)
+
+
+class KafkaMock:
+    """tests/progs/kafka_mock: librdkafka's mock cluster with one broker and the given topics
+    (the Kafka rows' peer; never preloaded). It serves until its stdin closes."""
+
+    def __init__(self, work, build, topics):
+        self.dir = os.path.join(work, "kafka")
+        os.makedirs(self.dir, exist_ok=True)
+        argv = [os.path.join(build, "tests", "progs", "kafka_mock"), "1"] + list(topics)
+        self.proc = subprocess.Popen(argv, env=clean_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=open(os.path.join(self.dir, "stderr"), "w"))
+        with stopped_on_error(self.proc):
+            line = self.proc.stdout.readline().decode(errors="replace").strip()
+            if not line:
+                raise RuntimeError("kafka_mock did not start (exit %s)" % self.proc.poll())
+        self.bootstrap = line
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                stop(self.proc)

@@ -84,6 +84,10 @@ class Ctx:
                 self._peers[name] = procs.View(self.work, self.build)
             elif name == "sink":
                 self._peers[name] = procs.View(self.work, self.build, "sink", sink=True)
+            elif name == "nats":
+                self._peers[name] = procs.NatsServer(self.work)
+            elif name == "kafka":
+                self._peers[name] = procs.KafkaMock(self.work, self.build, KAFKA_TOPICS)
         return self._peers[name]
 
     def close(self):
@@ -135,6 +139,47 @@ def sc_nginx_server(ctx, head_buffer=None):
             rc = ng.stop()
         if rc not in (0, None):
             raise RuntimeError("nginx under callgrind exited %s" % rc)
+        return cgout.profiles(prefix)
+    return run
+
+
+def sc_nats_publish(ctx):
+    """A raw-socket NATS client (tests/bench/nats_bench wire-pub): CONNECT with headers, then n
+    PUBs of 16 bytes, one write() each; the wire injector turns each into an HPUB."""
+    def run(env, n, prefix, extra=0):
+        srv = ctx.peer("nats")
+        procs.run(procs.callgrind_argv(prefix, [os.path.join(ctx.bench, "nats_bench"), "wire-pub",
+                                                str(srv.port), str(n)]), env, what="nats_bench wire-pub")
+        return cgout.profiles(prefix)
+    return run
+
+
+# Consume topics of the Kafka rows: created with the mock, then filled with exactly n messages
+# carrying a traceparent (a preloaded producer) before the first consume run, so that each
+# consumer reads its whole topic (what it left unread would be destroyed at its close).
+KAFKA_TOPICS = ["ic-tp-%d" % n for n in (200, 1200)]
+
+
+def sc_kafka(ctx, workload):
+    """tests/progs/kafka_bench against the mock cluster: `produce` (rd_kafka_producev, a fresh
+    topic per run) or `consume` (rd_kafka_consume of a topic of exactly n messages)."""
+    def run(env, n, prefix, extra=0):
+        k = ctx.peer("kafka")
+        prog = os.path.join(ctx.build, "tests", "progs", "kafka_bench")
+        if workload == "produce":
+            ctx.seq_topic = getattr(ctx, "seq_topic", 0) + 1
+            topic = "ic-p-%d-%d" % (n, ctx.seq_topic)
+        else:
+            topic = "ic-tp-%d" % n
+            if topic not in getattr(ctx, "kafka_filled", set()):
+                procs.run([prog, "produce", k.bootstrap, topic, str(n)],
+                          procs.clean_env({"LD_PRELOAD": ctx.lib, "OTEL_TRACES_EXPORTER": "console",
+                                           "GENESIS_CONSOLE_FILE": "/dev/null",
+                                           "OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none"}),
+                          what="kafka_bench produce (filling %s)" % topic)
+                ctx.kafka_filled = getattr(ctx, "kafka_filled", set()) | {topic}
+        procs.run(procs.callgrind_argv(prefix, [prog, workload, k.bootstrap, topic, str(n)]), env,
+                  what="kafka_bench " + workload)
         return cgout.profiles(prefix)
     return run
 

@@ -156,6 +156,9 @@ def app_rows(ctx, want, log):
         if not want(rid, _set):
             continue
         rec = table.row(rid, label, "instr", "added_max" if goal is not None else None, goal)
+        # the program's own code is `other`, except in the Kafka rows, where `other` is mostly
+        # librdkafka doing what the library asked of it (the header it adds)
+        rec["app_other"] = not rid.startswith("kafka_")
 
         def fn(r, key=key, n1=n1, n2=n2, kind=kind):
             f = R.app_thread(ctx, sc[key], n1, n2, app_env(ctx, kind))
@@ -168,6 +171,7 @@ def app_rows(ctx, want, log):
     on, off = done.get("http_client_inject"), done.get("http_client_noinject")
     if on and off and not on["error"] and not off["error"]:
         d = table.row("http_inject_alone", "  injection alone (on - off)", "instr")
+        d["app_other"] = True
         d["added"] = on["added"] - off["added"]
         d["parts"] = {k: on["parts"][k] - off["parts"][k] for k in on["parts"]}
         out.append(table.judge(d))
@@ -190,6 +194,7 @@ def app_rows(ctx, want, log):
         if not want(rid, _set):
             continue
         rec = table.row(rid, label, "instr", "added_max" if goal else None, goal)
+        rec["app_other"] = True
 
         def fn(r, buf=buf):
             f = R.header_lines(ctx, R.sc_nginx_server(ctx, buf), HEADER_REQUESTS, HEADER_LINES,
@@ -415,8 +420,10 @@ def remeasure_over_limit(ctx, recs, baseline, log):
     over = set()
     for r in recs:
         b = base["rows"].get(r["id"])
-        if b and not r["error"] and r["added"] > b["added"] + abs(b["added"]) * tol + slack:
-            over.add(r["id"])
+        if b and not r["error"]:
+            bv, now = b.get("guarded", b["added"]), table.guarded(r) if "guarded" in b else r["added"]
+            if now > bv + abs(bv) * tol + slack:
+                over.add(r["id"])
     if not over:
         return recs
     log("over the limit once, measuring again: %s" % ", ".join(sorted(over)))
@@ -425,7 +432,7 @@ def remeasure_over_limit(ctx, recs, baseline, log):
     out = []
     for r in recs:
         r2 = again.get(r["id"])
-        out.append(r2 if r2 and not r2["error"] and r2["added"] < r["added"] else r)
+        out.append(r2 if r2 and not r2["error"] and table.guarded(r2) < table.guarded(r) else r)
     return out
 
 
@@ -450,7 +457,8 @@ def report(a, build, recs, elapsed):
                            "`make icount-baseline` in the commit that justifies the change",
                 "tolerance": TOLERANCE, "slack": SLACK, "meta": m,
                 "rows": {r["id"]: {"label": r["label"], "unit": r["unit"], "bare": _r(r["bare"]),
-                                   "added": _r(r["added"])} for r in recs if r["added"] is not None}}
+                                   "added": _r(r["added"]), "guarded": _r(table.guarded(r))}
+                         for r in recs if r["added"] is not None}}
         with open(a.write_baseline, "w") as f:
             json.dump(base, f, indent=1)
             f.write("\n")

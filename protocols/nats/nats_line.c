@@ -219,6 +219,62 @@ static int ga__split_long(const uint8_t *p, size_t end, size_t i, const uint8_t 
     }
 }
 
+/* The count token p[0..n), 1 to 4 digits (a payload of up to 9,999 bytes): its value, else -1
+ * (longer counts take the general path). */
+static inline int64_t ga__count4(const uint8_t *p, size_t n)
+{
+    int64_t v = 0;
+    if (n - 1 > 3)                              /* n == 0 wraps */
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)p[i] - '0';
+        if (d > 9)
+            return -1;
+        v = v * 10 + d;
+    }
+    return v;
+}
+
+/* The two shapes nearly every message has, in upper case with single spaces and no reply:
+ * `PUB <subject> <n>` from a client and `MSG <subject> <sid> <n>` from a server, a short line
+ * whose separator bitmap m (ga__seps) holds exactly those spaces. Fills l as the general path
+ * would (tests/unit/test_nats_parser.c compares the two) and returns 1; 0 leaves the line to
+ * the general path, untouched. */
+static int ga__fast(ga_nats_line *l, const uint8_t *p, size_t n, size_t end, uint64_t m, int dir)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);
+    int op = dir == GA_NATS_C2S && w == GA__W('P', 'U', 'B', ' ') ? GA_NATS_PUB
+           : dir == GA_NATS_S2C && w == GA__W('M', 'S', 'G', ' ') ? GA_NATS_MSG : GA_NATS_NONE;
+    uint64_t seps = m & ((1ull << end) - 1);
+    if (op == GA_NATS_NONE)
+        return 0;
+    seps &= seps - 1;                           /* the op's space (bit 3) is done */
+    if (seps == 0)
+        return 0;
+    size_t s1 = (size_t)__builtin_ctzll(seps), s2 = s1;     /* after the subject */
+    seps &= seps - 1;
+    if (op == GA_NATS_MSG) {
+        if (seps == 0)
+            return 0;
+        s2 = (size_t)__builtin_ctzll(seps);     /* after the sid */
+        seps &= seps - 1;
+    }
+    if (seps != 0 || s1 == 4 || s2 == s1 + 1 || s2 + 1 >= end)
+        return 0;                               /* a reply, a run of separators, an empty token */
+    int64_t total = ga__count4(p + s2 + 1, end - s2 - 1);
+    if (total < 0)
+        return 0;
+    *l = (ga_nats_line){ .op = (uint8_t)op, .len = (uint16_t)n, .size_at = (uint16_t)(s2 + 1),
+                         .raw = p, .subj = p + 4, .subj_len = (uint16_t)(s1 - 4),
+                         .total = (uint64_t)total };
+    if (op == GA_NATS_MSG) {
+        l->sid = p + s1 + 1;
+        l->sid_len = (uint16_t)(s2 - s1 - 1);
+    }
+    return 1;
+}
+
 int ga_nats_parse_line(ga_nats_line *l, const uint8_t *p, size_t n, int dir)
 {
     size_t end = n - 1;                         /* p[end] is the LF */
@@ -228,6 +284,8 @@ int ga_nats_parse_line(ga_nats_line *l, const uint8_t *p, size_t n, int dir)
     size_t i = 0;
     if (end < GA__SHORT) {
         m = ga__seps(p, end);
+        if (end >= 7 && ga__fast(l, p, n, end, m, dir))
+            return 0;
         i = (size_t)__builtin_ctzll(m);         /* the end's bit is set: m is not 0 */
     } else {
         while (i < end && !ga_nats_ws(p[i]))

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include "protocols/nats/nats.h"
+#include "protocols/nats/nats_int.h"
+#include "test_rng.h"
 
 /* ------------------------------------------------------------------ events as text */
 
@@ -193,6 +195,63 @@ static void test_line_lengths(void **state)
     expect(GA_NATS_C2S, in, "|6");
 }
 
+/* The upper-case single-space shapes (`PUB s n`, `MSG s sid n`) take a fast path; the same line
+ * with its op in lower case takes the general one. Both must give the same fields and verdict,
+ * for random subjects, sids and counts, CR LF or LF alone, tabs and runs of spaces, replies,
+ * empty and over-long tokens, and every length around the 64-byte short-line edge. */
+static void test_fast_shapes_match_the_general_path(void **state)
+{
+    (void)state;
+    static const char alpha[] = "abcXYZ.*>_-09\t \r";
+    uint64_t rng = 0x9e3779b97f4a7c15ull;
+    for (int iter = 0; iter < 200000; iter++) {
+        int msg = (int)(test_rnd(&rng) & 1);
+        char line[160];
+        size_t k = 0;
+        memcpy(line, msg ? "MSG" : "PUB", 3);
+        k = 3;
+        int ntok = 2 + msg + (int)(test_rnd(&rng) % 4 == 0);     /* sometimes a reply too */
+        for (int t = 0; t < ntok; t++) {
+            int seps = test_rnd(&rng) % 8 == 0 ? 2 : 1;
+            for (int j = 0; j < seps; j++)
+                line[k++] = test_rnd(&rng) % 16 == 0 ? '\t' : ' ';
+            size_t len = t == ntok - 1 ? test_rnd(&rng) % 7 : test_rnd(&rng) % 60;
+            for (size_t j = 0; j < len && k < 140; j++)
+                line[k++] = t == ntok - 1 && test_rnd(&rng) % 8 != 0
+                                ? (char)('0' + test_rnd(&rng) % 10)
+                                : alpha[test_rnd(&rng) % (sizeof alpha - 1)];
+        }
+        if (test_rnd(&rng) % 4 != 0)
+            line[k++] = '\r';
+        line[k++] = '\n';
+        char low[160];
+        memcpy(low, line, k);
+        for (int j = 0; j < 3; j++)
+            low[j] = (char)(low[j] | 0x20);
+        ga_nats_line a, b;
+        int dir = msg ? GA_NATS_S2C : GA_NATS_C2S;
+        int ra = ga_nats_parse_line(&a, (const uint8_t *)line, k, dir);
+        int rb = ga_nats_parse_line(&b, (const uint8_t *)low, k, dir);
+        assert_int_equal(ra, rb);
+        if (ra != 0)
+            continue;
+        assert_int_equal(a.op, b.op);
+        assert_int_equal(a.in_place, b.in_place);
+        assert_int_equal(a.len, b.len);
+        assert_int_equal(a.size_at, b.size_at);
+        assert_int_equal(a.hdr, b.hdr);
+        assert_int_equal(a.total, b.total);
+        assert_int_equal(a.subj_len, b.subj_len);
+        assert_int_equal(a.reply_len, b.reply_len);
+        assert_int_equal(a.sid_len, b.sid_len);
+        assert_true((a.subj == NULL) == (b.subj == NULL) && (a.reply == NULL) == (b.reply == NULL) &&
+                    (a.sid == NULL) == (b.sid == NULL));
+        assert_true(a.subj == NULL || a.subj - (const uint8_t *)line == b.subj - (const uint8_t *)low);
+        assert_true(a.reply == NULL || a.reply - (const uint8_t *)line == b.reply - (const uint8_t *)low);
+        assert_true(a.sid == NULL || a.sid - (const uint8_t *)line == b.sid - (const uint8_t *)low);
+    }
+}
+
 static void test_server_lines(void **state)
 {
     (void)state;
@@ -315,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_connect),
         cmocka_unit_test(test_publish_lines),
         cmocka_unit_test(test_line_lengths),
+        cmocka_unit_test(test_fast_shapes_match_the_general_path),
         cmocka_unit_test(test_server_lines),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_quiet_and_stop),

@@ -195,38 +195,40 @@ static void test_line_lengths(void **state)
     expect(GA_NATS_C2S, in, "|6");
 }
 
-/* The upper-case single-space shapes (`PUB s n`, `MSG s sid n`) take a fast path; the same line
- * with its op in lower case takes the general one. Both must give the same fields and verdict,
- * for random subjects, sids and counts, CR LF or LF alone, tabs and runs of spaces, replies,
- * empty and over-long tokens, and every length around the 64-byte short-line edge. */
+/* The upper-case single-space shapes (`PUB s n`, `HPUB s h n`, `MSG s sid n`, `HMSG s sid h n`)
+ * take a fast path; the same line with its op in lower case takes the general one. Both must
+ * give the same fields and verdict, for random subjects, sids and counts, CR LF or LF alone,
+ * tabs and runs of spaces, replies, empty and over-long tokens, header sizes over the total,
+ * and every length around the 64-byte short-line edge. */
 static void test_fast_shapes_match_the_general_path(void **state)
 {
     (void)state;
     static const char alpha[] = "abcXYZ.*>_-09\t \r";
     uint64_t rng = 0x9e3779b97f4a7c15ull;
     for (int iter = 0; iter < 200000; iter++) {
-        int msg = (int)(test_rnd(&rng) & 1);
-        char line[160];
-        size_t k = 0;
-        memcpy(line, msg ? "MSG" : "PUB", 3);
-        k = 3;
-        int ntok = 2 + msg + (int)(test_rnd(&rng) % 4 == 0);     /* sometimes a reply too */
+        static const char *const ops[] = { "PUB", "HPUB", "MSG", "HMSG" };
+        int which = (int)(test_rnd(&rng) % 4), msg = which >= 2, hdrs = which & 1;
+        char line[200];
+        size_t k = strlen(ops[which]);
+        memcpy(line, ops[which], k);
+        int ncounts = 1 + hdrs;
+        int ntok = 2 + msg + hdrs + (int)(test_rnd(&rng) % 4 == 0);     /* sometimes a reply */
         for (int t = 0; t < ntok; t++) {
             int seps = test_rnd(&rng) % 8 == 0 ? 2 : 1;
             for (int j = 0; j < seps; j++)
                 line[k++] = test_rnd(&rng) % 16 == 0 ? '\t' : ' ';
-            size_t len = t == ntok - 1 ? test_rnd(&rng) % 7 : test_rnd(&rng) % 60;
-            for (size_t j = 0; j < len && k < 140; j++)
-                line[k++] = t == ntok - 1 && test_rnd(&rng) % 8 != 0
-                                ? (char)('0' + test_rnd(&rng) % 10)
-                                : alpha[test_rnd(&rng) % (sizeof alpha - 1)];
+            int count = t >= ntok - ncounts;
+            size_t len = count ? test_rnd(&rng) % 7 : test_rnd(&rng) % 60;
+            for (size_t j = 0; j < len && k < 180; j++)
+                line[k++] = count && test_rnd(&rng) % 8 != 0 ? (char)('0' + test_rnd(&rng) % 10)
+                                                             : alpha[test_rnd(&rng) % (sizeof alpha - 1)];
         }
         if (test_rnd(&rng) % 4 != 0)
             line[k++] = '\r';
         line[k++] = '\n';
-        char low[160];
+        char low[200];
         memcpy(low, line, k);
-        for (int j = 0; j < 3; j++)
+        for (size_t j = 0; j < strlen(ops[which]); j++)
             low[j] = (char)(low[j] | 0x20);
         ga_nats_line a, b;
         int dir = msg ? GA_NATS_S2C : GA_NATS_C2S;

@@ -292,8 +292,9 @@ class KafkaMock:
         self.dir = os.path.join(work, "kafka")
         os.makedirs(self.dir, exist_ok=True)
         argv = [os.path.join(build, "tests", "progs", "kafka_mock"), "1"] + list(topics)
+        self.err = open(os.path.join(self.dir, "stderr"), "w")
         self.proc = subprocess.Popen(argv, env=clean_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=open(os.path.join(self.dir, "stderr"), "w"))
+                                     stderr=self.err)
         with stopped_on_error(self.proc):
             line = self.proc.stdout.readline().decode(errors="replace").strip()
             if not line:
@@ -307,3 +308,4 @@ class KafkaMock:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 stop(self.proc)
+        self.err.close()

@@ -87,7 +87,7 @@ class Ctx:
             elif name == "nats":
                 self._peers[name] = procs.NatsServer(self.work)
             elif name == "kafka":
-                self._peers[name] = procs.KafkaMock(self.work, self.build, KAFKA_TOPICS)
+                self._peers[name] = kafka_peer(self)
         return self._peers[name]
 
     def close(self):
@@ -154,31 +154,38 @@ def sc_nats_publish(ctx):
     return run
 
 
-# Consume topics of the Kafka rows: created with the mock, then filled with exactly n messages
-# carrying a traceparent (a preloaded producer) before the first consume run, so that each
-# consumer reads its whole topic (what it left unread would be destroyed at its close).
-KAFKA_TOPICS = ["ic-tp-%d" % n for n in (200, 1200)]
+# Consume topics of the Kafka rows, one per run length: created with the mock and filled with
+# exactly n messages carrying a traceparent (ctx.peer("kafka")), so that each consumer reads
+# its whole topic (what it left unread would be destroyed at its close).
+KAFKA_CONSUME_N = (200, 1200)
+KAFKA_TOPICS = ["ic-tp-%d" % n for n in KAFKA_CONSUME_N]
+
+
+def kafka_peer(ctx):
+    """The mock cluster, its consume topics filled by a preloaded (injecting) producer."""
+    k = procs.KafkaMock(ctx.work, ctx.build, KAFKA_TOPICS)
+    fill_env = procs.clean_env({"LD_PRELOAD": ctx.lib, "OTEL_TRACES_EXPORTER": "console",
+                                "GENESIS_CONSOLE_FILE": "/dev/null", "OTEL_METRICS_EXPORTER": "none",
+                                "OTEL_LOGS_EXPORTER": "none"})
+    try:
+        for topic, n in zip(KAFKA_TOPICS, KAFKA_CONSUME_N):
+            procs.run([os.path.join(ctx.build, "tests", "progs", "kafka_bench"), "produce", k.bootstrap,
+                       topic, str(n)], fill_env, what="kafka_bench produce (filling %s)" % topic)
+    except Exception:
+        k.stop()
+        raise
+    return k
 
 
 def sc_kafka(ctx, workload):
-    """tests/progs/kafka_bench against the mock cluster: `produce` (rd_kafka_producev, a fresh
-    topic per run) or `consume` (rd_kafka_consume of a topic of exactly n messages)."""
+    """tests/progs/kafka_bench against the mock cluster: `produce` (rd_kafka_producev, into a
+    topic of its own, named after the run) or `consume` (rd_kafka_consume of a topic of exactly n
+    messages)."""
     def run(env, n, prefix, extra=0):
         k = ctx.peer("kafka")
-        prog = os.path.join(ctx.build, "tests", "progs", "kafka_bench")
-        if workload == "produce":
-            ctx.seq_topic = getattr(ctx, "seq_topic", 0) + 1
-            topic = "ic-p-%d-%d" % (n, ctx.seq_topic)
-        else:
-            topic = "ic-tp-%d" % n
-            if topic not in getattr(ctx, "kafka_filled", set()):
-                procs.run([prog, "produce", k.bootstrap, topic, str(n)],
-                          procs.clean_env({"LD_PRELOAD": ctx.lib, "OTEL_TRACES_EXPORTER": "console",
-                                           "GENESIS_CONSOLE_FILE": "/dev/null",
-                                           "OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none"}),
-                          what="kafka_bench produce (filling %s)" % topic)
-                ctx.kafka_filled = getattr(ctx, "kafka_filled", set()) | {topic}
-        procs.run(procs.callgrind_argv(prefix, [prog, workload, k.bootstrap, topic, str(n)]), env,
+        topic = ("ic-p-" + os.path.basename(prefix)) if workload == "produce" else "ic-tp-%d" % n
+        procs.run(procs.callgrind_argv(prefix, [os.path.join(ctx.build, "tests", "progs", "kafka_bench"),
+                                                workload, k.bootstrap, topic, str(n)]), env,
                   what="kafka_bench " + workload)
         return cgout.profiles(prefix)
     return run

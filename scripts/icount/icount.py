@@ -421,7 +421,7 @@ def remeasure_over_limit(ctx, recs, baseline, log):
     for r in recs:
         b = base["rows"].get(r["id"])
         if b and not r["error"]:
-            bv, now = b.get("guarded", b["added"]), table.guarded(r) if "guarded" in b else r["added"]
+            bv, now = table.against(r, b)
             if now > bv + abs(bv) * tol + slack:
                 over.add(r["id"])
     if not over:

@@ -91,6 +91,14 @@ def guarded(r):
     return r["added"]
 
 
+def against(r, b):
+    """(the baseline's figure, this run's figure) that the guard compares for row r and its
+    baseline entry b: the guarded figures, or the added ones for a baseline without them."""
+    if "guarded" in b:
+        return b["guarded"], guarded(r)
+    return b["added"], r["added"]
+
+
 def compare(rows, base, tolerance, slack):
     """The CI guard: (ok, text). A row fails when its guarded figure (guarded()) exceeds the
     baseline's by more than `tolerance` (a fraction) plus `slack` (absolute, in the row's unit),
@@ -109,8 +117,7 @@ def compare(rows, base, tolerance, slack):
         if b is None:
             lines.append(fmt % (r["label"], "-", _signed(r["added"], r["unit"]), "", "", "new row (no baseline)"))
             continue
-        bv = b.get("guarded", b["added"])
-        now = guarded(r) if "guarded" in b else r["added"]
+        bv, now = against(r, b)
         limit = bv + abs(bv) * tolerance + slack
         change = (now - bv) / abs(bv) * 100 if bv else 0.0
         verdict = "ok"

@@ -117,32 +117,17 @@ struct link_map *ga_elf_self(void)
     return ga_elf_object_of((const void *)&ga_elf_self);
 }
 
-void ga_elf_next_syms(const struct link_map *self, const struct link_map *last,
-                      const char *const *names, int n, void **out)
+void *ga_elf_next_sym(const struct link_map *self, const struct link_map *last, const char *name)
 {
-    uint32_t h[n > 0 ? n : 1];
-    unsigned char done[n > 0 ? n : 1];
-    int left = n;
-    for (int k = 0; k < n; k++) {
-        h[k] = ga__hash(names[k]);
-        done[k] = out[k] != NULL;
-        left -= done[k];
-    }
+    uint32_t h = ga__hash(name);
     const struct link_map *l = self != NULL && self != last ? self->l_next : NULL;
-    for (; l != NULL && left > 0; l = l == last ? NULL : l->l_next) {
+    for (; l != NULL; l = l == last ? NULL : l->l_next) {
         ga__dyn d;
-        if (!ga__dyn_of(l, &d))
-            continue;
-        for (int k = 0; k < n; k++) {
-            uint32_t i = done[k] ? 0 : ga__lookup(&d, names[k], h[k]);
-            if (i == 0)
-                continue;       /* the first definition wins; one we cannot use: dlsym's turn */
-            done[k] = 1;
-            left--;
-            if (ga__plain(&d, i))
-                out[k] = (void *)(l->l_addr + d.symtab[i].st_value);
-        }
+        uint32_t i = ga__dyn_of(l, &d) ? ga__lookup(&d, name, h) : 0;
+        if (i != 0)             /* the first definition wins; one we cannot use: dlsym's turn */
+            return ga__plain(&d, i) ? (void *)(l->l_addr + d.symtab[i].st_value) : NULL;
     }
+    return NULL;
 }
 
 const struct link_map *ga_elf_last(const struct link_map *self)

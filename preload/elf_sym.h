@@ -19,14 +19,12 @@ struct link_map *ga_elf_object_of(const void *addr);
  * loader left it where lazy binding finds it. */
 struct link_map *ga_elf_self(void);
 
-/* For each names[k] whose out[k] is NULL: the address of its first definition in the objects
- * after `self` in the link-map chain (load order), up to and including `last` (NULL: to the
- * chain's end), when that definition is plain, else out[k] stays NULL. Each object's dynamic
- * section is read once for the whole batch. Valid while no object is being loaded or unloaded
- * between self and last: `last` = an object of the initial chain (ga_elf_last) makes it valid
- * at any time, as the loader only appends later objects and never unloads initial ones. */
-void ga_elf_next_syms(const struct link_map *self, const struct link_map *last,
-                      const char *const *names, int n, void **out);
+/* The address of the first definition of name in the objects after `self` in the link-map
+ * chain (load order), up to and including `last` (NULL: to the chain's end), when that
+ * definition is plain; else NULL. Valid while no object is being loaded or unloaded between
+ * self and last: `last` = an object of the initial chain (ga_elf_last) makes it valid at any
+ * time, as the loader only appends later objects and never unloads initial ones. */
+void *ga_elf_next_sym(const struct link_map *self, const struct link_map *last, const char *name);
 
 /* The last object of the chain now (from self), or NULL. Called in our constructor, it is the
  * last object loaded with the program, which stays loaded until the process ends. */

@@ -41,12 +41,7 @@ static void *ga__direct(enum ga_sym sym)
 {
     const struct link_map *self = atomic_load_explicit(&ga__self, memory_order_acquire);
     const struct link_map *last = atomic_load_explicit(&ga__last, memory_order_acquire);
-    void *p = NULL;
-    if (self != NULL && last != NULL) {
-        const char *name = ga_real_name(sym);
-        ga_elf_next_syms(self, last, &name, 1, &p);
-    }
-    return p;
+    return self != NULL && last != NULL ? ga_elf_next_sym(self, last, ga_real_name(sym)) : NULL;
 }
 
 void *ga_real_resolve(enum ga_sym sym)

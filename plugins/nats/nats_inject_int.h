@@ -78,6 +78,9 @@ typedef struct ga_np_src {
     size_t off;                     /* first byte in it */
 } ga_np_src;
 
+/* Tests: 1 makes ga_np_find always take the dry run (never its shortcut for whole PUBs). */
+extern int ga_np_fast_off;
+
 /* With the connection locked: copy the debt, dry-run a copy of the out parser over the
  * round's bytes and decide which heads to rewrite. Returns 0 when there is nothing to do
  * (nothing owed, nothing to rewrite, the whole offer planned). */

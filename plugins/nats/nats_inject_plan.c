@@ -248,6 +248,52 @@ static void ga__f_end(void *ctx, ga_nats_parser *ps, uint64_t off)
         ps->stop = 1;                           /* the plan is full: the rest waits */
 }
 
+int ga_np_fast_off;                 /* tests: 1 = always the dry run */
+
+/* The dry run's shortcut, for the write most clients make: whole PUB messages, in upper case,
+ * in the round's one iovec, the out parser between messages, nothing owed. Fills the plan as
+ * the dry run would (messages, decisions, pl->end, the parser after them) and returns 1; 0
+ * when the bytes are anything else (the caller then runs the dry run over them, from the
+ * start). test_nats_inject.c compares the two on random streams. */
+static int ga__find_fast(const ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl)
+{
+    const ga_nats_parser *o = &st->out;
+    if (ga_np_fast_off || src->i + 1 != src->cnt || pl->refeed || o->phase != GA_NATS_P_LINE ||
+        o->line_len != 0 || o->stop || !st->srv_headers || pl->cli_headers != 1)
+        return 0;
+    const uint8_t *p = (const uint8_t *)src->v[src->i].iov_base + src->off;
+    size_t n = pl->total, at = 0;
+    ga__finder f = { st, pl, 0, n, p, -1 };
+    while (at < n && pl->nmsg < GA_NP_MSGS) {
+        size_t left = n - at;
+        const uint8_t *q = p + at;
+        if (left < 9 || memcmp(q, "PUB ", 4) != 0)
+            return 0;
+        const uint8_t *nl = memchr(q, '\n', left < GA_NATS_LINE_CAP ? left : GA_NATS_LINE_CAP);
+        ga_np_msg *m = &pl->m[pl->nmsg];
+        size_t k = nl != NULL ? (size_t)(nl - q) + 1 : 0;
+        if (k == 0 || ga_nats_parse_line(&m->line, q, k, GA_NATS_C2S) != 0 ||
+            m->line.total > left - k || left - k - m->line.total < 2 ||
+            q[k + m->line.total] != '\r' || q[k + m->line.total + 1] != '\n')
+            return 0;                           /* not whole, or not well-formed: the dry run */
+        m->line.in_place = 1;
+        m->at = at;
+        m->head_len = k;
+        m->inject = 0;
+        m->info = 0;
+        pl->nmsg++;
+        if (ga__may(&f, m))
+            ga__decide_pub(&f, m);
+        pl->after.line_off = pl->base + at;
+        at += k + (size_t)m->line.total + 2;
+    }
+    pl->after.off = pl->base + at;              /* the rest of the parser as it was */
+    pl->after.op = GA_NATS_PUB;
+    pl->after.hdr_left = pl->after.body_left = 0;
+    pl->end = at;
+    return 1;
+}
+
 int ga_np_find(ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl)
 {
     pl->base = st->out.off;
@@ -267,6 +313,11 @@ int ga_np_find(ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl)
     pl->end = pl->total;
     if (st->dead)
         return pl->owe_len > 0 || pl->skip0 > 0;
+    if (ga__find_fast(st, src, pl))
+        return pl->injects || pl->end < pl->total;
+    pl->nmsg = 0;                               /* what the shortcut began is done again */
+    pl->injects = 0;
+    ga_nats_copy(&pl->after, &st->out);
     ga__finder f = { st, pl, 0, 0, NULL, -1 };
     ga_nats_cb cb = { .ctx = &f, .line = ga__f_line, .facts = ga__f_facts, .field = ga__f_field,
                       .hdr_end = ga__f_hdr_end, .msg_end = ga__f_end };

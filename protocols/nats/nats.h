@@ -155,6 +155,11 @@ uint64_t ga_nats_quiet(const ga_nats_parser *ps);
  * it is not a trace context field. */
 int ga_nats_field_kind(const uint8_t *name, size_t n);
 
+/* Fill l from one whole control line p[0..n) (its LF at p[n - 1], n >= 1), as ga_nats_feed
+ * reports it but with in_place 0; 0, or -1 when it is not a well-formed line of direction
+ * dir. INFO and CONNECT are not handled here (their JSON is streamed by ga_nats_feed). */
+int ga_nats_parse_line(ga_nats_line *l, const uint8_t *p, size_t n, int dir);
+
 /* Give up on this stream for good. */
 void ga_nats_fail(ga_nats_parser *ps);
 

@@ -19,10 +19,6 @@ static inline uint8_t ga_nats_lower(uint8_t c)
  * GA_NATS_NONE. */
 int ga_nats_op_of(const uint8_t *p, size_t n, int dir);
 
-/* nats_line.c: fill l from one whole control line p[0..n) (its LF at p[n - 1]); 0, or -1
- * when it is not a well-formed line of direction dir. INFO/CONNECT are not handled here. */
-int ga_nats_parse_line(ga_nats_line *l, const uint8_t *p, size_t n, int dir);
-
 /* nats_json.c: the JSON of an INFO / CONNECT line. */
 void ga_nats_json_start(ga_nats_json *js, int op);
 /* Scan JSON bytes; 0, or -1 when they cannot be (the start of) one JSON object. */

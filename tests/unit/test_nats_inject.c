@@ -24,6 +24,7 @@
 #include <cmocka.h>
 #include "tests/unit/scratch_exhaust.h"
 #include "plugins/nats/nats_inject.h"
+#include "plugins/nats/nats_inject_int.h"
 #include "plugins/nats/nats_state.h"
 #include "preload/config.h"
 #include "preload/proto.h"
@@ -442,8 +443,13 @@ int main(void)
         printf("OTEL_PROPAGATORS=%s\n", lists[i].name);
         failed += cmocka_run_group_tests_name("scratch pool", tests, NULL, NULL);
     }
-    /* the default again with every scratch slot taken: the plan goes on the stack */
+    /* the default again with the dry run planning every write, whole PUBs included (the
+     * shortcut takes those otherwise: test_nats_find_fast.c compares the two) */
     use_propagators(lists[0].order, lists[0].n);
+    ga_np_fast_off = 1;
+    failed += cmocka_run_group_tests_name("dry run only", tests, NULL, NULL);
+    ga_np_fast_off = 0;
+    /* and with every scratch slot taken: the plan goes on the stack */
     return failed + cmocka_run_group_tests_name("stack fallback", tests, exhaust_scratch,
                                                 release_scratch);
 }

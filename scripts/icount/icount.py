@@ -74,6 +74,8 @@ APP_ROWS = [
     ("sendrecv_pair", "send+recv 64 B socketpair, per pair", "ci", "sendrecv", (10000, 30000), 44, "otlp"),
     ("sendrecv_pair_none", "  same, exporters none", "ci", "sendrecv", (10000, 30000), 44, "none"),
     ("nats_publish", "NATS raw publish, traceparent injected", "ci", "nats_pub", (2000, 6000), 600, "otlp"),
+    ("floor_nats_stamp_thread", "  floor stamp_thread: + a sleeping 2nd thread", "full", "nats_pub", (2000, 6000),
+     None, "floor_stamp_thread"),
     ("kafka_produce", "Kafka rd_kafka_producev, traceparent added", "ci", "kafka_produce", (200, 1200), 800,
      "otlp"),
     ("kafka_consume", "Kafka rd_kafka_consume, message with a traceparent", "ci", "kafka_consume",

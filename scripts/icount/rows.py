@@ -19,13 +19,17 @@ DEAD = "http://127.0.0.1:9"     # discard port: nothing listens, nothing leaves 
 
 def otlp_env(endpoint, gzip):
     """100% sampling, spans only, to `endpoint`; batches cut by size only (512 spans), so that
-    the number of requests does not depend on how slowly callgrind runs; nothing dropped."""
+    the number of requests does not depend on how slowly callgrind runs; nothing dropped; no
+    operation slow enough for a stack (GENESIS_STACKS' default takes one at 100 ms, which an
+    operation under callgrind reaches now and then: one capture on the application's thread, or
+    a symbolised stack on the exporter's — `dladdr` ≈ 460 per span of a 2,048-span difference —
+    moved the rows with the timing of the run; a stack's own cost is docs/stacks.md's)."""
     return {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_METRICS_EXPORTER": "none",
             "OTEL_LOGS_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
             "OTEL_EXPORTER_OTLP_COMPRESSION": "gzip" if gzip else "none",
             "OTEL_BSP_SCHEDULE_DELAY": "3600000", "OTEL_BSP_MAX_QUEUE_SIZE": "65536",
             "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "512", "GENESIS_QUEUE_SIZE": "65536",
-            "GENESIS_EXIT_FLUSH_MS": "60000"}
+            "GENESIS_EXIT_FLUSH_MS": "60000", "GENESIS_STACK_SLOW_MS": "86400000"}
 
 
 def logs_env(endpoint):

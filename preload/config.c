@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include "preload/config.h"
+#include "preload/baggage.h"
 #include "preload/stack.h"
 #include "preload/log.h"
 #include "preload/vars.h"
@@ -196,6 +197,9 @@ static void ga__parse_log_level(void)
 
 static void ga__parse_context(ga_config *cfg)
 {
+    if (ga_baggage_env(ga__env(BAGGAGE)) != 0)
+        ga_var_warn(GA_VAR(BAGGAGE), "a W3C baggage value of at most 256 printable ASCII bytes",
+                    "none");
     const char *tp = ga__env(TRACEPARENT);
     memset(&cfg->env_parent, 0, sizeof cfg->env_parent);
     cfg->tracestate[0] = '\0';

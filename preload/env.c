@@ -89,7 +89,7 @@ static int ga__starts(const char *s, const char *p)
 static int ga__candidate(const char *e)
 {
     return (e[0] == 'O' && ga__starts(e, "OTEL_")) || (e[0] == 'G' && ga__starts(e, "GENESIS_")) ||
-           (e[0] == 'T' && ga__starts(e, "TRACE"));
+           (e[0] == 'T' && ga__starts(e, "TRACE")) || (e[0] == 'B' && ga__starts(e, "BAGGAGE="));
 }
 
 /* Copy the value s into the private area: the copy, or NULL (area unchanged) when it does not

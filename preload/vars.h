@@ -58,6 +58,7 @@
     X(OTEL_METRICS_EXPORTER, STR, "otlp", "where metrics go: otlp, prometheus, console, none") \
     X(TRACEPARENT, STR, "", "parent of the process's root spans")                              \
     X(TRACESTATE, STR, "", "tracestate of that parent")                                        \
+    X(BAGGAGE, STR, "", "baggage sent where no active span gives one (with baggage propagated)") \
     X(GENESIS_PROPAGATE, BOOL, "true", "add trace context to outgoing requests")               \
     X(OTEL_PROPAGATORS, STR, "tracecontext", "header formats: tracecontext,baggage,b3,b3multi") \
     X(GENESIS_STACKS, ENUM, "slow,errors", "client operations that get a call-site stack",    \

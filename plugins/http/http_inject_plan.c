@@ -199,7 +199,7 @@ static __attribute__((noinline)) void ga__texts_other(ga_inj_plan *pl, unsigned 
     pl->bag_line_len = 0;
     if (pl->nh && (pr & GA_PROP_BAGGAGE)) {
         const char *bag;
-        size_t bl = ga_http_outgoing_baggage(&bag);
+        size_t bl = ga_baggage_outgoing(&bag);
         if (bl > 0 && bl <= GA_HTTP_BAG_CAP) {
             memcpy(pl->bag_line, "baggage: ", 9);
             memcpy(pl->bag_line + 9, bag, bl);

@@ -89,7 +89,5 @@ void ga_http_prop_baggage(ga_http_state *st, const ga_h1_parser *ps, const ga_sp
     size_t n = pin->bag_len;
     if (!(ps->flags & GA_H1_F_BAG) || (ps->flags & GA_H1_F_BAG_DUP) || n > GA_HTTP_BAG_CAP)
         n = 0;                                  /* absent, repeated or too long: none */
-    while (n > 0 && (pin->bag[n - 1] == ' ' || pin->bag[n - 1] == '\t'))
-        n--;
-    ga_http_set_baggage(ids, pin->bag, n);
+    ga_baggage_set(ids->span_id, pin->bag, n);  /* trimmed and checked there */
 }

@@ -14,10 +14,6 @@ static GA_TLS uint16_t ga__ts_len;
 static GA_TLS uint8_t ga__ts_span[8];
 static GA_TLS char ga__tp_in[55];
 static GA_TLS uint8_t ga__tp_in_ok;
-/* The baggage of the thread's active server span (OTEL_PROPAGATORS=...,baggage). */
-static GA_TLS char ga__bag[GA_HTTP_BAG_CAP];
-static GA_TLS uint16_t ga__bag_len;
-static GA_TLS uint8_t ga__bag_span[8];
 
 void ga_http_server_ids(ga_span_ids *ids, const ga_span_ctx *in)
 {
@@ -65,24 +61,6 @@ void ga_http_clear_active(const ga_span_ids *ids)
 {
     if (ga_tls_active.valid && memcmp(ga_tls_active.span_id, ids->span_id, 8) == 0)
         memset(&ga_tls_active, 0, sizeof ga_tls_active);
-}
-
-void ga_http_set_baggage(const ga_span_ids *ids, const char *bag, size_t n)
-{
-    if (n > sizeof ga__bag)
-        n = 0;
-    if (n > 0)
-        memcpy(ga__bag, bag, n);
-    ga__bag_len = (uint16_t)n;
-    memcpy(ga__bag_span, ids->span_id, 8);
-}
-
-size_t ga_http_outgoing_baggage(const char **bag)
-{
-    if (!ga_tls_active.valid || ga__bag_len == 0 || memcmp(ga_tls_active.span_id, ga__bag_span, 8) != 0)
-        return 0;
-    *bag = ga__bag;
-    return ga__bag_len;
 }
 
 size_t ga_http_outgoing_tracestate(const char **ts)

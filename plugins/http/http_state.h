@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "preload/conn.h"
+#include "preload/baggage.h"
 #include "preload/context.h"
 #include "preload/fdtable.h"
 #include "preload/record.h"
@@ -24,7 +25,7 @@
 #define GA_HTTP_TS_CAP      256     /* tracestate kept/propagated (W3C SHOULD 512: see docs) */
 #define GA_HTTP_INJ_POINTS  10      /* headers injected by one write call at most */
 #define GA_HTTP_INJ_WAIT    (GA_HTTP_INJ_POINTS + 1) /* sent, not yet read by the parser */
-#define GA_HTTP_BAG_CAP     256     /* baggage kept/propagated (W3C MUST 8192: see docs) */
+#define GA_HTTP_BAG_CAP     GA_BAG_CAP  /* baggage kept/propagated (preload/baggage.h) */
 #define GA_HTTP_B3_CAP      72      /* a b3 value (68 + OWS) */
 #define GA_HTTP_XB3_CAP     40      /* an X-B3-* value (32 + OWS) */
 /* Our header lines for one request, at most (traceparent + tracestate, or with other
@@ -169,11 +170,6 @@ void ga_http_emit(const ga_http_state *st, const ga_http_xchg *x, uint64_t end_n
 void ga_http_set_active(const ga_span_ids *ids, const char *ts, size_t ts_len, const char *tp);
 void ga_http_clear_active(const ga_span_ids *ids);
 
-/* With `baggage` in OTEL_PROPAGATORS: the baggage the server request `ids` came with (n = 0:
- * none), kept with the thread's active span; and the baggage to send with a request whose
- * parent is that span (pointer and length, or length 0). */
-void ga_http_set_baggage(const ga_span_ids *ids, const char *bag, size_t n);
-size_t ga_http_outgoing_baggage(const char **bag);
 
 /* 1 when v[0..55) is, byte for byte, the traceparent the thread's active server request
  * came with: a proxy forwarding it, not an SDK of the application's own. */

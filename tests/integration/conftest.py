@@ -62,7 +62,7 @@ def free_port():
 def clean_env(extra=None):
     """The environment every run starts from: ours minus anything that would change the library's
     or the programs' behaviour (OTEL_*, GENESIS_*, LD_PRELOAD, proxies), console traces only."""
-    drop = ("LD_PRELOAD", "TRACEPARENT", "TRACESTATE", "ASAN_OPTIONS", "UBSAN_OPTIONS")
+    drop = ("LD_PRELOAD", "TRACEPARENT", "TRACESTATE", "BAGGAGE", "ASAN_OPTIONS", "UBSAN_OPTIONS")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("OTEL_", "GENESIS_")) and k not in drop and not k.lower().endswith("_proxy")}
     env.update({"OTEL_TRACES_EXPORTER": "console", "OTEL_METRICS_EXPORTER": "none",

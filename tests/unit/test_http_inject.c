@@ -437,7 +437,7 @@ static void test_other_formats(void **state)
     ga_span_ids ids;
     ga_http_server_ids(&ids, NULL);
     ga_http_set_active(&ids, "vendor=abc", 10, NULL);
-    ga_http_set_baggage(&ids, "userId=alice,isProduction=false", 31);
+    ga_baggage_set(ids.span_id, "userId=alice,isProduction=false", 31);
     bag_line = "baggage: userId=alice,isProduction=false\r\n";
     const char *S = "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"
                     "POST /2 HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello";

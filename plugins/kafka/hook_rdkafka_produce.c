@@ -90,12 +90,14 @@ static ga_kf_err ga__pv_overflow(rd_kafka_t *rk, va_list ap, const void *caller)
 }
 
 /* OTEL_PROPAGATORS other than `tracecontext` alone: the configured headers for the span `ids`
+ * and the outgoing baggage if configured
  * (their values in *hs, which must outlive the real call: librdkafka copies them during it) as
  * tuples after pv's, or added to the application's list; returns the plan that holds. Out of
  * line: a B3 shop pays for it, the default configuration does not. */
 static int ga__pv_other(ga_kf_pv *pv, ga_kf_hset *hs, const ga_span_ids *ids, int plan)
 {
     ga_kf_hset_fill(hs, ids, ga_kafka_cfg.inject);
+    ga_kf_hset_bag(hs, &pv->m);
     if (plan == GA_KF_INJ_LIST)
         return ga_kf_inject_list_set(&pv->m, hs);
     pv->n = ga_kf_hset_slots(hs, pv->s, pv->n, GA_KF_PV_CAP);
@@ -125,7 +127,7 @@ GA_EXPORT ga_kf_err rd_kafka_producev(rd_kafka_t *rk, ...)
     char tp[56];
     int plan = ga_kf_inject_plan(&pv.m, &app);
     ga_kf_send_begin(&s, &app);
-    if (ga_unlikely(plan != GA_KF_INJ_NONE && ga_kafka_cfg.inject != GA_PROP_TC)) {
+    if (ga_unlikely(plan != GA_KF_INJ_NONE && ga_kafka_cfg.other)) {
         plan = ga__pv_other(&pv, &hs, &s.ids, plan);
     } else if (plan != GA_KF_INJ_NONE) {
         ga_tp_format(&s.ids, tp);
@@ -194,8 +196,9 @@ GA_EXPORT rd_kafka_error_t *rd_kafka_produceva(rd_kafka_t *rk, const ga_kf_vu *v
     ga_kf_send_begin(&s, &app);
     if (plan == GA_KF_INJ_TUPLE && !(cnt <= GA__VA_CAP && (vus != NULL || cnt == 0)))
         plan = GA_KF_INJ_NONE;              /* too many to copy: left as called */
-    if (ga_unlikely(plan != GA_KF_INJ_NONE && ga_kafka_cfg.inject != GA_PROP_TC)) {
+    if (ga_unlikely(plan != GA_KF_INJ_NONE && ga_kafka_cfg.other)) {
         ga_kf_hset_fill(&hs, &s.ids, ga_kafka_cfg.inject);
+        ga_kf_hset_bag(&hs, &m);
         if (plan == GA_KF_INJ_LIST) {
             plan = ga_kf_inject_list_set(&m, &hs);
         } else {

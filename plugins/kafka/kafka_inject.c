@@ -19,6 +19,7 @@
 #include <string.h>
 #include "plugins/kafka/kafka_plugin.h"
 #include "plugins/kafka/kafka_lib.h"
+#include "preload/baggage.h"
 #include "preload/config.h"
 #include "protocols/kafka/kafka_hdrs.h"
 #include "protocols/w3c/b3.h"
@@ -27,6 +28,7 @@
 static const char ga__tp_name[] = "traceparent";
 static const char ga__b3_name[] = "b3";
 static const char *const ga__xb3_name[3] = { "X-B3-TraceId", "X-B3-SpanId", "X-B3-Sampled" };
+static const char ga__bag_name[] = "baggage";
 #define GA__B3ANY (GA_PROP_B3 | GA_PROP_B3MULTI)
 
 void ga_kf_msg_init(ga_kf_msg *m)
@@ -76,6 +78,8 @@ static inline void ga__note_header(ga_kf_msg *m, const char *name, const void *v
         m->tp_len = m->tp == NULL ? 0 : size >= 0 ? (size_t)size : strlen(m->tp);
         return;
     }
+    if (name != NULL && (name[0] | 0x20) == 'b' && ga_kafka_name_ieq(name, ga__bag_name, sizeof ga__bag_name))
+        m->own_bag = 1;                         /* (the compare takes in the NUL: the whole name) */
     int k = ga__b3_kind(name);
     if (k != 0) {
         m->own_b3 = 1;
@@ -439,7 +443,34 @@ int ga_kf_hset_slots(const ga_kf_hset *h, uint64_t *s, int n, int cap)
     return n;
 }
 
-int ga_kf_inject_list_set(const ga_kf_msg *m, const ga_kf_hset *h)
+/* 1 when the list h holds a header named `baggage`, any case. */
+static int ga__list_has_bag(rd_kafka_headers_t *h)
+{
+    ga_kf_rd_kafka_header_get_all_fn all = GA_KF_HELPER(rd_kafka_header_get_all);
+    const char *name;
+    const void *v;
+    size_t len;
+    if (all == NULL)
+        return 1;                               /* cannot tell: add nothing */
+    for (size_t i = 0; all(h, i, &name, &v, &len) == GA_KF_ERR_NO_ERROR; i++)
+        if (name != NULL && ga_kafka_name_ieq(name, ga__bag_name, sizeof ga__bag_name))
+            return 1;
+    return 0;
+}
+
+void ga_kf_hset_bag(ga_kf_hset *h, const ga_kf_msg *m)
+{
+    const char *bag;
+    size_t n;
+    if (!ga_kafka_cfg.bag || m->own_bag || h->n >= GA_KF_HSET_MAX ||
+        (n = ga_baggage_outgoing(&bag)) == 0 || (m->hdrs != NULL && ga__list_has_bag(m->hdrs)))
+        return;
+    h->name[h->n] = ga__bag_name;
+    h->val[h->n] = bag;
+    h->len[h->n++] = (uint16_t)n;
+}
+
+int ga_kf_inject_list_set(ga_kf_msg *m, const ga_kf_hset *h)
 {
     ga_kf_rd_kafka_header_add_fn add = GA_KF_HELPER(rd_kafka_header_add);
     ga_kf_rd_kafka_header_remove_fn rm = GA_KF_HELPER(rd_kafka_header_remove);
@@ -451,6 +482,8 @@ int ga_kf_inject_list_set(const ga_kf_msg *m, const ga_kf_hset *h)
                 rm(m->hdrs, h->name[k]);
             return GA_KF_INJ_NONE;
         }
+        if (h->name[k] == ga__bag_name)
+            m->bag_added = 1;
     }
     return GA_KF_INJ_LIST;
 }
@@ -468,4 +501,6 @@ void ga_kf_inject_remove(const ga_kf_msg *m)
     if (fmt & GA_PROP_B3MULTI)
         for (int k = 0; k < 3; k++)
             rm(m->hdrs, ga__xb3_name[k]);
+    if (m->bag_added)
+        rm(m->hdrs, ga__bag_name);          /* nor a baggage (ga_kf_hset_bag) */
 }

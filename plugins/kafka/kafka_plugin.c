@@ -25,6 +25,10 @@ static void ga__init(void)
     unsigned ctx = ga_cfg.propagators & (GA_PROP_TC | GA_PROP_B3 | GA_PROP_B3MULTI);
     ga_kafka_cfg.inject = ga_cfg.propagate && ga_cfg.traces_exporters != 0 ? (uint8_t)ctx : 0;
     ga_kafka_cfg.extract_b3 = (ga_cfg.propagators & (GA_PROP_B3 | GA_PROP_B3MULTI)) != 0;
+    /* baggage rides along a context (a message with no context of ours carries none) */
+    ga_kafka_cfg.bag = ga_kafka_cfg.inject != 0 && (ga_cfg.propagators & GA_PROP_BAGGAGE) != 0;
+    ga_kafka_cfg.other = ga_kafka_cfg.inject != GA_PROP_TC || ga_kafka_cfg.bag;
+    ga_kafka_cfg.bag_in = (ga_cfg.propagators & GA_PROP_BAGGAGE) != 0;
 }
 
 extern const struct ga_plugin_exp ga_kafka_exp;

@@ -17,6 +17,10 @@ typedef struct ga_kafka_cfg_t {
     uint8_t inject;             /* GENESIS_PROPAGATE and a trace exporter: the GA_PROP_TC, _B3,
                                  * _B3MULTI formats of OTEL_PROPAGATORS to add (0: none) */
     uint8_t extract_b3;         /* b3 or b3multi configured: consumers read those headers too */
+    uint8_t bag;                /* `baggage` configured with a context format (inject != 0):
+                                 * the outgoing baggage goes into a `baggage` header too */
+    uint8_t other;              /* inject is not just GA_PROP_TC, or bag: the general path */
+    uint8_t bag_in;             /* `baggage` configured: consumers keep a message's baggage */
 } ga_kafka_cfg_t;
 
 extern ga_kafka_cfg_t ga_kafka_cfg;
@@ -34,6 +38,8 @@ typedef struct ga_kf_msg {
     size_t tp_len;
     uint8_t own_tp;                 /* it set one (tp may still be NULL) */
     uint8_t own_b3;                 /* it set a `b3` or `X-B3-*` tuple (any case) */
+    uint8_t own_bag;                /* it set a `baggage` header (any case): ours is not added */
+    uint8_t bag_added;              /* ours went into the application's list (undo removes it) */
     const char *b3;                 /* its first `b3` value (any case; NULL: none) */
     size_t b3_len;
     int32_t partition;              /* GA_KF_PARTITION_UA when not given */
@@ -97,24 +103,28 @@ int ga_kf_inject_list(const ga_kf_msg *m, const char *tp);
 /* The headers of one injection when OTEL_PROPAGATORS is not just `tracecontext`: per format of
  * ga_kafka_cfg.inject, in this order, `traceparent`, `b3`, then X-B3-TraceId, X-B3-SpanId,
  * X-B3-Sampled. The values are slices of tp and b3 (not NUL-terminated: lengths given). */
-#define GA_KF_HSET_MAX 5
+#define GA_KF_HSET_MAX 6
 typedef struct ga_kf_hset {
     int n;
     const char *name[GA_KF_HSET_MAX];
     const char *val[GA_KF_HSET_MAX];
-    uint8_t len[GA_KF_HSET_MAX];
+    uint16_t len[GA_KF_HSET_MAX];
     char tp[56];
     char b3[51];                    /* GA_B3_LEN: {trace}-{span}-{1|0} */
 } ga_kf_hset;
 
 /* Fill *h for the span `ids` with the formats `fmt` (GA_PROP_* bits; others ignored). */
 void ga_kf_hset_fill(ga_kf_hset *h, const ga_span_ids *ids, unsigned fmt);
+/* With ga_kafka_cfg.bag: the thread's outgoing baggage (preload/baggage.h) as a last `baggage`
+ * header of h, unless the message m has one of its own or there is none. The value points into
+ * the thread's state, which the produce call does not change. */
+void ga_kf_hset_bag(ga_kf_hset *h, const ga_kf_msg *m);
 /* Append h's headers as VTYPE_HEADER tuples to the slots s[0..n) (cap slots in all, one kept
  * for END); returns the new n (unchanged when they do not all fit: nothing is added then). */
 int ga_kf_hset_slots(const ga_kf_hset *h, uint64_t *s, int n, int cap);
 /* GA_KF_INJ_LIST with h: every header added to m->hdrs, or none (a refused add undoes the
  * others); returns the plan that holds afterwards, as ga_kf_inject_list. */
-int ga_kf_inject_list_set(const ga_kf_msg *m, const ga_kf_hset *h);
+int ga_kf_inject_list_set(ga_kf_msg *m, const ga_kf_hset *h);
 
 /* The removal of ga_kf_inject_undo (kafka_inject.c): the names of the configured formats. */
 void ga_kf_inject_remove(const ga_kf_msg *m);

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "preload/baggage.h"
 #include "preload/emit.h"
 #include "preload/plugins.h"
 #include "plugins/kafka/kafka_plugin.h"
@@ -39,6 +40,8 @@ typedef struct ga_kf_thread {
     uint64_t start_ns;
     ga_span_ctx prev;               /* the thread's active context before the span opened */
     uint8_t open;
+    uint8_t bag_saved;              /* bag_prev holds the outer span's baggage */
+    ga_bag bag_prev;                /* (OTEL_PROPAGATORS with baggage) */
     /* The consumer group of the last consumer handle seen on this thread. */
     rd_kafka_t *g_rk;
     uint32_t g_gen;
@@ -154,6 +157,26 @@ static inline __attribute__((always_inline)) void ga__attrs(ga_rec *r, ga_kf_thr
     ga__fill(r, m, topic, group, glen, batch);
 }
 
+/* With `baggage` configured: the message's baggage becomes the open span's (none: none), the
+ * outer span's kept for the end. Out of line: the default configuration does not pay for it. */
+static __attribute__((noinline)) void ga__bag_in(ga_kf_thread *t, const ga_kf_message *m)
+{
+    const char *v = NULL;
+    t->bag_saved = ga_tls_bag.len > 0;
+    if (t->bag_saved)
+        ga_baggage_save(&t->bag_prev);
+    size_t n = ga_kf_message_baggage(m, &v);
+    ga_baggage_set(t->ids.span_id, v, n);
+}
+
+/* The span ends: the outer span's baggage back when `restore` (its span is active again). */
+static __attribute__((noinline)) void ga__bag_out(ga_kf_thread *t, int restore)
+{
+    if (restore)
+        ga_baggage_restore(&t->bag_prev);
+    t->bag_saved = 0;
+}
+
 void ga_kf_process_begin(const ga_kf_message *m, rd_kafka_t *rk)
 {
     if (m == NULL || m->err != GA_KF_ERR_NO_ERROR)
@@ -169,6 +192,8 @@ void ga_kf_process_begin(const ga_kf_message *m, rd_kafka_t *rk)
     t->start_ns = ga_now_ns();
     ga__attrs(&t->rec, t, m, rk, 0);
     t->prev = ga_tls_active;
+    if (ga_unlikely(ga_kafka_cfg.bag_in))
+        ga__bag_in(t, m);
     memcpy(ga_tls_active.trace_id, t->ids.trace_id, 16);
     memcpy(ga_tls_active.span_id, t->ids.span_id, 8);
     ga_tls_active.flags = t->ids.flags;
@@ -184,8 +209,13 @@ void ga_kf_process_end(void)
         return;
     t->open = 0;
     uint64_t end = ga_now_ns();
-    if (ga_tls_active.valid && memcmp(ga_tls_active.span_id, t->ids.span_id, 8) == 0)
+    if (ga_tls_active.valid && memcmp(ga_tls_active.span_id, t->ids.span_id, 8) == 0) {
         ga_tls_active = t->prev;
+        if (ga_unlikely(t->bag_saved))
+            ga__bag_out(t, 1);                  /* the outer span's baggage, active again */
+    } else if (ga_unlikely(t->bag_saved)) {
+        ga__bag_out(t, 0);
+    }
     ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, GA_OP_KAFKA_PROCESS, GA_KIND_CONSUMER, &t->ids,
                               t->start_ns, end);
     if (r == NULL)

@@ -77,28 +77,38 @@ void ga_kf_message_parent_slow(const ga_kf_message *m, ga_span_ctx *p)
         ga_kf_message_parent_public(m, NULL, p);
 }
 
+/* m's unparsed header block (*data may be NULL, *len <= 0: none) when the layout is known and
+ * nobody parsed the block yet: 1; else 0 (the public list is the way). */
+static int ga__block(const ga_kf_message *m, const uint8_t **data, int32_t *len)
+{
+    const char *base = (const char *)m;
+    rd_kafka_headers_t *parsed;
+    int32_t flags;
+    if (!ga__raw())
+        return 0;
+    memcpy(&parsed, base + GA_KF_RKM_HEADERS, sizeof parsed);
+    memcpy(&flags, base + GA_KF_RKM_FLAGS, sizeof flags);
+    if (parsed != NULL || (flags & GA_KF_RKM_F_PRODUCER))
+        return 0;
+    memcpy(len, base + GA_KF_RKM_BINHDRS_LEN, sizeof *len);
+    memcpy(data, base + GA_KF_RKM_BINHDRS_DATA, sizeof *data);
+    return 1;
+}
+
 /* The value of m's last header `name` (any ASCII case): from the unparsed
  * block when the layout is known and nobody parsed it yet, else through the public list (built
  * now if it was not). Returns 1 with *v / *n set (a null value counts as absent), 0 if none. */
 static int ga__hdr(const ga_kf_message *m, const char *name, const char **v, size_t *n)
 {
-    if (ga__raw()) {
-        const char *base = (const char *)m;
-        rd_kafka_headers_t *parsed;
-        int32_t flags, len;
-        const uint8_t *data, *val;
-        memcpy(&parsed, base + GA_KF_RKM_HEADERS, sizeof parsed);
-        memcpy(&flags, base + GA_KF_RKM_FLAGS, sizeof flags);
-        if (parsed == NULL && !(flags & GA_KF_RKM_F_PRODUCER)) {
-            memcpy(&len, base + GA_KF_RKM_BINHDRS_LEN, sizeof len);
-            memcpy(&data, base + GA_KF_RKM_BINHDRS_DATA, sizeof data);
-            if (len <= 0 || data == NULL ||
-                ga_kafka_hdr_last(data, (size_t)len, name, strlen(name), &val, n) != GA_KAFKA_HDR_FOUND ||
-                val == NULL)
-                return 0;
-            *v = (const char *)val;
-            return 1;
-        }
+    const uint8_t *data, *val;
+    int32_t len;
+    if (ga__block(m, &data, &len)) {
+        if (len <= 0 || data == NULL ||
+            ga_kafka_hdr_last(data, (size_t)len, name, strlen(name), &val, n) != GA_KAFKA_HDR_FOUND ||
+            val == NULL)
+            return 0;
+        *v = (const char *)val;
+        return 1;
     }
     ga_kf_rd_kafka_message_headers_fn mh = GA_KF_HELPER(rd_kafka_message_headers);
     rd_kafka_headers_t *h = NULL;
@@ -107,6 +117,19 @@ static int ga__hdr(const ga_kf_message *m, const char *name, const char **v, siz
         return 0;
     *v = pv;
     return 1;
+}
+
+size_t ga_kf_message_baggage(const ga_kf_message *m, const char **v)
+{
+    const uint8_t *d;
+    int32_t len;
+    size_t n = 0;
+    /* The usual record (what this library's producers write): one header, a traceparent — a
+     * count of 1 and a key length of 11, zigzag varints 2 and 22. No baggage, no scan. */
+    if (ga__block(m, &d, &len) && (len <= 0 || d == NULL ||
+                                   (len > 13 && d[0] == 2 && d[1] == 22 && memcmp(d + 2, ga__tp_name, 11) == 0)))
+        return 0;
+    return ga__hdr(m, "baggage", v, &n) ? n : 0;
 }
 
 /* ga_b3_parse for a value of the usual shape `{32 hex}-{16 hex}-{1|0|d}` (what this library,

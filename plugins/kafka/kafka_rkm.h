@@ -82,6 +82,10 @@ static inline void ga_kf_message_parent(const ga_kf_message *m, ga_span_ctx *p)
  * X-B3-Flags, every name in any case. valid = 0 if none. */
 void ga_kf_message_parent_prop(const ga_kf_message *m, ga_span_ctx *p);
 
+/* The value of m's last `baggage` header (any case), read as the b3 headers are (the unparsed
+ * block when the layout is known, else the public list); returns its length, 0 if none. */
+size_t ga_kf_message_baggage(const ga_kf_message *m, const char **v);
+
 /* 1 when rd_kafka_version() `v` has the layout this file knows. */
 int ga_kf_rkm_layout_known(int v);
 

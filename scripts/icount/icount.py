@@ -78,8 +78,12 @@ APP_ROWS = [
      None, "floor_stamp_thread"),
     ("kafka_produce", "Kafka rd_kafka_producev, traceparent added", "ci", "kafka_produce", (200, 1200), 800,
      "otlp"),
+    ("kafka_produce_bag", "  same + baggage (tracecontext,baggage; BAGGAGE set)", "full", "kafka_produce",
+     (200, 1200), None, "bag"),
     ("kafka_consume", "Kafka rd_kafka_consume, message with a traceparent", "ci", "kafka_consume",
      (200, 1200), 400, "otlp"),
+    ("kafka_consume_bag", "  same, baggage configured (none in the message)", "full", "kafka_consume",
+     (200, 1200), None, "bag"),
 ]
 
 
@@ -99,6 +103,8 @@ def app_env(ctx, kind):
             env["GENESIS_LOGS"] = "0"
     if kind == "noprop":
         env["GENESIS_PROPAGATE"] = "0"
+    if kind == "bag":
+        env.update(OTEL_PROPAGATORS="tracecontext,baggage", BAGGAGE="tenant=acme,region=eu")
     if kind in ("ratio", "tail"):
         env.update(OTEL_TRACES_SAMPLER="parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG="0.01")
     if kind == "tail":

@@ -11,6 +11,7 @@
  *          vtuple  producev with VTYPE_HEADER tuples
  *          own     producev with a list already holding a traceparent
  *          ownb3   producev with the application's own `b3` VTYPE_HEADER tuple (a Zipkin SDK)
+ *          ownbag  producev with the application's own `Baggage` tuple (app=1)
  *          owncase producev with the application's own traceparent as a `Traceparent` tuple
  *          owncaselist  the same as `TRACEPARENT` in its list
  *          va      rd_kafka_produceva, with a header list on odd messages
@@ -19,7 +20,8 @@
  *   kafka_client consume <brokers> <topic> <how> <n> <group> [redis_port]
  *     how: poll (group consumer), thread (the same on a thread that exits without closing),
  *          consume, batch, callback (simple consumer, partition 0)
- *     With redis_port, a PING is sent to Redis over a raw socket while each message is processed.
+ *     With redis_port, a PING is sent to Redis over a raw socket while each message is processed;
+ *     with KAFKA_CLIENT_HTTP_PORT in the environment, a GET to that port (Connection: close).
  *
  * Exit 0 on success, 1 on a setup problem, 2 when fewer than n messages arrived in 30 s. */
 #include <arpa/inet.h>
@@ -132,6 +134,11 @@ static rd_kafka_resp_err_t produce_one(rd_kafka_t *rk, const char *topic, const 
                                  RD_KAFKA_V_VALUE(value, strlen(value)),
                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                  RD_KAFKA_V_HEADER("b3", OWN_B3, -1), RD_KAFKA_V_END);
+    if (strcmp(how, "ownbag") == 0)
+        return rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
+                                 RD_KAFKA_V_VALUE(value, strlen(value)),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_HEADER("Baggage", "app=1", -1), RD_KAFKA_V_END);
     if (strcmp(how, "va") == 0) {
         rd_kafka_vu_t vu[5] = {
             { .vtype = RD_KAFKA_VTYPE_TOPIC, .u.cstr = topic },
@@ -223,6 +230,7 @@ static int produce(const char *brokers, const char *topic, const char *how, int 
 
 static int redis_fd = -1;
 
+/* A TCP connection to 127.0.0.1:port (Redis, or the HTTP peer of http_get). */
 static int redis_connect(int port)
 {
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
@@ -248,6 +256,26 @@ static void redis_ping(void)
     }
 }
 
+/* With KAFKA_CLIENT_HTTP_PORT set: a GET to 127.0.0.1 on that port while the message is
+ * processed (a connection per request, read to its close): it should carry the CONSUMER span's
+ * context, and with `baggage` configured the message's baggage. */
+static void http_get(void)
+{
+    static const char req[] = "GET /processed HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    const char *port = getenv("KAFKA_CLIENT_HTTP_PORT");
+    char buf[512];
+    if (port == NULL || *port == '\0')
+        return;
+    int fd = redis_connect(atoi(port));
+    if (write(fd, req, sizeof req - 1) != (ssize_t)(sizeof req - 1)) {
+        perror("kafka_client: http");
+        exit(1);
+    }
+    while (read(fd, buf, sizeof buf) > 0)
+        ;
+    close(fd);
+}
+
 static int seen;
 
 static void show(const rd_kafka_message_t *m)
@@ -269,6 +297,7 @@ static void show(const rd_kafka_message_t *m)
     }
     printf(" tp=%d\n", tp);
     redis_ping();
+    http_get();
     seen++;
 }
 

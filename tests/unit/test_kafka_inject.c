@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include "plugins/kafka/kafka_plugin.h"
 #include "plugins/kafka/kafka_lib.h"
+#include "preload/baggage.h"
 #include "preload/config.h"
 
 static const char TP[] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -473,6 +474,75 @@ static void test_b3_list_all_or_nothing(void **state)
     ga_kafka_cfg.inject = 1;
 }
 
+/* With `baggage` configured: the outgoing baggage (here the process's, no span being active) is
+ * the set's last header, unless the message has a baggage header of its own (any case, tuple or
+ * list); it is added to and removed from a list with the others. */
+static void test_baggage_header(void **state)
+{
+    (void)state;
+    ga_span_ids ids = test_ids();
+    ga_kf_hset h;
+    ga_kf_pv pv;
+    ga_span_ctx app;
+    memset(&ga_tls_active, 0, sizeof ga_tls_active);
+    assert_int_equal(ga_baggage_env("tenant=acme"), 0);
+    ga_kafka_cfg.inject = GA_PROP_TC;
+    ga_kafka_cfg.bag = 1;
+    decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_END);
+    ga_kf_hset_fill(&h, &ids, ga_kafka_cfg.inject);
+    ga_kf_hset_bag(&h, &pv.m);
+    assert_int_equal(h.n, 2);
+    assert_string_equal(h.name[1], "baggage");
+    assert_int_equal(h.len[1], 11);
+    assert_memory_equal(h.val[1], "tenant=acme", 11);
+    /* the application's own, any case: none of ours */
+    decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADER, "BAGGAGE", "app=1", (ssize_t)-1, GA_KF_VT_END);
+    ga_kf_hset_fill(&h, &ids, ga_kafka_cfg.inject);
+    ga_kf_hset_bag(&h, &pv.m);
+    assert_int_equal(h.n, 1);
+    /* `baggagex` is not baggage */
+    decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADER, "baggagex", "1", (ssize_t)-1, GA_KF_VT_END);
+    ga_kf_hset_fill(&h, &ids, ga_kafka_cfg.inject);
+    ga_kf_hset_bag(&h, &pv.m);
+    assert_int_equal(h.n, 2);
+    /* a list: added with the traceparent, removed with it when the call fails */
+    fake_list l = { 0 };
+    f_add((rd_kafka_headers_t *)&l, "app", -1, "1", -1);
+    decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADERS, (void *)&l, GA_KF_VT_END);
+    assert_int_equal(ga_kf_inject_plan(&pv.m, &app), GA_KF_INJ_LIST);
+    ga_kf_hset_fill(&h, &ids, ga_kafka_cfg.inject);
+    ga_kf_hset_bag(&h, &pv.m);
+    assert_int_equal(ga_kf_inject_list_set(&pv.m, &h), GA_KF_INJ_LIST);
+    assert_int_equal(l.n, 3);
+    assert_string_equal(l.name[2], "baggage");
+    ga_kf_inject_undo(&pv.m, GA_KF_INJ_LIST, -184);
+    assert_int_equal(l.n, 1);
+    /* a list with its own Baggage: ours is not added, theirs not removed on failure */
+    f_add((rd_kafka_headers_t *)&l, "Baggage", -1, "app=1", -1);
+    decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADERS, (void *)&l, GA_KF_VT_END);
+    assert_int_equal(ga_kf_inject_plan(&pv.m, &app), GA_KF_INJ_LIST);
+    ga_kf_hset_fill(&h, &ids, ga_kafka_cfg.inject);
+    ga_kf_hset_bag(&h, &pv.m);
+    assert_int_equal(h.n, 1);
+    assert_int_equal(ga_kf_inject_list_set(&pv.m, &h), GA_KF_INJ_LIST);
+    ga_kf_inject_undo(&pv.m, GA_KF_INJ_LIST, -184);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.name[1], "Baggage");
+    /* not configured, or nothing to send: nothing */
+    decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_END);
+    ga_kafka_cfg.bag = 0;
+    ga_kf_hset_fill(&h, &ids, ga_kafka_cfg.inject);
+    ga_kf_hset_bag(&h, &pv.m);
+    assert_int_equal(h.n, 1);
+    ga_kafka_cfg.bag = 1;
+    assert_int_equal(ga_baggage_env(NULL), 0);
+    ga_kf_hset_fill(&h, &ids, ga_kafka_cfg.inject);
+    ga_kf_hset_bag(&h, &pv.m);
+    assert_int_equal(h.n, 1);
+    ga_kafka_cfg.bag = 0;
+    ga_kafka_cfg.inject = 1;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_hset_slots),
         cmocka_unit_test(test_b3_plan_leaves_the_applications_b3_alone),
         cmocka_unit_test(test_b3_list_all_or_nothing),
+        cmocka_unit_test(test_baggage_header),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

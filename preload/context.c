@@ -6,6 +6,7 @@
 #include <errno.h>
 #include "preload/context.h"
 #include "preload/config.h"
+#include "preload/record.h"
 
 GA_TLS ga_span_ctx ga_tls_active;
 
@@ -147,4 +148,38 @@ void ga_span_start(ga_span_ids *out, const ga_span_ctx *parent)
     ga__draw_span_id(&st, out->span_id);
     ga__rng = st;
     out->flags = ga_sample(out->trace_id, parent) ? GA_TF_SAMPLED : 0;
+}
+
+int ga_span_start_leaf(ga_span_ids *out)
+{
+    const ga_span_ctx *parent = ga_tls_active.valid ? &ga_tls_active
+                              : ga_cfg.env_parent.valid ? &ga_cfg.env_parent : NULL;
+    memset(out->span_id, 0, 8);
+    if (parent != NULL) {
+        memcpy(out->trace_id, parent->trace_id, 16);
+        memcpy(out->parent_id, parent->span_id, 8);
+        out->has_parent = 1;
+        out->parent_remote = parent->remote;
+        out->flags = ga_sample(out->trace_id, parent) ? GA_TF_SAMPLED : 0;
+        return GA_REC_DRAW_SPAN;
+    }
+    memset(out->trace_id, 0, 16);
+    memset(out->parent_id, 0, 8);
+    out->has_parent = 0;
+    out->parent_remote = 0;
+    out->flags = 0;
+    return GA_REC_DRAW_SPAN | GA_REC_DRAW_TRACE;
+}
+
+void ga_rec_draw_ids(ga_rec *r)
+{
+    uint64_t st = ga__rng_load();
+    if (r->h.draw & GA_REC_DRAW_TRACE) {
+        ga__draw_trace_id(&st, r->h.trace_id);
+        r->h.trace_flags = ga_sample(r->h.trace_id, NULL) ? GA_TF_SAMPLED : 0;
+    }
+    if (r->h.draw & GA_REC_DRAW_SPAN)
+        ga__draw_span_id(&st, r->h.span_id);
+    ga__rng = st;
+    r->h.draw = 0;
 }

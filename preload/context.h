@@ -33,6 +33,17 @@ void ga_random_span_id(uint8_t id[8]);
  * sampler decides the sampled flag. `parent` may be NULL. */
 void ga_span_start(ga_span_ids *out, const ga_span_ctx *parent);
 
+/* ga_span_start for a leaf span (a client call nothing descends from, nothing injects): the
+ * parent's ids and the sampling decision as ga_span_start gives them, but the span id — and for
+ * a root, the trace id and the sampling decision — left to the exporter thread (zeros here).
+ * Returns the GA_REC_DRAW_* bits to store in the record's h.draw. */
+int ga_span_start_leaf(ga_span_ids *out);
+
+/* Exporter thread, when it takes record r off the ring: the ids r->h.draw says are to be drawn,
+ * drawn from this thread's generator, and the root's sampling decision; h.draw cleared. */
+struct ga_rec;
+void ga_rec_draw_ids(struct ga_rec *r);
+
 /* The sampling decision for a span of trace `trace_id` with the given parent context
  * (NULL for a root). Pure function of its inputs and the configured sampler. */
 int ga_sample(const uint8_t trace_id[16], const ga_span_ctx *parent);

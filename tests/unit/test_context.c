@@ -1,12 +1,15 @@
 /* test_context.c — trace context: W3C traceparent parsing (the W3C test-suite cases),
  * formatting round trip, the deterministic ratio sampler, parent-based sampling and id
- * generation (non-zero, distinct, new sequence after a fork generation bump). */
+ * generation (non-zero, distinct, new sequence after a fork generation bump), and a leaf
+ * span's ids drawn from its record (the exporter thread's part). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
 #include "preload/context.h"
+#include "preload/emit.h"
+#include "preload/record.h"
 #include "preload/config.h"
 
 static const char *valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -160,6 +163,61 @@ static void test_ids_distinct_and_reseeded(void **state)
     assert_memory_not_equal(a, b, 8);
 }
 
+/* A leaf span: the parent's ids and decision on the application thread, its own span id (and a
+ * root's trace id and decision) drawn later from the record, as the exporter thread does. */
+static void test_leaf_ids_drawn_from_the_record(void **state)
+{
+    (void)state;
+    static const uint8_t zero[16];
+    ga_span_ids ids;
+    ga_rec r;
+    ga_cfg.sampler = GA_SAMPLER_PB_RATIO;
+    ga_cfg.sampler_ratio = 0.5;
+    memset(&ga_tls_active, 0, sizeof ga_tls_active);
+    memset(&ga_cfg.env_parent, 0, sizeof ga_cfg.env_parent);
+    /* a root: nothing drawn yet */
+    int draw = ga_span_start_leaf(&ids);
+    assert_int_equal(draw, GA_REC_DRAW_SPAN | GA_REC_DRAW_TRACE);
+    assert_memory_equal(ids.trace_id, zero, 16);
+    assert_memory_equal(ids.span_id, zero, 8);
+    assert_int_equal(ids.has_parent, 0);
+    int sampled = 0, n = 2000;
+    uint8_t prev[8] = { 0 };
+    for (int i = 0; i < n; i++) {
+        ga_rec_init(&r, 1, 1, GA_KIND_CLIENT, &ids, 10, 20);
+        r.h.draw = (uint16_t)draw;
+        ga_rec_draw_ids(&r);
+        assert_int_equal(r.h.draw, 0);
+        assert_memory_not_equal(r.h.trace_id, zero, 16);
+        assert_memory_not_equal(r.h.span_id, zero, 8);
+        assert_memory_not_equal(r.h.span_id, prev, 8);
+        memcpy(prev, r.h.span_id, 8);
+        /* the root's decision is the ratio sampler's on the drawn trace id */
+        assert_int_equal(r.h.trace_flags & GA_TF_SAMPLED, ga_ratio_sample(r.h.trace_id, 0.5) ? GA_TF_SAMPLED : 0);
+        sampled += (r.h.trace_flags & GA_TF_SAMPLED) != 0;
+    }
+    assert_true(sampled > n / 3 && sampled < 2 * n / 3);
+    /* a child of the active span: its trace, parent and decision now, the span id later */
+    ga_tls_active.valid = 1;
+    memset(ga_tls_active.trace_id, 0xab, 16);
+    memset(ga_tls_active.span_id, 0xcd, 8);
+    ga_tls_active.flags = 0;                        /* not sampled: the child is not either */
+    draw = ga_span_start_leaf(&ids);
+    assert_int_equal(draw, GA_REC_DRAW_SPAN);
+    assert_int_equal(ids.has_parent, 1);
+    assert_memory_equal(ids.parent_id, ga_tls_active.span_id, 8);
+    assert_int_equal(ids.flags, 0);
+    ga_rec_init(&r, 1, 1, GA_KIND_CLIENT, &ids, 10, 20);
+    r.h.draw = (uint16_t)draw;
+    ga_rec_draw_ids(&r);
+    assert_memory_equal(r.h.trace_id, ga_tls_active.trace_id, 16);
+    assert_memory_not_equal(r.h.span_id, zero, 8);
+    assert_int_equal(r.h.trace_flags, 0);
+    memset(&ga_tls_active, 0, sizeof ga_tls_active);
+    ga_cfg.sampler = GA_SAMPLER_PB_ALWAYS_ON;
+    ga_cfg.sampler_ratio = 1.0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_parent_based),
         cmocka_unit_test(test_span_start_parents),
         cmocka_unit_test(test_ids_distinct_and_reseeded),
+        cmocka_unit_test(test_leaf_ids_drawn_from_the_record),
     };
     return cmocka_run_group_tests_name("context", tests, NULL, NULL);
 }

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import prog, tool
+from conftest import assert_span_shape, assert_unique_span_ids, prog, tool
 from test_mysql_support import (LITERAL, PASSWORD, USER, assert_db_span, assert_no_secrets, by_name,
                                 db_spans, python, start_mariadb)
 
@@ -31,6 +31,12 @@ def test_c_client_text_queries(gen, mariadb):
     names = [s["name"] for s in spans]
     assert names == ["SELECT messages", "SELEC", "SELECT nosuch", "USE", "SELECT",
                      "SELECT SELECT SELECT test.messages", "USE", "SELECT big", "SELECT messages"], names
+    # their ids drawn by the exporter thread (leaf spans): well formed, each its own, roots
+    for s in spans:
+        assert_span_shape(s, pre)
+        assert "parent_span_id" not in s, s
+    assert_unique_span_ids(spans)
+    assert len({s["trace_id"] for s in spans}) == len(spans)
     port = mariadb.port
     assert_db_span(spans[0], port, namespace="test")
     assert spans[0]["attributes"]["db.query.text"] == "SELECT id, body FROM messages WHERE body = ?"

@@ -131,7 +131,7 @@ static uint64_t ga__drain(void)
     ga_rec *r;
     while ((r = ga_ring_peek()) != NULL) {
         n++;
-        if (r->h.draw)
+        if (ga_rec_ids_pending(r))
             ga_rec_draw_ids(r);                 /* a leaf span's ids: ours to draw */
         for (int i = 0; i < ga__ncomp; i++)
             if (ga__comp[i]->record)

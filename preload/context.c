@@ -128,11 +128,17 @@ int ga_sample(const uint8_t trace_id[16], const ga_span_ctx *parent)
     return 1;
 }
 
+/* The parent of a span started without one of its own: the thread's active span, else the
+ * process's from TRACEPARENT, else none (a root). */
+static inline const ga_span_ctx *ga__default_parent(void)
+{
+    return ga_tls_active.valid ? &ga_tls_active : ga_cfg.env_parent.valid ? &ga_cfg.env_parent : NULL;
+}
+
 void ga_span_start(ga_span_ids *out, const ga_span_ctx *parent)
 {
     if (parent == NULL || !parent->valid)
-        parent = ga_tls_active.valid ? &ga_tls_active
-               : ga_cfg.env_parent.valid ? &ga_cfg.env_parent : NULL;
+        parent = ga__default_parent();
     uint64_t st = ga__rng_load();       /* one seed check for all the draws */
     if (parent != NULL) {
         memcpy(out->trace_id, parent->trace_id, 16);
@@ -150,10 +156,9 @@ void ga_span_start(ga_span_ids *out, const ga_span_ctx *parent)
     out->flags = ga_sample(out->trace_id, parent) ? GA_TF_SAMPLED : 0;
 }
 
-int ga_span_start_leaf(ga_span_ids *out)
+void ga_span_start_leaf(ga_span_ids *out)
 {
-    const ga_span_ctx *parent = ga_tls_active.valid ? &ga_tls_active
-                              : ga_cfg.env_parent.valid ? &ga_cfg.env_parent : NULL;
+    const ga_span_ctx *parent = ga__default_parent();
     memset(out->span_id, 0, 8);
     if (parent != NULL) {
         memcpy(out->trace_id, parent->trace_id, 16);
@@ -161,25 +166,24 @@ int ga_span_start_leaf(ga_span_ids *out)
         out->has_parent = 1;
         out->parent_remote = parent->remote;
         out->flags = ga_sample(out->trace_id, parent) ? GA_TF_SAMPLED : 0;
-        return GA_REC_DRAW_SPAN;
+        return;
     }
     memset(out->trace_id, 0, 16);
     memset(out->parent_id, 0, 8);
     out->has_parent = 0;
     out->parent_remote = 0;
     out->flags = 0;
-    return GA_REC_DRAW_SPAN | GA_REC_DRAW_TRACE;
 }
 
 void ga_rec_draw_ids(ga_rec *r)
 {
-    uint64_t st = ga__rng_load();
-    if (r->h.draw & GA_REC_DRAW_TRACE) {
+    uint64_t st = ga__rng_load(), t0, t1;
+    memcpy(&t0, r->h.trace_id, 8);
+    memcpy(&t1, r->h.trace_id + 8, 8);
+    if ((t0 | t1) == 0) {                       /* a root: its trace and decision too */
         ga__draw_trace_id(&st, r->h.trace_id);
         r->h.trace_flags = ga_sample(r->h.trace_id, NULL) ? GA_TF_SAMPLED : 0;
     }
-    if (r->h.draw & GA_REC_DRAW_SPAN)
-        ga__draw_span_id(&st, r->h.span_id);
+    ga__draw_span_id(&st, r->h.span_id);
     ga__rng = st;
-    r->h.draw = 0;
 }

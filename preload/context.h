@@ -35,12 +35,12 @@ void ga_span_start(ga_span_ids *out, const ga_span_ctx *parent);
 
 /* ga_span_start for a leaf span (a client call nothing descends from, nothing injects): the
  * parent's ids and the sampling decision as ga_span_start gives them, but the span id — and for
- * a root, the trace id and the sampling decision — left to the exporter thread (zeros here).
- * Returns the GA_REC_DRAW_* bits to store in the record's h.draw. */
-int ga_span_start_leaf(ga_span_ids *out);
+ * a root, the trace id and the sampling decision — left zero, for the exporter thread to draw
+ * from the record (preload/record.h: ga_rec_ids_pending). */
+void ga_span_start_leaf(ga_span_ids *out);
 
-/* Exporter thread, when it takes record r off the ring: the ids r->h.draw says are to be drawn,
- * drawn from this thread's generator, and the root's sampling decision; h.draw cleared. */
+/* Exporter thread, for a record whose ids are pending (ga_rec_ids_pending): its span id, and for
+ * a root its trace id and the sampling decision, drawn from this thread's generator. */
 struct ga_rec;
 void ga_rec_draw_ids(struct ga_rec *r);
 

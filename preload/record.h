@@ -25,13 +25,6 @@ enum ga_core_op {
                              * bytes in attrs[0..attr_len), not TLV; stream in h.reserved */
 };
 
-/* A leaf span's identity drawn by the exporter thread when it takes the record (h.draw): its
- * span id — nobody on the application thread reads it, since nothing descends from the span —
- * and for a root its trace id and sampling decision too (preload/context.h:
- * ga_span_start_leaf, ga_rec_draw_ids). */
-#define GA_REC_DRAW_SPAN    0x1
-#define GA_REC_DRAW_TRACE   0x2
-
 /* OTLP SpanKind and StatusCode values. */
 enum { GA_KIND_INTERNAL = 1, GA_KIND_SERVER = 2, GA_KIND_CLIENT = 3, GA_KIND_PRODUCER = 4,
        GA_KIND_CONSUMER = 5 };
@@ -77,7 +70,7 @@ typedef struct ga_rec_hdr {
     uint8_t  parent_remote;
     uint8_t  reserved;
     uint16_t attr_len;      /* bytes used in attrs[] */
-    uint16_t draw;          /* GA_REC_DRAW_*: ids the exporter thread draws (a leaf span's) */
+    uint16_t reserved2;
     uint32_t tid;           /* the writing thread (gettid) */
     uint64_t start_ns;      /* CLOCK_REALTIME, ns since the epoch */
     uint64_t end_ns;
@@ -97,6 +90,17 @@ _Static_assert(sizeof(ga_rec) == GA_REC_SIZE, "record size");
 
 /* Span records become spans (when sampled); the others only feed metrics. */
 static inline int ga_rec_is_span(const ga_rec *r) { return r->h.kind != 0; }
+
+/* A span record whose span id is all zero (never a valid one) is a leaf span whose identity the
+ * exporter thread draws when it takes the record: its span id — nobody on the application thread
+ * reads it, since nothing descends from the span — and, when its trace id is zero too (a root),
+ * its trace id and sampling decision (preload/context.h: ga_span_start_leaf, ga_rec_draw_ids). */
+static inline int ga_rec_ids_pending(const ga_rec *r)
+{
+    uint64_t sp;
+    memcpy(&sp, r->h.span_id, 8);
+    return sp == 0 && ga_rec_is_span(r);
+}
 
 /* TLV entry: key (1), type (1), length (2, host order), value bytes. Values that do not
  * fit are truncated (strings) or dropped (fixed types): a record never overflows. */

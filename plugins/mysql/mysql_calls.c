@@ -72,13 +72,12 @@ static void ga__identity(ga_my_slot *s, uint8_t cmd)
     ga_my_hook_op *h = &ga_my_tls_op;
     if (h->want == cmd && !h->claimed) {
         s->ids = h->ids;
-        s->draw = h->draw;
         s->start_ns = h->start_ns;
         s->hooked = 1;
         h->claimed = 1;
         return;
     }
-    s->draw = (uint8_t)ga_span_start_leaf(&s->ids);     /* a leaf: nothing reads its ids here */
+    ga_span_start_leaf(&s->ids);            /* a leaf: its ids are drawn by the exporter */
     s->start_ns = ga_now_ns();
 }
 
@@ -168,7 +167,7 @@ static void ga__login_failed(void *ctx, const ga_my_result *r)
     if (st->login_ns == 0)
         ga__hook_names(st);
     ga_my_span sp = {
-        .op = GA_OP_MYSQL_COMMAND, .ids = &s.ids, .draw = s.draw, .start_ns = s.start_ns, .end_ns = ga_now_ns(),
+        .op = GA_OP_MYSQL_COMMAND, .ids = &s.ids, .start_ns = s.start_ns, .end_ns = ga_now_ns(),
         .info = GA_MY_COM_CONNECT | GA_MY_I_WIRE | (st->mariadb ? GA_MY_I_MARIADB : 0) |
                 (s.hooked ? GA_MY_I_HOOK : 0),
         .error = r->error_code ? r->error_code : -1,
@@ -245,7 +244,7 @@ static void ga__resp_end(void *ctx, int tag, const ga_my_result *r)
     int with_text = s->cmd == GA_MY_COM_QUERY || s->cmd == GA_MY_COM_STMT_PREPARE ||
                     s->cmd == GA_MY_COM_STMT_EXECUTE || s->cmd == GA_MY_COM_STMT_BULK_EXECUTE;
     ga_my_span sp = {
-        .op = ga__op(s->cmd), .info = info, .ids = &s->ids, .draw = s->draw, .start_ns = s->start_ns,
+        .op = ga__op(s->cmd), .info = info, .ids = &s->ids, .start_ns = s->start_ns,
         .end_ns = ga_now_ns(), .error = r->outcome == GA_MY_ERR ? (r->error_code ? r->error_code : -1) : 0,
         .peer = &st->peer, .db = st->db, .db_len = st->db_len, .host = st->host,
         .host_len = st->host_len, .port = st->port,

@@ -68,7 +68,6 @@ void ga_my_emit(const ga_my_span *s)
     ga_rec *r = ga_emit_begin(GA_PROTO_MYSQL, s->op, GA_KIND_CLIENT, s->ids, s->start_ns, s->end_ns);
     if (r == NULL)
         return;
-    r->h.draw = s->draw;
     ga_my_rec_fill(r, s);
     ga_emit_commit(r);
 }

@@ -20,7 +20,6 @@
 typedef struct ga_my_slot {
     ga_span_ids ids;
     uint8_t used, cmd, hooked, truncated;
-    uint8_t draw;                   /* GA_REC_DRAW_*: ids the exporter thread draws (a leaf) */
     uint16_t text_len;
     uint32_t stmt_id;
     uint32_t schema_events;         /* ga_my_state.schema_events when the command started */

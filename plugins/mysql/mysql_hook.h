@@ -28,7 +28,6 @@ typedef struct ga_my_hook_op {
     uint64_t start_ns;
     uint8_t want;           /* COM_* the hooked call sends; 0 = no hook span open */
     uint8_t claimed;        /* the wire parser adopted the span (and will emit it) */
-    uint8_t draw;           /* GA_REC_DRAW_*: ids left to the exporter thread (no sqlcommenter) */
 } ga_my_hook_op;
 
 typedef struct ga_my_hook_conn {

@@ -91,12 +91,10 @@ void ga_my_hook_stmt_init(const void *stmt, const void *m)
 void ga_my_hook_open(uint8_t cmd)
 {
     ga_my_hook_op *op = &ga_my_tls_op;
-    if (ga_my_cfg.sqlcommenter) {               /* its traceparent goes into the SQL text */
-        ga_span_start(&op->ids, NULL);
-        op->draw = 0;
-    } else {
-        op->draw = (uint8_t)ga_span_start_leaf(&op->ids);
-    }
+    if (ga_my_cfg.sqlcommenter)
+        ga_span_start(&op->ids, NULL);          /* its traceparent goes into the SQL text */
+    else
+        ga_span_start_leaf(&op->ids);           /* a leaf: its ids are drawn by the exporter */
     op->start_ns = ga_now_ns();
     op->claimed = 0;
     op->want = cmd;
@@ -113,7 +111,7 @@ static void ga__emit(const ga__handle *h, const ga_my_hook_op *op, uint8_t rop, 
         truncated = 1;
     }
     ga_my_span sp = {
-        .op = rop, .ids = &op->ids, .draw = op->draw, .start_ns = op->start_ns, .end_ns = ga_now_ns(),
+        .op = rop, .ids = &op->ids, .start_ns = op->start_ns, .end_ns = ga_now_ns(),
         .info = cmd | GA_MY_I_HOOK | (truncated ? GA_MY_I_TRUNCATED : 0) |
                 (closed ? GA_MY_I_CLOSED : 0) | (h != NULL && h->mariadb ? GA_MY_I_MARIADB : 0),
         .error = error, .text = text, .text_len = text != NULL ? len : 0,

@@ -47,7 +47,6 @@ typedef struct ga_my_span {
     uint8_t op;                     /* enum ga_my_op */
     uint32_t info;                  /* GA_MY_I_* | command byte */
     const ga_span_ids *ids;
-    uint8_t draw;                   /* GA_REC_DRAW_*: ids the exporter thread draws (a leaf) */
     uint64_t start_ns, end_ns;
     int error;                      /* error number; 0 = success */
     const ga_addr *peer;            /* NULL or family 0 = unknown */

@@ -87,24 +87,18 @@ void ga_resp_fill(ga_rec *r, const ga_resp_op *op, const ga_resp_where *w)
 const ga_span_ids *ga_resp_ids(const ga_resp_op *op, ga_span_ids *fresh)
 {
     if (op->hook != NULL)
-        return &op->hook->ids;
-    ga_span_start(fresh, NULL);
+        return &op->hook->ids;              /* the hiredis hook's: its code.function names it */
+    ga_span_start_leaf(fresh);              /* a wire command: a leaf, ids drawn by the exporter */
     return fresh;
 }
 
 void ga_resp_emit(const ga_resp_op *op, const ga_resp_where *w)
 {
     ga_span_ids fresh;
-    const ga_span_ids *ids = &fresh;
-    int draw = 0;
-    if (op->hook != NULL)
-        ids = &op->hook->ids;                   /* the hiredis hook's: its code.function names it */
-    else
-        draw = ga_span_start_leaf(&fresh);      /* a wire command: a leaf, ids drawn by the exporter */
+    const ga_span_ids *ids = ga_resp_ids(op, &fresh);
     ga_rec *r = ga_emit_begin(GA_PROTO_REDIS, GA_OP_RESP, GA_KIND_CLIENT, ids, op->start_ns, op->end_ns);
     if (r == NULL)
         return;
-    r->h.draw = (uint16_t)draw;
     ga_resp_fill(r, op, w);
     ga_emit_commit(r);
 }

@@ -176,8 +176,7 @@ static void test_leaf_ids_drawn_from_the_record(void **state)
     memset(&ga_tls_active, 0, sizeof ga_tls_active);
     memset(&ga_cfg.env_parent, 0, sizeof ga_cfg.env_parent);
     /* a root: nothing drawn yet */
-    int draw = ga_span_start_leaf(&ids);
-    assert_int_equal(draw, GA_REC_DRAW_SPAN | GA_REC_DRAW_TRACE);
+    ga_span_start_leaf(&ids);
     assert_memory_equal(ids.trace_id, zero, 16);
     assert_memory_equal(ids.span_id, zero, 8);
     assert_int_equal(ids.has_parent, 0);
@@ -185,9 +184,9 @@ static void test_leaf_ids_drawn_from_the_record(void **state)
     uint8_t prev[8] = { 0 };
     for (int i = 0; i < n; i++) {
         ga_rec_init(&r, 1, 1, GA_KIND_CLIENT, &ids, 10, 20);
-        r.h.draw = (uint16_t)draw;
+        assert_true(ga_rec_ids_pending(&r));
         ga_rec_draw_ids(&r);
-        assert_int_equal(r.h.draw, 0);
+        assert_false(ga_rec_ids_pending(&r));
         assert_memory_not_equal(r.h.trace_id, zero, 16);
         assert_memory_not_equal(r.h.span_id, zero, 8);
         assert_memory_not_equal(r.h.span_id, prev, 8);
@@ -202,17 +201,22 @@ static void test_leaf_ids_drawn_from_the_record(void **state)
     memset(ga_tls_active.trace_id, 0xab, 16);
     memset(ga_tls_active.span_id, 0xcd, 8);
     ga_tls_active.flags = 0;                        /* not sampled: the child is not either */
-    draw = ga_span_start_leaf(&ids);
-    assert_int_equal(draw, GA_REC_DRAW_SPAN);
+    ga_span_start_leaf(&ids);
     assert_int_equal(ids.has_parent, 1);
     assert_memory_equal(ids.parent_id, ga_tls_active.span_id, 8);
     assert_int_equal(ids.flags, 0);
     ga_rec_init(&r, 1, 1, GA_KIND_CLIENT, &ids, 10, 20);
-    r.h.draw = (uint16_t)draw;
+    assert_true(ga_rec_ids_pending(&r));
     ga_rec_draw_ids(&r);
     assert_memory_equal(r.h.trace_id, ga_tls_active.trace_id, 16);
     assert_memory_not_equal(r.h.span_id, zero, 8);
     assert_int_equal(r.h.trace_flags, 0);
+    /* records that are not spans, and spans with their ids, are left alone */
+    ga_rec_init(&r, 1, 1, 0, NULL, 10, 20);
+    assert_false(ga_rec_ids_pending(&r));
+    ga_span_start(&ids, NULL);
+    ga_rec_init(&r, 1, 1, GA_KIND_CLIENT, &ids, 10, 20);
+    assert_false(ga_rec_ids_pending(&r));
     memset(&ga_tls_active, 0, sizeof ga_tls_active);
     ga_cfg.sampler = GA_SAMPLER_PB_ALWAYS_ON;
     ga_cfg.sampler_ratio = 1.0;

@@ -54,6 +54,7 @@ typedef struct ga_np_plan {
     size_t skip0;                   /* bytes dropped after the debt (ODEL) */
     uint64_t now;                   /* when the write began */
     uint8_t refeed;                 /* feed the real parser the bytes sent (not the dry copy) */
+    uint8_t fast;                   /* planned by the dry run's shortcut (tests look) */
     uint8_t injects;                /* some head is rewritten */
     uint8_t conn_sent;              /* a rewritten CONNECT began to go out */
     int8_t cli_headers;             /* the client's headers declaration, as of the dry run */

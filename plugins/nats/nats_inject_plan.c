@@ -254,7 +254,7 @@ int ga_np_fast_off;                 /* tests: 1 = always the dry run */
  * in the round's one iovec, the out parser between messages, nothing owed. Fills the plan as
  * the dry run would (messages, decisions, pl->end, the parser after them) and returns 1; 0
  * when the bytes are anything else (the caller then runs the dry run over them, from the
- * start). test_nats_inject.c compares the two on random streams. */
+ * start). test_nats_find_fast.c compares the two on random streams. */
 static int ga__find_fast(const ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl)
 {
     const ga_nats_parser *o = &st->out;
@@ -287,6 +287,7 @@ static int ga__find_fast(const ga_nats_state *st, const ga_np_src *src, ga_np_pl
         pl->after.line_off = pl->base + at;
         at += k + (size_t)m->line.total + 2;
     }
+    pl->fast = 1;
     pl->after.off = pl->base + at;              /* the rest of the parser as it was */
     pl->after.op = GA_NATS_PUB;
     pl->after.hdr_left = pl->after.body_left = 0;
@@ -308,6 +309,7 @@ int ga_np_find(ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl)
     pl->injects = 0;
     pl->nmsg = 0;
     pl->nv = 0;
+    pl->fast = 0;
     pl->cli_headers = st->cli_headers;
     ga_nats_copy(&pl->after, &st->out);
     pl->end = pl->total;

@@ -477,6 +477,15 @@ static void test_b3_list_all_or_nothing(void **state)
 /* With `baggage` configured: the outgoing baggage (here the process's, no span being active) is
  * the set's last header, unless the message has a baggage header of its own (any case, tuple or
  * list); it is added to and removed from a list with the others. */
+/* The header set of a produce call with `baggage` configured: the context formats, then the
+ * baggage; returns how many headers. */
+static int with_bag(ga_kf_hset *h, const ga_span_ids *ids, const ga_kf_msg *m)
+{
+    ga_kf_hset_fill(h, ids, ga_kafka_cfg.inject);
+    ga_kf_hset_bag(h, m);
+    return h->n;
+}
+
 static void test_baggage_header(void **state)
 {
     (void)state;
@@ -489,29 +498,22 @@ static void test_baggage_header(void **state)
     ga_kafka_cfg.inject = GA_PROP_TC;
     ga_kafka_cfg.bag = 1;
     decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_END);
-    ga_kf_hset_fill(&h, &ids, ga_kafka_cfg.inject);
-    ga_kf_hset_bag(&h, &pv.m);
-    assert_int_equal(h.n, 2);
+    assert_int_equal(with_bag(&h, &ids, &pv.m), 2);
     assert_string_equal(h.name[1], "baggage");
     assert_int_equal(h.len[1], 11);
     assert_memory_equal(h.val[1], "tenant=acme", 11);
     /* the application's own, any case: none of ours */
     decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADER, "BAGGAGE", "app=1", (ssize_t)-1, GA_KF_VT_END);
-    ga_kf_hset_fill(&h, &ids, ga_kafka_cfg.inject);
-    ga_kf_hset_bag(&h, &pv.m);
-    assert_int_equal(h.n, 1);
+    assert_int_equal(with_bag(&h, &ids, &pv.m), 1);
     /* `baggagex` is not baggage */
     decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADER, "baggagex", "1", (ssize_t)-1, GA_KF_VT_END);
-    ga_kf_hset_fill(&h, &ids, ga_kafka_cfg.inject);
-    ga_kf_hset_bag(&h, &pv.m);
-    assert_int_equal(h.n, 2);
+    assert_int_equal(with_bag(&h, &ids, &pv.m), 2);
     /* a list: added with the traceparent, removed with it when the call fails */
     fake_list l = { 0 };
     f_add((rd_kafka_headers_t *)&l, "app", -1, "1", -1);
     decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADERS, (void *)&l, GA_KF_VT_END);
     assert_int_equal(ga_kf_inject_plan(&pv.m, &app), GA_KF_INJ_LIST);
-    ga_kf_hset_fill(&h, &ids, ga_kafka_cfg.inject);
-    ga_kf_hset_bag(&h, &pv.m);
+    with_bag(&h, &ids, &pv.m);
     assert_int_equal(ga_kf_inject_list_set(&pv.m, &h), GA_KF_INJ_LIST);
     assert_int_equal(l.n, 3);
     assert_string_equal(l.name[2], "baggage");
@@ -521,9 +523,7 @@ static void test_baggage_header(void **state)
     f_add((rd_kafka_headers_t *)&l, "Baggage", -1, "app=1", -1);
     decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_HEADERS, (void *)&l, GA_KF_VT_END);
     assert_int_equal(ga_kf_inject_plan(&pv.m, &app), GA_KF_INJ_LIST);
-    ga_kf_hset_fill(&h, &ids, ga_kafka_cfg.inject);
-    ga_kf_hset_bag(&h, &pv.m);
-    assert_int_equal(h.n, 1);
+    assert_int_equal(with_bag(&h, &ids, &pv.m), 1);
     assert_int_equal(ga_kf_inject_list_set(&pv.m, &h), GA_KF_INJ_LIST);
     ga_kf_inject_undo(&pv.m, GA_KF_INJ_LIST, -184);
     assert_int_equal(l.n, 2);
@@ -531,14 +531,10 @@ static void test_baggage_header(void **state)
     /* not configured, or nothing to send: nothing */
     decode(&pv, GA_KF_VT_TOPIC, "t", GA_KF_VT_END);
     ga_kafka_cfg.bag = 0;
-    ga_kf_hset_fill(&h, &ids, ga_kafka_cfg.inject);
-    ga_kf_hset_bag(&h, &pv.m);
-    assert_int_equal(h.n, 1);
+    assert_int_equal(with_bag(&h, &ids, &pv.m), 1);
     ga_kafka_cfg.bag = 1;
     assert_int_equal(ga_baggage_env(NULL), 0);
-    ga_kf_hset_fill(&h, &ids, ga_kafka_cfg.inject);
-    ga_kf_hset_bag(&h, &pv.m);
-    assert_int_equal(h.n, 1);
+    assert_int_equal(with_bag(&h, &ids, &pv.m), 1);
     ga_kafka_cfg.bag = 0;
     ga_kafka_cfg.inject = 1;
 }

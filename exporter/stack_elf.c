@@ -101,7 +101,7 @@ static ga__mod *ga__module(const char *path)
 
 const char *ga_stack_elf_name(const char *path, uint64_t base, uint64_t ip, uint64_t *sym_addr)
 {
-    if (path != NULL && path[0] != '/' && strcmp(path, program_invocation_name) == 0)
+    if (path != NULL && path[0] != '/' && ga_argv0 != NULL && strcmp(path, ga_argv0) == 0)
         path = "/proc/self/exe";    /* dladdr names the program by argv[0], maybe relative */
     ga__mod *m = path != NULL && path[0] == '/' ? ga__module(path) : NULL;
     if (m == NULL || m->syms == NULL)

@@ -214,9 +214,9 @@ static void ga__parse_context(ga_config *cfg)
         strcpy(cfg->tracestate, ts);
 }
 
-void ga_config_load(ga_config *cfg, const char *exe)
+void ga_config_load(ga_config *cfg, const char *exe, char *const *envp)
 {
-    ga_env_read();
+    ga_env_read(envp);
     memset(cfg, 0, sizeof *cfg);
     ga__parse_log_level();
     cfg->disabled = ga_var_bool(GA_VAR(OTEL_SDK_DISABLED)) | ga_var_bool(GA_VAR(GENESIS_DISABLED));

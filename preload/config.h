@@ -53,10 +53,10 @@ typedef struct ga_config {
 
 extern ga_config ga_cfg;
 
-/* Read the environment into the configuration table (ga_env_read) and fill `cfg` from the
- * core's variables, with defaults for anything unset or invalid (one warning each).
+/* Read the environment block envp into the configuration table (ga_env_read) and fill `cfg`
+ * from the core's variables, with defaults for anything unset or invalid (one warning each).
  * `exe` is the executable's short name, matched against GENESIS_INCLUDE/EXCLUDE. */
-void ga_config_load(ga_config *cfg, const char *exe);
+void ga_config_load(ga_config *cfg, const char *exe, char *const *envp);
 
 /* Parse OTEL_RESOURCE_ATTRIBUTES syntax into cfg->resource_attrs (percent-decoded).
  * Returns 0, or -1 (and stores nothing) when any member is malformed. */

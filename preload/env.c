@@ -1,5 +1,5 @@
 /* env.c — reading the environment into the configuration table, and the typed readers
- * (contracts in env.h). The read runs in the constructor: one pass over `environ`, no
+ * (contracts in env.h). The read runs in the constructor: one pass over the environment block, no
  * allocation (values are copied into a fixed private area). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +10,6 @@
 #include "preload/plugin.h"
 #include "preload/log.h"
 
-extern char **environ;
 
 #define GA_ENV_AREA 16384
 static char ga__area[GA_ENV_AREA];
@@ -108,7 +107,7 @@ static const char *ga__keep(const char *s)
     return NULL;
 }
 
-void ga_env_read(void)
+void ga_env_read(char *const *envp)
 {
     /* Nothing to forget at the first read (the constructor's): the tables start with every
      * value unset and no warning printed, and walking them costs ~2,000 instructions. */
@@ -117,7 +116,7 @@ void ga_env_read(void)
         ga__tables(ga__clear, NULL);
     ga__read_before = 1;
     ga__used = 0;
-    for (char **ep = environ; ep != NULL && *ep != NULL; ep++) {
+    for (char *const *ep = envp; ep != NULL && *ep != NULL; ep++) {
         const char *e = *ep;
         if (!ga__candidate(e))
             continue;

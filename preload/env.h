@@ -3,7 +3,7 @@
  * exporter's in preload/vars.h, each plug-in's in its own folder (ga_plugin.vars).
  *
  * The environment is read once, in the library's constructor (ga_env_read), while the process
- * is still single-threaded: one pass over `environ`, the values of declared variables copied
+ * is still single-threaded: one pass over the environment block, the values of declared variables copied
  * into a bounded private area, so the library never calls getenv() later (that would race the
  * application's setenv()). Empty means unset (OpenTelemetry rule).
  *
@@ -112,10 +112,12 @@ static inline const char *ga_var_choices(const ga_var *v)
     GA_VAR_TABLE_CHECK(ga__vtab);                                                               \
     static struct ga__vtab ga__vtab = GA_VAR_TABLE_INIT(LIST)
 
-/* Read the environment into every declared variable (core, exporter, plug-ins). Called by the
- * constructor; tests call it again after setenv(). Values that do not fit the private area
- * are treated as unset and warned about. */
-void ga_env_read(void);
+/* Read the environment block envp (NULL-terminated "NAME=value" strings; NULL: empty) into
+ * every declared variable (core, exporter, plug-ins). Called by the constructor with the
+ * block the loader hands to it (no reference to `environ`: that would be one more symbol for
+ * the loader to look up in every process); tests call it again after setenv(), with
+ * `environ`. Values that do not fit the private area are treated as unset and warned about. */
+void ga_env_read(char *const *envp);
 
 /* The raw value, or NULL when unset. */
 static inline const char *ga_var_raw(const ga_var *v) { return v->val; }

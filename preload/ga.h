@@ -42,6 +42,10 @@ static inline void ga_cpu_relax(void)
 extern GA_TLS int ga_tls_internal;
 extern GA_TLS int ga_tls_busy;
 
+/* The program's argv[0] as the constructor saw it (NULL: none, or the constructor has not
+ * run), what glibc calls program_invocation_name. */
+extern const char *ga_argv0;
+
 /* fd + 1, set by a plug-in's pre-send step (preload/proto.h) that made a send itself and has
  * already given its own parser the bytes that went out; 0 = none. The write hook's after-step
  * (hooks/hook.h, ga_io_done_data) then counts those bytes but does not hand them to the

@@ -29,7 +29,7 @@ GA_TLS int ga_tls_presend_fed;
 int ga_enabled;
 _Atomic uint32_t ga_fork_generation;
 
-extern char *program_invocation_short_name;
+const char *ga_argv0;
 
 /* Child after fork (not vfork, not posix_spawn: those never run atfork handlers). The
  * child has only the forking thread; the parent's exporter thread and its data stay with
@@ -74,13 +74,29 @@ void ga_lifecycle_arm(void)
         pthread_atfork(ga_exporter_before_fork, NULL, ga__after_fork_child);
 }
 
-__attribute__((constructor)) static void ga__init(void)
+/* The program's short name: argv[0] after its last '/' (what glibc calls
+ * program_invocation_short_name; "" without an argv[0]). */
+static const char *ga__short_name(const char *argv0)
+{
+    const char *s = argv0 != NULL ? argv0 : "";
+    for (const char *p = s; *p != '\0'; p++)
+        if (*p == '/')
+            s = p + 1;
+    return s;
+}
+
+/* The loader calls a shared object's constructors with the program's argc, argv and
+ * environment (glibc does, for preloaded and dlopen'ed objects alike). Taking them here keeps
+ * the library free of references to `environ` and `program_invocation_*`: each such data
+ * symbol is a lookup the loader makes in every process, a few hundred instructions. */
+__attribute__((constructor)) static void ga__init(int argc, char **argv, char **envp)
 {
     int saved = errno;
     /* Every process resolves each real function on its first call (real.h), the cheap way
      * once this has run: a process pays for the functions it uses. */
     ga_real_init();
-    ga_config_load(&ga_cfg, program_invocation_short_name);
+    ga_argv0 = argc > 0 && argv != NULL ? argv[0] : NULL;
+    ga_config_load(&ga_cfg, ga__short_name(ga_argv0), envp);
     /* With every exporter `none` nothing the library could record would be seen, and it
      * injects trace context only for a process whose spans go somewhere: it stays a pure
      * pass-through (no thread, no record, no byte changed), like a disabled one. */

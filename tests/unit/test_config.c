@@ -2,6 +2,7 @@
  * numeric bounds, OTEL_RESOURCE_ATTRIBUTES percent-decoding (malformed → whole variable
  * discarded), TRACEPARENT, include/exclude globs, disabled switches. */
 #include <stdarg.h>
+#include <unistd.h>      /* environ */
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static void test_defaults(void **state)
 {
     (void)state;
     ga_config c;
-    ga_config_load(&c, "prog");
+    ga_config_load(&c, "prog", environ);
     assert_int_equal(c.disabled, 0);
     assert_int_equal(c.sampler, GA_SAMPLER_PB_ALWAYS_ON);
     assert_int_equal(c.traces_exporters, GA_EXP_OTLP);
@@ -50,18 +51,18 @@ static void test_sampler_and_exporters(void **state)
     setenv("OTEL_TRACES_SAMPLER_ARG", "0.25", 1);
     setenv("OTEL_TRACES_EXPORTER", " console , otlp,bogus", 1);
     setenv("OTEL_METRICS_EXPORTER", "prometheus", 1);
-    ga_config_load(&c, "prog");
+    ga_config_load(&c, "prog", environ);
     assert_int_equal(c.sampler, GA_SAMPLER_PB_RATIO);
     assert_true(c.sampler_ratio > 0.2499 && c.sampler_ratio < 0.2501);
     assert_int_equal(c.traces_exporters, GA_EXP_OTLP | GA_EXP_CONSOLE);
     assert_int_equal(c.metrics_exporters, GA_EXP_PROMETHEUS);
     setenv("OTEL_TRACES_SAMPLER_ARG", "1.5", 1);  /* out of range → 1.0 */
     setenv("OTEL_TRACES_EXPORTER", "none", 1);
-    ga_config_load(&c, "prog");
+    ga_config_load(&c, "prog", environ);
     assert_true(c.sampler_ratio == 1.0);
     assert_int_equal(c.traces_exporters, 0);
     setenv("OTEL_TRACES_SAMPLER", "bogus", 1);
-    ga_config_load(&c, "prog");
+    ga_config_load(&c, "prog", environ);
     assert_int_equal(c.sampler, GA_SAMPLER_PB_ALWAYS_ON);
 }
 
@@ -71,25 +72,25 @@ static void test_propagators(void **state)
 {
     (void)state;
     ga_config c;
-    ga_config_load(&c, "prog");
+    ga_config_load(&c, "prog", environ);
     assert_int_equal(c.propagators, GA_PROP_TC);
     assert_int_equal(c.prop_order[0], GA_PROP_TC);
     assert_int_equal(c.propagate, 1);
     setenv("OTEL_PROPAGATORS", " B3multi, baggage ,jaeger,b3,TraceContext,b3multi", 1);
-    ga_config_load(&c, "prog");
+    ga_config_load(&c, "prog", environ);
     assert_int_equal(c.propagators, GA_PROP_TC | GA_PROP_BAGGAGE | GA_PROP_B3 | GA_PROP_B3MULTI);
     const uint8_t want[GA_PROP_MAX] = { GA_PROP_B3MULTI, GA_PROP_BAGGAGE, GA_PROP_B3, GA_PROP_TC };
     assert_memory_equal(c.prop_order, want, GA_PROP_MAX);
     setenv("OTEL_PROPAGATORS", "none", 1);
-    ga_config_load(&c, "prog");
+    ga_config_load(&c, "prog", environ);
     assert_int_equal(c.propagators, 0);
     assert_int_equal(c.prop_order[0], 0);
     assert_int_equal(c.propagate, 0);
     setenv("OTEL_PROPAGATORS", "xray", 1);
-    ga_config_load(&c, "prog");
+    ga_config_load(&c, "prog", environ);
     assert_int_equal(c.propagators, 0);
     setenv("OTEL_PROPAGATORS", "", 1);
-    ga_config_load(&c, "prog");
+    ga_config_load(&c, "prog", environ);
     assert_int_equal(c.propagators, GA_PROP_TC);
 }
 
@@ -99,12 +100,12 @@ static void test_numbers(void **state)
     ga_config c;
     setenv("GENESIS_QUEUE_SIZE", "1000", 1);
     setenv("GENESIS_EXIT_FLUSH_MS", "abc", 1);
-    ga_config_load(&c, "prog");
+    ga_config_load(&c, "prog", environ);
     assert_int_equal(c.queue_size, 1024);       /* rounded up to a power of two */
     assert_int_equal(c.exit_flush_ms, 300);     /* invalid → default */
     setenv("GENESIS_EXIT_FLUSH_MS", "0", 1);
     setenv("GENESIS_QUEUE_SIZE", "-5", 1);
-    ga_config_load(&c, "prog");
+    ga_config_load(&c, "prog", environ);
     assert_int_equal(c.exit_flush_ms, 0);
     assert_int_equal(c.queue_size, 4096);
 }
@@ -126,7 +127,7 @@ static void test_resource_attributes(void **state)
     assert_int_equal(ga_config_parse_resource(&c, "a=%4"), -1);
     assert_int_equal(ga_config_parse_resource(&c, "=v"), -1);
     setenv("OTEL_RESOURCE_ATTRIBUTES", "x=1,broken", 1);
-    ga_config_load(&c, "prog");
+    ga_config_load(&c, "prog", environ);
     assert_int_equal(c.n_resource_attrs, 0);
 }
 
@@ -136,11 +137,11 @@ static void test_traceparent_env(void **state)
     ga_config c;
     setenv("TRACEPARENT", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", 1);
     setenv("TRACESTATE", "vendor=x", 1);
-    ga_config_load(&c, "prog");
+    ga_config_load(&c, "prog", environ);
     assert_int_equal(c.env_parent.valid, 1);
     assert_string_equal(c.tracestate, "vendor=x");
     setenv("TRACEPARENT", "garbage", 1);
-    ga_config_load(&c, "prog");
+    ga_config_load(&c, "prog", environ);
     assert_int_equal(c.env_parent.valid, 0);
     assert_string_equal(c.tracestate, "");      /* tracestate without a valid parent: dropped */
 }
@@ -152,23 +153,23 @@ static void test_include_exclude_disabled(void **state)
     assert_true(ga_config_glob_match("nginx, im-*", "im-logic"));
     assert_false(ga_config_glob_match("nginx, im-*", "bash"));
     setenv("GENESIS_EXCLUDE", "ba*,curl", 1);
-    ga_config_load(&c, "bash");
+    ga_config_load(&c, "bash", environ);
     assert_int_equal(c.disabled, 1);
-    ga_config_load(&c, "python3");
+    ga_config_load(&c, "python3", environ);
     assert_int_equal(c.disabled, 0);
     unsetenv("GENESIS_EXCLUDE");
     setenv("GENESIS_INCLUDE", "im-*", 1);
-    ga_config_load(&c, "curl");
+    ga_config_load(&c, "curl", environ);
     assert_int_equal(c.disabled, 1);
-    ga_config_load(&c, "im-gateway");
+    ga_config_load(&c, "im-gateway", environ);
     assert_int_equal(c.disabled, 0);
     unsetenv("GENESIS_INCLUDE");
     setenv("OTEL_SDK_DISABLED", "TRUE", 1);
-    ga_config_load(&c, "x");
+    ga_config_load(&c, "x", environ);
     assert_int_equal(c.disabled, 1);
     setenv("OTEL_SDK_DISABLED", "false", 1);
     setenv("GENESIS_DISABLED", "1", 1);
-    ga_config_load(&c, "x");
+    ga_config_load(&c, "x", environ);
     assert_int_equal(c.disabled, 1);
 }
 

@@ -2,6 +2,7 @@
  * url.full with credentials redacted, Host parsing, GENESIS_HTTP_ROUTES matching, and a
  * record decoded into semantic-convention attributes, span names and metric attributes. */
 #include <stdarg.h>
+#include <unistd.h>      /* environ */
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdlib.h>
@@ -134,7 +135,7 @@ static void test_server_record(void **state)
 {
     (void)state;
     setenv("GENESIS_HTTP_ROUTES", "/users/{id}", 1);
-    ga_env_read();                  /* the constructor read it before main() */
+    ga_env_read(environ);                  /* the constructor read it before main() */
     ga_rec r;
     server_record(&r, 503);
     ga_attr a[GA_MAX_ATTRS];

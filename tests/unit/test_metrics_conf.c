@@ -1,6 +1,7 @@
 /* test_metrics_conf.c — metrics/Prometheus settings (exporter/metrics_conf.h): defaults,
  * accepted values, and the default kept for every bad value. */
 #include <stdarg.h>
+#include <unistd.h>      /* environ */
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@ static ga_metrics_conf load(const char *const *pairs)
         unsetenv(names[i]);
     for (const char *const *p = pairs; p && *p; p += 2)
         setenv(p[0], p[1], 1);
-    ga_env_read();
+    ga_env_read(environ);
     ga_metrics_conf_load(&c);
     return c;
 }

@@ -3,6 +3,7 @@
  * overrides, headers (percent-decoding, malformed → whole variable ignored, no header
  * injection), timeout, compression, protocol fallbacks, OTEL_BSP_* bounds. */
 #include <stdarg.h>
+#include <unistd.h>      /* environ */
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -32,13 +33,13 @@ static int clear_env(void **state)
     unsetenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE");
     unsetenv("GENESIS_LIBCURL");
     ga_log_level = GA_LOG_OFF;              /* keep the test output clean */
-    ga_env_read();
+    ga_env_read(environ);
     return 0;
 }
 
 static void load(int signal, ga_otlp_cfg *c)
 {
-    ga_env_read();
+    ga_env_read(environ);
     ga_otlp_cfg_load(signal, c);
 }
 
@@ -229,7 +230,7 @@ static void test_bsp(void **state)
     assert_int_equal(b.max_export_batch_size, 512);
     setenv("OTEL_BSP_SCHEDULE_DELAY", "100", 1);
     setenv("OTEL_BSP_MAX_QUEUE_SIZE", "64", 1);             /* the default batch is clamped */
-    ga_env_read();
+    ga_env_read(environ);
     ga_bsp_cfg_load(&b);
     assert_int_equal(b.schedule_delay_ms, 100);
     assert_int_equal(b.max_queue_size, 64);
@@ -237,19 +238,19 @@ static void test_bsp(void **state)
     setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "1000", 1);    /* above the queue: clamped */
     setenv("OTEL_BSP_SCHEDULE_DELAY", "soon", 1);
     setenv("OTEL_BSP_EXPORT_TIMEOUT", "0", 1);
-    ga_env_read();
+    ga_env_read(environ);
     ga_bsp_cfg_load(&b);
     assert_int_equal(b.max_export_batch_size, 64);
     assert_int_equal(b.schedule_delay_ms, 5000);
     assert_int_equal(b.export_timeout_ms, 0);
     setenv("OTEL_BSP_MAX_QUEUE_SIZE", "0", 1);              /* must be positive */
     setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "10", 1);
-    ga_env_read();
+    ga_env_read(environ);
     ga_bsp_cfg_load(&b);
     assert_int_equal(b.max_queue_size, 2048);
     assert_int_equal(b.max_export_batch_size, 10);
     setenv("OTEL_BSP_MAX_QUEUE_SIZE", "99999999", 1);       /* memory bound */
-    ga_env_read();
+    ga_env_read(environ);
     ga_bsp_cfg_load(&b);
     assert_int_equal(b.max_queue_size, GA_BSP_QUEUE_LIMIT);
 }
@@ -257,10 +258,10 @@ static void test_bsp(void **state)
 static void test_libcurl_name(void **state)
 {
     (void)state;
-    ga_env_read();
+    ga_env_read(environ);
     assert_string_equal(ga_otlp_libcurl_name(), "libcurl.so.4");
     setenv("GENESIS_LIBCURL", "/opt/curl/lib/libcurl.so.4", 1);
-    ga_env_read();
+    ga_env_read(environ);
     assert_string_equal(ga_otlp_libcurl_name(), "/opt/curl/lib/libcurl.so.4");
 }
 

@@ -37,7 +37,7 @@ static int setup(void **state)
     setenv("OTEL_SERVICE_NAME", "unit-svc", 1);
     setenv("TRACEPARENT", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", 1);
     setenv("TRACESTATE", "congo=t61rcWkgMzE", 1);
-    ga_config_load(&ga_cfg, "unit");
+    ga_config_load(&ga_cfg, "unit", environ);
     ga_resource_build(&ga_res);
     memset(&T, 0, sizeof T);
     T.b.cfg = (ga_bsp_cfg){ .schedule_delay_ms = 5000, .max_queue_size = 16, .max_export_batch_size = 16 };

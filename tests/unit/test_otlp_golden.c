@@ -9,6 +9,7 @@
  *
  * GA_GOLDEN_WRITE=1 rewrites the file (only when a change of the exported data is intended). */
 #include <stdarg.h>
+#include <unistd.h>      /* environ */
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -32,7 +33,7 @@ static int setup(void **state)
     setenv("TRACEPARENT", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", 1);
     setenv("TRACESTATE", "congo=t61rcWkgMzE", 1);
     setenv("GENESIS_HTTP_ROUTES", "/users/{id}/rooms", 1);
-    ga_config_load(&ga_cfg, "unit");
+    ga_config_load(&ga_cfg, "unit", environ);
     ga_resource_build(&ga_res);
     return 0;
 }

@@ -4,6 +4,7 @@
  * window, on truncated and corrupted requests, on random bytes and on nothing; the CRC-32 and
  * size trailer; and that repeated spans shrink well. The general encoder (libdeflate) too. */
 #include <stdarg.h>
+#include <unistd.h>      /* environ */
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@ static int setup(void **state)
 {
     (void)state;
     setenv("GENESIS_LOG_LEVEL", "off", 1);
-    ga_config_load(&ga_cfg, "unit");
+    ga_config_load(&ga_cfg, "unit", environ);
     ga_resource_build(&ga_res);
     return ga_otlp_tr_init(&tr, ga_res.attrs, ga_res.n, GA_SDK_NAME, GA_VERSION);
 }

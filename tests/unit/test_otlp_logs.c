@@ -4,6 +4,7 @@
  * flags, ids, observed time; absent fields absent), and protobuf-c packs the decoded message
  * back to the same bytes (canonical output). Bodies long enough for 2- and 3-byte lengths. */
 #include <stdarg.h>
+#include <unistd.h>      /* environ */
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -33,7 +34,7 @@ static void test_requests_decode_and_repack(void **state)
     (void)state;
     setenv("GENESIS_LOG_LEVEL", "off", 1);
     setenv("OTEL_SERVICE_NAME", "unit-logs", 1);
-    ga_config_load(&ga_cfg, "unit");
+    ga_config_load(&ga_cfg, "unit", environ);
     ga_resource_build(&ga_res);
     ga_otlp_tr tr = {0};
     assert_int_equal(ga_otlp_tr_init(&tr, ga_res.attrs, ga_res.n, GA_SDK_NAME, GA_VERSION), 0);

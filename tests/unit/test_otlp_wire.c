@@ -11,6 +11,7 @@
  * empty; empty and invalid names; tracestates; zero times; kind 0; every status; parents;
  * the resource with every attribute type; batches whose lengths need 3- and 4-byte varints. */
 #include <stdarg.h>
+#include <unistd.h>      /* environ */
 #include <stddef.h>
 #include <setjmp.h>
 #include <math.h>
@@ -35,7 +36,7 @@ static int setup(void **state)
     setenv("TRACEPARENT", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", 1);
     setenv("TRACESTATE", "congo=t61rcWkgMzE", 1);
     setenv("GENESIS_HTTP_ROUTES", "/users/{id}/rooms", 1);
-    ga_config_load(&ga_cfg, "unit");
+    ga_config_load(&ga_cfg, "unit", environ);
     ga_resource_build(&ga_res);
     return ga_otlp_tr_init(&tr, ga_res.attrs, ga_res.n, GA_SDK_NAME, GA_VERSION);
 }

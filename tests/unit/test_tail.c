@@ -5,6 +5,7 @@
  * test starts from ga_tail_clear (not ga_tail_after_fork, which forgets the buffer without
  * freeing it, as a forked child must): the binary runs clean under LeakSanitizer. */
 #include <stdarg.h>
+#include <unistd.h>      /* environ */
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdlib.h>
@@ -31,7 +32,7 @@ static void setup_tail(const char *mode, const char *slow_ms, const char *buffer
     setenv("GENESIS_TAIL_SAMPLING", mode, 1);
     setenv("GENESIS_TAIL_SLOW_MS", slow_ms, 1);
     setenv("GENESIS_TAIL_BUFFER", buffer, 1);
-    ga_config_load(&c, "prog");
+    ga_config_load(&c, "prog", environ);
     ga_tail_clear();                    /* the last test's buffer freed, fresh counters */
     ga_tail_open(take);
     nout = 0;

@@ -34,8 +34,12 @@ LIB_LDLIBS := -ldl -lpthread $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # exporter/otlp_resp.c, which keeps its descriptor tables (hundreds of relocations at every
 # start) out of every host. libcurl stays dlopen'ed (otlp_curl.c). zlib is for the tests and
 # genesis-view only (they inflate what the library sends).
-LIB_SO_LDLIBS := -ldl -lpthread -Wl,-Bstatic $(shell pkg-config --libs $(LIB_PKGS) 2>/dev/null) \
-              -Wl,-Bdynamic -Wl,--exclude-libs,ALL
+# The copy is made from the system's libdeflate.a with its references to malloc and free renamed
+# to the library's own wrappers (exporter/deflate_alloc.c): libdeflate initialises two data
+# pointers with them, and pointers to libc's would be two symbol lookups at every process start.
+DEFLATE_SYS_A := $(shell $(CC) -print-file-name=libdeflate.a)
+DEFLATE_A  := $(BUILD)/libdeflate_ga.a
+LIB_SO_LDLIBS := -ldl -lpthread $(DEFLATE_A) -Wl,--exclude-libs,ALL
 LIB        := $(BUILD)/libgenesis_auto.so
 CORE_A     := $(BUILD)/libgenesis_core.a
 
@@ -81,7 +85,11 @@ $(BUILD)/exports.map: preload/exports.map $(EXPORT_SYMS)
 	sed -n '/^ *local:/,$$p' preload/exports.map >> $@.tmp
 	mv $@.tmp $@
 
-$(LIB): $(LIB_OBJS) $(BUILD)/exports.map
+$(DEFLATE_A): $(DEFLATE_SYS_A)
+	@mkdir -p $(dir $@)
+	objcopy --redefine-sym malloc=ga_deflate_malloc --redefine-sym free=ga_deflate_free $< $@
+
+$(LIB): $(LIB_OBJS) $(BUILD)/exports.map $(DEFLATE_A)
 	$(CC) -shared -o $@ $(LIB_OBJS) -Wl,--version-script=$(BUILD)/exports.map \
 	    -Wl,-z,lazy -Wl,-z,relro -Wl,-z,defs $(SANFLAGS) $(LIB_SO_LDLIBS)
 

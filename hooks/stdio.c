@@ -1,7 +1,7 @@
 /* stdio.c — stdio output hooks for log capture (preload/logcap.h). glibc's stdio reaches the
  * kernel through its internal write, which no interposed write() sees; so what a program
  * hands to fwrite, fputs, puts, putc, printf and their fortified forms is captured here when
- * the stream's descriptor is a captured one (stdout, stderr, a GENESIS_LOGS_FILES file). The
+ * the stream's descriptor is a captured one (ga__stdout(), stderr, a GENESIS_LOGS_FILES file). The
  * real function is always called with the caller's arguments; a printf-family call is
  * formatted once more into a bounded buffer for the copy. With capture off each hook is a
  * test and a call of the real function. */
@@ -10,6 +10,24 @@
 #include <string.h>
 #include "hooks/hook.h"
 #include "preload/logcap.h"
+#include "preload/real.h"
+
+/* The program's stdout, for the hooks of the functions that write to it (puts, putchar, the
+ * printf forms). Looked up on the first such call rather than referenced: a reference would
+ * be a symbol the loader looks up at every process start (~500 instructions), printing or
+ * not. NULL only if no object defines stdout (then nothing could be printed anyway). */
+static FILE *ga__stdout(void)
+{
+    static FILE **_Atomic var;
+    FILE **v = atomic_load_explicit(&var, memory_order_relaxed);
+    if (ga_unlikely(v == NULL)) {
+        v = ga_real_data("stdout");
+        if (v == NULL)
+            return NULL;
+        atomic_store_explicit(&var, v, memory_order_relaxed);
+    }
+    return *v;
+}
 
 GA_EXPORT size_t fwrite(const void *p, size_t size, size_t n, FILE *fp)
 {
@@ -46,8 +64,8 @@ GA_EXPORT int puts(const char *s)
     }
     int r = f(s);
     if (ga_unlikely(ga_logs_on) && r >= 0) {
-        ga_logcap_stdio(stdout, s, strlen(s));
-        ga_logcap_stdio(stdout, "\n", 1);
+        ga_logcap_stdio(ga__stdout(), s, strlen(s));
+        ga_logcap_stdio(ga__stdout(), "\n", 1);
     }
     return r;
 }
@@ -87,7 +105,7 @@ GA_EXPORT int putchar(int c)
     int r = f(c);
     if (ga_unlikely(ga_logs_on) && r != EOF) {
         char ch = (char)c;
-        ga_logcap_stdio(stdout, &ch, 1);
+        ga_logcap_stdio(ga__stdout(), &ch, 1);
     }
     return r;
 }
@@ -100,10 +118,10 @@ static int ga__vfprintf(FILE *fp, int flag, const char *fmt, va_list ap)
     int r;
     if (flag < 0) {
         ga_vfprintf_fn f = GA_REAL(vfprintf);
-        r = f ? f(fp, fmt, ap) : (errno = ENOSYS, -1);
+        r = f && fp ? f(fp, fmt, ap) : (errno = ENOSYS, -1);    /* fp: ga__stdout() */
     } else {
         ga___vfprintf_chk_fn f = GA_REAL(__vfprintf_chk);
-        r = f ? f(fp, flag, fmt, ap) : (errno = ENOSYS, -1);
+        r = f && fp ? f(fp, flag, fmt, ap) : (errno = ENOSYS, -1);
     }
     if (ga_unlikely(ga_logs_on) && r > 0) {
         int saved = errno;
@@ -121,7 +139,7 @@ GA_EXPORT int vfprintf(FILE *fp, const char *fmt, va_list ap)
 
 GA_EXPORT int vprintf(const char *fmt, va_list ap)
 {
-    return ga__vfprintf(stdout, -1, fmt, ap);
+    return ga__vfprintf(ga__stdout(), -1, fmt, ap);
 }
 
 GA_EXPORT int fprintf(FILE *fp, const char *fmt, ...)
@@ -137,7 +155,7 @@ GA_EXPORT int printf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int r = ga__vfprintf(stdout, -1, fmt, ap);
+    int r = ga__vfprintf(ga__stdout(), -1, fmt, ap);
     va_end(ap);
     return r;
 }
@@ -150,7 +168,7 @@ GA_EXPORT int __vfprintf_chk(FILE *fp, int flag, const char *fmt, va_list ap)
 int __vprintf_chk(int flag, const char *fmt, va_list ap);
 GA_EXPORT int __vprintf_chk(int flag, const char *fmt, va_list ap)
 {
-    return ga__vfprintf(stdout, flag, fmt, ap);
+    return ga__vfprintf(ga__stdout(), flag, fmt, ap);
 }
 
 int __fprintf_chk(FILE *fp, int flag, const char *fmt, ...);
@@ -168,7 +186,7 @@ GA_EXPORT int __printf_chk(int flag, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int r = ga__vfprintf(stdout, flag, fmt, ap);
+    int r = ga__vfprintf(ga__stdout(), flag, fmt, ap);
     va_end(ap);
     return r;
 }

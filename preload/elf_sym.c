@@ -130,6 +130,24 @@ void *ga_elf_next_sym(const struct link_map *self, const struct link_map *last, 
     return NULL;
 }
 
+void *ga_elf_global_data(const struct link_map *self, const struct link_map *last, const char *name)
+{
+    uint32_t h = ga__hash(name);
+    const struct link_map *l = self;
+    while (l != NULL && l->l_prev != NULL)
+        l = l->l_prev;                  /* the program: the head of the chain */
+    for (; l != NULL; l = l == last ? NULL : l->l_next) {
+        ga__dyn d;
+        if (!ga__dyn_of(l, &d))
+            return NULL;                /* an object we cannot read could hold it first */
+        uint32_t i = ga__lookup(&d, name, h);
+        if (i != 0)
+            return ELF64_ST_TYPE(d.symtab[i].st_info) == STT_OBJECT && d.symtab[i].st_value != 0
+                       ? (void *)(l->l_addr + d.symtab[i].st_value) : NULL;
+    }
+    return NULL;
+}
+
 const struct link_map *ga_elf_last(const struct link_map *self)
 {
     const struct link_map *l = self;

@@ -26,6 +26,12 @@ struct link_map *ga_elf_self(void);
  * time, as the loader only appends later objects and never unloads initial ones. */
 void *ga_elf_next_sym(const struct link_map *self, const struct link_map *last, const char *name);
 
+/* The address of the first definition of the variable `name` in the whole chain from the
+ * program (its head) up to and including `last`, i.e. where the program and libc use it: a
+ * program's copy (copy relocation) comes first. NULL when that definition is not a plain
+ * variable or an object before it has no GNU hash table. Valid as ga_elf_next_sym. */
+void *ga_elf_global_data(const struct link_map *self, const struct link_map *last, const char *name);
+
 /* The last object of the chain now (from self), or NULL. Called in our constructor, it is the
  * last object loaded with the program, which stays loaded until the process ends. */
 const struct link_map *ga_elf_last(const struct link_map *self);

@@ -61,6 +61,14 @@ void *ga_real_resolve(enum ga_sym sym)
     return p;
 }
 
+void *ga_real_data(const char *name)
+{
+    const struct link_map *self = atomic_load_explicit(&ga__self, memory_order_acquire);
+    const struct link_map *last = atomic_load_explicit(&ga__last, memory_order_acquire);
+    void *p = self != NULL && last != NULL ? ga_elf_global_data(self, last, name) : NULL;
+    return p != NULL ? p : dlsym(RTLD_DEFAULT, name);
+}
+
 void ga_real_init(void)
 {
     /* Nothing is resolved here: a process pays for the functions it calls, on their first

@@ -96,6 +96,12 @@ extern void *_Atomic ga_real_table[GA_SYM_COUNT];
  * another thread. */
 void *ga_real_resolve(enum ga_sym sym);
 
+/* The address of libc's variable `name` as the program sees it (its copy, if it has one): a
+ * direct lookup in the objects loaded with the program, else dlsym(RTLD_DEFAULT); NULL if
+ * neither finds it. For variables read rarely enough that a reference in the library, a
+ * lookup at every process start, would cost more (hooks/stdio.c: stdout). */
+void *ga_real_data(const char *name);
+
 /* The constructor's part: note where the direct lookup of ga_real_resolve may walk (our
  * object and the objects loaded with the program after it, preload/elf_sym.h). Resolves
  * nothing: each function is resolved on its first call. Idempotent. */

@@ -366,3 +366,20 @@ def test_closed_stdout_then_a_data_file_on_its_number_is_not_a_log(receiver, tmp
     assert [r["body"] for r in wait_logs(rcv, 1)] == ["err line"]
     time.sleep(0.3)
     assert [r["body"] for r in logs(rcv)] == ["err line"]
+
+
+def test_stdio_hooks_follow_the_programs_stdout_variable(receiver, tmp_path):
+    """printf, puts and putchar reach the stream the program's `stdout` names when it calls
+    them (the library looks that variable up on first use instead of referencing it)."""
+    rcv = receiver()
+    exe = cc(tmp_path, "stdio_demo")
+    bare = run([exe], rcv, preload=False)
+    p = run([exe], rcv)
+    assert (p.returncode, p.stdout, p.stderr) == (bare.returncode, bare.stdout, bare.stderr)
+    assert p.stdout == b"printf to out 1\nputs to out\nprintf to out 3\n"
+    assert p.stderr == b"printf to err 2\nputs to err\ne\n"
+    recs = wait_logs(rcv, 6)
+    got = sorted((r["body"], r["attributes"].get("log.iostream")) for r in recs)
+    assert got == sorted([("printf to out 1", "stdout"), ("puts to out", "stdout"),
+                          ("printf to out 3", "stdout"), ("printf to err 2", "stderr"),
+                          ("puts to err", "stderr"), ("e", "stderr")])

@@ -168,6 +168,25 @@ size_t ga_h1_fast_line_with(ga_h1_parser *ps, const uint8_t *p, size_t n, const 
 #endif
 }
 
+#ifdef GA_H1_LF_X86
+#include <cpuid.h>
+
+uint8_t ga_h1_lf_cpu;
+
+uint8_t ga_h1_lf_cpu_probe(void)
+{
+    unsigned a, b, c, d, lo = 0, hi = 0;
+    int avx = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE) && (c & bit_AVX);
+    if (avx)                                    /* the OS saves the XMM and YMM registers */
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    int ok = avx && (lo & 6) == 6 && __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+             (b & bit_AVX2) && (b & bit_BMI);
+    uint8_t v = ok ? 2 : 1;
+    __atomic_store_n(&ga_h1_lf_cpu, v, __ATOMIC_RELAXED);   /* every thread finds the same */
+    return v;
+}
+#endif
+
 size_t ga_h1_fast_line(ga_h1_parser *ps, const uint8_t *p, size_t n, const ga_h1_cb *cb)
 {
 #ifdef GA_H1_LF_X86

@@ -60,12 +60,22 @@ GA_H1_LF_WINDOW __attribute__((target("avx2"))) uint64_t ga_h1_lf64_avx2(const u
     return a | b << 32;
 }
 
-/* 1 when the CPU has AVX2 and BMI1 (the AVX2 copy of the scan loop uses both).
- * __builtin_cpu_supports reads a table that the compiler's runtime fills in its own
- * constructor; before that it says no, and SSE2 is used (same results). */
+/* What the CPU offers the scan: 0 not asked yet, 1 SSE2 only, 2 AVX2 and BMI1 (http1_fast.c). */
+extern uint8_t ga_h1_lf_cpu;
+
+/* Ask the CPU (cpuid, and xgetbv for the operating system's AVX state) and note it in
+ * ga_h1_lf_cpu; returns its new value. */
+uint8_t ga_h1_lf_cpu_probe(void);
+
+/* 1 when the CPU has AVX2 and BMI1 (the AVX2 copy of the scan loop uses both). The first call
+ * asks the CPU. Not __builtin_cpu_supports: it would link the compiler's CPU table and its
+ * constructor, which runs in every process at start (~640 instructions, 3-4 page faults). */
 static inline int ga_h1_lf_avx2(void)
 {
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi");
+    uint8_t c = __atomic_load_n(&ga_h1_lf_cpu, __ATOMIC_RELAXED);
+    if (__builtin_expect(c == 0, 0))
+        c = ga_h1_lf_cpu_probe();
+    return c == 2;
 }
 #endif
 

@@ -269,6 +269,23 @@ static void test_lf_windows(void **state)
     }
 }
 
+/* The library's own CPU probe answers what the compiler's runtime table (the probe it
+ * replaces) says, on its first call and after. */
+static void test_cpu_probe_agrees_with_the_compiler(void **state)
+{
+    (void)state;
+#ifdef GA_H1_LF_X86
+    __builtin_cpu_init();
+    int want = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi");
+    assert_int_equal(ga_h1_lf_avx2(), want);
+    assert_int_equal(ga_h1_lf_cpu, want ? 2 : 1);
+    assert_int_equal(ga_h1_lf_cpu_probe(), want ? 2 : 1);
+    assert_int_equal(ga_h1_lf_avx2(), want);
+#else
+    skip();
+#endif
+}
+
 /* The SSE2 and the AVX2 copies of the loop leave the same parser and the same events. */
 static void test_scan_copies_agree(void **state)
 {
@@ -350,6 +367,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_line_class_table),
+        cmocka_unit_test(test_cpu_probe_agrees_with_the_compiler),
         cmocka_unit_test(test_lf_windows),
         cmocka_unit_test(test_scan_copies_agree),
         cmocka_unit_test(test_content_length_digits),

@@ -1,7 +1,6 @@
 /* otlp_config.c — OTEL_EXPORTER_OTLP_*, OTEL_BSP_* and GENESIS_LIBCURL (see otlp_config.h),
  * parsed from the configuration table (preload/env.h): the constructor read the environment;
  * this runs whenever a component needs its settings, warning once per variable. */
-#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include "exporter/otlp_config.h"
 #include "preload/log.h"
 #include "preload/vars.h"
+#include "preload/ga.h"
 
 /* The OTLP options, in the order of GA_OTLP_OPTION_VARS (preload/vars.h); each exists as
  * OTEL_EXPORTER_OTLP_<OPT> (scope 0) and OTEL_EXPORTER_OTLP_<SIGNAL>_<OPT> (scope 1 + signal). */
@@ -78,13 +78,13 @@ int ga_otlp_url(const char *signal_url, const char *base, int signal, char *out,
 
 static int ga__unhex(int c)
 {
-    return isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+    return ga_isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
          : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
 }
 
 static int ga__is_tchar(int c)
 {
-    return isalnum(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+    return ga_isalnum(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 /* Trim spaces around [s, s+n), percent-decode it into buf at *used (NUL-terminated).

@@ -1,13 +1,13 @@
 /* otlp_retry.c — the retry policy of OTLP exports, as pure functions (SPECS §1.4): which
  * statuses are retried, their failure reasons, exponential backoff with jitter, and the
  * Retry-After header (seconds or IMF-fixdate). */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include "exporter/otlp_http.h"
+#include "preload/ga.h"
 
 int ga_otlp_status_retryable(long s)
 {
@@ -54,12 +54,12 @@ static time_t ga__imf_fixdate(const char *v, size_t n)
 
 long ga_otlp_retry_after_ms(const char *v, size_t n, time_t now)
 {
-    while (n > 0 && isspace((unsigned char)*v)) { v++; n--; }
-    while (n > 0 && isspace((unsigned char)v[n - 1])) n--;
+    while (n > 0 && ga_isspace((unsigned char)*v)) { v++; n--; }
+    while (n > 0 && ga_isspace((unsigned char)v[n - 1])) n--;
     if (n == 0)
         return -1;
     size_t digits = 0;
-    while (digits < n && isdigit((unsigned char)v[digits]))
+    while (digits < n && ga_isdigit((unsigned char)v[digits]))
         digits++;
     if (digits == n) {
         long s = 0;

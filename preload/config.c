@@ -1,6 +1,5 @@
 /* config.c — the core variables of the configuration table into ga_cfg (see config.h). Runs
  * once in the constructor, before any thread of ours exists; no allocation. */
-#include <ctype.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include "preload/stack.h"
 #include "preload/log.h"
 #include "preload/vars.h"
+#include "preload/ga.h"
 
 ga_config ga_cfg;
 
@@ -49,9 +49,9 @@ static unsigned ga__parse_exporters(ga_var *var, unsigned allowed)
     char buf[256];
     snprintf(buf, sizeof buf, "%s", v);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        while (isspace((unsigned char)*tok)) tok++;
+        while (ga_isspace((unsigned char)*tok)) tok++;
         size_t n = strlen(tok);
-        while (n > 0 && isspace((unsigned char)tok[n - 1])) tok[--n] = '\0';
+        while (n > 0 && ga_isspace((unsigned char)tok[n - 1])) tok[--n] = '\0';
         unsigned bit = strcasecmp(tok, "otlp") == 0 ? GA_EXP_OTLP
                      : strcasecmp(tok, "console") == 0 || strcasecmp(tok, "logging") == 0 ? GA_EXP_CONSOLE
                      : strcasecmp(tok, "prometheus") == 0 ? GA_EXP_PROMETHEUS
@@ -86,9 +86,9 @@ static void ga__parse_propagators(ga_config *cfg)
     snprintf(buf, sizeof buf, "%s", v);
     int n = 0;
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        while (isspace((unsigned char)*tok)) tok++;
+        while (ga_isspace((unsigned char)*tok)) tok++;
         size_t l = strlen(tok);
-        while (l > 0 && isspace((unsigned char)tok[l - 1])) tok[--l] = '\0';
+        while (l > 0 && ga_isspace((unsigned char)tok[l - 1])) tok[--l] = '\0';
         unsigned bit = ~0u;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
             if (strcasecmp(tok, known[k].name) == 0)
@@ -108,15 +108,15 @@ static void ga__parse_propagators(ga_config *cfg)
 
 static int ga__unhexc(int c)
 {
-    return isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+    return ga_isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10
          : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
 }
 
 /* Percent-decode [s, s+n) into out (NUL-terminated); trims spaces; -1 on a bad escape. */
 static int ga__pct_decode(const char *s, size_t n, char *out, size_t cap, size_t *used)
 {
-    while (n > 0 && isspace((unsigned char)*s)) { s++; n--; }
-    while (n > 0 && isspace((unsigned char)s[n - 1])) n--;
+    while (n > 0 && ga_isspace((unsigned char)*s)) { s++; n--; }
+    while (n > 0 && ga_isspace((unsigned char)s[n - 1])) n--;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         int c = (unsigned char)s[i];
@@ -177,7 +177,7 @@ int ga_config_glob_match(const char *list, const char *name)
     char buf[512];
     snprintf(buf, sizeof buf, "%s", list);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        while (isspace((unsigned char)*tok)) tok++;
+        while (ga_isspace((unsigned char)*tok)) tok++;
         if (*tok && fnmatch(tok, name, 0) == 0)
             return 1;
     }

@@ -21,6 +21,25 @@
 #define GA_FORK_PATH __attribute__((cold))
 #define GA_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* <ctype.h>'s tests as the C locale answers them, inline. The library reads configuration and
+ * protocol text, never locale text, so an application's setlocale() must not change what it
+ * parses; and libc's tables would be one more symbol version (GLIBC_2.3) for the loader to
+ * check at every start. */
+static inline int ga_isdigit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static inline int ga_isspace(int c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static inline int ga_isalnum(int c)
+{
+    return ga_isdigit(c) || (unsigned)((c | 0x20) - 'a') < 26;
+}
+
 /* Spin-wait hint for the few bounded busy-waits the library does. */
 static inline void ga_cpu_relax(void)
 {

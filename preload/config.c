@@ -20,8 +20,8 @@ ga_config ga_cfg;
 static void ga__parse_sampler(ga_config *cfg)
 {
     /* In the order of the variable's choices (preload/vars.h). */
-    static const int samplers[] = {
-        GA_SAMPLER_ALWAYS_ON, GA_SAMPLER_ALWAYS_OFF, GA_SAMPLER_RATIO, GA_SAMPLER_PB_ALWAYS_ON,
+    static const int samplers[] = {     /* in the order of the variable's choices */
+        GA_SAMPLER_PB_ALWAYS_ON, GA_SAMPLER_ALWAYS_ON, GA_SAMPLER_ALWAYS_OFF, GA_SAMPLER_RATIO,
         GA_SAMPLER_PB_ALWAYS_OFF, GA_SAMPLER_PB_RATIO,
     };
     cfg->sampler = samplers[ga_var_enum(GA_VAR(OTEL_TRACES_SAMPLER))];
@@ -188,8 +188,8 @@ int ga_config_glob_match(const char *list, const char *name)
 static void ga__parse_log_level(void)
 {
     /* In the order of the variables' choices: off error warn info debug warning none. */
-    static const int levels[] = { GA_LOG_OFF, GA_LOG_ERROR, GA_LOG_WARN, GA_LOG_INFO,
-                                  GA_LOG_DEBUG, GA_LOG_WARN, GA_LOG_OFF };
+    static const int levels[] = { GA_LOG_WARN, GA_LOG_OFF, GA_LOG_ERROR, GA_LOG_INFO,   /* choices' */
+                                  GA_LOG_DEBUG, GA_LOG_WARN, GA_LOG_OFF };              /* order */
     ga_var *v = ga__env(GENESIS_LOG_LEVEL) != NULL ? GA_VAR(GENESIS_LOG_LEVEL) : GA_VAR(OTEL_LOG_LEVEL);
     ga_log_level = GA_LOG_WARN;         /* so that a bad value is reported */
     ga_log_level = levels[ga_var_enum(v)];

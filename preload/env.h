@@ -21,7 +21,7 @@
 enum ga_var_type {
     GA_VT_BOOL = 1,     /* 1/0, true/false, yes/no, on/off, any case */
     GA_VT_INT,          /* a decimal integer in [lo, hi] */
-    GA_VT_ENUM,         /* one of `choices` ("none|keys|all"), any case */
+    GA_VT_ENUM,         /* one of `choices` ("keys|none|all"), any case; the first is the default */
     GA_VT_STR,          /* any text, parsed by its owner (URLs, lists, globs, ...) */
 };
 
@@ -125,7 +125,7 @@ static inline const char *ga_var_raw(const ga_var *v) { return v->val; }
 /* Typed readers: the parsed value, or the default after one warning when the value is bad. */
 int ga_var_bool(ga_var *v);
 long ga_var_int(ga_var *v);
-int ga_var_enum(ga_var *v);         /* index in choices */
+int ga_var_enum(ga_var *v);         /* index in choices (0, the default, when unset or bad) */
 
 /* 1 = true, 0 = false, -1 = not a boolean (the shared spellings). */
 int ga_parse_bool(const char *s);

@@ -40,13 +40,13 @@
     X(GENESIS_INCLUDE, STR, "", "globs on the executable name: only these are observed")       \
     X(GENESIS_EXCLUDE, STR, "", "globs on the executable name: these are not observed")        \
     X(GENESIS_LOG_LEVEL, ENUM, "warn", "the library's own messages on stderr",                 \
-      "off|error|warn|info|debug|warning|none")                                                \
+      "warn|off|error|info|debug|warning|none")                                                \
     X(OTEL_LOG_LEVEL, ENUM, "warn", "used when GENESIS_LOG_LEVEL is unset",                    \
-      "off|error|warn|info|debug|warning|none")                                                \
+      "warn|off|error|info|debug|warning|none")                                                \
     X(OTEL_SERVICE_NAME, STR, "unknown_service:<exe>", "service.name")                         \
     X(OTEL_RESOURCE_ATTRIBUTES, STR, "", "extra resource attributes, key=value,...")           \
     X(OTEL_TRACES_SAMPLER, ENUM, "parentbased_always_on", "which spans are kept",              \
-      "always_on|always_off|traceidratio|parentbased_always_on|parentbased_always_off|"        \
+      "parentbased_always_on|always_on|always_off|traceidratio|parentbased_always_off|"        \
       "parentbased_traceidratio")                                                              \
     X(OTEL_TRACES_SAMPLER_ARG, STR, "1.0", "ratio of the ratio samplers")                      \
     X(GENESIS_TAIL_SAMPLING, ENUM, "off", "keep head-dropped local segments that failed or "   \

@@ -66,6 +66,44 @@ static void test_sampler_and_exporters(void **state)
     assert_int_equal(c.sampler, GA_SAMPLER_PB_ALWAYS_ON);
 }
 
+/* Every sampler and log-level name maps to its own setting (their choices are listed with the
+ * default first, the mapping arrays follow that order). */
+static void test_every_sampler_and_level_name(void **state)
+{
+    (void)state;
+    static const struct { const char *name; int want; } samplers[] = {
+        { "always_on", GA_SAMPLER_ALWAYS_ON }, { "always_off", GA_SAMPLER_ALWAYS_OFF },
+        { "traceidratio", GA_SAMPLER_RATIO }, { "parentbased_always_on", GA_SAMPLER_PB_ALWAYS_ON },
+        { "parentbased_always_off", GA_SAMPLER_PB_ALWAYS_OFF },
+        { "parentbased_traceidratio", GA_SAMPLER_PB_RATIO },
+    };
+    ga_config c;
+    for (size_t i = 0; i < sizeof samplers / sizeof samplers[0]; i++) {
+        setenv("OTEL_TRACES_SAMPLER", samplers[i].name, 1);
+        ga_config_load(&c, "prog", environ);
+        assert_int_equal(c.sampler, samplers[i].want);
+    }
+    static const struct { const char *name; int want; } levels[] = {
+        { "off", GA_LOG_OFF }, { "error", GA_LOG_ERROR }, { "warn", GA_LOG_WARN },
+        { "info", GA_LOG_INFO }, { "debug", GA_LOG_DEBUG }, { "warning", GA_LOG_WARN },
+        { "none", GA_LOG_OFF },
+    };
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+        setenv("GENESIS_LOG_LEVEL", levels[i].name, 1);
+        ga_config_load(&c, "prog", environ);
+        assert_int_equal(ga_log_level, levels[i].want);
+        unsetenv("GENESIS_LOG_LEVEL");
+        setenv("OTEL_LOG_LEVEL", levels[i].name, 1);
+        ga_config_load(&c, "prog", environ);
+        assert_int_equal(ga_log_level, levels[i].want);
+        unsetenv("OTEL_LOG_LEVEL");
+    }
+    unsetenv("OTEL_LOG_LEVEL");
+    ga_config_load(&c, "prog", environ);
+    assert_int_equal(ga_log_level, GA_LOG_WARN);
+    setenv("GENESIS_LOG_LEVEL", "off", 1);
+}
+
 /* OTEL_PROPAGATORS: default, order kept, duplicates and case folded, unknown names and
  * `none` dropped; nothing left stops injection. */
 static void test_propagators(void **state)
@@ -177,6 +215,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_defaults, clear_env),
+        cmocka_unit_test_setup(test_every_sampler_and_level_name, clear_env),
         cmocka_unit_test_setup(test_sampler_and_exporters, clear_env),
         cmocka_unit_test_setup(test_numbers, clear_env),
         cmocka_unit_test_setup(test_resource_attributes, clear_env),

@@ -111,6 +111,12 @@ static void check_entry(ga_var *v, void *ud)
         (v->type == GA_VT_ENUM && ga_var_choices(v) == NULL) ||
         (v->type == GA_VT_INT && v->lo > v->hi))
         fail_msg("incomplete configuration entry: %s", ga_var_name(v));
+    if (v->type == GA_VT_ENUM) {        /* ga_var_enum answers 0 for an unset variable */
+        const char *c = ga_var_choices(v), *d = ga_var_def(v);
+        size_t n = strlen(d);
+        if (strncmp(c, d, n) != 0 || (c[n] != '|' && c[n] != '\0'))
+            fail_msg("%s: the default %s is not the first of its choices %s", ga_var_name(v), d, c);
+    }
 }
 
 static void test_entries_complete(void **state)

@@ -1,5 +1,6 @@
 /* attrs.c — record TLV → semantic-convention attributes and span names (see attrs.h). No
  * printf family here: this runs for every exported span. */
+#include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "exporter/attrs.h"
@@ -8,12 +9,25 @@
 #include "exporter/stack_sym.h"
 #include "preload/plugin.h"
 
+/* Every plug-in's op descriptors, written by its fill() on the first ga_op_find(). */
+static ga_op_desc ga__ops[GA_PROTO_COUNT][GA_OPS_MAX];
+static pthread_once_t ga__ops_once = PTHREAD_ONCE_INIT;
+
+static void ga__ops_fill(void)
+{
+    ga_foreach_plugin(p)
+        if (p != NULL && p->exp != NULL && p->exp->nops <= GA_OPS_MAX)
+            p->exp->fill(ga__ops[p_it - ga_plugins]);
+}
+
 const ga_op_desc *ga_op_find(const ga_rec *r)
 {
     const ga_plugin *p = ga_plugin_get(r->h.proto);
-    if (p == NULL || p->exp == NULL || r->h.op == 0 || r->h.op > p->exp->nops)
+    if (p == NULL || p->exp == NULL || r->h.op == 0 || r->h.op > p->exp->nops ||
+        p->exp->nops > GA_OPS_MAX)
         return NULL;
-    return &p->exp->ops[r->h.op - 1];
+    pthread_once(&ga__ops_once, ga__ops_fill);
+    return &ga__ops[r->h.proto][r->h.op - 1];
 }
 
 const char *ga_errno_name(int err, char *buf, size_t cap)

@@ -40,8 +40,15 @@ typedef struct ga_op_desc {
     uint8_t semconv;
 } ga_op_desc;
 
+/* At most this many ops per plug-in (ga_op_find ignores a plug-in with more). */
+#define GA_OPS_MAX 8
+
 struct ga_plugin_exp {
-    const ga_op_desc *ops;          /* record op i (1 .. nops) is ops[i - 1] */
+    /* Fills ops[0 .. nops): record op i (1 .. nops) is ops[i - 1]. Called once per process,
+     * by ga_op_find() before it answers for the first record. A function that writes the
+     * descriptors rather than a table of them: every function pointer in a table is a
+     * relocation the loader applies at every process start, exporting or not. */
+    void (*fill)(ga_op_desc *ops);
     int nops;
     /* Before the instruments are read (a scrape, a push): bring the plug-in's own gauges up
      * to date (ga_metrics_series() below). NULL = nothing to do. */

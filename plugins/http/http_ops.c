@@ -233,14 +233,17 @@ static void ga__collect(void)
     }
 }
 
-static const ga_op_desc ga__ops[GA_OP_HTTP_COUNT - 1] = {
-    [GA_OP_HTTP_SERVER - 1] = { .name = ga__name, .attr = ga__attr,
+/* The descriptors of the plug-in's ops into o[0 .. nops), when the exporter reads its first
+ * record (ops.h: a function, not a table of pointers the loader would relocate). */
+static void ga__ops(ga_op_desc *o)
+{
+    o[GA_OP_HTTP_SERVER - 1] = (ga_op_desc){ .name = ga__name, .attr = ga__attr,
         .metric = &ga_inst_http_server_duration, .metric_attrs = ga__metric_attrs,
-        .semconv = GA_SC_HTTP },
-    [GA_OP_HTTP_CLIENT - 1] = { .name = ga__name, .attr = ga__attr,
+        .semconv = GA_SC_HTTP };
+    o[GA_OP_HTTP_CLIENT - 1] = (ga_op_desc){ .name = ga__name, .attr = ga__attr,
         .metric = &ga_inst_http_client_duration, .metric_attrs = ga__metric_attrs,
-        .semconv = GA_SC_HTTP },
-};
+        .semconv = GA_SC_HTTP };
+}
 
-const struct ga_plugin_exp ga_http_exp = { .ops = ga__ops, .nops = GA_OP_HTTP_COUNT - 1,
+const struct ga_plugin_exp ga_http_exp = { .fill = ga__ops, .nops = GA_OP_HTTP_COUNT - 1,
                                            .collect = ga__collect };

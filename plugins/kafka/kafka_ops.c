@@ -211,18 +211,21 @@ static int64_t ga__count_n(const ga_rec *r)
     return x.has_batch && r->h.op == GA_OP_KAFKA_SEND ? (x.batch > 0 ? x.batch : 0) : 1;
 }
 
-static const ga_op_desc ga__ops[GA_OP_KAFKA_COUNT - 1] = {
-    [GA_OP_KAFKA_SEND - 1] = {
+/* The descriptors of the plug-in's ops into o[0 .. nops), when the exporter reads its first
+ * record (ops.h: a function, not a table of pointers the loader would relocate). */
+static void ga__ops(ga_op_desc *o)
+{
+    o[GA_OP_KAFKA_SEND - 1] = (ga_op_desc){
         .name = ga__name, .attr = ga__attr,
         .metric = &ga_inst_msg_client_duration, .metric_attrs = ga__duration_attrs,
-        .count = &ga_inst_msg_sent, .count_attrs = ga__count_attrs, .count_n = ga__count_n },
-    [GA_OP_KAFKA_PROCESS - 1] = {
+        .count = &ga_inst_msg_sent, .count_attrs = ga__count_attrs, .count_n = ga__count_n };
+    o[GA_OP_KAFKA_PROCESS - 1] = (ga_op_desc){
         .name = ga__name, .attr = ga__attr,
         .metric = &ga_inst_msg_process_duration, .metric_attrs = ga__count_attrs,
-        .count = &ga_inst_msg_consumed, .count_attrs = ga__count_attrs },
-    [GA_OP_KAFKA_BATCH_MSG - 1] = {
+        .count = &ga_inst_msg_consumed, .count_attrs = ga__count_attrs };
+    o[GA_OP_KAFKA_BATCH_MSG - 1] = (ga_op_desc){
         .name = ga__name, .attr = ga__attr,
-        .count = &ga_inst_msg_consumed, .count_attrs = ga__count_attrs },
-};
+        .count = &ga_inst_msg_consumed, .count_attrs = ga__count_attrs };
+}
 
-const struct ga_plugin_exp ga_kafka_exp = { .ops = ga__ops, .nops = GA_OP_KAFKA_COUNT - 1 };
+const struct ga_plugin_exp ga_kafka_exp = { .fill = ga__ops, .nops = GA_OP_KAFKA_COUNT - 1 };

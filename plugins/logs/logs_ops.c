@@ -9,6 +9,7 @@
  * it holds. Text that is not UTF-8 or holds a NUL byte is counted, not exported. */
 #include <stdlib.h>
 #include <string.h>
+#include "exporter/components.h"
 #include "exporter/exporter.h"
 #include "exporter/logs.h"
 #include "preload/logcap.h"
@@ -265,11 +266,16 @@ static void ga__logs_after_fork(void)
     memset(&ga_logs_self, 0, sizeof ga_logs_self);
 }
 
-const ga_component ga_logs_component = {
-    .name = "log-lines",
-    .open = ga__logs_open,
-    .record = ga__logs_record,
-    .tick = ga__logs_tick,
-    .flush = ga__logs_flush,
-    .after_fork = ga__logs_after_fork,
-};
+/* The component (exporter.h), described at the exporter thread's start: a function, not a
+ * const struct, whose function pointers the loader would relocate in every process. */
+void ga_logs_component_get(ga_component *c)
+{
+    *c = (ga_component){
+        .name = "log-lines",
+        .open = ga__logs_open,
+        .record = ga__logs_record,
+        .tick = ga__logs_tick,
+        .flush = ga__logs_flush,
+        .after_fork = ga__logs_after_fork,
+    };
+}

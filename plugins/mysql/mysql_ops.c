@@ -274,14 +274,15 @@ static int ga__metric_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scra
     return w.n;
 }
 
-#define GA__MYSQL_OP(o) [(o) - 1] = { .name = ga__name, .attr = ga__attr, \
-    .metric = &ga_inst_db_client_duration, .metric_attrs = ga__metric_attrs, .semconv = GA_SC_DB }
+/* The descriptors of the plug-in's ops into o[0 .. nops), when the exporter reads its first
+ * record (ops.h: a function, not a table of pointers the loader would relocate). */
+static void ga__ops(ga_op_desc *o)
+{
+    /* Query, prepare, execute and the other commands: one description. */
+    for (int op = GA_OP_MYSQL_QUERY; op < GA_OP_MYSQL_COUNT; op++)
+        o[op - 1] = (ga_op_desc){ .name = ga__name, .attr = ga__attr,
+                                  .metric = &ga_inst_db_client_duration,
+                                  .metric_attrs = ga__metric_attrs, .semconv = GA_SC_DB };
+}
 
-static const ga_op_desc ga__ops[GA_OP_MYSQL_COUNT - 1] = {
-    GA__MYSQL_OP(GA_OP_MYSQL_QUERY),
-    GA__MYSQL_OP(GA_OP_MYSQL_PREPARE),
-    GA__MYSQL_OP(GA_OP_MYSQL_EXECUTE),
-    GA__MYSQL_OP(GA_OP_MYSQL_COMMAND),
-};
-
-const struct ga_plugin_exp ga_mysql_exp = { .ops = ga__ops, .nops = GA_OP_MYSQL_COUNT - 1 };
+const struct ga_plugin_exp ga_mysql_exp = { .fill = ga__ops, .nops = GA_OP_MYSQL_COUNT - 1 };

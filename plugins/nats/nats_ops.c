@@ -159,17 +159,23 @@ static int ga__count_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scrat
     return w.n;
 }
 
-static const ga_op_desc ga__ops[GA_OP_NATS_COUNT - 1] = {
-    [GA_OP_NATS_PUBLISH - 1] = { .name = ga__name, .attr = ga__attr,
-                                 .metric = &ga_inst_msg_client_duration,
-                                 .metric_attrs = ga__duration_attrs,
-                                 .count = &ga_inst_msg_sent, .count_attrs = ga__count_attrs },
-    [GA_OP_NATS_PROCESS - 1] = { .name = ga__name, .attr = ga__attr,
-                                 .metric = &ga_inst_msg_process_duration,
-                                 .metric_attrs = ga__duration_attrs,
-                                 .count = &ga_inst_msg_consumed, .count_attrs = ga__count_attrs },
-    [GA_OP_NATS_DELIVER - 1] = { .name = ga__name, .attr = ga__attr,
-                                 .count = &ga_inst_msg_consumed, .count_attrs = ga__count_attrs },
-};
+/* The descriptors of the plug-in's ops into o[0 .. nops), when the exporter reads its first
+ * record (ops.h: a function, not a table of pointers the loader would relocate). */
+static void ga__ops(ga_op_desc *o)
+{
+    o[GA_OP_NATS_PUBLISH - 1] = (ga_op_desc){ .name = ga__name, .attr = ga__attr,
+                                              .metric = &ga_inst_msg_client_duration,
+                                              .metric_attrs = ga__duration_attrs,
+                                              .count = &ga_inst_msg_sent,
+                                              .count_attrs = ga__count_attrs };
+    o[GA_OP_NATS_PROCESS - 1] = (ga_op_desc){ .name = ga__name, .attr = ga__attr,
+                                              .metric = &ga_inst_msg_process_duration,
+                                              .metric_attrs = ga__duration_attrs,
+                                              .count = &ga_inst_msg_consumed,
+                                              .count_attrs = ga__count_attrs };
+    o[GA_OP_NATS_DELIVER - 1] = (ga_op_desc){ .name = ga__name, .attr = ga__attr,
+                                              .count = &ga_inst_msg_consumed,
+                                              .count_attrs = ga__count_attrs };
+}
 
-const struct ga_plugin_exp ga_nats_exp = { .ops = ga__ops, .nops = GA_OP_NATS_COUNT - 1 };
+const struct ga_plugin_exp ga_nats_exp = { .fill = ga__ops, .nops = GA_OP_NATS_COUNT - 1 };

@@ -218,10 +218,13 @@ static int ga__metric_attrs(const ga_rec *r, ga_attr *out, int max, ga_attr_scra
     return w.n;
 }
 
-static const ga_op_desc ga__ops[GA_OP_RESP_COUNT - 1] = {
-    [GA_OP_RESP - 1] = { .name = ga__name, .attr = ga__attr,
-                         .metric = &ga_inst_db_client_duration, .metric_attrs = ga__metric_attrs,
-                         .semconv = GA_SC_DB },
-};
+/* The descriptors of the plug-in's ops into o[0 .. nops), when the exporter reads its first
+ * record (ops.h: a function, not a table of pointers the loader would relocate). */
+static void ga__ops(ga_op_desc *o)
+{
+    o[GA_OP_RESP - 1] = (ga_op_desc){ .name = ga__name, .attr = ga__attr,
+                                      .metric = &ga_inst_db_client_duration,
+                                      .metric_attrs = ga__metric_attrs, .semconv = GA_SC_DB };
+}
 
-const struct ga_plugin_exp ga_redis_exp = { .ops = ga__ops, .nops = GA_OP_RESP_COUNT - 1 };
+const struct ga_plugin_exp ga_redis_exp = { .fill = ga__ops, .nops = GA_OP_RESP_COUNT - 1 };

@@ -71,7 +71,7 @@ static unsigned ga__parse_exporters(ga_var *var, unsigned allowed)
  * their order; unknown names warn (once, the table's format) and are ignored. */
 static void ga__parse_propagators(ga_config *cfg)
 {
-    static const struct { const char *name; unsigned bit; } known[] = {
+    static const struct { char name[13]; unsigned bit; } known[] = {
         { "tracecontext", GA_PROP_TC }, { "baggage", GA_PROP_BAGGAGE },
         { "b3", GA_PROP_B3 }, { "b3multi", GA_PROP_B3MULTI }, { "none", 0 },
     };

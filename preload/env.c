@@ -170,7 +170,7 @@ static int ga__ieq(const char *a, size_t n, const char *w)
 
 int ga_parse_bool(const char *s)
 {
-    static const char *const yes[] = { "1", "true", "yes", "on" }, *const no[] = { "0", "false", "no", "off" };
+    static const char yes[][5] = { "1", "true", "yes", "on" }, no[][6] = { "0", "false", "no", "off" };
     size_t n = ga__len(s);
     for (size_t i = 0; i < 4; i++) {
         if (ga__ieq(s, n, yes[i]))

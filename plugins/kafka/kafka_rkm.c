@@ -159,7 +159,7 @@ static int ga__b3_single(const char *v, size_t n, ga_span_ctx *p, int *sampling)
  * sampling is ours, as for a root (as HTTP). */
 static int ga__b3_ctx(const ga_kf_message *m, ga_span_ctx *p)
 {
-    static const char *const names[4] = { "X-B3-TraceId", "X-B3-SpanId", "X-B3-Sampled", "X-B3-Flags" };
+    static const char names[4][13] = { "X-B3-TraceId", "X-B3-SpanId", "X-B3-Sampled", "X-B3-Flags" };
     const char *v, *x[4] = { NULL, NULL, NULL, NULL };
     size_t n, xn[4] = { 0, 0, 0, 0 };
     int sampling = GA_B3_DEFER, ok = 0;

@@ -76,14 +76,27 @@ static const ga__kw ga__k12[] = { {"LOW_PRIORITY", C_MODIFIER, 0} };
 static const ga__kw ga__k13[] = { {"STRAIGHT_JOIN", C_CLAUSE, 0}, {"HIGH_PRIORITY", C_MODIFIER, 0} };
 
 #define GA__KW_MAXLEN 13
-#define GA__GROUP(k) { k, sizeof k / sizeof k[0] }
+#define GA__GROUP(k) (*n = sizeof k / sizeof k[0], k)
 
-static const struct { const ga__kw *k; uint8_t n; } ga__by_len[GA__KW_MAXLEN + 1] = {
-    [2] = GA__GROUP(ga__k2), [3] = GA__GROUP(ga__k3), [4] = GA__GROUP(ga__k4),
-    [5] = GA__GROUP(ga__k5), [6] = GA__GROUP(ga__k6), [7] = GA__GROUP(ga__k7),
-    [8] = GA__GROUP(ga__k8), [9] = GA__GROUP(ga__k9), [10] = GA__GROUP(ga__k10),
-    [12] = GA__GROUP(ga__k12), [13] = GA__GROUP(ga__k13),
-};
+/* The keywords of length len, *n of them. A switch, not a table of pointers to the groups:
+ * each pointer in a table would be a relocation the loader applies at every process start. */
+static const ga__kw *ga__by_len(size_t len, unsigned *n)
+{
+    switch (len) {
+    case 2: return GA__GROUP(ga__k2);
+    case 3: return GA__GROUP(ga__k3);
+    case 4: return GA__GROUP(ga__k4);
+    case 5: return GA__GROUP(ga__k5);
+    case 6: return GA__GROUP(ga__k6);
+    case 7: return GA__GROUP(ga__k7);
+    case 8: return GA__GROUP(ga__k8);
+    case 9: return GA__GROUP(ga__k9);
+    case 10: return GA__GROUP(ga__k10);
+    case 12: return GA__GROUP(ga__k12);
+    case 13: return GA__GROUP(ga__k13);
+    default: *n = 0; return NULL;
+    }
+}
 
 typedef struct ga__word_class {
     uint8_t cls, id;
@@ -105,8 +118,9 @@ static ga__word_class ga__classify(const ga_sql_lex *lx, const ga_sql_token *t)
     uint64_t w0, w1;
     memcpy(&w0, up, 8);
     memcpy(&w1, up + 8, 8);
-    const ga__kw *k = ga__by_len[t->len].k;
-    for (unsigned i = 0; i < ga__by_len[t->len].n; i++) {
+    unsigned n;
+    const ga__kw *k = ga__by_len(t->len, &n);
+    for (unsigned i = 0; i < n; i++) {
         uint64_t k0, k1 = 0;
         memcpy(&k0, k[i].name, 8);
         memcpy(&k1, k[i].name + 8, 6);      /* the name is zero-padded to 14 bytes */

@@ -4,17 +4,17 @@
 #include <stddef.h>
 #include "exporter/components.h"
 
-extern const ga_component ga_metrics_component __attribute__((weak));
-extern const ga_component ga_otlp_traces_component __attribute__((weak));
-extern const ga_component ga_prom_component __attribute__((weak));
-extern const ga_component ga_logs_component __attribute__((weak));
-extern const ga_component ga_otlp_logs_component __attribute__((weak));
+#pragma weak ga_metrics_component_get
+#pragma weak ga_otlp_traces_component_get
+#pragma weak ga_prom_component_get
+#pragma weak ga_logs_component_get
+#pragma weak ga_otlp_logs_component_get
 
-const ga_component *const ga_all_components[GA_MAX_COMPONENTS] = {
-    &ga_metrics_component,          /* first: every record feeds the metrics */
-    &ga_otlp_traces_component,
-    &ga_prom_component,
-    &ga_logs_component,             /* log lines: assembled before the log exporters flush */
-    &ga_otlp_logs_component,
-    &ga_console_component,          /* last: its self line counts the others' exit flush */
+void (*const ga_all_components[GA_MAX_COMPONENTS])(ga_component *c) = {
+    ga_metrics_component_get,          /* first: every record feeds the metrics */
+    ga_otlp_traces_component_get,
+    ga_prom_component_get,
+    ga_logs_component_get,             /* log lines: assembled before the log exporters flush */
+    ga_otlp_logs_component_get,
+    ga_console_component_get,          /* last: its self line counts the others' exit flush */
 };

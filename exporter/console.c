@@ -331,11 +331,16 @@ void ga_console_json_attrs(ga_buf *b, const ga_attr *a, int n)
     ga__json_attrs(b, a, n);
 }
 
-const ga_component ga_console_component = {
-    .name = "console",
-    .open = ga__con_open_if_wanted,
-    .span = ga__con_span_counted,
-    .flush = ga__con_flush,
-    .after_fork = ga__con_after_fork,
-    .log = ga__con_log,
-};
+/* The component (exporter.h), described at the exporter thread's start: a function, not a
+ * const struct, whose function pointers the loader would relocate in every process. */
+void ga_console_component_get(ga_component *c)
+{
+    *c = (ga_component){
+        .name = "console",
+        .open = ga__con_open_if_wanted,
+        .span = ga__con_span_counted,
+        .flush = ga__con_flush,
+        .after_fork = ga__con_after_fork,
+        .log = ga__con_log,
+    };
+}

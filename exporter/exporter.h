@@ -81,7 +81,7 @@ void ga_exporter_io_end(void);
 /* CLOCK_MONOTONIC in ms, for deadlines on the exporter thread. */
 uint64_t ga_mono_ms(void);
 
-extern const ga_component ga_console_component;
+void ga_console_component_get(ga_component *c);
 extern ga_self_stats ga_self;
 
 #endif

@@ -7,6 +7,7 @@
  * instruments are also published to the family every GA_FAM_PUBLISH_MS while records arrive
  * (GA_FAM_IDLE_MS otherwise) and once more at exit.
  * Listed first in exporter/components.c, so the Prometheus component finds it open. */
+#include "exporter/components.h"
 #include "exporter/console.h"
 #include "exporter/exporter.h"
 #include "exporter/metrics_conf.h"
@@ -129,13 +130,18 @@ static void ga__metrics_after_fork(void)
     ga__fam_next_ms = 0;
 }
 
-const ga_component ga_metrics_component = {
-    .name = "metrics",
-    .open = ga__metrics_open,
-    .record = ga__metrics_record,
-    .pollfds = ga__metrics_pollfds,
-    .events = ga_metrics_push_events,
-    .tick = ga__metrics_tick,
-    .flush = ga__metrics_flush,
-    .after_fork = ga__metrics_after_fork,
-};
+/* The component (exporter.h), described at the exporter thread's start: a function, not a
+ * const struct, whose function pointers the loader would relocate in every process. */
+void ga_metrics_component_get(ga_component *c)
+{
+    *c = (ga_component){
+        .name = "metrics",
+        .open = ga__metrics_open,
+        .record = ga__metrics_record,
+        .pollfds = ga__metrics_pollfds,
+        .events = ga_metrics_push_events,
+        .tick = ga__metrics_tick,
+        .flush = ga__metrics_flush,
+        .after_fork = ga__metrics_after_fork,
+    };
+}

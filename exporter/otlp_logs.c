@@ -14,6 +14,7 @@
  * span_id = 10, observed_time_unix_nano = 11 (fixed64). */
 #include <stdlib.h>
 #include <string.h>
+#include "exporter/components.h"
 #include "exporter/exporter.h"
 #include "exporter/logs.h"
 #include "exporter/otlp_batch.h"
@@ -285,13 +286,18 @@ static void ga__after_fork(void)
     ga_otlp_http_after_fork();
 }
 
-const ga_component ga_otlp_logs_component = {
-    .name = "otlp-logs",
-    .open = ga__open,
-    .pollfds = ga__pollfds,
-    .events = ga__events,
-    .tick = ga__tick,
-    .flush = ga__flush,
-    .after_fork = ga__after_fork,
-    .log = ga__log,
-};
+/* The component (exporter.h), described at the exporter thread's start: a function, not a
+ * const struct, whose function pointers the loader would relocate in every process. */
+void ga_otlp_logs_component_get(ga_component *c)
+{
+    *c = (ga_component){
+        .name = "otlp-logs",
+        .open = ga__open,
+        .pollfds = ga__pollfds,
+        .events = ga__events,
+        .tick = ga__tick,
+        .flush = ga__flush,
+        .after_fork = ga__after_fork,
+        .log = ga__log,
+    };
+}

@@ -11,6 +11,7 @@
  * Requests are written straight from the queued records (exporter/otlp_span.h). */
 #include <stdlib.h>
 #include <string.h>
+#include "exporter/components.h"
 #include "exporter/exporter.h"
 #include "exporter/attrs.h"
 #include "exporter/otlp_batch.h"
@@ -208,13 +209,18 @@ static void ga__tr_after_fork(void)
     ga_otlp_http_after_fork();
 }
 
-const ga_component ga_otlp_traces_component = {
-    .name = "otlp-traces",
-    .open = ga__tr_open,
-    .span = ga__tr_span,
-    .pollfds = ga__tr_pollfds,
-    .events = ga__tr_events,
-    .tick = ga__tr_tick,
-    .flush = ga__tr_flush,
-    .after_fork = ga__tr_after_fork,
-};
+/* The component (exporter.h), described at the exporter thread's start: a function, not a
+ * const struct, whose function pointers the loader would relocate in every process. */
+void ga_otlp_traces_component_get(ga_component *c)
+{
+    *c = (ga_component){
+        .name = "otlp-traces",
+        .open = ga__tr_open,
+        .span = ga__tr_span,
+        .pollfds = ga__tr_pollfds,
+        .events = ga__tr_events,
+        .tick = ga__tr_tick,
+        .flush = ga__tr_flush,
+        .after_fork = ga__tr_after_fork,
+    };
+}

@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include "exporter/components.h"
 #include "exporter/exporter.h"
 #include "exporter/metrics_conf.h"
 #include "exporter/metrics_family.h"
@@ -320,12 +321,17 @@ static void ga__prom_after_fork(void)
     ga__is_child = 1;
 }
 
-const ga_component ga_prom_component = {
-    .name = "prometheus",
-    .open = ga__prom_open,
-    .pollfds = ga_prom_pollfds,
-    .events = ga_prom_events,
-    .tick = ga_prom_tick,
-    .flush = ga__prom_flush,
-    .after_fork = ga__prom_after_fork,
-};
+/* The component (exporter.h), described at the exporter thread's start: a function, not a
+ * const struct, whose function pointers the loader would relocate in every process. */
+void ga_prom_component_get(ga_component *c)
+{
+    *c = (ga_component){
+        .name = "prometheus",
+        .open = ga__prom_open,
+        .pollfds = ga_prom_pollfds,
+        .events = ga_prom_events,
+        .tick = ga_prom_tick,
+        .flush = ga__prom_flush,
+        .after_fork = ga__prom_after_fork,
+    };
+}

@@ -51,6 +51,7 @@ static _Atomic uint64_t ga__wake = 0xffffffffu;  /* the wake eventfd's token, pa
 static uint64_t ga__wake_retry_ms;      /* when to try creating it again after a failure */
 static sem_t ga__flush_done;
 
+static ga_component ga__comp_desc[GA_MAX_COMPONENTS];     /* as their get() describes them */
 static const ga_component *ga__comp[GA_MAX_COMPONENTS];
 static int ga__ncomp;
 static int ga__tail;                   /* tail sampling on, and a span exporter to feed */
@@ -112,8 +113,11 @@ static void ga__open_components(void)
 {
     ga__ncomp = 0;
     for (int i = 0; i < GA_MAX_COMPONENTS && ga__ncomp < GA_MAX_COMPONENTS; i++) {
-        const ga_component *c = ga_all_components[i];
-        if (c != NULL && (c->open == NULL || c->open() == 0))
+        if (ga_all_components[i] == NULL)
+            continue;
+        ga_component *c = &ga__comp_desc[ga__ncomp];
+        ga_all_components[i](c);
+        if (c->open == NULL || c->open() == 0)
             ga__comp[ga__ncomp++] = c;
     }
     int spans = 0;
@@ -473,9 +477,14 @@ static void ga__forget_parent(void)
     ga__tail = 0;
     ga_tail_after_fork();
     ga_memo_after_fork();
-    for (int i = 0; i < GA_MAX_COMPONENTS; i++)
-        if (ga_all_components[i] != NULL && ga_all_components[i]->after_fork)
-            ga_all_components[i]->after_fork();
+    for (int i = 0; i < GA_MAX_COMPONENTS; i++) {
+        ga_component c;
+        if (ga_all_components[i] == NULL)
+            continue;
+        ga_all_components[i](&c);
+        if (c.after_fork)
+            c.after_fork();
+    }
     ga__ncomp = 0;
 }
 

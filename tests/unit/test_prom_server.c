@@ -25,7 +25,9 @@
 #include "preload/config.h"
 #include "preload/log.h"
 
-extern const ga_component ga_metrics_component, ga_prom_component;
+void ga_metrics_component_get(ga_component *c);
+void ga_prom_component_get(ga_component *c);
+static ga_component ga_metrics_component, ga_prom_component;
 
 static int free_port(void)
 {
@@ -45,6 +47,8 @@ static int setup(void **state)
     ga_log_level = GA_LOG_OFF;
     ga_cfg.metrics_exporters = GA_EXP_PROMETHEUS;
     ga_resource_build(&ga_res);
+    ga_metrics_component_get(&ga_metrics_component);
+    ga_prom_component_get(&ga_prom_component);
     assert_int_equal(ga_metrics_component.open(), 0);
     ga_mconf.prom_port = free_port();
     assert_int_equal(ga_prom_component.open(), 0);

@@ -1,5 +1,6 @@
 /* metrics_reg.c — instrument definitions, connect spans → duration histogram, and the
  * self-metrics refreshed at each collection (contract in metrics_reg.h). */
+#include <pthread.h>
 #include <string.h>
 #include "exporter/exporter.h"
 #include "exporter/metrics_conf.h"
@@ -28,45 +29,58 @@ static const double ga__connect_bounds[] = {
     .max_series = max }
 #define GA_GAUGE(n, d, u) { .name = n, .description = d, .unit = u, .kind = GA_MK_GAUGE, .max_series = 4 }
 
-ga_instrument ga_minst[GA_MI_MAX] = {
-    [GA_MI_CONNECT_DURATION] = GA_HIST("genesis.network.connect.duration",
-        "Duration of outbound connect() calls, until the connection was established or failed.",
-        "s", ga__connect_bounds, 256),
-    [GA_MI_NET_IO] = GA_COUNTER("genesis.network.io",
-        "Bytes sent and received on the application's sockets, by peer.", "By", 512),
-    [GA_MI_SDK_OPS] = GA_COUNTER("genesis.sdk.operations",
-        "Operations observed by genesis-auto (exported, sampled out or dropped).", "{operation}", 4),
-    [GA_MI_SDK_EXPORTED] = GA_COUNTER("genesis.sdk.spans.exported",
-        "Sampled spans handed to a span exporter.", "{span}", 4),
-    [GA_MI_SDK_LOGS_EXPORTED] = GA_COUNTER("genesis.sdk.logs.exported",
-        "Log records in OTLP requests that succeeded.", "{log_record}", 4),
-    [GA_MI_SDK_LOGS_DROPPED] = GA_COUNTER("genesis.sdk.logs.dropped",
-        "Captured output not exported, by reason (binary counts writes, the others records).",
-        "{log_record}", 8),
-    [GA_MI_SDK_SAMPLED_OUT] = GA_COUNTER("genesis.sdk.spans.sampled_out",
-        "Spans not recorded because the sampler dropped them.", "{span}", 4),
-    [GA_MI_SDK_DROPPED] = GA_COUNTER("genesis.sdk.spans.dropped",
-        "Spans and operations lost, by reason.", "{span}", 8),
-    [GA_MI_SDK_EXPORT_FAILURES] = GA_COUNTER("genesis.sdk.export.failures",
-        "Export attempts that failed for good, by error type.", "{failure}", 16),
-    [GA_MI_SDK_QUEUE_DEPTH] = GA_GAUGE("genesis.sdk.queue.depth",
-        "Operations waiting in the queue between the application and the exporter.", "{operation}"),
-    [GA_MI_SDK_QUEUE_CAPACITY] = GA_GAUGE("genesis.sdk.queue.capacity",
-        "Capacity of that queue (GENESIS_QUEUE_SIZE).", "{operation}"),
-    [GA_MI_SDK_UNPARSED] = GA_COUNTER("genesis.sdk.connections.unparsed",
-        "Connections whose protocol was not followed because all 4096 parser states were in use.",
-        "{connection}", 4),
-    [GA_MI_SDK_METRIC_DROPPED] = GA_COUNTER("genesis.sdk.metric_observations.dropped",
-        "Metric observations lost because a new series could not be allocated.", "{observation}", 4),
-    [GA_MI_SDK_TAIL_SEGMENTS] = GA_COUNTER("genesis.sdk.tail.segments",
-        "Local trace segments the head sampler dropped, by what tail sampling did with them "
-        "(kept, discarded, overflowed).", "{segment}", 4),
-    [GA_MI_SDK_TAIL_HELD] = GA_GAUGE("genesis.sdk.tail.spans.held",
-        "Spans held by tail sampling until their local root ends (at most GENESIS_TAIL_BUFFER).",
-        "{span}"),
-};
+ga_instrument ga_minst[GA_MI_MAX];
+int ga_minst_count;
 
-int ga_minst_count = GA_MI_COUNT;
+/* The core instruments into ga_minst[0 .. GA_MI_COUNT), once, before the exporter thread opens
+ * its components (ga_metrics_define). Written by code rather than a static initialiser: each
+ * string and bounds pointer there would be a relocation the loader applies in every process. */
+static void ga__define(void)
+{
+    ga_minst[GA_MI_CONNECT_DURATION] = (ga_instrument)GA_HIST("genesis.network.connect.duration",
+        "Duration of outbound connect() calls, until the connection was established or failed.",
+        "s", ga__connect_bounds, 256);
+    ga_minst[GA_MI_NET_IO] = (ga_instrument)GA_COUNTER("genesis.network.io",
+        "Bytes sent and received on the application's sockets, by peer.", "By", 512);
+    ga_minst[GA_MI_SDK_OPS] = (ga_instrument)GA_COUNTER("genesis.sdk.operations",
+        "Operations observed by genesis-auto (exported, sampled out or dropped).", "{operation}", 4);
+    ga_minst[GA_MI_SDK_EXPORTED] = (ga_instrument)GA_COUNTER("genesis.sdk.spans.exported",
+        "Sampled spans handed to a span exporter.", "{span}", 4);
+    ga_minst[GA_MI_SDK_LOGS_EXPORTED] = (ga_instrument)GA_COUNTER("genesis.sdk.logs.exported",
+        "Log records in OTLP requests that succeeded.", "{log_record}", 4);
+    ga_minst[GA_MI_SDK_LOGS_DROPPED] = (ga_instrument)GA_COUNTER("genesis.sdk.logs.dropped",
+        "Captured output not exported, by reason (binary counts writes, the others records).",
+        "{log_record}", 8);
+    ga_minst[GA_MI_SDK_SAMPLED_OUT] = (ga_instrument)GA_COUNTER("genesis.sdk.spans.sampled_out",
+        "Spans not recorded because the sampler dropped them.", "{span}", 4);
+    ga_minst[GA_MI_SDK_DROPPED] = (ga_instrument)GA_COUNTER("genesis.sdk.spans.dropped",
+        "Spans and operations lost, by reason.", "{span}", 8);
+    ga_minst[GA_MI_SDK_EXPORT_FAILURES] = (ga_instrument)GA_COUNTER("genesis.sdk.export.failures",
+        "Export attempts that failed for good, by error type.", "{failure}", 16);
+    ga_minst[GA_MI_SDK_QUEUE_DEPTH] = (ga_instrument)GA_GAUGE("genesis.sdk.queue.depth",
+        "Operations waiting in the queue between the application and the exporter.", "{operation}");
+    ga_minst[GA_MI_SDK_QUEUE_CAPACITY] = (ga_instrument)GA_GAUGE("genesis.sdk.queue.capacity",
+        "Capacity of that queue (GENESIS_QUEUE_SIZE).", "{operation}");
+    ga_minst[GA_MI_SDK_UNPARSED] = (ga_instrument)GA_COUNTER("genesis.sdk.connections.unparsed",
+        "Connections whose protocol was not followed because all 4096 parser states were in use.",
+        "{connection}", 4);
+    ga_minst[GA_MI_SDK_METRIC_DROPPED] = (ga_instrument)GA_COUNTER("genesis.sdk.metric_observations.dropped",
+        "Metric observations lost because a new series could not be allocated.", "{observation}", 4);
+    ga_minst[GA_MI_SDK_TAIL_SEGMENTS] = (ga_instrument)GA_COUNTER("genesis.sdk.tail.segments",
+        "Local trace segments the head sampler dropped, by what tail sampling did with them "
+        "(kept, discarded, overflowed).", "{segment}", 4);
+    ga_minst[GA_MI_SDK_TAIL_HELD] = (ga_instrument)GA_GAUGE("genesis.sdk.tail.spans.held",
+        "Spans held by tail sampling until their local root ends (at most GENESIS_TAIL_BUFFER).",
+        "{span}");
+    ga_minst_count = GA_MI_COUNT;
+}
+
+void ga_metrics_define(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, ga__define);
+}
+
 uint64_t ga_metrics_start_ns;
 int ga_metrics_on;
 
@@ -101,6 +115,7 @@ ga_series *ga_metrics_series(const ga_instrument *def, const ga_attr *a, int n, 
 
 void ga_metrics_start(void)
 {
+    ga_metrics_define();
     ga_metrics_start_ns = ga_now_ns();
     ga_metrics_on = 1;
 }

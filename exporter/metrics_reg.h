@@ -31,9 +31,14 @@ enum {
 };
 #define GA_MI_MAX 48
 
-/* Every instrument, in exposition order: ga_minst[0 .. ga_minst_count). */
+/* Every instrument, in exposition order: ga_minst[0 .. ga_minst_count). Empty until
+ * ga_metrics_define() has written the core ones (the exporter thread, before it opens its
+ * components; ga_metrics_start() too). */
 extern ga_instrument ga_minst[GA_MI_MAX];
 extern int ga_minst_count;
+
+/* Write the core instruments into ga_minst (once per process; any thread). */
+void ga_metrics_define(void);
 
 /* The instrument with def's name, registered (a copy of def) on first use; NULL when the
  * table is full. */

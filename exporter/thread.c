@@ -19,6 +19,7 @@
 #include "exporter/alone.h"
 #include "exporter/exporter.h"
 #include "exporter/components.h"
+#include "exporter/metrics_reg.h"
 #include "exporter/logs.h"
 #include "exporter/memo.h"
 #include "exporter/otlp_health.h"
@@ -111,6 +112,7 @@ static void ga__span_out(const ga_rec *r)
 
 static void ga__open_components(void)
 {
+    ga_metrics_define();                /* the instruments every component may read */
     ga__ncomp = 0;
     for (int i = 0; i < GA_MAX_COMPONENTS && ga__ncomp < GA_MAX_COMPONENTS; i++) {
         if (ga_all_components[i] == NULL)

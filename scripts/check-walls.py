@@ -27,11 +27,13 @@ import sys
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 
 # The C library and kernel UAPI headers a pure parser may use, and the compiler's own SIMD
-# intrinsics (x86 SSE2 is part of the x86-64 baseline: no library, no state).
+# intrinsics (x86 SSE2 is part of the x86-64 baseline: no library, no state) and CPU
+# identification (cpuid.h: one instruction, for choosing a SIMD copy of a loop).
 LIBC = {
     "assert.h", "ctype.h", "errno.h", "inttypes.h", "limits.h", "stdarg.h", "stdatomic.h",
     "stdbool.h", "stddef.h", "stdint.h", "stdio.h", "stdlib.h", "string.h", "strings.h",
     "sys/types.h", "sys/uio.h", "endian.h", "byteswap.h", "math.h", "emmintrin.h",
+    "cpuid.h",
 }
 
 

@@ -18,7 +18,7 @@ import threading
 import time
 
 import otlp_pb
-from conftest import LIB, PY, clean_env, free_port
+from conftest import LIB, PY, clean_env, free_port, wait_port
 from test_prometheus import scrape, samples
 
 PROG = r'''
@@ -261,6 +261,9 @@ def test_fork_family_sums_and_names(tmp_path):
                          stderr=subprocess.PIPE, env=e, text=True)
     try:
         assert p.stdout.readline().strip() == "ready"
+        # The endpoint is opened by the exporter thread, which the first record starts: it may
+        # still be on its way when the script says it is ready.
+        assert wait_port(port, p)
         deadline = time.monotonic() + 10
         while True:
             got = process_samples(port)

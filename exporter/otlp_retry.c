@@ -1,7 +1,6 @@
 /* otlp_retry.c — the retry policy of OTLP exports, as pure functions (SPECS §1.4): which
  * statuses are retried, their failure reasons, exponential backoff with jitter, and the
  * Retry-After header (seconds or IMF-fixdate). */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -30,24 +29,37 @@ uint64_t ga_otlp_backoff_ms(int attempt, uint64_t rnd)
     return base / 2 + rnd % (base / 2 + 1);
 }
 
-/* IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" → epoch seconds, or -1. Locale-free. */
+/* The n digits at p as a number, or -1 if one is not a digit. */
+static int ga__digits(const char *p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!ga_isdigit((unsigned char)p[i]))
+            return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v;
+}
+
+/* IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 5.6.7: fixed width, 29 bytes) →
+ * epoch seconds, or -1. Locale-free; the obsolete RFC 850 and asctime forms are refused. */
 static time_t ga__imf_fixdate(const char *v, size_t n)
 {
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    char mon[4], wd[4], tz[4];
-    int d, y, hh, mm, ss, used = 0;
-    char tmp[64];
-    if (n >= sizeof tmp)
+    if (n != 29 || memcmp(v + 3, ", ", 2) != 0 || v[7] != ' ' || v[11] != ' ' || v[16] != ' ' ||
+        v[19] != ':' || v[22] != ':' || memcmp(v + 25, " GMT", 4) != 0)
         return -1;
-    memcpy(tmp, v, n);
-    tmp[n] = '\0';
-    if (sscanf(tmp, "%3s %2d %3s %4d %2d:%2d:%2d %3s%n", wd, &d, mon, &y, &hh, &mm, &ss, tz, &used) != 8 ||
-        (size_t)used != n || strcmp(tz, "GMT") != 0 || strlen(wd) != 3)
+    for (int i = 0; i < 3; i++)
+        if (v[i] == ' ' || v[8 + i] == ' ')
+            return -1;
+    int d = ga__digits(v + 5, 2), y = ga__digits(v + 12, 4), hh = ga__digits(v + 17, 2),
+        mm = ga__digits(v + 20, 2), ss = ga__digits(v + 23, 2), mon = -1;
+    for (int i = 0; i < 12 && mon < 0; i++)
+        if (memcmp(months + 3 * i, v + 8, 3) == 0)
+            mon = i;
+    if (d < 0 || y < 0 || hh < 0 || mm < 0 || ss < 0 || mon < 0)
         return -1;
-    const char *m = strstr(months, mon);
-    if (m == NULL || strlen(mon) != 3 || (m - months) % 3 != 0)
-        return -1;
-    struct tm tm = { .tm_year = y - 1900, .tm_mon = (int)(m - months) / 3, .tm_mday = d,
+    struct tm tm = { .tm_year = y - 1900, .tm_mon = mon, .tm_mday = d,
                      .tm_hour = hh, .tm_min = mm, .tm_sec = ss };
     return timegm(&tm);
 }
@@ -67,12 +79,7 @@ long ga_otlp_retry_after_ms(const char *v, size_t n, time_t now)
             s = s * 10 + (v[i] - '0');
         return (s > 86400 ? 86400 : s) * 1000;
     }
-    char with_comma[64];            /* the weekday is followed by a comma: drop it for sscanf */
-    if (n < 5 || n >= sizeof with_comma || v[3] != ',')
-        return -1;
-    memcpy(with_comma, v, 3);
-    memcpy(with_comma + 3, v + 4, n - 4);
-    time_t t = ga__imf_fixdate(with_comma, n - 1);
+    time_t t = ga__imf_fixdate(v, n);
     if (t == (time_t)-1)
         return -1;
     return t <= now ? 0 : (t - now > 86400 ? 86400 : (long)(t - now)) * 1000;

@@ -199,7 +199,9 @@ static ga_own ga__wake_get(void)
 /* A new wake descriptor, ours from birth; GA_OWN_NONE if none could be made. */
 static ga_own ga__wake_new(void)
 {
-    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    /* The system call itself: glibc's eventfd() is this one call, and importing it would make
+     * the loader check one more symbol version (GLIBC_2.7) at every process start. */
+    int fd = (int)syscall(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK);
     ga_own o = ga_fd_own(fd);
     if (fd >= 0 && o.fd < 0)
         syscall(SYS_close, fd);     /* the table cannot hold it: unusable, and known to nobody */

@@ -38,7 +38,10 @@ static void test_retry_after(void **state)
     d = "Sun, 06 Nov 1994 08:49:30 GMT";                /* in the past */
     assert_int_equal(ga_otlp_retry_after_ms(d, strlen(d), now), 0);
     const char *bad[] = {"", "1.5", "-3", "soon", "Sun, 06 Nov 1994 08:49:37 UTC",
-                         "Sunday, 06-Nov-94 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT"};
+                         "Sunday, 06-Nov-94 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
+                         "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 8:49:37 GMT",
+                         "Sun, 06 Nov 94 08:49:37 GMT", "Sun, 06 Nov 1994 08:4a:37 GMT",
+                         "Sun, 06 Nov 1994 08:49:37 GMTX", "Sun 06 Nov 1994 08:49:37 GMT"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(ga_otlp_retry_after_ms(bad[i], strlen(bad[i]), now), -1);
 }

@@ -48,10 +48,16 @@ GA_FORK_PATH static void ga__after_fork_child(void)
     errno = saved;
 }
 
-/* Runs after the application's own atexit handlers (ours was registered first). Bounded
- * by GENESIS_EXIT_FLUSH_MS; _exit() and fatal signals skip it, losing only telemetry. */
-GA_FORK_PATH static void ga__at_exit(void)
+/* The bounded flush at exit (GENESIS_EXIT_FLUSH_MS); _exit() and fatal signals skip it,
+ * losing only telemetry. A destructor: the loader runs it when it finalises this object at
+ * exit, after the application's atexit handlers and the program's own destructors. That is
+ * where a handler our constructor registered with atexit() would run too (the object's
+ * finalisation runs such handlers right after its destructors), without the registration's
+ * lazy binding of __cxa_atexit in every process that starts (~750 instructions). */
+__attribute__((destructor)) GA_FORK_PATH static void ga__at_exit(void)
 {
+    if (!ga_enabled)
+        return;
     int saved = errno;
     ga_exporter_flush_at_exit(ga_cfg.exit_flush_ms);
     errno = saved;
@@ -105,7 +111,6 @@ __attribute__((constructor)) static void ga__init(int argc, char **argv, char **
         ga__start_pid = (pid_t)ga_sys5(SYS_getpid, 0, 0, 0, 0, 0);
         ga_proto_init(ga_cfg.propagate && ga_cfg.traces_exporters != 0);
         ga_logcap_init();
-        atexit(ga__at_exit);
         if (ga_cfg.metrics_exporters & GA_EXP_PROMETHEUS)
             ga_lifecycle_arm();     /* a pre-forking master that observes nothing still forks
                                      * the family that shares its endpoint (before-fork hook) */

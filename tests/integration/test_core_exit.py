@@ -46,3 +46,17 @@ def test_exit_with_a_stuck_exporter(gen, tmp_path):
 def test_exit_flush_zero(gen):
     """GENESIS_EXIT_FLUSH_MS=0: no waiting at all, and still no crash."""
     _check_exit(gen, {"GENESIS_EXIT_FLUSH_MS": "0"}, "flush 0")
+
+
+def test_connections_made_at_exit_are_exported(gen):
+    """The exit flush runs after the application's atexit handlers and the program's own
+    destructors (the library's is run when the loader finalises it): what they do is exported."""
+    argv = [prog("exit_atexit")]
+    bare = gen.run(argv, preload=False, timeout=30)
+    pre = gen.run(argv, env={"GENESIS_EXIT_FLUSH_MS": "2000"}, timeout=30)
+    want = b"main: connect refused\natexit: connect refused\ndestructor: connect refused\n"
+    assert bare.rc == 0 and bare.stdout == want, bare.describe()
+    assert pre.rc == 0 and pre.stdout == bare.stdout and pre.stderr == bare.stderr, pre.describe()
+    spans = pre.connect_spans()
+    assert len(spans) == 3, pre.describe()
+    assert all(s["status"]["code"] == "ERROR" for s in spans), spans

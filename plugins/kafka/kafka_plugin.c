@@ -18,7 +18,7 @@ GA_PLUGIN_VAR_TABLE(GA__VARS);
 
 ga_kafka_cfg_t ga_kafka_cfg;
 
-static void ga__init(void)
+GA_INIT_PATH static void ga__init(void)
 {
     ga_kafka_cfg.keys = (uint8_t)ga_var_bool(&ga__vtab.v[GA_V_GENESIS_KAFKA_KEYS]);
     /* A header is only worth adding when the producer's span goes somewhere. */

@@ -20,7 +20,7 @@ GA_PLUGIN_VAR_TABLE(GA__VARS);
 
 ga_my_cfg_t ga_my_cfg = { .sql_text = GA_SQL_SANITIZED };
 
-static void ga__init(void)
+GA_INIT_PATH static void ga__init(void)
 {
     ga_my_cfg.sql_text = ga_var_enum(&ga__vtab.v[GA_V_GENESIS_SQL_TEXT]);   /* choices in GA_SQL_* order */
     ga_my_cfg.sqlcommenter = ga_var_bool(&ga__vtab.v[GA_V_GENESIS_SQLCOMMENTER]);

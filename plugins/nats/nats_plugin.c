@@ -52,7 +52,7 @@ static uint8_t ga__count_text(char *out, unsigned v)
     return (uint8_t)(n + 1);
 }
 
-void ga_nats_ctx_setup(void)
+GA_INIT_PATH void ga_nats_ctx_setup(void)
 {
     ga_nats_ctxcfg *c = &ga_nats_ctx;
     unsigned fmt = ga_cfg.propagators & (GA_PROP_TC | GA_PROP_B3 | GA_PROP_B3MULTI);
@@ -69,7 +69,7 @@ void ga_nats_ctx_setup(void)
     ga_nats_xorder_set(&c->xo, ga_cfg.prop_order, GA_PROP_MAX);
 }
 
-static void ga__init(void)
+GA_INIT_PATH static void ga__init(void)
 {
     ga__libnats = ga_var_bool(&ga__vtab.v[GA_V_GENESIS_NATS_LIBNATS]);
     ga_nats_connect_rewrite = ga_var_bool(&ga__vtab.v[GA_V_GENESIS_NATS_CONNECT_REWRITE]);

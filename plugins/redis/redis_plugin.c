@@ -39,7 +39,7 @@ static void ga__parse_ports(ga_var *v)
     }
 }
 
-static void ga__init(void)
+GA_INIT_PATH static void ga__init(void)
 {
     /* In the order of the variable's choices: keys|none|all. */
     static const uint8_t modes[] = { GA_RESP_ARGS_KEYS, GA_RESP_ARGS_NONE, GA_RESP_ARGS_ALL };

@@ -17,7 +17,9 @@
 #define GA_NATS_XH_SBAD     0x20    /* ... and was not a sampling state */
 #define GA_NATS_XH_DEBUG    0x40    /* X-B3-Flags: 1 */
 
-size_t ga_nats_ctx_len(unsigned fmt)
+/* Cold, as ga_nats_xorder_set: only the plug-in's set-up in the constructor calls them, and
+ * cold code is placed next to the constructor (preload/ga.h, GA_INIT_PATH). */
+__attribute__((cold)) size_t ga_nats_ctx_len(unsigned fmt)
 {
     return ((fmt & GA_NATS_FMT_TC) ? GA_NATS_TP_FIELD : 0) +
            ((fmt & GA_NATS_FMT_B3) ? GA_NATS_B3_FIELD : 0) +
@@ -66,7 +68,7 @@ uint8_t *ga_nats_ctx_write(uint8_t *out, const ga_span_ids *ids, unsigned fmt)
     return ga__b3_lines(out, t, fmt);
 }
 
-void ga_nats_xorder_set(ga_nats_xorder *o, const uint8_t *order, size_t n)
+__attribute__((cold)) void ga_nats_xorder_set(ga_nats_xorder *o, const uint8_t *order, size_t n)
 {
     uint8_t r = 0;
     *o = (ga_nats_xorder){ GA_NATS_XR_OFF, GA_NATS_XR_OFF, GA_NATS_XR_OFF };

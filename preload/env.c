@@ -111,10 +111,11 @@ void ga_env_read(char *const *envp)
 {
     /* Nothing to forget at the first read (the constructor's): the tables start with every
      * value unset and no warning printed, and walking them costs ~2,000 instructions. */
+    /* An exchange, not a load and a store: the page's first access is then a write, one page
+     * fault rather than two (a read maps the zero page, the write faults again). */
     static int ga__read_before;
-    if (ga__read_before)
+    if (__atomic_exchange_n(&ga__read_before, 1, __ATOMIC_RELAXED))
         ga__tables(ga__clear, NULL);
-    ga__read_before = 1;
     ga__used = 0;
     for (char *const *ep = envp; ep != NULL && *ep != NULL; ep++) {
         const char *e = *ep;

@@ -31,6 +31,19 @@ static void ga__hwm_raise(unsigned n)
         ;
 }
 
+GA_INIT_PATH void ga_fd_prepare(void)
+{
+    /* Compare-and-swap first, not a load: a page's first access decides its first fault, and
+     * a read maps the zero page, which the write then faults on a second time. */
+    ga_fd *expected = NULL;
+    atomic_compare_exchange_strong(&ga_fd_chunks[0], &expected, ga__chunk0);
+    unsigned used = 0;
+    atomic_compare_exchange_strong(&ga__top_used, &used, 1);
+    unsigned cur = 0;
+    while (cur < 3 && !atomic_compare_exchange_weak(&ga__hwm, &cur, 3))
+        ;
+}
+
 ga_fd *ga_fd_get(int fd)
 {
     if ((unsigned)fd >= GA_FD_MAX)

@@ -169,6 +169,11 @@ static inline ga_own ga_own_unpack(uint64_t v)
  * a number the application took from us. */
 int ga_fd_internal_may_use(int fd);
 
+/* The constructor's first use of the table, before it marks stdout and stderr: the first chunk
+ * (descriptors 0 .. GA_FD_CHUNK - 1, in .bss) installed and the high-water mark raised past 2,
+ * each page written before it is read (one page fault each instead of two). Idempotent. */
+void ga_fd_prepare(void);
+
 /* Child after fork: close the parent's internal descriptors (exporter sockets, listener);
  * the application's stream sockets are detected afresh from the child's own next bytes (the
  * parent's parser states are not the child's; its byte totals were the parent's). */

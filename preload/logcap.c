@@ -74,6 +74,7 @@ void ga_logcap_init(void)
     }
     static const int modes[] = { GA_INJECT_OFF, GA_INJECT_JSON, GA_INJECT_TEXT, GA_INJECT_AUTO };
     ga_logs_inject = modes[ga_var_enum(GA_VAR(GENESIS_LOGS_INJECT))];
+    ga_fd_prepare();
     ga_logcap_mark_std(1);
     ga_logcap_mark_std(2);
 }

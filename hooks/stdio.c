@@ -1,7 +1,7 @@
 /* stdio.c — stdio output hooks for log capture (preload/logcap.h). glibc's stdio reaches the
  * kernel through its internal write, which no interposed write() sees; so what a program
  * hands to fwrite, fputs, puts, putc, printf and their fortified forms is captured here when
- * the stream's descriptor is a captured one (ga__stdout(), stderr, a GENESIS_LOGS_FILES file). The
+ * the stream's descriptor is a captured one (stdout, stderr, a GENESIS_LOGS_FILES file). The
  * real function is always called with the caller's arguments; a printf-family call is
  * formatted once more into a bounded buffer for the copy. With capture off each hook is a
  * test and a call of the real function. */
@@ -15,7 +15,8 @@
 /* The program's stdout, for the hooks of the functions that write to it (puts, putchar, the
  * printf forms). Looked up on the first such call rather than referenced: a reference would
  * be a symbol the loader looks up at every process start (~500 instructions), printing or
- * not. NULL only if no object defines stdout (then nothing could be printed anyway). */
+ * not. The lookup ends in dlsym(RTLD_DEFAULT), which finds libc's own when nothing else
+ * answers: NULL would take a libc without stdout. */
 static FILE *ga__stdout(void)
 {
     static FILE **_Atomic var;
@@ -118,10 +119,10 @@ static int ga__vfprintf(FILE *fp, int flag, const char *fmt, va_list ap)
     int r;
     if (flag < 0) {
         ga_vfprintf_fn f = GA_REAL(vfprintf);
-        r = f && fp ? f(fp, fmt, ap) : (errno = ENOSYS, -1);    /* fp: ga__stdout() */
+        r = f ? f(fp, fmt, ap) : (errno = ENOSYS, -1);
     } else {
         ga___vfprintf_chk_fn f = GA_REAL(__vfprintf_chk);
-        r = f && fp ? f(fp, flag, fmt, ap) : (errno = ENOSYS, -1);
+        r = f ? f(fp, flag, fmt, ap) : (errno = ENOSYS, -1);
     }
     if (ga_unlikely(ga_logs_on) && r > 0) {
         int saved = errno;

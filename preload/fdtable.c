@@ -23,25 +23,36 @@ static _Atomic unsigned ga__top_used;     /* highest chunk index allocated + 1 *
  * a page the process never touched costs a page fault in each forked child). */
 static _Atomic unsigned ga__hwm;
 
-static void ga__hwm_raise(unsigned n)
+/* The high-water mark raised to at least n, starting from the guess cur of its value. */
+static void ga__hwm_raise_from(unsigned cur, unsigned n)
 {
-    unsigned cur = atomic_load_explicit(&ga__hwm, memory_order_relaxed);
     while (cur < n && !atomic_compare_exchange_weak_explicit(&ga__hwm, &cur, n, memory_order_relaxed,
                                                               memory_order_relaxed))
         ;
 }
 
-GA_INIT_PATH void ga_fd_prepare(void)
+static void ga__hwm_raise(unsigned n)
 {
-    /* Compare-and-swap first, not a load: a page's first access decides its first fault, and
-     * a read maps the zero page, which the write then faults on a second time. */
+    ga__hwm_raise_from(atomic_load_explicit(&ga__hwm, memory_order_relaxed), n);
+}
+
+/* The first chunk (descriptors 0 to 255, where almost every process stays) is in .bss: no
+ * mmap, and no first call into libc from the constructor's marking of stdout. Compare-and-swap
+ * without a load before: the first access to each page is then a write (ga_fd_prepare). */
+static void ga__chunk0_install(void)
+{
     ga_fd *expected = NULL;
     atomic_compare_exchange_strong(&ga_fd_chunks[0], &expected, ga__chunk0);
     unsigned used = 0;
     atomic_compare_exchange_strong(&ga__top_used, &used, 1);
-    unsigned cur = 0;
-    while (cur < 3 && !atomic_compare_exchange_weak(&ga__hwm, &cur, 3))
-        ;
+}
+
+GA_INIT_PATH void ga_fd_prepare(void)
+{
+    /* Writes first: a page's first access decides its first fault, and a read maps the zero
+     * page, which the write then faults on a second time. */
+    ga__chunk0_install();
+    ga__hwm_raise_from(0, 3);
 }
 
 ga_fd *ga_fd_get(int fd)
@@ -56,12 +67,7 @@ ga_fd *ga_fd_get(int fd)
     size_t bytes = GA_FD_CHUNK * sizeof(ga_fd);
     unsigned top = (unsigned)fd >> GA_FD_CHUNK_BITS;
     if (top == 0) {
-        /* The first chunk (descriptors 0 to 255, where almost every process stays) is in .bss:
-         * no mmap, and no first call into libc from the constructor's marking of stdout. */
-        ga_fd *expected = NULL;
-        atomic_compare_exchange_strong(&ga_fd_chunks[0], &expected, ga__chunk0);
-        unsigned used = 0;
-        atomic_compare_exchange_strong(&ga__top_used, &used, 1);
+        ga__chunk0_install();
         return ga_fd_peek(fd);
     }
     void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

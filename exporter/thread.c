@@ -52,8 +52,7 @@ static _Atomic uint64_t ga__wake = 0xffffffffu;  /* the wake eventfd's token, pa
 static uint64_t ga__wake_retry_ms;      /* when to try creating it again after a failure */
 static sem_t ga__flush_done;
 
-static ga_component ga__comp_desc[GA_MAX_COMPONENTS];     /* as their get() describes them */
-static const ga_component *ga__comp[GA_MAX_COMPONENTS];
+static ga_component ga__comp[GA_MAX_COMPONENTS];     /* the open ones, as their get() describes them */
 static int ga__ncomp;
 static int ga__tail;                   /* tail sampling on, and a span exporter to feed */
 static uint64_t ga__drained;
@@ -102,8 +101,8 @@ static void ga__span_out(const ga_rec *r)
 {
     int took = 0;
     for (int i = 0; i < ga__ncomp; i++) {
-        if (ga__comp[i]->span) {
-            ga__comp[i]->span(r);
+        if (ga__comp[i].span) {
+            ga__comp[i].span(r);
             took = 1;
         }
     }
@@ -117,14 +116,14 @@ static void ga__open_components(void)
     for (int i = 0; i < GA_MAX_COMPONENTS && ga__ncomp < GA_MAX_COMPONENTS; i++) {
         if (ga_all_components[i] == NULL)
             continue;
-        ga_component *c = &ga__comp_desc[ga__ncomp];
+        ga_component *c = &ga__comp[ga__ncomp];
         ga_all_components[i](c);
         if (c->open == NULL || c->open() == 0)
-            ga__comp[ga__ncomp++] = c;
+            ga__ncomp++;
     }
     int spans = 0;
     for (int i = 0; i < ga__ncomp; i++)
-        spans |= ga__comp[i]->span != NULL;
+        spans |= ga__comp[i].span != NULL;
     ga__tail = spans && ga_tail_open(ga__span_out);
 }
 
@@ -140,8 +139,8 @@ static uint64_t ga__drain(void)
         if (ga_rec_ids_pending(r))
             ga_rec_draw_ids(r);                 /* a leaf span's ids: ours to draw */
         for (int i = 0; i < ga__ncomp; i++)
-            if (ga__comp[i]->record)
-                ga__comp[i]->record(r);
+            if (ga__comp[i].record)
+                ga__comp[i].record(r);
         if (ga_rec_is_span(r)) {
             if (r->h.trace_flags & GA_TF_SAMPLED) {
                 ga__span_out(r);
@@ -163,15 +162,15 @@ void ga_exporter_log_line(const ga_logline *l)
 {
     ga_logs_self.lines++;
     for (int i = 0; i < ga__ncomp; i++)
-        if (ga__comp[i]->log)
-            ga__comp[i]->log(l);
+        if (ga__comp[i].log)
+            ga__comp[i].log(l);
 }
 
 static void ga__flush(int final, uint64_t deadline_ms)
 {
     for (int i = 0; i < ga__ncomp; i++)
-        if (ga__comp[i]->flush)
-            ga__comp[i]->flush(final, deadline_ms);
+        if (ga__comp[i].flush)
+            ga__comp[i].flush(final, deadline_ms);
 }
 
 /* Periodic work of every component; returns the ms until the earliest next tick. */
@@ -182,9 +181,9 @@ static int ga__tick(int wait_ms)
     if (tail >= 0 && tail < wait_ms)
         wait_ms = tail;
     for (int i = 0; i < ga__ncomp; i++) {
-        if (ga__comp[i]->tick == NULL)
+        if (ga__comp[i].tick == NULL)
             continue;
-        int next = ga__comp[i]->tick(now);
+        int next = ga__comp[i].tick(now);
         if (next >= 0 && next < wait_ms)
             wait_ms = next;
     }
@@ -236,7 +235,7 @@ static void ga__wait(int ms)
         p[n++] = (struct pollfd){ .fd = w.fd, .events = POLLIN };
     for (int i = 0; i < ga__ncomp; i++) {
         first[i] = n;
-        int k = ga__comp[i]->pollfds ? ga__comp[i]->pollfds(p + n, GA_MAX_POLL - n) : 0;
+        int k = ga__comp[i].pollfds ? ga__comp[i].pollfds(p + n, GA_MAX_POLL - n) : 0;
         for (int j = 0; j < k; j++)
             owner[n + j] = i;
         n += k;
@@ -251,8 +250,8 @@ static void ga__wait(int ms)
         int k = 0;
         while (first[i] + k < n && owner[first[i] + k] == i)
             k++;
-        if (k > 0 && ga__comp[i]->events)
-            ga__comp[i]->events(p + first[i], k);
+        if (k > 0 && ga__comp[i].events)
+            ga__comp[i].events(p + first[i], k);
     }
 }
 

@@ -14,13 +14,12 @@ MAX_RELATIVE = 175
 
 
 def relocations():
+    """[(type, symbol name or "")] of every relocation readelf lists."""
     out = subprocess.run([tool("readelf"), "-rW", str(LIB)], capture_output=True, text=True, check=True).stdout
     rows = []
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) >= 3 and parts[2].startswith("R_X86_64_"):
-            rows.append((parts[2], parts[4].split("@")[0] if len(parts) >= 5 and parts[2] != "R_X86_64_RELATIVE"
-                         and not parts[2].startswith("R_X86_64_TPOFF") else ""))
+    for parts in (line.split() for line in out.splitlines()):
+        if len(parts) >= 4 and parts[2].startswith("R_X86_64_"):
+            rows.append((parts[2], parts[4].split("@")[0] if len(parts) >= 6 else ""))
     return rows
 
 

@@ -61,6 +61,27 @@ static void ga__advance(ga_np_src *src, size_t n)
         src->i++, src->off = 0;
 }
 
+/* After a send: `w` wire bytes of pl's plan went out. Accounts and commits them (locked);
+ * returns how many application bytes went out. errno is kept. */
+static size_t ga__settle(int fd, ga_fd *e, ga_conn *c, uint32_t gen, const ga_np_src *src,
+                         ga_np_plan *pl, size_t w)
+{
+    size_t app;
+    int err = errno;
+    uint64_t now = ga_now_ns();
+    if (ga_conn_lock(c, fd, gen)) {
+        ga_nats_state *st = ga_nats_st(c);
+        app = ga_np_account(st, pl, w);
+        ga_np_commit(st, pl, src, app, now);
+        ga_nats_out_sent(st, e, app);
+        ga_conn_unlock(c);
+    } else {
+        app = ga_np_account(NULL, pl, w);
+    }
+    errno = err;
+    return app;
+}
+
 /* One round: plan (locked), send (unlocked), account and commit (locked). Returns 0 when the
  * first round finds nothing to do (the caller declines); else 1 with *w = the real call's
  * result, *app = application bytes that went out, *offered = wire bytes offered.
@@ -89,37 +110,24 @@ static int ga__round(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int f
         mh.msg_control = NULL, mh.msg_controllen = 0;   /* ancillary data goes once */
     *offered = pl->wire_total;
     *w = *offered > 0 ? ga_nats_sender(fd, &mh, flags, use_msg) : 0;
-    if (*w < 0)
-        return 1;
-    int err = errno;
-    uint64_t now = ga_now_ns();
-    if (ga_conn_lock(c, fd, gen)) {
-        *app = ga_np_account(st, pl, (size_t)*w);
-        ga_np_commit(st, pl, src, *app, now);
-        ga_nats_out_sent(st, e, *app);
-        ga_conn_unlock(c);
-    } else {
-        *app = ga_np_account(NULL, pl, (size_t)*w);
-    }
-    errno = err;
+    if (*w >= 0)
+        *app = ga__settle(fd, e, c, gen, src, pl, (size_t)*w);
     return 1;
 }
 
-/* The rounds of one application call of n bytes, with `pl` as the plan's memory. Returns 1
- * when the call was made here (*ret = its result, errno as the real call left it), 0 when
- * nothing was due. */
-static int ga__rounds(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int flags,
-                      int use_msg, size_t n, ssize_t *ret, ga_np_plan *pl)
+/* Rounds from `round` on, with `done` application bytes of the call of n bytes already sent
+ * and src standing after them; `pl` is the plan's memory. Returns 1 when a round was made here
+ * or before (*ret = the call's result, errno as the real call left it), 0 when the first
+ * round found nothing due. */
+static int ga__rounds_from(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int flags,
+                           int use_msg, size_t n, ssize_t *ret, ga_np_plan *pl, ga_np_src *src,
+                           int round, size_t done)
 {
-    ga_np_src src = { m->msg_iov, m->msg_iovlen, 0, 0 };
-    if (src.v[0].iov_len == 0)
-        ga__advance(&src, 0);                   /* to the first non-empty iovec */
-    size_t done = 0;
-    int handled = 0;
-    for (int round = 0; round < 65536 && done < n; round++) {
+    int handled = round > 0;
+    for (; round < 65536 && done < n; round++) {
         ssize_t w = 0;
         size_t app = 0, offered = 0;
-        if (!ga__round(fd, e, c, m, flags, use_msg, round, &src, &w, &app, &offered, pl))
+        if (!ga__round(fd, e, c, m, flags, use_msg, round, src, &w, &app, &offered, pl))
             break;
         handled = 1;
         if (w < 0) {
@@ -136,10 +144,22 @@ static int ga__rounds(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int 
             break;                              /* a short write: report it as the kernel does */
         if (offered == 0 && app == 0)
             break;                              /* nothing could be planned: cannot happen */
-        ga__advance(&src, app);
+        ga__advance(src, app);
     }
     *ret = (ssize_t)done;
     return handled;
+}
+
+/* The rounds of one application call of n bytes, with `pl` as the plan's memory. Returns 1
+ * when the call was made here (*ret = its result, errno as the real call left it), 0 when
+ * nothing was due. */
+static int ga__rounds(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int flags,
+                      int use_msg, size_t n, ssize_t *ret, ga_np_plan *pl)
+{
+    ga_np_src src = { m->msg_iov, m->msg_iovlen, 0, 0 };
+    if (src.v[0].iov_len == 0)
+        ga__advance(&src, 0);                   /* to the first non-empty iovec */
+    return ga__rounds_from(fd, e, c, m, flags, use_msg, n, ret, pl, &src, 0, 0);
 }
 
 /* Every scratch slot is taken: the plan goes on this thread's stack, as before the pool. */
@@ -151,6 +171,57 @@ static __attribute__((noinline)) int ga__rounds_on_stack(int fd, ga_fd *e, ga_co
     return ga__rounds(fd, e, c, m, flags, use_msg, n, ret, &pl);
 }
 
+/* The shortcut's short send, settled in the plan `pl`, then the rounds after the first. */
+static int ga__one_short_in(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int flags,
+                            int use_msg, uint32_t gen, const ga_np_one_msg *om, ssize_t w,
+                            ssize_t *ret, ga_np_plan *pl)
+{
+    ga_np_src src = { m->msg_iov, 1, 0, 0 };
+    size_t n = m->msg_iov[0].iov_len;
+    ga_np_plan_one(pl, om, &src);
+    size_t app = ga__settle(fd, e, c, gen, &src, pl, (size_t)w);
+    if (app > 0) {
+        *ret = (ssize_t)app;                    /* a short write, as the kernel reports one */
+        return 1;
+    }
+    ga__advance(&src, 0);
+    return ga__rounds_from(fd, e, c, m, flags, use_msg, n, ret, pl, &src, 1, 0);
+}
+
+static __attribute__((noinline)) int ga__one_short_on_stack(int fd, ga_fd *e, ga_conn *c,
+                                                           const struct msghdr *m, int flags,
+                                                           int use_msg, uint32_t gen,
+                                                           const ga_np_one_msg *om, ssize_t w,
+                                                           ssize_t *ret)
+{
+    ga_np_plan pl;
+    return ga__one_short_in(fd, e, c, m, flags, use_msg, gen, om, w, ret, &pl);
+}
+
+int ga_np_one_short(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int flags,
+                    int use_msg, uint32_t gen, const ga_np_one_msg *om, ssize_t w, ssize_t *ret)
+{
+    ga_np_plan *pl = ga_scratch_get();
+    int handled = pl != NULL ? ga__one_short_in(fd, e, c, m, flags, use_msg, gen, om, w, ret, pl)
+                             : ga__one_short_on_stack(fd, e, c, m, flags, use_msg, gen, om, w, ret);
+    ga_scratch_put(pl);
+    return handled;
+}
+
+/* The general way: the call planned in rounds. Returns as ga_nats_send. */
+static int ga__send_planned(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int flags,
+                            int use_msg, ssize_t *ret)
+{
+    size_t n = ga__total(m->msg_iov, m->msg_iovlen);
+    if (n == 0 || n == SIZE_MAX)
+        return 0;
+    ga_np_plan *pl = ga_scratch_get();
+    int handled = pl != NULL ? ga__rounds(fd, e, c, m, flags, use_msg, n, ret, pl)
+                             : ga__rounds_on_stack(fd, e, c, m, flags, use_msg, n, ret);
+    ga_scratch_put(pl);
+    return handled;
+}
+
 int ga_nats_send(int fd, ga_fd *e, const struct msghdr *m, int flags, int use_msg, ssize_t *ret)
 {
     ga_tls_presend_fed = 0;                     /* a mark left by a call that was not observed */
@@ -159,14 +230,12 @@ int ga_nats_send(int fd, ga_fd *e, const struct msghdr *m, int flags, int use_ms
     ga_conn *c = atomic_load_explicit(&e->conn, memory_order_acquire);
     if (c == NULL || !atomic_load_explicit(&ga_nats_st(c)->inject, memory_order_relaxed))
         return 0;                               /* the common case: no headers, nothing owed */
-    size_t n = ga__total(m->msg_iov, m->msg_iovlen);
-    if (n == 0 || n == SIZE_MAX || (flags & (MSG_OOB | MSG_ZEROCOPY)))
+    if (flags & (MSG_OOB | MSG_ZEROCOPY))
         return 0;
     ga_tls_busy = 1;
-    ga_np_plan *pl = ga_scratch_get();
-    int handled = pl != NULL ? ga__rounds(fd, e, c, m, flags, use_msg, n, ret, pl)
-                             : ga__rounds_on_stack(fd, e, c, m, flags, use_msg, n, ret);
-    ga_scratch_put(pl);
+    int handled = m->msg_iovlen == 1 ? ga_np_one(fd, e, c, m, flags, use_msg, ret) : -1;
+    if (handled < 0)
+        handled = ga__send_planned(fd, e, c, m, flags, use_msg, ret);
     /* Every application byte counted in *ret went to the out parser in its round's commit
      * (ga_nats_out_sent did what ga_nats_data would): the write hook need not hand them over
      * again. Its dispatch, lock and skip cost more than the rest of the follow-up. */

@@ -101,4 +101,42 @@ size_t ga_np_account(ga_nats_state *st, ga_np_plan *pl, size_t w);
 void ga_np_commit(ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src, size_t app,
                   uint64_t now);
 
+/* The size of PUB line l's rewritten head (`H`, the line to its count, the counts, CR LF, a
+ * new block with the context fields); 0 when it may not be rewritten: the message would pass
+ * max_payload (0: the default, 1 MiB) or the head would not fit GA_NATS_OWE_CAP. */
+size_t ga_np_pub_size(const ga_nats_line *l, uint32_t max_payload);
+
+/* The rewritten head of PUB line l, carrying ids, at h (ga_np_pub_size(l, ...) bytes). */
+void ga_np_pub_text(uint8_t *h, const ga_nats_line *l, const ga_span_ids *ids);
+
+/* The shortcut (nats_inject_one.c) for a call of one buffer that holds exactly one whole PUB,
+ * on a connection where nothing is owed and the out parser stands between messages: plans,
+ * writes the new head, sends and commits as ga_np_find, ga_np_compose, ga_np_account and
+ * ga_np_commit would, without a plan. Returns -1 when the call is not of that shape or the
+ * message is not to be rewritten (nothing was done: the caller plans it); else 1, with *ret
+ * as the pre-send step reports it (contracts in nats_inject.h). */
+int ga_np_one(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int flags, int use_msg,
+              ssize_t *ret);
+
+/* What the shortcut knew of its message when its send was short. */
+typedef struct ga_np_one_msg {
+    ga_nats_line line;              /* in the caller's buffer */
+    uint64_t base;                  /* stream offset of the buffer's first byte */
+    uint64_t now;                   /* when the write began */
+    uint64_t start_ns;
+    ga_span_ids ids;
+    const uint8_t *head;            /* the new head, head_new bytes */
+    size_t head_new;
+} ga_np_one_msg;
+
+/* The plan ga_np_find and ga_np_compose would have made for the shortcut's message om in the
+ * buffer src: its new head in place of its old one, then the rest (for a short send). */
+void ga_np_plan_one(ga_np_plan *pl, const ga_np_one_msg *om, const ga_np_src *src);
+
+/* nats_inject.c: the shortcut's send of m's new head and message took only w (>= 0) of its
+ * wire bytes. Accounts and commits what went out as a round of the plan find and compose
+ * would have made, then goes on as the rounds do after their first. Returns 1 with *ret. */
+int ga_np_one_short(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int flags,
+                    int use_msg, uint32_t gen, const ga_np_one_msg *om, ssize_t w, ssize_t *ret);
+
 #endif

@@ -72,16 +72,20 @@ static uint32_t ga__max_payload(const ga__finder *f)
     return f->st->max_payload ? f->st->max_payload : GA__DEFAULT_MAX_PAYLOAD;
 }
 
-/* The PUB m may be rewritten: decide on its size (`H`, the line to its count, the counts, CR
- * LF and the new block: all but the line and the total's digits are ga_nats_ctx.pub_fixed). */
+size_t ga_np_pub_size(const ga_nats_line *l, uint32_t max_payload)
+{
+    uint64_t t = l->total + ga_nats_ctx.hdr_new;
+    if (t > (max_payload ? max_payload : GA__DEFAULT_MAX_PAYLOAD))
+        return 0;                               /* near max_payload: sent untouched */
+    size_t need = l->size_at + ga__digits(t) + ga_nats_ctx.pub_fixed;
+    return need <= GA_NATS_OWE_CAP ? need : 0;
+}
+
+/* The PUB m may be rewritten: decide on its size. */
 static void ga__decide_pub(ga__finder *f, ga_np_msg *m)
 {
-    const ga_nats_line *l = &m->line;
-    uint64_t t = l->total + ga_nats_ctx.hdr_new;
-    if (t > ga__max_payload(f))
-        return;                                 /* near max_payload: sent untouched */
-    size_t need = l->size_at + ga__digits(t) + ga_nats_ctx.pub_fixed;
-    if (need > GA_NATS_OWE_CAP)
+    size_t need = ga_np_pub_size(&m->line, f->st->max_payload);
+    if (need == 0)
         return;
     m->head_new = (uint16_t)need;
     m->inject = 1;
@@ -408,11 +412,35 @@ static int ga__add_head(ga_np_plan *pl, int j)
     return 1;
 }
 
+/* The context fields of ids in the configured format, then the CR LF that ends the block. */
+static inline void ga__fields(uint8_t *h, const ga_span_ids *ids)
+{
+    if (ga_likely(ga_nats_ctx.fmt == GA_NATS_FMT_TC)) {    /* the default, as written before B3 */
+        memcpy(h, "traceparent: ", 13);
+        ga_tp_format(ids, (char *)h + 13);
+        memcpy(h + 68, "\r\n\r\n", 4);
+        return;
+    }
+    h = ga_nats_ctx_write(h, ids, ga_nats_ctx.fmt);
+    memcpy(h, "\r\n", 2);
+}
+
+void ga_np_pub_text(uint8_t *h, const ga_nats_line *l, const ga_span_ids *ids)
+{
+    const ga_nats_ctxcfg *cx = &ga_nats_ctx;
+    *h++ = 'H';
+    memcpy(h, l->raw, l->size_at);
+    memcpy(h + l->size_at, cx->hdr_txt, sizeof cx->hdr_txt);   /* fixed size: one move */
+    h = ga__put_u(h + l->size_at + cx->hdr_txt_len, l->total + cx->hdr_new);
+    memcpy(h, "\r\nNATS/1.0\r\n", 12);
+    ga__fields(h + 12, ids);
+}
+
 /* Message m's span identity and its new head (m->head_new bytes, as the dry run measured):
- * for a PUB, `H` + the line up to its count + the counts + a new header block; for an HPUB,
- * the line up to its counts + the counts + its header block but the final CR LF + our fields
- * (nats_ctx.h) and that CR LF. The texts of the line and the block are the application's, as
- * written. */
+ * for a PUB, ga_np_pub_text; for an HPUB, the line up to its counts + the counts + its header
+ * block but the final CR LF + our fields (nats_ctx.h) and that CR LF; for a CONNECT, the line
+ * with "headers":true before its brace. The texts of the line and the block are the
+ * application's, as written. */
 static void ga__texts(const ga_nats_state *st, ga_np_plan *pl, ga_np_msg *m)
 {
     const ga_nats_line *l = &m->line;
@@ -425,33 +453,20 @@ static void ga__texts(const ga_nats_state *st, ga_np_plan *pl, ga_np_msg *m)
     }
     m->start_ns = pl->now;
     ga_nats_producer_ids(st, l, &m->ids, &m->start_ns);
-    const ga_nats_ctxcfg *cx = &ga_nats_ctx;
-    uint8_t *h = m->head;
     if (l->op == GA_NATS_PUB) {
-        *h++ = 'H';
-        memcpy(h, l->raw, l->size_at);
-        memcpy(h + l->size_at, cx->hdr_txt, sizeof cx->hdr_txt);   /* fixed size: one move */
-        h = ga__put_u(h + l->size_at + cx->hdr_txt_len, l->total + cx->hdr_new);
-        memcpy(h, "\r\nNATS/1.0\r\n", 12);
-        h += 12;
-    } else {
-        memcpy(h, l->raw, l->size_at);
-        h = ga__put_u(h + l->size_at, l->hdr + cx->fields);
-        *h++ = ' ';
-        h = ga__put_u(h, l->total + cx->fields);
-        *h++ = '\r';
-        *h++ = '\n';
-        memcpy(h, l->raw + l->len, l->hdr - 2);
-        h += l->hdr - 2;
-    }
-    if (ga_likely(cx->fmt == GA_NATS_FMT_TC)) {  /* the default, as written before B3 */
-        memcpy(h, "traceparent: ", 13);
-        ga_tp_format(&m->ids, (char *)h + 13);
-        memcpy(h + 68, "\r\n\r\n", 4);
+        ga_np_pub_text(m->head, l, &m->ids);
         return;
     }
-    h = ga_nats_ctx_write(h, &m->ids, cx->fmt);
-    memcpy(h, "\r\n", 2);
+    const ga_nats_ctxcfg *cx = &ga_nats_ctx;
+    uint8_t *h = m->head;
+    memcpy(h, l->raw, l->size_at);
+    h = ga__put_u(h + l->size_at, l->hdr + cx->fields);
+    *h++ = ' ';
+    h = ga__put_u(h, l->total + cx->fields);
+    *h++ = '\r';
+    *h++ = '\n';
+    memcpy(h, l->raw + l->len, l->hdr - 2);
+    ga__fields(h + l->hdr - 2, &m->ids);
 }
 
 void ga_np_compose(const ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src)
@@ -483,4 +498,36 @@ void ga_np_compose(const ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src
     }
     if (!ga__add_app(pl, &w, pos, pl->end))
         pl->refeed = 1;
+}
+
+void ga_np_plan_one(ga_np_plan *pl, const ga_np_one_msg *om, const ga_np_src *src)
+{
+    size_t n = src->v[src->i].iov_len - src->off;
+    pl->base = om->base;
+    pl->total = pl->end = n;
+    pl->skip0 = pl->owe_len = 0;
+    pl->now = om->now;
+    pl->refeed = 1;                             /* a short send: the real parser is fed what
+                                                 * went out (pl->after is not made) */
+    pl->conn_sent = 0;
+    pl->fast = pl->injects = 1;
+    pl->cli_headers = 1;
+    pl->nmsg = 1;
+    pl->cut = -1;
+    ga_np_msg *m = &pl->m[0];
+    m->line = om->line;
+    m->at = 0;
+    m->head_len = om->line.len;
+    m->inject = 1;
+    m->info = GA_NATS_I_INJECTED;
+    m->head_new = (uint16_t)om->head_new;
+    m->start_ns = om->start_ns;
+    m->ids = om->ids;
+    memcpy(m->head, om->head, om->head_new);
+    pl->nv = pl->niov = 0;
+    pl->wire_total = pl->app_total = 0;
+    ga__add(pl, GA_NP_OURS, m->head, m->head_new, 0, 0);
+    ga__add(pl, GA_NP_DEL, NULL, 0, m->head_len, 0);
+    ga__walk w = { src, src->i, 0 };
+    ga__add_app(pl, &w, m->head_len, n);
 }

@@ -227,3 +227,89 @@ def test_partial_writes_keep_every_byte(gen, tmp_path):
     assert len(producers) == 600 and len(consumers) == 600
     assert all(p["attributes"]["genesis.nats.injected"] for p in producers)
     assert_linked(consumers, producers)
+
+
+ONE_PUB = r"""
+import os, select, socket, sys, time
+port, n, size, go = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+short_mode = go != '-'
+s = socket.socket()
+if short_mode:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+s.connect(('127.0.0.1', port))
+buf = b''
+while b'\r\n' not in buf:
+    buf += s.recv(65536)
+s.sendall(b'CONNECT {"verbose":false,"headers":true}\r\n')
+print('ready', flush=True)
+if short_mode:
+    while not os.path.exists(go):           # the server is stopped: sends will come short
+        time.sleep(0.01)
+    s.setblocking(False)
+short = 0
+for i in range(n):
+    msg = b'PUB gen.one %d\r\n%s\r\n' % (size, (b'%d-' % i).ljust(size, b'x'))
+    off = 0
+    while off < len(msg):                   # one message per call, its rest in later calls
+        select.select([], [s], [], 5)
+        try:
+            k = s.send(msg[off:])
+        except BlockingIOError:
+            continue
+        short += k < len(msg) - off
+        off += k
+s.setblocking(True)
+s.sendall(b'PING\r\n')
+buf = b''
+while b'PONG\r\n' not in buf:
+    buf += s.recv(65536)
+print('sent short writes', short > 0)
+"""
+
+
+def test_one_message_per_call_carries_its_span(gen, nats_server):
+    """The write raw clients make most, one whole PUB per send: each message carries the
+    traceparent of the PRODUCER span recorded for it."""
+    port = nats_server.port
+    aware = raw_sub(gen, port, "gen.one", 20, HEADERS, False)
+    pub = gen.run([PY, "-c", ONE_PUB, str(port), "20", "16", "-"])
+    assert pub.rc == 0 and pub.stdout.endswith(b"sent short writes False\n"), pub.describe()
+    got = aware.wait().stdout
+    assert got.count(b"HMSG gen.one 1 82 ") == 20, got
+    for i in range(20):
+        assert (b"%d-" % i).ljust(16, b"x") + b"\r\n" in got
+    producers = nats_spans(pub.spans, "PRODUCER")
+    assert len(producers) == 20, producers
+    for p in producers:
+        assert_publish_span(p, "gen.one", port, injected=True)
+        assert f"traceparent: 00-{p['trace_id']}-{p['span_id']}-01\r\n".encode() in got
+    assert len({p["span_id"] for p in producers}) == 20
+
+
+def test_one_message_per_call_with_short_sends(gen, tmp_path):
+    """One PUB per call, each larger than the socket's buffer: the first call of each message
+    is short, the calls that follow send its rest; every byte arrives, every message keeps its
+    span."""
+    srv = nats_server_with(tmp_path, "")
+    try:
+        port, url = srv.port, srv.nats_url
+        sub = Background(gen.tmp, "csub", nats_client("sub", url, "gen.one", 20))
+        go = tmp_path / "go"
+        pub = Background(gen.tmp, "opub", [PY, "-c", ONE_PUB, str(port), "20", "200000", str(go)])
+        srv.proc.send_signal(signal.SIGSTOP)    # nobody reads: the socket fills, sends come short
+        go.write_text("go")
+        time.sleep(0.5)
+        srv.proc.send_signal(signal.SIGCONT)
+        pub.wait()
+        sub.wait()
+    finally:
+        srv.proc.send_signal(signal.SIGCONT)
+        srv.stop()
+    assert pub.rc == 0 and pub.stdout.endswith(b"sent short writes True\n"), (pub.stdout, pub.stderr)
+    got = [line for line in sub.stdout.splitlines() if line.startswith(b"got ")]
+    assert got == [b"got " + (b"%d-" % i).ljust(200000, b"x") for i in range(20)], [g[:40] for g in got[:3]]
+    producers = nats_spans(pub.spans, "PRODUCER")
+    consumers = nats_spans(sub.spans, "CONSUMER")
+    assert len(producers) == 20 and len(consumers) == 20
+    assert all(p["attributes"]["genesis.nats.injected"] for p in producers)
+    assert_linked(consumers, producers)

@@ -415,6 +415,91 @@ static void test_many_iovecs(void **state)
     end_connection();
 }
 
+/* ---- the shortcut for one whole PUB per call (nats_inject_one.c) ---- */
+
+/* What a connection's state says after a stream: where the out parser stands, what it was
+ * fed, what is owed. The shortcut must leave what the plan leaves. */
+typedef struct after_state {
+    uint64_t off, line_off, out_fed, next_ok;
+    int phase, op;
+    unsigned owe, del;
+} after_state;
+
+/* CONNECT, then each of pubs[0..np) written by calls of its own, under schedule (s, sn): the
+ * wire checked (every PUB rewritten when nothing is ever short), the state after returned. */
+static after_state one_per_call(const char *const *pubs, int np, const int *s, size_t sn)
+{
+    char S[1024];
+    size_t n = (size_t)sprintf(S, "%s", CONNECT_H);
+    for (int i = 0; i < np; i++)
+        n += (size_t)sprintf(S + n, "%s", pubs[i]);
+    refs r;
+    find_msgs(S, &r);
+    sched = s;
+    sched_n = sn;
+    new_connection();
+    app_write(CONNECT_H, strlen(CONNECT_H), 0, 0, 0);
+    for (int i = 0; i < np; i++)
+        app_write(pubs[i], strlen(pubs[i]), 0, 0, i & 1);
+    uint64_t all = (1ull << np) - 1;
+    check_wire(S, &r, s == s_all && cur_fmt ? all : 0, cur_fmt ? 0 : all);
+    ga_nats_state *st = ga_nats_st(atomic_load(&ent.conn));
+    after_state a = { st->out.off, st->out.line_off, st->out_fed, st->next_ok, st->out.phase,
+                      st->out.op, (unsigned)(st->owe_len - st->owe_off), st->del_len };
+    end_connection();
+    return a;
+}
+
+static void test_one_pub_per_call(void **state)
+{
+    (void)state;
+    static const char *const pubs[] = { "PUB a 5\r\nhello\r\n", "PUB b.c _INBOX.x 0\r\n\r\n",
+                                         "PUB long.subject.name 3\r\nxyz\r\n", "PUB d 1\r\n!\r\n" };
+    for (size_t si = 0; si < sizeof scheds / sizeof scheds[0]; si++) {
+        ga_np_fast_off = 1;
+        after_state slow = one_per_call(pubs, 4, scheds[si].s, scheds[si].n);
+        ga_np_fast_off = 0;
+        after_state fast = one_per_call(pubs, 4, scheds[si].s, scheds[si].n);
+        assert_memory_equal(&fast, &slow, sizeof fast);
+        assert_int_equal(fast.owe, 0);
+        assert_int_equal(fast.del, 0);
+    }
+}
+
+/* What the shortcut takes and what it leaves to the plan (-1: nothing done). */
+static void test_one_shapes(void **state)
+{
+    (void)state;
+    static const struct { const char *s; int taken; } cases[] = {
+        { "PUB a 5\r\nhello\r\n", 1 },
+        { "PUB a 5\r\nhello\r\nPUB b 1\r\nx\r\n", -1 },   /* two messages */
+        { "PUB a 5\r\nhel", -1 },                          /* not whole */
+        { "PUB a 5\r\nhelloX\n", -1 },                     /* no CR LF after the payload */
+        { "pub a 5\r\nhello\r\n", -1 },                     /* lower case */
+        { "HPUB a 12 17\r\nNATS/1.0\r\n\r\nhello\r\n", -1 },
+        { "PING\r\n", -1 },
+    };
+    sched = s_all;
+    sched_n = 1;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        new_connection();
+        app_write(CONNECT_H, strlen(CONNECT_H), 0, 0, 0);
+        ga_conn *c = atomic_load(&ent.conn);
+        assert_non_null(c);
+        struct iovec v = { (void *)cases[i].s, strlen(cases[i].s) };
+        struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+        ssize_t r = 0;
+        size_t before = wire_n;
+        int taken = ga_np_one(fdno, &ent, c, &m, 0, 0, &r);
+        assert_int_equal(taken, cur_fmt ? cases[i].taken : -1);
+        if (taken == 1)
+            assert_int_equal(r, (ssize_t)strlen(cases[i].s));
+        else
+            assert_int_equal(wire_n, before);   /* nothing sent */
+        end_connection();
+    }
+}
+
 int main(void)
 {
     ga_proto_init(1);               /* as the constructor does with GENESIS_PROPAGATE on */
@@ -436,6 +521,8 @@ int main(void)
         cmocka_unit_test(test_no_headers_anywhere),
         cmocka_unit_test(test_long_head_untouched),
         cmocka_unit_test(test_many_iovecs),
+        cmocka_unit_test(test_one_pub_per_call),
+        cmocka_unit_test(test_one_shapes),
     };
     int failed = 0;
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {

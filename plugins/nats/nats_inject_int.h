@@ -106,8 +106,9 @@ void ga_np_commit(ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src, size_
  * max_payload (0: the default, 1 MiB) or the head would not fit GA_NATS_OWE_CAP. */
 size_t ga_np_pub_size(const ga_nats_line *l, uint32_t max_payload);
 
-/* The rewritten head of PUB line l, carrying ids, at h (ga_np_pub_size(l, ...) bytes). */
-void ga_np_pub_text(uint8_t *h, const ga_nats_line *l, const ga_span_ids *ids);
+/* The rewritten head of PUB line l, carrying ids, at h: `need` bytes, as ga_np_pub_size(l, ...)
+ * said. */
+void ga_np_pub_text(uint8_t *h, const ga_nats_line *l, const ga_span_ids *ids, size_t need);
 
 /* The shortcut (nats_inject_one.c) for a call of one buffer that holds exactly one whole PUB,
  * on a connection where nothing is owed and the out parser stands between messages: plans,

@@ -55,7 +55,8 @@ static void ga__commit_one(ga_nats_state *st, ga_fd *e, const ga_np_one_msg *om,
     st->out.op = GA_NATS_PUB;
     st->out.hdr_left = st->out.body_left = 0;
     ga_nats_emit_publish(st, &om->line, &om->ids, om->start_ns, end, GA_NATS_I_INJECTED);
-    ga_nats_update_inject(st);
+    /* ga_nats_update_inject would find what ga__may_one found: nothing owed, the facts as
+     * they were */
     ga_nats_out_sent(st, e, n);
 }
 
@@ -82,7 +83,7 @@ int ga_np_one(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int flags, i
     ga_conn_unlock(c);
     uint8_t head[GA_NATS_OWE_CAP];
     ga_nats_producer_ids(st, &om.line, &om.ids, &om.start_ns);
-    ga_np_pub_text(head, &om.line, &om.ids);
+    ga_np_pub_text(head, &om.line, &om.ids, om.head_new);
     om.head = head;
     size_t k = om.line.len, wire = om.head_new + (n - k);
     struct iovec v[2] = { { head, om.head_new }, { (void *)(p + k), n - k } };

@@ -425,15 +425,63 @@ static inline void ga__fields(uint8_t *h, const ga_span_ids *ids)
     memcpy(h, "\r\n", 2);
 }
 
-void ga_np_pub_text(uint8_t *h, const ga_nats_line *l, const ga_span_ids *ids)
+/* n (<= 64) bytes from src to dst, inline: the lines and counts copied here are a few dozen
+ * bytes, where a call to memcpy costs more than the copy. Overlapping word moves, as memcpy
+ * does for small sizes; reads and writes nothing outside [0, n). */
+static inline void ga__copy_small(uint8_t *dst, const uint8_t *src, size_t n)
 {
+    uint64_t a, b;
+    if (n >= 16) {
+        for (size_t i = 0; i + 16 <= n; i += 8) {
+            memcpy(&a, src + i, 8);
+            memcpy(dst + i, &a, 8);
+        }
+        memcpy(&a, src + n - 16, 8);
+        memcpy(&b, src + n - 8, 8);
+        memcpy(dst + n - 16, &a, 8);
+        memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 8) {
+        memcpy(&a, src, 8);
+        memcpy(&b, src + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + n - 8, &b, 8);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            dst[i] = src[i];
+    }
+}
+
+void ga_np_pub_text(uint8_t *h, const ga_nats_line *l, const ga_span_ids *ids, size_t need)
+{
+    static const char pairs[201] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
     const ga_nats_ctxcfg *cx = &ga_nats_ctx;
     *h++ = 'H';
-    memcpy(h, l->raw, l->size_at);
-    memcpy(h + l->size_at, cx->hdr_txt, sizeof cx->hdr_txt);   /* fixed size: one move */
-    h = ga__put_u(h + l->size_at + cx->hdr_txt_len, l->total + cx->hdr_new);
-    memcpy(h, "\r\nNATS/1.0\r\n", 12);
-    ga__fields(h + 12, ids);
+    if (ga_likely(l->size_at <= 64))
+        ga__copy_small(h, l->raw, l->size_at);
+    else
+        memcpy(h, l->raw, l->size_at);
+    h += l->size_at;
+    memcpy(h, cx->hdr_txt, sizeof cx->hdr_txt);                 /* fixed size: one move */
+    h += cx->hdr_txt_len;
+    /* the total's digits, as many as ga_np_pub_size counted, written backwards in place */
+    uint8_t *end = h + (need - l->size_at - cx->pub_fixed), *q = end;
+    uint64_t v = l->total + cx->hdr_new;
+    while (v >= 100) {
+        q -= 2;
+        memcpy(q, pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        q -= 2;
+        memcpy(q, pairs + 2 * v, 2);
+    } else {
+        *--q = (uint8_t)('0' + v);
+    }
+    memcpy(end, "\r\nNATS/1.0\r\n", 12);
+    ga__fields(end + 12, ids);
 }
 
 /* Message m's span identity and its new head (m->head_new bytes, as the dry run measured):
@@ -454,7 +502,7 @@ static void ga__texts(const ga_nats_state *st, ga_np_plan *pl, ga_np_msg *m)
     m->start_ns = pl->now;
     ga_nats_producer_ids(st, l, &m->ids, &m->start_ns);
     if (l->op == GA_NATS_PUB) {
-        ga_np_pub_text(m->head, l, &m->ids);
+        ga_np_pub_text(m->head, l, &m->ids, m->head_new);
         return;
     }
     const ga_nats_ctxcfg *cx = &ga_nats_ctx;

@@ -453,13 +453,20 @@ static after_state one_per_call(const char *const *pubs, int np, const int *s, s
 static void test_one_pub_per_call(void **state)
 {
     (void)state;
-    static const char *const pubs[] = { "PUB a 5\r\nhello\r\n", "PUB b.c _INBOX.x 0\r\n\r\n",
-                                         "PUB long.subject.name 3\r\nxyz\r\n", "PUB d 1\r\n!\r\n" };
+    /* lines whose part before the count is under 8, 8 to 15, 16 to 64 and over 64 bytes (the
+     * new head's copies differ by size) */
+    static const char *const pubs[] = {
+        "PUB a 5\r\nhello\r\n", "PUB b.c _INBOX.x 0\r\n\r\n", "PUB long.subject.name 3\r\nxyz\r\n",
+        "PUB d 1\r\n!\r\n", "PUB abc.def 12\r\nhello, world\r\n",
+        "PUB orders.eu-west.created.v2.some.more.tokens.here 2\r\nok\r\n",
+        "PUB a.very.long.subject.that.goes.on.and.on.past.sixty.four.bytes.of.line.x _INBOX.reply 1\r\nz\r\n",
+    };
+    const int np = (int)(sizeof pubs / sizeof pubs[0]);
     for (size_t si = 0; si < sizeof scheds / sizeof scheds[0]; si++) {
         ga_np_fast_off = 1;
-        after_state slow = one_per_call(pubs, 4, scheds[si].s, scheds[si].n);
+        after_state slow = one_per_call(pubs, np, scheds[si].s, scheds[si].n);
         ga_np_fast_off = 0;
-        after_state fast = one_per_call(pubs, 4, scheds[si].s, scheds[si].n);
+        after_state fast = one_per_call(pubs, np, scheds[si].s, scheds[si].n);
         assert_memory_equal(&fast, &slow, sizeof fast);
         assert_int_equal(fast.owe, 0);
         assert_int_equal(fast.del, 0);

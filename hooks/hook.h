@@ -213,6 +213,23 @@ static inline ga_fd *ga_presend_entry(int fd, ga_presend_fn *fn)
     return e;
 }
 
+/* After a call the pre-send step made (ga_presend returned 1): when the step already gave
+ * the bytes to its parser (the mark ga_tls_presend_fed), count them, clear the mark and
+ * return 1 — the after-step (ga_io_done) has nothing left to do for this call. 0 when it
+ * has: the bytes are not fed yet, or a connect is pending on fd. */
+static inline int ga_presend_settled(int fd, ssize_t r)
+{
+    if (ga_likely(ga_tls_presend_fed != fd + 1))
+        return 0;
+    ga_fd *e = ga_fd_peek(fd);
+    if (e == NULL || atomic_load_explicit(&e->pending, memory_order_relaxed))
+        return 0;
+    ga_tls_presend_fed = 0;
+    if (r > 0)
+        ga_count(&e->bytes_out, (uint64_t)r);
+    return 1;
+}
+
 /* Offer a send of iov[0..cnt) (to/tolen: sendto's address) to the pre-send step; 1 = it
  * was made there and *r is the application's result, 0 = the caller makes its own call. */
 static inline int ga_presend(int fd, const struct iovec *iov, size_t cnt, int flags,

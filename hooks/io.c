@@ -18,6 +18,8 @@ static __attribute__((noinline)) ssize_t ga__full_send(int fd, const void *buf, 
     struct iovec v = { (void *)buf, n };
     if (!ga_presend(fd, &v, 1, flags, NULL, 0, 1, &r))
         r = f(fd, buf, n, flags);
+    else if (ga_presend_settled(fd, r))
+        return r;
     ga_io_done(fd, r, 1, 1, buf);
     return r;
 }
@@ -40,6 +42,8 @@ static __attribute__((noinline)) ssize_t ga__full_sendto(int fd, const void *buf
     struct iovec v = { (void *)buf, n };
     if (!ga_presend(fd, &v, 1, flags, to, tolen, 1, &r))
         r = f(fd, buf, n, flags, to, tolen);
+    else if (ga_presend_settled(fd, r))
+        return r;
     ga_io_done(fd, r, 1, 1, buf);
     return r;
 }
@@ -255,6 +259,8 @@ static __attribute__((noinline)) ssize_t ga__full_write(int fd, const void *buf,
     struct iovec v = { (void *)buf, n };
     if (!ga_presend(fd, &v, 1, 0, NULL, 0, 0, &r))
         r = f(fd, buf, n);
+    else if (ga_presend_settled(fd, r))
+        return r;
     ga_io_done(fd, r, 1, 1, buf);
     return r;
 }
@@ -304,6 +310,8 @@ static __attribute__((noinline)) ssize_t ga__full_writev(int fd, const struct io
     ssize_t r;
     if (cnt <= 0 || cnt > IOV_MAX || !ga_presend(fd, iov, (size_t)cnt, 0, NULL, 0, 0, &r))
         r = f(fd, iov, cnt);
+    else if (ga_presend_settled(fd, r))
+        return r;
     if (!ga_log_done_data(fd, r, NULL, iov, cnt))
         ga_io_done_iov(fd, r, 1, 1, iov, cnt);
     return r;

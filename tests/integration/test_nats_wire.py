@@ -269,10 +269,11 @@ print('sent short writes', short > 0)
 
 def test_one_message_per_call_carries_its_span(gen, nats_server):
     """The write raw clients make most, one whole PUB per send: each message carries the
-    traceparent of the PRODUCER span recorded for it."""
+    traceparent of the PRODUCER span recorded for it, and the bytes the application wrote are
+    counted as its own (genesis.network.io), whatever the library added on the wire."""
     port = nats_server.port
     aware = raw_sub(gen, port, "gen.one", 20, HEADERS, False)
-    pub = gen.run([PY, "-c", ONE_PUB, str(port), "20", "16", "-"])
+    pub = gen.run([PY, "-c", ONE_PUB, str(port), "20", "16", "-"], env={"OTEL_METRICS_EXPORTER": "console"})
     assert pub.rc == 0 and pub.stdout.endswith(b"sent short writes False\n"), pub.describe()
     got = aware.wait().stdout
     assert got.count(b"HMSG gen.one 1 82 ") == 20, got
@@ -284,6 +285,12 @@ def test_one_message_per_call_carries_its_span(gen, nats_server):
         assert_publish_span(p, "gen.one", port, injected=True)
         assert f"traceparent: 00-{p['trace_id']}-{p['span_id']}-01\r\n".encode() in got
     assert len({p["span_id"] for p in producers}) == 20
+    written = len(b'CONNECT {"verbose":false,"headers":true}\r\n') + len(b"PING\r\n") + sum(
+        len(b"PUB gen.one 16\r\n%s\r\n" % (b"%d-" % i).ljust(16, b"x")) for i in range(20))
+    sent = [r["value"] for r in pub.records if r["type"] == "metric" and r["name"] == "genesis.network.io"
+            and r["attributes"].get("network.io.direction") == "transmit"
+            and r["attributes"].get("network.peer.port") == port]
+    assert sent and sent[-1] == written, (sent, written)
 
 
 def test_one_message_per_call_with_short_sends(gen, tmp_path):

@@ -34,26 +34,36 @@ static size_t ga__digits(uint64_t v)
     return n;
 }
 
-/* The decimal digits of v at out; returns the end. Written backwards, two digits a step, into a
- * scratch word, then copied: no count of the digits first. */
-static uint8_t *ga__put_u(uint8_t *out, uint64_t v)
+/* Two decimal digits of each value below 100. */
+static const char ga__pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* The decimal digits of v written backwards, two a step, so that the last ends just before
+ * `end`; returns the first. */
+static inline uint8_t *ga__put_u_back(uint8_t *end, uint64_t v)
 {
-    static const char pairs[201] =
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-        "8081828384858687888990919293949596979899";
-    uint8_t tmp[20], *p = tmp + sizeof tmp;
+    uint8_t *p = end;
     while (v >= 100) {
         p -= 2;
-        memcpy(p, pairs + 2 * (v % 100), 2);
+        memcpy(p, ga__pairs + 2 * (v % 100), 2);
         v /= 100;
     }
     if (v >= 10) {
         p -= 2;
-        memcpy(p, pairs + 2 * v, 2);
+        memcpy(p, ga__pairs + 2 * v, 2);
     } else {
         *--p = (uint8_t)('0' + v);
     }
+    return p;
+}
+
+/* The decimal digits of v at out; returns the end. Written backwards into a scratch word, then
+ * copied: no count of the digits first. */
+static uint8_t *ga__put_u(uint8_t *out, uint64_t v)
+{
+    uint8_t tmp[20], *p = ga__put_u_back(tmp + sizeof tmp, v);
     size_t n = (size_t)(tmp + sizeof tmp - p);
     memcpy(out, p, n);
     return out + n;
@@ -453,10 +463,6 @@ static inline void ga__copy_small(uint8_t *dst, const uint8_t *src, size_t n)
 
 void ga_np_pub_text(uint8_t *h, const ga_nats_line *l, const ga_span_ids *ids, size_t need)
 {
-    static const char pairs[201] =
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-        "8081828384858687888990919293949596979899";
     const ga_nats_ctxcfg *cx = &ga_nats_ctx;
     *h++ = 'H';
     if (ga_likely(l->size_at <= 64))
@@ -466,20 +472,9 @@ void ga_np_pub_text(uint8_t *h, const ga_nats_line *l, const ga_span_ids *ids, s
     h += l->size_at;
     memcpy(h, cx->hdr_txt, sizeof cx->hdr_txt);                 /* fixed size: one move */
     h += cx->hdr_txt_len;
-    /* the total's digits, as many as ga_np_pub_size counted, written backwards in place */
-    uint8_t *end = h + (need - l->size_at - cx->pub_fixed), *q = end;
-    uint64_t v = l->total + cx->hdr_new;
-    while (v >= 100) {
-        q -= 2;
-        memcpy(q, pairs + 2 * (v % 100), 2);
-        v /= 100;
-    }
-    if (v >= 10) {
-        q -= 2;
-        memcpy(q, pairs + 2 * v, 2);
-    } else {
-        *--q = (uint8_t)('0' + v);
-    }
+    /* the total's digits, as many as ga_np_pub_size counted, written in place */
+    uint8_t *end = h + (need - l->size_at - cx->pub_fixed);
+    ga__put_u_back(end, l->total + cx->hdr_new);
     memcpy(end, "\r\nNATS/1.0\r\n", 12);
     ga__fields(end + 12, ids);
 }

@@ -165,52 +165,63 @@ def test_own_traceparent_is_left_alone(gen, nats_server):
     assert_linked([consumers[3]], [producers[3]])
 
 
-# A non-blocking publisher with a 4 KiB send buffer: one buffer of many messages, sent with
-# partial writes and EAGAIN, as an event-loop client does. It connects, says "ready", and sends
-# once the file argv[4] exists (the test stops the server meanwhile, so the socket fills up).
-PARTIAL_PUB = r"""
+# A raw publisher of n messages of `size` bytes on `subject`, then PING/PONG. Mode `all`: one
+# buffer of every message, sent as an event-loop client does; mode `each`: one message per call,
+# its rest (after a short send) in the calls that follow. With a file name as argv[6] it has a
+# 4 KiB send buffer, says "ready" and sends, non-blocking, once that file exists (the test stops
+# the server meanwhile, so the socket fills up and sends come short); with "-" it sends at once,
+# blocking. It prints whether every byte went and whether a send was short.
+RAW_PUBLISHER = r"""
 import os, select, socket, sys, time
-port, n, size, go = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+port, subject, n, size, mode, go = int(sys.argv[1]), sys.argv[2].encode(), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
 s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+if go != '-':
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
 s.connect(('127.0.0.1', port))
 buf = b''
 while b'\r\n' not in buf:
     buf += s.recv(65536)
 s.sendall(b'CONNECT {"verbose":false,"headers":true}\r\n')
 print('ready', flush=True)
-while not os.path.exists(go):
-    time.sleep(0.01)
-s.setblocking(False)
-data = b''.join(b'PUB gen.partial %d\r\n%s\r\n' % (size, (b'%d-' % i).ljust(size, b'x')) for i in range(n))
-data += b'PING\r\n'
-off = short = eagain = 0
-while off < len(data):
-    select.select([], [s], [], 5)
-    try:
-        k = s.send(data[off:])
-    except BlockingIOError:
-        eagain += 1
-        continue
-    short += k < len(data) - off
-    off += k
+if go != '-':
+    while not os.path.exists(go):
+        time.sleep(0.01)
+    s.setblocking(False)
+msgs = [b'PUB %s %d\r\n%s\r\n' % (subject, size, (b'%d-' % i).ljust(size, b'x')) for i in range(n)]
+units = [b''.join(msgs)] if mode == 'all' else msgs
+sent = short = 0
+for data in units:
+    off = 0
+    while off < len(data):
+        select.select([], [s], [], 5)
+        try:
+            k = s.send(data[off:])
+        except BlockingIOError:
+            continue
+        short += k < len(data) - off
+        off += k
+    sent += off
 s.setblocking(True)
+s.sendall(b'PING\r\n')
 buf = b''
 while b'PONG\r\n' not in buf:
     buf += s.recv(65536)
-print('sent', off == len(data), 'short writes', short > 0)
+print('sent', sent == sum(map(len, msgs)), 'short writes', short > 0)
 """
 
 
-def test_partial_writes_keep_every_byte(gen, tmp_path):
-    """Heads cut by the kernel mid-rewrite: the rest is owed, the application's count stays its own."""
+def publish_into_stopped_server(gen, tmp_path, mode, subject, n, size):
+    """RAW_PUBLISHER (`mode`) publishes n messages of `size` bytes on `subject` while the server is stopped
+    (nobody reads: the socket fills, sends come short), a libnats subscriber takes them; the
+    publisher, what the subscriber got, and the spans of both, checked for linking."""
     srv = nats_server_with(tmp_path, "")
     try:
         port, url = srv.port, srv.nats_url
-        sub = Background(gen.tmp, "csub", nats_client("sub", url, "gen.partial", 600))
+        sub = Background(gen.tmp, "csub", nats_client("sub", url, subject, n))
         go = tmp_path / "go"
-        pub = Background(gen.tmp, "ppub", [PY, "-c", PARTIAL_PUB, str(port), "600", "700", str(go)])
-        srv.proc.send_signal(signal.SIGSTOP)    # nobody reads: the socket fills, sends come short
+        pub = Background(gen.tmp, "pub", [PY, "-c", RAW_PUBLISHER, str(port), subject, str(n), str(size), mode,
+                                          str(go)])
+        srv.proc.send_signal(signal.SIGSTOP)
         go.write_text("go")
         time.sleep(0.5)
         srv.proc.send_signal(signal.SIGCONT)
@@ -219,52 +230,20 @@ def test_partial_writes_keep_every_byte(gen, tmp_path):
     finally:
         srv.proc.send_signal(signal.SIGCONT)
         srv.stop()
-    assert pub.rc == 0 and pub.stdout == b"ready\nsent True short writes True\n", (pub.stdout, pub.stderr)
     got = [line for line in sub.stdout.splitlines() if line.startswith(b"got ")]
-    assert got == [b"got " + (b"%d-" % i).ljust(700, b"x") for i in range(600)], got[:3]
+    assert got == [b"got " + (b"%d-" % i).ljust(size, b"x") for i in range(n)], [g[:40] for g in got[:3]]
     producers = nats_spans(pub.spans, "PRODUCER")
     consumers = nats_spans(sub.spans, "CONSUMER")
-    assert len(producers) == 600 and len(consumers) == 600
+    assert len(producers) == n and len(consumers) == n
     assert all(p["attributes"]["genesis.nats.injected"] for p in producers)
     assert_linked(consumers, producers)
+    return pub
 
 
-ONE_PUB = r"""
-import os, select, socket, sys, time
-port, n, size, go = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-short_mode = go != '-'
-s = socket.socket()
-if short_mode:
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
-s.connect(('127.0.0.1', port))
-buf = b''
-while b'\r\n' not in buf:
-    buf += s.recv(65536)
-s.sendall(b'CONNECT {"verbose":false,"headers":true}\r\n')
-print('ready', flush=True)
-if short_mode:
-    while not os.path.exists(go):           # the server is stopped: sends will come short
-        time.sleep(0.01)
-    s.setblocking(False)
-short = 0
-for i in range(n):
-    msg = b'PUB gen.one %d\r\n%s\r\n' % (size, (b'%d-' % i).ljust(size, b'x'))
-    off = 0
-    while off < len(msg):                   # one message per call, its rest in later calls
-        select.select([], [s], [], 5)
-        try:
-            k = s.send(msg[off:])
-        except BlockingIOError:
-            continue
-        short += k < len(msg) - off
-        off += k
-s.setblocking(True)
-s.sendall(b'PING\r\n')
-buf = b''
-while b'PONG\r\n' not in buf:
-    buf += s.recv(65536)
-print('sent short writes', short > 0)
-"""
+def test_partial_writes_keep_every_byte(gen, tmp_path):
+    """Heads cut by the kernel mid-rewrite: the rest is owed, the application's count stays its own."""
+    pub = publish_into_stopped_server(gen, tmp_path, "all", "gen.partial", 600, 700)
+    assert pub.rc == 0 and pub.stdout == b"ready\nsent True short writes True\n", (pub.stdout, pub.stderr)
 
 
 def test_one_message_per_call_carries_its_span(gen, nats_server):
@@ -273,8 +252,9 @@ def test_one_message_per_call_carries_its_span(gen, nats_server):
     counted as its own (genesis.network.io), whatever the library added on the wire."""
     port = nats_server.port
     aware = raw_sub(gen, port, "gen.one", 20, HEADERS, False)
-    pub = gen.run([PY, "-c", ONE_PUB, str(port), "20", "16", "-"], env={"OTEL_METRICS_EXPORTER": "console"})
-    assert pub.rc == 0 and pub.stdout.endswith(b"sent short writes False\n"), pub.describe()
+    pub = gen.run([PY, "-c", RAW_PUBLISHER, str(port), "gen.one", "20", "16", "each", "-"],
+                  env={"OTEL_METRICS_EXPORTER": "console"})
+    assert pub.rc == 0 and pub.stdout == b"ready\nsent True short writes False\n", pub.describe()
     got = aware.wait().stdout
     assert got.count(b"HMSG gen.one 1 82 ") == 20, got
     for i in range(20):
@@ -297,26 +277,5 @@ def test_one_message_per_call_with_short_sends(gen, tmp_path):
     """One PUB per call, each larger than the socket's buffer: the first call of each message
     is short, the calls that follow send its rest; every byte arrives, every message keeps its
     span."""
-    srv = nats_server_with(tmp_path, "")
-    try:
-        port, url = srv.port, srv.nats_url
-        sub = Background(gen.tmp, "csub", nats_client("sub", url, "gen.one", 20))
-        go = tmp_path / "go"
-        pub = Background(gen.tmp, "opub", [PY, "-c", ONE_PUB, str(port), "20", "200000", str(go)])
-        srv.proc.send_signal(signal.SIGSTOP)    # nobody reads: the socket fills, sends come short
-        go.write_text("go")
-        time.sleep(0.5)
-        srv.proc.send_signal(signal.SIGCONT)
-        pub.wait()
-        sub.wait()
-    finally:
-        srv.proc.send_signal(signal.SIGCONT)
-        srv.stop()
-    assert pub.rc == 0 and pub.stdout.endswith(b"sent short writes True\n"), (pub.stdout, pub.stderr)
-    got = [line for line in sub.stdout.splitlines() if line.startswith(b"got ")]
-    assert got == [b"got " + (b"%d-" % i).ljust(200000, b"x") for i in range(20)], [g[:40] for g in got[:3]]
-    producers = nats_spans(pub.spans, "PRODUCER")
-    consumers = nats_spans(sub.spans, "CONSUMER")
-    assert len(producers) == 20 and len(consumers) == 20
-    assert all(p["attributes"]["genesis.nats.injected"] for p in producers)
-    assert_linked(consumers, producers)
+    pub = publish_into_stopped_server(gen, tmp_path, "each", "gen.one", 20, 200000)
+    assert pub.rc == 0 and pub.stdout == b"ready\nsent True short writes True\n", (pub.stdout, pub.stderr)

@@ -13,6 +13,7 @@
 #ifndef GA_NATS_INJECT_INT_H
 #define GA_NATS_INJECT_INT_H
 
+#include <string.h>
 #include <sys/uio.h>
 #include "plugins/nats/nats_state.h"
 
@@ -100,6 +101,32 @@ size_t ga_np_account(ga_nats_state *st, ga_np_plan *pl, size_t w);
  * (the dry copy when it is exact, else a real feed), and their PRODUCER records. */
 void ga_np_commit(ga_nats_state *st, ga_np_plan *pl, const ga_np_src *src, size_t app,
                   uint64_t now);
+
+/* The whole PUB message (upper case, its line under GA_NATS_LINE_CAP, its payload and CR LF
+ * all in q[0..left)) at q: its length, with its line in *l (in place); 0 when q holds anything
+ * else. Inline: it is most of a shortcut's reading of the bytes. */
+static inline size_t ga_np_pub_at(const uint8_t *q, size_t left, ga_nats_line *l)
+{
+    if (left < 9 || memcmp(q, "PUB ", 4) != 0)
+        return 0;
+    const uint8_t *nl = memchr(q, '\n', left < GA_NATS_LINE_CAP ? left : GA_NATS_LINE_CAP);
+    size_t k = nl != NULL ? (size_t)(nl - q) + 1 : 0;
+    if (k == 0 || ga_nats_parse_line(l, q, k, GA_NATS_C2S) != 0 || l->total > left - k ||
+        left - k - l->total < 2 || q[k + l->total] != '\r' || q[k + l->total + 1] != '\n')
+        return 0;                               /* not whole, or not well-formed */
+    l->in_place = 1;
+    return k + (size_t)l->total + 2;
+}
+
+/* With st's connection locked: its out parser stands between messages and both sides declared
+ * headers (the server in INFO, the client in CONNECT, perhaps rewritten): a PUB here may get a
+ * new head. */
+static inline int ga_np_between(const ga_nats_state *st)
+{
+    const ga_nats_parser *o = &st->out;
+    return o->phase == GA_NATS_P_LINE && o->line_len == 0 && !o->stop && st->srv_headers &&
+           st->cli_headers == 1;
+}
 
 /* The size of PUB line l's rewritten head (`H`, the line to its count, the counts, CR LF, a
  * new block with the context fields); 0 when it may not be rewritten: the message would pass

@@ -11,36 +11,17 @@
  * application thread inside a write hook. */
 #include <errno.h>
 #include <limits.h>
-#include <string.h>
 #include "plugins/nats/nats_inject.h"
 #include "plugins/nats/nats_inject_int.h"
 #include "plugins/nats/nats_rec.h"
 #include "preload/emit.h"
 
-/* The one whole PUB in p[0..n) into *l: 0, or -1 when the buffer is anything else. */
-static int ga__whole_pub(const uint8_t *p, size_t n, ga_nats_line *l)
-{
-    if (n < 9 || n > SSIZE_MAX || memcmp(p, "PUB ", 4) != 0)
-        return -1;
-    const uint8_t *nl = memchr(p, '\n', n < GA_NATS_LINE_CAP ? n : GA_NATS_LINE_CAP);
-    if (nl == NULL)
-        return -1;
-    size_t k = (size_t)(nl - p) + 1;
-    if (ga_nats_parse_line(l, p, k, GA_NATS_C2S) != 0 || n - k < 2 || l->total != n - k - 2 ||
-        p[n - 2] != '\r' || p[n - 1] != '\n')
-        return -1;
-    l->in_place = 1;
-    return 0;
-}
-
 /* With c locked: may the PUB at the start of this call be rewritten (what ga_np_find's
  * shortcut and ga__may ask)? Its rewritten head's size, or 0. */
 static size_t ga__may_one(const ga_nats_state *st, const ga_nats_line *l)
 {
-    const ga_nats_parser *o = &st->out;
-    if (!st->init || st->dead || ga_nats_ctx.fmt == 0 || !st->srv_headers || st->cli_headers != 1 ||
-        st->owe_off < st->owe_len || st->del_len != 0 || o->phase != GA_NATS_P_LINE ||
-        o->line_len != 0 || o->stop || o->off < st->next_ok)
+    if (!st->init || st->dead || ga_nats_ctx.fmt == 0 || st->owe_off < st->owe_len ||
+        st->del_len != 0 || st->out.off < st->next_ok || !ga_np_between(st))
         return 0;
     return ga_np_pub_size(l, st->max_payload);
 }
@@ -66,8 +47,8 @@ int ga_np_one(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int flags, i
     const uint8_t *p = m->msg_iov[0].iov_base;
     size_t n = m->msg_iov[0].iov_len;
     ga_np_one_msg om;
-    if (ga_np_fast_off || ga__whole_pub(p, n, &om.line) != 0)
-        return -1;
+    if (ga_np_fast_off || n > SSIZE_MAX || ga_np_pub_at(p, n, &om.line) != n)
+        return -1;                              /* not exactly one whole PUB */
     uint32_t gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
     if (!ga_conn_lock(c, fd, gen))
         return -1;

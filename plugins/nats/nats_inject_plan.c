@@ -271,35 +271,25 @@ int ga_np_fast_off;                 /* tests: 1 = always the dry run */
  * start). test_nats_find_fast.c compares the two on random streams. */
 static int ga__find_fast(const ga_nats_state *st, const ga_np_src *src, ga_np_plan *pl)
 {
-    const ga_nats_parser *o = &st->out;
-    if (ga_np_fast_off || src->i + 1 != src->cnt || pl->refeed || o->phase != GA_NATS_P_LINE ||
-        o->line_len != 0 || o->stop || !st->srv_headers || pl->cli_headers != 1)
+    if (ga_np_fast_off || src->i + 1 != src->cnt || pl->refeed || !ga_np_between(st))
         return 0;
     const uint8_t *p = (const uint8_t *)src->v[src->i].iov_base + src->off;
     size_t n = pl->total, at = 0;
     ga__finder f = { st, pl, 0, n, p, -1 };
     while (at < n && pl->nmsg < GA_NP_MSGS) {
-        size_t left = n - at;
-        const uint8_t *q = p + at;
-        if (left < 9 || memcmp(q, "PUB ", 4) != 0)
-            return 0;
-        const uint8_t *nl = memchr(q, '\n', left < GA_NATS_LINE_CAP ? left : GA_NATS_LINE_CAP);
         ga_np_msg *m = &pl->m[pl->nmsg];
-        size_t k = nl != NULL ? (size_t)(nl - q) + 1 : 0;
-        if (k == 0 || ga_nats_parse_line(&m->line, q, k, GA_NATS_C2S) != 0 ||
-            m->line.total > left - k || left - k - m->line.total < 2 ||
-            q[k + m->line.total] != '\r' || q[k + m->line.total + 1] != '\n')
-            return 0;                           /* not whole, or not well-formed: the dry run */
-        m->line.in_place = 1;
+        size_t len = ga_np_pub_at(p + at, n - at, &m->line);
+        if (len == 0)
+            return 0;                           /* the dry run takes it */
         m->at = at;
-        m->head_len = k;
+        m->head_len = m->line.len;
         m->inject = 0;
         m->info = 0;
         pl->nmsg++;
         if (ga__may(&f, m))
             ga__decide_pub(&f, m);
         pl->after.line_off = pl->base + at;
-        at += k + (size_t)m->line.total + 2;
+        at += len;
     }
     pl->fast = 1;
     pl->after.off = pl->base + at;              /* the rest of the parser as it was */

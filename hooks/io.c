@@ -67,6 +67,8 @@ static __attribute__((noinline)) ssize_t ga__full_sendmsg(int fd, const struct m
     ga_fd *pe = msg != NULL ? ga_presend_entry(fd, &pf) : NULL;
     if (ga_likely(pe == NULL) || !pf(fd, pe, msg, flags, 1, &r))
         r = f(fd, msg, flags);
+    else if (ga_presend_settled(fd, r))
+        return r;
     if (r > 0)
         ga_io_done_iov(fd, r, 1, 1, msg->msg_iov, (int)msg->msg_iovlen);
     else

@@ -6,6 +6,8 @@ import socket
 import threading
 import time
 
+import pytest
+
 from conftest import PY
 from nats_common import (RAW_SUB, Background, assert_linked, assert_publish_span, nats_client, nats_server,  # noqa: F401
                          nats_server_with, nats_spans)
@@ -167,7 +169,7 @@ def test_own_traceparent_is_left_alone(gen, nats_server):
 
 # A raw publisher of n messages of `size` bytes on `subject`, then PING/PONG. Mode `all`: one
 # buffer of every message, sent as an event-loop client does; mode `each`: one message per call,
-# its rest (after a short send) in the calls that follow. With a file name as argv[6] it has a
+# its rest (after a short send) in the calls that follow; mode `msg`: as `each`, by sendmsg. With a file name as argv[6] it has a
 # 4 KiB send buffer, says "ready" and sends, non-blocking, once that file exists (the test stops
 # the server meanwhile, so the socket fills up and sends come short); with "-" it sends at once,
 # blocking. It prints whether every byte went and whether a send was short.
@@ -195,7 +197,7 @@ for data in units:
     while off < len(data):
         select.select([], [s], [], 5)
         try:
-            k = s.send(data[off:])
+            k = s.sendmsg([data[off:]]) if mode == 'msg' else s.send(data[off:])
         except BlockingIOError:
             continue
         short += k < len(data) - off
@@ -246,13 +248,14 @@ def test_partial_writes_keep_every_byte(gen, tmp_path):
     assert pub.rc == 0 and pub.stdout == b"ready\nsent True short writes True\n", (pub.stdout, pub.stderr)
 
 
-def test_one_message_per_call_carries_its_span(gen, nats_server):
-    """The write raw clients make most, one whole PUB per send: each message carries the
-    traceparent of the PRODUCER span recorded for it, and the bytes the application wrote are
+@pytest.mark.parametrize("mode", ["each", "msg"])
+def test_one_message_per_call_carries_its_span(gen, nats_server, mode):
+    """The write raw clients make most, one whole PUB per send (or sendmsg): each message carries
+    the traceparent of the PRODUCER span recorded for it, and the bytes the application wrote are
     counted as its own (genesis.network.io), whatever the library added on the wire."""
     port = nats_server.port
     aware = raw_sub(gen, port, "gen.one", 20, HEADERS, False)
-    pub = gen.run([PY, "-c", RAW_PUBLISHER, str(port), "gen.one", "20", "16", "each", "-"],
+    pub = gen.run([PY, "-c", RAW_PUBLISHER, str(port), "gen.one", "20", "16", mode, "-"],
                   env={"OTEL_METRICS_EXPORTER": "console"})
     assert pub.rc == 0 and pub.stdout == b"ready\nsent True short writes False\n", pub.describe()
     got = aware.wait().stdout

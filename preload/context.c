@@ -135,10 +135,9 @@ static inline const ga_span_ctx *ga__default_parent(void)
     return ga_tls_active.valid ? &ga_tls_active : ga_cfg.env_parent.valid ? &ga_cfg.env_parent : NULL;
 }
 
-void ga_span_start(ga_span_ids *out, const ga_span_ctx *parent)
+/* A child of `parent`, or a new root when it is NULL: the ids drawn with one seed check. */
+static inline __attribute__((always_inline)) void ga__start(ga_span_ids *out, const ga_span_ctx *parent)
 {
-    if (parent == NULL || !parent->valid)
-        parent = ga__default_parent();
     uint64_t st = ga__rng_load();       /* one seed check for all the draws */
     if (parent != NULL) {
         memcpy(out->trace_id, parent->trace_id, 16);
@@ -154,6 +153,18 @@ void ga_span_start(ga_span_ids *out, const ga_span_ctx *parent)
     ga__draw_span_id(&st, out->span_id);
     ga__rng = st;
     out->flags = ga_sample(out->trace_id, parent) ? GA_TF_SAMPLED : 0;
+}
+
+void ga_span_start(ga_span_ids *out, const ga_span_ctx *parent)
+{
+    if (parent == NULL || !parent->valid)
+        parent = ga__default_parent();
+    ga__start(out, parent);
+}
+
+void ga_span_start_own(ga_span_ids *out, const ga_span_ctx *parent)
+{
+    ga__start(out, parent != NULL && parent->valid ? parent : NULL);
 }
 
 void ga_span_start_leaf(ga_span_ids *out)

@@ -33,6 +33,11 @@ void ga_random_span_id(uint8_t id[8]);
  * sampler decides the sampled flag. `parent` may be NULL. */
 void ga_span_start(ga_span_ids *out, const ga_span_ctx *parent);
 
+/* ga_span_start for a span whose context comes with it (a request read by a server, a message
+ * delivered): a child of `parent` when it is valid (its remote flag kept), else a new root —
+ * never of the thread's active span. `parent` may be NULL. */
+void ga_span_start_own(ga_span_ids *out, const ga_span_ctx *parent);
+
 /* ga_span_start for a leaf span (a client call nothing descends from, nothing injects): the
  * parent's ids and the sampling decision as ga_span_start gives them, but the span id — and for
  * a root, the trace id and the sampling decision — left zero, for the exporter thread to draw

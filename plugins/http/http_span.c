@@ -17,20 +17,8 @@ static GA_TLS uint8_t ga__tp_in_ok;
 
 void ga_http_server_ids(ga_span_ids *ids, const ga_span_ctx *in)
 {
-    if (in != NULL && in->valid) {
-        memcpy(ids->trace_id, in->trace_id, 16);
-        memcpy(ids->parent_id, in->span_id, 8);
-        ids->has_parent = 1;
-        ids->parent_remote = 1;
-    } else {
-        in = NULL;                  /* no or invalid traceparent: a new trace (W3C) */
-        ga_random_trace_id(ids->trace_id);
-        memset(ids->parent_id, 0, 8);
-        ids->has_parent = 0;
-        ids->parent_remote = 0;
-    }
-    ga_random_span_id(ids->span_id);
-    ids->flags = ga_sample(ids->trace_id, in) ? GA_TF_SAMPLED : 0;
+    ga_span_start_own(ids, in);         /* no or invalid traceparent: a new trace (W3C) */
+    ids->parent_remote = ids->has_parent;
 }
 
 void ga_http_set_active(const ga_span_ids *ids, const char *ts, size_t ts_len, const char *tp)
@@ -98,7 +86,7 @@ static inline void ga__int(ga_rec *r, uint8_t key, int64_t v)
 }
 
 /* A text, cut to the room left (as ga_rec_put does); nothing when empty or no room. */
-static void ga__str(ga_rec *r, uint8_t key, const char *s, size_t n)
+static inline __attribute__((always_inline)) void ga__str(ga_rec *r, uint8_t key, const char *s, size_t n)
 {
     size_t room = GA_REC_ATTR_CAP - r->h.attr_len;
     if (n == 0 || room < 5)

@@ -11,20 +11,7 @@
 
 void ga_nats_consumer_ids(ga_span_ids *ids, const ga_span_ctx *parent)
 {
-    if (parent != NULL && parent->valid) {
-        memcpy(ids->trace_id, parent->trace_id, 16);
-        memcpy(ids->parent_id, parent->span_id, 8);
-        ids->has_parent = 1;
-        ids->parent_remote = parent->remote;
-    } else {
-        parent = NULL;                  /* no context: the message starts a trace */
-        ga_random_trace_id(ids->trace_id);
-        memset(ids->parent_id, 0, 8);
-        ids->has_parent = 0;
-        ids->parent_remote = 0;
-    }
-    ga_random_span_id(ids->span_id);
-    ids->flags = ga_sample(ids->trace_id, parent) ? GA_TF_SAMPLED : 0;
+    ga_span_start_own(ids, parent);     /* no context: the message starts a trace */
 }
 
 void ga_nats_producer_ids(const ga_nats_state *st, const ga_nats_line *l, ga_span_ids *ids,

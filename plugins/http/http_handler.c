@@ -7,6 +7,7 @@
  * go out. TLS records and the HTTP/2 preface are never claimed (the first is recognised by
  * proto.c, the second is not a method we know). */
 #include <string.h>
+#include "plugins/http/http_plugin.h"
 #include "plugins/http/http_state.h"
 #include "plugins/http/http_xchg.h"
 #include "plugins/http/http_rec.h"
@@ -53,14 +54,14 @@ void ga_http_give_up(ga_http_state *st, ga_fd *e)
     ga_http_update_quiet(st);
 }
 
-#define GA__AWAIT_NS 10000000ull   /* 10 ms: a writer preempted between its call and its hook */
 
 /* Client, response bytes read while no request is in flight, but another thread's write of one
  * has passed its pre-send step (send_ns set) and not yet reached its data hook (which records
  * the request and clears send_ns): clients that write on one thread and read on another
  * (Java's HttpClient) get the answer before the hook of the write that asked for it has run.
  * Let that thread record its request first: yield the connection until it has, for at most
- * GA__AWAIT_NS. Returns 0 when the connection was closed or reused meanwhile. */
+ * ga_http_await_ns (GENESIS_HTTP_AWAIT_MS, 10 ms by default: a writer preempted between its call
+ * and its hook). Returns 0 when the connection was closed or reused meanwhile. */
 static __attribute__((noinline)) int ga__await_request(int fd, ga_conn *c, ga_http_state *st)
 {
     uint32_t gen = c->fd_gen;
@@ -68,7 +69,7 @@ static __attribute__((noinline)) int ga__await_request(int fd, ga_conn *c, ga_ht
     do {
         if (!ga_conn_yield(c, fd, gen))
             return 0;
-    } while (st->q_len == 0 && st->send_ns != 0 && ga_now_ns() - t0 < GA__AWAIT_NS);
+    } while (st->q_len == 0 && st->send_ns != 0 && ga_now_ns() - t0 < ga_http_await_ns);
     return 1;
 }
 

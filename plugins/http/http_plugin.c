@@ -14,7 +14,9 @@
 /* The plug-in's configuration entries, X(NAME, TYPE, default, meaning[, type arguments]) as in
  * preload/env.h; the table keeps its texts in a string pool (no relocations). */
 #define GA__VARS(X)                                                                            \
-    X(GENESIS_HTTP_ROUTES, STR, "", "route templates giving http.route and the server span name")
+    X(GENESIS_HTTP_ROUTES, STR, "", "route templates giving http.route and the server span name") \
+    X(GENESIS_HTTP_AWAIT_MS, INT, "10",                                                        \
+      "ms a client's reader waits for the request another thread wrote to be recorded", 0, 1000)
 
 GA_PLUGIN_VAR_TABLE(GA__VARS);
 
@@ -23,10 +25,18 @@ const char *ga_http_routes(void)
     return ga_var_raw(&ga__vtab.v[GA_V_GENESIS_HTTP_ROUTES]);
 }
 
+uint64_t ga_http_await_ns = 10000000ull;
+
+GA_INIT_PATH static void ga__init(void)
+{
+    ga_http_await_ns = (uint64_t)ga_var_int(&ga__vtab.v[GA_V_GENESIS_HTTP_AWAIT_MS]) * 1000000ull;
+}
+
 extern const struct ga_plugin_exp ga_http_exp;
 
 const ga_plugin ga_plugin_http = {
     .name = "http",
+    .init = ga__init,
     .detect = ga_http_detect,
     .data = ga_http_data,
     .closed = ga_http_closed,

@@ -111,7 +111,10 @@ def test_tsan_one_connection_two_threads(gen, tsan_preload):
         env = {"SLOW_WRITE_MS": "2"}
         argv = [prog("split_client"), str(cap.port), str(count)]
         bare = gen.run(argv, preload=False, env=env)
-        res = _run(gen, tsan_preload, argv, env=env, extra_preload=f":{SHIM}")
+        # The reader's wait for the writer's record is raised from 10 ms: under TSan, on a
+        # loaded machine, the held writer's hook can come later than that.
+        res = _run(gen, tsan_preload, argv, env={**env, "GENESIS_HTTP_AWAIT_MS": "1000"},
+                   extra_preload=f":{SHIM}")
     finally:
         cap.close()
     assert res.stdout == bare.stdout == (f"answers {count}\n" + "HTTP/1.1 200 OK\n" * count).encode()

@@ -2,7 +2,8 @@
  * span names (`GET`, `GET {route}` with GENESIS_HTTP_ROUTES, `HTTP` for unknown methods),
  * the semantic-convention attributes of server and client spans (url.path/url.query or
  * url.full, redacted), and the attributes of http.server/client.request.duration series.
- * All derived attributes are produced when the method key is met (it is always first).
+ * All derived attributes are produced when the facts key (GA_A_HTTP_FACTS, what the
+ * application thread writes) or the method key (records made entry by entry) is met.
  * http.server.active_requests is read from the plug-in's own in-flight counters. */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "plugins/http/http_active.h"
 #include "plugins/http/http_plugin.h"
 #include "plugins/http/http_rec.h"
+#include "plugins/http/http_state.h"
 
 /* The raw facts of one HTTP record. */
 typedef struct ga__hr {
@@ -23,6 +25,31 @@ typedef struct ga__hr {
     ga_addr peer;
     int has_peer;
 } ga__hr;
+
+/* An exchange's facts as the application thread copied them (GA_A_HTTP_FACTS: ga_http_xchg
+ * from GA_HTTP_FACTS_AT, then the texts used). A text that would reach past the entry is
+ * left out. */
+static void ga__facts(ga__hr *h, const uint8_t *v, size_t len)
+{
+    ga_http_xchg x;
+    if (len < GA_HTTP_FACTS_HEAD || len > GA_HTTP_FACTS_HEAD + GA_HTTP_TEXT_CAP)
+        return;
+    memcpy((char *)&x + GA_HTTP_FACTS_AT, v, GA_HTTP_FACTS_HEAD);
+    h->method = x.method ? x.method : GA_H1_M_OTHER;
+    h->status = x.status;
+    h->version = x.version;
+    h->req_body = (int64_t)x.req_body;
+    const char *t = (const char *)v + GA_HTTP_FACTS_HEAD;
+    size_t used = len - GA_HTTP_FACTS_HEAD;
+    const char **at[GA_HT_COUNT] = { &h->morig, &h->target, &h->host, &h->ua, &h->xff };
+    size_t *n[GA_HT_COUNT] = { &h->morig_n, &h->target_n, &h->host_n, &h->ua_n, &h->xff_n };
+    for (int f = 0; f < GA_HT_COUNT; f++) {
+        if (x.t_len[f] > 0 && (size_t)x.t_off[f] + x.t_len[f] <= used) {
+            *at[f] = t + x.t_off[f];
+            *n[f] = x.t_len[f];
+        }
+    }
+}
 
 static void ga__read(const ga_rec *r, ga__hr *h)
 {
@@ -48,6 +75,7 @@ static void ga__read(const ga_rec *r, ga__hr *h)
         case GA_A_HTTP_HOST:        h->host = (const char *)v; h->host_n = len; break;
         case GA_A_HTTP_UA:          h->ua = (const char *)v; h->ua_n = len; break;
         case GA_A_HTTP_XFF:         h->xff = (const char *)v; h->xff_n = len; break;
+        case GA_A_HTTP_FACTS:       ga__facts(h, v, len); break;
         case GA_A_PEER:
             if (type == GA_AT_ADDR && len == sizeof h->peer) {
                 memcpy(&h->peer, v, sizeof h->peer);
@@ -173,8 +201,8 @@ static void ga__attr(const ga_rec *r, uint8_t key, uint8_t type, const uint8_t *
                      ga_aw *w)
 {
     (void)type; (void)v; (void)len;
-    if (key != GA_A_HTTP_METHOD)
-        return;                     /* everything is derived at the method key */
+    if (key != GA_A_HTTP_METHOD && key != GA_A_HTTP_FACTS)
+        return;                     /* everything is derived at the facts (or method) key */
     ga__hr h;
     ga__read(r, &h);
     ga__common(&h, w);

@@ -25,6 +25,10 @@ enum ga_http_attr {
     GA_A_HTTP_ERROR,        /* int: enum ga_http_err, a transport failure */
     GA_A_HTTP_XFF,          /* str: X-Forwarded-For value (first entry is the client) */
     GA_A_HTTP_TRUNC,        /* int: GA_HTTP_TRUNC_* bits: which texts were cut */
+    GA_A_HTTP_FACTS,        /* bytes: an exchange's facts as the application thread keeps them
+                             * (http_state.h: ga_http_xchg from GA_HTTP_FACTS_AT): method,
+                             * status, version, request body size and the texts, in place of
+                             * the entries above, which records made by hand may still use */
 };
 
 enum ga_http_err {

@@ -104,30 +104,21 @@ static inline __attribute__((always_inline)) void ga__str(ga_rec *r, uint8_t key
     }
 }
 
-/* Integers first (at most 7 of 12 bytes and an address: always room), then texts by value. */
-static void ga__attrs(ga_rec *r, const ga_http_state *st, const ga_http_xchg *x, int err,
+/* The record's attributes: the exchange's facts copied as they are, the transport failure and
+ * the response body size, the peer, and the tracestate of a server request. */
+void ga_http_rec_fill(ga_rec *r, const ga_http_state *st, const ga_http_xchg *x, int err,
                       uint64_t resp_body)
 {
-    _Static_assert(7 * 12 + 4 + sizeof(ga_addr) <= GA_REC_ATTR_CAP, "fixed attributes fit");
-    ga__int(r, GA_A_HTTP_METHOD, x->method ? x->method : GA_H1_M_OTHER);
-    if (x->status)
-        ga__int(r, GA_A_HTTP_STATUS, x->status);
-    if (x->version)
-        ga__int(r, GA_A_HTTP_VERSION, x->version);
+    _Static_assert(2 * 12 + 4 + sizeof(ga_addr) + 4 + GA_HTTP_FACTS_HEAD + GA_HTTP_TEXT_CAP <=
+                   GA_REC_ATTR_CAP, "the facts always fit");
     if (err)
         ga__int(r, GA_A_HTTP_ERROR, err);
-    ga__int(r, GA_A_HTTP_REQ_BODY, (int64_t)x->req_body);
     if (x->status)
         ga__int(r, GA_A_HTTP_RESP_BODY, (int64_t)resp_body);
-    if (x->trunc)
-        ga__int(r, GA_A_HTTP_TRUNC, x->trunc);
     if (st->peer.family)
         memcpy(ga__tlv(r, GA_A_PEER, GA_AT_ADDR, sizeof st->peer), &st->peer, sizeof st->peer);
-    ga__str(r, GA_A_HTTP_METHOD_ORIG, ga_http_txt(x, GA_HT_METHOD), x->t_len[GA_HT_METHOD]);
-    ga__str(r, GA_A_HTTP_HOST, ga_http_txt(x, GA_HT_HOST), x->t_len[GA_HT_HOST]);
-    ga__str(r, GA_A_HTTP_TARGET, ga_http_txt(x, GA_HT_TARGET), x->t_len[GA_HT_TARGET]);
-    ga__str(r, GA_A_HTTP_XFF, ga_http_txt(x, GA_HT_XFF), x->t_len[GA_HT_XFF]);
-    ga__str(r, GA_A_HTTP_UA, ga_http_txt(x, GA_HT_UA), x->t_len[GA_HT_UA]);
+    size_t n = GA_HTTP_FACTS_HEAD + x->t_used;
+    memcpy(ga__tlv(r, GA_A_HTTP_FACTS, GA_AT_STR, n), (const char *)x + GA_HTTP_FACTS_AT, n);
     if (st->side == GA_HTTP_SIDE_SERVER && st->ts_slot == x->idx && st->ts_len > 0 &&
         GA_REC_ATTR_CAP - r->h.attr_len >= 4u + st->ts_len)
         ga__str(r, GA_A_TRACESTATE, st->u.ts, st->ts_len);      /* whole or not at all */
@@ -151,6 +142,6 @@ void ga_http_emit(const ga_http_state *st, const ga_http_xchg *x, uint64_t end_n
     if (r == NULL)
         return;
     r->h.status = (uint8_t)ga__status(st, x, err);
-    ga__attrs(r, st, x, err, resp_body);
+    ga_http_rec_fill(r, st, x, err, resp_body);
     ga_emit_commit(r);
 }

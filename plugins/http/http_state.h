@@ -37,22 +37,31 @@ enum { GA_HTTP_SIDE_CLIENT = 1, GA_HTTP_SIDE_SERVER = 2 };
 /* The texts a request's span keeps, in one shared area. */
 enum ga_http_txt { GA_HT_METHOD, GA_HT_TARGET, GA_HT_HOST, GA_HT_UA, GA_HT_XFF, GA_HT_COUNT };
 
-/* One request in flight (a slot). */
+/* One request in flight (a slot). Its second part, from req_body to the last text byte used,
+ * is what the span's record carries: ga_http_emit copies it as it is (one attribute,
+ * GA_A_HTTP_FACTS) and the exporter thread reads it back (http_ops.c), so the application
+ * thread writes no attribute of its own for them. */
 typedef struct ga_http_xchg {
     uint64_t start_ns;          /* first byte of the request */
-    uint64_t req_body;
     ga_span_ids ids;
     uint8_t has_ids;
+    uint8_t idx;                /* its slot number */
+    uint8_t t_cur, t_seen;      /* field being filled, fields started */
+    /* ---- the facts (GA_HTTP_FACTS_AT ..) ---- */
+    uint64_t req_body;
+    uint16_t status;            /* final status, 0 until known */
     uint8_t method;             /* enum ga_h1_method */
     uint8_t version;            /* 10 / 11 */
     uint8_t trunc;              /* GA_HTTP_TRUNC_* */
-    uint16_t status;            /* final status, 0 until known */
-    uint8_t idx;                /* its slot number */
     uint8_t t_off[GA_HT_COUNT]; /* field f is text[t_off[f] .. + t_len[f]) */
     uint8_t t_len[GA_HT_COUNT];
-    uint8_t t_used, t_cur, t_seen;  /* bytes used, field being filled, fields started */
+    uint8_t t_used;             /* text bytes used */
     char text[GA_HTTP_TEXT_CAP];
 } ga_http_xchg;
+
+/* Where the facts a record carries begin, and their size before the texts. */
+#define GA_HTTP_FACTS_AT    offsetof(ga_http_xchg, req_body)
+#define GA_HTTP_FACTS_HEAD  (offsetof(ga_http_xchg, text) - GA_HTTP_FACTS_AT)
 
 static inline const char *ga_http_txt(const ga_http_xchg *x, int f) { return x->text + x->t_off[f]; }
 
@@ -164,6 +173,10 @@ void ga_http_server_ids(ga_span_ids *ids, const ga_span_ctx *incoming);
  * err = enum ga_http_err): write its record. `resp_body` = response body bytes. */
 void ga_http_emit(const ga_http_state *st, const ga_http_xchg *x, uint64_t end_ns,
                   int err, uint64_t resp_body);
+
+/* The attributes of x's record into r (begun, empty): what ga_http_emit writes. */
+void ga_http_rec_fill(ga_rec *r, const ga_http_state *st, const ga_http_xchg *x, int err,
+                      uint64_t resp_body);
 
 /* Server requests make the reading thread's active span; these keep its tracestate and the
  * traceparent value it came with (tp: 55 bytes, or NULL). */

@@ -12,6 +12,7 @@
 #include "exporter/ops.h"
 #include "protocols/http1/http_url.h"
 #include "plugins/http/http_rec.h"
+#include "plugins/http/http_state.h"
 #include "preload/emit.h"
 #include "preload/env.h"
 #include "protocols/http1/http1.h"
@@ -236,6 +237,95 @@ static void test_tp_fast_path(void **state)
     assert_memory_equal(s, base, 55);
 }
 
+/* Text f of x: appended to its area as the request's pieces would be. */
+static void put_text(ga_http_xchg *x, int f, const char *s)
+{
+    size_t n = strlen(s);
+    x->t_off[f] = x->t_used;
+    x->t_len[f] = (uint8_t)n;
+    memcpy(x->text + x->t_used, s, n);
+    x->t_used = (uint8_t)(x->t_used + n);
+}
+
+/* The records the application thread writes (ga_http_rec_fill: the exchange's facts copied as
+ * they are) decode to what the entry-by-entry records above decode to. */
+static void test_records_from_facts(void **state)
+{
+    (void)state;
+    setenv("GENESIS_HTTP_ROUTES", "/users/{id}", 1);
+    ga_env_read(environ);
+    static ga_http_state st;
+    ga_http_xchg *x = &st.slot[1];
+    memset(&st, 0, sizeof st);
+    st.side = GA_HTTP_SIDE_SERVER;
+    st.ts_slot = 0xff;
+    st.peer = (ga_addr){ .family = AF_INET, .port = 5555 };
+    inet_pton(AF_INET, "10.1.2.3", st.peer.addr);
+    x->idx = 1;
+    x->method = GA_H1_M_GET;
+    x->version = 11;
+    x->status = 503;
+    x->req_body = 7;
+    put_text(x, GA_HT_TARGET, "/users/42?sig=x&a=b");
+    put_text(x, GA_HT_HOST, "svc:8080");
+    put_text(x, GA_HT_UA, "curl/8");
+    ga_rec r;
+    ga_rec_init(&r, GA_PROTO_HTTP, GA_OP_HTTP_SERVER, GA_KIND_SERVER, NULL, 0, 0);
+    ga_http_rec_fill(&r, &st, x, 0, 321);
+    ga_attr a[GA_MAX_ATTRS];
+    ga_attr_scratch sc;
+    int n = ga_rec_attrs(&r, a, GA_MAX_ATTRS, &sc);
+    assert_str_attr(a, n, "http.request.method", "GET");
+    assert_str_attr(a, n, "url.path", "/users/42");
+    assert_str_attr(a, n, "url.query", "sig=REDACTED&a=b");
+    assert_str_attr(a, n, "http.route", "/users/{id}");
+    assert_str_attr(a, n, "server.address", "svc");
+    assert_str_attr(a, n, "client.address", "10.1.2.3");
+    assert_str_attr(a, n, "network.protocol.version", "1.1");
+    assert_str_attr(a, n, "user_agent.original", "curl/8");
+    assert_str_attr(a, n, "error.type", "503");
+    assert_null(find(a, n, "http.request.method_original"));
+    assert_int_equal(find(a, n, "server.port")->i, 8080);
+    assert_int_equal(find(a, n, "http.response.status_code")->i, 503);
+    assert_int_equal(find(a, n, "http.request.body.size")->i, 7);
+    assert_int_equal(find(a, n, "http.response.body.size")->i, 321);
+    char name[64];
+    ga_rec_span_name(&r, name, sizeof name);
+    assert_string_equal(name, "GET /users/{id}");
+    const ga_op_desc *d = ga_op_find(&r);
+    n = d->metric_attrs(&r, a, GA_MAX_ATTRS, &sc);
+    assert_str_attr(a, n, "http.route", "/users/{id}");
+    assert_int_equal(find(a, n, "http.response.status_code")->i, 503);
+
+    /* A client's unknown method, closed before any response: no status, no response body. */
+    memset(&st, 0, sizeof st);
+    st.side = GA_HTTP_SIDE_CLIENT;
+    st.peer = (ga_addr){ .family = AF_INET, .port = 81 };
+    inet_pton(AF_INET, "127.0.0.1", st.peer.addr);
+    x->method = GA_H1_M_OTHER;
+    put_text(x, GA_HT_METHOD, "PURGE");
+    put_text(x, GA_HT_TARGET, "/cache?token=t");
+    ga_rec_init(&r, GA_PROTO_HTTP, GA_OP_HTTP_CLIENT, GA_KIND_CLIENT, NULL, 0, 0);
+    ga_http_rec_fill(&r, &st, x, GA_HTTP_ERR_CLOSED, 0);
+    n = ga_rec_attrs(&r, a, GA_MAX_ATTRS, &sc);
+    assert_str_attr(a, n, "http.request.method", "_OTHER");
+    assert_str_attr(a, n, "http.request.method_original", "PURGE");
+    assert_str_attr(a, n, "url.full", "http://127.0.0.1:81/cache?token=REDACTED");
+    assert_str_attr(a, n, "error.type", "connection_closed");
+    assert_null(find(a, n, "http.response.status_code"));
+    assert_null(find(a, n, "http.response.body.size"));
+    ga_rec_span_name(&r, name, sizeof name);
+    assert_string_equal(name, "HTTP");
+
+    /* A text whose place reaches past the entry (a damaged record) is left out, not read. */
+    x->t_off[GA_HT_TARGET] = (uint8_t)(x->t_used - 2);
+    ga_rec_init(&r, GA_PROTO_HTTP, GA_OP_HTTP_CLIENT, GA_KIND_CLIENT, NULL, 0, 0);
+    ga_http_rec_fill(&r, &st, x, 0, 0);
+    n = ga_rec_attrs(&r, a, GA_MAX_ATTRS, &sc);
+    assert_null(find(a, n, "url.full"));
+    assert_str_attr(a, n, "http.request.method_original", "PURGE");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_tp_fast_path),
         cmocka_unit_test(test_server_record),
         cmocka_unit_test(test_client_record),
+        cmocka_unit_test(test_records_from_facts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,7 +106,9 @@ GA_EXPORT int close(int fd)
     ga_close_fn f = GA_REAL(close);
     if (ga_unlikely(ga_tls_internal) && !ga_fd_internal_may_use(fd))
         return 0;                   /* not ours any more: never close the application's fd */
-    if (ga_enabled || ga_tls_internal) {
+    ga_fd *e;
+    if ((ga_enabled || ga_tls_internal) && (e = ga_fd_peek(fd)) != NULL &&
+        ga_fd_state(e) != GA_FD_OTHER) {    /* a file, pipe or tty has nothing to end */
         int saved = errno;
         int busy = ga_tls_busy;
         ga_tls_busy = 1;

@@ -39,6 +39,7 @@ const ga_plugin ga_plugin_http = {
     .init = ga__init,
     .detect = ga_http_detect,
     .data = ga_http_data,
+    .data_iov = ga_http_data_iov,
     .closed = ga_http_closed,
     .wants_eof = 1,
     .presend = ga_http_send,

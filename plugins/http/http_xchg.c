@@ -39,7 +39,7 @@ static inline void ga__copy(char *d, const uint8_t *p, size_t n)
 
 /* Append a piece of field f (a field's pieces come one after another; a repeated field
  * keeps its first value). */
-static void ga__text(ga_http_xchg *x, int f, const uint8_t *p, size_t n)
+static inline __attribute__((always_inline)) void ga__text(ga_http_xchg *x, int f, const uint8_t *p, size_t n)
 {
     if (x->t_cur != f) {
         if (x->t_seen >> f & 1)

@@ -54,6 +54,10 @@ typedef struct ga_inj_plan {
  * bytes (a dry run of a copy of the request parser). Returns 0 when nothing is owed or due. */
 int ga_inj_find(ga_http_state *st, const struct iovec *iov, size_t cnt, ga_inj_plan *pl);
 
+/* For tests: 0 composes every call through the general path (the reference for the direct
+ * composition of a one-buffer, one-header call). */
+extern int ga_inj_one_on;
+
 /* Unlocked: give each header its span identity and text, and compose pl->v. */
 void ga_inj_compose(ga_inj_plan *pl, const struct iovec *iov, size_t cnt);
 

@@ -286,9 +286,41 @@ static int ga__segment(ga_inj_plan *pl, const uint8_t *b, size_t len, size_t pos
     return 1;
 }
 
+/* The common call composed directly: one buffer, one header due in it, nothing owed or
+ * overwritten, tracecontext alone. The same iovecs as ga__segment makes of it. */
+int ga_inj_one_on = 1;
+
+static inline int ga__compose_one(ga_inj_plan *pl, const struct iovec *iov, size_t cnt)
+{
+    if (!ga_inj_one_on || cnt != 1 || pl->nh != 1 || pl->owe_len != 0 || pl->rep || pl->other)
+        return 0;
+    const uint8_t *b = iov[0].iov_base;
+    size_t len = iov[0].iov_len, at = pl->h[0].at;
+    int nv = 0;
+    if (at > 0) {
+        pl->v[nv] = (struct iovec){ (void *)b, at };
+        pl->kind[nv++] = GA_INJ_APP;
+    }
+    pl->v[nv] = (struct iovec){ pl->h[0].tp, GA_INJ_TP_LEN };
+    pl->kind[nv++] = 0;
+    if (pl->h[0].with_ts && pl->ts_line_len > 0) {
+        pl->v[nv] = (struct iovec){ pl->ts_line, pl->ts_line_len };
+        pl->kind[nv++] = 0;
+    }
+    if (len > at) {
+        pl->v[nv] = (struct iovec){ (void *)(b + at), len - at };
+        pl->kind[nv++] = GA_INJ_APP;
+    }
+    pl->nv = nv;
+    pl->app_total = len;
+    return 1;
+}
+
 void ga_inj_compose(ga_inj_plan *pl, const struct iovec *iov, size_t cnt)
 {
     ga__texts(pl);
+    if (ga__compose_one(pl, iov, cnt))
+        return;
     pl->nv = 0;
     ga__add(pl, pl->owe, pl->owe_len, GA_INJ_OWED);
     int64_t r0 = (int64_t)pl->rep_pos - (int64_t)pl->base, r1 = r0 + GA_INJ_TP_VAL;

@@ -23,6 +23,7 @@
 #include "tests/unit/scratch_exhaust.h"
 #include "plugins/http/http_inject.h"
 #include "plugins/http/http_replay.h"
+#include "plugins/http/http_inject_int.h"
 #include "plugins/http/http_state.h"
 #include "preload/config.h"
 #include "preload/proto.h"
@@ -277,17 +278,22 @@ static void matrix(const char *S, const size_t *at, int n_at, const char *ts_lin
         for (size_t pi = 0; pi < sizeof pieces / sizeof pieces[0]; pi++)
             for (size_t segs = 0; segs <= 3; segs += 3)
                 for (int use_msg = 0; use_msg <= 1; use_msg++) {
-                    uint64_t d[2];
-                    for (int replay = 1; replay >= 0; replay--) {
-                        ga_http_replay_on = replay;
+                    /* replay and direct composition on; replay off; direct composition off:
+                     * the same wire and the same state */
+                    uint64_t d[3];
+                    for (int v = 0; v < 3; v++) {
+                        ga_http_replay_on = v != 1;
+                        ga_inj_one_on = v != 2;
                         new_connection();
                         app_write(S, len, pieces[pi], segs, use_msg);
                         check_wire(S, len, at, n_at, ts_line);
-                        d[replay] = state_digest();
+                        d[v] = state_digest();
                         end_connection();
                     }
                     ga_http_replay_on = 1;
+                    ga_inj_one_on = 1;
                     assert_int_equal(d[0], d[1]);
+                    assert_int_equal(d[0], d[2]);
                 }
         /* every two-way split of the stream */
         for (size_t cut = 1; cut < len; cut++) {

@@ -48,6 +48,8 @@ typedef struct ga_inj_plan {
     struct iovec v[GA_INJ_MAXV];
     int8_t kind[GA_INJ_MAXV];
     size_t app_total;                   /* app bytes in v[] */
+    size_t one_total;                   /* composed directly (ga__compose_one): all its bytes;
+                                         * else 0 */
 } ga_inj_plan;
 
 /* With the connection locked: copy the debt and find where headers are due in the app's

@@ -313,6 +313,7 @@ static inline int ga__compose_one(ga_inj_plan *pl, const struct iovec *iov, size
     }
     pl->nv = nv;
     pl->app_total = len;
+    pl->one_total = len + GA_INJ_TP_LEN + (pl->h[0].with_ts ? pl->ts_line_len : 0);
     return 1;
 }
 
@@ -321,6 +322,7 @@ void ga_inj_compose(ga_inj_plan *pl, const struct iovec *iov, size_t cnt)
     ga__texts(pl);
     if (ga__compose_one(pl, iov, cnt))
         return;
+    pl->one_total = 0;
     pl->nv = 0;
     ga__add(pl, pl->owe, pl->owe_len, GA_INJ_OWED);
     int64_t r0 = (int64_t)pl->rep_pos - (int64_t)pl->base, r1 = r0 + GA_INJ_TP_VAL;
@@ -388,6 +390,13 @@ static void ga__ours_sent(ga_http_inj *in, const ga_inj_plan *pl, int k, size_t 
 size_t ga_inj_account(ga_http_state *st, const ga_inj_plan *pl, size_t w)
 {
     ga_http_inj *in = st != NULL ? &st->u.inj : NULL;
+    if (pl->one_total != 0 && w == pl->one_total) {     /* a direct call, sent whole */
+        if (in != NULL) {
+            ga__injected(in, pl->base + pl->h[0].at, &pl->h[0].ids);
+            in->next_ok = pl->base + pl->h[0].at + 1;
+        }
+        return pl->app_total;
+    }
     size_t app = 0;
     int last_hdr = -1;
     for (int k = 0; k < pl->nv; k++) {

@@ -46,6 +46,12 @@ void ga_http_update_quiet(ga_http_state *st)
     atomic_store_explicit(&st->quiet, q, memory_order_relaxed);
 }
 
+void ga_http_quiet_after_send(ga_http_state *st)
+{
+    if (ga__owes(st))
+        atomic_store_explicit(&st->quiet, 0, memory_order_relaxed);
+}
+
 void ga_http_give_up(ga_http_state *st, ga_fd *e)
 {
     st->dead = 1;

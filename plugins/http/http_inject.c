@@ -115,7 +115,7 @@ static int ga__round(int fd, ga_fd *e, ga_conn *c, const struct msghdr *m, int f
         if (st->dead)
             ga_http_give_up(st, e);
         else
-            ga_http_update_quiet(st);
+            ga_http_quiet_after_send(st);
         ga_conn_unlock(c);
     } else {
         *app = ga_inj_account(NULL, pl, (size_t)*w);

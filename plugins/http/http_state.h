@@ -162,6 +162,12 @@ void ga_http_state_free(ga_http_state *st);
 /* Recompute `quiet` after anything that changes the request stream or the debt. */
 void ga_http_update_quiet(ga_http_state *st);
 
+/* After an injecting send was accounted (locked): a debt it left sends every later write through
+ * the pre-send step (quiet 0). Without one, quiet stays: the request parser has not moved since
+ * it was computed (the data hook feeds it next, and computes it again), so the value is still
+ * right, or 0 from an earlier debt, which only costs a later write a look. */
+void ga_http_quiet_after_send(ga_http_state *st);
+
 /* Stop following the connection (garbage, tunnel, queue overflow): spans in flight are
  * dropped; once nothing is owed the fd's protocol becomes NONE (the hooks' fast path). */
 void ga_http_give_up(ga_http_state *st, ga_fd *e);

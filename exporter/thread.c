@@ -41,7 +41,7 @@ enum { GA_EXP_NONE = 0, GA_EXP_DEFERRED, GA_EXP_RUNNING, GA_EXP_FAILED, GA_EXP_P
 #define GA_IDLE_MAX_MS 100
 
 ga_self_stats ga_self;
-static _Atomic int ga__state;
+static _Atomic int ga__state GA_START_DATA;
 static _Atomic uint64_t ga__defer_until;   /* DEFERRED: look again at this CLOCK_MONOTONIC ms */
 static _Atomic int ga__flush_req;
 static _Atomic unsigned ga__flush_ms;

@@ -216,8 +216,12 @@ static void ga__parse_context(ga_config *cfg)
 
 void ga_config_load(ga_config *cfg, const char *exe, char *const *envp)
 {
+    /* A configuration read before is cleared; the constructor's first finds it zeroed (.bss),
+     * and writing 4 KiB of zeros over it would make its second page fault too. */
+    static int ga__loaded GA_START_DATA;
     ga_env_read(envp);
-    memset(cfg, 0, sizeof *cfg);
+    if (__atomic_exchange_n(&ga__loaded, 1, __ATOMIC_RELAXED) || cfg != &ga_cfg)
+        memset(cfg, 0, sizeof *cfg);
     ga__parse_log_level();
     cfg->disabled = ga_var_bool(GA_VAR(OTEL_SDK_DISABLED)) | ga_var_bool(GA_VAR(GENESIS_DISABLED));
     const char *inc = ga__env(GENESIS_INCLUDE), *exc = ga__env(GENESIS_EXCLUDE);

@@ -13,7 +13,7 @@
 
 #define GA_ENV_AREA 16384
 static char ga__area[GA_ENV_AREA];
-static size_t ga__used;
+static size_t ga__used GA_START_DATA;
 
 /* Call fn for every table: the core's, then each plug-in's (terminated by a zero name_off). */
 static void ga__tables(void (*fn)(ga_var *tab, size_t n, void *ud), void *ud)
@@ -113,7 +113,7 @@ void ga_env_read(char *const *envp)
      * value unset and no warning printed, and walking them costs ~2,000 instructions. */
     /* An exchange, not a load and a store: the page's first access is then a write, one page
      * fault rather than two (a read maps the zero page, the write faults again). */
-    static int ga__read_before;
+    static int ga__read_before GA_START_DATA;
     if (__atomic_exchange_n(&ga__read_before, 1, __ATOMIC_RELAXED))
         ga__tables(ga__clear, NULL);
     ga__used = 0;

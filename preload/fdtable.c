@@ -16,12 +16,12 @@
 
 ga_fd *_Atomic ga_fd_chunks[GA_FD_TOP];
 static ga_fd ga__chunk0[GA_FD_CHUNK];   /* descriptors 0 .. GA_FD_CHUNK - 1 (ga_fd_get) */
-static _Atomic unsigned ga__top_used;     /* highest chunk index allocated + 1 */
+static _Atomic unsigned ga__top_used GA_START_DATA;     /* highest chunk index allocated + 1 */
 /* Highest descriptor number + 1 handed out by ga_fd_get, the door of every entry that can
  * become a socket, one of ours, or hold a pending connect or parser: the entries above it are
  * as mapped (zero) or merely marked OTHER, and the fork handler does not look at them (reading
  * a page the process never touched costs a page fault in each forked child). */
-static _Atomic unsigned ga__hwm;
+static _Atomic unsigned ga__hwm GA_START_DATA;
 
 /* The high-water mark raised to at least n, starting from the guess cur of its value. */
 static void ga__hwm_raise_from(unsigned cur, unsigned n)

@@ -23,6 +23,11 @@
  * the other cold code next to the constructor, a process start faults in one window of the
  * library's text for it instead of one per module it touches. */
 #define GA_INIT_PATH __attribute__((cold))
+/* Data the constructor writes in every process, gathered in a section of its own: the linker
+ * places it right after .data, on the page the loader already writes when it zeroes the start
+ * of .bss, so these writes cost no page fault of their own (docs/benchmarks.md, start-up).
+ * Only for small, writable, non-TLS variables. */
+#define GA_START_DATA __attribute__((section("ga_start")))
 #define GA_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* <ctype.h>'s tests as the C locale answers them, inline. The library reads configuration and

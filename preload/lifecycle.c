@@ -26,10 +26,10 @@
 GA_TLS int ga_tls_internal;
 GA_TLS int ga_tls_busy;
 GA_TLS int ga_tls_presend_fed;
-int ga_enabled;
+int ga_enabled GA_START_DATA;
 _Atomic uint32_t ga_fork_generation;
 
-const char *ga_argv0;
+const char *ga_argv0 GA_START_DATA;
 
 /* Child after fork (not vfork, not posix_spawn: those never run atfork handlers). The
  * child has only the forking thread; the parent's exporter thread and its data stay with
@@ -63,7 +63,7 @@ __attribute__((destructor)) GA_FORK_PATH static void ga__at_exit(void)
     errno = saved;
 }
 
-static pid_t ga__start_pid;
+static pid_t ga__start_pid GA_START_DATA;
 
 int ga_process_forked(void)
 {

@@ -15,8 +15,8 @@
 #include "preload/scratch.h"
 #include "preload/vars.h"
 
-int ga_logs_on;
-int ga_logs_files_on;
+int ga_logs_on GA_START_DATA;
+int ga_logs_files_on GA_START_DATA;
 _Atomic uint64_t ga_logs_dropped_queue, ga_logs_binary_writes, ga_logs_skipped_bytes;
 
 static char ga__globs[512];
@@ -299,7 +299,7 @@ const char *ga_logcap_path(unsigned i)
 
 /* ---- injection ---------------------------------------------------------------------------- */
 
-int ga_logs_inject;
+int ga_logs_inject GA_START_DATA;
 
 static int ga__has(const char *s, size_t n, const char *lit)
 {

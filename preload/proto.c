@@ -3,8 +3,8 @@
 #include "preload/proto.h"
 #include "preload/plugin.h"
 
-ga_presend_fn ga_presend_tab[GA_PROTO_COUNT];
-uint32_t ga_proto_eof_mask;
+ga_presend_fn ga_presend_tab[GA_PROTO_COUNT] GA_START_DATA;
+uint32_t ga_proto_eof_mask GA_START_DATA;
 
 void ga_proto_init(int propagate)
 {

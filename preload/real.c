@@ -31,8 +31,8 @@ int ga_real_is_ours(const void *p)
 
 /* Where the direct lookup may walk: our link map and the last object loaded with the program
  * (ga_real_init). NULL until then: dlsym only. */
-static const struct link_map *_Atomic ga__self;
-static const struct link_map *_Atomic ga__last;
+static const struct link_map *_Atomic ga__self GA_START_DATA;
+static const struct link_map *_Atomic ga__last GA_START_DATA;
 
 /* sym's definition in the objects after ours that were loaded with the program, when it is
  * plain (elf_sym.h), else NULL. Pure reads of what the loader mapped: no lock, no call that

@@ -16,7 +16,7 @@
 
 GA_PLUGIN_VAR_TABLE(GA__VARS);
 
-ga_kafka_cfg_t ga_kafka_cfg;
+ga_kafka_cfg_t ga_kafka_cfg GA_START_DATA;
 
 GA_INIT_PATH static void ga__init(void)
 {

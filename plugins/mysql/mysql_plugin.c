@@ -18,7 +18,7 @@
 
 GA_PLUGIN_VAR_TABLE(GA__VARS);
 
-ga_my_cfg_t ga_my_cfg = { .sql_text = GA_SQL_SANITIZED };
+ga_my_cfg_t ga_my_cfg GA_START_DATA = { .sql_text = GA_SQL_SANITIZED };
 
 GA_INIT_PATH static void ga__init(void)
 {

@@ -21,11 +21,11 @@
 
 GA_PLUGIN_VAR_TABLE(GA__VARS);
 
-static int ga__libnats;
-int ga_nats_connect_rewrite;
+static int ga__libnats GA_START_DATA;
+int ga_nats_connect_rewrite GA_START_DATA;
 _Atomic int ga_nats_lib_consumes;
 
-ga_nats_ctxcfg ga_nats_ctx;
+ga_nats_ctxcfg ga_nats_ctx GA_START_DATA;
 
 _Static_assert(GA_NATS_FMT_TC == GA_PROP_TC && GA_NATS_FMT_B3 == GA_PROP_B3 &&
                GA_NATS_FMT_B3M == GA_PROP_B3MULTI, "NATS formats are the propagator bits");

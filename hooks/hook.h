@@ -152,12 +152,12 @@ static inline __attribute__((always_inline)) void ga_io_done_data(int fd, ssize_
     }
 }
 
-static inline void ga_io_done(int fd, ssize_t r, int out, int consumed, const void *buf)
+static inline __attribute__((always_inline)) void ga_io_done(int fd, ssize_t r, int out, int consumed, const void *buf)
 {
     ga_io_done_data(fd, r, out, consumed, buf, NULL, 0);
 }
 
-static inline void ga_io_done_iov(int fd, ssize_t r, int out, int consumed,
+static inline __attribute__((always_inline)) void ga_io_done_iov(int fd, ssize_t r, int out, int consumed,
                                   const struct iovec *iov, int cnt)
 {
     ga_io_done_data(fd, r, out, consumed, NULL, iov, cnt);

@@ -2,7 +2,7 @@
 #include "preload/baggage.h"
 
 GA_TLS ga_bag ga_tls_bag;
-ga_bag ga_env_bag;
+ga_bag ga_env_bag GA_START_DATA;
 
 static int ga__blank(char c)
 {

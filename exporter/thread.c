@@ -391,7 +391,10 @@ GA_FORK_PATH static void ga__ensure_slow(int st)
     errno = saved;
 }
 
-int ga_exporter_ensure(void)
+/* Kept out of line under link-time optimisation too: the frame names the exporter thread's
+ * creation in memory checkers' stacks (its TLS block is the one "possibly lost" allocation,
+ * tests/integration/test_kafka_memory.py). Called once per process on the records' path. */
+__attribute__((noinline)) int ga_exporter_ensure(void)
 {
     int st = atomic_load_explicit(&ga__state, memory_order_relaxed);
     if (ga_likely(st >= GA_EXP_RUNNING))

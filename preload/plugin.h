@@ -39,10 +39,11 @@ typedef struct ga_plugin {
      * finds the connection is not its protocol after all may set e->proto = GA_PROTO_NONE. */
     void (*data)(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_t n);
     /* Optional: the next `n` bytes in direction `out` in iov[0..cnt) (iov[0] not empty), as
-     * data() would get them one buffer after another; c locked. For a plug-in that can take
-     * a vectored call's buffers in one entry (an HTTP server's head and body). */
-    void (*data_iov)(int fd, ga_fd *e, ga_conn *c, int out, const struct iovec *iov, int cnt,
-                     size_t n);
+     * data() would get them one buffer after another; c locked. Returns 1 when it took them
+     * (an HTTP server's response head and body in one entry), 0 to decline, having done
+     * nothing: the core then calls data() per buffer. */
+    int (*data_iov)(int fd, ga_fd *e, ga_conn *c, int out, const struct iovec *iov, int cnt,
+                    size_t n);
     /* The connection is closing (c locked): finish or drop what is in flight. */
     void (*closed)(ga_conn *c);
     uint8_t wants_eof;          /* data(n == 0) when a read returns 0 */

@@ -139,8 +139,7 @@ void ga_proto_data_iov(int fd, ga_fd *e, int out, const struct iovec *iov, int c
                                      iov[first].iov_len < n ? iov[first].iov_len : n, &c, &gen);
     if (h == NULL)
         return;
-    if (h->data_iov != NULL) {
-        h->data_iov(fd, e, c, out, iov + first, cnt - first, n);
+    if (h->data_iov != NULL && h->data_iov(fd, e, c, out, iov + first, cnt - first, n)) {
         ga_conn_unlock(c);
         return;
     }

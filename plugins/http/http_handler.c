@@ -138,24 +138,15 @@ void ga_http_closed(ga_conn *c)
 }
 
 /* A vectored call's buffers: a server's response (a head and its body, as nginx writes them)
- * is fed buffer after buffer in one entry, with what ga_http_data does around each feed; any
- * other call goes through ga_http_data once per buffer. */
-void ga_http_data_iov(int fd, ga_fd *e, ga_conn *c, int out, const struct iovec *iov, int cnt,
-                      size_t n)
+ * is fed buffer after buffer in one entry, with what ga_http_data does around each feed. Any
+ * other call is declined (0): the core gives it to ga_http_data one buffer at a time. */
+int ga_http_data_iov(int fd, ga_fd *e, ga_conn *c, int out, const struct iovec *iov, int cnt,
+                     size_t n)
 {
     ga_http_state *st = ga_http_st(c);
-    if (!(st->init && st->side == GA_HTTP_SIDE_SERVER && out)) {
-        uint32_t gen = c->fd_gen;
-        for (int i = 0; i < cnt && n > 0; i++) {
-            size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
-            if (k > 0)
-                ga_http_data(fd, e, c, out, iov[i].iov_base, k);
-            n -= k;
-            if (ga_unlikely(c->dead | (c->fd != fd) | (c->fd_gen != gen)))
-                break;              /* lost while the client's reader yielded it */
-        }
-        return;
-    }
+    (void)fd;
+    if (!(st->init && st->side == GA_HTTP_SIDE_SERVER && out))
+        return 0;
     for (int i = 0; i < cnt && n > 0 && !st->dead; i++) {
         size_t k = iov[i].iov_len < n ? iov[i].iov_len : n;
         n -= k;
@@ -167,5 +158,5 @@ void ga_http_data_iov(int fd, ga_fd *e, ga_conn *c, int out, const struct iovec 
         if (ph == GA_H1_ERROR || ph == GA_H1_STOPPED)
             ga_http_give_up(st, e);
     }
+    return 1;
 }
-

@@ -25,7 +25,7 @@ const char *ga_http_routes(void)
     return ga_var_raw(&ga__vtab.v[GA_V_GENESIS_HTTP_ROUTES]);
 }
 
-uint64_t ga_http_await_ns = 10000000ull;
+uint64_t ga_http_await_ns GA_START_DATA = 10000000ull;   /* set by the constructor */
 
 GA_INIT_PATH static void ga__init(void)
 {

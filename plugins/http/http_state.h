@@ -142,8 +142,8 @@ static inline ga_http_state *ga_http_st(ga_conn *c) { return (ga_http_state *)(v
 int ga_http_detect(const ga_fd *e, int out, const uint8_t *p, size_t n);
 void ga_http_data(int fd, ga_fd *e, ga_conn *c, int out, const uint8_t *p, size_t n);
 void ga_http_closed(ga_conn *c);
-void ga_http_data_iov(int fd, ga_fd *e, ga_conn *c, int out, const struct iovec *iov, int cnt,
-                      size_t n);
+int ga_http_data_iov(int fd, ga_fd *e, ga_conn *c, int out, const struct iovec *iov, int cnt,
+                     size_t n);
 
 /* Set up a fresh state (zeroed memory) for one side of connection fd (generation gen). */
 void ga_http_state_init(ga_http_state *st, int side, const ga_addr *peer, int fd, uint32_t gen);

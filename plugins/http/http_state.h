@@ -47,6 +47,8 @@ typedef struct ga_http_xchg {
     uint8_t has_ids;
     uint8_t idx;                /* its slot number */
     uint8_t t_cur, t_seen;      /* field being filled, fields started */
+    uint8_t ows;                /* a header text's piece ended with a space or tab: trim at
+                                 * the head's end (rare: optional whitespace before CR LF) */
     /* ---- the facts (GA_HTTP_FACTS_AT ..) ---- */
     uint64_t req_body;
     uint16_t status;            /* final status, 0 until known */

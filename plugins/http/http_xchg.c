@@ -56,6 +56,8 @@ static inline __attribute__((always_inline)) void ga__text(ga_http_xchg *x, int 
         x->trunc |= f == GA_HT_TARGET ? GA_HTTP_TRUNC_TARGET : f == GA_HT_HOST ? GA_HTTP_TRUNC_HOST : 0;
     }
     ga__copy(x->text + x->t_used, p, n);
+    if (f >= GA_HT_HOST && n > 0)               /* header values only: see ga__rq_head */
+        x->ows |= p[n - 1] == ' ' || p[n - 1] == '\t';
     x->t_used = (uint8_t)(x->t_used + n);
     x->t_len[f] = (uint8_t)(x->t_len[f] + n);
 }
@@ -249,8 +251,9 @@ static void ga__rq_head(void *ctx, ga_h1_parser *ps)
         x->version = ps->version;
         if (ps->method != GA_H1_M_OTHER)
             x->t_len[GA_HT_METHOD] = 0;     /* known methods are exact: no _original */
-        for (int f = GA_HT_HOST; f < GA_HT_COUNT; f++)
-            x->t_len[f] = (uint8_t)ga__trim(ga_http_txt(x, f), x->t_len[f]);
+        if (ga_unlikely(x->ows))            /* trailing whitespace is not the value's */
+            for (int f = GA_HT_HOST; f < GA_HT_COUNT; f++)
+                x->t_len[f] = (uint8_t)ga__trim(ga_http_txt(x, f), x->t_len[f]);
     }
     if (st->side == GA_HTTP_SIDE_CLIENT) {
         ga__client_head(st, x, ps);

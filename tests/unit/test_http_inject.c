@@ -471,6 +471,39 @@ static void test_b3multi_only(void **state)
     ga_cfg.propagators = saved;
 }
 
+/* The texts a request's span keeps: header values lose the optional whitespace before their
+ * CR LF (in one piece, or as a piece of their own when the head comes byte by byte), the
+ * value's own spaces stay, and a value without any is untouched. */
+static void check_text(const ga_http_xchg *x, int f, const char *want)
+{
+    assert_int_equal(x->t_len[f], strlen(want));
+    assert_memory_equal(ga_http_txt(x, f), want, strlen(want));
+}
+
+static void test_texts_trimmed(void **state)
+{
+    (void)state;
+    const char *S = "GET /t HTTP/1.1\r\nHost: h.example \t\r\nUser-Agent: a b  \r\n"
+                    "X-Forwarded-For: 10.0.0.1\r\n\r\n";
+    const size_t pieces[] = { 0, 1, 7 };
+    sched = s_all;
+    sched_n = 1;
+    for (size_t pi = 0; pi < sizeof pieces / sizeof pieces[0]; pi++) {
+        new_connection();
+        app_write(S, strlen(S), pieces[pi], 0, 0);
+        ga_conn *c = atomic_load(&ent.conn);
+        assert_non_null(c);
+        ga_http_state *st = ga_http_st(c);
+        assert_true(st->used & 1);
+        const ga_http_xchg *x = ga_http_slot(st, 0);
+        check_text(x, GA_HT_TARGET, "/t");
+        check_text(x, GA_HT_HOST, "h.example");
+        check_text(x, GA_HT_UA, "a b");
+        check_text(x, GA_HT_XFF, "10.0.0.1");
+        end_connection();
+    }
+}
+
 int main(void)
 {
     ga_proto_init(1);               /* as the constructor does with GENESIS_PROPAGATE on */
@@ -486,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_not_http_declined),
         cmocka_unit_test(test_other_formats),
         cmocka_unit_test(test_b3multi_only),
+        cmocka_unit_test(test_texts_trimmed),
     };
     int failed = cmocka_run_group_tests_name("scratch pool", tests, NULL, NULL);
     /* the same again with every scratch slot taken: the plan goes on the stack */

@@ -44,8 +44,9 @@ void ga_baggage_set(const uint8_t span_id[8], const char *v, size_t n);
  * points *v at it. Inline: every injecting send with `baggage` configured asks. */
 static inline size_t ga_baggage_outgoing(const char **v)
 {
-    if (ga_tls_active.valid) {
-        if (ga_tls_bag.len == 0 || memcmp(ga_tls_active.span_id, ga_tls_bag.span, 8) != 0)
+    const ga_span_ctx *a = ga_active();
+    if (a != NULL) {
+        if (ga_tls_bag.len == 0 || memcmp(a->span_id, ga_tls_bag.span, 8) != 0)
             return 0;
         *v = ga_tls_bag.v;
         return ga_tls_bag.len;

@@ -7,8 +7,19 @@
 #include "preload/context.h"
 #include "preload/config.h"
 #include "preload/record.h"
+#include "protocols/w3c/tp_fast.h"
 
 GA_TLS ga_span_ctx ga_tls_active;
+GA_TLS ga_resolve_fn ga_tls_resolve;
+
+void ga_active_resolve(void)
+{
+    ga_resolve_fn f = ga_tls_resolve;
+    if (f != NULL)
+        f();
+    if (ga_tls_active.valid == GA_CTX_PENDING)
+        ga_tls_active.valid = 0;                /* no owner answered: no active span */
+}
 
 /* Per-thread generator state (wyrand: a Weyl sequence through one 64x64→128 multiply, a few
  * instructions per 64 bits, passes BigCrush); `gen` is the fork generation + 1 it was seeded in
@@ -132,7 +143,8 @@ int ga_sample(const uint8_t trace_id[16], const ga_span_ctx *parent)
  * process's from TRACEPARENT, else none (a root). */
 static inline const ga_span_ctx *ga__default_parent(void)
 {
-    return ga_tls_active.valid ? &ga_tls_active : ga_cfg.env_parent.valid ? &ga_cfg.env_parent : NULL;
+    const ga_span_ctx *a = ga_active();
+    return a != NULL ? a : ga_cfg.env_parent.valid ? &ga_cfg.env_parent : NULL;
 }
 
 /* A child of `parent`, or a new root when it is NULL: the ids drawn with one seed check. */
@@ -186,14 +198,44 @@ void ga_span_start_leaf(ga_span_ids *out)
     out->flags = 0;
 }
 
+/* The GA_A_PARENT_TP attribute of r decoded into *p (p->valid 0 when absent or invalid). */
+static void ga__raw_parent(const ga_rec *r, ga_span_ctx *p)
+{
+    size_t off = 0, len;
+    uint8_t key, type;
+    const uint8_t *v;
+    p->valid = 0;
+    while (ga_rec_next(r, &off, &key, &type, &v, &len))
+        if (key == GA_A_PARENT_TP && type == GA_AT_STR) {
+            ga_tp_parse((const char *)v, len, p);
+            return;
+        }
+}
+
 void ga_rec_draw_ids(ga_rec *r)
 {
     uint64_t st = ga__rng_load(), t0, t1;
     memcpy(&t0, r->h.trace_id, 8);
     memcpy(&t1, r->h.trace_id + 8, 8);
-    if ((t0 | t1) == 0) {                       /* a root: its trace and decision too */
-        ga__draw_trace_id(&st, r->h.trace_id);
-        r->h.trace_flags = ga_sample(r->h.trace_id, NULL) ? GA_TF_SAMPLED : 0;
+    if ((t0 | t1) == 0) {                       /* a root, or a parent still to decode */
+        ga_span_ctx p;
+        if (r->h.has_parent == GA_PARENT_RAW)
+            ga__raw_parent(r, &p);
+        else
+            p.valid = 0;
+        if (p.valid) {
+            memcpy(r->h.trace_id, p.trace_id, 16);
+            memcpy(r->h.parent_id, p.span_id, 8);
+            r->h.has_parent = 1;
+            r->h.parent_remote = p.remote;
+            r->h.trace_flags = ga_sample(r->h.trace_id, &p) ? GA_TF_SAMPLED : 0;
+        } else {
+            ga__draw_trace_id(&st, r->h.trace_id);
+            memset(r->h.parent_id, 0, 8);
+            r->h.has_parent = 0;
+            r->h.parent_remote = 0;
+            r->h.trace_flags = ga_sample(r->h.trace_id, NULL) ? GA_TF_SAMPLED : 0;
+        }
     }
     ga__draw_span_id(&st, r->h.span_id);
     ga__rng = st;

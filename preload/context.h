@@ -21,8 +21,31 @@ enum ga_sampler {
     GA_SAMPLER_PB_ALWAYS_ON, GA_SAMPLER_PB_ALWAYS_OFF, GA_SAMPLER_PB_RATIO
 };
 
-/* The thread's active span (e.g. the server request it is handling), or invalid. */
+/* The thread's active span (e.g. the server request it is handling), or invalid (valid 0), or
+ * pending (valid GA_CTX_PENDING). Read it through ga_active() wherever its ids are used. */
 extern GA_TLS ga_span_ctx ga_tls_active;
+
+/* A pending active span: made active without its identity, which is drawn only if something on
+ * the thread asks for it (a child span, an injection, a log line) — a consumed message whose
+ * processing starts nothing pays no traceparent decode and no ids on the application thread;
+ * its record then leaves both to the exporter thread (GA_PARENT_RAW, ga_rec_draw_ids). While
+ * pending, span_id holds the owner's serial of the span (so that a copy saved and restored
+ * after the span ended is known stale) and the rest is unused. The owner sets ga_tls_resolve,
+ * which fills ga_tls_active (valid 1) or clears it (valid 0). */
+#define GA_CTX_PENDING 2
+typedef void (*ga_resolve_fn)(void);
+extern GA_TLS ga_resolve_fn ga_tls_resolve;
+
+/* ga_tls_active made definite: resolved through ga_tls_resolve, or invalid when nothing can. */
+void ga_active_resolve(void);
+
+/* The thread's active span with its ids, or NULL. */
+static inline const ga_span_ctx *ga_active(void)
+{
+    if (__builtin_expect(ga_tls_active.valid == GA_CTX_PENDING, 0))
+        ga_active_resolve();
+    return ga_tls_active.valid ? &ga_tls_active : NULL;
+}
 
 /* Fill 16/8 random non-zero bytes from this thread's generator. */
 void ga_random_trace_id(uint8_t id[16]);
@@ -45,7 +68,10 @@ void ga_span_start_own(ga_span_ids *out, const ga_span_ctx *parent);
 void ga_span_start_leaf(ga_span_ids *out);
 
 /* Exporter thread, for a record whose ids are pending (ga_rec_ids_pending): its span id, and for
- * a root its trace id and the sampling decision, drawn from this thread's generator. */
+ * a root its trace id and the sampling decision, drawn from this thread's generator. A record
+ * with has_parent GA_PARENT_RAW carries its parent as the traceparent text it came with
+ * (GA_A_PARENT_TP): decoded here, it makes the span that parent's child (remote), as
+ * ga_span_start_own would have; an invalid one, a root. */
 struct ga_rec;
 void ga_rec_draw_ids(struct ga_rec *r);
 

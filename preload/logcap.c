@@ -90,8 +90,8 @@ static inline int ga__chunk(uint8_t s, uint8_t prio, uint8_t flags, const void *
     r->h.reserved = s;
     r->h.status = prio;
     r->h.has_parent = flags;
-    const ga_span_ctx *a = &ga_tls_active;
-    if (a->valid) {
+    const ga_span_ctx *a = ga_active();
+    if (a != NULL) {
         r->h.trace_flags = a->flags;
         memcpy(r->h.trace_id, a->trace_id, 16);
         memcpy(r->h.span_id, a->span_id, 8);
@@ -397,8 +397,8 @@ static int ga__write_all(int fd, const char *p, size_t n, ssize_t (*wr)(int, con
 int ga_logcap_inject_write(int fd, const ga_fd *e, const void *buf, size_t n,
                            ssize_t (*wr)(int, const void *, size_t), ssize_t *ret)
 {
-    const ga_span_ctx *a = &ga_tls_active;
-    if (n == 0 || n > 4096 || buf == NULL || !a->valid || ((const char *)buf)[n - 1] != '\n' ||
+    const ga_span_ctx *a = ga_active();
+    if (n == 0 || n > 4096 || buf == NULL || a == NULL || ((const char *)buf)[n - 1] != '\n' ||
         memchr(buf, 0, n) != NULL)
         return 0;
     enum { GA__OUT_CAP = 4096 + 32 * 80 };

@@ -55,10 +55,15 @@ enum ga_attr_key {
     GA_A_ROLE,              /* int: enum ga_fd_role */
     GA_A_TAIL,              /* int: enum ga_tail_why, added by the exporter's tail sampler */
     GA_A_STACK,             /* str: call-site instruction pointers, encoded (preload/stack.h) */
+    GA_A_PARENT_TP,         /* str: the parent's traceparent text, undecoded (GA_PARENT_RAW) */
     GA_A_KEY_COUNT
 };
 
 enum ga_attr_type { GA_AT_INT = 1, GA_AT_STR, GA_AT_ADDR, GA_AT_DOUBLE, GA_AT_BOOL };
+
+/* ga_rec_hdr.has_parent of a record whose ids are pending and whose parent, if any, is the
+ * GA_A_PARENT_TP attribute (preload/context.h: ga_rec_draw_ids). */
+#define GA_PARENT_RAW 2
 
 typedef struct ga_rec_hdr {
     uint8_t  proto;         /* enum ga_proto: the plug-in that wrote it, GA_PROTO_CORE = 0 */

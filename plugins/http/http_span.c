@@ -41,20 +41,21 @@ void ga_http_set_active(const ga_span_ids *ids, const char *ts, size_t ts_len, c
 
 int ga_http_forwarded_tp(const uint8_t *v)
 {
-    return ga_tls_active.valid && ga__tp_in_ok && memcmp(ga_tls_active.span_id, ga__ts_span, 8) == 0 &&
+    return ga_tls_active.valid == 1 && ga__tp_in_ok && memcmp(ga_tls_active.span_id, ga__ts_span, 8) == 0 &&
            memcmp(v, ga__tp_in, sizeof ga__tp_in) == 0;
 }
 
 void ga_http_clear_active(const ga_span_ids *ids)
 {
-    if (ga_tls_active.valid && memcmp(ga_tls_active.span_id, ids->span_id, 8) == 0)
+    if (ga_tls_active.valid == 1 && memcmp(ga_tls_active.span_id, ids->span_id, 8) == 0)
         memset(&ga_tls_active, 0, sizeof ga_tls_active);
 }
 
 size_t ga_http_outgoing_tracestate(const char **ts)
 {
-    if (ga_tls_active.valid) {
-        if (ga__ts_len == 0 || memcmp(ga_tls_active.span_id, ga__ts_span, 8) != 0)
+    if (ga_tls_active.valid) {                 /* a pending span (a message's) has none */
+        if (ga__ts_len == 0 || ga_tls_active.valid != 1 ||
+            memcmp(ga_tls_active.span_id, ga__ts_span, 8) != 0)
             return 0;
         *ts = ga__ts;
         return ga__ts_len;

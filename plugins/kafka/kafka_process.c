@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "preload/baggage.h"
+#include "preload/config.h"
 #include "preload/emit.h"
 #include "preload/plugins.h"
 #include "plugins/kafka/kafka_plugin.h"
@@ -34,12 +35,19 @@ static inline void ga__parent(const ga_kf_message *m, ga_span_ctx *p)
         ga_kf_message_parent(m, p);
 }
 
+/* Bytes of a message's traceparent kept undecoded for a pending span (a W3C value is 55). */
+#define GA_KF_TP_CAP 64
+
 typedef struct ga_kf_thread {
     ga_rec rec;                     /* the open span: its attributes (rec.attrs, rec.h.attr_len) */
-    ga_span_ids ids;
+    ga_span_ids ids;                /* (not drawn yet while `pending`) */
     uint64_t start_ns;
     ga_span_ctx prev;               /* the thread's active context before the span opened */
+    uint64_t serial;                /* of the open span: a pending active context names it */
     uint8_t open;
+    uint8_t pending;                /* the open span's ids are not drawn (ga__resolve) */
+    uint8_t tp_len;                 /* its parent's traceparent, undecoded (0: a root): the last */
+    uint16_t tp_at;                 /* attribute of rec (GA_A_PARENT_TP), its text at tp_at */
     uint8_t bag_saved;              /* bag_prev holds the outer span's baggage */
     ga_bag bag_prev;                /* (OTEL_PROPAGATORS with baggage) */
     /* The consumer group of the last consumer handle seen on this thread. */
@@ -177,6 +185,89 @@ static __attribute__((noinline)) void ga__bag_out(ga_kf_thread *t, int restore)
     t->bag_saved = 0;
 }
 
+/* The open span, with its ids, becomes the thread's active context. */
+static inline void ga__active_set(const ga_kf_thread *t)
+{
+    memcpy(ga_tls_active.trace_id, t->ids.trace_id, 16);
+    memcpy(ga_tls_active.span_id, t->ids.span_id, 8);
+    ga_tls_active.flags = t->ids.flags;
+    ga_tls_active.remote = 0;
+    ga_tls_active.valid = 1;
+}
+
+/* The open span's ids, drawn now from the traceparent it keeps (none, or an invalid one: a
+ * root, since no fallback parent existed when it opened: ga__lazy_ok). */
+static void ga__draw(ga_kf_thread *t)
+{
+    ga_span_ctx parent;
+    parent.valid = 0;
+    if (t->tp_len > 0)
+        ga_tp_parse((const char *)t->rec.attrs + t->tp_at, t->tp_len, &parent);
+    ga_span_start_own(&t->ids, &parent);
+    t->pending = 0;
+}
+
+/* ga_tls_resolve while a message's span is pending: something on the thread asked for the
+ * active context (a child span, an injection, a log line). A stale pending context (one saved
+ * and put back after its span ended) resolves to none. */
+static void ga__resolve(void)
+{
+    ga_kf_thread *t = ga__t;
+    uint64_t serial;
+    memcpy(&serial, ga_tls_active.span_id, 8);
+    if (t == NULL || !t->open || serial != t->serial) {
+        ga_tls_active.valid = 0;
+        return;
+    }
+    if (t->pending)
+        ga__draw(t);
+    ga__active_set(t);
+}
+
+/* May m's span leave its identity to whoever asks for it (ga__resolve) or to the exporter
+ * thread? In the default configuration (tracecontext alone, no baggage), when the message's
+ * header block can be read in place, and when no fallback parent exists: with no active span on
+ * the thread and no TRACEPARENT for the process, a message without a valid traceparent is a
+ * root, which the exporter thread can draw as well. Then *v, *n: the traceparent (n 0: none). */
+static inline int ga__lazy_ok(const ga_kf_message *m, const uint8_t **v, size_t *n)
+{
+    return !ga_kafka_cfg.extract_b3 && !ga_kafka_cfg.bag_in && !ga_tls_active.valid &&
+           !ga_cfg.env_parent.valid && ga_kf_message_tp_raw(m, v, n) && *n <= GA_KF_TP_CAP;
+}
+
+/* The traceparent v[0 .. n) (0 < n <= GA_KF_TP_CAP) as r's last attribute, GA_A_PARENT_TP:
+ * 1, or 0 when it does not fit (nothing written). The usual 55 bytes take a fixed-size copy. */
+static inline int ga__put_tp(ga_rec *r, const uint8_t *v, size_t n)
+{
+    if (GA_REC_ATTR_CAP - r->h.attr_len < 4 + n)
+        return 0;
+    uint8_t *p = r->attrs + r->h.attr_len;
+    uint16_t l16 = (uint16_t)n;
+    p[0] = GA_A_PARENT_TP;
+    p[1] = GA_AT_STR;
+    memcpy(p + 2, &l16, 2);
+    if (ga_likely(n == 55))
+        memcpy(p + 4, v, 55);
+    else
+        memcpy(p + 4, v, n);
+    r->h.attr_len = (uint16_t)(r->h.attr_len + 4 + n);
+    return 1;
+}
+
+/* A CONSUMER record whose identity the exporter thread draws (preload/context.h:
+ * ga_rec_draw_ids): ids zero, the attributes of `a` (with a parent: its traceparent last). */
+static inline void ga__emit_raw(uint8_t op, const ga_rec *a, int has_tp, uint64_t start, uint64_t end)
+{
+    static const ga_span_ids root, child = { .has_parent = GA_PARENT_RAW };
+    ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, op, GA_KIND_CONSUMER, has_tp ? &child : &root,
+                              start, end);
+    if (r == NULL)
+        return;
+    memcpy(r->attrs, a->attrs, a->h.attr_len);
+    r->h.attr_len = a->h.attr_len;
+    ga_emit_commit(r);
+}
+
 void ga_kf_process_begin(const ga_kf_message *m, rd_kafka_t *rk)
 {
     if (m == NULL || m->err != GA_KF_ERR_NO_ERROR)
@@ -186,6 +277,36 @@ void ga_kf_process_begin(const ga_kf_message *m, rd_kafka_t *rk)
         return;
     if (t->open)
         ga_kf_process_end();                /* a nested consume inside a callback */
+    const uint8_t *v;
+    size_t vn;
+    if (ga__lazy_ok(m, &v, &vn)) {
+        t->start_ns = ga_now_ns();
+        ga__attrs(&t->rec, t, m, rk, 0);
+        t->tp_len = (uint8_t)vn;
+        t->tp_at = (uint16_t)(t->rec.h.attr_len + 4);
+        t->pending = 1;
+        t->serial++;
+        if (vn > 0 && !ga__put_tp(&t->rec, v, vn)) {
+            ga_span_ctx parent;                 /* no room left for the text: the ids now */
+            parent.valid = 0;
+            ga_tp_parse((const char *)v, vn, &parent);
+            ga_span_start_own(&t->ids, &parent);
+            t->pending = 0;
+        }
+        t->prev.valid = 0;                      /* (ga__lazy_ok: no active span) */
+        if (!t->pending) {
+            ga__active_set(t);
+            t->open = 1;
+            return;
+        }
+        memcpy(ga_tls_active.span_id, &t->serial, 8);
+        ga_tls_active.valid = GA_CTX_PENDING;
+        ga_tls_resolve = ga__resolve;
+        t->open = 1;
+        return;
+    }
+    t->pending = 0;
+    t->serial++;
     ga_span_ctx parent;
     ga__parent(m, &parent);
     ga_span_start(&t->ids, &parent);
@@ -209,12 +330,20 @@ void ga_kf_process_end(void)
         return;
     t->open = 0;
     uint64_t end = ga_now_ns();
-    if (ga_tls_active.valid && memcmp(ga_tls_active.span_id, t->ids.span_id, 8) == 0) {
+    uint64_t serial;
+    memcpy(&serial, ga_tls_active.span_id, 8);
+    if (ga_tls_active.valid == GA_CTX_PENDING ? serial == t->serial
+                                              : ga_tls_active.valid == 1 && !t->pending &&
+                                                memcmp(ga_tls_active.span_id, t->ids.span_id, 8) == 0) {
         ga_tls_active = t->prev;
         if (ga_unlikely(t->bag_saved))
             ga__bag_out(t, 1);                  /* the outer span's baggage, active again */
     } else if (ga_unlikely(t->bag_saved)) {
         ga__bag_out(t, 0);
+    }
+    if (t->pending) {
+        ga__emit_raw(GA_OP_KAFKA_PROCESS, &t->rec, t->tp_len > 0, t->start_ns, end);
+        return;
     }
     ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, GA_OP_KAFKA_PROCESS, GA_KIND_CONSUMER, &t->ids,
                               t->start_ns, end);
@@ -235,6 +364,15 @@ void ga_kf_process_batch(ga_kf_message **msgs, ssize_t n, rd_kafka_t *rk)
         const ga_kf_message *m = msgs[i];
         if (m == NULL || m->err != GA_KF_ERR_NO_ERROR)
             continue;
+        const uint8_t *v;
+        size_t vn;
+        if (ga__lazy_ok(m, &v, &vn)) {          /* nothing descends from these spans */
+            ga__attrs(&t->rec, t, m, rk, n);
+            if (vn == 0 || ga__put_tp(&t->rec, v, vn)) {
+                ga__emit_raw(GA_OP_KAFKA_BATCH_MSG, &t->rec, vn > 0, now, now);
+                continue;
+            }
+        }
         ga_span_ctx parent;
         ga_span_ids ids;
         ga__parent(m, &parent);

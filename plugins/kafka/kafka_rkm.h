@@ -65,6 +65,33 @@ static inline void ga_kf_message_parent_raw(const ga_kf_message *m, ga_span_ctx 
         ga_tp_parse((const char *)v, vlen, p);
 }
 
+/* m's last `traceparent` header (any case) as it stands in the unparsed block, undecoded: 1
+ * with *v, *n (*n = 0: none) when the layout above is known and the block still unparsed; 0 when
+ * only the public calls can tell (ga_kf_message_parent decides then). */
+static inline int ga_kf_message_tp_raw(const ga_kf_message *m, const uint8_t **v, size_t *n)
+{
+    static const char tp_name[] = "traceparent";
+    const char *base = (const char *)m;
+    rd_kafka_headers_t *parsed;
+    int32_t flags, len;
+    const uint8_t *data;
+    if (atomic_load_explicit(&ga_kf_rkm_layout, memory_order_relaxed) != 1)
+        return 0;
+    memcpy(&parsed, base + GA_KF_RKM_HEADERS, sizeof parsed);
+    memcpy(&flags, base + GA_KF_RKM_FLAGS, sizeof flags);
+    if (parsed != NULL || (flags & GA_KF_RKM_F_PRODUCER))
+        return 0;
+    memcpy(&len, base + GA_KF_RKM_BINHDRS_LEN, sizeof len);
+    memcpy(&data, base + GA_KF_RKM_BINHDRS_DATA, sizeof data);
+    *v = NULL;
+    *n = 0;
+    if (len > 0 && data != NULL &&
+        (ga_kafka_hdr_last(data, (size_t)len, tp_name, sizeof tp_name - 1, v, n) != GA_KAFKA_HDR_FOUND ||
+         *v == NULL))
+        *n = 0;                                 /* none, a null value, or a damaged block */
+    return 1;
+}
+
 /* The producer's context from m's last `traceparent` header (any case) into *p (valid = 0 if none).
  * Inline: it runs for every consumed message, and the usual one (a known layout, an unparsed
  * header block) is a few loads before the header reader and the traceparent decoder. */

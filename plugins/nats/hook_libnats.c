@@ -160,8 +160,9 @@ static int ga__watching(void)
  * publishes come from a thread with no active span and should not pay for its frame. */
 static __attribute__((noinline)) void ga__leave_hint(natsMsg *msg)
 {
-    if (!ga__watching())
-        return;
+    const ga_span_ctx *a;
+    if (!ga__watching() || (a = ga_active()) == NULL)
+        return;                                 /* (a pending span that ended: none) */
     ga_tls_busy = 1;
     const char *(*subj_fn)(const natsMsg *) = GA__H(S_GET_SUBJECT);
     int (*len_fn)(const natsMsg *) = GA__H(S_GET_DATALEN);
@@ -169,7 +170,7 @@ static __attribute__((noinline)) void ga__leave_hint(natsMsg *msg)
     int len = len_fn(msg);
     if (subj != NULL && len >= 0)
         ga_nats_hint_put(ga_nats_subject_hash((const uint8_t *)subj, strlen(subj)),
-                         (uint64_t)len, &ga_tls_active, ga_now_ns());
+                         (uint64_t)len, a, ga_now_ns());
     ga_tls_busy = 0;
 }
 

@@ -40,7 +40,7 @@ void ga_nats_set_active(const ga_span_ids *ids)
 
 void ga_nats_clear_active(const ga_span_ids *ids)
 {
-    if (ga_tls_active.valid && memcmp(ga_tls_active.span_id, ids->span_id, 8) == 0)
+    if (ga_tls_active.valid == 1 && memcmp(ga_tls_active.span_id, ids->span_id, 8) == 0)
         memset(&ga_tls_active, 0, sizeof ga_tls_active);
 }
 

@@ -11,6 +11,7 @@
 #include "preload/emit.h"
 #include "preload/record.h"
 #include "preload/config.h"
+#include "protocols/w3c/tp_fast.h"
 
 static const char *valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
@@ -222,6 +223,98 @@ static void test_leaf_ids_drawn_from_the_record(void **state)
     ga_cfg.sampler_ratio = 1.0;
 }
 
+/* A span whose parent is only the traceparent text it came with (GA_PARENT_RAW): the exporter
+ * thread decodes it into the record — a remote parent's child, sampled as the parent-based
+ * sampler says — and an invalid text leaves a root, as ga_span_start_own would. */
+static void put_raw_tp(ga_rec *r, const char *tp)
+{
+    static const ga_span_ids child = { .has_parent = GA_PARENT_RAW };
+    ga_rec_init(r, 1, 1, GA_KIND_CONSUMER, &child, 10, 20);
+    ga_rec_put_int(r, GA_A_ERRNO, 5);               /* another attribute before it */
+    ga_rec_put(r, GA_A_PARENT_TP, GA_AT_STR, tp, strlen(tp));
+}
+
+static void test_raw_parent_drawn_from_the_record(void **state)
+{
+    (void)state;
+    static const uint8_t zero[16];
+    static const char tp1[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    static const char tp0[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
+    ga_span_ctx want;
+    assert_int_equal(ga_tp_parse(tp1, 55, &want), 0);
+    ga_cfg.sampler = GA_SAMPLER_PB_ALWAYS_ON;
+    ga_rec r;
+    put_raw_tp(&r, tp1);
+    assert_true(ga_rec_ids_pending(&r));
+    ga_rec_draw_ids(&r);
+    assert_false(ga_rec_ids_pending(&r));
+    assert_memory_equal(r.h.trace_id, want.trace_id, 16);
+    assert_memory_equal(r.h.parent_id, want.span_id, 8);
+    assert_int_equal(r.h.has_parent, 1);
+    assert_int_equal(r.h.parent_remote, 1);
+    assert_int_equal(r.h.trace_flags, GA_TF_SAMPLED);
+    assert_memory_not_equal(r.h.span_id, zero, 8);
+    put_raw_tp(&r, tp0);                            /* an unsampled parent: not sampled */
+    ga_rec_draw_ids(&r);
+    assert_int_equal(r.h.trace_flags, 0);
+    assert_int_equal(r.h.has_parent, 1);
+    put_raw_tp(&r, "00-00000000000000000000000000000000-00f067aa0ba902b7-01");
+    ga_rec_draw_ids(&r);                            /* invalid: a root of its own */
+    assert_int_equal(r.h.has_parent, 0);
+    assert_memory_not_equal(r.h.trace_id, zero, 16);
+    assert_memory_equal(r.h.parent_id, zero, 8);
+    assert_int_equal(r.h.trace_flags, GA_TF_SAMPLED);
+}
+
+/* The pending active context: ga_active() asks the owner's resolver once; a resolver that
+ * cannot answer, or none, leaves no active span; the ids it gives are what children see. */
+static int resolves;
+static void resolve_ok(void)
+{
+    resolves++;
+    memset(ga_tls_active.trace_id, 0x11, 16);
+    memset(ga_tls_active.span_id, 0x22, 8);
+    ga_tls_active.flags = GA_TF_SAMPLED;
+    ga_tls_active.valid = 1;
+}
+static void resolve_stale(void)
+{
+    resolves++;
+    ga_tls_active.valid = 0;
+}
+
+static void test_pending_active_context(void **state)
+{
+    (void)state;
+    memset(&ga_cfg.env_parent, 0, sizeof ga_cfg.env_parent);
+    ga_cfg.sampler = GA_SAMPLER_PB_ALWAYS_ON;
+    resolves = 0;
+    memset(&ga_tls_active, 0, sizeof ga_tls_active);
+    ga_tls_active.valid = GA_CTX_PENDING;
+    ga_tls_resolve = resolve_ok;
+    ga_span_ids ids;
+    ga_span_start(&ids, NULL);                      /* a child asks: resolved */
+    assert_int_equal(resolves, 1);
+    assert_int_equal(ids.has_parent, 1);
+    uint8_t x22[8];
+    memset(x22, 0x22, 8);
+    assert_memory_equal(ids.parent_id, x22, 8);
+    assert_non_null(ga_active());                   /* resolved once only */
+    assert_int_equal(resolves, 1);
+    ga_span_start_leaf(&ids);
+    assert_memory_equal(ids.parent_id, x22, 8);
+    ga_tls_active.valid = GA_CTX_PENDING;           /* a stale copy put back: none */
+    ga_tls_resolve = resolve_stale;
+    assert_null(ga_active());
+    ga_span_start(&ids, NULL);
+    assert_int_equal(ids.has_parent, 0);
+    ga_tls_active.valid = GA_CTX_PENDING;           /* no owner at all: none either */
+    ga_tls_resolve = NULL;
+    assert_null(ga_active());
+    assert_int_equal(ga_tls_active.valid, 0);
+    memset(&ga_tls_active, 0, sizeof ga_tls_active);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +327,8 @@ int main(void)
         cmocka_unit_test(test_span_start_parents),
         cmocka_unit_test(test_ids_distinct_and_reseeded),
         cmocka_unit_test(test_leaf_ids_drawn_from_the_record),
+        cmocka_unit_test(test_raw_parent_drawn_from_the_record),
+        cmocka_unit_test(test_pending_active_context),
     };
     return cmocka_run_group_tests_name("context", tests, NULL, NULL);
 }

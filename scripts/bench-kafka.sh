@@ -36,7 +36,8 @@ for _ in $(seq 100); do [ -s "$TMP/boot" ] && break; sleep 0.1; done
 B=$(head -n1 "$TMP/boot")
 [ -n "$B" ] || { echo "bench-kafka: the mock cluster did not start: $(cat "$TMP/mock.err")"; exit 1; }
 
-PRE=(LD_PRELOAD="$LIB" OTEL_TRACES_EXPORTER=console GENESIS_CONSOLE_FILE=/dev/null OTEL_METRICS_EXPORTER=none)
+PRE=(LD_PRELOAD="$LIB" OTEL_TRACES_EXPORTER=console GENESIS_CONSOLE_FILE=/dev/null OTEL_METRICS_EXPORTER=none
+     OTEL_LOGS_EXPORTER=none)
 seq_no=0
 
 # Instructions of the main thread: ir bare|pre|nop workload topic n

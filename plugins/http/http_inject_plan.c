@@ -98,7 +98,8 @@ int ga_inj_find(ga_http_state *st, const struct iovec *iov, size_t cnt, ga_inj_p
         ga_h1_parser dry = st->rq;              /* a copy: the real one sees only what is sent */
         ga__finder f = { pl, in->next_ok, ga_h1_phase(&dry) == GA_H1_HEAD ? st->tp_len : 0, NULL, 0 };
         ga_h1_cb cb = { .ctx = &f, .begin = ga__begin, .piece = ga__piece, .blank = ga__blank,
-                        .head = ga__head, .done = ga__done };
+                        .head = ga__head, .done = ga__done,
+                        .other_method_only = 1 };     /* what it records is replayed to http_xchg.c */
         size_t one = cnt, nonempty = 0;
         for (size_t i = 0; i < cnt; i++)
             if (iov[i].iov_len > 0)

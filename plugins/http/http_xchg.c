@@ -336,8 +336,9 @@ static void ga__rs_done(void *ctx, ga_h1_parser *ps)
         ga_h1_resume(&st->rq);      /* refused tunnel: more requests may follow */
 }
 
-static const ga_h1_cb ga__rq_cb = { NULL, ga__rq_begin, ga__rq_piece, NULL, ga__rq_head, ga__rq_done };
-static const ga_h1_cb ga__rs_cb = { NULL, ga__rs_begin, NULL, NULL, ga__rs_head, ga__rs_done };
+static const ga_h1_cb ga__rq_cb = { NULL, ga__rq_begin, ga__rq_piece, NULL, ga__rq_head, ga__rq_done,
+                                    .other_method_only = 1 };
+static const ga_h1_cb ga__rs_cb = { NULL, ga__rs_begin, NULL, NULL, ga__rs_head, ga__rs_done, 0 };
 
 void ga_http_feed(ga_http_state *st, int request, const uint8_t *p, size_t n)
 {

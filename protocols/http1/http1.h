@@ -107,6 +107,10 @@ typedef struct ga_h1_cb {
     /* The message is complete (ps->body holds its body size); 1xx interim responses are
      * reported by head() only. After a 101 or a CONNECT tunnel the parser is STOPPED. */
     void (*done)(void *ctx, ga_h1_parser *ps);
+    /* 1: a handler that keeps only a method it does not know (GA_H1_M_OTHER) — the fast path
+     * then does not report the method's piece when the method is a known one (the byte path,
+     * which reports it before it knows, still does). */
+    uint8_t other_method_only;
 } ga_h1_cb;
 
 /* Start a parser for one direction. */

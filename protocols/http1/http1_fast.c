@@ -52,7 +52,8 @@ static size_t ga__request_line(ga_h1_parser *ps, const uint8_t *p, size_t len, c
                                                  * method piece comes before its method) */
     ps->st = S_HLINE;
     if (cb->piece) {
-        cb->piece(cb->ctx, ps, GA_H1_FLD_METHOD, p, m);
+        if (method == GA_H1_M_OTHER || !cb->other_method_only)
+            cb->piece(cb->ctx, ps, GA_H1_FLD_METHOD, p, m);
         cb->piece(cb->ctx, ps, GA_H1_FLD_TARGET, t, (size_t)(ver - 1 - t));
     }
     return len;

@@ -61,7 +61,7 @@ static void on_done(void *ctx, ga_h1_parser *ps) { mix(ctx, 5 + (ps->body << 4))
 static int parse(const uint8_t *p, size_t n, int kind, int method, size_t step, uint64_t *h)
 {
     digest d = { .h = 0xcbf29ce484222325ull, .resp_method = method };
-    ga_h1_cb cb = { &d, on_begin, on_piece, on_blank, on_head, on_done };
+    ga_h1_cb cb = { &d, on_begin, on_piece, on_blank, on_head, on_done, 0 };
     ga_h1_parser ps, copy;
     ga_h1_init(&ps, kind);
     int ph = GA_H1_IDLE;

@@ -78,7 +78,7 @@ static void on_done(void *ctx, ga_h1_parser *ps)
 static void parse(int kind, const uint8_t *m, size_t n, size_t step, logbuf *l)
 {
     ga_h1_parser ps;
-    ga_h1_cb cb = { l, on_begin, on_piece, on_blank, on_head, on_done };
+    ga_h1_cb cb = { l, on_begin, on_piece, on_blank, on_head, on_done, 0 };
     l->n = 0;
     l->s[0] = 0;
     l->last = 0;
@@ -108,7 +108,7 @@ static void parse_cut(int kind, const char *m, size_t n, logbuf *l)
     size_t cut[4] = { 0, n ? rnd((unsigned)n + 1) : 0, 0, n };
     cut[2] = cut[1] + (n - cut[1] ? rnd((unsigned)(n - cut[1]) + 1) : 0);
     ga_h1_parser ps;
-    ga_h1_cb cb = { l, on_begin, on_piece, on_blank, on_head, on_done };
+    ga_h1_cb cb = { l, on_begin, on_piece, on_blank, on_head, on_done, 0 };
     l->n = 0;
     l->s[0] = 0;
     l->last = 0;
@@ -301,7 +301,7 @@ static void test_scan_copies_agree(void **state)
         int kind = round & 1 ? GA_H1_RESP : GA_H1_REQ;
         size_t n = gen(kind, msg, sizeof msg);
         ga_h1_parser pa, pb;
-        ga_h1_cb ca = { &a, on_begin, on_piece, on_blank, on_head, on_done }, cb2 = ca;
+        ga_h1_cb ca = { &a, on_begin, on_piece, on_blank, on_head, on_done, 0 }, cb2 = ca;
         cb2.ctx = &b;
         a.n = b.n = 0;
         a.s[0] = b.s[0] = 0;
@@ -363,6 +363,41 @@ static void test_line_class_table(void **state)
             assert_true(ga_h1_pair[c][0] == 0 && ga_h1_pair[c][1] == 0);
 }
 
+/* A handler that keeps only methods it does not know (other_method_only): the fast path skips
+ * a known method's piece and keeps an unknown one's; the rest of the report is the same. */
+static void test_other_method_only(void **state)
+{
+    (void)state;
+    static const char *msgs[] = { "GET /a HTTP/1.1\r\nHost: h\r\n\r\n", "PURGE /a HTTP/1.1\r\nHost: h\r\n\r\n" };
+    for (int k = 0; k < 2; k++) {
+        logbuf all, quiet;
+        ga_h1_parser ps;
+        ga_h1_cb cb = { &all, on_begin, on_piece, on_blank, on_head, on_done, 0 };
+        size_t n = strlen(msgs[k]);
+        all.n = quiet.n = 0;
+        all.last = quiet.last = 0;
+        ga_h1_init(&ps, GA_H1_REQ);
+        ga_h1_feed(&ps, (const uint8_t *)msgs[k], n, &cb);
+        cb.ctx = &quiet;
+        cb.other_method_only = 1;
+        ga_h1_init(&ps, GA_H1_REQ);
+        ga_h1_feed(&ps, (const uint8_t *)msgs[k], n, &cb);
+        all.s[all.n] = quiet.s[quiet.n] = 0;
+        char method[32];
+        snprintf(method, sizeof method, "|F%d=%s", GA_H1_FLD_METHOD, k == 0 ? "GET" : "PURGE");
+        assert_non_null(strstr(all.s, method));
+        if (k == 0) {
+            assert_null(strstr(quiet.s, method));           /* the known method: not reported */
+            const char *at = strstr(all.s, method);         /* nothing else differs */
+            assert_int_equal(quiet.n, all.n - strlen(method));
+            assert_memory_equal(quiet.s, all.s, (size_t)(at - all.s));
+            assert_string_equal(quiet.s + (at - all.s), at + strlen(method));
+        } else {
+            assert_string_equal(quiet.s, all.s);            /* an unknown one: as before */
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_scan_copies_agree),
         cmocka_unit_test(test_content_length_digits),
         cmocka_unit_test(test_fast_equals_reference),
+        cmocka_unit_test(test_other_method_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

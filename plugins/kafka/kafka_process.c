@@ -195,14 +195,14 @@ static inline void ga__active_set(const ga_kf_thread *t)
     ga_tls_active.valid = 1;
 }
 
-/* The open span's ids, drawn now from the traceparent it keeps (none, or an invalid one: a
+/* The open span's ids, drawn now from its traceparent tp[0 .. n) (none, or an invalid one: a
  * root, since no fallback parent existed when it opened: ga__lazy_ok). */
-static void ga__draw(ga_kf_thread *t)
+static void ga__draw(ga_kf_thread *t, const uint8_t *tp, size_t n)
 {
     ga_span_ctx parent;
     parent.valid = 0;
-    if (t->tp_len > 0)
-        ga_tp_parse((const char *)t->rec.attrs + t->tp_at, t->tp_len, &parent);
+    if (n > 0)
+        ga_tp_parse((const char *)tp, n, &parent);
     ga_span_start_own(&t->ids, &parent);
     t->pending = 0;
 }
@@ -220,7 +220,7 @@ static void ga__resolve(void)
         return;
     }
     if (t->pending)
-        ga__draw(t);
+        ga__draw(t, t->rec.attrs + t->tp_at, t->tp_len);
     ga__active_set(t);
 }
 
@@ -282,26 +282,19 @@ void ga_kf_process_begin(const ga_kf_message *m, rd_kafka_t *rk)
     if (ga__lazy_ok(m, &v, &vn)) {
         t->start_ns = ga_now_ns();
         ga__attrs(&t->rec, t, m, rk, 0);
+        t->serial++;
+        t->prev.valid = 0;                      /* (ga__lazy_ok: no active span) */
         t->tp_len = (uint8_t)vn;
         t->tp_at = (uint16_t)(t->rec.h.attr_len + 4);
-        t->pending = 1;
-        t->serial++;
-        if (vn > 0 && !ga__put_tp(&t->rec, v, vn)) {
-            ga_span_ctx parent;                 /* no room left for the text: the ids now */
-            parent.valid = 0;
-            ga_tp_parse((const char *)v, vn, &parent);
-            ga_span_start_own(&t->ids, &parent);
-            t->pending = 0;
-        }
-        t->prev.valid = 0;                      /* (ga__lazy_ok: no active span) */
-        if (!t->pending) {
+        t->pending = vn == 0 || ga__put_tp(&t->rec, v, vn);
+        if (t->pending) {
+            memcpy(ga_tls_active.span_id, &t->serial, 8);
+            ga_tls_active.valid = GA_CTX_PENDING;
+            ga_tls_resolve = ga__resolve;
+        } else {
+            ga__draw(t, v, vn);                 /* no room left for the text: the ids now */
             ga__active_set(t);
-            t->open = 1;
-            return;
         }
-        memcpy(ga_tls_active.span_id, &t->serial, 8);
-        ga_tls_active.valid = GA_CTX_PENDING;
-        ga_tls_resolve = ga__resolve;
         t->open = 1;
         return;
     }

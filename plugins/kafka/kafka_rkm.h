@@ -41,45 +41,20 @@ void ga_kf_message_parent_slow(const ga_kf_message *m, ga_span_ctx *p);
  * yet), its last traceparent, any case (kafka_rkm.c). */
 void ga_kf_message_parent_public(const ga_kf_message *m, rd_kafka_headers_t *h, ga_span_ctx *p);
 
-/* ga_kf_message_parent for the layout above (ga_kf_rkm_layout == 1). */
-static inline void ga_kf_message_parent_raw(const ga_kf_message *m, ga_span_ctx *p)
+/* For the layout above (ga_kf_rkm_layout == 1): 1 when m's header block is still unparsed in
+ * place, with *v, *n its last `traceparent` (any case), undecoded (*n = 0: none, a null value or
+ * a damaged block); 0 when someone parsed it already (or m is a producer's): *parsed then holds
+ * the list, if any, for the public calls. */
+static inline int ga_kf_message_tp_block(const ga_kf_message *m, rd_kafka_headers_t **parsed,
+                                         const uint8_t **v, size_t *n)
 {
     static const char tp_name[] = "traceparent";
     const char *base = (const char *)m;
-    rd_kafka_headers_t *parsed;
-    int32_t flags, len;
-    const uint8_t *data, *v;
-    size_t vlen;
-    p->valid = 0;
-    memcpy(&parsed, base + GA_KF_RKM_HEADERS, sizeof parsed);
-    memcpy(&flags, base + GA_KF_RKM_FLAGS, sizeof flags);
-    if (parsed != NULL || (flags & GA_KF_RKM_F_PRODUCER)) {
-        ga_kf_message_parent_public(m, parsed, p);  /* already a list: the cheap lookup */
-        return;
-    }
-    memcpy(&len, base + GA_KF_RKM_BINHDRS_LEN, sizeof len);
-    memcpy(&data, base + GA_KF_RKM_BINHDRS_DATA, sizeof data);
-    if (len > 0 && data != NULL &&
-        ga_kafka_hdr_last(data, (size_t)len, tp_name, sizeof tp_name - 1, &v, &vlen) == GA_KAFKA_HDR_FOUND &&
-        v != NULL)
-        ga_tp_parse((const char *)v, vlen, p);
-}
-
-/* m's last `traceparent` header (any case) as it stands in the unparsed block, undecoded: 1
- * with *v, *n (*n = 0: none) when the layout above is known and the block still unparsed; 0 when
- * only the public calls can tell (ga_kf_message_parent decides then). */
-static inline int ga_kf_message_tp_raw(const ga_kf_message *m, const uint8_t **v, size_t *n)
-{
-    static const char tp_name[] = "traceparent";
-    const char *base = (const char *)m;
-    rd_kafka_headers_t *parsed;
     int32_t flags, len;
     const uint8_t *data;
-    if (atomic_load_explicit(&ga_kf_rkm_layout, memory_order_relaxed) != 1)
-        return 0;
-    memcpy(&parsed, base + GA_KF_RKM_HEADERS, sizeof parsed);
+    memcpy(parsed, base + GA_KF_RKM_HEADERS, sizeof *parsed);
     memcpy(&flags, base + GA_KF_RKM_FLAGS, sizeof flags);
-    if (parsed != NULL || (flags & GA_KF_RKM_F_PRODUCER))
+    if (*parsed != NULL || (flags & GA_KF_RKM_F_PRODUCER))
         return 0;
     memcpy(&len, base + GA_KF_RKM_BINHDRS_LEN, sizeof len);
     memcpy(&data, base + GA_KF_RKM_BINHDRS_DATA, sizeof data);
@@ -88,8 +63,30 @@ static inline int ga_kf_message_tp_raw(const ga_kf_message *m, const uint8_t **v
     if (len > 0 && data != NULL &&
         (ga_kafka_hdr_last(data, (size_t)len, tp_name, sizeof tp_name - 1, v, n) != GA_KAFKA_HDR_FOUND ||
          *v == NULL))
-        *n = 0;                                 /* none, a null value, or a damaged block */
+        *n = 0;
     return 1;
+}
+
+/* ga_kf_message_parent for the layout above (ga_kf_rkm_layout == 1). */
+static inline void ga_kf_message_parent_raw(const ga_kf_message *m, ga_span_ctx *p)
+{
+    rd_kafka_headers_t *parsed;
+    const uint8_t *v;
+    size_t n;
+    p->valid = 0;
+    if (!ga_kf_message_tp_block(m, &parsed, &v, &n))
+        ga_kf_message_parent_public(m, parsed, p);  /* already a list: the cheap lookup */
+    else if (n > 0)
+        ga_tp_parse((const char *)v, n, p);
+}
+
+/* m's last `traceparent` as ga_kf_message_tp_block reads it, when the layout is known and the
+ * block unparsed (1); 0 when only the public calls can tell (ga_kf_message_parent decides). */
+static inline int ga_kf_message_tp_raw(const ga_kf_message *m, const uint8_t **v, size_t *n)
+{
+    rd_kafka_headers_t *parsed;
+    return atomic_load_explicit(&ga_kf_rkm_layout, memory_order_relaxed) == 1 &&
+           ga_kf_message_tp_block(m, &parsed, v, n);
 }
 
 /* The producer's context from m's last `traceparent` header (any case) into *p (valid = 0 if none).

@@ -33,10 +33,11 @@ static uint32_t ga__gettid(void)
 /* ga_rec_init's body, inlined into the door (a call less per record). */
 static inline __attribute__((always_inline)) void ga__rec_fill(ga_rec *r, uint8_t proto, uint8_t op,
                                                                uint8_t kind, const ga_span_ids *ids,
-                                                               uint64_t start_ns, uint64_t end_ns)
+                                                               uint64_t start_ns, uint64_t end_ns,
+                                                               uint32_t tid)
 {
     /* Whole-header stores, no memset call: this runs once per traced operation. */
-    r->h = (ga_rec_hdr){ .proto = proto, .op = op, .kind = kind, .tid = ga__gettid(),
+    r->h = (ga_rec_hdr){ .proto = proto, .op = op, .kind = kind, .tid = tid,
                          .start_ns = start_ns, .end_ns = end_ns >= start_ns ? end_ns : start_ns };
     if (ids != NULL) {
         r->h.trace_flags = ids->flags;
@@ -51,7 +52,7 @@ static inline __attribute__((always_inline)) void ga__rec_fill(ga_rec *r, uint8_
 void ga_rec_init(ga_rec *r, uint8_t proto, uint8_t op, uint8_t kind, const ga_span_ids *ids,
                  uint64_t start_ns, uint64_t end_ns)
 {
-    ga__rec_fill(r, proto, op, kind, ids, start_ns, end_ns);
+    ga__rec_fill(r, proto, op, kind, ids, start_ns, end_ns, ga__gettid());
 }
 
 /* 1 once the fork handlers are armed and the exporter thread's start is settled: from then on
@@ -79,14 +80,60 @@ GA_FORK_PATH void ga_emit_after_fork(void)
     atomic_store_explicit(&ga__ready, 0, memory_order_relaxed);
 }
 
-ga_rec *ga_emit_begin(uint8_t proto, uint8_t op, uint8_t kind, const ga_span_ids *ids,
-                      uint64_t start_ns, uint64_t end_ns)
+/* ga_emit_begin whenever its fast path cannot run: the door not settled, the ring not mapped,
+ * the thread id not read in this process. Out of line, so that the fast path calls nothing
+ * (a tail jump here) and saves no register. */
+static __attribute__((noinline)) ga_rec *ga__begin_slow(uint8_t proto, uint8_t op, uint8_t kind,
+                                                        const ga_span_ids *ids, uint64_t start_ns,
+                                                        uint64_t end_ns)
 {
     ga__door();
     ga_rec *r = ga_ring_reserve();
     if (r != NULL)
-        ga__rec_fill(r, proto, op, kind, ids, start_ns, end_ns);
+        ga__rec_fill(r, proto, op, kind, ids, start_ns, end_ns, ga__gettid());
     return r;
+}
+
+ga_rec *ga_emit_begin(uint8_t proto, uint8_t op, uint8_t kind, const ga_span_ids *ids,
+                      uint64_t start_ns, uint64_t end_ns)
+{
+    uint32_t fg = atomic_load_explicit(&ga_fork_generation, memory_order_relaxed) + 1;
+    if (ga_unlikely(!atomic_load_explicit(&ga__ready, memory_order_relaxed) || ga__tid_fork != fg))
+        return ga__begin_slow(proto, op, kind, ids, start_ns, end_ns);
+    ga_rec *r = ga_ring_reserve_mapped();
+    if (ga_unlikely(r == GA_RING_UNMAPPED))
+        return ga__begin_slow(proto, op, kind, ids, start_ns, end_ns);
+    if (r != NULL)
+        ga__rec_fill(r, proto, op, kind, ids, start_ns, end_ns, ga__tid);   /* read in this process */
+    return r;
+}
+
+/* ga_rec_copy's body, inlined into ga_emit_copy. */
+static inline __attribute__((always_inline)) void ga__rec_copy(ga_rec *dst, const ga_rec *src,
+                                                               uint64_t end_ns)
+{
+    memcpy(dst, src, sizeof src->h + src->h.attr_len);
+    dst->h.tid = ga__gettid();
+    dst->h.end_ns = end_ns >= src->h.start_ns ? end_ns : src->h.start_ns;
+}
+
+void ga_rec_copy(ga_rec *dst, const ga_rec *src, uint64_t end_ns)
+{
+    ga__rec_copy(dst, src, end_ns);
+}
+
+void ga_emit_copy(const ga_rec *src, uint64_t end_ns)
+{
+    ga_rec *r = ga_unlikely(!atomic_load_explicit(&ga__ready, memory_order_relaxed))
+                    ? GA_RING_UNMAPPED : ga_ring_reserve_mapped();
+    if (ga_unlikely(r == GA_RING_UNMAPPED)) {
+        ga__door();
+        r = ga_ring_reserve();
+    }
+    if (r == NULL)
+        return;
+    ga__rec_copy(r, src, end_ns);
+    ga_emit_commit(r);
 }
 
 ga_rec *ga_emit_begin_log(uint64_t t)

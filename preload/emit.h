@@ -36,6 +36,18 @@ ga_rec *ga_emit_begin(uint8_t proto, uint8_t op, uint8_t kind, const ga_span_ids
  * caller counts the drop), so output never crowds spans out. */
 ga_rec *ga_emit_begin_log(uint64_t t);
 
+/* dst = src's header and its attr_len bytes of attributes, in one copy, but for the thread id
+ * (this thread's) and end_ns (end_ns, clamped to src's start_ns); what lies past the
+ * attributes is not copied. Pure but for the thread id, as ga_rec_init. */
+void ga_rec_copy(ga_rec *dst, const ga_rec *src, uint64_t end_ns);
+
+/* Emit ga_rec_copy of a record the caller prepared in its own memory (a span that stays open
+ * across calls, its record built when it opens: one copy at its end, where ga_emit_begin fills
+ * a header field by field), committed as ga_emit_commit does (a stack when ga_stack_wanted
+ * says so). Dropped, and counted, when the ring has no room. Starts the exporter thread on
+ * first use, as ga_emit_begin. */
+void ga_emit_copy(const ga_rec *src, uint64_t end_ns);
+
 /* In a forked child (lifecycle.c): the next record starts the child's exporter thread. */
 void ga_emit_after_fork(void);
 

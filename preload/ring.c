@@ -82,16 +82,12 @@ static ga_ring *ga__ring_get(void)
     return ga_map_once_get(&ga__ring_map, ga__ring_bytes(cap), ga__ring_init, &cap);
 }
 
-/* A slot, or NULL when full (counted in ga__dropped) or, with `half`, when more than half the
- * ring is waiting (not counted here: the caller counts its own drops). The record is left as
- * the slot's last use left it: every caller writes the whole header (emit.c). */
-static inline ga_rec *ga__reserve(int half)
+/* A slot of the mapped ring r, or NULL when full (counted in ga__dropped) or, with `half`, when
+ * more than half the ring is waiting (not counted here: the caller counts its own drops). The
+ * record is left as the slot's last use left it: every caller writes the whole header
+ * (emit.c). Calls nothing. */
+static inline ga_rec *ga__claim(ga_ring *r, int half)
 {
-    ga_ring *r = ga__ring_get();
-    if (r == NULL) {
-        atomic_fetch_add_explicit(&ga__dropped, 1, memory_order_relaxed);
-        return NULL;
-    }
     uint64_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
     if (half && pos - atomic_load_explicit(&r->tail, memory_order_relaxed) > r->cap / 2)
         return NULL;
@@ -112,9 +108,26 @@ static inline ga_rec *ga__reserve(int half)
     }
 }
 
+/* ga__claim on the ring, mapped first if need be (a mapping that fails counts a drop). */
+static inline ga_rec *ga__reserve(int half)
+{
+    ga_ring *r = ga__ring_get();
+    if (r == NULL) {
+        atomic_fetch_add_explicit(&ga__dropped, 1, memory_order_relaxed);
+        return NULL;
+    }
+    return ga__claim(r, half);
+}
+
 ga_rec *ga_ring_reserve(void)
 {
     return ga__reserve(0);
+}
+
+ga_rec *ga_ring_reserve_mapped(void)
+{
+    ga_ring *r = atomic_load_explicit(&ga__ring_map.ptr, memory_order_acquire);
+    return ga_likely(r != NULL) ? ga__claim(r, 0) : GA_RING_UNMAPPED;
 }
 
 ga_rec *ga_ring_reserve_half(void)

@@ -16,6 +16,12 @@
  * caller writes the whole header (ga_rec_init, preload/emit.h). */
 ga_rec *ga_ring_reserve(void);
 
+/* ga_ring_reserve for a caller that must not call out (the emit door's fast path, whose
+ * registers then need no saving): GA_RING_UNMAPPED, with nothing counted, when the ring is not
+ * mapped yet — the caller then takes ga_ring_reserve. */
+#define GA_RING_UNMAPPED ((ga_rec *)1)
+ga_rec *ga_ring_reserve_mapped(void);
+
 /* The same for records that must not crowd others out (log chunks): NULL also when more than
  * half the ring is waiting (that drop is the caller's to count); the header is not cleared
  * either. */

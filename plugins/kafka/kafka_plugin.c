@@ -29,6 +29,7 @@ GA_INIT_PATH static void ga__init(void)
     ga_kafka_cfg.bag = ga_kafka_cfg.inject != 0 && (ga_cfg.propagators & GA_PROP_BAGGAGE) != 0;
     ga_kafka_cfg.other = ga_kafka_cfg.inject != GA_PROP_TC || ga_kafka_cfg.bag;
     ga_kafka_cfg.bag_in = (ga_cfg.propagators & GA_PROP_BAGGAGE) != 0;
+    ga_kafka_cfg.lazy = !ga_kafka_cfg.extract_b3 && !ga_kafka_cfg.bag_in && !ga_cfg.env_parent.valid;
 }
 
 extern const struct ga_plugin_exp ga_kafka_exp;

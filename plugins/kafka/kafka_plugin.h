@@ -21,6 +21,9 @@ typedef struct ga_kafka_cfg_t {
                                  * the outgoing baggage goes into a `baggage` header too */
     uint8_t other;              /* inject is not just GA_PROP_TC, or bag: the general path */
     uint8_t bag_in;             /* `baggage` configured: consumers keep a message's baggage */
+    uint8_t lazy;               /* neither extract_b3 nor bag_in, and no TRACEPARENT for the
+                                 * process: a consumed message's span may be pending
+                                 * (kafka_process.c, ga__lazy_ok) */
 } ga_kafka_cfg_t;
 
 extern ga_kafka_cfg_t ga_kafka_cfg;

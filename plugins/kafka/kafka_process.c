@@ -14,6 +14,7 @@
  * hand over many messages at once: each gets a span of the instant of the hand-over (the
  * processing of one message cannot be told from the others'), none becomes active. */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "preload/baggage.h"
@@ -39,9 +40,9 @@ static inline void ga__parent(const ga_kf_message *m, ga_span_ctx *p)
 #define GA_KF_TP_CAP 64
 
 typedef struct ga_kf_thread {
-    ga_rec rec;                     /* the open span: its attributes (rec.attrs, rec.h.attr_len) */
+    ga_rec rec;                     /* the open span's record: its header (ids set at the end,
+                                     * ga__hdr_ids) and attributes, copied out whole at its end */
     ga_span_ids ids;                /* (not drawn yet while `pending`) */
-    uint64_t start_ns;
     ga_span_ctx prev;               /* the thread's active context before the span opened */
     uint64_t serial;                /* of the open span: a pending active context names it */
     uint8_t open;
@@ -195,6 +196,33 @@ static inline void ga__active_set(const ga_kf_thread *t)
     ga_tls_active.valid = 1;
 }
 
+/* The open span's record header as it opens at `start`: a CONSUMER span of `process`, its ids
+ * zero (pending: the exporter thread draws them, from the GA_A_PARENT_TP attribute when
+ * has_parent is GA_PARENT_RAW) until its end sets drawn ones (ga__hdr_ids). The first word
+ * (proto .. reserved) in one store; tid and end_ns are ga_emit_copy's. */
+static inline void ga__hdr_open(ga_rec_hdr *h, uint8_t has_parent, uint64_t start)
+{
+    uint64_t w0 = (uint64_t)GA_PROTO_KAFKA | (uint64_t)GA_OP_KAFKA_PROCESS << 8 |
+                  (uint64_t)GA_KIND_CONSUMER << 16 | (uint64_t)has_parent << 40;
+    memcpy(h, &w0, 8);
+    h->start_ns = start;
+    memset((uint8_t *)h + offsetof(ga_rec_hdr, trace_id), 0, 32);  /* and span_id, parent_id */
+}
+
+_Static_assert(offsetof(ga_rec_hdr, parent_id) - offsetof(ga_rec_hdr, trace_id) == 24,
+               "trace_id, span_id, parent_id are 32 contiguous bytes");
+
+/* The drawn ids of the open span into its record header. */
+static inline void ga__hdr_ids(ga_rec_hdr *h, const ga_span_ids *ids)
+{
+    h->trace_flags = ids->flags;
+    h->has_parent = ids->has_parent;
+    h->parent_remote = ids->parent_remote;
+    memcpy(h->trace_id, ids->trace_id, 16);
+    memcpy(h->span_id, ids->span_id, 8);
+    memcpy(h->parent_id, ids->parent_id, 8);
+}
+
 /* The open span's ids, drawn now from its traceparent tp[0 .. n) (none, or an invalid one: a
  * root, since no fallback parent existed when it opened: ga__lazy_ok). */
 static void ga__draw(ga_kf_thread *t, const uint8_t *tp, size_t n)
@@ -231,8 +259,8 @@ static void ga__resolve(void)
  * root, which the exporter thread can draw as well. Then *v, *n: the traceparent (n 0: none). */
 static inline int ga__lazy_ok(const ga_kf_message *m, const uint8_t **v, size_t *n)
 {
-    return !ga_kafka_cfg.extract_b3 && !ga_kafka_cfg.bag_in && !ga_tls_active.valid &&
-           !ga_cfg.env_parent.valid && ga_kf_message_tp_raw(m, v, n) && *n <= GA_KF_TP_CAP;
+    return ga_kafka_cfg.lazy && !ga_tls_active.valid && ga_kf_message_tp_raw(m, v, n) &&
+           *n <= GA_KF_TP_CAP;
 }
 
 /* The traceparent v[0 .. n) (0 < n <= GA_KF_TP_CAP) as r's last attribute, GA_A_PARENT_TP:
@@ -280,7 +308,7 @@ void ga_kf_process_begin(const ga_kf_message *m, rd_kafka_t *rk)
     const uint8_t *v;
     size_t vn;
     if (ga__lazy_ok(m, &v, &vn)) {
-        t->start_ns = ga_now_ns();
+        ga__hdr_open(&t->rec.h, vn > 0 ? GA_PARENT_RAW : 0, ga_now_ns());
         ga__attrs(&t->rec, t, m, rk, 0);
         t->serial++;
         t->prev.valid = 0;                      /* (ga__lazy_ok: no active span) */
@@ -303,7 +331,7 @@ void ga_kf_process_begin(const ga_kf_message *m, rd_kafka_t *rk)
     ga_span_ctx parent;
     ga__parent(m, &parent);
     ga_span_start(&t->ids, &parent);
-    t->start_ns = ga_now_ns();
+    ga__hdr_open(&t->rec.h, 0, ga_now_ns());
     ga__attrs(&t->rec, t, m, rk, 0);
     t->prev = ga_tls_active;
     if (ga_unlikely(ga_kafka_cfg.bag_in))
@@ -334,17 +362,9 @@ void ga_kf_process_end(void)
     } else if (ga_unlikely(t->bag_saved)) {
         ga__bag_out(t, 0);
     }
-    if (t->pending) {
-        ga__emit_raw(GA_OP_KAFKA_PROCESS, &t->rec, t->tp_len > 0, t->start_ns, end);
-        return;
-    }
-    ga_rec *r = ga_emit_begin(GA_PROTO_KAFKA, GA_OP_KAFKA_PROCESS, GA_KIND_CONSUMER, &t->ids,
-                              t->start_ns, end);
-    if (r == NULL)
-        return;
-    memcpy(r->attrs, t->rec.attrs, t->rec.h.attr_len);
-    r->h.attr_len = t->rec.h.attr_len;
-    ga_emit_commit(r);
+    if (!t->pending)
+        ga__hdr_ids(&t->rec.h, &t->ids);        /* drawn when it opened, or since (ga__resolve) */
+    ga_emit_copy(&t->rec, end);
 }
 
 void ga_kf_process_batch(ga_kf_message **msgs, ssize_t n, rd_kafka_t *rk)

@@ -58,6 +58,8 @@ static inline int ga_kf_message_tp_block(const ga_kf_message *m, rd_kafka_header
         return 0;
     memcpy(&len, base + GA_KF_RKM_BINHDRS_LEN, sizeof len);
     memcpy(&data, base + GA_KF_RKM_BINHDRS_DATA, sizeof data);
+    if (len > 0 && ga_kafka_hdr_one(data, (size_t)len, tp_name, sizeof tp_name - 1, v, n))
+        return 1;                               /* the usual block: its one traceparent */
     *v = NULL;
     *n = 0;
     if (len > 0 && data != NULL &&

@@ -22,44 +22,10 @@ static inline int ga__varint(const uint8_t **p, const uint8_t *end, int64_t *v)
     return 0;
 }
 
-/* 1 when a[0..n) == b[0..n), for 8 <= n <= 16 ("traceparent" is 11): two overlapping 8-byte
- * loads a side, no call (memcmp's call and dispatch were most of the cost of finding the one
- * header of a message). */
-static inline int ga__eq16(const uint8_t *a, const char *b, size_t n)
-{
-    uint64_t a0, a1, b0, b1;
-    memcpy(&a0, a, 8);
-    memcpy(&a1, a + n - 8, 8);
-    memcpy(&b0, b, 8);
-    memcpy(&b1, b + n - 8, 8);
-    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-}
-
 /* 1 when a[0..n) == b[0..n). */
 static inline int ga__eq(const uint8_t *a, const char *b, size_t n)
 {
-    return n >= 8 && n <= 16 ? ga__eq16(a, b, n) : memcmp(a, b, n) == 0;
-}
-
-/* The block is exactly one header named name[0..name_len) exactly (8 to 16 bytes; the name in
- * another case is left to the scan) with a value of 0 to 63 bytes, so every varint is one byte:
- * a count of 1 (zigzag 2), the key length, the key, the value length, the value, nothing after.
- * Then *val / *val_len are what the scan below finds (fuzz_kafka_hdrs checks the two agree on
- * every input) and 1 is returned; else 0. A message
- * carrying only the traceparent this library added is this block: a few loads and compares
- * where the scan decodes three varints in a loop. */
-static inline int ga__one(const uint8_t *p, size_t n, const char *name, size_t name_len,
-                          const uint8_t **val, size_t *val_len)
-{
-    if (p == NULL || name_len < 8 || name_len > 16 || n < 3 + name_len)
-        return 0;                           /* other names: the scan (no call here, no frame) */
-    uint8_t vz = p[2 + name_len];
-    if (p[0] != 2 || p[1] != 2 * name_len || (vz & 0x81) != 0 || 3 + name_len + (vz >> 1) != n ||
-        !ga__eq16(p + 2, name, name_len))
-        return 0;
-    *val = p + 3 + name_len;
-    *val_len = vz >> 1;
-    return 1;
+    return n >= 8 && n <= 16 ? ga_kafka_eq16(a, b, n) : memcmp(a, b, n) == 0;
 }
 
 /* The scan is not inlined into ga_kafka_hdr_last: the fast path then needs no stack frame and
@@ -71,7 +37,7 @@ __attribute__((noinline)) int ga_kafka_hdr_last_scan(const uint8_t *p, size_t n,
 int ga_kafka_hdr_last(const uint8_t *p, size_t n, const char *name, size_t name_len,
                       const uint8_t **val, size_t *val_len)
 {
-    if (ga__one(p, n, name, name_len, val, val_len))
+    if (ga_kafka_hdr_one(p, n, name, name_len, val, val_len))
         return GA_KAFKA_HDR_FOUND;
     if (p != NULL && n > 0 && p[0] == 0)
         return GA_KAFKA_HDR_NONE;           /* a count of 0: a message without headers */

@@ -266,6 +266,37 @@ static void test_raw_parent_drawn_from_the_record(void **state)
     assert_int_equal(r.h.trace_flags, GA_TF_SAMPLED);
 }
 
+/* A record prepared in the caller's memory and copied out whole at its end (ga_rec_copy, the
+ * body of ga_emit_copy): the header and attributes as they were, this thread's id, the end
+ * time given (never before the start), nothing past the attributes. */
+static void test_rec_copy(void **state)
+{
+    (void)state;
+    static const char tp[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    ga_rec src, ref, dst;
+    put_raw_tp(&src, tp);
+    src.h.tid = 12345;                              /* another thread's: replaced */
+    ref = src;
+    memset(&dst, 0x5a, sizeof dst);
+    ga_rec_copy(&dst, &src, 35);
+    assert_memory_equal(&src, &ref, sizeof src);    /* the source is not touched */
+    ga_rec probe;
+    ga_rec_init(&probe, 1, 1, 0, NULL, 0, 0);
+    assert_int_equal(dst.h.tid, probe.h.tid);
+    assert_int_equal(dst.h.start_ns, 10);
+    assert_int_equal(dst.h.end_ns, 35);
+    dst.h.tid = ref.h.tid;
+    dst.h.end_ns = ref.h.end_ns;
+    assert_memory_equal(&dst, &ref, sizeof dst.h + ref.h.attr_len);
+    assert_int_equal(dst.attrs[ref.h.attr_len], 0x5a);  /* nothing past the attributes */
+    assert_true(ga_rec_ids_pending(&dst));
+    ga_rec_draw_ids(&dst);                          /* the raw parent travels with it */
+    assert_int_equal(dst.h.has_parent, 1);
+    assert_int_equal(dst.h.parent_remote, 1);
+    ga_rec_copy(&dst, &src, 3);                     /* an end before the start: the start */
+    assert_int_equal(dst.h.end_ns, 10);
+}
+
 /* The pending active context: ga_active() asks the owner's resolver once; a resolver that
  * cannot answer, or none, leaves no active span; the ids it gives are what children see. */
 static int resolves;
@@ -328,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_ids_distinct_and_reseeded),
         cmocka_unit_test(test_leaf_ids_drawn_from_the_record),
         cmocka_unit_test(test_raw_parent_drawn_from_the_record),
+        cmocka_unit_test(test_rec_copy),
         cmocka_unit_test(test_pending_active_context),
     };
     return cmocka_run_group_tests_name("context", tests, NULL, NULL);

@@ -115,12 +115,33 @@ ga__acquire(int fd, ga_fd *e, int out, const void *p, size_t n, ga_conn **cp, ui
     return h;
 }
 
-void ga_proto_data(int fd, ga_fd *e, int out, const void *buf, size_t n)
+/* ga_proto_data for a connection whose protocol or state is not settled yet (detection,
+ * allocation). Out of line: the settled case then keeps only the connection across the
+ * plug-in's call, and saves one register where it saved six. */
+static __attribute__((noinline)) void ga__data_slow(int fd, ga_fd *e, int out, const void *buf,
+                                                    size_t n)
 {
     ga_conn *c;
     uint32_t gen;
     const ga_plugin *h = ga__acquire(fd, e, out, buf, n, &c, &gen);
     if (h == NULL)
+        return;
+    h->data(fd, e, c, out, buf, n);
+    ga_conn_unlock(c);
+}
+
+void ga_proto_data(int fd, ga_fd *e, int out, const void *buf, size_t n)
+{
+    /* ga__acquire's common case, each load once */
+    unsigned proto = atomic_load_explicit(&e->proto, memory_order_relaxed);
+    ga_conn *c = atomic_load_explicit(&e->conn, memory_order_acquire);
+    uint32_t gen = atomic_load_explicit(&e->gen, memory_order_relaxed);
+    if (ga_unlikely(proto < GA_PROTO_FIRST_PLUGIN || proto >= GA_PROTO_COUNT || c == NULL)) {
+        ga__data_slow(fd, e, out, buf, n);
+        return;
+    }
+    const ga_plugin *h = ga_plugins[proto];
+    if (ga_unlikely(h == NULL || h->data == NULL) || !ga_conn_lock(c, fd, gen))
         return;
     h->data(fd, e, c, out, buf, n);
     ga_conn_unlock(c);

@@ -6,6 +6,7 @@
 #include "plugins/http/http_xchg.h"
 #include "plugins/http/http_active.h"
 #include "plugins/http/http_rec.h"
+#include "protocols/common/copy.h"
 #include "protocols/w3c/tp_fast.h"
 #include "preload/config.h"
 #include "preload/emit.h"
@@ -19,23 +20,6 @@ static ga_http_xchg *ga__cur(ga_http_state *st)
 
 /* Caps per text field; the target leaves room for Host and the rest in the shared area. */
 static const uint8_t ga__txt_cap[GA_HT_COUNT] = { 16, GA_HTTP_TEXT_CAP - 64, 64, 64, 46 };
-
-/* Copy n bytes (n <= GA_HTTP_TEXT_CAP) without a library call: texts are short, and the
- * words never reach past [d, d + n) or [p, p + n). */
-static inline void ga__copy(char *d, const uint8_t *p, size_t n)
-{
-    if (n >= 8) {
-        for (size_t i = 0; i + 8 < n; i += 8)
-            memcpy(d + i, p + i, 8);
-        memcpy(d + n - 8, p + n - 8, 8);
-    } else if (n >= 4) {
-        memcpy(d, p, 4);
-        memcpy(d + n - 4, p + n - 4, 4);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            d[i] = (char)p[i];
-    }
-}
 
 /* Append a piece of field f (a field's pieces come one after another; a repeated field
  * keeps its first value). */
@@ -55,7 +39,7 @@ static inline __attribute__((always_inline)) void ga__text(ga_http_xchg *x, int 
         n = room;
         x->trunc |= f == GA_HT_TARGET ? GA_HTTP_TRUNC_TARGET : f == GA_HT_HOST ? GA_HTTP_TRUNC_HOST : 0;
     }
-    ga__copy(x->text + x->t_used, p, n);
+    ga_copy_small(x->text + x->t_used, p, n);
     if (f >= GA_HT_HOST && n > 0)               /* header values only: see ga__rq_head */
         x->ows |= p[n - 1] == ' ' || p[n - 1] == '\t';
     x->t_used = (uint8_t)(x->t_used + n);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "plugins/nats/nats_inject_int.h"
 #include "plugins/nats/nats_rec.h"
+#include "protocols/common/copy.h"
 #include "protocols/nats/nats_strip.h"
 #include "protocols/w3c/tp_fast.h"
 #include "preload/inbound.h"
@@ -425,38 +426,12 @@ static inline void ga__fields(uint8_t *h, const ga_span_ids *ids)
     memcpy(h, "\r\n", 2);
 }
 
-/* n (<= 64) bytes from src to dst, inline: the lines and counts copied here are a few dozen
- * bytes, where a call to memcpy costs more than the copy. Overlapping word moves, as memcpy
- * does for small sizes; reads and writes nothing outside [0, n). */
-static inline void ga__copy_small(uint8_t *dst, const uint8_t *src, size_t n)
-{
-    uint64_t a, b;
-    if (n >= 16) {
-        for (size_t i = 0; i + 16 <= n; i += 8) {
-            memcpy(&a, src + i, 8);
-            memcpy(dst + i, &a, 8);
-        }
-        memcpy(&a, src + n - 16, 8);
-        memcpy(&b, src + n - 8, 8);
-        memcpy(dst + n - 16, &a, 8);
-        memcpy(dst + n - 8, &b, 8);
-    } else if (n >= 8) {
-        memcpy(&a, src, 8);
-        memcpy(&b, src + n - 8, 8);
-        memcpy(dst, &a, 8);
-        memcpy(dst + n - 8, &b, 8);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            dst[i] = src[i];
-    }
-}
-
 void ga_np_pub_text(uint8_t *h, const ga_nats_line *l, const ga_span_ids *ids, size_t need)
 {
     const ga_nats_ctxcfg *cx = &ga_nats_ctx;
     *h++ = 'H';
     if (ga_likely(l->size_at <= 64))
-        ga__copy_small(h, l->raw, l->size_at);
+        ga_copy_small(h, l->raw, l->size_at);
     else
         memcpy(h, l->raw, l->size_at);
     h += l->size_at;

@@ -12,6 +12,7 @@
  * anything malformed — is declined before any state changes and takes the general path.
  * tests/unit/test_resp_fast.c and the RESP fuzz target check that both paths produce the same
  * operations and leave the same state for the same bytes (tests/fuzz/resp_diff.h). */
+#include "protocols/common/copy.h"
 #include "protocols/resp/resp_sess_int.h"
 #include "protocols/resp/resp_cmd.h"
 #include "protocols/resp/resp_lex.h"
@@ -28,7 +29,7 @@ static size_t ga__text(ga_resp_sess *s, ga_resp_group *g, const uint8_t *p, size
 {
     size_t raw = all ? n : (size_t)(a[0].p + a[0].len + 2 - p);
     if (raw <= GA_RESP_TEXT_MAX) {
-        memcpy(s->arena, p, raw);
+        ga_copy_small(s->arena, p, raw);          /* no `rep movsb` (protocols/common/copy.h) */
         g->flags |= GA_RESP_GF_RAW;
         return raw;
     }

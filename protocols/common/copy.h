@@ -14,8 +14,10 @@
 #include <string.h>
 
 /* Copy n bytes from src to dst (which do not overlap): 16-byte moves, the last one ending at n;
- * two overlapping 8-byte or 4-byte moves from 8 and 4 bytes; bytes below 4. Reads and writes
- * nothing outside [0, n) of either side. Meant for short copies (a loop step per 16 bytes). */
+ * two overlapping 8-byte or 4-byte moves from 8 and 4 bytes; three byte stores below 4. Reads
+ * and writes nothing outside [0, n) of either side. Meant for bounded, short copies (a loop
+ * step per 16 bytes); the exporter's ga_pb_copy (exporter/pbw.h) is the same below 32 bytes and
+ * calls memcpy above, for values that may be long. */
 static inline void ga_copy_small(void *dst, const void *src, size_t n)
 {
     uint8_t *d = dst;
@@ -40,9 +42,10 @@ static inline void ga_copy_small(void *dst, const void *src, size_t n)
         memcpy(&b, s + n - 4, 4);
         memcpy(d, &a, 4);
         memcpy(d + n - 4, &b, 4);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            d[i] = s[i];
+    } else if (n > 0) {                         /* 1 to 3 bytes: three stores, no loop */
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
     }
 }
 
